@@ -1,0 +1,77 @@
+# triton-monitoring: the Day 6 stack (Triton + Prometheus + Grafana) as re-runnable steps.
+# `make help` lists the targets. Step scripts are bundled once into dist/ so each starts fast.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+# Steps depend on each other's side effects (containers), never run them in parallel.
+.NOTPARALLEL:
+
+NODE := node
+TSX := $(NODE) --import tsx
+STEP := $(NODE) --enable-source-maps
+ARGS ?=
+
+SOURCES := $(shell find scripts -name '*.ts' 2>/dev/null)
+BUILT := dist/.built
+DEPS := node_modules/.package-lock.json
+
+.PHONY: help all up down network triton prometheus grafana token datasource dashboard load verify \
+        images dashboards model test bench publish build typecheck system clean
+
+help: ## List the targets
+	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*## "} {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+all: network triton prometheus grafana token datasource dashboard load verify ## Everything, from nothing to a verified dashboard (re-runnable)
+
+up: network triton prometheus ## Network, Triton and Prometheus
+
+network: $(BUILT) ## Step 1: create the Docker network
+	@$(STEP) dist/scripts/01-network.mjs $(ARGS)
+triton: $(BUILT) ## Step 2: run Triton serving models/ and wait until the model is ready
+	@$(STEP) dist/scripts/02-triton.mjs $(ARGS)
+prometheus: $(BUILT) ## Step 3: run Prometheus scraping Triton and wait for the target to be up
+	@$(STEP) dist/scripts/03-prometheus.mjs $(ARGS)
+grafana: $(BUILT) ## Step 4: run Grafana with a generated admin password
+	@$(STEP) dist/scripts/04-grafana.mjs $(ARGS)
+token: $(BUILT) ## Step 5: service account and token (stored masked, mode 0600)
+	@$(STEP) dist/scripts/05-token.mjs $(ARGS)
+datasource: $(BUILT) ## Step 6: Prometheus datasource by a fixed uid
+	@$(STEP) dist/scripts/06-datasource.mjs $(ARGS)
+dashboard: $(BUILT) ## Step 7: import the exported dashboard
+	@$(STEP) dist/scripts/07-dashboard.mjs $(ARGS)
+load: $(BUILT) ## Step 8: send inference load and report latency and accuracy
+	@$(STEP) dist/scripts/08-load.mjs $(ARGS)
+verify: $(BUILT) ## Step 9: check target, QPS and latency through Grafana
+	@$(STEP) dist/scripts/09-verify.mjs $(ARGS)
+down: $(BUILT) ## Remove the containers and the network (data volumes only with ARGS=--volumes)
+	@$(STEP) dist/scripts/down.mjs $(ARGS)
+publish: $(BUILT) ## Publish the exported dashboard to the GitHub release TAG=...
+	@$(STEP) dist/scripts/publish.mjs --tag "$(TAG)" $(ARGS)
+
+images: $(DEPS) ## Build local test images; prints TRITON_IMAGE=... lines for eval
+	@$(TSX) test/images/build.ts
+dashboards: $(DEPS) ## Export the typed dashboards to JSON under dashboards/
+	@$(TSX) dashboards/export.ts
+model: $(DEPS) ## Re-train models/mnist_mlp (deterministic: same bytes every time)
+	@$(TSX) models/train.ts
+
+test: system $(BUILT) ## Run every test suite (installs Docker and Prometheus when missing)
+	@$(TSX) test/run.ts $(T)
+bench: system $(BUILT) ## Benchmarks, each as a ratio against a peer measured in the same run
+	@$(TSX) test/bench/run.ts $(B)
+typecheck: $(DEPS) ## Type-check everything (strict)
+	@npx tsc --noEmit -p .
+
+system: ## Install and start what tests need: Docker engine, Prometheus, promtool
+	@bash test/setup/system.sh
+
+build: $(BUILT) ## Bundle the step scripts into dist/
+$(BUILT): $(SOURCES) build.mjs $(DEPS)
+	@$(NODE) build.mjs && touch $@
+
+$(DEPS): package.json package-lock.json
+	@ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
+
+clean: ## Remove build output (not the state folder with secrets)
+	rm -rf dist

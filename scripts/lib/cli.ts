@@ -1,0 +1,132 @@
+// One shape for every step script: typed flags, `--help` that says what the step does and the
+// manual command it replaces, and bad flags answered with a cause, a fix and exit code 2.
+import { parseArgs } from 'node:util'
+import chalk from 'chalk'
+import { fail, runStep } from './fail.ts'
+import { tr } from './i18n.ts'
+import { log } from './log.ts'
+
+export type FlagSpec =
+  | { type: 'string'; help: string; default?: string; choices?: readonly string[] }
+  | { type: 'number'; help: string; default?: number; min?: number; max?: number; integer?: boolean }
+  | { type: 'boolean'; help: string }
+
+type FlagValue<S extends FlagSpec> = S extends { type: 'boolean' }
+  ? boolean
+  : S extends { type: 'number'; default: number }
+    ? number
+    : S extends { type: 'number' }
+      ? number | undefined
+      : S extends { type: 'string'; default: string }
+        ? string
+        : string | undefined
+
+export type FlagValues<F extends Record<string, FlagSpec>> = { [K in keyof F]: FlagValue<F[K]> }
+
+export interface StepMeta<F extends Record<string, FlagSpec>> {
+  /** Script name as a user types it, e.g. `01-network`. */
+  name: string
+  /** One line: what the step does. */
+  summary: string
+  /** The manual command(s) of the tutorial this step replaces. */
+  replaces?: string
+  /** Environment variables the step reads, with their meaning. */
+  env?: Record<string, string>
+  flags: F
+}
+
+function usage<F extends Record<string, FlagSpec>>(meta: StepMeta<F>): string {
+  const lines = [chalk.bold(meta.name) + ' — ' + meta.summary, '']
+  if (meta.replaces) lines.push(tr('Replaces:', '替代的手动命令：'), '  ' + meta.replaces, '')
+  lines.push(tr('Options:', '选项：'))
+  const entries: [string, string][] = Object.entries(meta.flags).map(([name, spec]) => {
+    const arg = spec.type === 'boolean' ? '' : spec.type === 'number' ? ' <n>' : ' <value>'
+    const def = 'default' in spec && spec.default !== undefined ? chalk.dim(` (${tr('default', '默认')} ${spec.default})`) : ''
+    const choices = spec.type === 'string' && spec.choices ? chalk.dim(` [${spec.choices.join('|')}]`) : ''
+    return [`--${name}${arg}`, spec.help + choices + def]
+  })
+  entries.push(['--help', tr('show this help', '显示帮助')])
+  const width = Math.max(...entries.map(([f]) => f.length))
+  for (const [flag, help] of entries) lines.push(`  ${flag.padEnd(width)}  ${help}`)
+  if (meta.env && Object.keys(meta.env).length) {
+    lines.push('', tr('Environment:', '环境变量：'))
+    const w = Math.max(...Object.keys(meta.env).map((k) => k.length))
+    for (const [k, v] of Object.entries(meta.env)) lines.push(`  ${k.padEnd(w)}  ${v}`)
+  }
+  return lines.join('\n')
+}
+
+export function parseFlags<F extends Record<string, FlagSpec>>(meta: StepMeta<F>, argv: string[]): FlagValues<F> | 'help' {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } }
+  for (const [name, spec] of Object.entries(meta.flags)) options[name] = { type: spec.type === 'boolean' ? 'boolean' : 'string' }
+  let parsed: ReturnType<typeof parseArgs>
+  try {
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: false })
+  } catch (error) {
+    throw fail(
+      (error as Error).message,
+      tr(`run \`${meta.name} --help\` for the flags it takes`, `运行 \`${meta.name} --help\` 查看可用选项`),
+      2,
+    )
+  }
+  if (parsed.values.help) return 'help'
+  const values: Record<string, unknown> = {}
+  for (const [name, spec] of Object.entries(meta.flags)) {
+    const raw = parsed.values[name]
+    if (spec.type === 'boolean') {
+      values[name] = raw === true
+    } else if (spec.type === 'string') {
+      const value = (raw as string | undefined) ?? spec.default
+      if (value !== undefined && spec.choices && !spec.choices.includes(value)) {
+        throw fail(
+          tr(`--${name} must be one of ${spec.choices.join(', ')}, not "${value}"`, `--${name} 必须是 ${spec.choices.join(', ')} 之一，而不是 "${value}"`),
+          tr(`pass e.g. --${name} ${spec.choices[0]}`, `例如 --${name} ${spec.choices[0]}`),
+          2,
+        )
+      }
+      values[name] = value
+    } else {
+      values[name] = raw === undefined ? spec.default : parseNumberFlag(name, raw as string, spec)
+    }
+  }
+  return values as FlagValues<F>
+}
+
+function parseNumberFlag(name: string, raw: string, spec: Extract<FlagSpec, { type: 'number' }>): number {
+  const value = raw.trim() === '' ? NaN : Number(raw)
+  const bad =
+    !Number.isFinite(value) ||
+    (spec.integer && !Number.isInteger(value)) ||
+    (spec.min !== undefined && value < spec.min) ||
+    (spec.max !== undefined && value > spec.max)
+  if (bad) {
+    const range = [spec.integer ? tr('a whole number', '整数') : tr('a number', '数字'),
+      spec.min !== undefined ? `>= ${spec.min}` : '', spec.max !== undefined ? `<= ${spec.max}` : ''].filter(Boolean).join(' ')
+    throw fail(
+      tr(`--${name} must be ${range}, not "${raw}"`, `--${name} 必须是 ${range}，而不是 "${raw}"`),
+      tr(`pass e.g. --${name} ${spec.default ?? spec.min ?? 1}`, `例如 --${name} ${spec.default ?? spec.min ?? 1}`),
+      2,
+    )
+  }
+  return value
+}
+
+/**
+ * Declares a step script: parses flags (or prints --help), then runs the body with failures
+ * turned into cause/fix messages. Top-level usage: `await step({...}, async (flags) => {...})`.
+ */
+export async function step<F extends Record<string, FlagSpec>>(
+  meta: StepMeta<F>,
+  body: (flags: FlagValues<F>) => Promise<void>,
+): Promise<void> {
+  await runStep(async () => {
+    const flags = parseFlags(meta, process.argv.slice(2))
+    if (flags === 'help') {
+      process.stdout.write(usage(meta) + '\n')
+      return
+    }
+    log.step(meta.summary)
+    if (meta.replaces) log.replaces(meta.replaces)
+    await body(flags)
+  })
+}

@@ -1,0 +1,119 @@
+// Names, ports and images of the stack, from the environment with the tutorial's defaults.
+// Read once per step; a bad value stops the step before anything is touched.
+import { isIP } from 'node:net'
+import { fail } from './fail.ts'
+import { tr } from './i18n.ts'
+
+export const defaults = {
+  NETWORK: 'ai-monitor-net',
+  BIND_ADDRESS: '127.0.0.1',
+  TRITON_CONTAINER: 'triton',
+  TRITON_IMAGE: 'nvcr.io/nvidia/tritonserver:23.05-py3',
+  TRITON_HTTP_PORT: 8000,
+  TRITON_GRPC_PORT: 8001,
+  TRITON_METRICS_PORT: 8002,
+  MODEL: 'mnist_mlp',
+  PROMETHEUS_CONTAINER: 'prometheus',
+  PROMETHEUS_IMAGE: 'prom/prometheus:v2.53.1',
+  PROMETHEUS_PORT: 9090,
+  GRAFANA_CONTAINER: 'grafana',
+  GRAFANA_IMAGE: 'grafana/grafana:11.6.0',
+  GRAFANA_PORT: 3000,
+  GRAFANA_VOLUME: 'grafana-data',
+  DATASOURCE_UID: 'triton-prometheus',
+} as const
+
+type Env = NodeJS.ProcessEnv
+
+function text(env: Env, name: keyof typeof defaults): string {
+  const value = env[name]?.trim()
+  return value ? value : String(defaults[name])
+}
+
+function dockerName(env: Env, name: keyof typeof defaults): string {
+  const value = text(env, name)
+  // Docker's own rule for container, network and volume names.
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(value)) {
+    throw fail(
+      tr(`${name}="${value}" is not a valid Docker name`, `${name}="${value}" 不是合法的 Docker 名称`),
+      tr(`use letters, digits, "_", "." or "-", e.g. ${name}=${defaults[name]}`, `只能使用字母、数字、"_"、"."、"-"，例如 ${name}=${defaults[name]}`),
+      2,
+    )
+  }
+  return value
+}
+
+function port(env: Env, name: keyof typeof defaults): number {
+  const raw = text(env, name)
+  const value = Number(raw)
+  if (!/^\d+$/.test(raw) || value < 1 || value > 65535) {
+    throw fail(
+      tr(`${name}="${raw}" is not a TCP port`, `${name}="${raw}" 不是有效的 TCP 端口`),
+      tr(`set ${name} to a number from 1 to 65535, or unset it for ${defaults[name]}`, `请把 ${name} 设为 1 到 65535 之间的数字，或取消设置以使用 ${defaults[name]}`),
+      2,
+    )
+  }
+  return value
+}
+
+function address(env: Env): string {
+  const value = text(env, 'BIND_ADDRESS')
+  if (!isIP(value)) {
+    throw fail(
+      tr(`BIND_ADDRESS="${value}" is not an IP address`, `BIND_ADDRESS="${value}" 不是 IP 地址`),
+      tr('use 127.0.0.1 (this machine only, the default) or 0.0.0.0 (every interface)', '使用 127.0.0.1（仅本机，默认）或 0.0.0.0（所有网卡）'),
+      2,
+    )
+  }
+  return value
+}
+
+function image(env: Env, name: keyof typeof defaults): string {
+  const value = text(env, name)
+  if (/\s/.test(value) || value.startsWith('-')) {
+    throw fail(
+      tr(`${name}="${value}" is not an image reference`, `${name}="${value}" 不是镜像名`),
+      tr(`use repository:tag, e.g. ${defaults[name]}`, `请使用 仓库:标签 形式，例如 ${defaults[name]}`),
+      2,
+    )
+  }
+  return value
+}
+
+export function loadConfig(env: Env = process.env) {
+  const bind = address(env)
+  return {
+    network: dockerName(env, 'NETWORK'),
+    bind,
+    /** Where a published port is reached from this machine. */
+    host: bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind,
+    model: text(env, 'MODEL'),
+    triton: {
+      container: dockerName(env, 'TRITON_CONTAINER'),
+      image: image(env, 'TRITON_IMAGE'),
+      httpPort: port(env, 'TRITON_HTTP_PORT'),
+      grpcPort: port(env, 'TRITON_GRPC_PORT'),
+      metricsPort: port(env, 'TRITON_METRICS_PORT'),
+    },
+    prometheus: {
+      container: dockerName(env, 'PROMETHEUS_CONTAINER'),
+      image: image(env, 'PROMETHEUS_IMAGE'),
+      port: port(env, 'PROMETHEUS_PORT'),
+    },
+    grafana: {
+      container: dockerName(env, 'GRAFANA_CONTAINER'),
+      image: image(env, 'GRAFANA_IMAGE'),
+      port: port(env, 'GRAFANA_PORT'),
+      volume: dockerName(env, 'GRAFANA_VOLUME'),
+    },
+    datasourceUid: text(env, 'DATASOURCE_UID'),
+  }
+}
+
+export type Config = ReturnType<typeof loadConfig>
+
+/** `http://127.0.0.1:8000`, for reaching a published port from this machine. */
+export function url(config: Config, port: number): string {
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host
+  return `http://${host}:${port}`
+}

@@ -1,0 +1,50 @@
+// Readiness is polled with a deadline, never assumed or slept for; a spinner shows the wait.
+import chalk from 'chalk'
+import { StepError } from './fail.ts'
+
+const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
+
+export interface WaitOptions {
+  /** Shown beside the spinner: what we are waiting for. */
+  what: string
+  timeoutMs: number
+  intervalMs?: number
+  /** Builds the error when the deadline passes; gets the last probe error or value. */
+  onTimeout: (last: unknown) => StepError
+}
+
+/**
+ * Calls `probe` until it returns something other than undefined/false, or the deadline passes.
+ * A probe that throws counts as "not yet"; its error is kept for the timeout message.
+ */
+export async function waitFor<T>(probe: () => Promise<T | undefined | false>, options: WaitOptions): Promise<T> {
+  const { what, timeoutMs, intervalMs = 200 } = options
+  const started = Date.now()
+  const deadline = started + timeoutMs
+  const tty = process.stderr.isTTY
+  let frame = 0
+  let last: unknown
+  const draw = () => {
+    if (!tty) return
+    const seconds = ((Date.now() - started) / 1000).toFixed(0)
+    process.stderr.write(`\r  ${chalk.cyan(frames[frame++ % frames.length])} ${what} ${chalk.dim(seconds + 's')}\x1b[K`)
+  }
+  const clear = () => tty && process.stderr.write('\r\x1b[K')
+  try {
+    for (;;) {
+      draw()
+      try {
+        const value = await probe()
+        if (value !== undefined && value !== false) return value
+        last = value
+      } catch (error) {
+        last = error
+      }
+      const left = deadline - Date.now()
+      if (left <= 0) throw options.onTimeout(last)
+      await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, left)))
+    }
+  } finally {
+    clear()
+  }
+}

@@ -1,0 +1,40 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { loadConfig, url } from '../../scripts/lib/config.ts'
+import { StepError } from '../../scripts/lib/fail.ts'
+
+test('defaults are the tutorial values, published on loopback', () => {
+  const config = loadConfig({})
+  assert.is(config.network, 'ai-monitor-net')
+  assert.is(config.triton.container, 'triton')
+  assert.is(config.triton.httpPort, 8000)
+  assert.is(config.bind, '127.0.0.1')
+  assert.is(url(config, 9090), 'http://127.0.0.1:9090')
+})
+
+test('environment overrides images and ports', () => {
+  const config = loadConfig({ TRITON_IMAGE: 'local/triton:test', PROMETHEUS_PORT: '19090', BIND_ADDRESS: '0.0.0.0' })
+  assert.is(config.triton.image, 'local/triton:test')
+  assert.is(config.prometheus.port, 19090)
+  assert.is(url(config, 1), 'http://127.0.0.1:1')
+})
+
+for (const [env, pattern] of [
+  [{ TRITON_HTTP_PORT: '80a' }, /TRITON_HTTP_PORT="80a" is not a TCP port/],
+  [{ PROMETHEUS_PORT: '70000' }, /not a TCP port/],
+  [{ BIND_ADDRESS: 'localhost' }, /not an IP address/],
+  [{ NETWORK: 'bad name' }, /not a valid Docker name/],
+  [{ GRAFANA_IMAGE: '--privileged' }, /not an image reference/],
+] as const) {
+  test(`rejects ${JSON.stringify(env)}`, () => {
+    try {
+      loadConfig(env)
+      assert.unreachable()
+    } catch (error) {
+      assert.instance(error, StepError)
+      assert.match((error as StepError).message, pattern)
+    }
+  })
+}
+
+test.run()

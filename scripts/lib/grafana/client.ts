@@ -1,0 +1,161 @@
+// Grafana's HTTP API through types generated from its own OpenAPI spec (schema.ts), so a wrong
+// path, parameter or body is a compile error; every error answer becomes a cause/fix message that
+// quotes Grafana's own text. Credentials travel only in request headers, never in argv or logs.
+import createClient from 'openapi-fetch'
+import type { paths } from './schema.ts'
+import { StepError } from '../fail.ts'
+import { tr } from '../i18n.ts'
+import { registerSecret } from '../secrets.ts'
+
+export type GrafanaAuth = { user: string; password: string } | { token: string }
+
+/** A failed Grafana call: the status and Grafana's message ids, so callers can branch on them. */
+export class GrafanaError extends StepError {
+  constructor(
+    cause: string,
+    fix: string,
+    readonly status: number,
+    readonly body: ErrorBody,
+  ) {
+    super(cause, fix)
+  }
+}
+
+/** The error body shapes Grafana sends: legacy `{message}`, errutil `{message,messageId,statusCode}`,
+ *  dashboard `{status,message}`, RBAC `{accessErrorId,message,title}`. */
+export interface ErrorBody {
+  message?: string
+  messageId?: string
+  status?: string
+}
+
+export interface CallContext {
+  /** What we were doing, for the message: "create the service account cli-service". */
+  what: string
+  /** Fix for a status this call can meet, when the generic one is not the right advice. */
+  fixes?: Partial<Record<number, string>>
+}
+
+function authHeader(auth: GrafanaAuth): string {
+  if ('token' in auth) {
+    registerSecret(auth.token)
+    return `Bearer ${auth.token}`
+  }
+  registerSecret(auth.password)
+  return 'Basic ' + Buffer.from(`${auth.user}:${auth.password}`).toString('base64')
+}
+
+function unreachable(baseUrl: string, error: unknown): StepError {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause
+  const detail = cause?.code ?? cause?.message ?? (error as Error).message
+  return new StepError(
+    tr(`Grafana is not reachable at ${baseUrl} (${detail})`, `无法连接 Grafana：${baseUrl}（${detail}）`),
+    tr('start it with `make grafana`, or set GRAFANA_PORT to the port it is published on',
+       '用 `make grafana` 启动它，或把 GRAFANA_PORT 设为它发布的端口'),
+  )
+}
+
+/** fetch that turns "connection refused" and friends into a message naming Grafana's address. */
+function fetchFor(baseUrl: string) {
+  return async (input: Request | string, init?: RequestInit): Promise<Response> => {
+    try {
+      return await fetch(input, init)
+    } catch (error) {
+      throw unreachable(baseUrl, error)
+    }
+  }
+}
+
+export function errorFor(status: number, body: ErrorBody, context: CallContext): GrafanaError {
+  const said = body.message ? `"${body.message}"` : `HTTP ${status}`
+  const id = body.messageId ?? ''
+  let cause = tr(`Grafana refused to ${context.what}: ${status} ${said}`, `Grafana 拒绝了操作（${context.what}）：${status} ${said}`)
+  let fix: string
+  if (status === 401 && id === 'login-attempt.blocked') {
+    fix = tr('Grafana locked the admin login after repeated failures: wait 5 minutes, fix .state/grafana-admin-password, then retry once',
+             'Grafana 在多次失败后锁定了 admin 登录：等 5 分钟，修正 .state/grafana-admin-password 后再试一次')
+  } else if (status === 401 && id.startsWith('api-key.')) {
+    fix = tr('the stored service-account token no longer works: run `make token` to issue a new one',
+             '保存的服务账号令牌已失效：运行 `make token` 重新签发')
+  } else if (status === 401 && /password/i.test(said)) {
+    cause = tr(`Grafana refused the admin password while trying to ${context.what}: ${said}`,
+               `Grafana 拒绝了 admin 密码（${context.what}）：${said}`)
+    fix = tr('the data volume keeps the password Grafana was first started with: put that password in .state/grafana-admin-password, or remove the volume with `make down ARGS=--volumes` (this deletes Grafana\'s data). Do not retry blindly: Grafana locks the admin after 5 failures in 5 minutes',
+             '数据卷保存的是 Grafana 首次启动时的密码：把该密码写入 .state/grafana-admin-password，或用 `make down ARGS=--volumes` 删除数据卷（会删除 Grafana 数据）。不要盲目重试：5 分钟内失败 5 次 Grafana 会锁定 admin')
+  } else if (status === 401) {
+    fix = tr('the request carried no credentials Grafana accepts: run `make grafana` and `make token`',
+             '请求没有 Grafana 接受的凭据：运行 `make grafana` 和 `make token`')
+  } else if (status === 403) {
+    fix = tr('the service account lacks a permission: run `make token`, which gives it the Admin role',
+             '服务账号缺少权限：运行 `make token`，它会赋予 Admin 角色')
+  } else if (status >= 500) {
+    fix = tr('Grafana failed internally: read `docker logs` of the Grafana container', 'Grafana 内部错误：查看 Grafana 容器的 `docker logs`')
+  } else {
+    fix = tr('this Grafana did not accept the request: report it with the message above', '此 Grafana 不接受该请求：请附上以上信息报告')
+  }
+  return new GrafanaError(cause, context.fixes?.[status] ?? fix, status, body)
+}
+
+/** A typed client for `<baseUrl>/api`: `const g = grafana(url, auth); ok(await g.GET(...), {what})`. */
+export function grafana(baseUrl: string, auth: GrafanaAuth) {
+  return createClient<paths>({
+    baseUrl: `${baseUrl}/api`,
+    headers: { Authorization: authHeader(auth) },
+    fetch: fetchFor(baseUrl),
+  })
+}
+
+export type Grafana = ReturnType<typeof grafana>
+
+/** The body of a successful answer, or a GrafanaError with Grafana's message. */
+export function ok<D>(result: { data?: D; error?: unknown; response: Response }, context: CallContext): D {
+  if (!result.response.ok) throw errorFor(result.response.status, asErrorBody(result.error), context)
+  return result.data as D
+}
+
+function asErrorBody(value: unknown): ErrorBody {
+  if (value && typeof value === 'object') return value as ErrorBody
+  return typeof value === 'string' && value ? { message: value.trim() } : {}
+}
+
+export interface Health {
+  database: string
+  version?: string
+}
+
+/** `GET /api/health` (not in the spec: no auth, answered before Grafana's auth middleware). */
+export async function health(baseUrl: string): Promise<Health> {
+  const response = await fetchFor(baseUrl)(`${baseUrl}/api/health`)
+  const body = (await response.json().catch(() => ({}))) as Health
+  if (!response.ok) throw errorFor(response.status, { message: `database ${body.database ?? 'unknown'}` }, { what: tr('report health', '报告健康状态') })
+  return body
+}
+
+/**
+ * GET through Grafana's datasource proxy by uid. The spec's single-segment route parameter cannot
+ * hold `api/v1/query`, so this one path is built by hand; auth and error mapping are the client's.
+ */
+export async function proxyGet<T>(
+  baseUrl: string,
+  auth: GrafanaAuth,
+  uid: string,
+  route: string,
+  query: Record<string, string>,
+  context: CallContext,
+): Promise<T> {
+  const url = `${baseUrl}/api/datasources/proxy/uid/${encodeURIComponent(uid)}/${route}?${new URLSearchParams(query)}`
+  const response = await fetchFor(baseUrl)(url, { headers: { Authorization: authHeader(auth) } })
+  const text = await response.text()
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    body = text
+  }
+  if (!response.ok) {
+    // Prometheus' own errors come back as {status:"error", error:"…"}; Grafana's as {message}.
+    const prom = body as { error?: string }
+    throw errorFor(response.status, prom?.error ? { message: prom.error } : asErrorBody(body), context)
+  }
+  return body as T
+}

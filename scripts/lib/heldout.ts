@@ -1,0 +1,37 @@
+// The digits `make model` kept out of training: what the load step sends, and how it knows
+// whether the served model answers correctly.
+import { readFileSync } from 'node:fs'
+import { fail } from './fail.ts'
+import { tr } from './i18n.ts'
+
+export const HELDOUT_PATH = 'models/heldout.json'
+const PIXELS = 784
+
+export interface Heldout {
+  count: number
+  labels: number[]
+  /** One 784-value row per digit, pixels scaled to 0..1 as the model expects. */
+  inputs: Float32Array[]
+}
+
+export function loadHeldout(path = HELDOUT_PATH): Heldout {
+  const regenerate = tr(`run \`make model\` to write ${path} again`, `运行 \`make model\` 重新生成 ${path}`)
+  let parsed: { count?: unknown; labels?: unknown; pixels?: unknown }
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (error) {
+    throw fail(tr(`cannot read the held-out digits ${path}: ${(error as Error).message}`,
+      `无法读取留出数字集 ${path}：${(error as Error).message}`), regenerate)
+  }
+  const { count, labels, pixels } = parsed
+  const bytes = typeof pixels === 'string' ? Buffer.from(pixels, 'base64') : undefined
+  const valid = typeof count === 'number' && count > 0 && Array.isArray(labels) && labels.length === count &&
+    labels.every((l) => Number.isInteger(l) && l >= 0 && l <= 9) && bytes?.length === count * PIXELS
+  if (!valid || !bytes) {
+    throw fail(tr(`${path} is not a held-out set (count, labels, ${PIXELS} base64 pixels per digit)`,
+      `${path} 不是有效的留出数字集（count、labels、每个数字 ${PIXELS} 个 base64 像素）`), regenerate)
+  }
+  const inputs = Array.from({ length: count }, (_, n) =>
+    Float32Array.from(bytes.subarray(n * PIXELS, (n + 1) * PIXELS), (v) => v / 255))
+  return { count, labels: labels as number[], inputs }
+}

@@ -1,0 +1,483 @@
+// The one way steps talk to the Docker engine. Everything is create-or-keep-or-recreate, like
+// Terraform: a container remembers the configuration it was made from (a hash in a label), so a
+// re-run keeps what already matches and recreates, saying why, what does not. Every failure the
+// engine reports is turned into a cause and a fix, and nothing half-created is left behind.
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { delimiter, join } from 'node:path'
+import { $, type ProcessOutput } from 'zx'
+import { fail, StepError } from './fail.ts'
+import { tr } from './i18n.ts'
+import { log } from './log.ts'
+import { waitFor } from './poll.ts'
+
+/** Marks what triton-monitoring created; anything without it is someone else's and is left alone. */
+export const MANAGED_LABEL = 'io.triton-monitoring.managed'
+const HASH_LABEL = 'io.triton-monitoring.config-hash'
+const CONFIG_LABEL = 'io.triton-monitoring.config'
+/** Bump when the way containers are created changes, so old ones are recreated. */
+const SPEC_VERSION = 1
+
+export interface PortSpec {
+  /** Host address the port is published on, e.g. 127.0.0.1. */
+  address: string
+  host: number
+  container: number
+  /** The environment variable that picks this host port, named in the "port taken" fix. */
+  variable?: string
+}
+
+export type MountSpec =
+  | { type: 'bind'; source: string; target: string; readOnly?: boolean }
+  | { type: 'volume'; source: string; target: string; readOnly?: boolean }
+
+export interface ContainerSpec {
+  name: string
+  image: string
+  network?: string
+  /** Replaces the image's entrypoint. */
+  entrypoint?: string
+  /** Command (or arguments to the entrypoint) after the image. */
+  args?: string[]
+  /**
+   * Environment of the container. Only the NAMES reach docker's argv (`-e NAME`); the values
+   * travel in the docker client's own environment, so `ps` and shell history never show them.
+   * Only the names count for "same configuration": a value change alone does not recreate.
+   */
+  env?: Record<string, string>
+  mounts?: MountSpec[]
+  ports?: PortSpec[]
+  labels?: Record<string, string>
+  gpus?: boolean
+  restart?: 'no' | 'unless-stopped'
+  /** Variables named in fixes: which setting picks this container's name and image. */
+  hints?: { nameVariable?: string; imageVariable?: string }
+}
+
+export type ContainerAction = 'created' | 'kept' | 'started' | 'recreated'
+
+export interface EnsureResult {
+  id: string
+  action: ContainerAction
+}
+
+interface RunOptions {
+  /** Extra environment for the docker client (values for `-e NAME`). */
+  env?: Record<string, string>
+  /** What the command was about, so an engine error can be explained precisely. */
+  context?: FailureContext
+}
+
+interface FailureContext {
+  /** Set while pulling: any failure that is not the engine itself means "cannot get the image". */
+  pulling?: boolean
+  container?: string
+  image?: string
+  ports?: PortSpec[]
+  gpus?: boolean
+  hints?: ContainerSpec['hints']
+}
+
+const unreachable = /Cannot connect to the Docker daemon|Is the docker daemon running|error during connect|dial unix .*: connect:/i
+
+/** The line of docker's output that says what went wrong (the daemon's answer when there is one). */
+function dockerSaid(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean)
+  const daemon = lines.find((l) => l.startsWith('Error response from daemon:'))
+  return (daemon?.replace('Error response from daemon: ', '') ?? lines.pop() ?? '').replace(/^(docker: )?Error: /, '')
+}
+
+/** Maps what the docker CLI printed on a failure to a cause and a fix a person can act on. */
+export function explainDockerError(stderr: string, context: FailureContext = {}): StepError {
+  const said = dockerSaid(stderr)
+  const quoted = said ? ` (docker: ${said})` : ''
+  if (/command not found|No such file or directory.*docker$|ENOENT/.test(stderr) && !/daemon/.test(stderr)) {
+    return fail(
+      tr('the docker command is not installed', '未安装 docker 命令'),
+      tr('install Docker (Debian: `sudo apt-get install docker.io`, or `make system`)', '安装 Docker（Debian：`sudo apt-get install docker.io`，或运行 `make system`）'),
+    )
+  }
+  if (/permission denied.*docker(\.sock| daemon socket)/i.test(stderr)) {
+    return fail(
+      tr(`no permission to use the Docker engine's socket${quoted}`, `没有权限访问 Docker 引擎的套接字${quoted}`),
+      tr('add yourself to the docker group (`sudo usermod -aG docker $USER`, then log in again) or run as root',
+         '把当前用户加入 docker 组（`sudo usermod -aG docker $USER`，然后重新登录），或以 root 运行'),
+    )
+  }
+  if (unreachable.test(stderr)) {
+    const host = process.env.DOCKER_HOST
+    return fail(
+      tr(`the Docker engine is not answering${host ? ` at DOCKER_HOST=${host}` : ''}${quoted}`,
+         `Docker 引擎没有响应${host ? `（DOCKER_HOST=${host}）` : ''}${quoted}`),
+      host
+        ? tr('start the engine there, or unset DOCKER_HOST to use the local one', '在该地址启动引擎，或取消设置 DOCKER_HOST 以使用本机引擎')
+        : tr('start it: `sudo systemctl start docker` (or `make system`, which starts dockerd)', '启动它：`sudo systemctl start docker`（或运行 `make system`，它会启动 dockerd）'),
+    )
+  }
+  if (/port is already allocated|address already in use/i.test(stderr)) {
+    const port = context.ports?.find((p) => stderr.includes(`:${p.host} `) || stderr.includes(`:${p.host}:`) || new RegExp(`:${p.host}\\b`).test(stderr))
+    const where = port ? `${port.address}:${port.host}` : tr('a published port', '一个发布端口')
+    return fail(
+      tr(`port ${where} is already taken by another program or container${quoted}`, `端口 ${where} 已被其他程序或容器占用${quoted}`),
+      port
+        ? tr(`free it (\`ss -ltnp 'sport = :${port.host}'\` shows who holds it) or pick another port: ${port.variable ?? 'the port setting'}=<free port>`,
+             `释放它（\`ss -ltnp 'sport = :${port.host}'\` 可查看占用者），或换一个端口：${port.variable ?? '端口设置'}=<空闲端口>`)
+        : tr('free the port or choose another one in the environment', '释放该端口，或在环境变量中换一个端口'),
+    )
+  }
+  if (/could not select device driver.*gpu|nvidia-container-cli|unknown or invalid runtime name: nvidia|nvidia\.com\/gpu/i.test(stderr)) {
+    return fail(
+      tr(`a GPU was asked for, but this Docker engine cannot provide one${quoted}`, `请求了 GPU，但此 Docker 引擎无法提供 GPU${quoted}`),
+      tr('install the NVIDIA driver and the NVIDIA Container Toolkit (`nvidia-ctk runtime configure --runtime=docker`, then restart dockerd), or run without a GPU (`--gpus auto` or `--gpus none`)',
+         '安装 NVIDIA 驱动和 NVIDIA Container Toolkit（`nvidia-ctk runtime configure --runtime=docker`，然后重启 dockerd），或不使用 GPU 运行（`--gpus auto` 或 `--gpus none`）'),
+    )
+  }
+  if (/Conflict\. The container name .* is already in use/i.test(stderr)) {
+    return foreignName(context.container ?? '?', context.hints)
+  }
+  if (context.image && (context.pulling || /pull access denied|manifest unknown|No such image|repository does not exist/i.test(stderr))) {
+    return imageMissing(context.image, said, context.hints)
+  }
+  return fail(
+    tr(`the Docker engine refused${context.container ? ` (container ${context.container})` : ''}: ${said || 'no message'}`,
+       `Docker 引擎拒绝了操作${context.container ? `（容器 ${context.container}）` : ''}：${said || '无信息'}`),
+    tr('read Docker\'s message above; `docker info` shows whether the engine is healthy', '请阅读上面 Docker 的信息；`docker info` 可查看引擎是否正常'),
+  )
+}
+
+function imageMissing(image: string, said: string, hints?: ContainerSpec['hints']): StepError {
+  const variable = hints?.imageVariable ?? 'the image setting'
+  return fail(
+    tr(`image ${image} is not on this machine and could not be pulled${said ? ` (docker: ${said})` : ''}`,
+       `镜像 ${image} 不在本机，且无法拉取${said ? `（docker: ${said}）` : ''}`),
+    tr(`connect to its registry (and \`docker login\` if it needs one), load it with \`docker load\`, or point ${variable} at an image this machine has (\`docker images\`; for local test images: eval "$(make -s images)")`,
+       `连接到镜像仓库（需要时先 \`docker login\`），或用 \`docker load\` 导入，或把 ${variable} 指向本机已有的镜像（\`docker images\`；本地测试镜像：eval "$(make -s images)"）`),
+  )
+}
+
+function foreignName(name: string, hints?: ContainerSpec['hints']): StepError {
+  return fail(
+    tr(`a container named "${name}" exists but was not created by triton-monitoring, so it is left alone`,
+       `名为 "${name}" 的容器已存在，但不是 triton-monitoring 创建的，因此不会动它`),
+    tr(`remove it yourself if it is not needed (\`docker rm -f ${name}\`), or choose another name${hints?.nameVariable ? ` with ${hints.nameVariable}=<name>` : ''}`,
+       `如果不再需要，请自行删除（\`docker rm -f ${name}\`），或${hints?.nameVariable ? `用 ${hints.nameVariable}=<名称> ` : ''}换一个名称`),
+  )
+}
+
+async function run(args: string[], options: RunOptions = {}): Promise<ProcessOutput> {
+  const env = options.env ? { ...process.env, ...options.env } : process.env
+  return $({ quiet: true, nothrow: true, env })`docker ${args}`
+}
+
+/** Runs `docker <args>`; returns stdout, or throws the explained failure. */
+export async function docker(args: string[], options: RunOptions = {}): Promise<string> {
+  const out = await run(args, options)
+  if (out.exitCode !== 0) throw explainDockerError(out.stderr || out.stdout, options.context)
+  return out.stdout
+}
+
+const notFound = /No such (container|network|volume|image|object)|not found/i
+
+/** `docker <kind> inspect` as parsed JSON, or undefined when there is no such object. */
+async function inspect<T>(kind: 'container' | 'network' | 'volume' | 'image', name: string): Promise<T | undefined> {
+  const out = await run([kind, 'inspect', '--format', '{{json .}}', name])
+  if (out.exitCode === 0) return JSON.parse(out.stdout.trim().split('\n')[0]!) as T
+  if (notFound.test(out.stderr) && !unreachable.test(out.stderr)) return undefined
+  throw explainDockerError(out.stderr)
+}
+
+interface ContainerInfo {
+  Id: string
+  Image: string
+  State: { Status: string; Running: boolean; ExitCode: number }
+  Config: { Labels: Record<string, string> | null }
+}
+
+export async function inspectContainer(name: string): Promise<ContainerInfo | undefined> {
+  return inspect<ContainerInfo>('container', name)
+}
+
+/** Checks the engine answers at all; the first call of a step, so its failure is the clearest one. */
+export async function ensureEngine(): Promise<void> {
+  await docker(['version', '--format', '{{json .Server.Version}}'])
+}
+
+export async function ensureNetwork(name: string): Promise<'created' | 'kept'> {
+  if (await inspect('network', name)) {
+    log.ok(tr(`network ${name} exists, kept`, `网络 ${name} 已存在，保留`))
+    return 'kept'
+  }
+  const out = await run(['network', 'create', '--label', `${MANAGED_LABEL}=true`, name])
+  // Another run created it between our look and our create: the outcome we wanted.
+  if (out.exitCode !== 0 && !/already exists/i.test(out.stderr)) throw explainDockerError(out.stderr)
+  log.change(tr(`network ${name} created`, `已创建网络 ${name}`))
+  return 'created'
+}
+
+export async function ensureVolume(name: string): Promise<'created' | 'kept'> {
+  if (await inspect('volume', name)) {
+    log.ok(tr(`volume ${name} exists, kept`, `数据卷 ${name} 已存在，保留`))
+    return 'kept'
+  }
+  await docker(['volume', 'create', '--label', `${MANAGED_LABEL}=true`, name])
+  log.change(tr(`volume ${name} created`, `已创建数据卷 ${name}`))
+  return 'created'
+}
+
+/** The parts of a spec that decide "same container"; env values are deliberately left out. */
+function desiredConfig(spec: ContainerSpec) {
+  return {
+    version: SPEC_VERSION,
+    image: spec.image,
+    entrypoint: spec.entrypoint ?? null,
+    args: spec.args ?? [],
+    env: Object.keys(spec.env ?? {}).sort(),
+    mounts: spec.mounts ?? [],
+    ports: (spec.ports ?? []).map(({ address, host, container }) => ({ address, host, container })),
+    network: spec.network ?? null,
+    labels: spec.labels ?? {},
+    gpus: spec.gpus ?? false,
+    restart: spec.restart ?? 'no',
+  }
+}
+
+export function configHash(spec: ContainerSpec): string {
+  return createHash('sha256').update(JSON.stringify(desiredConfig(spec))).digest('hex').slice(0, 16)
+}
+
+/** Which parts differ between a container's recorded configuration and the wanted one. */
+function changedParts(recorded: string | undefined, wanted: ReturnType<typeof desiredConfig>): string[] {
+  let old: Record<string, unknown> = {}
+  try {
+    old = recorded ? (JSON.parse(recorded) as Record<string, unknown>) : {}
+  } catch {
+    // An unreadable record counts as "everything changed".
+  }
+  return Object.entries(wanted)
+    .filter(([key, value]) => JSON.stringify(old[key]) !== JSON.stringify(value))
+    .map(([key]) => key)
+}
+
+function createArgs(spec: ContainerSpec): string[] {
+  const config = desiredConfig(spec)
+  const args = ['create', '--name', spec.name,
+    '--label', `${MANAGED_LABEL}=true`,
+    '--label', `${HASH_LABEL}=${configHash(spec)}`,
+    '--label', `${CONFIG_LABEL}=${JSON.stringify(config)}`]
+  for (const [key, value] of Object.entries(config.labels)) args.push('--label', `${key}=${value}`)
+  if (spec.network) args.push('--network', spec.network)
+  for (const name of config.env) args.push('-e', name)
+  for (const m of config.mounts) {
+    args.push('--mount', `type=${m.type},source=${m.source},target=${m.target}${m.readOnly ? ',readonly' : ''}`)
+  }
+  for (const p of config.ports) {
+    const address = p.address.includes(':') ? `[${p.address}]` : p.address
+    args.push('-p', `${address}:${p.host}:${p.container}`)
+  }
+  if (spec.gpus) args.push('--gpus', 'all')
+  if (spec.restart && spec.restart !== 'no') args.push('--restart', spec.restart)
+  if (spec.entrypoint !== undefined) args.push('--entrypoint', spec.entrypoint)
+  args.push(spec.image, ...config.args)
+  return args
+}
+
+/** Makes sure the image is on this machine, pulling it if a registry is reachable. */
+export async function ensureImage(image: string, hints?: ContainerSpec['hints']): Promise<string> {
+  const local = await inspect<{ Id: string }>('image', image)
+  if (local) return local.Id
+  log.info(tr(`pulling ${image} (large images take minutes)…`, `正在拉取 ${image}（大镜像需要几分钟）…`))
+  const out = await run(['pull', '--quiet', image])
+  if (out.exitCode !== 0) throw explainDockerError(out.stderr, { image, hints, pulling: true })
+  const pulled = await inspect<{ Id: string }>('image', image)
+  if (!pulled) throw imageMissing(image, '', hints)
+  return pulled.Id
+}
+
+/** Starts a container we own; if it cannot start, removes it so no half-made container remains. */
+async function startOrRemove(spec: ContainerSpec, id: string): Promise<void> {
+  const out = await run(['start', id], { env: spec.env })
+  if (out.exitCode === 0) return
+  await run(['rm', '--force', '--volumes', id])
+  throw explainDockerError(out.stderr, { container: spec.name, image: spec.image, ports: spec.ports, gpus: spec.gpus, hints: spec.hints })
+}
+
+/**
+ * Creates the container, keeps it when it already matches `spec` (starting it if stopped), or
+ * recreates it when its configuration or its image changed. A container of that name that
+ * triton-monitoring did not create is never touched.
+ */
+export async function ensureContainer(spec: ContainerSpec): Promise<EnsureResult> {
+  for (const m of spec.mounts ?? []) {
+    if (m.type === 'bind' && !existsSync(m.source)) {
+      throw fail(
+        tr(`${m.source} does not exist, so it cannot be mounted at ${m.target} in ${spec.name}`, `${m.source} 不存在，无法挂载到 ${spec.name} 的 ${m.target}`),
+        tr('run the step from the project folder, or create that folder first', '请在项目目录中运行此步骤，或先创建该目录'),
+      )
+    }
+  }
+  const imageId = await ensureImage(spec.image, spec.hints)
+  const existing = await inspectContainer(spec.name)
+  const context = { container: spec.name, image: spec.image, ports: spec.ports, gpus: spec.gpus, hints: spec.hints }
+  let action: ContainerAction = 'created'
+  if (existing) {
+    const labels = existing.Config.Labels ?? {}
+    if (labels[MANAGED_LABEL] !== 'true') throw foreignName(spec.name, spec.hints)
+    const changed = labels[HASH_LABEL] === configHash(spec) ? [] : changedParts(labels[CONFIG_LABEL], desiredConfig(spec))
+    if (existing.Image !== imageId) changed.push(tr('image content', '镜像内容'))
+    if (changed.length === 0) {
+      const state = existing.State.Status
+      if (existing.State.Running && state !== 'paused') {
+        log.ok(tr(`container ${spec.name} already runs with this configuration, kept`, `容器 ${spec.name} 已按此配置运行，保留`))
+        return { id: existing.Id, action: 'kept' }
+      }
+      if (state === 'paused') await docker(['unpause', existing.Id], { context })
+      else await startOrRemove(spec, existing.Id)
+      log.change(tr(`container ${spec.name} had the same configuration but was ${state}: started, kept`, `容器 ${spec.name} 配置相同但处于 ${state} 状态：已启动并保留`))
+      return { id: existing.Id, action: 'started' }
+    }
+    log.change(tr(`container ${spec.name} has a different configuration (${changed.join(', ')}): recreating it`,
+      `容器 ${spec.name} 的配置不同（${changed.join(', ')}）：正在重新创建`))
+    await docker(['rm', '--force', existing.Id], { context })
+    action = 'recreated'
+  }
+  const out = await run(createArgs(spec), { env: spec.env })
+  if (out.exitCode !== 0) throw explainDockerError(out.stderr, context)
+  const id = out.stdout.trim()
+  await startOrRemove(spec, id)
+  if (action === 'created') log.change(tr(`container ${spec.name} created and started`, `已创建并启动容器 ${spec.name}`))
+  else log.change(tr(`container ${spec.name} recreated and started`, `已重新创建并启动容器 ${spec.name}`))
+  return { id, action }
+}
+
+/**
+ * Removes a container triton-monitoring created. A foreign container of that name is left alone
+ * (with a warning); a missing one is fine.
+ */
+export async function removeContainer(name: string): Promise<'removed' | 'absent' | 'foreign'> {
+  const existing = await inspectContainer(name)
+  if (!existing) return 'absent'
+  if (existing.Config.Labels?.[MANAGED_LABEL] !== 'true') {
+    log.warn(tr(`container ${name} was not created by triton-monitoring: left alone (\`docker rm -f ${name}\` removes it)`,
+      `容器 ${name} 不是 triton-monitoring 创建的：未删除（\`docker rm -f ${name}\` 可删除）`))
+    return 'foreign'
+  }
+  await docker(['rm', '--force', existing.Id], { context: { container: name } })
+  log.change(tr(`container ${name} removed`, `已删除容器 ${name}`))
+  return 'removed'
+}
+
+export async function removeNetwork(name: string): Promise<'removed' | 'absent'> {
+  if (!(await inspect('network', name))) return 'absent'
+  const out = await run(['network', 'rm', name])
+  if (out.exitCode !== 0) {
+    if (/active endpoints/i.test(out.stderr)) {
+      throw fail(
+        tr(`network ${name} is still used by other containers`, `网络 ${name} 仍被其他容器使用`),
+        tr(`see them with \`docker network inspect ${name}\` and stop them first`, `用 \`docker network inspect ${name}\` 查看并先停止它们`),
+      )
+    }
+    throw explainDockerError(out.stderr)
+  }
+  log.change(tr(`network ${name} removed`, `已删除网络 ${name}`))
+  return 'removed'
+}
+
+export async function removeVolume(name: string): Promise<'removed' | 'absent'> {
+  if (!(await inspect('volume', name))) return 'absent'
+  await docker(['volume', 'rm', name])
+  log.change(tr(`volume ${name} removed`, `已删除数据卷 ${name}`))
+  return 'removed'
+}
+
+/** The last lines a container printed (stdout and stderr), for error messages. */
+export async function containerLogs(name: string, lines = 30): Promise<string> {
+  const out = await run(['logs', '--tail', String(lines), name])
+  return out.exitCode === 0 ? out.stdall.trimEnd() : ''
+}
+
+interface EngineInfo {
+  Runtimes?: Record<string, unknown>
+  CDISpecDirs?: string[] | null
+}
+
+function engineIsLocal(): boolean {
+  const host = process.env.DOCKER_HOST
+  return !host || host === 'unix:///var/run/docker.sock' || host === 'unix:///run/docker.sock'
+}
+
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, command)))
+}
+
+function nvidiaCdiSpec(dirs: string[]): boolean {
+  return dirs.some((dir) => {
+    try {
+      return readdirSync(dir).some((file) => /\.(ya?ml|json)$/.test(file) &&
+        /kind:\s*"?nvidia\.com\/gpu|"kind":\s*"nvidia\.com\/gpu"/.test(readFileSync(join(dir, file), 'utf8')))
+    } catch {
+      return false
+    }
+  })
+}
+
+/**
+ * Whether `--gpus all` can work on this engine. dockerd serves `--gpus` through the NVIDIA
+ * Container Toolkit: an `nvidia` runtime registered in daemon.json (what `nvidia-ctk runtime
+ * configure` does), its `nvidia-container-runtime-hook` on dockerd's PATH, or (Docker 25+) a CDI
+ * spec for nvidia.com/gpu. Without one of those, `--gpus all` fails with
+ * "could not select device driver".
+ */
+export async function gpuAvailable(): Promise<boolean> {
+  const info = JSON.parse(await docker(['info', '--format', '{{json .}}'])) as EngineInfo
+  if (info.Runtimes && 'nvidia' in info.Runtimes) return true
+  if (!engineIsLocal()) return false
+  if (onPath('nvidia-container-runtime-hook')) return true
+  return nvidiaCdiSpec(info.CDISpecDirs ?? ['/etc/cdi', '/var/run/cdi'])
+}
+
+export interface HttpWaitOptions {
+  what: string
+  timeoutMs: number
+  /** The container serving the URL: its exit ends the wait early, its logs explain a timeout. */
+  container?: string
+  fix: string
+}
+
+/**
+ * Waits until `url` answers 2xx. Fails early when the container stops, and on timeout shows the
+ * container's last log lines.
+ */
+export async function waitForHttp(url: string, options: HttpWaitOptions): Promise<void> {
+  const { container } = options
+  let outcome: 'ready' | { exited: string }
+  try {
+    outcome = await waitFor<'ready' | { exited: string }>(async () => {
+      const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false)
+      if (ok) return 'ready'
+      if (!container) return false
+      const state = await inspectContainer(container)
+      if (!state) return { exited: tr('removed', '已被删除') }
+      return state.State.Running ? false : { exited: `${state.State.Status}, exit code ${state.State.ExitCode}` }
+    }, {
+      what: options.what,
+      timeoutMs: options.timeoutMs,
+      intervalMs: 500,
+      onTimeout: () => fail(tr(`${options.what}: no answer from ${url} after ${Math.round(options.timeoutMs / 1000)}s`,
+        `${options.what}：${Math.round(options.timeoutMs / 1000)} 秒后 ${url} 仍无响应`), options.fix),
+    })
+  } catch (error) {
+    if (error instanceof StepError && container) throw withLogs(error, await containerLogs(container))
+    throw error
+  }
+  if (outcome !== 'ready') {
+    const logs = container ? await containerLogs(container) : ''
+    throw withLogs(fail(tr(`container ${container} stopped (${outcome.exited}) before ${url} answered`,
+      `容器 ${container} 在 ${url} 响应之前停止了（${outcome.exited}）`), options.fix), logs)
+  }
+}
+
+function withLogs(error: StepError, logs: string): StepError {
+  if (!logs) return error
+  const heading = tr('last lines of the container log:', '容器日志的最后几行：')
+  return new StepError(`${error.cause_}\n${heading}\n${logs.split('\n').map((l) => '    ' + l).join('\n')}`, error.fix, error.exitCode)
+}

@@ -1,0 +1,365 @@
+// The Triton dashboard as code. Every query is built from Triton's cumulative counters with
+// rate(), so latencies are true per-request means (not the tutorial's ever-growing
+// `avg(counter)`), and every panel and query names its datasource (no `${DS_…}` import input,
+// which breaks when a dashboard is posted to the API or provisioned from a file).
+import * as cog from '@grafana/grafana-foundation-sdk/cog'
+import * as common from '@grafana/grafana-foundation-sdk/common'
+import {
+  type Dashboard,
+  type DataSourceRef,
+  DashboardBuilder,
+  DashboardCursorSync,
+  DatasourceVariableBuilder,
+  QueryVariableBuilder,
+  RowBuilder,
+  ThresholdsConfigBuilder,
+  ThresholdsMode,
+  VariableRefresh,
+  VariableSort,
+} from '@grafana/grafana-foundation-sdk/dashboard'
+import { DataqueryBuilder, QueryEditorMode } from '@grafana/grafana-foundation-sdk/prometheus'
+import { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/stat'
+import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries'
+import * as units from '@grafana/grafana-foundation-sdk/units'
+import { stableJson } from '../scripts/lib/stable-json.ts'
+
+export const DASHBOARD_UID = 'triton-monitoring'
+export const DASHBOARD_TITLE = 'Triton Inference Server'
+/** Name of the datasource template variable every panel and query goes through. */
+export const DATASOURCE_VARIABLE = 'datasource'
+export const MODEL_VARIABLE = 'model'
+
+/**
+ * What panels and queries carry. The variable's saved value is the fixed datasource uid, so the
+ * JSON works as posted; a user with a differently named Prometheus can still pick it in the
+ * dashboard instead of editing every panel.
+ */
+export const datasourceRef: DataSourceRef = { type: 'prometheus', uid: '${' + DATASOURCE_VARIABLE + '}' }
+
+const NO_GPU = 'No GPU metrics: Triton found no GPU (CPU-only host), so it exports no nv_gpu_* series'
+const NO_REQUESTS = 'No requests in this time range'
+
+const selector = `{model=~"$${MODEL_VARIABLE}"}`
+/** Per-second increase of a per-model counter, summed over versions (and instances). */
+const ratePerModel = (metric: string) => `sum by (model) (rate(${metric}${selector}[$__rate_interval]))`
+const rateTotal = (metric: string) => `sum(rate(${metric}${selector}[$__rate_interval]))`
+
+/**
+ * Mean time per request, in ms, of a cumulative µs counter. Triton adds a request's duration
+ * only when it succeeds, so the matching denominator is the success counter. With no traffic
+ * the ratio is NaN, a gap: a `1+rate` or `clamp_min` guard would bias the mean low instead.
+ */
+export const meanMsPerRequest = (durationMetric: string, rate = ratePerModel) =>
+  `${rate(durationMetric)} / ${rate('nv_inference_request_success')} / 1000`
+
+/** Failures over all finished requests; sums away the `reason` label Triton adds from 24.07. */
+const failureRatio = (rate: (metric: string) => string) =>
+  `${rate('nv_inference_request_failure')} / (${rate('nv_inference_request_success')} + ${rate('nv_inference_request_failure')})`
+
+interface Query { expr: string; legend?: string }
+
+function targets(queries: Query[]): cog.Builder<cog.Dataquery>[] {
+  return queries.map((q, i) => {
+    const target = new DataqueryBuilder()
+      .refId(String.fromCharCode(65 + i))
+      .datasource(datasourceRef)
+      .editorMode(QueryEditorMode.Code)
+      .expr(q.expr)
+      .range()
+    return q.legend ? target.legendFormat(q.legend) : target
+  })
+}
+
+const thresholds = (steps: { value: number | null; color: string }[]) =>
+  new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps(steps)
+
+interface PanelSpec {
+  title: string
+  description: string
+  unit: string
+  queries: Query[]
+  width: number
+  height?: number
+  noValue?: string
+}
+
+/** Panel ids must be unique in a dashboard; numbering them in build order keeps them stable. */
+function idCounter() {
+  let next = 1
+  return () => next++
+}
+
+export interface TritonDashboardOptions {
+  /** Uid of the Prometheus datasource, e.g. from `loadConfig().datasourceUid`. */
+  datasourceUid: string
+}
+
+export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions): Dashboard {
+  const id = idCounter()
+
+  const timeseries = (spec: PanelSpec & { stack?: boolean; min?: number; max?: number }) => {
+    const panel = new TimeseriesBuilder()
+      .id(id())
+      .title(spec.title)
+      .description(spec.description)
+      .datasource(datasourceRef)
+      .targets(targets(spec.queries))
+      .unit(spec.unit)
+      .span(spec.width)
+      .height(spec.height ?? 8)
+      .fillOpacity(spec.stack ? 35 : 10)
+      .showPoints(common.VisibilityMode.Never)
+      .spanNulls(false)
+      .legend(
+        new common.VizLegendOptionsBuilder()
+          .showLegend(true)
+          .displayMode(common.LegendDisplayMode.List)
+          .placement(common.LegendPlacement.Bottom)
+          .calcs([]),
+      )
+      .tooltip(new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending))
+      .thresholds(thresholds([{ value: null, color: 'green' }]))
+    if (spec.stack) panel.stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal).group('A'))
+    if (spec.min !== undefined) panel.min(spec.min)
+    if (spec.max !== undefined) panel.max(spec.max)
+    if (spec.noValue) panel.noValue(spec.noValue)
+    return panel
+  }
+
+  const stat = (spec: PanelSpec & { steps: { value: number | null; color: string }[]; decimals?: number }) => {
+    const panel = new StatBuilder()
+      .id(id())
+      .title(spec.title)
+      .description(spec.description)
+      .datasource(datasourceRef)
+      .targets(targets(spec.queries))
+      .unit(spec.unit)
+      .span(spec.width)
+      .height(spec.height ?? 4)
+      .noValue(spec.noValue ?? NO_REQUESTS)
+      .thresholds(thresholds(spec.steps))
+      .graphMode(common.BigValueGraphMode.Area)
+      .colorMode(common.BigValueColorMode.Value)
+      .justifyMode(common.BigValueJustifyMode.Auto)
+      .textMode(common.BigValueTextMode.Auto)
+      .wideLayout(true)
+      .showPercentChange(false)
+      .percentChangeColorMode(common.PercentChangeColorMode.Standard)
+      .orientation(common.VizOrientation.Auto)
+      .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false).fields(''))
+    if (spec.decimals !== undefined) panel.decimals(spec.decimals)
+    return panel
+  }
+
+  const row = (title: string) => new RowBuilder(title).id(id()).datasource(datasourceRef)
+
+  return new DashboardBuilder(DASHBOARD_TITLE)
+    .uid(DASHBOARD_UID)
+    .description('Throughput, errors, latency, batching and GPU/CPU use of NVIDIA Triton, from its Prometheus metrics (port 8002).')
+    .tags(['triton', 'inference', 'prometheus'])
+    .timezone('browser')
+    .editable()
+    .tooltip(DashboardCursorSync.Crosshair)
+    .time({ from: 'now-15m', to: 'now' })
+    .refresh('10s')
+    .withVariable(
+      new DatasourceVariableBuilder(DATASOURCE_VARIABLE)
+        .label('Data source')
+        .description('Prometheus that scrapes Triton. Saved as the uid the setup scripts give the datasource.')
+        .type('prometheus')
+        .current({ text: datasourceUid, value: datasourceUid, selected: true }),
+    )
+    .withVariable(
+      new QueryVariableBuilder(MODEL_VARIABLE)
+        .label('Model')
+        .description('Models Triton reports metrics for (label `model`).')
+        .datasource(datasourceRef)
+        .query('label_values(nv_inference_request_success, model)')
+        .refresh(VariableRefresh.OnTimeRangeChanged)
+        .sort(VariableSort.AlphabeticalAsc)
+        .multi(true)
+        .includeAll(true)
+        .allValue('.*')
+        .current({ text: ['All'], value: ['$__all'], selected: true }),
+    )
+
+    .withRow(row('Overview'))
+    .withPanel(stat({
+      title: 'Current QPS',
+      description: 'Successful inference requests per second, all selected models together (a batch of n sent in one request counts once).',
+      unit: units.RequestsPerSecond,
+      queries: [{ expr: rateTotal('nv_inference_request_success') }],
+      width: 8,
+      steps: [{ value: null, color: 'green' }],
+    }))
+    .withPanel(stat({
+      title: 'Mean latency',
+      description: 'Mean end-to-end time Triton spent on a successful request (queue + compute), in milliseconds: rate of the cumulative duration over rate of successes.',
+      unit: units.Milliseconds,
+      queries: [{ expr: meanMsPerRequest('nv_inference_request_duration_us', rateTotal) }],
+      width: 8,
+      decimals: 2,
+      steps: [{ value: null, color: 'green' }],
+    }))
+    .withPanel(stat({
+      title: 'Success ratio',
+      description: 'Share of finished requests that succeeded. Triton 23.05 counts only failures reported by the backend; requests rejected before they reach it are not counted.',
+      unit: units.PercentUnit,
+      queries: [{ expr: `1 - ${failureRatio(rateTotal)}` }],
+      width: 8,
+      decimals: 2,
+      steps: [{ value: null, color: 'red' }, { value: 0.95, color: 'orange' }, { value: 0.99, color: 'green' }],
+    }))
+
+    .withRow(row('Throughput'))
+    .withPanel(timeseries({
+      title: 'QPS per model',
+      description: 'Successful inference requests per second for each model (what the tutorial called QPS, per model instead of per version).',
+      unit: units.RequestsPerSecond,
+      queries: [{ expr: ratePerModel('nv_inference_request_success'), legend: '{{model}}' }],
+      width: 12,
+      min: 0,
+    }))
+    .withPanel(timeseries({
+      title: 'Batching efficiency',
+      description: 'Inferences per model execution: how many requests (batch items) dynamic batching merged into one run. 1 means no batching happened.',
+      unit: units.Short,
+      queries: [{
+        expr: `${ratePerModel('nv_inference_count')} / ${ratePerModel('nv_inference_exec_count')}`,
+        legend: '{{model}}',
+      }],
+      width: 12,
+      min: 0,
+    }))
+
+    .withRow(row('Errors'))
+    .withPanel(timeseries({
+      title: 'Success vs failure rate',
+      description: 'Successful and failed inference requests per second for each model.',
+      unit: units.RequestsPerSecond,
+      queries: [
+        { expr: ratePerModel('nv_inference_request_success'), legend: '{{model}} success' },
+        { expr: ratePerModel('nv_inference_request_failure'), legend: '{{model}} failure' },
+      ],
+      width: 12,
+      min: 0,
+    }).overrideByRegexp('/failure$/', [{ id: 'color', value: { mode: 'fixed', fixedColor: 'red' } }]))
+    .withPanel(timeseries({
+      title: 'Failure ratio',
+      description: 'Failed requests over all finished requests, per model. A gap means no requests finished in the window.',
+      unit: units.PercentUnit,
+      queries: [{ expr: failureRatio(ratePerModel), legend: '{{model}}' }],
+      width: 12,
+      min: 0,
+      max: 1,
+    }))
+
+    .withRow(row('Latency'))
+    .withPanel(timeseries({
+      title: 'Mean inference latency',
+      description: 'Mean time per successful request in milliseconds, per model: rate(nv_inference_request_duration_us) / rate(nv_inference_request_success). The duration metric is a cumulative counter, so averaging it directly (the tutorial\'s avg(...)/1000) only grows.',
+      unit: units.Milliseconds,
+      queries: [{ expr: meanMsPerRequest('nv_inference_request_duration_us'), legend: '{{model}}' }],
+      width: 8,
+      min: 0,
+    }))
+    .withPanel(timeseries({
+      title: 'Latency breakdown per request',
+      description: 'Where a request\'s time goes, per model, stacked: waiting in the queue, copying inputs, running the model, copying outputs (mean ms per successful request). The rest of the mean latency is Triton\'s own request handling.',
+      unit: units.Milliseconds,
+      queries: [
+        { expr: meanMsPerRequest('nv_inference_queue_duration_us'), legend: '{{model}} queue' },
+        { expr: meanMsPerRequest('nv_inference_compute_input_duration_us'), legend: '{{model}} compute input' },
+        { expr: meanMsPerRequest('nv_inference_compute_infer_duration_us'), legend: '{{model}} compute infer' },
+        { expr: meanMsPerRequest('nv_inference_compute_output_duration_us'), legend: '{{model}} compute output' },
+      ],
+      width: 8,
+      stack: true,
+      min: 0,
+    }))
+    .withPanel(timeseries({
+      title: 'Latency percentiles (p50 / p95 / p99)',
+      description: 'Request latency quantiles in ms from Triton\'s summaries over its recent requests (worst instance or version shown: quantiles cannot be averaged). Needs Triton started with --metrics-config summary_latencies=true.',
+      unit: units.Milliseconds,
+      queries: [['0.5', 'p50'], ['0.95', 'p95'], ['0.99', 'p99']].map(([quantile, name]) => ({
+        expr: `max by (model) (nv_inference_request_summary_us{model=~"$${MODEL_VARIABLE}", quantile="${quantile}"}) / 1000`,
+        legend: `{{model}} ${name}`,
+      })),
+      width: 8,
+      min: 0,
+      noValue: 'No summaries: start Triton with --metrics-config summary_latencies=true',
+    }))
+
+    .withRow(row('GPU'))
+    .withPanel(timeseries({
+      title: 'GPU utilization',
+      description: 'Busy fraction of each GPU (DCGM), by GPU uuid. Empty on CPU-only hosts, where Triton exports no GPU metrics.',
+      unit: units.PercentUnit,
+      queries: [{ expr: 'nv_gpu_utilization', legend: '{{gpu_uuid}}' }],
+      width: 8,
+      min: 0,
+      max: 1,
+      noValue: NO_GPU,
+    }))
+    .withPanel(timeseries({
+      title: 'GPU memory',
+      description: 'Memory used and total on each GPU, in bytes.',
+      unit: units.BytesIEC,
+      queries: [
+        { expr: 'nv_gpu_memory_used_bytes', legend: '{{gpu_uuid}} used' },
+        { expr: 'nv_gpu_memory_total_bytes', legend: '{{gpu_uuid}} total' },
+      ],
+      width: 8,
+      min: 0,
+      noValue: NO_GPU,
+    }))
+    .withPanel(timeseries({
+      title: 'GPU power',
+      description: 'Power drawn by each GPU and its power limit, in watts.',
+      unit: units.Watt,
+      queries: [
+        { expr: 'nv_gpu_power_usage', legend: '{{gpu_uuid}} draw' },
+        { expr: 'nv_gpu_power_limit', legend: '{{gpu_uuid}} limit' },
+      ],
+      width: 8,
+      min: 0,
+      noValue: NO_GPU,
+    }))
+
+    .withRow(row('CPU and memory'))
+    .withPanel(timeseries({
+      title: 'CPU utilization',
+      description: 'Busy fraction of the host\'s CPUs as Triton reads it from /proc/stat: host-wide, not limited to Triton\'s container.',
+      unit: units.PercentUnit,
+      queries: [{ expr: 'nv_cpu_utilization', legend: '{{instance}}' }],
+      width: 12,
+      min: 0,
+      max: 1,
+    }))
+    .withPanel(timeseries({
+      title: 'CPU memory',
+      description: 'Host RAM used (total minus available) and total, in bytes, from /proc/meminfo: host-wide.',
+      unit: units.BytesIEC,
+      queries: [
+        { expr: 'nv_cpu_memory_used_bytes', legend: '{{instance}} used' },
+        { expr: 'nv_cpu_memory_total_bytes', legend: '{{instance}} total' },
+      ],
+      width: 12,
+      min: 0,
+    }))
+    .build()
+}
+
+/** The body of `POST /api/dashboards/db`: creates the dashboard, or replaces the one with its uid. */
+export function importBody(dashboard: Dashboard): { dashboard: Dashboard; overwrite: true } {
+  return { dashboard, overwrite: true }
+}
+
+/**
+ * The files `make dashboards` writes under dashboards/, by name: the dashboard model (for
+ * provisioning or the Import UI) and the tutorial-shaped API body (for `curl -d @file`).
+ */
+export function tritonDashboardFiles(options: TritonDashboardOptions): Record<'triton.json' | 'triton.import.json', string> {
+  const dashboard = buildTritonDashboard(options)
+  return { 'triton.json': stableJson(dashboard), 'triton.import.json': stableJson(importBody(dashboard)) }
+}

@@ -1,0 +1,15 @@
+// The Grafana stand-in as a process (and the entry point of its Docker image): configured by the
+// same GF_* variables as the grafana/grafana image, data in GF_PATHS_DATA (/var/lib/grafana).
+// GF_SERVER_HTTP_PORT=0 picks a free port; the "HTTP Server Listen" line says which.
+import { createGrafanaStandin } from './server.ts'
+
+const env = process.env
+const { server } = createGrafanaStandin({ dataDir: env.GF_PATHS_DATA || '/var/lib/grafana', env })
+const port = Number(env.GF_SERVER_HTTP_PORT ?? 3000)
+server.listen(port, env.GF_SERVER_HTTP_ADDR || '0.0.0.0', () => {
+  const address = server.address()
+  const bound = typeof address === 'object' && address ? `${address.address}:${address.port}` : String(address)
+  process.stdout.write(`logger=http.server level=info msg="HTTP Server Listen" address=${bound} protocol=http\n`)
+})
+// PID 1 in a container gets no default signal handling: without this `docker stop` waits 10 s.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => server.close(() => process.exit(0)).closeAllConnections())

@@ -1,0 +1,43 @@
+// Prometheus's own configuration as typed data; `prometheus.yml` is generated from it.
+import { stringify } from 'yaml'
+import { GENERATED_HEADER, rulesYaml } from './rules.ts'
+
+export interface StaticScrape {
+  job_name: string
+  static_configs: { targets: string[] }[]
+}
+
+export interface PrometheusConfig {
+  global: { scrape_interval: string; evaluation_interval: string }
+  rule_files: string[]
+  scrape_configs: StaticScrape[]
+}
+
+export const RULES_FILE = 'rules.yml'
+
+export interface ConfigOptions {
+  /** `host:port` of Triton's metrics endpoint as Prometheus reaches it (container name on the network). */
+  tritonTarget: string
+  /** Prometheus's own listen address, scraped as job `prometheus`. */
+  selfTarget?: string
+}
+
+export function prometheusConfig({ tritonTarget, selfTarget = 'localhost:9090' }: ConfigOptions): PrometheusConfig {
+  return {
+    global: { scrape_interval: '5s', evaluation_interval: '5s' },
+    rule_files: [RULES_FILE],
+    scrape_configs: [
+      { job_name: 'triton', static_configs: [{ targets: [tritonTarget] }] },
+      { job_name: 'prometheus', static_configs: [{ targets: [selfTarget] }] },
+    ],
+  }
+}
+
+export function configYaml(config: PrometheusConfig): string {
+  return GENERATED_HEADER + stringify(config, { lineWidth: 0 })
+}
+
+/** Every file Prometheus reads from its config folder, by file name. */
+export function renderFiles(options: ConfigOptions): Record<string, string> {
+  return { 'prometheus.yml': configYaml(prometheusConfig(options)), [RULES_FILE]: rulesYaml() }
+}

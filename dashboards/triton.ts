@@ -243,7 +243,7 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
       ],
       width: 12,
       min: 0,
-    }).overrideByRegexp('/failure$/', [{ id: 'color', value: { mode: 'fixed', fixedColor: 'red' } }]))
+    }))
     .withPanel(timeseries({
       title: 'Failure ratio',
       description: 'Failed requests over all finished requests, per model. A gap means no requests finished in the window.',

@@ -267,9 +267,7 @@ function createArgs(spec: ContainerSpec): string[] {
   for (const [key, value] of Object.entries(config.labels)) args.push('--label', `${key}=${value}`)
   if (spec.network) args.push('--network', spec.network)
   for (const name of config.env) args.push('-e', name)
-  for (const m of config.mounts) {
-    args.push('--mount', `type=${m.type},source=${m.source},target=${m.target}${m.readOnly ? ',readonly' : ''}`)
-  }
+  for (const m of config.mounts) args.push('--mount', mountArg(m))
   for (const p of config.ports) {
     const address = p.address.includes(':') ? `[${p.address}]` : p.address
     args.push('-p', `${address}:${p.host}:${p.container}`)
@@ -291,6 +289,25 @@ export async function ensureImage(image: string, hints?: ContainerSpec['hints'])
   const pulled = await inspect<{ Id: string }>('image', image)
   if (!pulled) throw imageMissing(image, '', hints)
   return pulled.Id
+}
+
+function mountArg(m: MountSpec): string {
+  return `type=${m.type},source=${m.source},target=${m.target}${m.readOnly ? ',readonly' : ''}`
+}
+
+/**
+ * Runs a throw-away container to completion (`docker run --rm`), e.g. a tool shipped in an image.
+ * Returns its exit code and output; engine failures throw their explained error.
+ */
+export async function runOnce(spec: { image: string; entrypoint?: string; args: string[]; mounts?: MountSpec[] }): Promise<{ exitCode: number; output: string }> {
+  await ensureImage(spec.image)
+  const args = ['run', '--rm', '--network', 'none']
+  for (const m of spec.mounts ?? []) args.push('--mount', mountArg(m))
+  if (spec.entrypoint !== undefined) args.push('--entrypoint', spec.entrypoint)
+  const out = await run([...args, spec.image, ...spec.args])
+  // 125 is docker's own failure (the container never ran); anything else is the tool's answer.
+  if (out.exitCode === 125) throw explainDockerError(out.stderr, { image: spec.image })
+  return { exitCode: out.exitCode ?? 1, output: out.stdall.trim() }
 }
 
 /** Starts a container we own; if it cannot start, removes it so no half-made container remains. */

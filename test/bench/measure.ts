@@ -1,0 +1,38 @@
+// Small helpers the benchmarks share: wall time of a command, medians, ratio lines.
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+/** Wall time of one run of `command args`, in ms; throws when it exits non-zero. */
+export function wallMs(command: string, args: string[], timeoutMs = 60_000): number {
+  const started = performance.now()
+  const run = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: timeoutMs })
+  const ms = performance.now() - started
+  if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${run.signal ?? run.status}: ${run.stderr}`)
+  return ms
+}
+
+/** The bundled step scripts, as `make` runs them; `make bench` builds them first. */
+export function builtStep(name: string): string {
+  const path = `dist/scripts/${name}.mjs`
+  if (!existsSync(path)) throw new Error(`${path} is missing: run \`make build\` (make bench does it) first`)
+  return path
+}
+
+export function line(label: string, value: string): void {
+  process.stdout.write(`  ${label.padEnd(44)} ${value}\n`)
+}
+
+/** `0.93x (target >= 0.9x: met)`; benchmarks report targets, they never fail on them. */
+export function ratio(value: number, peer: number, target?: { op: '>=' | '<='; value: number }): string {
+  const r = value / peer
+  const text = `${r >= 10 ? r.toFixed(0) : r.toFixed(2)}x`
+  if (!target) return text
+  const met = target.op === '>=' ? r >= target.value : r <= target.value
+  return `${text} (target ${target.op} ${target.value}x: ${met ? 'met' : 'NOT met'})`
+}

@@ -58,6 +58,12 @@ const failureRatio = (rate: (metric: string) => string) =>
 
 interface Query { expr: string; legend?: string }
 
+/** Triton's memory gauges come in used/total pairs (GPU per uuid, host RAM per instance). */
+const usedAndTotal = (prefix: 'nv_gpu_memory' | 'nv_cpu_memory', by: string): Query[] => [
+  { expr: `${prefix}_used_bytes`, legend: `{{${by}}} used` },
+  { expr: `${prefix}_total_bytes`, legend: `{{${by}}} total` },
+]
+
 function targets(queries: Query[]): cog.Builder<cog.Dataquery>[] {
   return queries.map((q, i) => {
     const target = new DataqueryBuilder()
@@ -150,6 +156,10 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
     if (spec.decimals !== undefined) panel.decimals(spec.decimals)
     return panel
   }
+
+  /** GPU series exist only where Triton found a GPU; elsewhere the panel says so. */
+  const gpu = (spec: Omit<PanelSpec, 'width' | 'noValue'> & { max?: number }) =>
+    timeseries({ ...spec, width: 8, min: 0, noValue: NO_GPU })
 
   const row = (title: string) => new RowBuilder(title).id(id()).datasource(datasourceRef)
 
@@ -291,29 +301,20 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
     }))
 
     .withRow(row('GPU'))
-    .withPanel(timeseries({
+    .withPanel(gpu({
       title: 'GPU utilization',
       description: 'Busy fraction of each GPU (DCGM), by GPU uuid. Empty on CPU-only hosts, where Triton exports no GPU metrics.',
       unit: units.PercentUnit,
       queries: [{ expr: 'nv_gpu_utilization', legend: '{{gpu_uuid}}' }],
-      width: 8,
-      min: 0,
       max: 1,
-      noValue: NO_GPU,
     }))
-    .withPanel(timeseries({
+    .withPanel(gpu({
       title: 'GPU memory',
       description: 'Memory used and total on each GPU, in bytes.',
       unit: units.BytesIEC,
-      queries: [
-        { expr: 'nv_gpu_memory_used_bytes', legend: '{{gpu_uuid}} used' },
-        { expr: 'nv_gpu_memory_total_bytes', legend: '{{gpu_uuid}} total' },
-      ],
-      width: 8,
-      min: 0,
-      noValue: NO_GPU,
+      queries: usedAndTotal('nv_gpu_memory', 'gpu_uuid'),
     }))
-    .withPanel(timeseries({
+    .withPanel(gpu({
       title: 'GPU power',
       description: 'Power drawn by each GPU and its power limit, in watts.',
       unit: units.Watt,
@@ -321,9 +322,6 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
         { expr: 'nv_gpu_power_usage', legend: '{{gpu_uuid}} draw' },
         { expr: 'nv_gpu_power_limit', legend: '{{gpu_uuid}} limit' },
       ],
-      width: 8,
-      min: 0,
-      noValue: NO_GPU,
     }))
 
     .withRow(row('CPU and memory'))
@@ -340,10 +338,7 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
       title: 'CPU memory',
       description: 'Host RAM used (total minus available) and total, in bytes, from /proc/meminfo: host-wide.',
       unit: units.BytesIEC,
-      queries: [
-        { expr: 'nv_cpu_memory_used_bytes', legend: '{{instance}} used' },
-        { expr: 'nv_cpu_memory_total_bytes', legend: '{{instance}} total' },
-      ],
+      queries: usedAndTotal('nv_cpu_memory', 'instance'),
       width: 12,
       min: 0,
     }))

@@ -14,11 +14,12 @@ export function registerSecret(value: string | undefined): void {
 /** `glsa_abcd…` → `glsa_****…wxyz`: enough to recognise, not enough to use. */
 export function mask(value: string): string {
   if (value.length <= 8) return '****'
-  const prefix = value.match(/^(glsa_|gh[pousr]_)/)?.[0] ?? ''
+  const prefix = value.match(/^(glsa_|gh[pousr]_|github_pat_)/)?.[0] ?? ''
   return `${prefix}****${value.slice(-4)}`
 }
 
-const tokenPattern = /\b(glsa_[A-Za-z0-9_]{8,}|gh[pousr]_[A-Za-z0-9]{20,})\b/g
+// github_pat_: GitHub's fine-grained personal access tokens.
+const tokenPattern = /\b(glsa_[A-Za-z0-9_]{8,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b/g
 
 export function maskSecrets(text: string): string {
   let masked = text

@@ -1,0 +1,271 @@
+// Publishes the exported dashboard (and on request the Prometheus config and rules) as assets of
+// the GitHub release for a tag, so a class or a team downloads one versioned, checksummed file.
+// Idempotent: the release is found (drafts too) or created once, an asset with the same name is
+// replaced, an identical one is kept, and the generated notes section is rewritten in place.
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { basename, extname, join } from 'node:path'
+import { step } from './lib/cli.ts'
+import { fail } from './lib/fail.ts'
+import {
+  apiUrl, call, fullName, githubClient, readToken, resolveRepository, validateTag, type CallContext,
+} from './lib/github.ts'
+import { tr } from './lib/i18n.ts'
+import { log } from './lib/log.ts'
+import { mergeNotes, releaseNotes, sha256, type DashboardModel } from './lib/release-notes.ts'
+import { registerSecret } from './lib/secrets.ts'
+
+// Releases are listed newest first; a draft for this tag past the first 1000 is not looked for.
+const MAX_RELEASE_PAGES = 10
+// GitHub allows 1000 assets per release.
+const MAX_ASSET_PAGES = 10
+const PROMETHEUS_DIR = 'prometheus'
+
+interface LocalAsset {
+  name: string
+  path: string
+  data: Buffer
+  size: number
+  sha256: string
+  contentType: string
+}
+
+type ReleaseAction = 'create' | 'update' | 'keep'
+type AssetAction = 'upload' | 'replace' | 'keep'
+
+const contentTypes: Record<string, string> = { '.json': 'application/json', '.yml': 'application/yaml', '.yaml': 'application/yaml' }
+
+function readAsset(path: string): LocalAsset {
+  let data: Buffer
+  try {
+    data = readFileSync(path)
+  } catch (error) {
+    throw fail(
+      tr(`cannot read ${path}: ${(error as Error).message}`, `无法读取 ${path}：${(error as Error).message}`),
+      path.endsWith('.json')
+        ? tr('export the dashboard first: make dashboards', '请先导出仪表盘：make dashboards')
+        : tr(`write ${path} first, or leave out --with-prometheus`, `请先生成 ${path}，或去掉 --with-prometheus`),
+    )
+  }
+  const name = basename(path)
+  // GitHub silently renames other names, and a renamed asset would never be found to replace.
+  if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(name)) {
+    throw fail(
+      tr(`${path}: GitHub would rename the asset "${name}"`, `${path}：GitHub 会重命名资源文件 "${name}"`),
+      tr('rename the file with letters, digits, ".", "_" and "-" only', '请只用字母、数字、"."、"_"、"-" 重命名该文件'),
+    )
+  }
+  return { name, path, data, size: data.length, sha256: sha256(data), contentType: contentTypes[extname(name)] ?? 'application/octet-stream' }
+}
+
+function readDashboard(asset: LocalAsset): DashboardModel {
+  let model: Partial<DashboardModel> | undefined
+  try {
+    model = JSON.parse(asset.data.toString('utf8')) as Partial<DashboardModel>
+  } catch (error) {
+    throw fail(
+      tr(`${asset.path} is not JSON: ${(error as Error).message}`, `${asset.path} 不是 JSON：${(error as Error).message}`),
+      tr('export it again: make dashboards', '请重新导出：make dashboards'),
+    )
+  }
+  if (typeof model?.title !== 'string' || typeof model.uid !== 'string') {
+    throw fail(
+      tr(`${asset.path} is not a Grafana dashboard model (no title or uid)`, `${asset.path} 不是 Grafana 仪表盘模型（缺少 title 或 uid）`),
+      tr('pass the exported model, dashboards/triton.json (not the import wrapper)', '请传入导出的模型 dashboards/triton.json（而不是导入包装文件）'),
+    )
+  }
+  return model as DashboardModel
+}
+
+/**
+ * prometheus/prometheus.yml first, then the other YAML files under prometheus/ (the rules),
+ * leaving out promtool's unit tests of the rules (`*.test.yml`), which Prometheus never loads.
+ */
+function prometheusFiles(): string[] {
+  const config = join(PROMETHEUS_DIR, 'prometheus.yml')
+  let found: string[] = []
+  try {
+    found = readdirSync(PROMETHEUS_DIR, { recursive: true, encoding: 'utf8' })
+      .map((entry) => join(PROMETHEUS_DIR, entry))
+      .filter((path) => /\.ya?ml$/.test(path) && !/\.test\.ya?ml$/.test(path) && path !== config && statSync(path).isFile())
+      .sort()
+  } catch {
+    // A missing folder is reported below, by the missing prometheus.yml.
+  }
+  return [config, ...found]
+}
+
+function uniqueNames(assets: LocalAsset[]): LocalAsset[] {
+  const seen = new Map<string, string>()
+  for (const asset of assets) {
+    const other = seen.get(asset.name)
+    if (other) {
+      throw fail(
+        tr(`${other} and ${asset.path} would both be the release asset "${asset.name}"`, `${other} 和 ${asset.path} 会成为同名资源文件 "${asset.name}"`),
+        tr('rename one of them', '请重命名其中一个'),
+      )
+    }
+    seen.set(asset.name, asset.path)
+  }
+  return assets
+}
+
+async function* items<T>(pages: AsyncIterable<{ data: T[] }>, maxPages: number): AsyncGenerator<T> {
+  let read = 0
+  for await (const page of pages) {
+    yield* page.data
+    if (++read >= maxPages) return
+  }
+}
+
+await step(
+  {
+    name: 'publish',
+    summary: tr('Publish the exported dashboard to a GitHub release', '把导出的仪表盘发布到 GitHub Release'),
+    replaces: 'gh release create TAG dashboards/triton.json --notes "…"   (GitHub → Releases → Draft a new release)',
+    env: {
+      GITHUB_TOKEN: tr('token with Contents: read and write (classic: repo or public_repo); GH_TOKEN also works',
+                       '具有 Contents 读写权限的令牌（经典令牌：repo 或 public_repo）；也可用 GH_TOKEN'),
+      GITHUB_REPOSITORY: tr('owner/name when --repo is absent (default: the git remote origin)', '未给 --repo 时使用的 所有者/仓库名（默认取 git 远程仓库 origin）'),
+      GITHUB_API_URL: tr('API root, e.g. https://HOST/api/v3 for GitHub Enterprise Server', 'API 根地址，GitHub Enterprise Server 例如 https://主机/api/v3'),
+    },
+    flags: {
+      tag: { type: 'string', help: tr('release tag, e.g. v1.0.0 (make publish TAG=…)', '发布标签，例如 v1.0.0（make publish TAG=…）') },
+      repo: { type: 'string', help: tr('repository owner/name', '仓库 所有者/仓库名') },
+      dashboard: { type: 'string', help: tr('exported dashboard model', '导出的仪表盘模型'), default: 'dashboards/triton.json' },
+      'with-prometheus': { type: 'boolean', help: tr('also publish prometheus/prometheus.yml and the rules files under prometheus/', '同时发布 prometheus/prometheus.yml 及 prometheus/ 下的规则文件') },
+      draft: { type: 'boolean', help: tr('create the release as a draft when it does not exist yet', '版本不存在时创建为草稿') },
+      'dry-run': { type: 'boolean', help: tr('print the plan and change nothing', '只打印计划，不做任何修改') },
+      json: { type: 'boolean', help: tr('print the result as JSON on stdout', '在标准输出打印 JSON 结果') },
+      'max-retries': { type: 'number', help: tr('retries of a request refused by a rate limit', '被速率限制拒绝的请求的重试次数'), default: 4, min: 0, max: 10, integer: true },
+      'max-wait': { type: 'number', help: tr('seconds the run may spend waiting for rate limits', '本次运行等待速率限制的总秒数上限'), default: 120, min: 0, max: 3600 },
+      token: { type: 'string', help: tr('refused: pass the token in GITHUB_TOKEN instead', '不接受：请通过 GITHUB_TOKEN 传入令牌') },
+    },
+  },
+  async (flags) => {
+    if (flags.token !== undefined) {
+      registerSecret(flags.token)
+      throw fail(
+        tr('--token is refused: a token on the command line is visible to every user through `ps` and stays in the shell history',
+           '不接受 --token：命令行中的令牌可被所有用户通过 `ps` 看到，并会留在 shell 历史中'),
+        tr('export GITHUB_TOKEN=… (or GH_TOKEN) and run the command without --token; consider revoking the token you typed',
+           '请 export GITHUB_TOKEN=…（或 GH_TOKEN）后不带 --token 运行；建议撤销刚才输入的令牌'),
+        2,
+      )
+    }
+    const tag = validateTag(flags.tag)
+    const files = [flags.dashboard, ...(flags['with-prometheus'] ? prometheusFiles() : [])]
+    const assets = uniqueNames(files.map(readAsset))
+    const dashboard = readDashboard(assets[0]!)
+    const section = releaseNotes(dashboard, assets)
+
+    const repository = await resolveRepository(flags.repo)
+    const token = readToken()
+    const api = apiUrl()
+    const octokit = githubClient(token, api, {
+      maxRetries: flags['max-retries'],
+      maxWaitMs: flags['max-wait'] * 1000,
+      requestTimeoutMs: 60_000,
+    })
+    const { owner, repo } = repository
+    const name = fullName(repository)
+    const ctx = (action: string): CallContext => ({ action, repository, apiUrl: api })
+    log.info(tr(`repository ${name} (from ${repository.source}), tag ${tag}, API ${api}`, `仓库 ${name}（来自 ${repository.source}），标签 ${tag}，API ${api}`))
+
+    // Listing, not get-by-tag: only the list shows drafts to a token that can push.
+    let release = await call(ctx(tr(`list the releases of ${name}`, `列出 ${name} 的发布版本`)), async () => {
+      for await (const r of items(octokit.paginate.iterator(octokit.rest.repos.listReleases, { owner, repo, per_page: 100 }), MAX_RELEASE_PAGES)) {
+        if (r.tag_name === tag) return r
+      }
+      return undefined
+    })
+    const existing = release
+      ? await call(ctx(tr(`list the assets of release ${tag}`, `列出版本 ${tag} 的资源文件`)), async () => {
+          const found = []
+          for await (const a of items(octokit.paginate.iterator(octokit.rest.repos.listReleaseAssets, { owner, repo, release_id: release!.id, per_page: 100 }), MAX_ASSET_PAGES)) found.push(a)
+          return found
+        })
+      : []
+
+    const notes = release ? mergeNotes(release.body, section) : section
+    const releaseAction: ReleaseAction = !release ? 'create' : notes === release.body ? 'keep' : 'update'
+    const plan = assets.map((asset) => {
+      const old = existing.find((a) => a.name === asset.name)
+      const same = old && old.state === 'uploaded' && old.size === asset.size && old.digest === `sha256:${asset.sha256}`
+      return { asset, old, action: (!old ? 'upload' : same ? 'keep' : 'replace') as AssetAction }
+    })
+
+    const say = (action: string, text: string) => (action === 'keep' ? log.ok(text) : log.change(text))
+    if (flags['dry-run']) log.info(tr('dry run: the plan below changes nothing', '试运行：以下计划不会做任何修改'))
+    say(releaseAction, {
+      create: tr(`create release ${tag}${flags.draft ? ' (draft)' : ''} with generated notes`, `创建版本 ${tag}${flags.draft ? '（草稿）' : ''}并写入生成的说明`),
+      update: tr(`update the generated notes of release ${tag}`, `更新版本 ${tag} 的生成说明`),
+      keep: tr(`release ${tag} exists${release?.draft ? ' (draft)' : ''}, notes up to date`, `版本 ${tag} 已存在${release?.draft ? '（草稿）' : ''}，说明已是最新`),
+    }[releaseAction])
+    for (const { asset, action } of plan) {
+      say(action, {
+        upload: tr(`upload ${asset.name}`, `上传 ${asset.name}`),
+        replace: tr(`replace ${asset.name} (delete the old asset, upload the new one)`, `替换 ${asset.name}（删除旧文件后上传新文件）`),
+        keep: tr(`${asset.name} unchanged`, `${asset.name} 未改变`),
+      }[action] + ` — ${asset.size} B, sha256 ${asset.sha256}`)
+    }
+
+    const urls = new Map<string, string>()
+    if (!flags['dry-run']) {
+      if (!release) {
+        release = await call(ctx(tr(`create the release ${tag} in ${name}`, `在 ${name} 创建版本 ${tag}`)), async () =>
+          (await octokit.rest.repos.createRelease({ owner, repo, tag_name: tag, name: `${dashboard.title} ${tag}`, body: notes, draft: flags.draft })).data)
+      }
+      const target = release
+      for (const { asset, old, action } of plan) {
+        if (action === 'keep') {
+          urls.set(asset.name, old!.browser_download_url)
+          continue
+        }
+        if (old) {
+          await call(ctx(tr(`delete the old asset ${asset.name}`, `删除旧资源文件 ${asset.name}`)), () =>
+            octokit.rest.repos.deleteReleaseAsset({ owner, repo, asset_id: old.id }))
+        }
+        // The upload host differs from the API host (uploads.github.com, or /api/uploads on
+        // Enterprise): only the release's own upload_url names it.
+        const uploaded = await call(ctx(tr(`upload ${asset.name}`, `上传 ${asset.name}`)), () =>
+          octokit.request({
+            method: 'POST',
+            url: target.upload_url,
+            name: asset.name,
+            data: asset.data,
+            headers: { 'content-type': asset.contentType, 'content-length': asset.size },
+          }))
+        urls.set(asset.name, (uploaded.data as { browser_download_url: string }).browser_download_url)
+      }
+      if (releaseAction === 'update') {
+        await call(ctx(tr(`update the notes of release ${tag}`, `更新版本 ${tag} 的说明`)), () =>
+          octokit.rest.repos.updateRelease({ owner, repo, release_id: target.id, body: notes }))
+      }
+      log.ok(tr(`release ${tag}: ${target.html_url}`, `版本 ${tag}：${target.html_url}`))
+      if (target.draft) log.info(tr('the release is a draft: publish it on GitHub when it is ready', '该版本是草稿：准备好后请在 GitHub 上发布'))
+    }
+
+    if (flags.json) {
+      const result = {
+        repository: name,
+        tag,
+        dryRun: flags['dry-run'],
+        release: {
+          action: releaseAction,
+          id: release?.id ?? null,
+          draft: release?.draft ?? flags.draft,
+          url: release?.html_url ?? null,
+        },
+        assets: plan.map(({ asset, action }) => ({
+          name: asset.name,
+          path: asset.path,
+          size: asset.size,
+          sha256: asset.sha256,
+          action,
+          url: urls.get(asset.name) ?? null,
+        })),
+      }
+      process.stdout.write(JSON.stringify(result, null, 2) + '\n')
+    }
+  },
+)

@@ -1,0 +1,61 @@
+// `make images`: builds the local stand-in images from this machine's binaries (no registry needed)
+// and prints `NAME=image:tag` lines for `eval "$(make -s images)"`; progress goes to stderr.
+// Tags are hashes of the inputs, so a re-run with nothing changed builds nothing.
+// To add an image, add an entry to `images`.
+import { buildNodeImage } from './node-image.ts'
+import { buildScratchImage, type BuiltImage } from './scratch-image.ts'
+
+/** Like prom/prometheus: scrapes itself until given a real config. */
+const defaultPrometheusConfig = `global:
+  scrape_interval: 15s
+scrape_configs:
+  - job_name: prometheus
+    static_configs:
+      - targets: [localhost:9090]
+`
+
+export const images: Record<string, () => Promise<BuiltImage>> = {
+  // Debian's prometheus and promtool, laid out like prom/prometheus (entrypoint, default args,
+  // data folder, user nobody), so the steps run it exactly as they run the real image.
+  PROMETHEUS_IMAGE: () => buildScratchImage({
+    repository: 'triton-monitoring/prometheus',
+    files: [
+      { from: '/usr/bin/prometheus', to: '/bin/prometheus' },
+      { from: '/usr/bin/promtool', to: '/bin/promtool' },
+    ],
+    texts: {
+      '/etc/prometheus/prometheus.yml': defaultPrometheusConfig,
+      '/etc/passwd': 'root:x:0:0:root:/root:/bin/prometheus\nnobody:x:65534:65534:nobody:/home:/bin/false\n',
+      '/etc/group': 'root:x:0:\nnogroup:x:65534:\n',
+      '/etc/nsswitch.conf': 'hosts: files dns\n',
+    },
+    writable: ['/prometheus'],
+    user: '65534:65534',
+    workdir: '/prometheus',
+    expose: [9090],
+    entrypoint: ['/bin/prometheus'],
+    cmd: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus'],
+  }),
+  // The Triton stand-in behind a `tritonserver` command: like NVIDIA's image, the container runs
+  // the command it is given (`tritonserver --model-repository=/models …`).
+  TRITON_IMAGE: () => buildNodeImage({
+    repository: 'triton-monitoring/triton-standin',
+    entry: 'test/standins/triton/main.ts',
+    external: ['onnxruntime-node', 'onnxruntime-common'],
+    commands: ['tritonserver'],
+    user: '65534:65534',
+    expose: [8000, 8001, 8002],
+    cmd: ['tritonserver', '--model-repository=/models'],
+  }),
+}
+
+const started = Date.now()
+const only = process.argv.slice(2)
+for (const [name, build] of Object.entries(images)) {
+  if (only.length && !only.includes(name)) continue
+  const t0 = Date.now()
+  const image = await build()
+  process.stderr.write(`${name}: ${image.built ? 'built' : 'reused'} in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`)
+  process.stdout.write(`${name}=${image.ref}\n`)
+}
+process.stderr.write(`images ready in ${((Date.now() - started) / 1000).toFixed(1)}s\n`)

@@ -1,0 +1,111 @@
+// Where and why a JSON text is malformed, in RapidJSON's words (GetParseError_En) and at its
+// offset, because Triton answers a bad body with
+// `failed to parse the request JSON buffer: <message> at <offset>`.
+
+const WS = new Set([' ', '\t', '\n', '\r'])
+
+class Stop {
+  constructor(readonly message: string, readonly offset: number) {}
+}
+
+export function rapidJsonError(text: string): { message: string; offset: number } | undefined {
+  let i = 0
+  const skip = () => { while (i < text.length && WS.has(text[i]!)) i++ }
+  const fail = (message: string, offset = i): never => { throw new Stop(message, offset) }
+
+  function string(): void {
+    i++ // opening quote
+    for (;;) {
+      if (i >= text.length) fail('Missing a closing quotation mark in string.')
+      const c = text[i]!
+      if (c === '"') { i++; return }
+      if (c === '\\') {
+        const e = text[i + 1]
+        if (e === 'u') {
+          if (!/^[0-9a-fA-F]{4}/.test(text.slice(i + 2, i + 6))) fail('Incorrect hex digit after \\u escape in string.', i + 2)
+          i += 6
+          continue
+        }
+        if (e === undefined || !'"\\/bfnrt'.includes(e)) fail('Invalid escape character in string.', i + 1)
+        i += 2
+        continue
+      }
+      if (c < ' ') fail('Invalid encoding in string.')
+      i++
+    }
+  }
+
+  function number(): void {
+    if (text[i] === '-') i++
+    if (text[i] === '0') i++
+    else if (/[1-9]/.test(text[i] ?? '')) while (/[0-9]/.test(text[i] ?? '')) i++
+    else fail('Invalid value.')
+    if (text[i] === '.') {
+      i++
+      if (!/[0-9]/.test(text[i] ?? '')) fail('Missing fraction part in number.')
+      while (/[0-9]/.test(text[i] ?? '')) i++
+    }
+    if (text[i] === 'e' || text[i] === 'E') {
+      i++
+      if (text[i] === '+' || text[i] === '-') i++
+      if (!/[0-9]/.test(text[i] ?? '')) fail('Missing exponent in number.')
+      while (/[0-9]/.test(text[i] ?? '')) i++
+    }
+  }
+
+  function value(): void {
+    const c = text[i]
+    if (c === '{') return object()
+    if (c === '[') return array()
+    if (c === '"') return string()
+    for (const literal of ['true', 'false', 'null']) {
+      if (text.startsWith(literal, i)) { i += literal.length; return }
+    }
+    if (c === '-' || /[0-9]/.test(c ?? '')) return number()
+    fail('Invalid value.')
+  }
+
+  function object(): void {
+    i++
+    skip()
+    if (text[i] === '}') { i++; return }
+    for (;;) {
+      if (text[i] !== '"') fail('Missing a name for object member.')
+      string()
+      skip()
+      if (text[i] !== ':') fail('Missing a colon after a name of object member.')
+      i++
+      skip()
+      value()
+      skip()
+      if (text[i] === ',') { i++; skip(); continue }
+      if (text[i] === '}') { i++; return }
+      fail("Missing a comma or '}' after an object member.")
+    }
+  }
+
+  function array(): void {
+    i++
+    skip()
+    if (text[i] === ']') { i++; return }
+    for (;;) {
+      value()
+      skip()
+      if (text[i] === ',') { i++; skip(); continue }
+      if (text[i] === ']') { i++; return }
+      fail("Missing a comma or ']' after an array element.")
+    }
+  }
+
+  try {
+    skip()
+    if (i >= text.length) fail('The document is empty.')
+    value()
+    skip()
+    if (i < text.length) fail('The document root must not be followed by other values.')
+    return undefined
+  } catch (error) {
+    if (error instanceof Stop) return { message: error.message, offset: error.offset }
+    throw error
+  }
+}

@@ -88,12 +88,18 @@ export function errorFor(status: number, body: ErrorBody, context: CallContext):
   } else if (status === 403) {
     fix = tr('the service account lacks a permission: run `make token`, which gives it the Admin role',
              '服务账号缺少权限：运行 `make token`，它会赋予 Admin 角色')
+  } else if (status === 502 || status === 504) {
+    cause = tr(`Grafana could not ${context.what}: its upstream answered ${status} ${status === 502 ? 'Bad Gateway' : 'Gateway Timeout'}`,
+               `Grafana 无法完成操作（${context.what}）：上游返回 ${status}`)
+    fix = tr('the service behind Grafana is down or unreachable from Grafana\'s container', 'Grafana 背后的服务已停止，或 Grafana 容器无法访问它')
   } else if (status >= 500) {
     fix = tr('Grafana failed internally: read `docker logs` of the Grafana container', 'Grafana 内部错误：查看 Grafana 容器的 `docker logs`')
   } else {
     fix = tr('this Grafana did not accept the request: report it with the message above', '此 Grafana 不接受该请求：请附上以上信息报告')
   }
-  return new GrafanaError(cause, context.fixes?.[status] ?? fix, status, body)
+  // A lockout is never fixed by what the caller would otherwise advise, only by waiting.
+  const chosen = id === 'login-attempt.blocked' ? fix : context.fixes?.[status] ?? fix
+  return new GrafanaError(cause, chosen, status, body)
 }
 
 /** A typed client for `<baseUrl>/api`: `const g = grafana(url, auth); ok(await g.GET(...), {what})`. */

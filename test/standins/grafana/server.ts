@@ -187,6 +187,11 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
       save()
       return [201, saDto(sa)]
     },
+    'GET /user': ({ identity }) => {
+      if (identity.role !== 'Admin' || identity.login !== state.admin.login) return [200, { id: 0, login: identity.login, orgId: ORG, isGrafanaAdmin: false }]
+      return [200, { id: 1, email: 'admin@localhost', name: '', login: identity.login, theme: '', orgId: ORG, isGrafanaAdmin: true,
+        isDisabled: false, isExternal: false, updatedAt: now(), createdAt: now(), avatarUrl: '/avatar/admin' }]
+    },
     'GET /serviceaccounts/search': ({ identity, query }) => {
       need(identity, 'serviceaccounts:read')
       const q = (query.get('query') ?? '').toLowerCase()

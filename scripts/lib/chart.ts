@@ -1,0 +1,11 @@
+// A small terminal chart of a time series; gaps (no samples) are left out rather than drawn as 0.
+import { plot } from 'asciichart'
+import { tr } from './i18n.ts'
+
+export function chart(title: string, values: number[], unit: string, height = 6): string {
+  const points = values.filter(Number.isFinite)
+  if (points.length === 0) return `${title}: ${tr('no data in this window', '此时间窗口内没有数据')}`
+  const width = Math.max(...points.map((v) => v.toFixed(2).length)) + 1
+  const body = plot(points, { height, format: (v) => v.toFixed(2).padStart(width) })
+  return `${title} (${unit})\n${body}`
+}

@@ -1,0 +1,42 @@
+// Where Grafana is and who the steps are to it: the admin (basic auth, the password 04-grafana
+// generated) for setting up, and the service-account token (05-token) for everything after.
+import { loadConfig, url, type Config } from '../config.ts'
+import { fail } from '../fail.ts'
+import { tr } from '../i18n.ts'
+import { readSecret } from '../secrets.ts'
+import { grafana, type GrafanaAuth } from './client.ts'
+
+export const ADMIN_USER = 'admin'
+/** State-folder file names (mode 0600, git-ignored). */
+export const ADMIN_PASSWORD_FILE = 'grafana-admin-password'
+export const TOKEN_FILE = 'grafana-token'
+
+export function grafanaUrl(config: Config): string {
+  return url(config, config.grafana.port)
+}
+
+export function adminAuth(): GrafanaAuth {
+  const password = readSecret(ADMIN_PASSWORD_FILE)
+  if (!password) {
+    throw fail(tr(`no Grafana admin password in the state folder (${ADMIN_PASSWORD_FILE})`, `状态目录中没有 Grafana admin 密码（${ADMIN_PASSWORD_FILE}）`),
+      tr('run `make grafana` first: it generates the password and starts Grafana with it', '先运行 `make grafana`：它会生成密码并用它启动 Grafana'))
+  }
+  return { user: ADMIN_USER, password }
+}
+
+export function tokenAuth(): GrafanaAuth {
+  const token = readSecret(TOKEN_FILE)
+  if (!token) {
+    throw fail(tr(`no Grafana service-account token in the state folder (${TOKEN_FILE})`, `状态目录中没有 Grafana 服务账号令牌（${TOKEN_FILE}）`),
+      tr('run `make token` first', '先运行 `make token`'))
+  }
+  return { token }
+}
+
+/** The config, Grafana's URL and a client authenticated with the stored service-account token. */
+export function tokenSession() {
+  const config = loadConfig()
+  const base = grafanaUrl(config)
+  const auth = tokenAuth()
+  return { config, base, auth, api: grafana(base, auth) }
+}

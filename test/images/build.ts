@@ -47,6 +47,16 @@ export const images: Record<string, () => Promise<BuiltImage>> = {
     expose: [8000, 8001, 8002],
     cmd: ['tritonserver', '--model-repository=/models'],
   }),
+  // The Grafana stand-in with the OpenAPI spec bundled in; like grafana/grafana it runs as uid 472,
+  // listens on 3000 and keeps its state in /var/lib/grafana (the data volume).
+  GRAFANA_IMAGE: () => buildNodeImage({
+    repository: 'triton-monitoring/grafana-standin',
+    entry: 'test/standins/grafana/main.ts',
+    user: '472:0',
+    writable: ['/var/lib/grafana'],
+    env: { GF_PATHS_DATA: '/var/lib/grafana' },
+    expose: [3000],
+  }),
 }
 
 const started = Date.now()

@@ -1,0 +1,122 @@
+// The load step against the Triton stand-in serving the committed model: accuracy through HTTP,
+// the --json shape, exact request counts (checked on the server's own statistics), open-loop
+// pacing, and a cause and fix for each way a person can get it wrong.
+import { spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { startTritonStandin } from '../helpers/triton-standin.ts'
+
+const RUN_TIMEOUT_MS = 60_000
+const triton = await startTritonStandin({ modelRepository: 'models' })
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+function load(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/08-load.ts', ...args], {
+      env: { ...process.env, LANG: 'C', LC_ALL: '', LANGUAGE: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: RUN_TIMEOUT_MS,
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk })
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk })
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+interface Result {
+  requests: number
+  errors: number
+  qps: number
+  duration_s: number
+  latency_ms: Record<'min' | 'p50' | 'p90' | 'p95' | 'p99' | 'max', number>
+  accuracy: number | null
+}
+
+async function loadJson(args: string[]): Promise<Result> {
+  const run = await load(['--url', triton.httpUrl, '--json', ...args])
+  assert.is(run.code, 0, run.stderr)
+  const lines = run.stdout.trim().split('\n')
+  assert.is(lines.length, 1, 'stdout holds exactly one JSON line')
+  return JSON.parse(lines[0]!) as Result
+}
+
+async function successCount(): Promise<number> {
+  const response = await fetch(`${triton.httpUrl}/v2/models/mnist_mlp/stats`)
+  const body = await response.json() as { model_stats: { inference_stats: { success: { count: number } } }[] }
+  return body.model_stats.reduce((n, s) => n + s.inference_stats.success.count, 0)
+}
+
+/** A loopback port nothing listens on: bound, then released. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+test.after(() => triton.stop())
+
+test('every held-out digit through HTTP: >= 95% right, no errors, JSON shape', async () => {
+  const result = await loadJson(['--requests', '500', '--concurrency', '4'])
+  for (const key of ['requests', 'errors', 'qps', 'latency_ms', 'accuracy']) assert.ok(key in result, `key ${key}`)
+  assert.equal(Object.keys(result.latency_ms), ['min', 'p50', 'p90', 'p95', 'p99', 'max'])
+  assert.is(result.requests, 500)
+  assert.is(result.errors, 0)
+  assert.ok(result.accuracy !== null && result.accuracy >= 0.95, `accuracy ${result.accuracy}`)
+  assert.ok(result.qps > 0)
+  const { min, p50, p90, p95, p99, max } = result.latency_ms
+  assert.ok(min > 0 && min <= p50 && p50 <= p90 && p90 <= p95 && p95 <= p99 && p99 <= max, JSON.stringify(result.latency_ms))
+})
+
+test('--requests sends exactly that many, as the server counts them', async () => {
+  const before = await successCount()
+  const result = await loadJson(['--requests', '37', '--concurrency', '5'])
+  assert.is(result.requests, 37)
+  assert.is(await successCount() - before, 37)
+})
+
+test('--rate paces an open loop: 40/s for 0.5 s sends 20, spread over the schedule', async () => {
+  const result = await loadJson(['--rate', '40', '--duration', '0.5', '--concurrency', '2'])
+  assert.is(result.requests, 20)
+  // The 20th request is not due before 475 ms: a client ignoring --rate would finish far sooner.
+  assert.ok(result.duration_s >= 0.45, `took ${result.duration_s} s`)
+})
+
+test('the report names latency percentiles and accuracy on stderr, stdout stays empty without --json', async () => {
+  const run = await load(['--url', triton.httpUrl, '--requests', '20'])
+  assert.is(run.code, 0, run.stderr)
+  assert.is(run.stdout, '')
+  assert.match(run.stderr, /p99 \d+\.\d{3}/)
+  assert.match(run.stderr, /Accuracy\s+\d+\.\d+%/)
+})
+
+test('unknown model: exit 1, the server\'s reason and the models it has', async () => {
+  const run = await load(['--url', triton.httpUrl, '--model', 'nope', '--requests', '1'])
+  assert.is(run.code, 1)
+  assert.match(run.stderr, /does not serve model "nope"/)
+  assert.match(run.stderr, /mnist_mlp/)
+})
+
+test('unreachable server: exit 1, what failed and how to start Triton', async () => {
+  const run = await load(['--url', `http://127.0.0.1:${await closedPort()}`, '--requests', '1'])
+  assert.is(run.code, 1)
+  assert.match(run.stderr, /cannot reach Triton at .*connection refused/)
+  assert.match(run.stderr, /make triton/)
+})
+
+for (const args of [['--concurrency', '0'], ['--rate', 'fast'], ['--bogus'], ['--url', 'ftp://x']]) {
+  test(`bad flag ${args.join(' ')}: exit 2 with a fix`, async () => {
+    const run = await load(args)
+    assert.is(run.code, 2, run.stderr)
+    assert.match(run.stderr, /✖ .+\n\s+→ .+/)
+  })
+}
+
+test.run()

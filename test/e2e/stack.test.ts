@@ -1,0 +1,104 @@
+// The stack on the real Docker engine, with the local images: `make up`, load through the load
+// step, Prometheus sees the traffic; a second `make up` recreates nothing; a changed setting
+// recreates only what it concerns; `make down` leaves nothing. One stack serves every assertion.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { waitFor } from '../../scripts/lib/poll.ts'
+import { fail } from '../../scripts/lib/fail.ts'
+import { buildImages, dockerId, freePort, run, runStep, suiteEnv, type SuiteEnv } from '../helpers/docker-suite.ts'
+
+let suite: SuiteEnv
+let env: Record<string, string>
+const ids: Record<string, string | undefined> = {}
+
+const prometheus = () => `http://127.0.0.1:${env.PROMETHEUS_PORT}`
+
+async function query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+  const response = await fetch(`${prometheus()}/api/v1/query?query=${encodeURIComponent(expr)}`, { signal: AbortSignal.timeout(5000) })
+  const body = (await response.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } }
+  assert.is(body.status, 'success', expr)
+  return body.data.result
+}
+
+test.before(async () => {
+  suite = await suiteEnv('stack')
+  env = { ...suite.env, ...(await buildImages()) }
+  assert.match(env.TRITON_IMAGE ?? '', /^triton-monitoring\/triton-standin:[0-9a-f]+$/)
+  assert.match(env.PROMETHEUS_IMAGE ?? '', /^triton-monitoring\/prometheus:[0-9a-f]+$/)
+})
+
+test.after(() => suite?.cleanup())
+
+test('make up creates network, Triton and Prometheus, and waits for the triton target', async () => {
+  const result = await run('make', ['-s', 'up'], env)
+  assert.is(result.code, 0, result.text)
+  assert.match(result.text, `network ${env.NETWORK} created`)
+  assert.match(result.text, `container ${env.TRITON_CONTAINER} created and started`)
+  assert.match(result.text, `container ${env.PROMETHEUS_CONTAINER} created and started`)
+  assert.match(result.text, /triton\s+http:\/\/\S+:8002\/metrics\s+up/)
+  ids.triton = dockerId('container', env.TRITON_CONTAINER!)
+  ids.prometheus = dockerId('container', env.PROMETHEUS_CONTAINER!)
+  assert.ok(ids.triton && ids.prometheus)
+})
+
+test('ports are published on 127.0.0.1 only', async () => {
+  const result = await run('docker', ['port', env.TRITON_CONTAINER!], {})
+  const lines = result.stdout.trim().split('\n').sort()
+  assert.equal(lines, [
+    `8000/tcp -> 127.0.0.1:${env.TRITON_HTTP_PORT}`,
+    `8001/tcp -> 127.0.0.1:${env.TRITON_GRPC_PORT}`,
+    `8002/tcp -> 127.0.0.1:${env.TRITON_METRICS_PORT}`,
+  ].sort())
+})
+
+test('load through the load step shows in Prometheus: target up, QPS > 0, mean latency recorded', async () => {
+  const load = await runStep('08-load', ['--url', `http://127.0.0.1:${env.TRITON_HTTP_PORT}`, '--requests', '200', '--concurrency', '2'], env, 120_000)
+  assert.is(load.code, 0, load.text)
+  const targets = (await (await fetch(`${prometheus()}/api/v1/targets`)).json()) as { data: { activeTargets: { labels: { job: string }; health: string }[] } }
+  assert.is(targets.data.activeTargets.find((t) => t.labels.job === 'triton')?.health, 'up')
+  // The next scrape after the load (every 5s) makes the rate positive.
+  const qps = await waitFor(async () => {
+    const result = await query('sum(rate(nv_inference_request_success[1m])) > 0')
+    return result.length ? Number(result[0]!.value[1]) : false
+  }, { what: 'QPS > 0 in Prometheus', timeoutMs: 60_000, intervalMs: 1000, onTimeout: () => fail('no QPS in Prometheus after 60s', 'check the scrape') })
+  assert.ok(qps > 0)
+  const latency = await waitFor(async () => {
+    const result = await query('model:nv_inference_request_duration_ms:mean1m')
+    return result.length ? result : false
+  }, { what: 'recording rule evaluated', timeoutMs: 30_000, intervalMs: 1000, onTimeout: () => fail('recording rule has no value', 'check rules') })
+  assert.is(latency[0]!.metric.model, 'mnist_mlp')
+  assert.ok(Number(latency[0]!.value[1]) > 0)
+})
+
+test('a second make up keeps everything (same container ids, "kept" in the output)', async () => {
+  const result = await run('make', ['-s', 'up'], env)
+  assert.is(result.code, 0, result.text)
+  assert.match(result.text, `network ${env.NETWORK} exists, kept`)
+  assert.match(result.text, `container ${env.TRITON_CONTAINER} already runs with this configuration, kept`)
+  assert.match(result.text, `container ${env.PROMETHEUS_CONTAINER} already runs with this configuration, kept`)
+  assert.not.match(result.text, /created|recreat/)
+  assert.is(dockerId('container', env.TRITON_CONTAINER!), ids.triton)
+  assert.is(dockerId('container', env.PROMETHEUS_CONTAINER!), ids.prometheus)
+})
+
+test('a changed setting recreates that container and says why; the others are kept', async () => {
+  env.TRITON_GRPC_PORT = String(await freePort())
+  const result = await run('make', ['-s', 'up'], env)
+  assert.is(result.code, 0, result.text)
+  assert.match(result.text, `container ${env.TRITON_CONTAINER} has a different configuration (ports): recreating it`)
+  assert.match(result.text, `container ${env.PROMETHEUS_CONTAINER} already runs with this configuration, kept`)
+  assert.is.not(dockerId('container', env.TRITON_CONTAINER!), ids.triton)
+  assert.is(dockerId('container', env.PROMETHEUS_CONTAINER!), ids.prometheus)
+})
+
+test('make down leaves no container and no network; a second make down is fine', async () => {
+  const result = await run('make', ['-s', 'down'], env)
+  assert.is(result.code, 0, result.text)
+  for (const name of suite.containers) assert.is(dockerId('container', name), undefined, name)
+  assert.is(dockerId('network', suite.network), undefined)
+  const again = await run('make', ['-s', 'down'], env)
+  assert.is(again.code, 0, again.text)
+  assert.match(again.text, `network ${env.NETWORK}: none`)
+})
+
+test.run()

@@ -1,0 +1,110 @@
+// What an end-to-end suite needs to run the steps against the real Docker engine next to other
+// suites: names and host ports of its own, the local images, commands run with that environment,
+// and a cleanup that removes everything the suite's names point to, also after a failure.
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { repoRoot } from './paths.ts'
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+export interface Result {
+  code: number | null
+  stdout: string
+  stderr: string
+  /** stdout and stderr without colors, for matching. */
+  text: string
+}
+
+const strip = (text: string) => text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '')
+
+/** Runs a command in the repository with `env` added; killed after `timeoutMs`. */
+export function run(command: string, args: string[], env: Record<string, string>, timeoutMs = 300_000): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c: Buffer) => { stdout += c })
+    child.stderr.on('data', (c: Buffer) => { stderr += c })
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.once('error', reject)
+    child.once('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr, text: strip(stdout + stderr) })
+    })
+  })
+}
+
+/** Runs a bundled step (dist/scripts/<name>.mjs) with the suite's environment. */
+export function runStep(name: string, args: string[], env: Record<string, string>, timeoutMs?: number): Promise<Result> {
+  return run(process.execPath, [join('dist/scripts', `${name}.mjs`), ...args], env, timeoutMs)
+}
+
+/** `make -s images`, parsed: `{ TRITON_IMAGE: '…', PROMETHEUS_IMAGE: '…' }`. */
+export async function buildImages(): Promise<Record<string, string>> {
+  const result = await run('make', ['-s', 'images'], {})
+  if (result.code !== 0) throw new Error(`make images failed:\n${result.text}`)
+  return Object.fromEntries(result.stdout.trim().split('\n').map((line) => {
+    const eq = line.indexOf('=')
+    return [line.slice(0, eq), line.slice(eq + 1)]
+  }))
+}
+
+export interface SuiteEnv {
+  env: Record<string, string>
+  containers: string[]
+  network: string
+  volume: string
+  configDir: string
+  /** Removes every container, network, volume and folder the suite's names point to. */
+  cleanup(): void
+}
+
+/** Names unique to this suite and run, free host ports, and a config folder of its own. */
+export async function suiteEnv(suite: string): Promise<SuiteEnv> {
+  const id = `tm-${suite}-${process.pid}`
+  const configDir = mkdtempSync(join(tmpdir(), `${id}-prometheus-`))
+  const containers = [`${id}-triton`, `${id}-prometheus`, `${id}-grafana`]
+  const env: Record<string, string> = {
+    NETWORK: `${id}-net`,
+    TRITON_CONTAINER: containers[0]!,
+    PROMETHEUS_CONTAINER: containers[1]!,
+    GRAFANA_CONTAINER: containers[2]!,
+    GRAFANA_VOLUME: `${id}-grafana-data`,
+    PROMETHEUS_CONFIG_DIR: configDir,
+    BIND_ADDRESS: '127.0.0.1',
+    TRITON_HTTP_PORT: String(await freePort()),
+    TRITON_GRPC_PORT: String(await freePort()),
+    TRITON_METRICS_PORT: String(await freePort()),
+    PROMETHEUS_PORT: String(await freePort()),
+    GRAFANA_PORT: String(await freePort()),
+    // Messages are matched in English.
+    LANG: 'C.UTF-8', LC_ALL: '', LANGUAGE: '',
+  }
+  return {
+    env, containers, network: env.NETWORK!, volume: env.GRAFANA_VOLUME!, configDir,
+    cleanup() {
+      spawnSync('docker', ['rm', '--force', ...containers], { stdio: 'ignore' })
+      spawnSync('docker', ['network', 'rm', env.NETWORK!], { stdio: 'ignore' })
+      spawnSync('docker', ['volume', 'rm', env.GRAFANA_VOLUME!], { stdio: 'ignore' })
+      rmSync(configDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** The id of a container or network, or undefined when there is none. */
+export function dockerId(kind: 'container' | 'network', name: string): string | undefined {
+  const result = spawnSync('docker', [kind, 'inspect', '--format', '{{.Id}}', name], { encoding: 'utf8' })
+  return result.status === 0 ? result.stdout.trim() : undefined
+}

@@ -209,7 +209,7 @@ await step(
       }[action] + ` — ${asset.size} B, sha256 ${asset.sha256}`)
     }
 
-    const urls = new Map<string, string>()
+    const urls = new Map(plan.flatMap(({ asset, old, action }) => (action === 'keep' ? [[asset.name, old!.browser_download_url] as const] : [])))
     if (!flags['dry-run']) {
       if (!release) {
         release = await call(ctx(tr(`create the release ${tag} in ${name}`, `在 ${name} 创建版本 ${tag}`)), async () =>
@@ -217,13 +217,13 @@ await step(
       }
       const target = release
       for (const { asset, old, action } of plan) {
-        if (action === 'keep') {
-          urls.set(asset.name, old!.browser_download_url)
-          continue
-        }
+        if (action === 'keep') continue
         if (old) {
           await call(ctx(tr(`delete the old asset ${asset.name}`, `删除旧资源文件 ${asset.name}`)), () =>
-            octokit.rest.repos.deleteReleaseAsset({ owner, repo, asset_id: old.id }))
+            octokit.rest.repos.deleteReleaseAsset({ owner, repo, asset_id: old.id }).catch((error: { status?: number }) => {
+              // Already gone (another run got there first): the goal of the delete is met.
+              if (error.status !== 404) throw error
+            }))
         }
         // The upload host differs from the API host (uploads.github.com, or /api/uploads on
         // Enterprise): only the release's own upload_url names it.

@@ -181,11 +181,16 @@ export class RateLimitExhausted extends Error {
  * request that hangs.
  */
 export function githubClient(token: string, baseUrl: string, policy: RetryPolicy): Octokit {
+  const verbose = (message: string) => {
+    if (process.env.DEBUG) log.raw(message)
+  }
   const octokit = new Octokit({
     auth: token,
     baseUrl,
     userAgent: 'triton-monitoring',
-    log: { debug: () => {}, info: () => {}, warn: (m: string) => log.warn(m), error: (m: string) => log.warn(m) },
+    // Octokit logs every request (and every failure, which explainGithubError words better);
+    // shown only under DEBUG. Its warnings (deprecations) always.
+    log: { debug: verbose, info: verbose, warn: (m: string) => log.warn(m), error: verbose },
   })
   let waitedMs = 0
   octokit.hook.wrap('request', async (request, options) => {

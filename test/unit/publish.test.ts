@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { parseRemoteUrl, validateTag } from '../../scripts/lib/github.ts'
+import { apiUrl, parseRemoteUrl, readToken, validateTag } from '../../scripts/lib/github.ts'
 import { mergeNotes } from '../../scripts/lib/release-notes.ts'
 import { StepError } from '../../scripts/lib/fail.ts'
 import { repoRoot } from '../helpers/paths.ts'
@@ -340,6 +340,16 @@ test('tags follow git\'s rules', () => {
   for (const tag of ['', '-v1', 'v1.', 'v1.lock', 'a//b', '.hidden', 'v1@{0}', 'v1~1', '@']) {
     assert.throws(() => validateTag(tag), (e: unknown) => e instanceof StepError && e.exitCode === 2, tag)
   }
+})
+
+test('the token and the API root come from the environment, checked', () => {
+  const configError = (e: unknown) => e instanceof StepError && e.exitCode === 2
+  assert.is(readToken({ GH_TOKEN: 'from-gh-token' }), 'from-gh-token')
+  assert.is(readToken({ GITHUB_TOKEN: 'first', GH_TOKEN: 'second' }), 'first')
+  assert.throws(() => readToken({}), configError)
+  assert.is(apiUrl({}), 'https://api.github.com')
+  assert.is(apiUrl({ GITHUB_API_URL: 'https://ghe.example.com/api/v3/' }), 'https://ghe.example.com/api/v3')
+  assert.throws(() => apiUrl({ GITHUB_API_URL: 'ghe.example.com' }), configError)
 })
 
 test('notes written around the generated section survive a merge', () => {

@@ -186,6 +186,14 @@ async function inspect<T>(kind: 'container' | 'network' | 'volume' | 'image', na
   throw explainDockerError(out.stderr)
 }
 
+/**
+ * Ours only if created by ensureContainer: a container also inherits its image's labels, so the
+ * managed label alone could come from an image.
+ */
+function managed(labels: Record<string, string> | null): boolean {
+  return labels?.[MANAGED_LABEL] === 'true' && Boolean(labels[HASH_LABEL])
+}
+
 interface ContainerInfo {
   Id: string
   Image: string
@@ -338,7 +346,7 @@ export async function ensureContainer(spec: ContainerSpec): Promise<EnsureResult
   let action: ContainerAction = 'created'
   if (existing) {
     const labels = existing.Config.Labels ?? {}
-    if (labels[MANAGED_LABEL] !== 'true') throw foreignName(spec.name, spec.hints)
+    if (!managed(labels)) throw foreignName(spec.name, spec.hints)
     const changed = labels[HASH_LABEL] === configHash(spec) ? [] : changedParts(labels[CONFIG_LABEL], desiredConfig(spec))
     if (existing.Image !== imageId) changed.push(tr('image content', '镜像内容'))
     if (changed.length === 0) {
@@ -373,7 +381,7 @@ export async function ensureContainer(spec: ContainerSpec): Promise<EnsureResult
 export async function removeContainer(name: string): Promise<'removed' | 'absent' | 'foreign'> {
   const existing = await inspectContainer(name)
   if (!existing) return 'absent'
-  if (existing.Config.Labels?.[MANAGED_LABEL] !== 'true') {
+  if (!managed(existing.Config.Labels)) {
     log.warn(tr(`container ${name} was not created by triton-monitoring: left alone (\`docker rm -f ${name}\` removes it)`,
       `容器 ${name} 不是 triton-monitoring 创建的：未删除（\`docker rm -f ${name}\` 可删除）`))
     return 'foreign'

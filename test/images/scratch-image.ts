@@ -108,7 +108,7 @@ async function collect(spec: ScratchImageSpec): Promise<Entry[]> {
 }
 
 function changes(spec: ScratchImageSpec): string[] {
-  const list = ['LABEL io.triton-monitoring.managed=true']
+  const list = ['LABEL io.triton-monitoring.test-image=true']
   if (spec.env) for (const [k, v] of Object.entries(spec.env)) list.push(`ENV ${k}=${v}`)
   if (spec.user) list.push(`USER ${spec.user}`)
   if (spec.workdir) list.push(`WORKDIR ${spec.workdir}`)

@@ -51,14 +51,11 @@ export function runStep(name: string, args: string[], env: Record<string, string
   return run(process.execPath, [join('dist/scripts', `${name}.mjs`), ...args], env, timeoutMs)
 }
 
-/** `make -s images`, parsed: `{ TRITON_IMAGE: '…', PROMETHEUS_IMAGE: '…' }`. */
+/** `make -s images`, parsed from its `export NAME=ref` lines: `{ TRITON_IMAGE: '…', … }`. */
 export async function buildImages(): Promise<Record<string, string>> {
   const result = await run('make', ['-s', 'images'], {})
   if (result.code !== 0) throw new Error(`make images failed:\n${result.text}`)
-  return Object.fromEntries(result.stdout.trim().split('\n').map((line) => {
-    const eq = line.indexOf('=')
-    return [line.slice(0, eq), line.slice(eq + 1)]
-  }))
+  return Object.fromEntries([...result.stdout.matchAll(/^export (\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]))
 }
 
 export interface SuiteEnv {

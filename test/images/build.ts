@@ -1,5 +1,6 @@
 // `make images`: builds the local stand-in images from this machine's binaries (no registry needed)
-// and prints `NAME=image:tag` lines for `eval "$(make -s images)"`; progress goes to stderr.
+// and prints `export NAME=image:tag` lines, so `eval "$(make -s images)"; make up` uses them
+// (a plain assignment would not reach make's environment); progress goes to stderr.
 // Tags are hashes of the inputs, so a re-run with nothing changed builds nothing.
 // To add an image, add an entry to `images`.
 import { buildNodeImage } from './node-image.ts'
@@ -43,7 +44,7 @@ export const images: Record<string, () => Promise<BuiltImage>> = {
     entry: 'test/standins/triton/main.ts',
     external: ['onnxruntime-node', 'onnxruntime-common'],
     commands: ['tritonserver'],
-    user: '65534:65534',
+    // root, like NVIDIA's image, so a model folder readable only by its owner still loads.
     expose: [8000, 8001, 8002],
     cmd: ['tritonserver', '--model-repository=/models'],
   }),
@@ -66,6 +67,6 @@ for (const [name, build] of Object.entries(images)) {
   const t0 = Date.now()
   const image = await build()
   process.stderr.write(`${name}: ${image.built ? 'built' : 'reused'} in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`)
-  process.stdout.write(`${name}=${image.ref}\n`)
+  process.stdout.write(`export ${name}=${image.ref}\n`)
 }
 process.stderr.write(`images ready in ${((Date.now() - started) / 1000).toFixed(1)}s\n`)

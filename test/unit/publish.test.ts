@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
+import { build } from 'esbuild'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { apiUrl, parseRemoteUrl, readToken, validateTag } from '../../scripts/lib/github.ts'
@@ -19,8 +20,8 @@ const TOKEN = 'ghp_' + 'A1b2C3d4E5f6G7h8I9j0'.repeat(2).slice(0, 36)
 // No recognisable prefix: only registerSecret can hide it.
 const READ_ONLY_TOKEN = 'plain-read-only-secret-0123456789'
 const RUN_TIMEOUT_MS = 60_000
-const tsx = import.meta.resolve('tsx')
-const script = join(repoRoot, 'scripts/publish.ts')
+const bundleDir = mkdtempSync(join(tmpdir(), 'publish-bundle-'))
+const bundle = join(bundleDir, 'publish.mjs')
 const sha = (text: string) => createHash('sha256').update(text).digest('hex')
 
 /** Everything any run printed, checked for tokens by the last test. */
@@ -52,7 +53,7 @@ function workdir(): string {
 
 function run(gh: GithubStandin, cwd: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsx, script, ...args], {
+    const child = spawn(process.execPath, [bundle, ...args], {
       cwd,
       // Built from nothing, so a GITHUB_* variable of the machine running the tests cannot leak in.
       env: { PATH: process.env.PATH, HOME: cwd, GITHUB_API_URL: gh.apiUrl, GITHUB_TOKEN: TOKEN, GITHUB_REPOSITORY: REPO, ...env },
@@ -84,6 +85,22 @@ async function withStandin(body: (gh: GithubStandin, dir: string) => Promise<voi
     rmSync(dir, { recursive: true, force: true })
   }
 }
+
+// Bundled as `make publish` runs it (build.mjs): one file, started by plain node, three times
+// faster per run than through the TypeScript loader.
+test.before(async () => {
+  await build({
+    entryPoints: [join(repoRoot, 'scripts/publish.ts')],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  })
+})
+test.after(() => rmSync(bundleDir, { recursive: true, force: true }))
 
 const writes = (gh: GithubStandin) => gh.requests.filter((r) => r.method !== 'GET')
 const json = (r: Run) => JSON.parse(r.stdout) as {

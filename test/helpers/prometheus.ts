@@ -73,7 +73,13 @@ async function launch(configDir: string, dataDir: string, args: string[], files:
   ], { stdio: ['ignore', 'ignore', 'pipe'] })
   let log = ''
   child.stderr!.on('data', (chunk: Buffer) => { log = (log + chunk).slice(-20_000) })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  // A test that crashes must not leave a server behind.
+  const killOnExit = () => child.kill('SIGKILL')
+  process.once('exit', killOnExit)
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+    process.off('exit', killOnExit)
+    resolve(code)
+  }))
   return { child, exited, url: `http://${self}`, log: () => log }
 }
 

@@ -1,0 +1,154 @@
+// Every PromQL expression of the dashboard, run by real Prometheus that scraped the Triton stand-in
+// (summaries on) while the load step sent requests: each must parse and return data, except the
+// GPU panels on a host without GPU metrics, which must return nothing (and then show their
+// "no GPU metrics" text).
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { buildTritonDashboard } from '../../dashboards/triton.ts'
+import { configYaml, prometheusConfig, RULES_FILE } from '../../prometheus/config.ts'
+import { rulesYaml } from '../../prometheus/rules.ts'
+import { defaults } from '../../scripts/lib/config.ts'
+import { waitFor } from '../../scripts/lib/poll.ts'
+import { fail } from '../../scripts/lib/fail.ts'
+import { dashboardQueries, substitute } from '../helpers/dashboard-queries.ts'
+import { repoRoot } from '../helpers/paths.ts'
+import { startPrometheus, type Prometheus, type Series } from '../helpers/prometheus.ts'
+import { startTritonStandin } from '../helpers/triton-standin.ts'
+
+const MODEL = defaults.MODEL
+/** Grafana's $__rate_interval for a 1 s scrape: max(4 × scrape interval, step + scrape interval). */
+const RATE_INTERVAL = '4s'
+const LOAD = { rate: 50, seconds: 8 }
+const LOAD_TIMEOUT_MS = 60_000
+
+type Standin = Awaited<ReturnType<typeof startTritonStandin>>
+let standin: Standin | undefined
+let prometheus: Prometheus | undefined
+let window = { start: 0, end: 0 }
+let cpuOnly = true
+
+const queries = dashboardQueries(buildTritonDashboard({ datasourceUid: defaults.DATASOURCE_UID }))
+const isGpu = (expr: string) => /\bnv_(gpu_|energy_)/.test(expr)
+
+/** Runs the load step against the stand-in, bounded in requests and time. */
+function runLoad(httpUrl: string): Promise<{ requests: number; errors: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [
+      '--import', 'tsx', join(repoRoot, 'scripts/08-load.ts'),
+      '--url', httpUrl, '--model', MODEL, '--rate', String(LOAD.rate), '--duration', String(LOAD.seconds),
+      '--requests', String(LOAD.rate * LOAD.seconds), '--concurrency', '4', '--json',
+    ], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (c: Buffer) => { out += c })
+    child.stderr.on('data', (c: Buffer) => { err += c })
+    const timer = setTimeout(() => child.kill('SIGKILL'), LOAD_TIMEOUT_MS)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      if (code !== 0) return reject(new Error(`08-load exited ${code}:\n${err}`))
+      resolve(JSON.parse(out.trim().split('\n').pop()!) as { requests: number; errors: number })
+    })
+  })
+}
+
+const finite = (series: Series[]) => series.flatMap((s) => s.values.map(([, v]) => v)).filter(Number.isFinite)
+
+test.before(async () => {
+  standin = await startTritonStandin({ args: ['--metrics-config', 'summary_latencies=true'] })
+  const target = new URL(standin.metricsUrl).host
+  prometheus = await startPrometheus({
+    files: (self) => {
+      const config = prometheusConfig({ tritonTarget: target, selfTarget: self })
+      config.global = { scrape_interval: '1s', evaluation_interval: '1s' }
+      return { 'prometheus.yml': configYaml(config), [RULES_FILE]: rulesYaml() }
+    },
+  })
+  await prometheus.waitForTargets(30_000)
+  const scrape = await (await fetch(new URL('/metrics', standin.metricsUrl))).text()
+  assert.match(scrape, /^nv_inference_request_success\{/m, 'the stand-in serves Triton metrics')
+  cpuOnly = !/^nv_gpu_/m.test(scrape)
+
+  const start = Date.now() / 1000
+  const result = await runLoad(standin.httpUrl)
+  const end = Date.now() / 1000
+  assert.is(result.errors, 0, 'the load step got answers')
+  assert.ok(result.requests > 0)
+  window = { start, end }
+  // Wait for a scrape taken after the load finished, so the whole load is in the TSDB.
+  await waitFor(async () => {
+    const [sample] = await prometheus!.query(`timestamp(nv_inference_request_success{model="${MODEL}"})`)
+    return sample !== undefined && sample.value > end
+  }, { what: 'a scrape after the load', timeoutMs: 15_000, onTimeout: (l) => fail(`no scrape after the load (${String(l)})`, 'check the scrape target') })
+})
+
+test.after(async () => {
+  await prometheus?.stop()
+  await standin?.stop()
+})
+
+test('the dashboard has queries, GPU ones among them', () => {
+  assert.ok(queries.length >= 20, `${queries.length} queries`)
+  assert.ok(queries.some((q) => isGpu(q.expr)))
+})
+
+for (const [label, model] of [['one model', MODEL], ['All models', '.*']] as const) {
+  test(`every expression runs and returns data (model = ${label}); GPU ones return nothing on a CPU-only host`, async () => {
+    const problems: string[] = []
+    for (const { panel, refId, expr } of queries) {
+      const promql = substitute(expr, { model, rateInterval: RATE_INTERVAL })
+      let series: Series[]
+      try {
+        series = await prometheus!.queryRange(promql, Math.floor(window.start), Math.ceil(window.end) + 1, 1)
+      } catch (error) {
+        problems.push(`${panel} ${refId}: ${(error as Error).message}`)
+        continue
+      }
+      const values = finite(series)
+      if (isGpu(expr) && cpuOnly) {
+        if (series.length > 0) problems.push(`${panel} ${refId}: expected no data on a CPU-only host, got ${series.length} series`)
+      } else if (values.length === 0) {
+        problems.push(`${panel} ${refId}: no data for ${promql}`)
+      }
+    }
+    assert.equal(problems, [])
+  })
+}
+
+test('a misspelt metric or broken PromQL is caught the same way (the check can fail)', async () => {
+  const empty = await prometheus!.queryRange('sum by (model) (rate(nv_inference_request_sucess[4s]))', Math.floor(window.start), Math.ceil(window.end), 1)
+  assert.equal(empty, [])
+  try {
+    await prometheus!.query('sum by (model) (rate(nv_inference_request_success[$__rate_interval]))')
+    assert.unreachable('Prometheus rejects an unsubstituted variable')
+  } catch (error) {
+    assert.match((error as Error).message, /bad_data|parse error/)
+  }
+})
+
+test('Current QPS during the load matches the rate the load step sent', async () => {
+  const qps = queries.find((q) => q.panel === 'Current QPS')!
+  const mid = (window.start + window.end) / 2
+  const [sample] = await prometheus!.query(substitute(qps.expr, { model: MODEL, rateInterval: RATE_INTERVAL }), mid)
+  assert.ok(sample, 'QPS at mid-load')
+  assert.ok(Math.abs(sample!.value - LOAD.rate) / LOAD.rate < 0.3, `QPS ${sample!.value} vs ${LOAD.rate}/s sent`)
+})
+
+test('latency percentiles are ordered and the breakdown fits inside the mean latency', async () => {
+  const at = (window.start + window.end) / 2
+  const value = async (panel: string, refId: string) => {
+    const q = queries.find((x) => x.panel === panel && x.refId === refId)!
+    const [sample] = await prometheus!.query(substitute(q.expr, { model: MODEL, rateInterval: RATE_INTERVAL }), at)
+    assert.ok(sample && Number.isFinite(sample.value), `${panel} ${refId}`)
+    return sample!.value
+  }
+  const [p50, p95, p99] = [await value('Latency percentiles (p50 / p95 / p99)', 'A'), await value('Latency percentiles (p50 / p95 / p99)', 'B'), await value('Latency percentiles (p50 / p95 / p99)', 'C')]
+  assert.ok(p50 > 0 && p50 <= p95 && p95 <= p99, `p50 ${p50} p95 ${p95} p99 ${p99}`)
+  const mean = await value('Mean inference latency', 'A')
+  let parts = 0
+  for (const refId of ['A', 'B', 'C', 'D']) parts += await value('Latency breakdown per request', refId)
+  assert.ok(parts > 0 && parts <= mean * 1.001, `breakdown ${parts} ms vs mean ${mean} ms`)
+})
+
+test.run()

@@ -56,14 +56,14 @@ test('config: the project model normalised like Triton (KIND_AUTO → 2 CPU inst
   assert.equal(config.inputs.map((t) => [t.name, t.dataType, t.dims]), [['input', 'TYPE_FP32', [784]]])
   assert.equal(config.outputs.map((t) => [t.name, t.dataType, t.dims]), [['probabilities', 'TYPE_FP32', [10]]])
   assert.equal(config.instanceGroups, [{ name: 'mnist_mlp', kind: 'KIND_CPU', count: 2 }])
-  assert.equal(config.dynamicBatching, { maxQueueDelayUs: 0, preferredBatchSizes: [] })
+  assert.equal(config.dynamicBatching, { maxQueueDelayUs: 0, preferredBatchSizes: [64] })
 })
 
 test('config: the reference examples for ONNX on CPU and KIND_AUTO', () => {
   const cpu = readModelConfig(readFileSync(SHARED + 'onnx-cpu.config.pbtxt', 'utf8'), 'my_onnx')
   assert.is(cpu.platform, 'onnxruntime_onnx')
   assert.equal(cpu.instanceGroups, [{ name: 'my_onnx_0', kind: 'KIND_CPU', count: 2 }])
-  assert.equal(cpu.dynamicBatching, { maxQueueDelayUs: 100, preferredBatchSizes: [] })
+  assert.equal(cpu.dynamicBatching, { maxQueueDelayUs: 100, preferredBatchSizes: [8] })
   const auto = readModelConfig(readFileSync(SHARED + 'onnx-gpu-or-auto.config.pbtxt', 'utf8'), 'my_onnx')
   assert.is(auto.backend, 'onnxruntime')
   assert.equal(auto.instanceGroups, [{ name: 'my_onnx_0', kind: 'KIND_CPU', count: 1 }])

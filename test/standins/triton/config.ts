@@ -177,8 +177,16 @@ export function readModelConfig(text: string, directory: string): ModelConfig {
   let dynamicBatching: ModelConfig['dynamicBatching']
   if (dyn !== undefined) {
     if (!isMessage(dyn)) throw new ConfigError('Expected "{" for field "dynamic_batching".')
-    dynamicBatching = { maxQueueDelayUs: int(dyn, 'max_queue_delay_microseconds', 'ModelDynamicBatching'), preferredBatchSizes: ints(dyn, 'preferred_batch_size') }
-    if (maxBatchSize === 0) throw new ConfigError(`dynamic batching preferred size must be <= max batch size for ${name}`)
+    // Unspecified preferred sizes become [max_batch_size] (core NormalizeModelConfig).
+    const preferred = ints(dyn, 'preferred_batch_size')
+    dynamicBatching = {
+      maxQueueDelayUs: int(dyn, 'max_queue_delay_microseconds', 'ModelDynamicBatching'),
+      preferredBatchSizes: preferred.length || maxBatchSize === 0 ? preferred : [maxBatchSize],
+    }
+    for (const size of preferred) {
+      if (size <= 0) throw new ConfigError(`dynamic batching preferred size must be positive for ${name}`)
+      if (size > maxBatchSize) throw new ConfigError(`dynamic batching preferred size must be <= max batch size for ${name}`)
+    }
   }
 
   const groupMsgs = messages(root, 'instance_group', 'ModelConfig')

@@ -2,14 +2,13 @@
 // Python process per request. Keep-alive connections; closed loop by default, or open loop at a
 // fixed --rate where latency counts from each request's intended send time, so a server that
 // falls behind shows up as latency instead of being hidden by the client waiting (wrk2 style).
-import http from 'node:http'
-import https from 'node:https'
 import chalk from 'chalk'
 import { step } from './lib/cli.ts'
 import { loadConfig, url as portUrl } from './lib/config.ts'
 import { fail } from './lib/fail.ts'
 import { loadHeldout } from './lib/heldout.ts'
 import { tr } from './lib/i18n.ts'
+import { encodeRequest, KeepAliveConnection } from './lib/keepalive.ts'
 import { endpoint, modelMetadata, networkCause, waitModelReady, type TensorMetadata } from './lib/kserve.ts'
 import { log } from './lib/log.ts'
 
@@ -44,7 +43,7 @@ await step({
 }, async (flags) => {
   const config = loadConfig()
   const base = flags.url ?? portUrl(config, config.triton.httpPort)
-  const target = parseUrl(base)
+  assertHttpUrl(base)
   const model = flags.model ?? config.model
   const heldout = loadHeldout()
 
@@ -55,19 +54,17 @@ await step({
   log.ok(tr(`model ${model} is ready at ${base}`, `模型 ${model} 已在 ${base} 就绪`) +
     chalk.dim(`  ${input.name} [${input.shape}] FP32 → ${output}`))
 
-  const bodies = heldout.inputs.map((pixels) => Buffer.from(JSON.stringify({
-    inputs: [{ name: input.name, shape: input.shape, datatype: 'FP32', data: Array.from(pixels) }],
-    outputs: [{ name: output }],
-  })))
+  const inferUrl = new URL(endpoint(base, `/v2/models/${encodeURIComponent(model)}/infer`))
+  const requests = heldout.inputs.map((pixels) => encodeRequest(inferUrl, 'POST', { 'Content-Type': 'application/json' },
+    Buffer.from(JSON.stringify({
+      inputs: [{ name: input.name, shape: input.shape, datatype: 'FP32', data: Array.from(pixels) }],
+      outputs: [{ name: output }],
+    }))))
   const plan = makePlan(flags)
   log.info(tr(
     `sending ${plan.durationMs ? `for ${flags.duration} s` : `${plan.count} requests`}, ${flags.concurrency} at once${plan.rate ? `, ${plan.rate}/s on schedule` : ''}`,
     `发送${plan.durationMs ? ` ${flags.duration} 秒` : ` ${plan.count} 个请求`}，并发 ${flags.concurrency}${plan.rate ? `，按计划每秒 ${plan.rate} 个` : ''}`,
   ))
-
-  const agent = new (target.protocol === 'https:' ? https : http).Agent({ keepAlive: true, maxSockets: flags.concurrency })
-  const inferUrl = new URL(endpoint(base, `/v2/models/${encodeURIComponent(model)}/infer`))
-  const send = (body: Buffer) => infer(inferUrl, agent, body, output, flags.timeout * 1000)
 
   const latencies: number[] = []
   const errors = new Map<string, { count: number; detail: string }>()
@@ -76,7 +73,8 @@ await step({
   const started = performance.now()
   const progress = showProgress(plan, started, () => ({ done: latencies.length, errors: errorCount(errors) }))
 
-  async function worker(): Promise<void> {
+  const connections = Array.from({ length: flags.concurrency }, () => new KeepAliveConnection(inferUrl, flags.timeout * 1000))
+  async function worker(connection: KeepAliveConnection): Promise<void> {
     for (;;) {
       const index = next++
       if (index >= plan.count) return
@@ -87,7 +85,7 @@ await step({
         await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)))
       }
       const digit = index % heldout.count
-      const outcome = await send(bodies[digit]!)
+      const outcome = await infer(connection, requests[digit]!, output, flags.timeout)
       latencies.push(performance.now() - intended)
       if ('error' in outcome) {
         const seen = errors.get(outcome.error)
@@ -97,10 +95,10 @@ await step({
       }
     }
   }
-  await Promise.all(Array.from({ length: flags.concurrency }, worker))
+  await Promise.all(connections.map(worker))
   const elapsed = (performance.now() - started) / 1000
   progress.stop()
-  agent.destroy()
+  for (const connection of connections) connection.close()
 
   const failed = errorCount(errors)
   const answered = latencies.length - failed
@@ -123,6 +121,10 @@ await step({
   }
   report(result, sorted, errors, correct, answered)
   if (flags.json) process.stdout.write(JSON.stringify(result) + '\n')
+  if (result.accuracy !== null && result.accuracy < 0.9) {
+    log.warn(tr(`accuracy ${(result.accuracy * 100).toFixed(1)}% is far below the trained model's: Triton may serve another model — run \`make model\` and restart it with \`make triton\``,
+      `准确率 ${(result.accuracy * 100).toFixed(1)}% 远低于训练结果：Triton 可能加载了别的模型——运行 \`make model\` 后用 \`make triton\` 重启`))
+  }
 
   if (failed > 0) {
     const [kind, { detail }] = [...errors].sort((a, b) => b[1].count - a[1].count)[0]!
@@ -133,20 +135,15 @@ await step({
         : tr(`Triton stopped answering: check it is still running (\`make triton\`), or lower --concurrency / raise --timeout`, `Triton 不再响应：确认它仍在运行（\`make triton\`），或降低 --concurrency / 提高 --timeout`),
     )
   }
-  if (result.accuracy !== null && result.accuracy < 0.9) {
-    log.warn(tr(`accuracy ${(result.accuracy * 100).toFixed(1)}% is far below the trained model's: Triton may serve another model — run \`make model\` and restart it with \`make triton\``,
-      `准确率 ${(result.accuracy * 100).toFixed(1)}% 远低于训练结果：Triton 可能加载了别的模型——运行 \`make model\` 后用 \`make triton\` 重启`))
-  }
 })
 
-function parseUrl(base: string): URL {
+function assertHttpUrl(base: string): void {
   let parsed: URL | undefined
   try { parsed = new URL(base) } catch { /* reported below */ }
   if (!parsed || !/^https?:$/.test(parsed.protocol)) {
     throw fail(tr(`--url "${base}" is not an http:// address`, `--url "${base}" 不是 http:// 地址`),
       tr('pass e.g. --url http://127.0.0.1:8000', '例如 --url http://127.0.0.1:8000'), 2)
   }
-  return parsed
 }
 
 function makePlan(flags: { requests?: number; duration?: number; rate?: number }): Plan {
@@ -184,32 +181,17 @@ function describe(tensors: TensorMetadata[]): string {
   return tensors.map((t) => `${t.name} [${t.shape}] ${t.datatype}`).join(', ') || '—'
 }
 
-function infer(url: URL, agent: http.Agent, body: Buffer, output: string, timeoutMs: number): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const request = (url.protocol === 'https:' ? https : http).request(url, {
-      method: 'POST',
-      agent,
-      timeout: timeoutMs,
-      headers: { 'content-type': 'application/json', 'content-length': body.length },
-    }, (response) => {
-      const chunks: Buffer[] = []
-      response.on('data', (chunk: Buffer) => chunks.push(chunk))
-      response.on('error', (error) => resolve({ error: 'connection', detail: networkCause(error) }))
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString()
-        if (response.statusCode !== 200) {
-          resolve({ error: `HTTP ${response.statusCode}`, detail: text.slice(0, 200) || tr('empty body', '空响应体') })
-        } else {
-          resolve(predicted(text, output))
-        }
-      })
-    })
-    request.on('timeout', () => request.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })))
-    request.on('error', (error) => resolve(error.name === 'TimeoutError'
-      ? { error: 'timeout', detail: tr(`no answer within ${timeoutMs / 1000} s`, `${timeoutMs / 1000} 秒内无响应`) }
-      : { error: 'connection', detail: networkCause(error) }))
-    request.end(body)
-  })
+async function infer(connection: KeepAliveConnection, request: Buffer, output: string, timeoutS: number): Promise<Outcome> {
+  try {
+    const { status, body } = await connection.send(request)
+    const text = body.toString()
+    if (status !== 200) return { error: `HTTP ${status}`, detail: text.slice(0, 200) || tr('empty body', '空响应体') }
+    return predicted(text, output)
+  } catch (error) {
+    return (error as Error).name === 'TimeoutError'
+      ? { error: 'timeout', detail: tr(`no answer within ${timeoutS} s`, `${timeoutS} 秒内无响应`) }
+      : { error: 'connection', detail: networkCause(error) }
+  }
 }
 
 /** The digit the model picked, from a KServe v2 response; anything else is a wrong output. */

@@ -2,7 +2,8 @@
 // the --json shape, exact request counts (checked on the server's own statistics), open-loop
 // pacing, and a cause and fix for each way a person can get it wrong.
 import { spawn } from 'node:child_process'
-import { createServer } from 'node:net'
+import http from 'node:http'
+import { createServer, type AddressInfo } from 'node:net'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { startTritonStandin } from '../helpers/triton-standin.ts'
@@ -61,6 +62,29 @@ function closedPort(): Promise<number> {
   })
 }
 
+/**
+ * A server that passes the step's checks (metadata, ready) and then answers every n-th infer
+ * with `bad(n)`: how the step sorts failures it cannot get from a healthy stand-in.
+ */
+async function faultyServer(bad: (n: number, res: http.ServerResponse) => boolean) {
+  let n = 0
+  const server = http.createServer(async (req, res) => {
+    for await (const _ of req) { /* drain the body */ }
+    if (req.url === '/v2/models/mnist_mlp') {
+      res.end(JSON.stringify({ name: 'mnist_mlp', inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 784] }], outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 10] }] }))
+    } else if (req.url === '/v2/models/mnist_mlp/ready') {
+      res.end()
+    } else if (!bad(n++, res)) {
+      res.end(JSON.stringify({ model_name: 'mnist_mlp', model_version: '1', outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [1, 10], data: [1, 0, 0, 0, 0, 0, 0, 0, 0, 0] }] }))
+    }
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => { server.closeAllConnections(); return new Promise((resolve) => server.close(resolve)) },
+  }
+}
+
 test.after(() => triton.stop())
 
 test('every held-out digit through HTTP: >= 95% right, no errors, JSON shape', async () => {
@@ -95,6 +119,28 @@ test('the report names latency percentiles and accuracy on stderr, stdout stays 
   assert.is(run.stdout, '')
   assert.match(run.stderr, /p99 \d+\.\d{3}/)
   assert.match(run.stderr, /Accuracy\s+\d+\.\d+%/)
+})
+
+test('failed requests are counted by kind, reported, and make the step exit 1', async () => {
+  const server = await faultyServer((n, res) => {
+    if (n % 4 === 1) res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"inference request batch-size must be <= 64"}')
+    else if (n % 4 === 2) res.end('{"outputs":[]}')
+    else if (n % 4 === 3) res.destroy()
+    else return false
+    return true
+  })
+  try {
+    const run = await load(['--url', server.url, '--requests', '40', '--concurrency', '1', '--json'])
+    assert.is(run.code, 1)
+    const result = JSON.parse(run.stdout) as Result & { error_kinds: Record<string, number> }
+    assert.is(result.requests, 40)
+    assert.is(result.errors, 30)
+    assert.equal(result.error_kinds, { 'HTTP 400': 10, 'wrong output': 10, connection: 10 })
+    assert.match(run.stderr, /30 of 40 requests failed/)
+    assert.match(run.stderr, /batch-size must be <= 64/)
+  } finally {
+    await server.close()
+  }
 })
 
 test('unknown model: exit 1, the server\'s reason and the models it has', async () => {

@@ -446,18 +446,19 @@ function nvidiaCdiSpec(dirs: string[]): boolean {
 }
 
 /**
- * Whether `--gpus all` can work on this engine. dockerd serves `--gpus` through the NVIDIA
+ * Whether `--gpus all` can work on this engine. dockerd serves `--gpus` only through the NVIDIA
  * Container Toolkit: an `nvidia` runtime registered in daemon.json (what `nvidia-ctk runtime
- * configure` does), its `nvidia-container-runtime-hook` on dockerd's PATH, or (Docker 25+) a CDI
- * spec for nvidia.com/gpu. Without one of those, `--gpus all` fails with
- * "could not select device driver".
+ * configure` does), or dockerd finding `nvidia-container-runtime-hook` on its PATH, or (Docker
+ * 28.3+, moby#50228) `nvidia-cdi-hook` plus a CDI spec for nvidia.com/gpu. Without one of those,
+ * `--gpus all` fails with "could not select device driver". The binaries and spec files can only
+ * be checked when the engine runs on this machine.
  */
 export async function gpuAvailable(): Promise<boolean> {
   const info = JSON.parse(await docker(['info', '--format', '{{json .}}'])) as EngineInfo
   if (info.Runtimes && 'nvidia' in info.Runtimes) return true
   if (!engineIsLocal()) return false
   if (onPath('nvidia-container-runtime-hook')) return true
-  return nvidiaCdiSpec(info.CDISpecDirs ?? ['/etc/cdi', '/var/run/cdi'])
+  return onPath('nvidia-cdi-hook') && nvidiaCdiSpec(info.CDISpecDirs ?? ['/etc/cdi', '/var/run/cdi'])
 }
 
 export interface HttpWaitOptions {

@@ -9,9 +9,9 @@ export function median(values: number[]): number {
 }
 
 /** Wall time of one run of `command args`, in ms; throws when it exits non-zero. */
-export function wallMs(command: string, args: string[], timeoutMs = 60_000): number {
+export function wallMs(command: string, args: string[], timeoutMs = 60_000, env = process.env): number {
   const started = performance.now()
-  const run = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: timeoutMs })
+  const run = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: timeoutMs, env })
   const ms = performance.now() - started
   if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${run.signal ?? run.status}: ${run.stderr}`)
   return ms

@@ -1,6 +1,9 @@
 // Docker failures a person meets, on the real engine: each gives its cause and fix, a non-zero
 // exit, and leaves no half-made container behind.
 import { spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createServer, type Server } from 'node:net'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -72,6 +75,23 @@ test('image missing and no registry: names the image and TRITON_IMAGE, nothing l
   assert.match(result.text, `image ${image} is not on this machine and could not be pulled`)
   assert.match(result.text, 'TRITON_IMAGE')
   noTriton()
+})
+
+test('a model that cannot load: the step stops waiting when Triton exits and shows its last log lines', async () => {
+  const models = mkdtempSync(join(tmpdir(), 'tm-faults-models-'))
+  try {
+    mkdirSync(join(models, 'mnist_mlp', '1'), { recursive: true })
+    writeFileSync(join(models, 'mnist_mlp', 'config.pbtxt'), 'name: "mnist_mlp"\nplatform: "onnxruntime_onnx"\n')
+    writeFileSync(join(models, 'mnist_mlp', '1', 'model.onnx'), 'not an onnx file')
+    const result = await runStep('02-triton', ['--models', models, '--timeout', '60'], env)
+    assert.is(result.code, 1, result.text)
+    assert.match(result.text, /container \S+ stopped \(exited, exit code 1\) before \S+\/v2\/health\/ready answered/)
+    assert.match(result.text, 'last lines of the container log:')
+    assert.match(result.text, /failed to load 'mnist_mlp'/)
+  } finally {
+    spawnSync('docker', ['rm', '--force', env.TRITON_CONTAINER!], { stdio: 'ignore' })
+    rmSync(models, { recursive: true, force: true })
+  }
 })
 
 test('name taken by a foreign container: left untouched by the step and by down', async () => {

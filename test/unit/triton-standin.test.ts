@@ -142,6 +142,22 @@ test('binary_data_output: JSON header then raw little-endian floats, Inference-H
   assert.ok(Math.abs(floats.reduce((a, b) => a + b, 0) - 1) < 1e-5)
 })
 
+test('binary input (binary_data_size + Inference-Header-Content-Length) answers as the same input in JSON', async () => {
+  const pixels = Float32Array.from(rows(2))
+  const header = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [2, 784], parameters: { binary_data_size: pixels.byteLength } }] })
+  const r = await fetch(triton.httpUrl + '/v2/models/mnist_mlp/infer', {
+    method: 'POST',
+    headers: { 'Inference-Header-Content-Length': String(Buffer.byteLength(header)), 'Content-Type': 'application/octet-stream' },
+    body: Buffer.concat([Buffer.from(header), Buffer.from(pixels.buffer)]),
+  })
+  assert.is(r.status, 200)
+  const binary = await r.json() as { outputs: { data: number[] }[] }
+  const json = JSON.parse((await post('/v2/models/mnist_mlp/infer', inferBody([2, 784], rows(2)))).text)
+  assert.equal(binary.outputs[0]!.data, json.outputs[0].data)
+  await expectError(post('/v2/models/mnist_mlp/infer', { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 784], parameters: { binary_data_size: 3136 } }] }),
+    "must specify valid 'Infer-Header-Content-Length' in request header and 'binary_data_size' when passing inputs in binary data format")
+})
+
 test('unknown model: 400 {"error":"Request for unknown model: \'nope\' is not found"}', async () => {
   await expectError(post('/v2/models/nope/infer', inferBody([1, 784], rows(1))), "Request for unknown model: 'nope' is not found")
   await expectError(call('/v2/models/nope'), "Request for unknown model: 'nope' is not found")

@@ -117,6 +117,7 @@ async function main(argv: string[]): Promise<number> {
   const httpPort = intOption(flags, 'http-port', 8000)
   const metricsPort = intOption(flags, 'metrics-port', 8002)
   const intervalMs = intOption(flags, 'metrics-interval-ms', 2000, 1)
+  const exitTimeoutSecs = intOption(flags, 'exit-timeout-secs', 30)
   const httpAddress = flags.get('http-address')?.at(-1) ?? '0.0.0.0'
   const metricsAddress = flags.get('metrics-address')?.at(-1) ?? (allowHttp ? httpAddress : '0.0.0.0')
   const metricOptions = { ...metricsConfig(flags), cpu: allowCpuMetrics }
@@ -130,7 +131,7 @@ async function main(argv: string[]): Promise<number> {
     ...repositories.map((r, i) => [`model_repository_path[${i}]`, r]),
     ['model_control_mode', 'MODE_NONE'], ['strict_model_config', '0'], ['rate_limit', 'OFF'],
     ['pinned_memory_pool_byte_size', '268435456'], ['min_supported_compute_capability', '6.0'],
-    ['strict_readiness', strictReadiness ? '1' : '0'], ['exit_timeout', '30'], ['cache_enabled', '0'],
+    ['strict_readiness', strictReadiness ? '1' : '0'], ['exit_timeout', String(exitTimeoutSecs)], ['cache_enabled', '0'],
   ]))
   for (const repo of repositories) {
     if (!existsSync(repo) || !statSync(repo).isDirectory()) {
@@ -197,14 +198,19 @@ async function main(argv: string[]): Promise<number> {
   }
 
   await new Promise<void>((resolveStop) => {
+    // Like Triton: stop accepting, let in-flight requests finish, give up after --exit-timeout-secs.
     const stop = (signal: string) => {
       tlog.info('server.cc:305', `Waiting for in-flight requests to complete. (${signal})`)
       cpu?.stop()
       let open = servers.length
       if (open === 0) resolveStop()
+      const timer = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), exitTimeoutSecs * 1000)
+      timer.unref()
+      // Keep-alive connections turn idle as their last response goes out; close them then.
+      const sweep = setInterval(() => servers.forEach((s) => s.closeIdleConnections()), 20)
+      sweep.unref()
       for (const s of servers) {
         s.close(() => { if (--open === 0) resolveStop() })
-        s.closeAllConnections()
       }
     }
     process.once('SIGINT', () => stop('SIGINT'))

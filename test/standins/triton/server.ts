@@ -69,11 +69,15 @@ const json = (res: ServerResponse, status: number, value: unknown) => send(res, 
 const error = (res: ServerResponse, message: string, status = 400) => json(res, status, { error: message })
 const methodNotAllowed = (res: ServerResponse) => error(res, 'Method Not Allowed', 405)
 
-/** Parses a JSON body as TritonJson does, throwing Triton's parse message. */
+/** Parses a JSON body, answering a bad one with TritonJson's parse message. */
 function parseJson(text: string): unknown {
-  const problem = rapidJsonError(text)
-  if (problem) throw new TritonError(`failed to parse the request JSON buffer: ${problem.message} at ${problem.offset}`)
-  return JSON.parse(text)
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    const problem = rapidJsonError(text)
+    if (!problem) throw error
+    throw new TritonError(`failed to parse the request JSON buffer: ${problem.message} at ${problem.offset}`)
+  }
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)

@@ -103,16 +103,15 @@ export interface TritonDashboardOptions {
 export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions): Dashboard {
   const id = idCounter()
 
+  /** What every panel carries: id, title, description, datasource, queries, unit, size. */
+  const withBasics = <B extends TimeseriesBuilder | StatBuilder>(panel: B, spec: PanelSpec, height: number): B => {
+    panel.id(id()).title(spec.title).description(spec.description).datasource(datasourceRef)
+      .targets(targets(spec.queries)).unit(spec.unit).span(spec.width).height(spec.height ?? height)
+    return panel
+  }
+
   const timeseries = (spec: PanelSpec & { stack?: boolean; min?: number; max?: number }) => {
-    const panel = new TimeseriesBuilder()
-      .id(id())
-      .title(spec.title)
-      .description(spec.description)
-      .datasource(datasourceRef)
-      .targets(targets(spec.queries))
-      .unit(spec.unit)
-      .span(spec.width)
-      .height(spec.height ?? 8)
+    const panel = withBasics(new TimeseriesBuilder(), spec, 8)
       .fillOpacity(spec.stack ? 35 : 10)
       .showPoints(common.VisibilityMode.Never)
       .spanNulls(false)
@@ -133,15 +132,7 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
   }
 
   const stat = (spec: PanelSpec & { steps: { value: number | null; color: string }[]; decimals?: number }) => {
-    const panel = new StatBuilder()
-      .id(id())
-      .title(spec.title)
-      .description(spec.description)
-      .datasource(datasourceRef)
-      .targets(targets(spec.queries))
-      .unit(spec.unit)
-      .span(spec.width)
-      .height(spec.height ?? 4)
+    const panel = withBasics(new StatBuilder(), spec, 4)
       .noValue(spec.noValue ?? NO_REQUESTS)
       .thresholds(thresholds(spec.steps))
       .graphMode(common.BigValueGraphMode.Area)

@@ -3,11 +3,11 @@
 // the real engine rather than on a reimplementation.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fail } from '../../scripts/lib/fail.ts'
 import { waitFor } from '../../scripts/lib/poll.ts'
+import { freePort } from './docker-suite.ts'
 
 export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN || '/usr/bin/prometheus'
 const START_TIMEOUT_MS = 30_000
@@ -38,17 +38,6 @@ export interface Prometheus {
   /** Waits until Prometheus has targets and every one of them is up. */
   waitForTargets(timeoutMs: number): Promise<void>
   stop(): Promise<void>
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 interface ApiAnswer<T> { status: 'success' | 'error'; data: T; error?: string; errorType?: string }

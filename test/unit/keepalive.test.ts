@@ -71,43 +71,37 @@ test('against node:http: several requests reuse one connection and bodies arrive
   }
 })
 
-test('chunked bodies, with trailers and split across packets, are reassembled', async () => {
-  const server = await rawServer((n) => n === 0
-    ? 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n'
-    : 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-Trailer: 1\r\n\r\n')
+/** A connection to a raw server answering with `reply`; `send()` resolves to the body text. */
+async function withRawServer(reply: (n: number) => string, check: (send: () => Promise<string>, connections: () => number) => Promise<void>) {
+  const server = await rawServer(reply)
   const connection = new KeepAliveConnection(server.url, 5000)
   try {
-    assert.is((await connection.send(encodeRequest(server.url, 'POST', {}, body))).body.toString(), 'hello world')
-    assert.is((await connection.send(encodeRequest(server.url, 'POST', {}, body))).body.toString(), 'abc')
-    assert.is(server.connections(), 1)
+    await check(async () => (await connection.send(encodeRequest(server.url, 'POST', {}, body))).body.toString(), server.connections)
   } finally {
     connection.close()
     await server.close()
   }
-})
+}
 
-test('100 Continue is skipped; Connection: close makes the next request reconnect', async () => {
-  const server = await rawServer(() => 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok')
-  const connection = new KeepAliveConnection(server.url, 5000)
-  try {
-    for (let i = 0; i < 3; i++) assert.is((await connection.send(encodeRequest(server.url, 'POST', {}, body))).body.toString(), 'ok')
-    assert.is(server.connections(), 3)
-  } finally {
-    connection.close()
-    await server.close()
-  }
-})
+test('chunked bodies, with or without trailers, are reassembled on one connection', () => withRawServer((n) => n === 0
+  ? 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n'
+  : 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-Trailer: 1\r\n\r\n',
+async (send, connections) => {
+  assert.is(await send(), 'hello world')
+  assert.is(await send(), 'abc')
+  assert.is(connections(), 1)
+}))
 
-test('a body framed by the connection closing ends with it', async () => {
-  const server = await rawServer(() => 'HTTP/1.0 200 OK\r\n\r\nuntil close')
-  const connection = new KeepAliveConnection(server.url, 5000)
-  try {
-    assert.is((await connection.send(encodeRequest(server.url, 'POST', {}, body))).body.toString(), 'until close')
-  } finally {
-    connection.close()
-    await server.close()
-  }
-})
+test('100 Continue is skipped; Connection: close makes the next request reconnect', () => withRawServer(
+  () => 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok',
+  async (send, connections) => {
+    for (let i = 0; i < 3; i++) assert.is(await send(), 'ok')
+    assert.is(connections(), 3)
+  }))
+
+test('a body framed by the connection closing ends with it', () => withRawServer(
+  () => 'HTTP/1.0 200 OK\r\n\r\nuntil close',
+  async (send) => assert.is(await send(), 'until close')))
 
 test('a server that hangs up mid-answer, or says nothing, gives a connection error or a timeout', async () => {
   const hangUp = await rawServer(() => undefined)

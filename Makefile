@@ -70,8 +70,9 @@ build: $(BUILT) ## Bundle the step scripts into dist/
 $(BUILT): $(SOURCES) build.mjs $(DEPS)
 	@$(NODE) build.mjs && touch $@
 
-$(DEPS): package.json package-lock.json
-	@ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
+# Only the lock file decides: an edit to package.json's scripts must not reinstall node_modules.
+$(DEPS): package-lock.json
+	@ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error && touch $@
 
 clean: ## Remove build output (not the state folder with secrets)
 	rm -rf dist

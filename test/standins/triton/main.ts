@@ -122,6 +122,11 @@ async function main(argv: string[]): Promise<number> {
   const metricsAddress = flags.get('metrics-address')?.at(-1) ?? (allowHttp ? httpAddress : '0.0.0.0')
   const metricOptions = { ...metricsConfig(flags), cpu: allowCpuMetrics }
   if (repositories.length === 0) throw new UsageError('--model-repository must be specified')
+  // Handlers first: a stop requested while models load or ports bind is honoured once started.
+  let signalled: string | undefined
+  let onSignal = (signal: string) => { signalled = signal }
+  process.once('SIGINT', () => onSignal('SIGINT'))
+  process.once('SIGTERM', () => onSignal('SIGTERM'))
 
   tlog.info('cache_manager.cc:478', 'Create CacheManager with cache_dir: \'/opt/tritonserver/caches\'')
   if (allowCpuMetrics) tlog.info('metrics.cc:757', 'Collecting CPU metrics')
@@ -213,8 +218,8 @@ async function main(argv: string[]): Promise<number> {
         s.close(() => { if (--open === 0) resolveStop() })
       }
     }
-    process.once('SIGINT', () => stop('SIGINT'))
-    process.once('SIGTERM', () => stop('SIGTERM'))
+    if (signalled) stop(signalled)
+    else onSignal = stop
   })
   tlog.info('server.cc:336', 'All models are stopped, unloading models')
   return 0

@@ -128,6 +128,17 @@ export function parsePbtxt(text: string): PbMessage {
     return fail(token, `Expected value, found ${describe(token)}.`)
   }
 
+  /** A message in `{…}`/`<…>`, or (only after a colon) a scalar; `expected` names what was missing. */
+  function fieldValue(hasColon: boolean, expected: string): PbValue {
+    const open = peek()
+    if (open.type === 'symbol' && (open.text === '{' || open.text === '<')) {
+      next()
+      return messageBody(open.text === '{' ? '}' : '>')
+    }
+    if (!hasColon) fail(open, `Expected ${expected}, found ${describe(open)}.`)
+    return scalar()
+  }
+
   function messageBody(close: string | undefined): PbMessage {
     const fields = new Map<string, PbValue[]>()
     for (;;) {
@@ -144,32 +155,20 @@ export function parsePbtxt(text: string): PbMessage {
       const hasColon = peek().type === 'symbol' && peek().text === ':'
       if (hasColon) next()
       const open = peek()
-      const isMessageOpen = (t: Token) => t.type === 'symbol' && (t.text === '{' || t.text === '<')
       if (open.type === 'symbol' && open.text === '[') {
         next()
         if (peek().type === 'symbol' && peek().text === ']') {
           next()
         } else {
           for (;;) {
-            const item = peek()
-            if (isMessageOpen(item)) {
-              next()
-              values.push(messageBody(item.text === '{' ? '}' : '>'))
-            } else {
-              if (!hasColon) fail(item, `Expected "{", found ${describe(item)}.`)
-              values.push(scalar())
-            }
+            values.push(fieldValue(hasColon, '"{"'))
             const sep = next()
             if (sep.type === 'symbol' && sep.text === ']') break
             if (sep.type !== 'symbol' || sep.text !== ',') fail(sep, `Expected "]", found ${describe(sep)}.`)
           }
         }
-      } else if (isMessageOpen(open)) {
-        next()
-        values.push(messageBody(open.text === '{' ? '}' : '>'))
       } else {
-        if (!hasColon) fail(open, `Expected ":", found ${describe(open)}.`)
-        values.push(scalar())
+        values.push(fieldValue(hasColon, '":"'))
       }
       const sep = peek()
       if (sep.type === 'symbol' && (sep.text === ',' || sep.text === ';')) next()

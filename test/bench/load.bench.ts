@@ -9,7 +9,7 @@ import { builtStep, line, ratio, wallMs } from './measure.ts'
 
 const CONCURRENCY = 8
 const DURATION_S = 5
-const ROUNDS = 2
+const ROUNDS = 3
 const PROCESS_REQUESTS = 20
 
 interface AutocannonResult { '2xx': number; non2xx: number; errors: number; duration: number; latency: { p50: number; p99: number } }

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadHeldout } from '../../scripts/lib/heldout.ts'
+import { fail } from '../../scripts/lib/fail.ts'
+import { waitFor } from '../../scripts/lib/poll.ts'
 import { CpuMonitor, formatValue } from '../standins/triton/metrics.ts'
 import { addFragileModel, addMnist, tempRepository, type TempRepository } from '../helpers/model-repository.ts'
 import { startTritonStandin, type TritonStandin } from '../helpers/triton-standin.ts'
@@ -256,27 +258,34 @@ test('--allow-cpu-metrics=false and counter_latencies=false drop their families;
   }
 })
 
-test('CPU metrics: host-wide /proc/stat and /proc/meminfo, refreshed every interval', async () => {
+test('CPU metrics: gauges at 0 until the first poll, then /proc every interval/2 like core metrics.cc', async () => {
   const proc = mkdtempSync(join(tmpdir(), 'fake-proc-'))
+  const cpu = new CpuMonitor(proc)
+  const until = (what: string, done: () => boolean) =>
+    waitFor(async () => done(), { what, timeoutMs: 5000, intervalMs: 10, onTimeout: () => fail(`${what}: ${JSON.stringify(cpu.sample)}`, 'see CpuMonitor.poll') })
   try {
-    const write = (busy: number, idle: number, available: number) => {
-      writeFileSync(join(proc, 'stat'), `cpu  ${busy} 0 0 ${idle} 0 0 0 0 0 0\ncpu0 1 0 0 1 0 0 0 0 0 0\n`)
+    const write = (busy: number, idle: number, iowait: number, available: number) => {
+      writeFileSync(join(proc, 'stat'), `cpu  ${busy} 0 0 ${idle} ${iowait} 0 0 0 0 0\ncpu0 1 0 0 1 0 0 0 0 0 0\n`)
       writeFileSync(join(proc, 'meminfo'), `MemTotal:       1000 kB\nMemFree:         100 kB\nMemAvailable:    ${available} kB\n`)
     }
-    write(100, 900, 600)
-    const cpu = new CpuMonitor(proc)
-    cpu.start(20)
-    assert.equal(cpu.sample, { utilization: 0, totalBytes: 1_024_000, usedBytes: 409_600 })
-    write(130, 970, 250)
-    const deadline = Date.now() + 5000
-    while (cpu.sample.usedBytes !== 768_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
-    cpu.stop()
+    write(100, 900, 0, 600)
+    cpu.start(40)
+    assert.equal(cpu.sample, { utilization: 0, totalBytes: 0, usedBytes: 0 })
+    write(130, 960, 10, 250)
+    await until('first poll', () => cpu.sample.usedBytes === 768_000)
     assert.equal(cpu.sample, { utilization: 0.3, totalBytes: 1_024_000, usedBytes: 768_000 })
+    write(150, 1040, 10, 250)
+    await until('next poll', () => cpu.sample.utilization !== 0.3)
+    cpu.stop()
+    assert.is(cpu.sample.utilization, 0.2)
   } finally {
     rmSync(proc, { recursive: true, force: true })
   }
   const memTotal = Number(/^MemTotal:\s+(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8'))![1]) * 1024
-  const text = (await scrape()).text
+  const text = await waitFor(async () => {
+    const { text } = await scrape()
+    return /^nv_cpu_memory_total_bytes [1-9]/m.test(text) && text
+  }, { what: 'first CPU poll', timeoutMs: 10_000, intervalMs: 100, onTimeout: () => fail('nv_cpu_memory_total_bytes stayed 0', 'see CpuMonitor.start') })
   assert.match(text, new RegExp(`^nv_cpu_memory_total_bytes ${memTotal}$`, 'm'))
   const utilization = Number(/^nv_cpu_utilization (\S+)$/m.exec(text)![1])
   assert.ok(utilization >= 0 && utilization <= 1)

@@ -104,40 +104,53 @@ export function renderMetrics(models: ReportedModel[], cpu: CpuSample | undefine
 
 export interface CpuSample { utilization: number; totalBytes: number; usedBytes: number }
 
+type CpuTimes = number[]
+/** /proc/stat's aggregate line: user nice system idle iowait irq softirq steal. */
+const CPU_FIELDS = 8
+
 /**
- * Host-wide CPU and RAM from /proc like core metrics.cc (not cgroup-aware, as in Triton):
- * utilisation is the busy share of jiffies between two reads, memory is MemTotal and
- * MemTotal − MemAvailable.
+ * Host-wide CPU and RAM from /proc exactly as core metrics.cc polls them (not cgroup-aware, as in
+ * Triton): gauges start at 0 with a baseline /proc/stat read; the poll thread then refreshes
+ * them every interval/2 — utilisation as busy/(busy+idle) jiffies since the previous poll,
+ * memory as MemTotal and MemTotal − MemAvailable.
  */
 export class CpuMonitor {
   sample: CpuSample = { utilization: 0, totalBytes: 0, usedBytes: 0 }
-  private last: { busy: number; total: number } | undefined
+  private last: CpuTimes | undefined
   private timer: NodeJS.Timeout | undefined
 
   constructor(private readonly procDir = '/proc') {}
 
-  refresh(): void {
-    const stat = readFileSync(`${this.procDir}/stat`, 'utf8').split('\n').find((l) => l.startsWith('cpu '))
-    if (stat) {
-      // user nice system idle iowait irq softirq steal (guest time is already in user/nice).
-      const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = stat.trim().split(/\s+/).slice(1).map(Number)
-      const idleAll = idle + iowait
-      const total = user + nice + system + idleAll + irq + softirq + steal
-      const busy = total - idleAll
-      if (this.last && total > this.last.total) {
-        this.sample.utilization = (busy - this.last.busy) / (total - this.last.total)
-      }
-      this.last = { busy, total }
+  private readStat(): CpuTimes | undefined {
+    const line = readFileSync(`${this.procDir}/stat`, 'utf8').split('\n')[0] ?? ''
+    if (!line.startsWith('cpu ')) return undefined
+    const times = line.trim().split(/\s+/).slice(1, 1 + CPU_FIELDS).map(Number)
+    return times.length === CPU_FIELDS && times.every(Number.isFinite) ? times : undefined
+  }
+
+  poll(): void {
+    const now = this.readStat()
+    let utilization = 0
+    if (now && this.last) {
+      const last = this.last
+      // Counters that went backwards count as 0, like Triton's wrap_sub.
+      const diff = (i: number) => Math.max(0, now[i]! - last[i]!)
+      const busy = diff(0) + diff(1) + diff(2) + diff(5) + diff(6) + diff(7)
+      const idle = diff(3) + diff(4)
+      utilization = busy / (busy + idle)
     }
+    if (now) this.last = now
     const meminfo = readFileSync(`${this.procDir}/meminfo`, 'utf8')
-    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(meminfo)?.[1] ?? 0) * 1024
-    this.sample.totalBytes = kb('MemTotal')
-    this.sample.usedBytes = this.sample.totalBytes - kb('MemAvailable')
+    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(meminfo)?.[1] ?? NaN) * 1024
+    const total = kb('MemTotal')
+    const available = kb('MemAvailable')
+    const valid = Number.isFinite(total) && Number.isFinite(available) && available <= total
+    this.sample = { utilization, totalBytes: valid ? total : 0, usedBytes: valid ? total - available : 0 }
   }
 
   start(intervalMs: number): void {
-    this.refresh()
-    this.timer = setInterval(() => this.refresh(), intervalMs)
+    this.last = this.readStat()
+    this.timer = setInterval(() => this.poll(), Math.max(1, Math.floor(intervalMs / 2)))
     this.timer.unref()
   }
 

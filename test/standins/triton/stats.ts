@@ -94,7 +94,6 @@ export class ModelStats {
       compute_infer: t.computeOutputStart - t.computeInputEnd,
       compute_output: t.computeEnd - t.computeOutputStart,
     }
-    this.lastInferenceMs = Date.now()
     add(this.success, spans.request)
     add(this.queue, spans.queue)
     add(this.computeInput, spans.compute_input)
@@ -110,12 +109,12 @@ export class ModelStats {
 
   /** InferenceStatsAggregator::UpdateFailure: counted, but no latency is accumulated. */
   recordFailure(requestStart: number, requestEnd: number): void {
-    this.lastInferenceMs = Date.now()
     add(this.fail, requestEnd - requestStart)
   }
 
   /** InferenceStatsAggregator::UpdateInferBatchStats: one execution of `batchSize` inferences. */
   recordExecution(batchSize: number, computeStart: number, computeInputEnd: number, computeOutputStart: number, computeEnd: number): void {
+    this.lastInferenceMs = Date.now()
     this.inferenceCount += batchSize
     this.executionCount += 1
     let b = this.batchStats.get(batchSize)

@@ -3,6 +3,10 @@
 // Prometheus metrics on --metrics-port. Port 0 binds an ephemeral port; the "Started …" log
 // lines give the bound address, as Triton's do.
 //   npm run standin:triton -- --model-repository=models [--http-port 8000] [--metrics-port 8002]
+// Deliberately not Triton: no gRPC/SageMaker/Vertex listeners; onnxruntime_onnx models only, each
+// needing a config.pbtxt (no auto-complete); no shared-memory, trace, logging or model-control
+// endpoints, classification or compressed bodies; statistics are recorded just before the HTTP
+// reply (Triton: just after), so a scrape that follows a reply always counts it.
 import { readdirSync, statSync, existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { AddressInfo } from 'node:net'

@@ -154,6 +154,12 @@ test('binary input (binary_data_size + Inference-Header-Content-Length) answers 
   const binary = await r.json() as { outputs: { data: number[] }[] }
   const json = JSON.parse((await post('/v2/models/mnist_mlp/infer', inferBody([2, 784], rows(2)))).text)
   assert.equal(binary.outputs[0]!.data, json.outputs[0].data)
+  const short = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 784], parameters: { binary_data_size: 3000 } }] })
+  const mismatch = await call('/v2/models/mnist_mlp/infer', {
+    method: 'POST', headers: { 'Inference-Header-Content-Length': String(short.length) }, body: Buffer.concat([Buffer.from(short), Buffer.alloc(3000)]),
+  })
+  assert.is(mismatch.status, 400)
+  assert.equal(JSON.parse(mismatch.text), { error: "input byte size mismatch for input 'input' for model 'mnist_mlp'. Expected 3136, got 3000" })
   await expectError(post('/v2/models/mnist_mlp/infer', { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 784], parameters: { binary_data_size: 3136 } }] }),
     "must specify valid 'Infer-Header-Content-Length' in request header and 'binary_data_size' when passing inputs in binary data format")
 })

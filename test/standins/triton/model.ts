@@ -101,6 +101,11 @@ export class LoadedModel {
         const full = config.maxBatchSize > 0 ? [-1, ...expected.dims] : expected.dims
         throw new TritonError(`unexpected shape for input '${input.name}' for model '${model}'. Expected [${full.join(',')}], got [${input.shape.join(',')}]`)
       }
+      const elements = input.shape.reduce((a, b) => a * b, 1)
+      if (!Array.isArray(input.data) && input.data.length !== elements) {
+        const size = input.data.BYTES_PER_ELEMENT
+        throw new TritonError(`input byte size mismatch for input '${input.name}' for model '${model}'. Expected ${elements * size}, got ${input.data.length * size}`)
+      }
     }
     const outputs = requestedOutputs.length ? requestedOutputs : config.outputs.map((o) => o.name)
     return new Promise((resolve, reject) => {

@@ -4,9 +4,10 @@
 type Level = 'I' | 'W' | 'E'
 
 function stamp(): string {
-  const d = new Date()
+  const ms = performance.timeOrigin + performance.now()
+  const d = new Date(Math.floor(ms))
   const p = (n: number, w = 2) => String(n).padStart(w, '0')
-  const micros = p(d.getMilliseconds(), 3) + p(Math.floor((performance.now() % 1) * 1000), 3)
+  const micros = p(Math.floor((ms % 1000) * 1000), 6)
   return `${p(d.getMonth() + 1)}${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${micros}`
 }
 

@@ -117,7 +117,7 @@ async function main(argv: string[]): Promise<number> {
   const allowHttp = boolOption(flags, 'allow-http', true)
   const allowMetrics = boolOption(flags, 'allow-metrics', true)
   const allowCpuMetrics = boolOption(flags, 'allow-cpu-metrics', true) && allowMetrics
-  boolOption(flags, 'allow-gpu-metrics', true)
+  const allowGpuMetrics = boolOption(flags, 'allow-gpu-metrics', true)
   const httpPort = intOption(flags, 'http-port', 8000)
   const metricsPort = intOption(flags, 'metrics-port', 8002)
   const intervalMs = intOption(flags, 'metrics-interval-ms', 2000, 1)
@@ -132,16 +132,6 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', () => onSignal('SIGINT'))
   process.once('SIGTERM', () => onSignal('SIGTERM'))
 
-  tlog.info('cache_manager.cc:478', 'Create CacheManager with cache_dir: \'/opt/tritonserver/caches\'')
-  if (allowCpuMetrics) tlog.info('metrics.cc:757', 'Collecting CPU metrics')
-  tlog.info('tritonserver.cc:2387', '\n' + table(['Option', 'Value'], [
-    ['server_id', 'triton'], ['server_version', TRITON_VERSION],
-    ['server_extensions', 'classification sequence model_repository model_repository(unload_dependents) schedule_policy model_configuration system_shared_memory cuda_shared_memory binary_tensor_data parameters statistics trace logging'],
-    ...repositories.map((r, i) => [`model_repository_path[${i}]`, r]),
-    ['model_control_mode', 'MODE_NONE'], ['strict_model_config', '0'], ['rate_limit', 'OFF'],
-    ['pinned_memory_pool_byte_size', '268435456'], ['min_supported_compute_capability', '6.0'],
-    ['strict_readiness', strictReadiness ? '1' : '0'], ['exit_timeout', String(exitTimeoutSecs)], ['cache_enabled', '0'],
-  ]))
   for (const repo of repositories) {
     if (!existsSync(repo) || !statSync(repo).isDirectory()) {
       process.stderr.write('error: creating server: Invalid argument - --model-repository path is not a valid directory\n')
@@ -149,6 +139,9 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
+  // What 23.05 logs on a host without a GPU before it loads models.
+  tlog.warn('pinned_memory_manager.cc:236', 'Unable to allocate pinned system memory, pinned memory pool will not be available: CUDA driver version is insufficient for CUDA runtime version')
+  tlog.info('cuda_memory_manager.cc:115', 'CUDA memory pool disabled')
   const dirs = repositories.flatMap((repo) => readdirSync(repo)
     .filter((entry) => statSync(join(repo, entry)).isDirectory())
     .map((entry) => ({ name: entry, dir: resolve(repo, entry) })))
@@ -182,6 +175,17 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write('error: creating server: Internal - failed to load all models\n')
     return 1
   }
+
+  if (allowMetrics && allowGpuMetrics && !process.env.TRITON_SERVER_CPU_ONLY) tlog.warn('metrics.cc:785', 'DCGM unable to start: DCGM initialization error')
+  if (allowCpuMetrics) tlog.info('metrics.cc:757', 'Collecting CPU metrics')
+  tlog.info('tritonserver.cc:2387', '\n' + table(['Option', 'Value'], [
+    ['server_id', 'triton'], ['server_version', TRITON_VERSION],
+    ['server_extensions', 'classification sequence model_repository model_repository(unload_dependents) schedule_policy model_configuration system_shared_memory cuda_shared_memory binary_tensor_data parameters statistics trace logging'],
+    ...repositories.map((r, i) => [`model_repository_path[${i}]`, r]),
+    ['model_control_mode', 'MODE_NONE'], ['strict_model_config', '0'], ['rate_limit', 'OFF'],
+    ['pinned_memory_pool_byte_size', '268435456'], ['min_supported_compute_capability', '6.0'],
+    ['strict_readiness', strictReadiness ? '1' : '0'], ['exit_timeout', String(exitTimeoutSecs)], ['cache_enabled', '0'],
+  ]))
 
   const repo = new Repository(loads)
   const servers: Server[] = []

@@ -58,44 +58,45 @@ export function rapidJsonError(text: string): { message: string; offset: number 
     if (c === '{') return object()
     if (c === '[') return array()
     if (c === '"') return string()
-    for (const literal of ['true', 'false', 'null']) {
-      if (text.startsWith(literal, i)) { i += literal.length; return }
+    const literal = c === 't' ? 'true' : c === 'f' ? 'false' : c === 'n' ? 'null' : undefined
+    if (literal) {
+      // RapidJSON consumes the literal letter by letter and stops at the first wrong one.
+      for (const expected of literal) {
+        if (text[i] !== expected) fail('Invalid value.')
+        i++
+      }
+      return
     }
     if (c === '-' || /[0-9]/.test(c ?? '')) return number()
     fail('Invalid value.')
   }
 
-  function object(): void {
+  /** `{…}` and `[…]`: items separated by commas, RapidJSON's message when neither comes. */
+  function sequence(close: string, item: () => void, missing: string): void {
     i++
     skip()
-    if (text[i] === '}') { i++; return }
+    if (text[i] === close) { i++; return }
     for (;;) {
-      if (text[i] !== '"') fail('Missing a name for object member.')
-      string()
-      skip()
-      if (text[i] !== ':') fail('Missing a colon after a name of object member.')
-      i++
-      skip()
-      value()
+      item()
       skip()
       if (text[i] === ',') { i++; skip(); continue }
-      if (text[i] === '}') { i++; return }
-      fail("Missing a comma or '}' after an object member.")
+      if (text[i] === close) { i++; return }
+      fail(missing)
     }
   }
 
-  function array(): void {
+  function member(): void {
+    if (text[i] !== '"') fail('Missing a name for object member.')
+    string()
+    skip()
+    if (text[i] !== ':') fail('Missing a colon after a name of object member.')
     i++
     skip()
-    if (text[i] === ']') { i++; return }
-    for (;;) {
-      value()
-      skip()
-      if (text[i] === ',') { i++; skip(); continue }
-      if (text[i] === ']') { i++; return }
-      fail("Missing a comma or ']' after an array element.")
-    }
+    value()
   }
+
+  const object = () => sequence('}', member, "Missing a comma or '}' after an object member.")
+  const array = () => sequence(']', value, "Missing a comma or ']' after an array element.")
 
   try {
     skip()

@@ -3,6 +3,7 @@
 // the stand-in's own "Started HTTPService at …" log lines, so concurrent suites never race for
 // a port they picked beforehand.
 import { spawn } from 'node:child_process'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { waitFor } from '../../scripts/lib/poll.ts'
 import { fail } from '../../scripts/lib/fail.ts'
@@ -25,7 +26,8 @@ export async function startTritonStandin(opts: { modelRepository?: string; args?
   const args = opts.args ?? []
   const child = spawn(process.execPath, [
     '--import', 'tsx', MAIN,
-    '--model-repository', opts.modelRepository ?? 'models',
+    // The caller's relative path is relative to the caller; the default is the project's models/.
+    '--model-repository', opts.modelRepository ? resolve(opts.modelRepository) : join(ROOT, 'models'),
     '--http-address', '127.0.0.1', '--http-port', '0', '--metrics-port', '0',
     ...args,
   ], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })

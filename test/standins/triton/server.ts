@@ -132,7 +132,7 @@ function readJsonData(name: string, datatype: string, data: unknown[], count: nu
 }
 
 /** Raw little-endian bytes (binary tensor extension) into a typed buffer. */
-function readBinaryData(datatype: string, bytes: Buffer): TensorData {
+function readBinaryData(name: string, datatype: string, bytes: Buffer): TensorData {
   if (datatype === 'BYTES') {
     const items: string[] = []
     for (let o = 0; o + 4 <= bytes.length;) {
@@ -144,7 +144,7 @@ function readBinaryData(datatype: string, bytes: Buffer): TensorData {
   }
   const size = BYTE_SIZES[datatype] ?? 1
   const out = allocate(datatype as ProtocolType, Math.floor(bytes.length / size))
-  if (!out) throw new TritonError(`invalid datatype for input`)
+  if (!out) throw new TritonError(`invalid datatype for input ${name}`)
   new Uint8Array((out as Uint8Array).buffer).set(bytes.subarray(0, (out as Uint8Array).byteLength))
   return out
 }
@@ -214,7 +214,7 @@ function parseInfer(body: Buffer, headerLength: string | undefined, model: strin
       if (offset + size > body.length) {
         throw new TritonError(`unexpected size for input '${name}', expecting ${offset + size - body.length} additional bytes for model '${model}'`)
       }
-      data = readBinaryData(datatype, body.subarray(offset, offset + size))
+      data = readBinaryData(name, datatype, body.subarray(offset, offset + size))
       offset += size
     } else {
       data = count === 0 ? (allocate(datatype as ProtocolType, 0) ?? []) : readJsonData(name, datatype, member(input, 'data', 'array', "Unable to parse 'data'") as unknown[], count)

@@ -92,8 +92,9 @@ await step({
     throw settled
   }
 
-  const end = Math.floor(Date.now() / 1000)
-  const range = { start: String(end - flags.minutes * 60), end: String(end), step: String(Math.max(5, Math.round((flags.minutes * 60) / 60))) }
+  // Fractional seconds: a whole-second `end` can fall before the scrape the checks just saw.
+  const end = Date.now() / 1000
+  const range = { start: (end - flags.minutes * 60).toFixed(3), end: end.toFixed(3), step: String(Math.max(5, Math.round((flags.minutes * 60) / 60))) }
   const series = async (query: string) => {
     const result = await prom<{ result: Series[] }>('api/v1/query_range', { query, ...range }, tr('read QPS and latency history', '读取 QPS 与延迟历史'))
     return (result.result[0]?.values ?? []).map(([t, v]) => [t, Number(v)] as [number, number])

@@ -3,8 +3,13 @@ import { plot } from 'asciichart'
 import { tr } from './i18n.ts'
 
 export function chart(title: string, values: number[], unit: string, height = 6): string {
-  const points = values.filter(Number.isFinite)
+  // Rounded: asciichart scales rows by height/range, and a float-noise range (1e-16) means
+  // billions of rows.
+  const points = values.filter(Number.isFinite).map((v) => Math.round(v * 1e4) / 1e4)
   if (points.length === 0) return `${title}: ${tr('no data in this window', '此时间窗口内没有数据')}`
+  const low = Math.min(...points)
+  const high = Math.max(...points)
+  if (low === high) return `${title} (${unit}): ${tr('steady at', '保持在')} ${low.toFixed(2)} ${tr(`over ${points.length} points`, `（${points.length} 个点）`)}`
   const width = Math.max(...points.map((v) => v.toFixed(2).length)) + 1
   const body = plot(points, { height, format: (v) => v.toFixed(2).padStart(width) })
   return `${title} (${unit})\n${body}`

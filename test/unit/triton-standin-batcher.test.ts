@@ -47,7 +47,7 @@ const rows = (id: number, n: number) => Float32Array.from({ length: n * 2 }, (_,
 
 async function runFour(batching: string) {
   const held = heldSession()
-  const model = new LoadedModel(config(batching), 1, [held.session], false)
+  const model = new LoadedModel(config(batching), 1, [held.session], undefined)
   const sizes = [1, 2, 3, 4]
   const send = (id: number) => model.infer([{ name: 'x', datatype: 'FP32', shape: [sizes[id]!, 2], data: rows(id, sizes[id]!) }], [], now())
   const replies = [send(0)]

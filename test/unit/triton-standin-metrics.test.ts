@@ -241,11 +241,15 @@ test('metrics endpoint: GET only (405), path /metrics/? only (400), text/plain',
   assert.equal(await post.json(), { error: 'Method Not Allowed' })
 })
 
-test('--allow-cpu-metrics=false and counter_latencies=false drop their families; --allow-metrics=false drops the port', async () => {
-  const quiet = await startTritonStandin({ modelRepository: 'models', args: ['--allow-cpu-metrics=false', '--metrics-config=counter_latencies=false'] })
+test('--allow-cpu-metrics=false and counter_latencies=false drop their families, summary_quantiles sets the quantiles; --allow-metrics=false drops the port', async () => {
+  const quiet = await startTritonStandin({ modelRepository: 'models', args: ['--allow-cpu-metrics=false', '--metrics-config=counter_latencies=false',
+    '--metrics-config', 'summary_latencies=true', '--metrics-config', 'summary_quantiles=0.25:0.01,0.75:0.01'] })
   try {
-    const names = parseExposition((await scrape(quiet)).text).map((f) => f.name)
-    assert.equal(names, ['nv_inference_request_success', 'nv_inference_request_failure', 'nv_inference_count', 'nv_inference_exec_count'])
+    const families = parseExposition((await scrape(quiet)).text)
+    assert.equal(families.filter((f) => f.type !== 'summary').map((f) => f.name),
+      ['nv_inference_request_success', 'nv_inference_request_failure', 'nv_inference_count', 'nv_inference_exec_count'])
+    const quantiles = families.find((f) => f.name === 'nv_inference_queue_summary_us')!.samples.flatMap((s) => s.labels.filter(([k]) => k === 'quantile').map(([, v]) => v))
+    assert.equal(quantiles, ['0.25', '0.75'])
   } finally {
     await quiet.stop()
   }

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
 import { CpuMonitor } from './metrics.ts'
+import { DEFAULT_QUANTILES } from './stats.ts'
 import { loadModelDir, type ModelLoad } from './model.ts'
 import { createHttpService, createMetricsService, Repository, TRITON_VERSION } from './server.ts'
 import { table, tlog } from './log.ts'
@@ -82,7 +83,7 @@ function intOption(flags: Map<string, string[]>, name: string, fallback: number,
 }
 
 /** `--metrics-config k=v` pairs; 23.05 knows counter_latencies, summary_latencies, summary_quantiles. */
-function metricsConfig(flags: Map<string, string[]>): { counterLatencies: boolean; summaryLatencies: boolean } {
+function metricsConfig(flags: Map<string, string[]>) {
   const settings = new Map<string, string>()
   for (const entry of flags.get('metrics-config') ?? []) {
     const eq = entry.indexOf('=')
@@ -95,7 +96,14 @@ function metricsConfig(flags: Map<string, string[]>): { counterLatencies: boolea
     if (v === 'true' || v === 'false') return v === 'true'
     throw new UsageError(`invalid value for bool option: ${v}`)
   }
-  return { counterLatencies: asBool('counter_latencies', true), summaryLatencies: asBool('summary_latencies', false) }
+  // `summary_quantiles=0.5:0.05,0.9:0.01`: quantile:error pairs.
+  const quantilesText = settings.get('summary_quantiles')
+  const summaryQuantiles = quantilesText === undefined ? DEFAULT_QUANTILES : quantilesText.split(',').map((pair): [number, number] => {
+    const [q, e] = pair.split(':').map((v) => (v.trim() === '' ? NaN : Number(v)))
+    if (!(q! >= 0 && q! <= 1 && e! >= 0 && e! <= 1)) throw new UsageError(`invalid summary_quantiles '${quantilesText}', expected e.g. 0.5:0.05,0.9:0.01`)
+    return [q!, e!]
+  })
+  return { counterLatencies: asBool('counter_latencies', true), summaryLatencies: asBool('summary_latencies', false), summaryQuantiles }
 }
 
 function listen(server: Server, port: number, address: string): Promise<AddressInfo> {
@@ -156,7 +164,7 @@ async function main(argv: string[]): Promise<number> {
       return [{ name, version: 1, reason: `failed to load model '${name}': config.pbtxt not found (this stand-in does not auto-generate configs)` }]
     }
     tlog.info('model_lifecycle.cc:462', `loading: ${name}:1`)
-    return loadModelDir(dir, name, metricOptions.summaryLatencies)
+    return loadModelDir(dir, name, metricOptions.summaryLatencies ? metricOptions.summaryQuantiles : undefined)
   }))).flat()
   for (const l of loads) {
     if (l.model) {

@@ -65,10 +65,10 @@ export class LoadedModel {
     readonly config: ModelConfig,
     readonly version: number,
     sessions: InferenceSession[],
-    summaries: boolean,
+    summaryQuantiles: readonly [number, number][] | undefined,
   ) {
     this.idle = [...sessions]
-    this.stats = new ModelStats(summaries)
+    this.stats = new ModelStats(summaryQuantiles)
   }
 
   /** Checks a request as core's Normalize does, then queues it; resolves with its outputs. */
@@ -254,7 +254,7 @@ function versionsOf(dir: string, config: ModelConfig): number[] {
  * Loads one model directory as Triton would: config, then each version's ONNX file with one
  * session per instance, checking the config's tensors against the graph.
  */
-export async function loadModelDir(dir: string, name: string, summaries: boolean): Promise<ModelLoad[]> {
+export async function loadModelDir(dir: string, name: string, summaryQuantiles: readonly [number, number][] | undefined): Promise<ModelLoad[]> {
   let config: ModelConfig
   try {
     config = readModelConfig(readFileSync(join(dir, 'config.pbtxt'), 'utf8'), name)
@@ -280,7 +280,7 @@ export async function loadModelDir(dir: string, name: string, summaries: boolean
           if (!actual.includes(t.name)) throw new Error(`unexpected inference ${kind} '${t.name}', allowed ${kind}s are: ${actual.join(', ')}`)
         }
       }
-      return { name, version, model: new LoadedModel(config, version, sessions, summaries), reason: '' }
+      return { name, version, model: new LoadedModel(config, version, sessions, summaryQuantiles), reason: '' }
     } catch (error) {
       const message = (error as Error).message
       return { name, version, reason: message.startsWith('unexpected') ? message : `load failed for model '${name}': version ${version} is at UNAVAILABLE state: Internal: onnx runtime error 6: ${message};` }

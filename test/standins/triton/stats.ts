@@ -79,9 +79,11 @@ export class ModelStats {
   lastInferenceMs = 0
   readonly batchStats = new Map<number, { computeInput: Duration; computeInfer: Duration; computeOutput: Duration }>()
 
-  constructor(summaries: boolean) {
-    this.summaries = summaries
-      ? { request: new Summary(), queue: new Summary(), compute_input: new Summary(), compute_infer: new Summary(), compute_output: new Summary() }
+  /** `summaryQuantiles`: the quantiles of the latency summaries, or undefined when they are off. */
+  constructor(summaryQuantiles: readonly [number, number][] | undefined) {
+    const q = summaryQuantiles
+    this.summaries = q
+      ? { request: new Summary(q), queue: new Summary(q), compute_input: new Summary(q), compute_infer: new Summary(q), compute_output: new Summary(q) }
       : undefined
   }
 

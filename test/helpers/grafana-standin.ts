@@ -10,6 +10,8 @@ export interface GrafanaStandin {
   dataDir: string
   /** Requests the stand-in found invalid against the OpenAPI spec. */
   violations(): Promise<{ method: string; path: string; problems: string[] }[]>
+  /** How many basic-auth logins failed since the stand-in started. */
+  failedLogins(): Promise<number>
   /** Stops the process; the data directory is kept unless `removeData`. */
   stop(removeData?: boolean): Promise<void>
 }
@@ -35,6 +37,7 @@ export async function startGrafanaStandin(opts: { env?: Record<string, string>; 
     url,
     dataDir,
     violations: async () => (await fetch(`${url}/__standin/violations`)).json() as ReturnType<GrafanaStandin['violations']>,
+    failedLogins: async () => ((await (await fetch(`${url}/__standin/logins`)).json()) as { failed: number }).failed,
     async stop(removeData = true) {
       if (child.exitCode === null) child.kill('SIGTERM')
       await exited

@@ -2,7 +2,7 @@
 // auth rules, status codes and error bodies (../shared/grafana/REFERENCE.md, error-catalog.json),
 // state kept in its data directory like grafana.db (so a volume keeps the first admin password),
 // and every request checked against the OpenAPI spec; violations are answered 400 and recorded
-// for the tests at GET /__standin/violations.
+// for the tests at GET /__standin/violations (failed logins at GET /__standin/logins).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -105,6 +105,8 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
   save()
   const violations: Violation[] = []
   const failures = new Map<string, number[]>()
+  /** Every failed basic-auth login since start, so tests can prove a step tried only once. */
+  let failedLogins = 0
   const nextId = () => state.nextId++
 
   function authenticate(req: IncomingMessage): Identity {
@@ -123,6 +125,7 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
       const given = Buffer.from(password)
       if (colon < 0 || login !== state.admin.login || given.length !== expected.length || !timingSafeEqual(given, expected)) {
         recent.push(Date.now())
+        failedLogins++
         throw errutil(401, 'password-auth.failed', 'Invalid username or password')
       }
       failures.delete(login)
@@ -442,6 +445,7 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
     const method = req.method ?? 'GET'
 
     if (url.pathname === '/__standin/violations') return send(res, 200, violations)
+    if (url.pathname === '/__standin/logins') return send(res, 200, { failed: failedLogins })
     if (url.pathname === '/api/health' && (method === 'GET' || method === 'HEAD')) {
       return send(res, 200, { database: 'ok', version: VERSION, commit: 'standin' })
     }

@@ -1,0 +1,177 @@
+// Steps 05, 06, 07 and 09 against the Grafana stand-in run as a local process, with a fake
+// Prometheus behind its datasource proxy: they converge, recover a lost token, stop after one
+// failed login, name what is missing, never print a secret, and send only requests the spec allows.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { spawn } from 'node:child_process'
+import { createServer, type Server } from 'node:http'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startGrafanaStandin, type GrafanaStandin } from '../helpers/grafana-standin.ts'
+import { repoRoot } from '../helpers/paths.ts'
+
+const PASSWORD = 'unit-admin-password-7'
+let grafana: GrafanaStandin
+let prometheus: Server
+let prometheusUrl = ''
+let state = ''
+const outputs: string[] = []
+const tokens = new Set<string>()
+const fake = { health: 'up', lastError: '', qps: 12.5 }
+
+interface Run { code: number | null; stdout: string; stderr: string }
+function run(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join('scripts', `${script}.ts`), ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, STATE_DIR: state, GRAFANA_PORT: new URL(grafana.url).port, BIND_ADDRESS: '127.0.0.1', LANG: 'C', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c: Buffer) => (stdout += c))
+    child.stderr.on('data', (c: Buffer) => (stderr += c))
+    child.on('close', (code) => {
+      outputs.push(stdout, stderr)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+const token = () => {
+  const value = readFileSync(join(state, 'grafana-token'), 'utf8').trim()
+  tokens.add(value)
+  return value
+}
+const admin = 'Basic ' + Buffer.from(`admin:${PASSWORD}`).toString('base64')
+const api = async (path: string, init: RequestInit = {}) =>
+  (await fetch(grafana.url + path, { ...init, headers: { authorization: admin, ...init.headers } })).json() as Promise<any>
+
+function prometheusAnswer(url: URL): unknown {
+  const query = url.searchParams.get('query') ?? ''
+  const value = query.includes('duration') ? 3.25 : fake.qps
+  if (url.pathname === '/api/v1/targets') {
+    return { status: 'success', data: { activeTargets: [{ labels: { job: 'triton', instance: 'triton:8002' }, scrapeUrl: 'http://triton:8002/metrics', health: fake.health, lastError: fake.lastError }] } }
+  }
+  if (url.pathname === '/api/v1/query') return { status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [0, String(value)] }] } }
+  const now = Date.now() / 1000
+  return { status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: [0, 1, 2, 3].map((i) => [now - 15 + i * 5, String(value + i)]) }] } }
+}
+
+test.before(async () => {
+  prometheus = createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(prometheusAnswer(new URL(req.url!, 'http://x'))))
+  )
+  await new Promise<void>((resolve) => prometheus.listen(0, '127.0.0.1', resolve))
+  prometheusUrl = `http://127.0.0.1:${(prometheus.address() as { port: number }).port}`
+  grafana = await startGrafanaStandin({ env: { GF_SECURITY_ADMIN_PASSWORD: PASSWORD } })
+  state = mkdtempSync(join(tmpdir(), 'grafana-steps-state-'))
+  writeFileSync(join(state, 'grafana-admin-password'), PASSWORD + '\n', { mode: 0o600 })
+})
+
+test.after(async () => {
+  await grafana.stop()
+  prometheus.close()
+  rmSync(state, { recursive: true, force: true })
+})
+
+test('05, 06 and 07 set Grafana up, and a second run keeps everything', async () => {
+  for (const [script, args] of [['05-token', []], ['06-datasource', ['--url', prometheusUrl]], ['07-dashboard', []]] as const) {
+    const first = await run(script, [...args])
+    assert.is(first.code, 0, first.stderr)
+    const second = await run(script, [...args])
+    assert.is(second.code, 0, second.stderr)
+    assert.match(second.stderr, /kept/)
+    assert.not.match(second.stderr, /created|imported|issued/)
+  }
+  const accounts = await api('/api/serviceaccounts/search?query=cli-service')
+  assert.equal(accounts.serviceAccounts.map((s: { name: string; role: string }) => [s.name, s.role]), [['cli-service', 'Admin']])
+  const datasources = await api('/api/datasources')
+  assert.equal(datasources.map((d: { uid: string; url: string }) => [d.uid, d.url]), [['triton-prometheus', prometheusUrl]])
+  const dashboards = await api('/api/search?type=dash-db')
+  assert.equal(dashboards.map((d: { uid: string; folderUid: string }) => [d.uid, d.folderUid]), [['triton-monitoring', 'triton']])
+  const stored = await api('/api/dashboards/uid/triton-monitoring')
+  const variable = stored.dashboard.templating.list.find((v: { type: string }) => v.type === 'datasource')
+  assert.is(variable.current.value, 'triton-prometheus')
+})
+
+test('09 passes through the proxy and prints the numbers with --json', async () => {
+  const result = await run('09-verify', ['--json', '--timeout', '5'])
+  assert.is(result.code, 0, result.stderr)
+  const json = JSON.parse(result.stdout)
+  assert.equal([json.ok, json.qps, json.latencyMs, json.target.health], [true, 12.5, 3.25, 'up'])
+  assert.match(result.stderr, /QPS, last 5 min/)
+})
+
+test('09 fails, naming the triton target, when it is down', async () => {
+  Object.assign(fake, { health: 'down', lastError: 'connection refused' })
+  try {
+    const result = await run('09-verify', ['--timeout', '1'])
+    assert.is(result.code, 1)
+    assert.match(result.stderr, /triton target triton:8002 is down \(connection refused\)/)
+  } finally {
+    Object.assign(fake, { health: 'up', lastError: '' })
+  }
+})
+
+test('09 fails at once, naming the target and Prometheus, when Grafana cannot reach Prometheus', async () => {
+  assert.is((await run('06-datasource', ['--url', 'http://127.0.0.1:9'])).code, 0)
+  try {
+    const started = Date.now()
+    const result = await run('09-verify', ['--timeout', '30'])
+    assert.is(result.code, 1)
+    assert.match(result.stderr, /triton target.*502/)
+    assert.match(result.stderr, /make prometheus/)
+    assert.ok(Date.now() - started < 20_000, 'a dead upstream is not waited for')
+  } finally {
+    assert.is((await run('06-datasource', ['--url', prometheusUrl])).code, 0)
+  }
+})
+
+test('06 reports a datasource of the same name under another uid instead of duplicating it', async () => {
+  const result = await run('06-datasource', ['--url', prometheusUrl], { DATASOURCE_UID: 'another-uid' })
+  assert.is(result.code, 1)
+  assert.match(result.stderr, /named "Prometheus" already exists with uid triton-prometheus, not another-uid/)
+  assert.is((await api('/api/datasources')).length, 1)
+})
+
+test('a token deleted in Grafana is re-issued, the old one replaced', async () => {
+  const old = token()
+  const sa = (await api('/api/serviceaccounts/search?query=cli-service')).serviceAccounts[0]
+  for (const t of await api(`/api/serviceaccounts/${sa.id}/tokens`)) {
+    await api(`/api/serviceaccounts/${sa.id}/tokens/${t.id}`, { method: 'DELETE' })
+  }
+  const result = await run('05-token')
+  assert.is(result.code, 0, result.stderr)
+  assert.match(result.stderr, /Invalid API key/)
+  const fresh = token()
+  assert.is.not(fresh, old)
+  const works = await fetch(`${grafana.url}/api/search`, { headers: { authorization: `Bearer ${fresh}` } })
+  assert.is(works.status, 200)
+  assert.is((await api(`/api/serviceaccounts/${sa.id}/tokens`)).length, 1)
+})
+
+test('a wrong admin password is reported after exactly one login attempt', async () => {
+  const before = await grafana.failedLogins()
+  writeFileSync(join(state, 'grafana-admin-password'), 'not-the-password\n')
+  try {
+    const result = await run('05-token')
+    assert.is(result.code, 1)
+    assert.match(result.stderr, /Invalid username or password/)
+    assert.is(await grafana.failedLogins(), before + 1)
+  } finally {
+    writeFileSync(join(state, 'grafana-admin-password'), PASSWORD + '\n')
+  }
+})
+
+test('no secret ever appears in the steps\' output', () => {
+  token()
+  const all = outputs.join('\n')
+  for (const secret of [PASSWORD, ...tokens]) assert.not.ok(all.includes(secret), 'a secret was printed')
+  assert.match(all, /glsa_\*\*\*\*/)
+})
+
+test('every request the steps sent was valid against the OpenAPI spec', async () => {
+  assert.equal(await grafana.violations(), [])
+})
+
+test.run()

@@ -16,8 +16,10 @@ export function tempRepository(): TempRepository {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
-export function addMnist(repo: string): void {
-  cpSync(join(MODELS, 'mnist_mlp'), join(repo, 'mnist_mlp'), { recursive: true })
+/** The project's mnist_mlp under `name`; without its config.pbtxt when `config` is false. */
+export function addMnist(repo: string, name = 'mnist_mlp', config = true): void {
+  cpSync(join(MODELS, 'mnist_mlp', '1'), join(repo, name, '1'), { recursive: true })
+  if (config) cpSync(join(MODELS, 'mnist_mlp', 'config.pbtxt'), join(repo, name, 'config.pbtxt'))
 }
 
 export function addModel(repo: string, name: string, config: string, onnx?: Uint8Array): void {

@@ -144,6 +144,7 @@ test('several --model-repository and --exit-on-error=false: every model dir load
     addFragileModel(extra.dir, 'fragile')
     addModel(extra.dir, 'broken', 'platform: "onnxruntime_onnx"\ninstance_group [ { kind: KIND_GPU } ]\n')
     addMnist(second.dir)
+    addMnist(second.dir, 'no_config', false)
     const triton = await startTritonStandin({ modelRepository: extra.dir, args: ['--model-repository', second.dir, '--exit-on-error=false', '--strict-readiness=false'] })
     try {
       const index = await (await fetch(triton.httpUrl + '/v2/repository/index', { method: 'POST' })).json()
@@ -151,7 +152,14 @@ test('several --model-repository and --exit-on-error=false: every model dir load
         { name: 'broken', version: '1', state: 'UNAVAILABLE', reason: 'instance group broken_0 of model broken has kind KIND_GPU but no GPUs are available' },
         { name: 'fragile', version: '1', state: 'READY' },
         { name: 'mnist_mlp', version: '1', state: 'READY' },
+        { name: 'no_config', version: '1', state: 'READY' },
       ])
+      // No config.pbtxt: auto-completed from the graph, batching autofilled to 4 with dynamic batching.
+      const config = await (await fetch(triton.httpUrl + '/v2/models/no_config/config')).json() as Record<string, any>
+      assert.is(config.max_batch_size, 4)
+      assert.equal(config.input.map((t: { name: string; data_type: string; dims: number[] }) => [t.name, t.data_type, t.dims]), [['input', 'TYPE_FP32', [784]]])
+      assert.equal(config.output.map((t: { name: string; dims: number[] }) => [t.name, t.dims]), [['probabilities', [10]]])
+      assert.equal(config.dynamic_batching.preferred_batch_size, [4])
       assert.is((await fetch(triton.httpUrl + '/v2/models/broken/ready')).status, 400)
       assert.is((await fetch(triton.httpUrl + '/v2/models/mnist_mlp/ready')).status, 200)
     } finally {

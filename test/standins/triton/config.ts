@@ -283,3 +283,42 @@ export function configJson(config: ModelConfig): Record<string, unknown> {
     model_warmup: [],
   }
 }
+
+/** What ONNX Runtime reports about a graph input or output. */
+export interface TensorMetadata { name: string; type: string; shape: readonly (number | string)[] }
+
+const ORT_TO_CONFIG: Record<string, ConfigDataType> = {
+  float32: 'TYPE_FP32', float64: 'TYPE_FP64', float16: 'TYPE_FP16', int8: 'TYPE_INT8', uint8: 'TYPE_UINT8', int16: 'TYPE_INT16',
+  uint16: 'TYPE_UINT16', int32: 'TYPE_INT32', uint32: 'TYPE_UINT32', int64: 'TYPE_INT64', uint64: 'TYPE_UINT64', bool: 'TYPE_BOOL', string: 'TYPE_STRING',
+}
+/** The onnxruntime backend's max_batch_size when it autofills one (--backend-config default-max-batch-size). */
+const DEFAULT_MAX_BATCH_SIZE = 4
+
+/**
+ * The onnxruntime backend's auto-complete for a config without inputs and outputs (or without a
+ * config.pbtxt): tensors from the graph, and when every tensor's first dimension is dynamic,
+ * max_batch_size 4 with dynamic batching.
+ */
+export function autoComplete(config: ModelConfig, inputs: readonly TensorMetadata[], outputs: readonly TensorMetadata[]): ModelConfig {
+  if (config.inputs.length > 0 || config.outputs.length > 0) return config
+  const dynamic = (d: number | string | undefined) => typeof d === 'string' || d === -1
+  const batching = config.maxBatchSize === 0 && [...inputs, ...outputs].every((t) => t.shape.length > 0 && dynamic(t.shape[0]))
+  const maxBatchSize = batching ? DEFAULT_MAX_BATCH_SIZE : config.maxBatchSize
+  const tensor = (t: TensorMetadata): TensorConfig => {
+    const dataType = ORT_TO_CONFIG[t.type]
+    if (!dataType) throw new ConfigError(`unsupported datatype ${t.type} for tensor '${t.name}' of model '${config.name}'`)
+    return {
+      name: t.name,
+      dataType,
+      dims: (maxBatchSize > 0 ? t.shape.slice(1) : t.shape).map((d) => (typeof d === 'number' ? d : -1)),
+      extra: { format: 'FORMAT_NONE', isShapeTensor: false, allowRaggedBatch: false, optional: false, labelFilename: '' },
+    }
+  }
+  return {
+    ...config,
+    maxBatchSize,
+    inputs: inputs.map(tensor),
+    outputs: outputs.map(tensor),
+    dynamicBatching: config.dynamicBatching ?? (batching ? { maxQueueDelayUs: 0, preferredBatchSizes: [DEFAULT_MAX_BATCH_SIZE] } : undefined),
+  }
+}

@@ -3,8 +3,8 @@
 // Prometheus metrics on --metrics-port. Port 0 binds an ephemeral port; the "Started …" log
 // lines give the bound address, as Triton's do.
 //   npm run standin:triton -- --model-repository=models [--http-port 8000] [--metrics-port 8002]
-// Deliberately not Triton: no gRPC/SageMaker/Vertex listeners; onnxruntime_onnx models only, each
-// needing a config.pbtxt (no auto-complete); no shared-memory, trace, logging or model-control
+// Deliberately not Triton: no gRPC/SageMaker/Vertex listeners; onnxruntime_onnx models only
+// (auto-complete fills a config only when it has no inputs and outputs); no shared-memory, trace, logging or model-control
 // endpoints, classification or compressed bodies; statistics are recorded just before the HTTP
 // reply (Triton: just after), so a scrape that follows a reply always counts it.
 import { readdirSync, statSync, existsSync } from 'node:fs'
@@ -160,9 +160,6 @@ async function main(argv: string[]): Promise<number> {
     return 1
   }
   const loads: ModelLoad[] = (await Promise.all(dirs.map(async ({ name, dir }) => {
-    if (!existsSync(join(dir, 'config.pbtxt'))) {
-      return [{ name, version: 1, reason: `failed to load model '${name}': config.pbtxt not found (this stand-in does not auto-generate configs)` }]
-    }
     tlog.info('model_lifecycle.cc:462', `loading: ${name}:1`)
     return loadModelDir(dir, name, metricOptions.summaryLatencies ? metricOptions.summaryQuantiles : undefined)
   }))).flat()

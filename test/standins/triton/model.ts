@@ -2,10 +2,10 @@
 // backend), Triton's request checks (core InferenceRequest::Normalize) with its messages, and a
 // scheduler: the dynamic batcher gathers what queued while every instance was busy into one
 // execution of up to max_batch_size; without dynamic_batching each request runs alone.
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { InferenceSession, Tensor } from 'onnxruntime-node'
-import { DATA_TYPES, readModelConfig, type ModelConfig, type TensorConfig } from './config.ts'
+import { autoComplete, DATA_TYPES, readModelConfig, type ModelConfig, type TensorConfig } from './config.ts'
 import { ModelStats } from './stats.ts'
 
 export type TensorData =
@@ -257,7 +257,9 @@ function versionsOf(dir: string, config: ModelConfig): number[] {
 export async function loadModelDir(dir: string, name: string, summaryQuantiles: readonly [number, number][] | undefined): Promise<ModelLoad[]> {
   let config: ModelConfig
   try {
-    config = readModelConfig(readFileSync(join(dir, 'config.pbtxt'), 'utf8'), name)
+    // No config.pbtxt: the repository manager lets the onnxruntime backend auto-complete one.
+    const file = join(dir, 'config.pbtxt')
+    config = readModelConfig(existsSync(file) ? readFileSync(file, 'utf8') : 'backend: "onnxruntime"', name)
   } catch (error) {
     return [{ name, version: 1, reason: (error as Error).message }]
   }
@@ -275,12 +277,14 @@ export async function loadModelDir(dir: string, name: string, summaryQuantiles: 
         ...(threads('inter_op_thread_count') ? { interOpNumThreads: threads('inter_op_thread_count') } : {}),
       })))
       const session = sessions[0]!
-      for (const [kind, configured, actual] of [['input', config.inputs, session.inputNames], ['output', config.outputs, session.outputNames]] as const) {
+      const tensors = (list: readonly InferenceSession.ValueMetadata[]) => list.map((m) => ({ name: m.name, type: m.isTensor ? m.type : 'sequence', shape: m.isTensor ? m.shape : [] }))
+      const completed = autoComplete(config, tensors(session.inputMetadata), tensors(session.outputMetadata))
+      for (const [kind, configured, actual] of [['input', completed.inputs, session.inputNames], ['output', completed.outputs, session.outputNames]] as const) {
         for (const t of configured) {
           if (!actual.includes(t.name)) throw new Error(`unexpected inference ${kind} '${t.name}', allowed ${kind}s are: ${actual.join(', ')}`)
         }
       }
-      return { name, version, model: new LoadedModel(config, version, sessions, summaryQuantiles), reason: '' }
+      return { name, version, model: new LoadedModel(completed, version, sessions, summaryQuantiles), reason: '' }
     } catch (error) {
       const message = (error as Error).message
       return { name, version, reason: message.startsWith('unexpected') ? message : `load failed for model '${name}': version ${version} is at UNAVAILABLE state: Internal: onnx runtime error 6: ${message};` }

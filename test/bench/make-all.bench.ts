@@ -1,0 +1,94 @@
+// `make all` from nothing (images present) and again on the converged stack, against the targets
+// (<= 45 s and <= 15 s on 2 cores), beside the peer measured in the same run: the bare
+// `docker run -d` of the same three containers with no readiness wait, the floor every step
+// builds on. Each step's share comes from the moment its heading appears.
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { line } from './measure.ts'
+
+const TARGET_FROM_NOTHING_S = 45
+const TARGET_RERUN_S = 15
+const prefix = 'tm-bench-all'
+const work = mkdtempSync(join(tmpdir(), 'make-all-bench-'))
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+const images = execFileSync(process.execPath, ['--import', 'tsx', 'test/images/build.ts'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+const imageEnv = Object.fromEntries([...images.matchAll(/^(?:export )?(\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]))
+const ports = { TRITON_HTTP_PORT: await freePort(), TRITON_GRPC_PORT: await freePort(), TRITON_METRICS_PORT: await freePort(), PROMETHEUS_PORT: await freePort(), GRAFANA_PORT: await freePort() }
+const env: NodeJS.ProcessEnv = {
+  ...process.env, ...imageEnv, LANG: 'C',
+  ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+  NETWORK: `${prefix}-net`, TRITON_CONTAINER: `${prefix}-triton`, PROMETHEUS_CONTAINER: `${prefix}-prometheus`,
+  GRAFANA_CONTAINER: `${prefix}-grafana`, GRAFANA_VOLUME: `${prefix}-data`,
+  STATE_DIR: join(work, 'state'), PROMETHEUS_CONFIG_DIR: join(work, 'prometheus'),
+}
+
+interface Timed { ms: number; steps: [string, number][] }
+/** Runs make; fails loudly on a non-zero exit; times each step from its `▶` heading to the next. */
+function timedMake(args: string[]): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now()
+    const marks: [string, number][] = []
+    const child = spawn('make', ['--no-print-directory', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+    let err = ''
+    child.stderr.on('data', (chunk: Buffer) => {
+      const text = chunk.toString()
+      err += text
+      for (const m of text.matchAll(/▶ (.+)/g)) marks.push([m[1]!.replace(/\x1b\[[0-9;]*m/g, ''), performance.now()])
+    })
+    child.on('close', (code) => {
+      const ms = performance.now() - started
+      if (code !== 0) return reject(new Error(`make ${args.join(' ')} exited ${code}:\n${err.slice(-3000)}`))
+      resolve({ ms, steps: marks.map(([name, at], i) => [name, (marks[i + 1]?.[1] ?? started + ms) - at]) })
+    })
+  })
+}
+
+/** The peer: the three containers started bare, as the tutorial does, with no wait for readiness. */
+function bareDockerRun(): number {
+  const names = ['triton', 'prometheus', 'grafana'].map((n) => `${prefix}-bare-${n}`)
+  const net = `${prefix}-bare-net`
+  const cleanup = () => {
+    execFileSync('sh', ['-c', `docker rm -f ${names.join(' ')} >/dev/null 2>&1; docker network rm ${net} >/dev/null 2>&1; true`])
+  }
+  cleanup()
+  const started = performance.now()
+  const docker = (args: string[]) => execFileSync('docker', args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  docker(['network', 'create', net])
+  docker(['run', '-d', '--name', names[0]!, '--network', net, '-v', `${process.cwd()}/models:/models:ro`, imageEnv.TRITON_IMAGE!, 'tritonserver', '--model-repository=/models'])
+  docker(['run', '-d', '--name', names[1]!, '--network', net, imageEnv.PROMETHEUS_IMAGE!])
+  docker(['run', '-d', '--name', names[2]!, '--network', net, imageEnv.GRAFANA_IMAGE!])
+  const ms = performance.now() - started
+  cleanup()
+  return ms
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+const verdict = (ms: number, target: number) => `${s(ms)} (target <= ${target} s: ${ms / 1000 <= target ? 'met' : 'NOT met'})`
+try {
+  execFileSync('make', ['--no-print-directory', 'build'], { stdio: 'ignore' })
+  await timedMake(['down', 'ARGS=--volumes'])
+  const bare = bareDockerRun()
+  const first = await timedMake(['all'])
+  const again = await timedMake(['all'])
+  process.stdout.write('make all (Triton, Prometheus and Grafana stand-in images, 2-core machine)\n')
+  line('from nothing (images present)', `${verdict(first.ms, TARGET_FROM_NOTHING_S)}, ${(first.ms / bare).toFixed(1)}x the bare docker run`)
+  line('re-run on the converged stack', `${verdict(again.ms, TARGET_RERUN_S)}, ${(again.ms / bare).toFixed(1)}x the bare docker run`)
+  line('peer: bare docker run -d of the 3 containers', `${s(bare)} (no readiness wait, no configuration)`)
+  process.stdout.write('  per step, from nothing / re-run:\n')
+  for (const [i, [name, ms]] of first.steps.entries()) line(`    ${name.slice(0, 40)}`, `${s(ms)} / ${s(again.steps[i]?.[1] ?? NaN)}`)
+} finally {
+  await timedMake(['down', 'ARGS=--volumes']).catch(() => undefined)
+  rmSync(work, { recursive: true, force: true })
+}

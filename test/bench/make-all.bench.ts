@@ -4,35 +4,17 @@
 // builds on. Each step's share comes from the moment its heading appears.
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { buildImages, suiteEnv } from '../helpers/docker-suite.ts'
 import { line } from './measure.ts'
 
 const TARGET_FROM_NOTHING_S = 45
 const TARGET_RERUN_S = 15
-const prefix = 'tm-bench-all'
 const work = mkdtempSync(join(tmpdir(), 'make-all-bench-'))
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-const images = execFileSync(process.execPath, ['--import', 'tsx', 'test/images/build.ts'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
-const imageEnv = Object.fromEntries([...images.matchAll(/^(?:export )?(\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]))
-const ports = { TRITON_HTTP_PORT: await freePort(), TRITON_GRPC_PORT: await freePort(), TRITON_METRICS_PORT: await freePort(), PROMETHEUS_PORT: await freePort(), GRAFANA_PORT: await freePort() }
-const env: NodeJS.ProcessEnv = {
-  ...process.env, ...imageEnv, LANG: 'C',
-  ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-  NETWORK: `${prefix}-net`, TRITON_CONTAINER: `${prefix}-triton`, PROMETHEUS_CONTAINER: `${prefix}-prometheus`,
-  GRAFANA_CONTAINER: `${prefix}-grafana`, GRAFANA_VOLUME: `${prefix}-data`,
-  STATE_DIR: join(work, 'state'), PROMETHEUS_CONFIG_DIR: join(work, 'prometheus'),
-}
+const images = await buildImages()
+const suite = await suiteEnv('bench-all')
+const env: NodeJS.ProcessEnv = { ...process.env, ...suite.env, ...images, STATE_DIR: join(work, 'state') }
 
 interface Timed { ms: number; steps: [string, number][] }
 /** Runs make; fails loudly on a non-zero exit; times each step from its `▶` heading to the next. */
@@ -57,8 +39,8 @@ function timedMake(args: string[]): Promise<Timed> {
 
 /** The peer: the three containers started bare, as the tutorial does, with no wait for readiness. */
 function bareDockerRun(): number {
-  const names = ['triton', 'prometheus', 'grafana'].map((n) => `${prefix}-bare-${n}`)
-  const net = `${prefix}-bare-net`
+  const names = suite.containers.map((n) => `${n}-bare`)
+  const net = `${suite.network}-bare`
   const cleanup = () => {
     execFileSync('sh', ['-c', `docker rm -f ${names.join(' ')} >/dev/null 2>&1; docker network rm ${net} >/dev/null 2>&1; true`])
   }
@@ -66,9 +48,9 @@ function bareDockerRun(): number {
   const started = performance.now()
   const docker = (args: string[]) => execFileSync('docker', args, { stdio: ['ignore', 'ignore', 'pipe'] })
   docker(['network', 'create', net])
-  docker(['run', '-d', '--name', names[0]!, '--network', net, '-v', `${process.cwd()}/models:/models:ro`, imageEnv.TRITON_IMAGE!, 'tritonserver', '--model-repository=/models'])
-  docker(['run', '-d', '--name', names[1]!, '--network', net, imageEnv.PROMETHEUS_IMAGE!])
-  docker(['run', '-d', '--name', names[2]!, '--network', net, imageEnv.GRAFANA_IMAGE!])
+  docker(['run', '-d', '--name', names[0]!, '--network', net, '-v', `${process.cwd()}/models:/models:ro`, images.TRITON_IMAGE!, 'tritonserver', '--model-repository=/models'])
+  docker(['run', '-d', '--name', names[1]!, '--network', net, images.PROMETHEUS_IMAGE!])
+  docker(['run', '-d', '--name', names[2]!, '--network', net, images.GRAFANA_IMAGE!])
   const ms = performance.now() - started
   cleanup()
   return ms
@@ -78,7 +60,6 @@ const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 const verdict = (ms: number, target: number) => `${s(ms)} (target <= ${target} s: ${ms / 1000 <= target ? 'met' : 'NOT met'})`
 try {
   execFileSync('make', ['--no-print-directory', 'build'], { stdio: 'ignore' })
-  await timedMake(['down', 'ARGS=--volumes'])
   const bare = bareDockerRun()
   const first = await timedMake(['all'])
   const again = await timedMake(['all'])
@@ -89,6 +70,6 @@ try {
   process.stdout.write('  per step, from nothing / re-run:\n')
   for (const [i, [name, ms]] of first.steps.entries()) line(`    ${name.slice(0, 40)}`, `${s(ms)} / ${s(again.steps[i]?.[1] ?? NaN)}`)
 } finally {
-  await timedMake(['down', 'ARGS=--volumes']).catch(() => undefined)
+  suite.cleanup()
   rmSync(work, { recursive: true, force: true })
 }

@@ -5,41 +5,23 @@
 // Names and ports are this suite's own, so other suites can run beside it.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { execFileSync, spawn } from 'node:child_process'
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { execFileSync } from 'node:child_process'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { repoRoot } from '../helpers/paths.ts'
+import { buildImages, run, suiteEnv, type Result, type SuiteEnv } from '../helpers/docker-suite.ts'
 
 const work = mkdtempSync(join(tmpdir(), 'grafana-e2e-'))
 const argvLog = join(work, 'docker-argv.log')
-const prefix = 'tm-e2e-grafana'
 const outputs: string[] = []
 const tokens = new Set<string>()
-let env: NodeJS.ProcessEnv = {}
+let suite: SuiteEnv | undefined
+let env: Record<string, string> = {}
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-interface Run { code: number | null; out: string }
-function make(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn('make', ['--no-print-directory', ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    child.stdout.on('data', (c: Buffer) => (out += c))
-    child.stderr.on('data', (c: Buffer) => (out += c))
-    child.on('close', (code) => {
-      outputs.push(out)
-      resolve({ code, out })
-    })
-  })
+async function make(...args: string[]): Promise<Result> {
+  const result = await run('make', ['--no-print-directory', ...args], env)
+  outputs.push(result.stdout, result.stderr)
+  return result
 }
 
 const state = (name: string) => readFileSync(join(env.STATE_DIR!, name), 'utf8').trim()
@@ -56,55 +38,35 @@ async function api(path: string, init: RequestInit = {}): Promise<any> {
 }
 
 test.before(async () => {
-  const images = execFileSync(process.execPath, ['--import', 'tsx', 'test/images/build.ts'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
-  const imageEnv = Object.fromEntries([...images.matchAll(/^(?:export )?(\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]))
-  assert.ok(imageEnv.GRAFANA_IMAGE && imageEnv.TRITON_IMAGE && imageEnv.PROMETHEUS_IMAGE, 'make images printed the three images')
+  const images = await buildImages()
+  assert.ok(images.GRAFANA_IMAGE && images.TRITON_IMAGE && images.PROMETHEUS_IMAGE, 'make images printed the three images')
   // A docker that writes down its argv, so the test can prove no secret was ever passed in it.
   const realDocker = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim()
   const shim = join(work, 'bin')
-  execFileSync('mkdir', ['-p', shim])
+  mkdirSync(shim)
   writeFileSync(join(shim, 'docker'), `#!/bin/sh\nprintf '%s\\n' "$*" >> "${argvLog}"\nexec "${realDocker}" "$@"\n`)
   chmodSync(join(shim, 'docker'), 0o755)
-  const [triton, grpc, metrics, prometheus, grafana] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()]
-  env = {
-    ...process.env,
-    ...imageEnv,
-    PATH: `${shim}:${process.env.PATH}`,
-    LANG: 'C',
-    NETWORK: `${prefix}-net`,
-    TRITON_CONTAINER: `${prefix}-triton`,
-    PROMETHEUS_CONTAINER: `${prefix}-prometheus`,
-    GRAFANA_CONTAINER: `${prefix}-grafana`,
-    GRAFANA_VOLUME: `${prefix}-data`,
-    TRITON_HTTP_PORT: String(triton),
-    TRITON_GRPC_PORT: String(grpc),
-    TRITON_METRICS_PORT: String(metrics),
-    PROMETHEUS_PORT: String(prometheus),
-    GRAFANA_PORT: String(grafana),
-    STATE_DIR: join(work, 'state'),
-    PROMETHEUS_CONFIG_DIR: join(work, 'prometheus'),
-  }
-  // Leftovers of an interrupted earlier run (a volume with another password) would skew the test.
-  await make('down', 'ARGS=--volumes')
+  suite = await suiteEnv('grafana')
+  env = { ...suite.env, ...images, PATH: `${shim}:${process.env.PATH}`, STATE_DIR: join(work, 'state') }
 })
 
-test.after(async () => {
-  await make('down', 'ARGS=--volumes')
+test.after(() => {
+  suite?.cleanup()
   rmSync(work, { recursive: true, force: true })
 })
 
 test('make all passes from nothing', async () => {
   const result = await make('all')
-  assert.is(result.code, 0, result.out)
-  assert.match(result.out, /QPS \d+\.\d+ req\/s, mean latency \d+\.\d+ ms/)
-  assert.match(result.out, /triton-monitoring\/triton-inference-server/)
+  assert.is(result.code, 0, result.text)
+  assert.match(result.text, /QPS \d+\.\d+ req\/s, mean latency \d+\.\d+ ms/)
+  assert.match(result.text, /triton-monitoring\/triton-inference-server/)
   token()
 })
 
 test('make all again converges: one account, one datasource, one dashboard, the same token', async () => {
   const before = token()
   const result = await make('all')
-  assert.is(result.code, 0, result.out)
+  assert.is(result.code, 0, result.text)
   assert.is(token(), before)
   const accounts = (await api('/api/serviceaccounts/search?query=cli-service')).serviceAccounts
   assert.equal(accounts.map((s: { name: string }) => s.name), ['cli-service'])
@@ -121,7 +83,7 @@ test('a revoked token is re-issued', async () => {
   const sa = (await api('/api/serviceaccounts/search?query=cli-service')).serviceAccounts[0]
   for (const t of await api(`/api/serviceaccounts/${sa.id}/tokens`)) await api(`/api/serviceaccounts/${sa.id}/tokens/${t.id}`, { method: 'DELETE' })
   const result = await make('token')
-  assert.is(result.code, 0, result.out)
+  assert.is(result.code, 0, result.text)
   const fresh = token()
   assert.is.not(fresh, old)
   assert.is((await fetch(`${grafanaUrl()}/api/search`, { headers: { authorization: `Bearer ${fresh}` } })).status, 200)
@@ -135,8 +97,8 @@ test('a wrong admin password is reported after one attempt', async () => {
   try {
     const result = await make('grafana')
     assert.is.not(result.code, 0)
-    assert.match(result.out, /Invalid username or password/)
-    assert.match(result.out, /was first started with another admin password/)
+    assert.match(result.text, /Invalid username or password/)
+    assert.match(result.text, /was first started with another admin password/)
     assert.is(await failed(), before + 1)
   } finally {
     writeFileSync(join(env.STATE_DIR!, 'grafana-admin-password'), right + '\n')
@@ -151,8 +113,8 @@ test('with Prometheus stopped, make verify fails naming the triton target', asyn
   execFileSync('docker', ['stop', '--time', '1', env.PROMETHEUS_CONTAINER!], { stdio: 'ignore' })
   const result = await make('verify', 'ARGS=--timeout 10')
   assert.is.not(result.code, 0)
-  assert.match(result.out, /triton target/)
-  assert.match(result.out, /make prometheus/)
+  assert.match(result.text, /triton target/)
+  assert.match(result.text, /make prometheus/)
 })
 
 test('no secret appears in any docker argv or in any output', () => {

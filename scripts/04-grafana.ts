@@ -6,7 +6,7 @@ import { ensureContainer, ensureEngine, ensureNetwork, ensureVolume, waitForHttp
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
 import { generatePassword, readSecret, writeSecret } from './lib/secrets.ts'
-import { grafana, ok } from './lib/grafana/client.ts'
+import { grafana, health, ok } from './lib/grafana/client.ts'
 import { ADMIN_PASSWORD_FILE, ADMIN_USER, grafanaUrl } from './lib/grafana/session.ts'
 
 /** Where the grafana/grafana image keeps grafana.db (GF_PATHS_DATA). */
@@ -65,6 +65,7 @@ await step({
         `数据卷 ${g.volume} 首次启动时用的是另一个 admin 密码，而 GF_SECURITY_ADMIN_PASSWORD 只对空数据卷生效。请把那个密码写入状态目录中的 ${ADMIN_PASSWORD_FILE}，或从空数据卷开始：\`make down ARGS=--volumes\`（会删除 Grafana 数据），然后 \`make grafana\`。不要循环重试：失败 5 次会锁定 admin 5 分钟`),
     },
   })
-  log.ok(tr(`Grafana is ready at ${base} (user ${me.login ?? ADMIN_USER}, password in the state folder)`,
-    `Grafana 已就绪：${base}（用户 ${me.login ?? ADMIN_USER}，密码在状态目录中）`))
+  const { version = '?' } = await health(base)
+  log.ok(tr(`Grafana ${version} is ready at ${base} (user ${me.login ?? ADMIN_USER}, password in the state folder)`,
+    `Grafana ${version} 已就绪：${base}（用户 ${me.login ?? ADMIN_USER}，密码在状态目录中）`))
 })

@@ -56,9 +56,9 @@ await step({
     return
   }
   const existing = ok(current, { what })
-  const differs = (['name', 'type', 'access', 'url', 'basicAuth'] as const).filter((k) => existing[k] !== desired[k])
+  const changed: string[] = (['name', 'type', 'access', 'url', 'basicAuth'] as const).filter((k) => existing[k] !== desired[k])
+  // Settings someone added in the UI stay; only ours are enforced.
   const jsonData = { ...(existing.jsonData as Record<string, unknown> | undefined), ...desired.jsonData }
-  const changed: string[] = [...differs]
   if (JSON.stringify(jsonData) !== JSON.stringify(existing.jsonData ?? {})) changed.push('jsonData')
   if (changed.length === 0) {
     log.ok(tr(`datasource ${desired.name} (uid ${uid}, ${desired.url}) exists, kept`, `数据源 ${desired.name}（uid ${uid}，${desired.url}）已存在，保留`))

@@ -56,7 +56,7 @@ test('no credentials, a wrong password and an unknown token get Grafana\'s 401 b
   assert.equal(await call('GET', '/api/search'), { status: 401, body: { message: 'Unauthorized' } })
   const wrong = await call('GET', '/api/search', basic('nope', 'someone'))
   assert.equal(wrong, { status: 401, body: { message: 'Invalid username or password', messageId: 'password-auth.failed', statusCode: 401, traceID: '' } })
-  const bad = await call('GET', '/api/search', 'Bearer glsa_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA_00000000')
+  const bad = await call('GET', '/api/search', `Bearer glsa_${'A'.repeat(32)}_00000000`)
   assert.is(bad.body.messageId, 'api-key.invalid')
   assert.is(await grafana.failedLogins(), 1)
 })

@@ -11,7 +11,7 @@ if ((${#need[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
   # The package's own service start fails without systemd; we start dockerd below.
-  apt-get install -y -qq --no-install-recommends "${need[@]}" iptables >/dev/null
+  apt-get install -y -qq "${need[@]}" iptables >/dev/null
 fi
 
 if ! docker info >/dev/null 2>&1; then

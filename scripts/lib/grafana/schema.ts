@@ -619,14 +619,9 @@ export interface components {
             uid?: string;
         };
         CreateServiceAccountForm: {
-            /** @example false */
             isDisabled?: boolean;
-            /** @example grafana */
             name?: string;
-            /**
-             * @example Admin
-             * @enum {string}
-             */
+            /** @enum {string} */
             role?: "None" | "Viewer" | "Editor" | "Admin";
         };
         Dashboard: {
@@ -827,14 +822,9 @@ export interface components {
             [key: string]: boolean;
         };
         NewApiKeyResult: {
-            /**
-             * Format: int64
-             * @example 1
-             */
+            /** Format: int64 */
             id?: number;
-            /** @example glsa_yscW25imSKJIuav8zF37RZmnbiDvB05G_fcaaf58a */
             key?: string;
-            /** @example grafana */
             name?: string;
         };
         Password: string;
@@ -880,118 +870,61 @@ export interface components {
         };
         /** @description swagger: model */
         ServiceAccountDTO: {
-            /**
-             * @example {
-             *       "serviceaccounts:delete": true,
-             *       "serviceaccounts:read": true,
-             *       "serviceaccounts:write": true
-             *     }
-             */
             accessControl?: {
                 [key: string]: boolean;
             };
-            /** @example /avatar/85ec38023d90823d3e5b43ef35646af9 */
             avatarUrl?: string;
             /** Format: int64 */
             id?: number;
-            /** @example false */
             isDisabled?: boolean;
-            /** @example false */
             isExternal?: boolean;
-            /** @example sa-grafana */
             login?: string;
-            /** @example grafana */
             name?: string;
-            /**
-             * Format: int64
-             * @example 1
-             */
+            /** Format: int64 */
             orgId?: number;
-            /** @example Viewer */
             role?: string;
-            /**
-             * Format: int64
-             * @example 0
-             */
+            /** Format: int64 */
             tokens?: number;
         };
         ServiceAccountProfileDTO: {
             accessControl?: {
                 [key: string]: boolean;
             };
-            /** @example /avatar/8ea890a677d6a223c591a1beea6ea9d2 */
             avatarUrl?: string;
-            /**
-             * Format: date-time
-             * @example 2022-03-21T14:35:33Z
-             */
+            /** Format: date-time */
             createdAt?: string;
-            /**
-             * Format: int64
-             * @example 2
-             */
+            /** Format: int64 */
             id?: number;
-            /** @example false */
             isDisabled?: boolean;
-            /** @example false */
             isExternal?: boolean;
-            /** @example sa-grafana */
             login?: string;
-            /** @example test */
             name?: string;
-            /**
-             * Format: int64
-             * @example 1
-             */
+            /** Format: int64 */
             orgId?: number;
-            /** @example grafana-app */
             requiredBy?: string;
-            /** @example Editor */
             role?: string;
-            /** @example [] */
             teams?: string[];
             /** Format: int64 */
             tokens?: number;
-            /**
-             * Format: date-time
-             * @example 2022-03-21T14:35:33Z
-             */
+            /** Format: date-time */
             updatedAt?: string;
         };
         SuccessResponseBody: {
             message?: string;
         };
         TokenDTO: {
-            /**
-             * Format: date-time
-             * @example 2022-03-23T10:31:02Z
-             */
+            /** Format: date-time */
             created?: string;
-            /**
-             * Format: date-time
-             * @example 2022-03-23T10:31:02Z
-             */
+            /** Format: date-time */
             expiration?: string;
-            /** @example false */
             hasExpired?: boolean;
-            /**
-             * Format: int64
-             * @example 1
-             */
+            /** Format: int64 */
             id?: number;
-            /** @example false */
             isRevoked?: boolean;
-            /**
-             * Format: date-time
-             * @example 2022-03-23T10:31:02Z
-             */
+            /** Format: date-time */
             lastUsedAt?: string;
-            /** @example grafana */
             name?: string;
-            /**
-             * Format: double
-             * @example 0
-             */
+            /** Format: double */
             secondsUntilExpiration?: number;
         };
         /** @description Also acts as api DTO */
@@ -1101,18 +1034,11 @@ export interface components {
                     /**
                      * Format: int64
                      * @description ID Identifier of the new data source.
-                     * @example 65
                      */
                     id: number;
-                    /**
-                     * @description Message Message of the deleted dashboard.
-                     * @example Data source added
-                     */
+                    /** @description Message Message of the deleted dashboard. */
                     message: string;
-                    /**
-                     * @description Name of the new data source.
-                     * @example My Data source
-                     */
+                    /** @description Name of the new data source. */
                     name: string;
                 };
             };
@@ -1154,18 +1080,11 @@ export interface components {
                     /**
                      * Format: int64
                      * @description ID Identifier of the deleted dashboard.
-                     * @example 65
                      */
                     id: number;
-                    /**
-                     * @description Message Message of the deleted dashboard.
-                     * @example Dashboard My Dashboard deleted
-                     */
+                    /** @description Message Message of the deleted dashboard. */
                     message: string;
-                    /**
-                     * @description Title Title of the deleted dashboard.
-                     * @example My Dashboard
-                     */
+                    /** @description Title Title of the deleted dashboard. */
                     title: string;
                 };
             };
@@ -1180,13 +1099,9 @@ export interface components {
                     /**
                      * Format: int64
                      * @description ID Identifier of the deleted data source.
-                     * @example 65
                      */
                     id: number;
-                    /**
-                     * @description Message Message of the deleted dashboard.
-                     * @example Dashboard My Dashboard deleted
-                     */
+                    /** @description Message Message of the deleted dashboard. */
                     message: string;
                 };
             };
@@ -1201,18 +1116,11 @@ export interface components {
                     /**
                      * Format: int64
                      * @description ID Identifier of the deleted folder.
-                     * @example 65
                      */
                     id: number;
-                    /**
-                     * @description Message Message of the deleted folder.
-                     * @example Folder My Folder deleted
-                     */
+                    /** @description Message Message of the deleted folder. */
                     message: string;
-                    /**
-                     * @description Title of the deleted folder.
-                     * @example My Folder
-                     */
+                    /** @description Title of the deleted folder. */
                     title: string;
                 };
             };
@@ -1263,7 +1171,6 @@ export interface components {
                     /**
                      * Format: int64
                      * @description ID Identifier of the data source.
-                     * @example 65
                      */
                     id: number;
                 };
@@ -1353,33 +1260,19 @@ export interface components {
                     /**
                      * Format: int64
                      * @description ID The unique identifier (id) of the created/updated dashboard.
-                     * @example 1
                      */
                     id: number;
-                    /**
-                     * @description Status status of the response.
-                     * @example success
-                     */
+                    /** @description Status status of the response. */
                     status: string;
-                    /**
-                     * @description Slug The slug of the dashboard.
-                     * @example my-dashboard
-                     */
+                    /** @description Slug The slug of the dashboard. */
                     title: string;
-                    /**
-                     * @description UID The unique identifier (uid) of the created/updated dashboard.
-                     * @example nHz3SXiiz
-                     */
+                    /** @description UID The unique identifier (uid) of the created/updated dashboard. */
                     uid: string;
-                    /**
-                     * @description URL The relative URL for accessing the created/updated dashboard.
-                     * @example /d/nHz3SXiiz/my-dashboard
-                     */
+                    /** @description URL The relative URL for accessing the created/updated dashboard. */
                     url: string;
                     /**
                      * Format: int64
                      * @description Version The version of the dashboard.
-                     * @example 2
                      */
                     version: number;
                 };

@@ -1,12 +1,15 @@
 // What an end-to-end suite needs to run the steps against the real Docker engine next to other
 // suites: names and host ports of its own, the local images, commands run with that environment,
 // and a cleanup that removes everything the suite's names point to, also after a failure.
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { repoRoot } from './paths.ts'
+import { runProcess, type Result } from './process.ts'
+
+export type { Result }
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -19,31 +22,9 @@ export function freePort(): Promise<number> {
   })
 }
 
-export interface Result {
-  code: number | null
-  stdout: string
-  stderr: string
-  /** stdout and stderr without colors, for matching. */
-  text: string
-}
-
-const strip = (text: string) => text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '')
-
 /** Runs a command in the repository with `env` added; killed after `timeoutMs`. */
 export function run(command: string, args: string[], env: Record<string, string>, timeoutMs = 300_000): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c: Buffer) => { stdout += c })
-    child.stderr.on('data', (c: Buffer) => { stderr += c })
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-    child.once('error', reject)
-    child.once('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr, text: strip(stdout + stderr) })
-    })
-  })
+  return runProcess(command, args, { env, timeoutMs })
 }
 
 /** Runs a bundled step (dist/scripts/<name>.mjs) with the suite's environment. */

@@ -2,7 +2,6 @@
 // (summaries on) while the load step sent requests: each must parse and return data, except the
 // GPU panels on a host without GPU metrics, which must return nothing (and then show their
 // "no GPU metrics" text).
-import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -14,6 +13,7 @@ import { waitFor } from '../../scripts/lib/poll.ts'
 import { fail } from '../../scripts/lib/fail.ts'
 import { dashboardQueries, substitute } from '../helpers/dashboard-queries.ts'
 import { repoRoot } from '../helpers/paths.ts'
+import { runProcess } from '../helpers/process.ts'
 import { startPrometheus, type Prometheus, type Series } from '../helpers/prometheus.ts'
 import { startTritonStandin } from '../helpers/triton-standin.ts'
 
@@ -33,24 +33,14 @@ const queries = dashboardQueries(buildTritonDashboard({ datasourceUid: defaults.
 const isGpu = (expr: string) => /\bnv_(gpu_|energy_)/.test(expr)
 
 /** Runs the load step against the stand-in, bounded in requests and time. */
-function runLoad(httpUrl: string): Promise<{ requests: number; errors: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [
-      '--import', 'tsx', join(repoRoot, 'scripts/08-load.ts'),
-      '--url', httpUrl, '--model', MODEL, '--rate', String(LOAD.rate), '--duration', String(LOAD.seconds),
-      '--requests', String(LOAD.rate * LOAD.seconds), '--concurrency', '4', '--json',
-    ], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (c: Buffer) => { out += c })
-    child.stderr.on('data', (c: Buffer) => { err += c })
-    const timer = setTimeout(() => child.kill('SIGKILL'), LOAD_TIMEOUT_MS)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      if (code !== 0) return reject(new Error(`08-load exited ${code}:\n${err}`))
-      resolve(JSON.parse(out.trim().split('\n').pop()!) as { requests: number; errors: number })
-    })
-  })
+async function runLoad(httpUrl: string): Promise<{ requests: number; errors: number }> {
+  const { code, stdout, stderr } = await runProcess(process.execPath, [
+    '--import', 'tsx', join(repoRoot, 'scripts/08-load.ts'),
+    '--url', httpUrl, '--model', MODEL, '--rate', String(LOAD.rate), '--duration', String(LOAD.seconds),
+    '--requests', String(LOAD.rate * LOAD.seconds), '--concurrency', '4', '--json',
+  ], { timeoutMs: LOAD_TIMEOUT_MS })
+  if (code !== 0) throw new Error(`08-load exited ${code}:\n${stderr}`)
+  return JSON.parse(stdout.trim().split('\n').pop()!) as { requests: number; errors: number }
 }
 
 const finite = (series: Series[]) => series.flatMap((s) => s.values.map(([, v]) => v)).filter(Number.isFinite)

@@ -1,7 +1,6 @@
 // scripts/publish.ts run as a child process against the GitHub stand-in (two loopback
 // listeners, every request checked against GitHub's OpenAPI description), in a temporary work
 // folder holding fixture exports, so nothing here depends on the real dashboard or on github.com.
-import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,6 +12,7 @@ import { apiUrl, parseRemoteUrl, readToken, validateTag } from '../../scripts/li
 import { mergeNotes } from '../../scripts/lib/release-notes.ts'
 import { StepError } from '../../scripts/lib/fail.ts'
 import { repoRoot } from '../helpers/paths.ts'
+import { runProcess } from '../helpers/process.ts'
 import { startGithubStandin, type GithubStandin } from '../standins/github/server.ts'
 
 const REPO = 'octo/monitoring'
@@ -51,26 +51,15 @@ function workdir(): string {
   return dir
 }
 
-function run(gh: GithubStandin, cwd: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle, ...args], {
-      cwd,
-      // Built from nothing, so a GITHUB_* variable of the machine running the tests cannot leak in.
-      env: { PATH: process.env.PATH, HOME: cwd, GITHUB_API_URL: gh.apiUrl, GITHUB_TOKEN: TOKEN, GITHUB_REPOSITORY: REPO, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk))
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      printed.push(stdout, stderr)
-      resolve({ code, stdout, stderr })
-    })
+async function run(gh: GithubStandin, cwd: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const { code, stdout, stderr } = await runProcess(process.execPath, [bundle, ...args], {
+    cwd,
+    // Built from nothing, so a GITHUB_* variable of the machine running the tests cannot leak in.
+    onlyEnv: { PATH: process.env.PATH!, HOME: cwd, GITHUB_API_URL: gh.apiUrl, GITHUB_TOKEN: TOKEN, GITHUB_REPOSITORY: REPO, ...env },
+    timeoutMs: RUN_TIMEOUT_MS,
   })
+  printed.push(stdout, stderr)
+  return { code, stdout, stderr }
 }
 
 /** A stand-in and a work folder for one test, both gone afterwards even when it fails. */
@@ -210,8 +199,10 @@ test('--dry-run prints the plan and changes nothing', () => withStandin(async (g
 }))
 
 test('the repository comes from the git remote origin when nothing else names it', () => withStandin(async (gh, dir) => {
-  const git = (...args: string[]) => new Promise<void>((resolve, reject) =>
-    spawn('git', args, { cwd: dir, stdio: 'ignore' }).on('close', (code) => (code === 0 ? resolve() : reject(new Error(`git ${args.join(' ')}: ${code}`)))))
+  const git = async (...args: string[]) => {
+    const r = await runProcess('git', args, { cwd: dir, timeoutMs: 30_000 })
+    if (r.code !== 0) throw new Error(`git ${args.join(' ')}: ${r.text}`)
+  }
   await git('init', '-q')
   await git('remote', 'add', 'origin', `git@github.com:${REPO}.git`)
   const r = await run(gh, dir, ['--tag', 'v1.0.0', '--dry-run'], { GITHUB_REPOSITORY: '' })

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { build } from 'esbuild'
+import { nodeBundle } from '../../build.ts'
 import { buildScratchImage, type BuiltImage, type FileSpec, type ScratchImageSpec } from './scratch-image.ts'
 
 export interface NodeImageSpec extends Omit<ScratchImageSpec, 'files' | 'texts'> {
@@ -23,17 +24,11 @@ export const APP = '/app/main.mjs'
 /** Prebuilt native binaries for other systems are dead weight in a linux/x64 image. */
 const otherPlatforms = /(^|\/)(darwin|win32|linux\/(?!x64)[^/]+)\//
 
-// Bundled CommonJS dependencies call require(); give the ESM bundle one (as build.mjs does).
-const banner = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
-
 async function bundle(entry: string, external: string[]): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'node-image-'))
   try {
     const outfile = join(dir, 'main.mjs')
-    await build({
-      entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20',
-      external, banner: { js: banner }, logLevel: 'warning', legalComments: 'none',
-    })
+    await build({ ...nodeBundle, entryPoints: [entry], outfile, external, legalComments: 'none' })
     return readFileSync(outfile, 'utf8')
   } finally {
     rmSync(dir, { recursive: true, force: true })

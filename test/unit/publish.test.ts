@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { build } from 'esbuild'
+import { nodeBundle } from '../../build.ts'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { apiUrl, parseRemoteUrl, readToken, validateTag } from '../../scripts/lib/github.ts'
@@ -75,19 +76,10 @@ async function withStandin(body: (gh: GithubStandin, dir: string) => Promise<voi
   }
 }
 
-// Bundled as `make publish` runs it (build.mjs): one file, started by plain node, three times
+// Bundled as `make publish` runs it (build.ts): one file, started by plain node, three times
 // faster per run than through the TypeScript loader.
 test.before(async () => {
-  await build({
-    entryPoints: [join(repoRoot, 'scripts/publish.ts')],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'warning',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  })
+  await build({ ...nodeBundle, entryPoints: [join(repoRoot, 'scripts/publish.ts')], outfile: bundle })
 })
 test.after(() => rmSync(bundleDir, { recursive: true, force: true }))
 

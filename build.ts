@@ -1,0 +1,26 @@
+// Bundles every step script into one self-contained ESM file under dist/, so a step starts
+// with plain `node` (no TypeScript loader, no module graph walk): the cold start every
+// `make all` step pays. Tests bundle their own entries with the same options.
+import { build, type BuildOptions } from 'esbuild'
+import { readdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+export const nodeBundle = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  logLevel: 'warning',
+  // Bundled CommonJS dependencies call require(); give ESM output one.
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+} satisfies BuildOptions
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await build({
+    ...nodeBundle,
+    entryPoints: readdirSync('scripts').filter((f) => f.endsWith('.ts')).map((f) => `scripts/${f}`),
+    outdir: 'dist/scripts',
+    outExtension: { '.js': '.mjs' },
+    sourcemap: 'linked',
+  })
+}

@@ -100,8 +100,13 @@ function parseNumberFlag(name: string, raw: string, spec: Extract<FlagSpec, { ty
     (spec.min !== undefined && value < spec.min) ||
     (spec.max !== undefined && value > spec.max)
   if (bad) {
-    const range = [spec.integer ? tr('a whole number', '整数') : tr('a number', '数字'),
-      spec.min !== undefined ? `>= ${spec.min}` : '', spec.max !== undefined ? `<= ${spec.max}` : ''].filter(Boolean).join(' ')
+    const kind = spec.integer ? tr('a whole number', '整数') : tr('a number', '数字')
+    const { min, max } = spec
+    const range =
+      min !== undefined && max !== undefined ? tr(`${kind} from ${min} to ${max}`, `${min} 到 ${max} 之间的${kind}`)
+        : min !== undefined ? `${kind} >= ${min}`
+          : max !== undefined ? `${kind} <= ${max}`
+            : kind
     throw fail(
       tr(`--${name} must be ${range}, not "${raw}"`, `--${name} 必须是 ${range}，而不是 "${raw}"`),
       tr(`pass e.g. --${name} ${spec.default ?? spec.min ?? 1}`, `例如 --${name} ${spec.default ?? spec.min ?? 1}`),

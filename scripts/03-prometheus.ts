@@ -31,7 +31,9 @@ function writeFiles(dir: string, files: Record<string, string>): string {
   chmodSync(dir, 0o755)
   for (const [name, text] of Object.entries(files)) {
     const tmp = join(dir, `.${name}.${process.pid}.tmp`)
-    writeFileSync(tmp, text, { mode: 0o644 })
+    writeFileSync(tmp, text)
+    // Explicitly, not through writeFileSync's mode, which the umask narrows (077 gives 0600).
+    chmodSync(tmp, 0o644)
     renameSync(tmp, join(dir, name))
   }
   return createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 16)

@@ -92,6 +92,16 @@ test('the datasource proxy forwards the rest of the path and the query; unknown 
   assert.is((await call('GET', '/api/datasources/proxy/uid/dead/api/v1/query', admin)).status, 502)
 })
 
+test('a Prometheus datasource proxies any GET, but only the plugin\'s allow-listed POSTs, and no DELETE', async () => {
+  assert.equal(await call('GET', '/api/datasources/proxy/uid/prom-a/api/v1/targets?state=active', admin),
+    { status: 200, body: { path: '/api/v1/targets?state=active' } })
+  assert.is((await call('POST', '/api/datasources/proxy/uid/prom-a/api/v1/query_range', admin, 'query=up')).status, 200)
+  assert.equal(await call('POST', '/api/datasources/proxy/uid/prom-a/api/v1/targets', admin, ''),
+    { status: 403, body: { message: 'non allow-listed POSTs not allowed on proxied Prometheus datasource' } })
+  assert.equal(await call('DELETE', '/api/datasources/proxy/uid/prom-a/api/v1/admin/tsdb/delete_series', admin),
+    { status: 403, body: { message: 'non allow-listed DELETEs not allowed on proxied Prometheus datasource' } })
+})
+
 test('dashboards: a stale version without overwrite is 412, with overwrite it is saved', async () => {
   const dashboard = { uid: 'd1', title: 'One', panels: [] }
   const first = await call('POST', '/api/dashboards/db', admin, { dashboard })

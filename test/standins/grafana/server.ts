@@ -94,6 +94,20 @@ const grants: Record<Role, string[]> = {
 
 interface Identity { role: Role; login: string }
 
+/**
+ * The routes the Prometheus plugin's plugin.json declares (its `routes`, with the least role each
+ * needs). Through the datasource proxy any GET passes; a POST, PUT or DELETE must match one of
+ * these, else Grafana answers 403 (pkg/api/pluginproxy/ds_proxy.go `validateRequest`).
+ */
+const prometheusRoutes: { method: string; path: string; role: Role }[] = [
+  { method: 'GET', path: 'api/v1/status/flags', role: 'Admin' },
+  ...['api/v1/query', 'api/v1/query_range', 'api/v1/series', 'api/v1/labels', 'api/v1/query_exemplars']
+    .map((path) => ({ method: 'POST', path, role: 'Viewer' as Role })),
+  { method: 'GET', path: 'rules', role: 'Viewer' },
+  { method: 'POST', path: 'rules', role: 'Editor' },
+  { method: 'DELETE', path: 'rules', role: 'Editor' },
+]
+
 export function createGrafanaStandin(options: StandinOptions): { server: Server; violations: Violation[] } {
   mkdirSync(options.dataDir, { recursive: true })
   const stateFile = join(options.dataDir, 'grafana-standin.json')
@@ -408,13 +422,23 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
   const folderDto = (f: Folder) => ({ id: f.id, uid: f.uid, orgId: ORG, title: f.title, url: `/dashboards/f/${f.uid}/${slugify(f.title)}`, hasAcl: false,
     canSave: true, canEdit: true, canAdmin: true, canDelete: true, createdBy: 'admin', created: now(), updatedBy: 'admin', updated: now(), version: f.version, parentUid: '' })
 
-  /** `/api/datasources/proxy/uid/<uid>/<route>`: forwarded to the datasource's URL, any method. */
+  /** `/api/datasources/proxy/uid/<uid>/<route>`: forwarded to the datasource's URL (for Prometheus, GET or an allow-listed route). */
   async function proxy(req: IncomingMessage, res: ServerResponse, identity: Identity, uid: string, route: string, search: string, body: Buffer) {
     if (!uidPattern.test(uid)) throw legacy(400, 'UID is invalid')
     const ds = state.datasources.find((d) => d.uid === uid)
     if (!ds) throw legacy(404, 'Unable to find datasource', true)
     if (!grants[identity.role].some((g) => g === '*' || g === 'datasources:query')) throw legacy(403, 'Access denied to datasource', true)
     if (!URL.canParse(ds.url)) throw legacy(400, `Invalid data source URL: "${ds.url}"`)
+    if (ds.type === 'prometheus') {
+      const method = req.method ?? 'GET'
+      // Grafana matches a route by plain prefix of the cleaned path, so api/v1/query covers query_range.
+      const path = route.replace(/^\/+/, '')
+      const matched = prometheusRoutes.find((r) => r.method === method && path.startsWith(r.path))
+      if (matched && roles.indexOf(identity.role) < roles.indexOf(matched.role)) throw legacy(403, 'plugin proxy route access denied')
+      if (!matched && ['DELETE', 'PUT', 'POST'].includes(method)) {
+        throw legacy(403, `non allow-listed ${method}s not allowed on proxied Prometheus datasource`)
+      }
+    }
     const target = `${ds.url.replace(/\/+$/, '')}/${route}${search}`
     let upstream: Response
     try {

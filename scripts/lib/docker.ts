@@ -362,7 +362,9 @@ export async function ensureContainer(spec: ContainerSpec): Promise<EnsureResult
     }
     log.change(tr(`container ${spec.name} has a different configuration (${changed.join(', ')}): recreating it`,
       `容器 ${spec.name} 的配置不同（${changed.join(', ')}）：正在重新创建`))
-    await docker(['rm', '--force', existing.Id], { context })
+    // --volumes: the anonymous volumes of the image's VOLUMEs (prom/prometheus's /prometheus) are
+    // never reused by the new container, so they would only pile up; named volumes stay.
+    await docker(['rm', '--force', '--volumes', existing.Id], { context })
     action = 'recreated'
   }
   const out = await run(createArgs(spec), { env: spec.env })
@@ -386,7 +388,7 @@ export async function removeContainer(name: string): Promise<'removed' | 'absent
       `容器 ${name} 不是 triton-monitoring 创建的：未删除（\`docker rm -f ${name}\` 可删除）`))
     return 'foreign'
   }
-  await docker(['rm', '--force', existing.Id], { context: { container: name } })
+  await docker(['rm', '--force', '--volumes', existing.Id], { context: { container: name } })
   log.change(tr(`container ${name} removed`, `已删除容器 ${name}`))
   return 'removed'
 }

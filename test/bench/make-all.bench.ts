@@ -42,7 +42,7 @@ function bareDockerRun(): number {
   const names = suite.containers.map((n) => `${n}-bare`)
   const net = `${suite.network}-bare`
   const cleanup = () => {
-    execFileSync('sh', ['-c', `docker rm -f ${names.join(' ')} >/dev/null 2>&1; docker network rm ${net} >/dev/null 2>&1; true`])
+    execFileSync('sh', ['-c', `docker rm -f -v ${names.join(' ')} >/dev/null 2>&1; docker network rm ${net} >/dev/null 2>&1; true`])
   }
   cleanup()
   const started = performance.now()

@@ -1,6 +1,7 @@
 // The stack on the real Docker engine, with the local images: `make up`, load through the load
 // step, Prometheus sees the traffic; a second `make up` recreates nothing; a changed setting
 // recreates only what it concerns; `make down` leaves nothing. One stack serves every assertion.
+import { spawnSync } from 'node:child_process'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { waitFor } from '../../scripts/lib/poll.ts'
@@ -12,6 +13,17 @@ let env: Record<string, string>
 const ids: Record<string, string | undefined> = {}
 
 const prometheus = () => `http://127.0.0.1:${env.PROMETHEUS_PORT}`
+
+/** The anonymous volume the image's VOLUME /prometheus gave the container. */
+function dataVolume(container: string): string {
+  const mounts = JSON.parse(spawnSync('docker', ['container', 'inspect', '--format', '{{json .Mounts}}', container], { encoding: 'utf8' }).stdout) as
+    { Type: string; Name?: string; Destination: string }[]
+  const volume = mounts.find((m) => m.Type === 'volume' && m.Destination === '/prometheus')?.Name
+  assert.ok(volume, `${container} has no volume at /prometheus: ${JSON.stringify(mounts)}`)
+  return volume
+}
+
+const volumeExists = (name: string) => spawnSync('docker', ['volume', 'inspect', name], { stdio: 'ignore' }).status === 0
 
 async function query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
   const response = await fetch(`${prometheus()}/api/v1/query?query=${encodeURIComponent(expr)}`, { signal: AbortSignal.timeout(5000) })
@@ -39,6 +51,7 @@ test('make up creates network, Triton and Prometheus, and waits for the triton t
   ids.triton = dockerId('container', env.TRITON_CONTAINER!)
   ids.prometheus = dockerId('container', env.PROMETHEUS_CONTAINER!)
   assert.ok(ids.triton && ids.prometheus)
+  ids.prometheusVolume = dataVolume(env.PROMETHEUS_CONTAINER!)
 })
 
 test('ports are published on 127.0.0.1 only', async () => {
@@ -91,9 +104,19 @@ test('a changed setting recreates that container and says why; the others are ke
   assert.is(dockerId('container', env.PROMETHEUS_CONTAINER!), ids.prometheus)
 })
 
-test('make down leaves no container and no network; a second make down is fine', async () => {
+test('a recreated Prometheus takes the anonymous volume of its /prometheus with it', async () => {
+  env.PROMETHEUS_PORT = String(await freePort())
+  const result = await run('make', ['-s', 'prometheus'], env)
+  assert.is(result.code, 0, result.text)
+  assert.match(result.text, `container ${env.PROMETHEUS_CONTAINER} has a different configuration (ports): recreating it`)
+  assert.not.ok(volumeExists(ids.prometheusVolume!), `volume ${ids.prometheusVolume} of the old container was left behind`)
+  ids.prometheusVolume = dataVolume(env.PROMETHEUS_CONTAINER!)
+})
+
+test('make down leaves no container, no network and no anonymous volume; a second make down is fine', async () => {
   const result = await run('make', ['-s', 'down'], env)
   assert.is(result.code, 0, result.text)
+  assert.not.ok(volumeExists(ids.prometheusVolume!), `volume ${ids.prometheusVolume} was left behind`)
   for (const name of suite.containers) assert.is(dockerId('container', name), undefined, name)
   assert.is(dockerId('network', suite.network), undefined)
   const again = await run('make', ['-s', 'down'], env)

@@ -73,7 +73,7 @@ export async function suiteEnv(suite: string): Promise<SuiteEnv> {
   return {
     env, containers, network: env.NETWORK!, volume: env.GRAFANA_VOLUME!, configDir,
     cleanup() {
-      spawnSync('docker', ['rm', '--force', ...containers], { stdio: 'ignore' })
+      spawnSync('docker', ['rm', '--force', '--volumes', ...containers], { stdio: 'ignore' })
       spawnSync('docker', ['network', 'rm', env.NETWORK!], { stdio: 'ignore' })
       spawnSync('docker', ['volume', 'rm', env.GRAFANA_VOLUME!], { stdio: 'ignore' })
       rmSync(configDir, { recursive: true, force: true })

@@ -17,7 +17,7 @@ scrape_configs:
 
 export const images: Record<string, () => Promise<BuiltImage>> = {
   // Debian's prometheus and promtool, laid out like prom/prometheus (entrypoint, default args,
-  // data folder, user nobody), so the steps run it exactly as they run the real image.
+  // data folder as a VOLUME, user nobody), so the steps run it exactly as they run the real image.
   PROMETHEUS_IMAGE: () => buildScratchImage({
     repository: 'triton-monitoring/prometheus',
     files: [
@@ -31,6 +31,7 @@ export const images: Record<string, () => Promise<BuiltImage>> = {
       '/etc/nsswitch.conf': 'hosts: files dns\n',
     },
     writable: ['/prometheus'],
+    volumes: ['/prometheus'],
     user: '65534:65534',
     workdir: '/prometheus',
     expose: [9090],

@@ -31,6 +31,8 @@ export interface ScratchImageSpec {
   user?: string
   workdir?: string
   expose?: number[]
+  /** Image VOLUMEs: each container gets an anonymous volume there unless one is mounted. */
+  volumes?: string[]
 }
 
 export interface BuiltImage {
@@ -113,6 +115,7 @@ function changes(spec: ScratchImageSpec): string[] {
   if (spec.user) list.push(`USER ${spec.user}`)
   if (spec.workdir) list.push(`WORKDIR ${spec.workdir}`)
   for (const port of spec.expose ?? []) list.push(`EXPOSE ${port}`)
+  if (spec.volumes?.length) list.push(`VOLUME ${JSON.stringify(spec.volumes)}`)
   if (spec.entrypoint) list.push(`ENTRYPOINT ${JSON.stringify(spec.entrypoint)}`)
   if (spec.cmd) list.push(`CMD ${JSON.stringify(spec.cmd)}`)
   return list

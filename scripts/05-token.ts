@@ -1,15 +1,23 @@
 // Step 5: the service account (found by exact name, never duplicated) and its token. Grafana shows
 // a key only once, so it is stored (0600) and reused while it still works, re-issued when not.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { step } from './lib/cli.ts'
 import { loadConfig } from './lib/config.ts'
 import { fail } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
-import { readSecret, writeSecret } from './lib/secrets.ts'
+import { readSecret, stateDir, writeSecret } from './lib/secrets.ts'
 import { GrafanaError, grafana, ok, type Grafana } from './lib/grafana/client.ts'
 import { TOKEN_FILE, adminAuth, grafanaUrl } from './lib/grafana/session.ts'
 
 const ROLE = 'Admin'
+/**
+ * The id of the account the stored token was issued to. Grafana cannot say whose a key is
+ * (GET /serviceaccounts/{id} answers any Admin key; GET /user refuses service accounts in some
+ * 10.x/11.x), so the step remembers it. An id, not a secret: kept out of the masking list.
+ */
+const TOKEN_ACCOUNT_FILE = 'grafana-token-account'
 
 await step({
   name: '05-token',
@@ -29,7 +37,11 @@ await step({
 
   const sa = await ensureAccount(admin, account)
   const stored = readSecret(TOKEN_FILE)
-  if (stored && (await tokenWorks(base, stored, sa.id))) {
+  const accountFile = join(stateDir(), TOKEN_ACCOUNT_FILE)
+  const issuedTo = existsSync(accountFile) ? readFileSync(accountFile, 'utf8').trim() : undefined
+  if (stored && issuedTo !== String(sa.id)) {
+    log.warn(tr(`the stored token is not recorded as ${account}'s: issuing one for ${account}`, `保存的令牌未记录为 ${account} 所有：为 ${account} 签发新令牌`))
+  } else if (stored && (await tokenWorks(base, stored, sa.id))) {
     log.ok(tr(`stored token of ${account} still works, kept`, `保存的 ${account} 令牌仍然有效，保留`))
     return
   }
@@ -51,6 +63,7 @@ await step({
   })
   if (!created.key) throw fail(tr('Grafana created the token but sent no key', 'Grafana 创建了令牌但没有返回密钥'), tr('report it with your Grafana version', '请附上 Grafana 版本报告'))
   const path = writeSecret(TOKEN_FILE, created.key)
+  writeFileSync(accountFile, `${sa.id}\n`, { mode: 0o600 })
   log.change(tr(`token ${tokenName} issued for ${account}: ${created.key} → ${path} (mode 0600)`, `已为 ${account} 签发令牌 ${tokenName}：${created.key} → ${path}（权限 0600）`))
 })
 
@@ -88,12 +101,12 @@ async function ensureAccount(admin: Grafana, name: string): Promise<{ id: number
   return { id: sa.id! }
 }
 
-/** One authenticated call with the stored key: it must work and belong to this account. */
+/** One authenticated call with the stored key: it must still work and still carry the Admin role's rights. */
 async function tokenWorks(base: string, key: string, accountId: number): Promise<boolean> {
   try {
-    const me = ok(await grafana(base, { token: key }).GET('/serviceaccounts/{serviceAccountId}', { params: { path: { serviceAccountId: accountId } } }),
+    ok(await grafana(base, { token: key }).GET('/serviceaccounts/{serviceAccountId}', { params: { path: { serviceAccountId: accountId } } }),
       { what: tr('check the stored token', '检查保存的令牌') })
-    return me.id === accountId
+    return true
   } catch (error) {
     if (error instanceof GrafanaError && (error.status === 401 || error.status === 403 || error.status === 404)) {
       log.warn(tr(`stored token no longer works (Grafana: "${error.body.message ?? error.status}"): issuing a new one`,

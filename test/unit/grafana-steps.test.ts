@@ -163,6 +163,21 @@ test('a wrong admin password is reported after exactly one login attempt', async
   }
 })
 
+test('05 for another account issues that account its own token, and so does switching back', async () => {
+  const first = token()
+  const other = await run('05-token', ['--account', 'other-sa', '--token-name', 'other-token'])
+  assert.is(other.code, 0, other.stderr)
+  assert.not.match(other.stderr, /still works, kept/)
+  const sa = (await api('/api/serviceaccounts/search?query=other-sa')).serviceAccounts[0]
+  assert.equal((await api(`/api/serviceaccounts/${sa.id}/tokens`)).map((t: { name: string }) => t.name), ['other-token'])
+  assert.is.not(token(), first)
+  const back = await run('05-token')
+  assert.is(back.code, 0, back.stderr)
+  assert.not.match(back.stderr, /still works, kept/)
+  assert.match((await run('05-token')).stderr, /still works, kept/)
+  token()
+})
+
 test('no secret ever appears in the steps\' output', () => {
   token()
   const all = outputs.join('\n')

@@ -69,6 +69,14 @@ await step({
     params: { path: { uid } },
     body: { user: existing.user, database: existing.database, basicAuthUser: existing.basicAuthUser, withCredentials: existing.withCredentials,
       isDefault: existing.isDefault, ...desired, jsonData: jsonData as Json, version: existing.version },
-  }), { what, fixes: { 403: tr('this datasource is provisioned from a file (read-only): change it there, or set DATASOURCE_UID to another uid', '此数据源由文件预置（只读）：请在文件中修改，或把 DATASOURCE_UID 设为其他 uid') } })
+  }), {
+    what,
+    fixes: {
+      403: tr('this datasource is provisioned from a file (read-only): change it there, or set DATASOURCE_UID to another uid', '此数据源由文件预置（只读）：请在文件中修改，或把 DATASOURCE_UID 设为其他 uid'),
+      // Grafana answers 409 for a name another datasource holds, and for an edit that raced ours.
+      409: tr(`another datasource is already named "${desired.name}", or someone changed this one meanwhile: pass --name <other name> or rename that datasource, then run \`make datasource\` again`,
+        `已有另一个数据源名为 "${desired.name}"，或有人同时修改了此数据源：传入 --name <其他名称> 或重命名那个数据源，然后重新运行 \`make datasource\``),
+    },
+  })
   log.change(tr(`datasource ${uid} updated (${changed.join(', ')} differed)`, `已更新数据源 ${uid}（${changed.join('、')} 不同）`))
 })

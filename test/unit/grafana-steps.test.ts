@@ -134,6 +134,19 @@ test('06 reports a datasource of the same name under another uid instead of dupl
   assert.is((await api('/api/datasources')).length, 1)
 })
 
+test('06 names the clash when the new name belongs to another datasource (Grafana: 409)', async () => {
+  const other = await api('/api/datasources', { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Taken', type: 'prometheus', url: prometheusUrl, access: 'proxy', uid: 'taken' }) })
+  try {
+    const result = await run('06-datasource', ['--url', prometheusUrl, '--name', 'Taken'])
+    assert.is(result.code, 1)
+    assert.match(result.stderr, /409 "Failed to update datasource: data source with the same name already exists"/)
+    assert.match(result.stderr, /already named "Taken".*--name <other name>/)
+  } finally {
+    await api(`/api/datasources/uid/${other.datasource.uid}`, { method: 'DELETE' })
+  }
+})
+
 test('a token deleted in Grafana is re-issued, the old one replaced', async () => {
   const old = token()
   const sa = (await api('/api/serviceaccounts/search?query=cli-service')).serviceAccounts[0]

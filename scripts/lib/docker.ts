@@ -128,8 +128,8 @@ export function explainDockerError(stderr: string, context: FailureContext = {})
   if (/could not select device driver.*gpu|nvidia-container-cli|unknown or invalid runtime name: nvidia|nvidia\.com\/gpu/i.test(stderr)) {
     return fail(
       tr(`a GPU was asked for, but this Docker engine cannot provide one${quoted}`, `请求了 GPU，但此 Docker 引擎无法提供 GPU${quoted}`),
-      tr('install the NVIDIA driver and the NVIDIA Container Toolkit (`nvidia-ctk runtime configure --runtime=docker`, then restart dockerd), or run without a GPU (`--gpus auto` or `--gpus none`)',
-         '安装 NVIDIA 驱动和 NVIDIA Container Toolkit（`nvidia-ctk runtime configure --runtime=docker`，然后重启 dockerd），或不使用 GPU 运行（`--gpus auto` 或 `--gpus none`）'),
+      tr('install the NVIDIA driver and the NVIDIA Container Toolkit (`nvidia-ctk runtime configure --runtime=docker`, then restart dockerd), or run on the CPU: `make triton ARGS="--gpus none"`',
+         '安装 NVIDIA 驱动和 NVIDIA Container Toolkit（`nvidia-ctk runtime configure --runtime=docker`，然后重启 dockerd），或在 CPU 上运行：`make triton ARGS="--gpus none"`'),
     )
   }
   if (/Conflict\. The container name .* is already in use/i.test(stderr)) {

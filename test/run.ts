@@ -28,7 +28,7 @@ interface Result { suite: string; passed: number; failed: number; skipped: numbe
 function runSuite(path: string): Promise<Result> {
   const started = Date.now()
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './test/setup/uvu-hooks.ts', path], { stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout.on('data', (chunk: Buffer) => { output += chunk; process.stdout.write(chunk) })
     child.stderr.on('data', (chunk: Buffer) => { output += chunk; process.stderr.write(chunk) })

@@ -71,8 +71,9 @@ $(BUILT): $(SOURCES) build.ts $(DEPS)
 	@$(TSX) build.ts && touch $@
 
 # Only the lock file decides: an edit to package.json's scripts must not reinstall node_modules.
+# npm's report goes to stderr: `eval "$(make -s images)"` reads stdout.
 $(DEPS): package-lock.json
-	@ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error && touch $@
+	@ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error >&2 && touch $@
 
 clean: ## Remove build output (not the state folder with secrets)
 	rm -rf dist

@@ -3,6 +3,9 @@
 // (a plain assignment would not reach make's environment); progress goes to stderr.
 // Tags are hashes of the inputs, so a re-run with nothing changed builds nothing.
 // To add an image, add an entry to `images`.
+import { existsSync } from 'node:fs'
+import { relative } from 'node:path'
+import { grafanaSpecPath } from '../helpers/paths.ts'
 import { buildNodeImage } from './node-image.ts'
 import { buildScratchImage, type BuiltImage } from './scratch-image.ts'
 
@@ -51,14 +54,20 @@ export const images: Record<string, () => Promise<BuiltImage>> = {
   }),
   // The Grafana stand-in with the OpenAPI spec bundled in; like grafana/grafana it runs as uid 472,
   // listens on 3000 and keeps its state in /var/lib/grafana (the data volume).
-  GRAFANA_IMAGE: () => buildNodeImage({
-    repository: 'triton-monitoring/grafana-standin',
-    entry: 'test/standins/grafana/main.ts',
-    user: '472:0',
-    writable: ['/var/lib/grafana'],
-    env: { GF_PATHS_DATA: '/var/lib/grafana' },
-    expose: [3000],
-  }),
+  GRAFANA_IMAGE: () => {
+    if (!existsSync(grafanaSpecPath)) {
+      throw new Error(`the Grafana stand-in checks requests against ${relative('.', grafanaSpecPath)}, which is missing: `
+        + 'put the course\'s shared/ reference folder beside this checkout (as CI has it)')
+    }
+    return buildNodeImage({
+      repository: 'triton-monitoring/grafana-standin',
+      entry: 'test/standins/grafana/main.ts',
+      user: '472:0',
+      writable: ['/var/lib/grafana'],
+      env: { GF_PATHS_DATA: '/var/lib/grafana' },
+      expose: [3000],
+    })
+  },
 }
 
 const started = Date.now()
@@ -66,7 +75,13 @@ const only = process.argv.slice(2)
 for (const [name, build] of Object.entries(images)) {
   if (only.length && !only.includes(name)) continue
   const t0 = Date.now()
-  const image = await build()
+  let image: BuiltImage
+  try {
+    image = await build()
+  } catch (error) {
+    process.stderr.write(`✖ ${name}: ${error instanceof Error ? error.message : String(error)}\n`)
+    process.exit(1)
+  }
   process.stderr.write(`${name}: ${image.built ? 'built' : 'reused'} in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`)
   process.stdout.write(`export ${name}=${image.ref}\n`)
 }

@@ -42,10 +42,20 @@ await step({
         `Prometheus（容器 ${config.prometheus.container}）没有响应 Grafana：用 \`make prometheus\` 启动它`),
     },
   })
-  const prom = <T>(route: string, query: Record<string, string>, what: string) =>
-    proxyGet<PromAnswer<T>>(base, auth, uid, route, query, through(what)).then((a) => a.data)
+  // `list` names the array the caller reads: an answer without it (a web page, a proxy's reply) is
+  // not worth waiting on, so it fails at once instead of as a timeout.
+  const prom = async <T>(route: string, query: Record<string, string>, what: string, list: keyof T & string): Promise<T> => {
+    const answer = await proxyGet<PromAnswer<T> | undefined>(base, auth, uid, route, query, through(what))
+    if (answer?.status !== 'success' || !Array.isArray((answer.data as Record<string, unknown> | undefined)?.[list])) {
+      throw fail(tr(`datasource ${uid} answered ${route} with something that is not a Prometheus API answer: ${JSON.stringify(answer).slice(0, 120)}`,
+        `数据源 ${uid} 对 ${route} 的回答不是 Prometheus API 的回答：${JSON.stringify(answer).slice(0, 120)}`),
+      tr(`point it at Prometheus: \`make datasource\` (or \`make datasource ARGS="--url http://<prometheus>:9090"\`)`,
+        `让它指向 Prometheus：\`make datasource\`（或 \`make datasource ARGS="--url http://<prometheus>:9090"\`）`))
+    }
+    return answer.data
+  }
   const instant = async (query: string, what: string) => {
-    const result = await prom<{ result: Sample[] }>('api/v1/query', { query }, what)
+    const result = await prom<{ result: Sample[] }>('api/v1/query', { query }, what, 'result')
     return result.result.length ? Number(result.result[0]!.value[1]) : undefined
   }
 
@@ -58,7 +68,7 @@ await step({
     const missing: string[] = []
     if (!hit) missing.push(tr(`dashboard "${dashboard.title}" (uid ${dashboard.uid}) is not in Grafana: run \`make dashboard\``, `Grafana 中没有仪表盘 "${dashboard.title}"（uid ${dashboard.uid}）：运行 \`make dashboard\``))
     const targets = await prom<{ activeTargets: Target[] }>('api/v1/targets', { state: 'active' },
-      tr(`check the triton target through the Prometheus datasource ${uid}`, `通过 Prometheus 数据源 ${uid} 检查 triton 抓取目标`))
+      tr(`check the triton target through the Prometheus datasource ${uid}`, `通过 Prometheus 数据源 ${uid} 检查 triton 抓取目标`), 'activeTargets')
     const target = targets.activeTargets.find((t) => t.labels.job === 'triton' || t.labels.instance?.startsWith(`${config.triton.container}:`))
     if (!target) missing.push(tr('Prometheus has no triton target: run `make prometheus`', 'Prometheus 没有 triton 抓取目标：运行 `make prometheus`'))
     else if (target.health !== 'up') missing.push(tr(`the triton target ${target.labels.instance} is ${target.health}${target.lastError ? ` (${target.lastError})` : ''}: run \`make triton\``, `triton 抓取目标 ${target.labels.instance} 状态为 ${target.health}${target.lastError ? `（${target.lastError}）` : ''}：运行 \`make triton\``))
@@ -96,7 +106,7 @@ await step({
   const end = Date.now() / 1000
   const range = { start: (end - flags.minutes * 60).toFixed(3), end: end.toFixed(3), step: String(Math.max(5, Math.round((flags.minutes * 60) / 60))) }
   const series = async (query: string) => {
-    const result = await prom<{ result: Series[] }>('api/v1/query_range', { query, ...range }, tr('read QPS and latency history', '读取 QPS 与延迟历史'))
+    const result = await prom<{ result: Series[] }>('api/v1/query_range', { query, ...range }, tr('read QPS and latency history', '读取 QPS 与延迟历史'), 'result')
     return (result.result[0]?.values ?? []).map(([t, v]) => [t, Number(v)] as [number, number])
   }
   const qpsSeries = await series(qpsQuery)

@@ -18,7 +18,7 @@ let prometheusUrl = ''
 let state = ''
 const outputs: string[] = []
 const tokens = new Set<string>()
-const fake = { health: 'up', lastError: '', qps: 12.5 }
+const fake = { health: 'up', lastError: '', qps: 12.5, garbage: false }
 
 interface Run { code: number | null; stdout: string; stderr: string }
 function run(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<Run> {
@@ -59,7 +59,9 @@ function prometheusAnswer(url: URL): unknown {
 }
 
 test.before(async () => {
-  prometheus = createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(prometheusAnswer(new URL(req.url!, 'http://x'))))
+  prometheus = createServer((req, res) => fake.garbage
+    ? res.writeHead(200, { 'content-type': 'text/html' }).end('<html>not Prometheus</html>')
+    : res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(prometheusAnswer(new URL(req.url!, 'http://x'))))
   )
   await new Promise<void>((resolve) => prometheus.listen(0, '127.0.0.1', resolve))
   prometheusUrl = `http://127.0.0.1:${(prometheus.address() as { port: number }).port}`
@@ -124,6 +126,20 @@ test('09 fails at once, naming the target and Prometheus, when Grafana cannot re
     assert.ok(Date.now() - started < 20_000, 'a dead upstream is not waited for')
   } finally {
     assert.is((await run('06-datasource', ['--url', prometheusUrl])).code, 0)
+  }
+})
+
+test('09 fails at once, naming the datasource, when it answers something that is not Prometheus', async () => {
+  fake.garbage = true
+  try {
+    const started = Date.now()
+    const result = await run('09-verify', ['--timeout', '30'])
+    assert.is(result.code, 1)
+    assert.match(result.stderr, /not a Prometheus API answer/)
+    assert.match(result.stderr, /make datasource/)
+    assert.ok(Date.now() - started < 20_000, 'a wrong answer is not waited for')
+  } finally {
+    fake.garbage = false
   }
 })
 

@@ -57,13 +57,20 @@ async function repositoryModels(base: string): Promise<string[]> {
   }
 }
 
+function tensors(list: unknown): list is TensorMetadata[] {
+  return Array.isArray(list) && list.every((t: Partial<TensorMetadata> | null) =>
+    typeof t?.name === 'string' && typeof t.datatype === 'string' && Array.isArray(t.shape))
+}
+
 /** GET /v2/models/<model>: fails with the server's own words when the model is unknown. */
 export async function modelMetadata(base: string, model: string): Promise<ModelMetadata> {
   const path = `/v2/models/${encodeURIComponent(model)}`
   const { status, text } = await request(base, path)
   if (status === 200) {
-    const parsed = JSON.parse(text) as Partial<ModelMetadata>
-    if (Array.isArray(parsed.inputs) && Array.isArray(parsed.outputs)) return parsed as ModelMetadata
+    // Another server on that port (Grafana's web app answers 200 to any path) is reported below.
+    let parsed: Partial<ModelMetadata> | null = null
+    try { parsed = JSON.parse(text) as Partial<ModelMetadata> | null } catch { /* not Triton's JSON */ }
+    if (tensors(parsed?.inputs) && tensors(parsed?.outputs)) return parsed as ModelMetadata
   }
   if (status === 400 || status === 404) {
     const known = await repositoryModels(base)

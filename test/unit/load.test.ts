@@ -157,6 +157,20 @@ test('unreachable server: exit 1, what failed and how to start Triton', async ()
   assert.match(run.stderr, /make triton/)
 })
 
+test('a web page on the --url port (e.g. Grafana\'s 3000): exit 1, naming the answer and Triton\'s HTTP port', async () => {
+  const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Grafana</title>'))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  try {
+    const run = await load(['--url', `http://127.0.0.1:${(server.address() as AddressInfo).port}`, '--requests', '1'])
+    assert.is(run.code, 1, run.stderr)
+    assert.match(run.stderr, /answered 200 to GET \/v2\/models\/mnist_mlp: <!doctype html>/)
+    assert.match(run.stderr, /Triton's HTTP port/)
+  } finally {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  }
+})
+
 for (const args of [['--concurrency', '0'], ['--rate', 'fast'], ['--bogus'], ['--url', 'ftp://x']]) {
   test(`bad flag ${args.join(' ')}: exit 2 with a fix`, async () => {
     const run = await load(args)

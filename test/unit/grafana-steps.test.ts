@@ -143,6 +143,20 @@ test('09 fails at once, naming the datasource, when it answers something that is
   }
 })
 
+test('a GRAFANA_PORT where another web app answers is named with its fix, not a parse crash', async () => {
+  fake.garbage = true
+  try {
+    for (const script of ['05-token', '06-datasource', '07-dashboard', '09-verify']) {
+      const result = await run(script, [], { GRAFANA_PORT: new URL(prometheusUrl).port })
+      assert.is(result.code, 1, `${script}: ${result.stderr}`)
+      assert.match(result.stderr, /is not Grafana's API: it answered GET \/api\/\S+ with text\/html/, script)
+      assert.match(result.stderr, /GRAFANA_PORT/, script)
+    }
+  } finally {
+    fake.garbage = false
+  }
+})
+
 test('06 reports a datasource of the same name under another uid instead of duplicating it', async () => {
   const result = await run('06-datasource', ['--url', prometheusUrl], { DATASOURCE_UID: 'another-uid' })
   assert.is(result.code, 1)

@@ -66,6 +66,29 @@ function fetchFor(baseUrl: string) {
   }
 }
 
+/**
+ * The typed client's fetch: a 2xx that is not JSON (another web app on GRAFANA_PORT, a proxy's
+ * page) is refused here, since the client would fail to parse it with a bare SyntaxError.
+ */
+function apiFetch(baseUrl: string) {
+  const send = fetchFor(baseUrl)
+  return async (input: Request | string, init?: RequestInit): Promise<Response> => {
+    const response = await send(input, init)
+    const type = response.headers.get('content-type') ?? ''
+    const empty = response.status === 204 || response.headers.get('content-length') === '0'
+    if (response.ok && !empty && !/json/i.test(type)) {
+      const request = typeof input === 'string' ? { method: init?.method ?? 'GET', url: input } : input
+      throw new StepError(
+        tr(`${baseUrl} is not Grafana's API: it answered ${request.method} ${new URL(request.url).pathname} with ${type || 'no content type'}`,
+          `${baseUrl} 不是 Grafana 的 API：它对 ${request.method} ${new URL(request.url).pathname} 的回答是 ${type || '无内容类型'}`),
+        tr('set GRAFANA_PORT (and BIND_ADDRESS) to where Grafana is published, or start it with `make grafana`',
+          '把 GRAFANA_PORT（和 BIND_ADDRESS）设为 Grafana 发布的地址，或用 `make grafana` 启动它'),
+      )
+    }
+    return response
+  }
+}
+
 export function errorFor(status: number, body: ErrorBody, context: CallContext): GrafanaError {
   const said = body.message ? `"${body.message}"` : `HTTP ${status}`
   const id = body.messageId ?? ''
@@ -107,7 +130,7 @@ export function grafana(baseUrl: string, auth: GrafanaAuth) {
   return createClient<paths>({
     baseUrl: `${baseUrl}/api`,
     headers: { Authorization: authHeader(auth) },
-    fetch: fetchFor(baseUrl),
+    fetch: apiFetch(baseUrl),
   })
 }
 

@@ -64,7 +64,7 @@ export function parseFlags<F extends Record<string, FlagSpec>>(meta: StepMeta<F>
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: false })
   } catch (error) {
     throw fail(
-      (error as Error).message,
+      tr((error as Error).message, parseErrorInChinese(error as NodeJS.ErrnoException)),
       tr(`run \`${meta.name} --help\` for the flags it takes`, `运行 \`${meta.name} --help\` 查看可用选项`),
       2,
     )
@@ -90,6 +90,18 @@ export function parseFlags<F extends Record<string, FlagSpec>>(meta: StepMeta<F>
     }
   }
   return values as FlagValues<F>
+}
+
+/** node:util's parseArgs speaks English only: its three errors, by code, in Chinese. */
+function parseErrorInChinese(error: NodeJS.ErrnoException): string {
+  const what = error.message.match(/'([^']+)'/)?.[1] ?? ''
+  switch (error.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': return `未知选项 ${what}`
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL': return `多余的参数 ${what}：此步骤只接受 --选项`
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return /argument missing/.test(error.message) ? `选项 ${what} 需要一个值` : `选项 ${what} 不接受值`
+    default: return error.message
+  }
 }
 
 function parseNumberFlag(name: string, raw: string, spec: Extract<FlagSpec, { type: 'number' }>): number {

@@ -11,7 +11,8 @@ TSX := $(NODE) --import tsx
 STEP := $(NODE) --enable-source-maps
 ARGS ?=
 
-SOURCES := $(shell find scripts -name '*.ts' 2>/dev/null)
+# prometheus/ too: 03-prometheus bundles the typed config it renders prometheus.yml and rules.yml from.
+SOURCES := $(shell find scripts prometheus -name '*.ts' 2>/dev/null)
 BUILT := dist/.built
 DEPS := node_modules/.package-lock.json
 

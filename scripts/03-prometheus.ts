@@ -59,10 +59,12 @@ async function checkConfig(dir: string, image: string): Promise<void> {
   log.ok(tr(`promtool check config: valid (${local ? 'local promtool' : 'promtool in ' + image})`, `promtool check config：有效（${local ? '本机 promtool' : image + ' 中的 promtool'}）`))
 }
 
+const age = (time: string) => Math.max(0, Math.round((Date.now() - Date.parse(time)) / 1000))
+
 function targetTable(targets: Target[]): string {
   const rows = [['JOB', 'ENDPOINT', 'HEALTH', 'LAST SCRAPE', 'ERROR'], ...targets.map((t) => [
     t.labels.job ?? '', t.scrapeUrl, t.health,
-    t.lastScrape && !t.lastScrape.startsWith('0001') ? `${Math.max(0, Math.round((Date.now() - Date.parse(t.lastScrape)) / 1000))}s ago` : '-',
+    t.lastScrape && !t.lastScrape.startsWith('0001') ? tr(`${age(t.lastScrape)}s ago`, `${age(t.lastScrape)} 秒前`) : '-',
     t.lastError || '',
   ])]
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))

@@ -485,7 +485,7 @@ export async function waitForHttp(url: string, options: HttpWaitOptions): Promis
       if (!container) return false
       const state = await inspectContainer(container)
       if (!state) return { exited: tr('removed', '已被删除') }
-      return state.State.Running ? false : { exited: `${state.State.Status}, exit code ${state.State.ExitCode}` }
+      return state.State.Running ? false : { exited: tr(`${state.State.Status}, exit code ${state.State.ExitCode}`, `${state.State.Status}，退出码 ${state.State.ExitCode}`) }
     }, {
       what: options.what,
       timeoutMs: options.timeoutMs,

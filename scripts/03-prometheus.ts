@@ -129,7 +129,13 @@ await step({
     ),
   })
   log.raw(targetTable(targets))
-  const rules = (await (await fetch(`${base}/api/v1/rules`)).json()) as { data: { groups: { name: string; rules: unknown[] }[] } }
-  const count = rules.data.groups.reduce((n, g) => n + g.rules.length, 0)
+  const rules = await fetch(`${base}/api/v1/rules`, { signal: AbortSignal.timeout(3000) }).then((r) => r.json())
+    .catch((e: Error) => e.message) as { data?: { groups?: { rules?: unknown[] }[] } } | string
+  const groups = typeof rules === 'object' ? rules?.data?.groups : undefined
+  if (!Array.isArray(groups)) {
+    throw fail(tr(`Prometheus at ${base} did not list its rules: ${JSON.stringify(rules).slice(0, 120)}`, `${base} 上的 Prometheus 没有列出其规则：${JSON.stringify(rules).slice(0, 120)}`),
+      tr(`read \`docker logs ${prometheus.container}\`; check that PROMETHEUS_PORT is this Prometheus's port`, `查看 \`docker logs ${prometheus.container}\`；确认 PROMETHEUS_PORT 是此 Prometheus 的端口`))
+  }
+  const count = groups.reduce((n, g) => n + (g.rules?.length ?? 0), 0)
   log.ok(tr(`Prometheus is up at ${base}: triton target up, ${count} rules loaded`, `Prometheus 已在 ${base} 运行：triton 目标为 up，已加载 ${count} 条规则`))
 })

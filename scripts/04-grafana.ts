@@ -3,6 +3,7 @@
 import { step } from './lib/cli.ts'
 import { loadConfig } from './lib/config.ts'
 import { ensureContainer, ensureEngine, ensureNetwork, ensureVolume, waitForHttp } from './lib/docker.ts'
+import { fail } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
 import { generatePassword, readSecret, writeSecret } from './lib/secrets.ts'
@@ -12,6 +13,8 @@ import { ADMIN_PASSWORD_FILE, ADMIN_USER, grafanaUrl } from './lib/grafana/sessi
 /** Where the grafana/grafana image keeps grafana.db (GF_PATHS_DATA). */
 const DATA_DIR = '/var/lib/grafana'
 const HTTP_PORT = 3000
+/** What Grafana's admin password is when nothing sets it. */
+const DEFAULT_PASSWORD = 'admin'
 
 await step({
   name: '04-grafana',
@@ -32,6 +35,13 @@ await step({
   const config = loadConfig()
   const { grafana: g } = config
   let password = readSecret(ADMIN_PASSWORD_FILE)
+  // A hand-written file (the 401 fix below asks for one) can hold the default; never run with it.
+  if (password === DEFAULT_PASSWORD) {
+    throw fail(tr(`the admin password in the state folder (${ADMIN_PASSWORD_FILE}) is "${DEFAULT_PASSWORD}", Grafana's default: Grafana would run with admin/admin`,
+      `状态目录中的 admin 密码（${ADMIN_PASSWORD_FILE}）是 Grafana 的默认值 "${DEFAULT_PASSWORD}"：Grafana 将以 admin/admin 运行`),
+    tr(`delete ${ADMIN_PASSWORD_FILE} from the state folder and run \`make grafana\` to have one generated; if volume ${g.volume} already uses admin/admin, change the password in Grafana (Profile → Change password) and write the new one into that file, or start from an empty volume with \`make down ARGS=--volumes\` (deletes Grafana's data)`,
+      `从状态目录删除 ${ADMIN_PASSWORD_FILE} 并运行 \`make grafana\` 以生成密码；如果数据卷 ${g.volume} 已在使用 admin/admin，请在 Grafana 中修改密码（个人资料 → 修改密码）并把新密码写入该文件，或用 \`make down ARGS=--volumes\` 从空数据卷开始（会删除 Grafana 数据）`))
+  }
   if (!password) {
     password = generatePassword()
     const path = writeSecret(ADMIN_PASSWORD_FILE, password)

@@ -9,9 +9,15 @@ import { log } from './log.ts'
 
 const known = new Set<string>()
 
+/**
+ * Grafana's default password is public, and masking it would garble every line that names the
+ * admin user or the grafana-admin-password file (04-grafana refuses to run with it anyway).
+ */
+const PUBLIC_DEFAULTS = new Set(['admin'])
+
 /** Registers a value that must never be printed. */
 export function registerSecret(value: string | undefined): void {
-  if (value && value.length >= 4) known.add(value)
+  if (value && value.length >= 4 && !PUBLIC_DEFAULTS.has(value)) known.add(value)
 }
 
 /** `glsa_abcd…` → `glsa_****…wxyz`: enough to recognise, not enough to use. */

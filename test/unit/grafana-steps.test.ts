@@ -221,6 +221,19 @@ test('05 for another account issues that account its own token, and so does swit
   token()
 })
 
+test('04 refuses a state folder whose admin password is Grafana\'s default, before the engine is touched', async () => {
+  const own = mkdtempSync(join(tmpdir(), 'grafana-steps-default-'))
+  try {
+    writeFileSync(join(own, 'grafana-admin-password'), 'admin\n', { mode: 0o600 })
+    const result = await run('04-grafana', [], { STATE_DIR: own, DOCKER_HOST: 'unix:///nonexistent.sock' })
+    assert.is(result.code, 1, result.stderr)
+    assert.match(result.stderr, /is "admin", Grafana's default: Grafana would run with admin\/admin/)
+    assert.not.match(result.stderr, /Docker engine/)
+  } finally {
+    rmSync(own, { recursive: true, force: true })
+  }
+})
+
 test('no secret ever appears in the steps\' output', () => {
   token()
   const all = outputs.join('\n')

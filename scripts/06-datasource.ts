@@ -1,6 +1,6 @@
 // Step 6: the Prometheus datasource under a fixed uid (what the dashboard and the proxy queries use
 // instead of a guessed id): created, kept when it matches, updated in place when it does not.
-import { step } from './lib/cli.ts'
+import { assertHttpUrl, step } from './lib/cli.ts'
 import { fail } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
@@ -27,6 +27,7 @@ await step({
     url: { type: 'string', help: tr('Prometheus URL as Grafana reaches it (default http://<PROMETHEUS_CONTAINER>:9090)', 'Grafana 访问 Prometheus 的 URL（默认 http://<PROMETHEUS_CONTAINER>:9090）') },
   },
 }, async (flags) => {
+  if (flags.url !== undefined) assertHttpUrl('url', flags.url, `http://prometheus:${PROMETHEUS_INNER_PORT}`)
   const { config, base, api } = tokenSession()
   const uid = config.datasourceUid
   const desired = {

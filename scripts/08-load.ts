@@ -3,7 +3,7 @@
 // fixed --rate where latency counts from each request's intended send time, so a server that
 // falls behind shows up as latency instead of being hidden by the client waiting (wrk2 style).
 import chalk from 'chalk'
-import { step } from './lib/cli.ts'
+import { assertHttpUrl, step } from './lib/cli.ts'
 import { loadConfig, url as portUrl } from './lib/config.ts'
 import { fail } from './lib/fail.ts'
 import { loadHeldout } from './lib/heldout.ts'
@@ -43,7 +43,7 @@ await step({
 }, async (flags) => {
   const config = loadConfig()
   const base = flags.url ?? portUrl(config, config.triton.httpPort)
-  assertHttpUrl(base)
+  assertHttpUrl('url', base, 'http://127.0.0.1:8000')
   const model = flags.model ?? config.model
   const heldout = loadHeldout()
 
@@ -136,15 +136,6 @@ await step({
     )
   }
 })
-
-function assertHttpUrl(base: string): void {
-  let parsed: URL | undefined
-  try { parsed = new URL(base) } catch { /* reported below */ }
-  if (!parsed || !/^https?:$/.test(parsed.protocol)) {
-    throw fail(tr(`--url "${base}" is not an http:// address`, `--url "${base}" 不是 http:// 地址`),
-      tr('pass e.g. --url http://127.0.0.1:8000', '例如 --url http://127.0.0.1:8000'), 2)
-  }
-}
 
 function makePlan(flags: { requests?: number; duration?: number; rate?: number }): Plan {
   const count = flags.requests ??

@@ -128,6 +128,16 @@ function parseNumberFlag(name: string, raw: string, spec: Extract<FlagSpec, { ty
   return value
 }
 
+/** A flag that names a web address: http(s) only, refused with exit code 2 before anything is sent. */
+export function assertHttpUrl(name: string, value: string, example: string): void {
+  let parsed: URL | undefined
+  try { parsed = new URL(value) } catch { /* reported below */ }
+  if (!parsed || !/^https?:$/.test(parsed.protocol)) {
+    throw fail(tr(`--${name} "${value}" is not an http:// address`, `--${name} "${value}" 不是 http:// 地址`),
+      tr(`pass e.g. --${name} ${example}`, `例如 --${name} ${example}`), 2)
+  }
+}
+
 /**
  * Declares a step script: parses flags (or prints --help), then runs the body with failures
  * turned into cause/fix messages. Top-level usage: `await step({...}, async (flags) => {...})`.

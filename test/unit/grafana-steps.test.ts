@@ -157,6 +157,13 @@ test('a GRAFANA_PORT where another web app answers is named with its fix, not a 
   }
 })
 
+test('06 refuses a --url that is not an http address with exit 2, and leaves the datasource as it was', async () => {
+  const result = await run('06-datasource', ['--url', 'prometheus:9090'])
+  assert.is(result.code, 2, result.stderr)
+  assert.match(result.stderr, /--url "prometheus:9090" is not an http:\/\/ address/)
+  assert.is((await api('/api/datasources/uid/triton-prometheus')).url, prometheusUrl)
+})
+
 test('06 reports a datasource of the same name under another uid instead of duplicating it', async () => {
   const result = await run('06-datasource', ['--url', prometheusUrl], { DATASOURCE_UID: 'another-uid' })
   assert.is(result.code, 1)

@@ -81,6 +81,19 @@ function image(env: Env, name: keyof typeof defaults): string {
   return value
 }
 
+function grafanaUid(env: Env, name: keyof typeof defaults): string {
+  const value = text(env, name)
+  // Grafana's own rule (util.IsValidShortUID, MaxUIDLength): checked here, before any call.
+  if (!/^[a-zA-Z0-9_-]{1,40}$/.test(value)) {
+    throw fail(
+      tr(`${name}="${value}" is not a Grafana uid`, `${name}="${value}" 不是合法的 Grafana uid`),
+      tr(`use up to 40 letters, digits, "_" or "-", e.g. ${name}=${defaults[name]}`, `最多 40 个字母、数字、"_" 或 "-"，例如 ${name}=${defaults[name]}`),
+      2,
+    )
+  }
+  return value
+}
+
 export function loadConfig(env: Env = process.env) {
   const bind = address(env)
   return {
@@ -109,7 +122,7 @@ export function loadConfig(env: Env = process.env) {
       port: port(env, 'GRAFANA_PORT'),
       volume: dockerName(env, 'GRAFANA_VOLUME'),
     },
-    datasourceUid: text(env, 'DATASOURCE_UID'),
+    datasourceUid: grafanaUid(env, 'DATASOURCE_UID'),
   }
 }
 

@@ -25,6 +25,8 @@ for (const [env, pattern] of [
   [{ BIND_ADDRESS: 'localhost' }, /not an IP address/],
   [{ NETWORK: 'bad name' }, /not a valid Docker name/],
   [{ GRAFANA_IMAGE: '--privileged' }, /not an image reference/],
+  [{ DATASOURCE_UID: 'triton prometheus' }, /DATASOURCE_UID="triton prometheus" is not a Grafana uid/],
+  [{ DATASOURCE_UID: 'x'.repeat(41) }, /not a Grafana uid/],
 ] as const) {
   test(`rejects ${JSON.stringify(env)}`, () => {
     try {

@@ -71,7 +71,17 @@ await step({
 async function ensureFolder(api: Grafana, uid: string, title: string): Promise<void> {
   const what = tr(`create the folder ${title}`, `创建文件夹 ${title}`)
   const found = await api.GET('/folders/{folder_uid}', { params: { path: { folder_uid: uid } } })
-  if (found.response.ok) return
+  if (found.response.ok) {
+    if (found.data?.title === title) return
+    // The folder is found by uid; its title is ours to converge like everything else the flags say.
+    ok(await api.PUT('/folders/{folder_uid}', { params: { path: { folder_uid: uid } }, body: { title, version: found.data?.version } }), {
+      what: tr(`rename the folder ${uid} to "${title}"`, `把文件夹 ${uid} 重命名为 "${title}"`),
+      fixes: { 409: tr(`another folder is already titled "${title}", or someone changed folder ${uid} meanwhile: pass --folder <other title>, or run \`make dashboard\` again`,
+        `已有另一个标题为 "${title}" 的文件夹，或有人同时修改了文件夹 ${uid}：传入 --folder <其他标题>，或重新运行 \`make dashboard\``) },
+    })
+    log.change(tr(`folder ${uid} renamed from "${found.data?.title}" to "${title}"`, `已把文件夹 ${uid} 从 "${found.data?.title}" 重命名为 "${title}"`))
+    return
+  }
   if (found.response.status !== 404) ok(found, { what })
   try {
     ok(await api.POST('/folders', { body: { uid, title } }), {

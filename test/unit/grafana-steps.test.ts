@@ -96,6 +96,18 @@ test('05, 06 and 07 set Grafana up, and a second run keeps everything', async ()
   assert.is(variable.current.value, 'triton-prometheus')
 })
 
+test('07 converges the folder title to --folder, once, and back', async () => {
+  const renamed = await run('07-dashboard', ['--folder', 'Triton serving'])
+  assert.is(renamed.code, 0, renamed.stderr)
+  assert.match(renamed.stderr, /folder triton renamed from "Triton" to "Triton serving"/)
+  assert.is((await api('/api/folders/triton')).title, 'Triton serving')
+  const again = await run('07-dashboard', ['--folder', 'Triton serving'])
+  assert.is(again.code, 0, again.stderr)
+  assert.not.match(again.stderr, /renamed/)
+  assert.is((await run('07-dashboard')).code, 0)
+  assert.is((await api('/api/folders/triton')).title, 'Triton')
+})
+
 test('09 passes through the proxy and prints the numbers with --json', async () => {
   const result = await run('09-verify', ['--json', '--timeout', '5'])
   assert.is(result.code, 0, result.stderr)

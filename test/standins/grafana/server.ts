@@ -343,6 +343,18 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
       if (!folder) throw new HttpError(404, { status: 'not-found', message: 'folder not found' })
       return [200, folderDto(folder)]
     },
+    'PUT /folders/{folder_uid}': ({ identity, params, body }) => {
+      need(identity, 'folders:write')
+      const folder = state.folders.find((f) => f.uid === params.folder_uid)
+      if (!folder) throw new HttpError(404, { status: 'not-found', message: 'folder not found' })
+      if (typeof body.version === 'number' && body.version !== folder.version && body.overwrite !== true) {
+        throw legacy(409, 'the folder has been changed by someone else')
+      }
+      if (typeof body.title === 'string' && body.title.trim()) folder.title = body.title.trim()
+      folder.version++
+      save()
+      return [200, folderDto(folder)]
+    },
     'POST /dashboards/db': ({ identity, body }) => {
       const model = (body.dashboard ?? {}) as Record<string, unknown>
       const existing = typeof model.uid === 'string' ? state.dashboards.find((d) => d.uid === model.uid) : undefined

@@ -45,7 +45,20 @@ function authHeader(auth: GrafanaAuth): string {
   return 'Basic ' + Buffer.from(`${auth.user}:${auth.password}`).toString('base64')
 }
 
-function unreachable(baseUrl: string, error: unknown): StepError {
+/**
+ * Past Grafana's own data-proxy timeout (30 s), so a slow Prometheus is reported by Grafana's
+ * 502/504 first; a Grafana that accepts a connection and never answers still ends the step.
+ */
+export const REQUEST_TIMEOUT_MS = 45_000
+
+function unreachable(baseUrl: string, error: unknown, timeoutMs: number): StepError {
+  if ((error as Error).name === 'TimeoutError') {
+    return new StepError(
+      tr(`Grafana at ${baseUrl} did not answer within ${timeoutMs / 1000} s`, `${baseUrl} 上的 Grafana 在 ${timeoutMs / 1000} 秒内没有响应`),
+      tr('it is stuck or overloaded: read `docker logs` of the Grafana container, or restart it with `make grafana`',
+        '它卡住或过载了：查看 Grafana 容器的 `docker logs`，或用 `make grafana` 重启它'),
+    )
+  }
   const cause = (error as { cause?: { code?: string; message?: string } }).cause
   const detail = cause?.code ?? cause?.message ?? (error as Error).message
   return new StepError(
@@ -56,12 +69,12 @@ function unreachable(baseUrl: string, error: unknown): StepError {
 }
 
 /** fetch that turns "connection refused" and friends into a message naming Grafana's address. */
-function fetchFor(baseUrl: string) {
+function fetchFor(baseUrl: string, timeoutMs = REQUEST_TIMEOUT_MS) {
   return async (input: Request | string, init?: RequestInit): Promise<Response> => {
     try {
-      return await fetch(input, init)
+      return await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })
     } catch (error) {
-      throw unreachable(baseUrl, error)
+      throw unreachable(baseUrl, error, timeoutMs)
     }
   }
 }
@@ -70,8 +83,8 @@ function fetchFor(baseUrl: string) {
  * The typed client's fetch: a 2xx that is not JSON (another web app on GRAFANA_PORT, a proxy's
  * page) is refused here, since the client would fail to parse it with a bare SyntaxError.
  */
-function apiFetch(baseUrl: string) {
-  const send = fetchFor(baseUrl)
+function apiFetch(baseUrl: string, timeoutMs: number) {
+  const send = fetchFor(baseUrl, timeoutMs)
   return async (input: Request | string, init?: RequestInit): Promise<Response> => {
     const response = await send(input, init)
     const type = response.headers.get('content-type') ?? ''
@@ -126,11 +139,11 @@ export function errorFor(status: number, body: ErrorBody, context: CallContext):
 }
 
 /** A typed client for `<baseUrl>/api`: `const g = grafana(url, auth); ok(await g.GET(...), {what})`. */
-export function grafana(baseUrl: string, auth: GrafanaAuth) {
+export function grafana(baseUrl: string, auth: GrafanaAuth, timeoutMs = REQUEST_TIMEOUT_MS) {
   return createClient<paths>({
     baseUrl: `${baseUrl}/api`,
     headers: { Authorization: authHeader(auth) },
-    fetch: apiFetch(baseUrl),
+    fetch: apiFetch(baseUrl, timeoutMs),
   })
 }
 

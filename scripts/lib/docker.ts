@@ -64,6 +64,8 @@ export interface EnsureResult {
 interface RunOptions {
   /** Extra environment for the docker client (values for `-e NAME`). */
   env?: Record<string, string>
+  /** Kills the docker client after this long: it has no deadline of its own. */
+  timeoutMs?: number
   /** What the command was about, so an engine error can be explained precisely. */
   context?: FailureContext
 }
@@ -166,12 +168,22 @@ function foreignName(name: string, hints?: ContainerSpec['hints']): StepError {
 
 async function run(args: string[], options: RunOptions = {}): Promise<ProcessOutput> {
   const env = options.env ? { ...process.env, ...options.env } : process.env
-  return $({ quiet: true, nothrow: true, env })`docker ${args}`
+  return $({ quiet: true, nothrow: true, env, timeout: options.timeoutMs })`docker ${args}`
 }
 
 /** Runs `docker <args>`; returns stdout, or throws the explained failure. */
 export async function docker(args: string[], options: RunOptions = {}): Promise<string> {
+  const started = Date.now()
   const out = await run(args, options)
+  // Killed at the deadline: the docker client may exit on its own code then, not by the signal.
+  if (options.timeoutMs && out.exitCode !== 0 && Date.now() - started >= options.timeoutMs) {
+    const host = process.env.DOCKER_HOST
+    throw fail(
+      tr(`the Docker engine${host ? ` at DOCKER_HOST=${host}` : ''} did not answer \`docker ${args[0]}\` within ${options.timeoutMs / 1000} s`,
+        `Docker 引擎${host ? `（DOCKER_HOST=${host}）` : ''}在 ${options.timeoutMs / 1000} 秒内没有响应 \`docker ${args[0]}\``),
+      tr('it is stuck: restart it (`sudo systemctl restart docker`), or check DOCKER_HOST', '它卡住了：重启它（`sudo systemctl restart docker`），或检查 DOCKER_HOST'),
+    )
+  }
   if (out.exitCode !== 0) throw explainDockerError(out.stderr || out.stdout, options.context)
   return out.stdout
 }
@@ -205,9 +217,13 @@ export async function inspectContainer(name: string): Promise<ContainerInfo | un
   return inspect<ContainerInfo>('container', name)
 }
 
+/** A healthy engine names its version at once; one that takes the connection and never answers
+ *  would otherwise hang every step forever, since the docker client waits without a deadline. */
+const ENGINE_TIMEOUT_MS = 20_000
+
 /** Checks the engine answers at all; the first call of a step, so its failure is the clearest one. */
-export async function ensureEngine(): Promise<void> {
-  await docker(['version', '--format', '{{json .Server.Version}}'])
+export async function ensureEngine(timeoutMs = ENGINE_TIMEOUT_MS): Promise<void> {
+  await docker(['version', '--format', '{{json .Server.Version}}'], { timeoutMs })
 }
 
 export async function ensureNetwork(name: string): Promise<'created' | 'kept'> {

@@ -2,7 +2,12 @@
 // hash that decides keep-or-recreate ignores env values and sees every other change.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { configHash, explainDockerError, type ContainerSpec } from '../../scripts/lib/docker.ts'
+import { createServer, type Socket } from 'node:net'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { configHash, ensureEngine, explainDockerError, type ContainerSpec } from '../../scripts/lib/docker.ts'
+import { StepError } from '../../scripts/lib/fail.ts'
 
 const ports = [{ address: '127.0.0.1', host: 8000, container: 8000, variable: 'TRITON_HTTP_PORT' }]
 const hints = { nameVariable: 'TRITON_CONTAINER', imageVariable: 'TRITON_IMAGE' }
@@ -56,6 +61,33 @@ test('config hash: every other setting counts', () => {
   assert.is(hashes.size, variants.length + 1)
   // Hints only shape messages.
   assert.is(configHash(spec), configHash({ ...spec, hints: { nameVariable: 'X' } }))
+})
+
+test('an engine that takes the connection and never answers ends the engine check at its deadline', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'docker-silent-'))
+  const sockets = new Set<Socket>()
+  const silent = createServer((socket) => { sockets.add(socket) })
+  await new Promise<void>((resolve) => silent.listen(join(dir, 'docker.sock'), resolve))
+  const saved = process.env.DOCKER_HOST
+  process.env.DOCKER_HOST = `unix://${join(dir, 'docker.sock')}`
+  let bound: NodeJS.Timeout | undefined
+  try {
+    // An upper bound for the test itself, so an engine check without a deadline fails here instead of hanging.
+    const outcome = await Promise.race([
+      ensureEngine(500).then(() => 'answered', (error: unknown) => error),
+      new Promise((resolve) => { bound = setTimeout(() => resolve('still waiting after 15 s'), 15_000) }),
+    ])
+    assert.instance(outcome, StepError, String(outcome))
+    assert.match((outcome as StepError).cause_, /did not answer `docker version` within 0\.5 s/)
+    assert.match((outcome as StepError).fix, /restart/)
+  } finally {
+    clearTimeout(bound)
+    if (saved === undefined) delete process.env.DOCKER_HOST
+    else process.env.DOCKER_HOST = saved
+    for (const socket of sockets) socket.destroy()
+    silent.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
 })
 
 test.run()

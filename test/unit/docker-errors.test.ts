@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { configHash, ensureEngine, explainDockerError, type ContainerSpec } from '../../scripts/lib/docker.ts'
 import { StepError } from '../../scripts/lib/fail.ts'
+import { settleWithin } from '../helpers/settle-within.ts'
 
 const ports = [{ address: '127.0.0.1', host: 8000, container: 8000, variable: 'TRITON_HTTP_PORT' }]
 const hints = { nameVariable: 'TRITON_CONTAINER', imageVariable: 'TRITON_IMAGE' }
@@ -70,18 +71,12 @@ test('an engine that takes the connection and never answers ends the engine chec
   await new Promise<void>((resolve) => silent.listen(join(dir, 'docker.sock'), resolve))
   const saved = process.env.DOCKER_HOST
   process.env.DOCKER_HOST = `unix://${join(dir, 'docker.sock')}`
-  let bound: NodeJS.Timeout | undefined
   try {
-    // An upper bound for the test itself, so an engine check without a deadline fails here instead of hanging.
-    const outcome = await Promise.race([
-      ensureEngine(500).then(() => 'answered', (error: unknown) => error),
-      new Promise((resolve) => { bound = setTimeout(() => resolve('still waiting after 15 s'), 15_000) }),
-    ])
+    const outcome = await settleWithin(ensureEngine(500), 15_000)
     assert.instance(outcome, StepError, String(outcome))
     assert.match((outcome as StepError).cause_, /did not answer `docker version` within 0\.5 s/)
     assert.match((outcome as StepError).fix, /restart/)
   } finally {
-    clearTimeout(bound)
     if (saved === undefined) delete process.env.DOCKER_HOST
     else process.env.DOCKER_HOST = saved
     for (const socket of sockets) socket.destroy()

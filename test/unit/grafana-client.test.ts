@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert'
 import { createServer, type Socket } from 'node:net'
 import { StepError } from '../../scripts/lib/fail.ts'
 import { grafana } from '../../scripts/lib/grafana/client.ts'
+import { settleWithin } from '../helpers/settle-within.ts'
 
 const sockets = new Set<Socket>()
 const silent = createServer((socket) => { sockets.add(socket) })
@@ -17,13 +18,7 @@ test.after(() => {
 })
 
 test('a Grafana that never answers fails the call after the deadline, naming it', async () => {
-  let bound: NodeJS.Timeout | undefined
-  // An upper bound for the test itself, so a client without a deadline fails here instead of hanging.
-  const outcome = await Promise.race([
-    grafana(base, { token: 'glsa_neveranswered_0000' }, 300).GET('/user').then(() => 'answered', (error: unknown) => error),
-    new Promise((resolve) => { bound = setTimeout(() => resolve('still waiting after 10 s'), 10_000) }),
-  ])
-  clearTimeout(bound)
+  const outcome = await settleWithin(grafana(base, { token: 'glsa_neveranswered_0000' }, 300).GET('/user'), 10_000)
   assert.instance(outcome, StepError, String(outcome))
   assert.match((outcome as StepError).cause_, /did not answer within 0\.3 s/)
   assert.match((outcome as StepError).fix, /docker logs/)

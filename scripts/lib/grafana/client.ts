@@ -49,7 +49,7 @@ function authHeader(auth: GrafanaAuth): string {
  * Past Grafana's own data-proxy timeout (30 s), so a slow Prometheus is reported by Grafana's
  * 502/504 first; a Grafana that accepts a connection and never answers still ends the step.
  */
-export const REQUEST_TIMEOUT_MS = 45_000
+const REQUEST_TIMEOUT_MS = 45_000
 
 function unreachable(baseUrl: string, error: unknown, timeoutMs: number): StepError {
   if ((error as Error).name === 'TimeoutError') {

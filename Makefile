@@ -17,7 +17,7 @@ BUILT := dist/.built
 DEPS := node_modules/.package-lock.json
 
 .PHONY: help all up down network triton prometheus grafana token datasource dashboard load verify \
-        images dashboards model test bench publish build typecheck system clean
+        images dashboards model test bench publish build typecheck lint format system clean
 
 help: ## List the targets
 	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | \
@@ -57,12 +57,16 @@ dashboards: $(DEPS) ## Export the typed dashboards to JSON under dashboards/
 model: $(DEPS) ## Re-train models/mnist_mlp (deterministic: same bytes every time)
 	@$(TSX) models/train.ts
 
-test: system $(BUILT) ## Run every test suite (installs Docker and Prometheus when missing)
+test: system lint $(BUILT) ## Lint, then run every test suite (installs Docker and Prometheus when missing)
 	@$(TSX) test/run.ts $(T)
 bench: system $(BUILT) ## Benchmarks, each as a ratio against a peer measured in the same run
 	@$(TSX) test/bench/run.ts $(B)
 typecheck: $(DEPS) ## Type-check everything (strict)
 	@npx tsc --noEmit -p .
+lint: $(DEPS) ## Formatter check, linter (Biome) and type check; `make format` fixes what it can
+	@npm run -s lint
+format: $(DEPS) ## Format and apply the linter's safe fixes (Biome)
+	@npm run -s format
 
 system: ## Install and start what tests need: Docker engine, Prometheus, promtool
 	@bash test/setup/system.sh

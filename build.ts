@@ -18,7 +18,9 @@ export const nodeBundle = {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await build({
     ...nodeBundle,
-    entryPoints: readdirSync('scripts').filter((f) => f.endsWith('.ts')).map((f) => `scripts/${f}`),
+    entryPoints: readdirSync('scripts')
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => `scripts/${f}`),
     outdir: 'dist/scripts',
     outExtension: { '.js': '.mjs' },
     sourcemap: 'linked',

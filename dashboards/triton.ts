@@ -2,7 +2,7 @@
 // rate(), so latencies are true per-request means (not the tutorial's ever-growing
 // `avg(counter)`), and every panel and query names its datasource (no `${DS_…}` import input,
 // which breaks when a dashboard is posted to the API or provisioned from a file).
-import * as cog from '@grafana/grafana-foundation-sdk/cog'
+import type * as cog from '@grafana/grafana-foundation-sdk/cog'
 import * as common from '@grafana/grafana-foundation-sdk/common'
 import {
   type Dashboard,
@@ -34,7 +34,7 @@ export const MODEL_VARIABLE = 'model'
  * JSON works as posted; a user with a differently named Prometheus can still pick it in the
  * dashboard instead of editing every panel.
  */
-export const datasourceRef: DataSourceRef = { type: 'prometheus', uid: '${' + DATASOURCE_VARIABLE + '}' }
+export const datasourceRef: DataSourceRef = { type: 'prometheus', uid: `\${${DATASOURCE_VARIABLE}}` }
 
 const NO_GPU = 'No GPU metrics: Triton found no GPU (CPU-only host), so it exports no nv_gpu_* series'
 const NO_REQUESTS = 'No requests in this time range'
@@ -56,7 +56,10 @@ export const meanMsPerRequest = (durationMetric: string, rate = ratePerModel) =>
 const failureRatio = (rate: (metric: string) => string) =>
   `${rate('nv_inference_request_failure')} / (${rate('nv_inference_request_success')} + ${rate('nv_inference_request_failure')})`
 
-interface Query { expr: string; legend?: string }
+interface Query {
+  expr: string
+  legend?: string
+}
 
 /** Triton's memory gauges come in used/total pairs (GPU per uuid, host RAM per instance). */
 const usedAndTotal = (prefix: 'nv_gpu_memory' | 'nv_cpu_memory', by: string): Query[] => [
@@ -105,8 +108,15 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
 
   /** What every panel carries: id, title, description, datasource, queries, unit, size. */
   const withBasics = <B extends TimeseriesBuilder | StatBuilder>(panel: B, spec: PanelSpec, height: number): B => {
-    panel.id(id()).title(spec.title).description(spec.description).datasource(datasourceRef)
-      .targets(targets(spec.queries)).unit(spec.unit).span(spec.width).height(spec.height ?? height)
+    panel
+      .id(id())
+      .title(spec.title)
+      .description(spec.description)
+      .datasource(datasourceRef)
+      .targets(targets(spec.queries))
+      .unit(spec.unit)
+      .span(spec.width)
+      .height(spec.height ?? height)
     return panel
   }
 
@@ -122,7 +132,9 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
           .placement(common.LegendPlacement.Bottom)
           .calcs([]),
       )
-      .tooltip(new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending))
+      .tooltip(
+        new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending),
+      )
       .thresholds(thresholds([{ value: null, color: 'green' }]))
     if (spec.stack) panel.stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal).group('A'))
     if (spec.min !== undefined) panel.min(spec.min)
@@ -156,7 +168,9 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
 
   return new DashboardBuilder(DASHBOARD_TITLE)
     .uid(DASHBOARD_UID)
-    .description('Throughput, errors, latency, batching and GPU/CPU use of NVIDIA Triton, from its Prometheus metrics (port 8002).')
+    .description(
+      'Throughput, errors, latency, batching and GPU/CPU use of NVIDIA Triton, from its Prometheus metrics (port 8002).',
+    )
     .tags(['triton', 'inference', 'prometheus'])
     .timezone('browser')
     .editable()
@@ -185,154 +199,205 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
     )
 
     .withRow(row('Overview'))
-    .withPanel(stat({
-      title: 'Current QPS',
-      description: 'Successful inference requests per second, all selected models together (a batch of n sent in one request counts once).',
-      unit: units.RequestsPerSecond,
-      queries: [{ expr: rateTotal('nv_inference_request_success') }],
-      width: 8,
-      steps: [{ value: null, color: 'green' }],
-    }))
-    .withPanel(stat({
-      title: 'Mean latency',
-      description: 'Mean end-to-end time Triton spent on a successful request (queue + compute), in milliseconds: rate of the cumulative duration over rate of successes.',
-      unit: units.Milliseconds,
-      queries: [{ expr: meanMsPerRequest('nv_inference_request_duration_us', rateTotal) }],
-      width: 8,
-      decimals: 2,
-      steps: [{ value: null, color: 'green' }],
-    }))
-    .withPanel(stat({
-      title: 'Success ratio',
-      description: 'Share of finished requests that succeeded. Triton 23.05 counts only failures reported by the backend; requests rejected before they reach it are not counted.',
-      unit: units.PercentUnit,
-      queries: [{ expr: `1 - ${failureRatio(rateTotal)}` }],
-      width: 8,
-      decimals: 2,
-      steps: [{ value: null, color: 'red' }, { value: 0.95, color: 'orange' }, { value: 0.99, color: 'green' }],
-    }))
+    .withPanel(
+      stat({
+        title: 'Current QPS',
+        description:
+          'Successful inference requests per second, all selected models together (a batch of n sent in one request counts once).',
+        unit: units.RequestsPerSecond,
+        queries: [{ expr: rateTotal('nv_inference_request_success') }],
+        width: 8,
+        steps: [{ value: null, color: 'green' }],
+      }),
+    )
+    .withPanel(
+      stat({
+        title: 'Mean latency',
+        description:
+          'Mean end-to-end time Triton spent on a successful request (queue + compute), in milliseconds: rate of the cumulative duration over rate of successes.',
+        unit: units.Milliseconds,
+        queries: [{ expr: meanMsPerRequest('nv_inference_request_duration_us', rateTotal) }],
+        width: 8,
+        decimals: 2,
+        steps: [{ value: null, color: 'green' }],
+      }),
+    )
+    .withPanel(
+      stat({
+        title: 'Success ratio',
+        description:
+          'Share of finished requests that succeeded. Triton 23.05 counts only failures reported by the backend; requests rejected before they reach it are not counted.',
+        unit: units.PercentUnit,
+        queries: [{ expr: `1 - ${failureRatio(rateTotal)}` }],
+        width: 8,
+        decimals: 2,
+        steps: [
+          { value: null, color: 'red' },
+          { value: 0.95, color: 'orange' },
+          { value: 0.99, color: 'green' },
+        ],
+      }),
+    )
 
     .withRow(row('Throughput'))
-    .withPanel(timeseries({
-      title: 'QPS per model',
-      description: 'Successful inference requests per second for each model (what the tutorial called QPS, per model instead of per version).',
-      unit: units.RequestsPerSecond,
-      queries: [{ expr: ratePerModel('nv_inference_request_success'), legend: '{{model}}' }],
-      width: 12,
-      min: 0,
-    }))
-    .withPanel(timeseries({
-      title: 'Batching efficiency',
-      description: 'Inferences per model execution: how many requests (batch items) dynamic batching merged into one run. 1 means no batching happened.',
-      unit: units.Short,
-      queries: [{
-        expr: `${ratePerModel('nv_inference_count')} / ${ratePerModel('nv_inference_exec_count')}`,
-        legend: '{{model}}',
-      }],
-      width: 12,
-      min: 0,
-    }))
+    .withPanel(
+      timeseries({
+        title: 'QPS per model',
+        description:
+          'Successful inference requests per second for each model (what the tutorial called QPS, per model instead of per version).',
+        unit: units.RequestsPerSecond,
+        queries: [{ expr: ratePerModel('nv_inference_request_success'), legend: '{{model}}' }],
+        width: 12,
+        min: 0,
+      }),
+    )
+    .withPanel(
+      timeseries({
+        title: 'Batching efficiency',
+        description:
+          'Inferences per model execution: how many requests (batch items) dynamic batching merged into one run. 1 means no batching happened.',
+        unit: units.Short,
+        queries: [
+          {
+            expr: `${ratePerModel('nv_inference_count')} / ${ratePerModel('nv_inference_exec_count')}`,
+            legend: '{{model}}',
+          },
+        ],
+        width: 12,
+        min: 0,
+      }),
+    )
 
     .withRow(row('Errors'))
-    .withPanel(timeseries({
-      title: 'Success vs failure rate',
-      description: 'Successful and failed inference requests per second for each model.',
-      unit: units.RequestsPerSecond,
-      queries: [
-        { expr: ratePerModel('nv_inference_request_success'), legend: '{{model}} success' },
-        { expr: ratePerModel('nv_inference_request_failure'), legend: '{{model}} failure' },
-      ],
-      width: 12,
-      min: 0,
-    }))
-    .withPanel(timeseries({
-      title: 'Failure ratio',
-      description: 'Failed requests over all finished requests, per model. A gap means no requests finished in the window.',
-      unit: units.PercentUnit,
-      queries: [{ expr: failureRatio(ratePerModel), legend: '{{model}}' }],
-      width: 12,
-      min: 0,
-      max: 1,
-    }))
+    .withPanel(
+      timeseries({
+        title: 'Success vs failure rate',
+        description: 'Successful and failed inference requests per second for each model.',
+        unit: units.RequestsPerSecond,
+        queries: [
+          { expr: ratePerModel('nv_inference_request_success'), legend: '{{model}} success' },
+          { expr: ratePerModel('nv_inference_request_failure'), legend: '{{model}} failure' },
+        ],
+        width: 12,
+        min: 0,
+      }),
+    )
+    .withPanel(
+      timeseries({
+        title: 'Failure ratio',
+        description:
+          'Failed requests over all finished requests, per model. A gap means no requests finished in the window.',
+        unit: units.PercentUnit,
+        queries: [{ expr: failureRatio(ratePerModel), legend: '{{model}}' }],
+        width: 12,
+        min: 0,
+        max: 1,
+      }),
+    )
 
     .withRow(row('Latency'))
-    .withPanel(timeseries({
-      title: 'Mean inference latency',
-      description: 'Mean time per successful request in milliseconds, per model: rate(nv_inference_request_duration_us) / rate(nv_inference_request_success). The duration metric is a cumulative counter, so averaging it directly (the tutorial\'s avg(...)/1000) only grows.',
-      unit: units.Milliseconds,
-      queries: [{ expr: meanMsPerRequest('nv_inference_request_duration_us'), legend: '{{model}}' }],
-      width: 8,
-      min: 0,
-    }))
-    .withPanel(timeseries({
-      title: 'Latency breakdown per request',
-      description: 'Where a request\'s time goes, per model, stacked: waiting in the queue, copying inputs, running the model, copying outputs (mean ms per successful request). The rest of the mean latency is Triton\'s own request handling.',
-      unit: units.Milliseconds,
-      queries: [
-        { expr: meanMsPerRequest('nv_inference_queue_duration_us'), legend: '{{model}} queue' },
-        { expr: meanMsPerRequest('nv_inference_compute_input_duration_us'), legend: '{{model}} compute input' },
-        { expr: meanMsPerRequest('nv_inference_compute_infer_duration_us'), legend: '{{model}} compute infer' },
-        { expr: meanMsPerRequest('nv_inference_compute_output_duration_us'), legend: '{{model}} compute output' },
-      ],
-      width: 8,
-      stack: true,
-      min: 0,
-    }))
-    .withPanel(timeseries({
-      title: 'Latency percentiles (p50 / p95 / p99)',
-      description: 'Request latency quantiles in ms from Triton\'s summaries over its recent requests (worst instance or version shown: quantiles cannot be averaged). Needs Triton started with --metrics-config summary_latencies=true.',
-      unit: units.Milliseconds,
-      queries: [['0.5', 'p50'], ['0.95', 'p95'], ['0.99', 'p99']].map(([quantile, name]) => ({
-        expr: `max by (model) (nv_inference_request_summary_us{model=~"$${MODEL_VARIABLE}", quantile="${quantile}"}) / 1000`,
-        legend: `{{model}} ${name}`,
-      })),
-      width: 8,
-      min: 0,
-      noValue: 'No summaries: start Triton with --metrics-config summary_latencies=true',
-    }))
+    .withPanel(
+      timeseries({
+        title: 'Mean inference latency',
+        description:
+          "Mean time per successful request in milliseconds, per model: rate(nv_inference_request_duration_us) / rate(nv_inference_request_success). The duration metric is a cumulative counter, so averaging it directly (the tutorial's avg(...)/1000) only grows.",
+        unit: units.Milliseconds,
+        queries: [{ expr: meanMsPerRequest('nv_inference_request_duration_us'), legend: '{{model}}' }],
+        width: 8,
+        min: 0,
+      }),
+    )
+    .withPanel(
+      timeseries({
+        title: 'Latency breakdown per request',
+        description:
+          "Where a request's time goes, per model, stacked: waiting in the queue, copying inputs, running the model, copying outputs (mean ms per successful request). The rest of the mean latency is Triton's own request handling.",
+        unit: units.Milliseconds,
+        queries: [
+          { expr: meanMsPerRequest('nv_inference_queue_duration_us'), legend: '{{model}} queue' },
+          { expr: meanMsPerRequest('nv_inference_compute_input_duration_us'), legend: '{{model}} compute input' },
+          { expr: meanMsPerRequest('nv_inference_compute_infer_duration_us'), legend: '{{model}} compute infer' },
+          { expr: meanMsPerRequest('nv_inference_compute_output_duration_us'), legend: '{{model}} compute output' },
+        ],
+        width: 8,
+        stack: true,
+        min: 0,
+      }),
+    )
+    .withPanel(
+      timeseries({
+        title: 'Latency percentiles (p50 / p95 / p99)',
+        description:
+          "Request latency quantiles in ms from Triton's summaries over its recent requests (worst instance or version shown: quantiles cannot be averaged). Needs Triton started with --metrics-config summary_latencies=true.",
+        unit: units.Milliseconds,
+        queries: [
+          ['0.5', 'p50'],
+          ['0.95', 'p95'],
+          ['0.99', 'p99'],
+        ].map(([quantile, name]) => ({
+          expr: `max by (model) (nv_inference_request_summary_us{model=~"$${MODEL_VARIABLE}", quantile="${quantile}"}) / 1000`,
+          legend: `{{model}} ${name}`,
+        })),
+        width: 8,
+        min: 0,
+        noValue: 'No summaries: start Triton with --metrics-config summary_latencies=true',
+      }),
+    )
 
     .withRow(row('GPU'))
-    .withPanel(gpu({
-      title: 'GPU utilization',
-      description: 'Busy fraction of each GPU (DCGM), by GPU uuid. Empty on CPU-only hosts, where Triton exports no GPU metrics.',
-      unit: units.PercentUnit,
-      queries: [{ expr: 'nv_gpu_utilization', legend: '{{gpu_uuid}}' }],
-      max: 1,
-    }))
-    .withPanel(gpu({
-      title: 'GPU memory',
-      description: 'Memory used and total on each GPU, in bytes.',
-      unit: units.BytesIEC,
-      queries: usedAndTotal('nv_gpu_memory', 'gpu_uuid'),
-    }))
-    .withPanel(gpu({
-      title: 'GPU power',
-      description: 'Power drawn by each GPU and its power limit, in watts.',
-      unit: units.Watt,
-      queries: [
-        { expr: 'nv_gpu_power_usage', legend: '{{gpu_uuid}} draw' },
-        { expr: 'nv_gpu_power_limit', legend: '{{gpu_uuid}} limit' },
-      ],
-    }))
+    .withPanel(
+      gpu({
+        title: 'GPU utilization',
+        description:
+          'Busy fraction of each GPU (DCGM), by GPU uuid. Empty on CPU-only hosts, where Triton exports no GPU metrics.',
+        unit: units.PercentUnit,
+        queries: [{ expr: 'nv_gpu_utilization', legend: '{{gpu_uuid}}' }],
+        max: 1,
+      }),
+    )
+    .withPanel(
+      gpu({
+        title: 'GPU memory',
+        description: 'Memory used and total on each GPU, in bytes.',
+        unit: units.BytesIEC,
+        queries: usedAndTotal('nv_gpu_memory', 'gpu_uuid'),
+      }),
+    )
+    .withPanel(
+      gpu({
+        title: 'GPU power',
+        description: 'Power drawn by each GPU and its power limit, in watts.',
+        unit: units.Watt,
+        queries: [
+          { expr: 'nv_gpu_power_usage', legend: '{{gpu_uuid}} draw' },
+          { expr: 'nv_gpu_power_limit', legend: '{{gpu_uuid}} limit' },
+        ],
+      }),
+    )
 
     .withRow(row('CPU and memory'))
-    .withPanel(timeseries({
-      title: 'CPU utilization',
-      description: 'Busy fraction of the host\'s CPUs as Triton reads it from /proc/stat: host-wide, not limited to Triton\'s container.',
-      unit: units.PercentUnit,
-      queries: [{ expr: 'nv_cpu_utilization', legend: '{{instance}}' }],
-      width: 12,
-      min: 0,
-      max: 1,
-    }))
-    .withPanel(timeseries({
-      title: 'CPU memory',
-      description: 'Host RAM used (total minus available) and total, in bytes, from /proc/meminfo: host-wide.',
-      unit: units.BytesIEC,
-      queries: usedAndTotal('nv_cpu_memory', 'instance'),
-      width: 12,
-      min: 0,
-    }))
+    .withPanel(
+      timeseries({
+        title: 'CPU utilization',
+        description:
+          "Busy fraction of the host's CPUs as Triton reads it from /proc/stat: host-wide, not limited to Triton's container.",
+        unit: units.PercentUnit,
+        queries: [{ expr: 'nv_cpu_utilization', legend: '{{instance}}' }],
+        width: 12,
+        min: 0,
+        max: 1,
+      }),
+    )
+    .withPanel(
+      timeseries({
+        title: 'CPU memory',
+        description: 'Host RAM used (total minus available) and total, in bytes, from /proc/meminfo: host-wide.',
+        unit: units.BytesIEC,
+        queries: usedAndTotal('nv_cpu_memory', 'instance'),
+        width: 12,
+        min: 0,
+      }),
+    )
     .build()
 }
 
@@ -345,7 +410,9 @@ export function importBody(dashboard: Dashboard): { dashboard: Dashboard; overwr
  * The files `make dashboards` writes under dashboards/, by name: the dashboard model (for
  * provisioning or the Import UI) and the tutorial-shaped API body (for `curl -d @file`).
  */
-export function tritonDashboardFiles(options: TritonDashboardOptions): Record<'triton.json' | 'triton.import.json', string> {
+export function tritonDashboardFiles(
+  options: TritonDashboardOptions,
+): Record<'triton.json' | 'triton.import.json', string> {
   const dashboard = buildTritonDashboard(options)
   return { 'triton.json': stableJson(dashboard), 'triton.import.json': stableJson(importBody(dashboard)) }
 }

@@ -59,7 +59,10 @@ export const ModelProto = protobuf.parse(schema, { keepCase: true }).root.lookup
 export const FLOAT = 1
 export const ATTRIBUTE_INT = 2
 
-export interface Dim { dim_value?: number; dim_param?: string }
+export interface Dim {
+  dim_value?: number
+  dim_param?: string
+}
 
 export interface ValueInfo {
   name: string

@@ -155,7 +155,9 @@ for (let epoch = 0; epoch < EPOCHS; epoch++) {
     forward(count)
     backward(count, labels[index]!, rate)
   }
-  process.stderr.write(`epoch ${epoch + 1}/${EPOCHS}  rate ${rate.toFixed(4)}  held-out accuracy ${accuracy(heldout).toFixed(4)}\n`)
+  process.stderr.write(
+    `epoch ${epoch + 1}/${EPOCHS}  rate ${rate.toFixed(4)}  held-out accuracy ${accuracy(heldout).toFixed(4)}\n`,
+  )
 }
 
 const model = encodeModel({
@@ -168,8 +170,13 @@ const model = encodeModel({
       { name: 'fc1', op_type: 'Gemm', input: ['input', 'W1', 'B1'], output: ['fc1'] },
       { name: 'relu1', op_type: 'Relu', input: ['fc1'], output: ['relu1'] },
       { name: 'fc2', op_type: 'Gemm', input: ['relu1', 'W2', 'B2'], output: ['logits'] },
-      { name: 'softmax', op_type: 'Softmax', input: ['logits'], output: ['probabilities'],
-        attribute: [{ name: 'axis', type: ATTRIBUTE_INT, i: 1 }] },
+      {
+        name: 'softmax',
+        op_type: 'Softmax',
+        input: ['logits'],
+        output: ['probabilities'],
+        attribute: [{ name: 'axis', type: ATTRIBUTE_INT, i: 1 }],
+      },
     ],
     initializer: [
       floatTensor('W1', [PIXELS, HIDDEN], w1),
@@ -203,11 +210,11 @@ output [
 dynamic_batching { }
 `
 
-const heldoutJson = JSON.stringify({
+const heldoutJson = `${JSON.stringify({
   count: heldout.length,
   labels: heldout.map((i) => labels[i]),
   pixels: Buffer.concat(heldout.map((i) => images[i]!)).toString('base64'),
-}) + '\n'
+})}\n`
 
 const files: [string, string | Uint8Array][] = [
   ['mnist_mlp/1/model.onnx', model],
@@ -223,5 +230,5 @@ for (const [name, content] of files) {
 }
 process.stdout.write(
   `held-out accuracy ${accuracy(heldout).toFixed(4)} on ${heldout.length} digits ` +
-  `(trained on ${training.length}, ${((performance.now() - started) / 1000).toFixed(1)} s)\n`,
+    `(trained on ${training.length}, ${((performance.now() - started) / 1000).toFixed(1)} s)\n`,
 )

@@ -4,14 +4,17 @@ import { loadConfig } from './lib/config.ts'
 import { ensureEngine, ensureNetwork } from './lib/docker.ts'
 import { tr } from './lib/i18n.ts'
 
-await step({
-  name: '01-network',
-  summary: tr('Docker network for the stack', '为整套服务创建 Docker 网络'),
-  replaces: 'docker network create ai-monitor-net',
-  env: { NETWORK: tr('network name (default ai-monitor-net)', '网络名称（默认 ai-monitor-net）') },
-  flags: {},
-}, async () => {
-  const config = loadConfig()
-  await ensureEngine()
-  await ensureNetwork(config.network)
-})
+await step(
+  {
+    name: '01-network',
+    summary: tr('Docker network for the stack', '为整套服务创建 Docker 网络'),
+    replaces: 'docker network create ai-monitor-net',
+    env: { NETWORK: tr('network name (default ai-monitor-net)', '网络名称（默认 ai-monitor-net）') },
+    flags: {},
+  },
+  async () => {
+    const config = loadConfig()
+    await ensureEngine()
+    await ensureNetwork(config.network)
+  },
+)

@@ -10,70 +10,112 @@ import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
 import { TRITON_PORTS } from './lib/triton.ts'
 
-await step({
-  name: '02-triton',
-  summary: tr('Triton Inference Server serving models/', '运行 Triton 推理服务器并加载 models/'),
-  replaces: 'docker run -d --gpus all --name triton --network ai-monitor-net -v $PWD/models:/models -p 8000:8000 -p 8001:8001 -p 8002:8002 nvcr.io/nvidia/tritonserver:23.05-py3 tritonserver --model-repository=/models',
-  env: {
-    TRITON_IMAGE: tr('Triton image', 'Triton 镜像'),
-    TRITON_CONTAINER: tr('container name (default triton)', '容器名称（默认 triton）'),
-    'TRITON_HTTP_PORT, TRITON_GRPC_PORT, TRITON_METRICS_PORT': tr('host ports (8000, 8001, 8002)', '主机端口（8000、8001、8002）'),
-    BIND_ADDRESS: tr('host address the ports are published on (127.0.0.1)', '端口发布到的主机地址（127.0.0.1）'),
-    MODEL: tr('model whose readiness is awaited (mnist_mlp)', '等待就绪的模型（mnist_mlp）'),
-    NETWORK: tr('Docker network (ai-monitor-net)', 'Docker 网络（ai-monitor-net）'),
-  },
-  flags: {
-    models: { type: 'string', help: tr('model repository folder, mounted read-only at /models', '模型仓库目录，以只读方式挂载到 /models'), default: 'models' },
-    gpus: {
-      type: 'string', choices: ['auto', 'all', 'none'], default: 'auto',
-      help: tr('auto: --gpus all only when the engine can provide a GPU; all: always; none: never', 'auto：引擎能提供 GPU 时才使用 --gpus all；all：总是；none：从不'),
+await step(
+  {
+    name: '02-triton',
+    summary: tr('Triton Inference Server serving models/', '运行 Triton 推理服务器并加载 models/'),
+    replaces:
+      'docker run -d --gpus all --name triton --network ai-monitor-net -v $PWD/models:/models -p 8000:8000 -p 8001:8001 -p 8002:8002 nvcr.io/nvidia/tritonserver:23.05-py3 tritonserver --model-repository=/models',
+    env: {
+      TRITON_IMAGE: tr('Triton image', 'Triton 镜像'),
+      TRITON_CONTAINER: tr('container name (default triton)', '容器名称（默认 triton）'),
+      'TRITON_HTTP_PORT, TRITON_GRPC_PORT, TRITON_METRICS_PORT': tr(
+        'host ports (8000, 8001, 8002)',
+        '主机端口（8000、8001、8002）',
+      ),
+      BIND_ADDRESS: tr('host address the ports are published on (127.0.0.1)', '端口发布到的主机地址（127.0.0.1）'),
+      MODEL: tr('model whose readiness is awaited (mnist_mlp)', '等待就绪的模型（mnist_mlp）'),
+      NETWORK: tr('Docker network (ai-monitor-net)', 'Docker 网络（ai-monitor-net）'),
     },
-    timeout: { type: 'number', help: tr('seconds to wait for readiness', '等待就绪的秒数'), default: 300, min: 1 },
+    flags: {
+      models: {
+        type: 'string',
+        help: tr('model repository folder, mounted read-only at /models', '模型仓库目录，以只读方式挂载到 /models'),
+        default: 'models',
+      },
+      gpus: {
+        type: 'string',
+        choices: ['auto', 'all', 'none'],
+        default: 'auto',
+        help: tr(
+          'auto: --gpus all only when the engine can provide a GPU; all: always; none: never',
+          'auto：引擎能提供 GPU 时才使用 --gpus all；all：总是；none：从不',
+        ),
+      },
+      timeout: { type: 'number', help: tr('seconds to wait for readiness', '等待就绪的秒数'), default: 300, min: 1 },
+    },
   },
-}, async (flags) => {
-  const config = loadConfig()
-  const { triton } = config
-  const models = resolve(flags.models)
-  if (!existsSync(resolve(models, config.model, 'config.pbtxt'))) {
-    throw fail(
-      tr(`${models} has no model "${config.model}" (no ${config.model}/config.pbtxt)`, `${models} 中没有模型 "${config.model}"（缺少 ${config.model}/config.pbtxt）`),
-      tr('run from the project folder, pass --models <folder>, or set MODEL to a model in that folder', '请在项目目录中运行，或传入 --models <目录>，或把 MODEL 设为该目录中的模型'),
+  async (flags) => {
+    const config = loadConfig()
+    const { triton } = config
+    const models = resolve(flags.models)
+    if (!existsSync(resolve(models, config.model, 'config.pbtxt'))) {
+      throw fail(
+        tr(
+          `${models} has no model "${config.model}" (no ${config.model}/config.pbtxt)`,
+          `${models} 中没有模型 "${config.model}"（缺少 ${config.model}/config.pbtxt）`,
+        ),
+        tr(
+          'run from the project folder, pass --models <folder>, or set MODEL to a model in that folder',
+          '请在项目目录中运行，或传入 --models <目录>，或把 MODEL 设为该目录中的模型',
+        ),
+      )
+    }
+    await ensureEngine()
+    const gpus = flags.gpus === 'all' || (flags.gpus === 'auto' && (await gpuAvailable()))
+    log.info(
+      gpus
+        ? tr('GPU: the engine provides one, passing --gpus all', 'GPU：引擎可提供 GPU，使用 --gpus all')
+        : flags.gpus === 'none'
+          ? tr('GPU: not requested (--gpus none)', 'GPU：未请求（--gpus none）')
+          : tr(
+              'GPU: this engine has no NVIDIA runtime, running on CPU (GPU metrics will be absent)',
+              'GPU：此引擎没有 NVIDIA 运行时，使用 CPU 运行（不会有 GPU 指标）',
+            ),
     )
-  }
-  await ensureEngine()
-  const gpus = flags.gpus === 'all' || (flags.gpus === 'auto' && (await gpuAvailable()))
-  log.info(gpus
-    ? tr('GPU: the engine provides one, passing --gpus all', 'GPU：引擎可提供 GPU，使用 --gpus all')
-    : flags.gpus === 'none'
-      ? tr('GPU: not requested (--gpus none)', 'GPU：未请求（--gpus none）')
-      : tr('GPU: this engine has no NVIDIA runtime, running on CPU (GPU metrics will be absent)', 'GPU：此引擎没有 NVIDIA 运行时，使用 CPU 运行（不会有 GPU 指标）'))
-  await ensureNetwork(config.network)
-  await ensureContainer({
-    name: triton.container,
-    image: triton.image,
-    network: config.network,
-    args: ['tritonserver', '--model-repository=/models', '--metrics-config=summary_latencies=true'],
-    mounts: [{ type: 'bind', source: models, target: '/models', readOnly: true }],
-    ports: [
-      { address: config.bind, host: triton.httpPort, container: TRITON_PORTS.http, variable: 'TRITON_HTTP_PORT' },
-      { address: config.bind, host: triton.grpcPort, container: TRITON_PORTS.grpc, variable: 'TRITON_GRPC_PORT' },
-      { address: config.bind, host: triton.metricsPort, container: TRITON_PORTS.metrics, variable: 'TRITON_METRICS_PORT' },
-    ],
-    gpus,
-    hints: { nameVariable: 'TRITON_CONTAINER', imageVariable: 'TRITON_IMAGE' },
-  })
-  const http = url(config, triton.httpPort)
-  const wait = { timeoutMs: flags.timeout * 1000, container: triton.container }
-  await waitForHttp(`${http}/v2/health/ready`, {
-    ...wait,
-    what: tr('waiting for Triton to be ready', '等待 Triton 就绪'),
-    fix: tr(`read the log above (\`docker logs ${triton.container}\`); a model that fails to load keeps Triton unready`, `请查看上面的日志（\`docker logs ${triton.container}\`）；模型加载失败会使 Triton 一直未就绪`),
-  })
-  await waitForHttp(`${http}/v2/models/${config.model}/ready`, {
-    ...wait,
-    what: tr(`waiting for model ${config.model}`, `等待模型 ${config.model}`),
-    fix: tr(`check that ${models}/${config.model} is a valid model (\`docker logs ${triton.container}\`)`, `请检查 ${models}/${config.model} 是否为有效模型（\`docker logs ${triton.container}\`）`),
-  })
-  log.ok(tr(`Triton is ready: ${http} (HTTP), ${url(config, triton.metricsPort)}/metrics, model ${config.model} loaded`,
-    `Triton 已就绪：${http}（HTTP），${url(config, triton.metricsPort)}/metrics，模型 ${config.model} 已加载`))
-})
+    await ensureNetwork(config.network)
+    await ensureContainer({
+      name: triton.container,
+      image: triton.image,
+      network: config.network,
+      args: ['tritonserver', '--model-repository=/models', '--metrics-config=summary_latencies=true'],
+      mounts: [{ type: 'bind', source: models, target: '/models', readOnly: true }],
+      ports: [
+        { address: config.bind, host: triton.httpPort, container: TRITON_PORTS.http, variable: 'TRITON_HTTP_PORT' },
+        { address: config.bind, host: triton.grpcPort, container: TRITON_PORTS.grpc, variable: 'TRITON_GRPC_PORT' },
+        {
+          address: config.bind,
+          host: triton.metricsPort,
+          container: TRITON_PORTS.metrics,
+          variable: 'TRITON_METRICS_PORT',
+        },
+      ],
+      gpus,
+      hints: { nameVariable: 'TRITON_CONTAINER', imageVariable: 'TRITON_IMAGE' },
+    })
+    const http = url(config, triton.httpPort)
+    const wait = { timeoutMs: flags.timeout * 1000, container: triton.container }
+    await waitForHttp(`${http}/v2/health/ready`, {
+      ...wait,
+      what: tr('waiting for Triton to be ready', '等待 Triton 就绪'),
+      fix: tr(
+        `read the log above (\`docker logs ${triton.container}\`); a model that fails to load keeps Triton unready`,
+        `请查看上面的日志（\`docker logs ${triton.container}\`）；模型加载失败会使 Triton 一直未就绪`,
+      ),
+    })
+    await waitForHttp(`${http}/v2/models/${config.model}/ready`, {
+      ...wait,
+      what: tr(`waiting for model ${config.model}`, `等待模型 ${config.model}`),
+      fix: tr(
+        `check that ${models}/${config.model} is a valid model (\`docker logs ${triton.container}\`)`,
+        `请检查 ${models}/${config.model} 是否为有效模型（\`docker logs ${triton.container}\`）`,
+      ),
+    })
+    log.ok(
+      tr(
+        `Triton is ready: ${http} (HTTP), ${url(config, triton.metricsPort)}/metrics, model ${config.model} loaded`,
+        `Triton 已就绪：${http}（HTTP），${url(config, triton.metricsPort)}/metrics，模型 ${config.model} 已加载`,
+      ),
+    )
+  },
+)

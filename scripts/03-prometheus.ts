@@ -48,94 +48,172 @@ async function checkConfig(dir: string, image: string): Promise<void> {
   const local = await which('promtool', { nothrow: true })
   const result = local
     ? await promtoolHere(['check', 'config', join(dir, 'prometheus.yml')])
-    : await runOnce({ image, entrypoint: '/bin/promtool', args: ['check', 'config', `${IN_CONTAINER}/prometheus.yml`],
-        mounts: [{ type: 'bind', source: dir, target: IN_CONTAINER, readOnly: true }] })
+    : await runOnce({
+        image,
+        entrypoint: '/bin/promtool',
+        args: ['check', 'config', `${IN_CONTAINER}/prometheus.yml`],
+        mounts: [{ type: 'bind', source: dir, target: IN_CONTAINER, readOnly: true }],
+      })
   if (result.exitCode !== 0) {
     throw fail(
       tr(`promtool rejects the generated config:\n${result.output}`, `promtool 拒绝了生成的配置：\n${result.output}`),
-      tr('fix the typed config in prometheus/ (config.ts, rules.ts); nothing was started', '请修改 prometheus/ 中的类型化配置（config.ts、rules.ts）；没有启动任何容器'),
+      tr(
+        'fix the typed config in prometheus/ (config.ts, rules.ts); nothing was started',
+        '请修改 prometheus/ 中的类型化配置（config.ts、rules.ts）；没有启动任何容器',
+      ),
     )
   }
-  log.ok(tr(`promtool check config: valid (${local ? 'local promtool' : 'promtool in ' + image})`, `promtool check config：有效（${local ? '本机 promtool' : image + ' 中的 promtool'}）`))
+  log.ok(
+    tr(
+      `promtool check config: valid (${local ? 'local promtool' : `promtool in ${image}`})`,
+      `promtool check config：有效（${local ? '本机 promtool' : `${image} 中的 promtool`}）`,
+    ),
+  )
 }
 
 const age = (time: string) => Math.max(0, Math.round((Date.now() - Date.parse(time)) / 1000))
 
 function targetTable(targets: Target[]): string {
-  const rows = [['JOB', 'ENDPOINT', 'HEALTH', 'LAST SCRAPE', 'ERROR'], ...targets.map((t) => [
-    t.labels.job ?? '', t.scrapeUrl, t.health,
-    t.lastScrape && !t.lastScrape.startsWith('0001') ? tr(`${age(t.lastScrape)}s ago`, `${age(t.lastScrape)} 秒前`) : '-',
-    t.lastError || '',
-  ])]
+  const rows = [
+    ['JOB', 'ENDPOINT', 'HEALTH', 'LAST SCRAPE', 'ERROR'],
+    ...targets.map((t) => [
+      t.labels.job ?? '',
+      t.scrapeUrl,
+      t.health,
+      t.lastScrape && !t.lastScrape.startsWith('0001')
+        ? tr(`${age(t.lastScrape)}s ago`, `${age(t.lastScrape)} 秒前`)
+        : '-',
+      t.lastError || '',
+    ]),
+  ]
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
-  return rows.map((r) => '  ' + r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')
+  return rows
+    .map(
+      (r) =>
+        '  ' +
+        r
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+    )
+    .join('\n')
 }
 
-await step({
-  name: '03-prometheus',
-  summary: tr('Prometheus scraping Triton every 5s, with recording and alert rules', '运行 Prometheus，每 5 秒抓取 Triton，并加载记录规则和告警规则'),
-  replaces: 'docker run -d --name prometheus --network ai-monitor-net -v $PWD/monitor/prometheus:/etc/prometheus -p 9090:9090 prom/prometheus --config.file=/etc/prometheus/prometheus.yml && curl http://localhost:9090/api/v1/targets',
-  env: {
-    PROMETHEUS_IMAGE: tr('Prometheus image', 'Prometheus 镜像'),
-    PROMETHEUS_CONTAINER: tr('container name (default prometheus)', '容器名称（默认 prometheus）'),
-    PROMETHEUS_PORT: tr('host port (9090)', '主机端口（9090）'),
-    PROMETHEUS_CONFIG_DIR: tr('folder for the generated prometheus.yml and rules.yml (prometheus)', '生成的 prometheus.yml 和 rules.yml 所在目录（prometheus）'),
-    TRITON_CONTAINER: tr('scrape target name on the network (triton)', '网络上的抓取目标名称（triton）'),
-    BIND_ADDRESS: tr('host address the port is published on (127.0.0.1)', '端口发布到的主机地址（127.0.0.1）'),
-  },
-  flags: {
-    timeout: { type: 'number', help: tr('seconds to wait for the triton target to be up', '等待 triton 目标变为 up 的秒数'), default: 120, min: 1 },
-  },
-}, async (flags) => {
-  const config = loadConfig()
-  const { prometheus } = config
-  const dir = resolve(prometheus.configDir)
-  const filesHash = writeFiles(dir, renderFiles({ tritonTarget: tritonTarget(config.triton.container) }))
-  log.info(tr(`generated ${dir}/prometheus.yml and rules.yml`, `已生成 ${dir}/prometheus.yml 和 rules.yml`))
-  await ensureEngine()
-  await checkConfig(dir, prometheus.image)
-  await ensureNetwork(config.network)
-  await ensureContainer({
-    name: prometheus.container,
-    image: prometheus.image,
-    network: config.network,
-    args: [`--config.file=${IN_CONTAINER}/prometheus.yml`, '--storage.tsdb.path=/prometheus', '--web.enable-lifecycle'],
-    mounts: [{ type: 'bind', source: dir, target: IN_CONTAINER, readOnly: true }],
-    ports: [{ address: config.bind, host: prometheus.port, container: 9090, variable: 'PROMETHEUS_PORT' }],
-    // The files are read at start: a change in them must recreate the container like any other change.
-    labels: { 'io.triton-monitoring.prometheus-files': filesHash },
-    hints: { nameVariable: 'PROMETHEUS_CONTAINER', imageVariable: 'PROMETHEUS_IMAGE' },
-  })
-  const base = url(config, prometheus.port)
-  await waitForHttp(`${base}/-/ready`, {
-    what: tr('waiting for Prometheus to be ready', '等待 Prometheus 就绪'),
-    timeoutMs: flags.timeout * 1000,
-    container: prometheus.container,
-    fix: tr(`read the log above (\`docker logs ${prometheus.container}\`)`, `请查看上面的日志（\`docker logs ${prometheus.container}\`）`),
-  })
-  let targets: Target[] = []
-  await waitFor(async () => {
-    const body = (await (await fetch(`${base}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(3000) })).json()) as { data: { activeTargets: Target[] } }
-    targets = body.data.activeTargets
-    return targets.some((t) => t.labels.job === 'triton' && t.health === 'up')
-  }, {
-    what: tr(`waiting for the triton target (${tritonTarget(config.triton.container)}) to be up`, `等待 triton 目标（${tritonTarget(config.triton.container)}）变为 up`),
-    timeoutMs: flags.timeout * 1000,
-    intervalMs: 1000,
-    onTimeout: () => fail(
-      tr(`the triton target is not up after ${flags.timeout}s:\n${targetTable(targets)}`, `${flags.timeout} 秒后 triton 目标仍不是 up：\n${targetTable(targets)}`),
-      tr(`check that Triton runs on network ${config.network} as ${config.triton.container} (\`make triton\`, \`docker logs ${config.triton.container}\`)`,
-        `请确认 Triton 以 ${config.triton.container} 的名称运行在网络 ${config.network} 上（\`make triton\`，\`docker logs ${config.triton.container}\`）`),
+await step(
+  {
+    name: '03-prometheus',
+    summary: tr(
+      'Prometheus scraping Triton every 5s, with recording and alert rules',
+      '运行 Prometheus，每 5 秒抓取 Triton，并加载记录规则和告警规则',
     ),
-  })
-  log.raw(targetTable(targets))
-  const rules = await fetch(`${base}/api/v1/rules`, { signal: AbortSignal.timeout(3000) }).then((r) => r.json())
-    .catch((e: Error) => e.message) as { data?: { groups?: { rules?: unknown[] }[] } } | string
-  const groups = typeof rules === 'object' ? rules?.data?.groups : undefined
-  if (!Array.isArray(groups)) {
-    throw fail(tr(`Prometheus at ${base} did not list its rules: ${JSON.stringify(rules).slice(0, 120)}`, `${base} 上的 Prometheus 没有列出其规则：${JSON.stringify(rules).slice(0, 120)}`),
-      tr(`read \`docker logs ${prometheus.container}\`; check that PROMETHEUS_PORT is this Prometheus's port`, `查看 \`docker logs ${prometheus.container}\`；确认 PROMETHEUS_PORT 是此 Prometheus 的端口`))
-  }
-  const count = groups.reduce((n, g) => n + (g.rules?.length ?? 0), 0)
-  log.ok(tr(`Prometheus is up at ${base}: triton target up, ${count} rules loaded`, `Prometheus 已在 ${base} 运行：triton 目标为 up，已加载 ${count} 条规则`))
-})
+    replaces:
+      'docker run -d --name prometheus --network ai-monitor-net -v $PWD/monitor/prometheus:/etc/prometheus -p 9090:9090 prom/prometheus --config.file=/etc/prometheus/prometheus.yml && curl http://localhost:9090/api/v1/targets',
+    env: {
+      PROMETHEUS_IMAGE: tr('Prometheus image', 'Prometheus 镜像'),
+      PROMETHEUS_CONTAINER: tr('container name (default prometheus)', '容器名称（默认 prometheus）'),
+      PROMETHEUS_PORT: tr('host port (9090)', '主机端口（9090）'),
+      PROMETHEUS_CONFIG_DIR: tr(
+        'folder for the generated prometheus.yml and rules.yml (prometheus)',
+        '生成的 prometheus.yml 和 rules.yml 所在目录（prometheus）',
+      ),
+      TRITON_CONTAINER: tr('scrape target name on the network (triton)', '网络上的抓取目标名称（triton）'),
+      BIND_ADDRESS: tr('host address the port is published on (127.0.0.1)', '端口发布到的主机地址（127.0.0.1）'),
+    },
+    flags: {
+      timeout: {
+        type: 'number',
+        help: tr('seconds to wait for the triton target to be up', '等待 triton 目标变为 up 的秒数'),
+        default: 120,
+        min: 1,
+      },
+    },
+  },
+  async (flags) => {
+    const config = loadConfig()
+    const { prometheus } = config
+    const dir = resolve(prometheus.configDir)
+    const filesHash = writeFiles(dir, renderFiles({ tritonTarget: tritonTarget(config.triton.container) }))
+    log.info(tr(`generated ${dir}/prometheus.yml and rules.yml`, `已生成 ${dir}/prometheus.yml 和 rules.yml`))
+    await ensureEngine()
+    await checkConfig(dir, prometheus.image)
+    await ensureNetwork(config.network)
+    await ensureContainer({
+      name: prometheus.container,
+      image: prometheus.image,
+      network: config.network,
+      args: [
+        `--config.file=${IN_CONTAINER}/prometheus.yml`,
+        '--storage.tsdb.path=/prometheus',
+        '--web.enable-lifecycle',
+      ],
+      mounts: [{ type: 'bind', source: dir, target: IN_CONTAINER, readOnly: true }],
+      ports: [{ address: config.bind, host: prometheus.port, container: 9090, variable: 'PROMETHEUS_PORT' }],
+      // The files are read at start: a change in them must recreate the container like any other change.
+      labels: { 'io.triton-monitoring.prometheus-files': filesHash },
+      hints: { nameVariable: 'PROMETHEUS_CONTAINER', imageVariable: 'PROMETHEUS_IMAGE' },
+    })
+    const base = url(config, prometheus.port)
+    await waitForHttp(`${base}/-/ready`, {
+      what: tr('waiting for Prometheus to be ready', '等待 Prometheus 就绪'),
+      timeoutMs: flags.timeout * 1000,
+      container: prometheus.container,
+      fix: tr(
+        `read the log above (\`docker logs ${prometheus.container}\`)`,
+        `请查看上面的日志（\`docker logs ${prometheus.container}\`）`,
+      ),
+    })
+    let targets: Target[] = []
+    await waitFor(
+      async () => {
+        const body = (await (
+          await fetch(`${base}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(3000) })
+        ).json()) as { data: { activeTargets: Target[] } }
+        targets = body.data.activeTargets
+        return targets.some((t) => t.labels.job === 'triton' && t.health === 'up')
+      },
+      {
+        what: tr(
+          `waiting for the triton target (${tritonTarget(config.triton.container)}) to be up`,
+          `等待 triton 目标（${tritonTarget(config.triton.container)}）变为 up`,
+        ),
+        timeoutMs: flags.timeout * 1000,
+        intervalMs: 1000,
+        onTimeout: () =>
+          fail(
+            tr(
+              `the triton target is not up after ${flags.timeout}s:\n${targetTable(targets)}`,
+              `${flags.timeout} 秒后 triton 目标仍不是 up：\n${targetTable(targets)}`,
+            ),
+            tr(
+              `check that Triton runs on network ${config.network} as ${config.triton.container} (\`make triton\`, \`docker logs ${config.triton.container}\`)`,
+              `请确认 Triton 以 ${config.triton.container} 的名称运行在网络 ${config.network} 上（\`make triton\`，\`docker logs ${config.triton.container}\`）`,
+            ),
+          ),
+      },
+    )
+    log.raw(targetTable(targets))
+    const rules = (await fetch(`${base}/api/v1/rules`, { signal: AbortSignal.timeout(3000) })
+      .then((r) => r.json())
+      .catch((e: Error) => e.message)) as { data?: { groups?: { rules?: unknown[] }[] } } | string
+    const groups = typeof rules === 'object' ? rules?.data?.groups : undefined
+    if (!Array.isArray(groups)) {
+      throw fail(
+        tr(
+          `Prometheus at ${base} did not list its rules: ${JSON.stringify(rules).slice(0, 120)}`,
+          `${base} 上的 Prometheus 没有列出其规则：${JSON.stringify(rules).slice(0, 120)}`,
+        ),
+        tr(
+          `read \`docker logs ${prometheus.container}\`; check that PROMETHEUS_PORT is this Prometheus's port`,
+          `查看 \`docker logs ${prometheus.container}\`；确认 PROMETHEUS_PORT 是此 Prometheus 的端口`,
+        ),
+      )
+    }
+    const count = groups.reduce((n, g) => n + (g.rules?.length ?? 0), 0)
+    log.ok(
+      tr(
+        `Prometheus is up at ${base}: triton target up, ${count} rules loaded`,
+        `Prometheus 已在 ${base} 运行：triton 目标为 up，已加载 ${count} 条规则`,
+      ),
+    )
+  },
+)

@@ -20,127 +20,213 @@ const CLASSES = 10
 
 type Outcome = { predicted: number } | { error: string; detail: string }
 
-interface Plan { count: number; durationMs?: number; rate?: number }
+interface Plan {
+  count: number
+  durationMs?: number
+  rate?: number
+}
 
-await step({
-  name: '08-load',
-  summary: tr('Inference load on the model, with latency and accuracy', '向模型发送推理负载，报告延迟与准确率'),
-  replaces: 'for i in {1..100}; do python3 client_infer.py > /dev/null; done',
-  env: {
-    TRITON_HTTP_PORT: tr('Triton HTTP port for the default --url (8000)', '默认 --url 使用的 Triton HTTP 端口（8000）'),
-    MODEL: tr('model for the default --model (mnist_mlp)', '默认 --model 使用的模型（mnist_mlp）'),
+await step(
+  {
+    name: '08-load',
+    summary: tr('Inference load on the model, with latency and accuracy', '向模型发送推理负载，报告延迟与准确率'),
+    replaces: 'for i in {1..100}; do python3 client_infer.py > /dev/null; done',
+    env: {
+      TRITON_HTTP_PORT: tr(
+        'Triton HTTP port for the default --url (8000)',
+        '默认 --url 使用的 Triton HTTP 端口（8000）',
+      ),
+      MODEL: tr('model for the default --model (mnist_mlp)', '默认 --model 使用的模型（mnist_mlp）'),
+    },
+    flags: {
+      url: {
+        type: 'string',
+        help: tr(
+          'Triton HTTP endpoint (default http://127.0.0.1:$TRITON_HTTP_PORT)',
+          'Triton HTTP 地址（默认 http://127.0.0.1:$TRITON_HTTP_PORT）',
+        ),
+      },
+      model: {
+        type: 'string',
+        help: tr('model to call (default $MODEL or mnist_mlp)', '调用的模型（默认 $MODEL 或 mnist_mlp）'),
+      },
+      concurrency: {
+        type: 'number',
+        help: tr('connections sending at once', '同时发送的连接数'),
+        default: 4,
+        min: 1,
+        max: 1024,
+        integer: true,
+      },
+      rate: {
+        type: 'number',
+        help: tr('open loop: requests per second on a fixed schedule', '开环：按固定时间表每秒发送的请求数'),
+        min: 0.01,
+        max: 1_000_000,
+      },
+      requests: {
+        type: 'number',
+        help: tr(
+          `how many requests (default ${DEFAULT_REQUESTS} unless --duration)`,
+          `请求数（未给 --duration 时默认 ${DEFAULT_REQUESTS}）`,
+        ),
+        min: 1,
+        max: MAX_REQUESTS,
+        integer: true,
+      },
+      duration: {
+        type: 'number',
+        help: tr('stop sending after this many seconds', '发送这么多秒后停止'),
+        min: 0.01,
+        max: 3600,
+      },
+      timeout: {
+        type: 'number',
+        help: tr('seconds before one request counts as timed out', '单个请求超时秒数'),
+        default: 10,
+        min: 0.01,
+        max: 600,
+      },
+      json: {
+        type: 'boolean',
+        help: tr('print the result as one JSON object on stdout', '在标准输出打印一个 JSON 结果'),
+      },
+    },
   },
-  flags: {
-    url: { type: 'string', help: tr('Triton HTTP endpoint (default http://127.0.0.1:$TRITON_HTTP_PORT)', 'Triton HTTP 地址（默认 http://127.0.0.1:$TRITON_HTTP_PORT）') },
-    model: { type: 'string', help: tr('model to call (default $MODEL or mnist_mlp)', '调用的模型（默认 $MODEL 或 mnist_mlp）') },
-    concurrency: { type: 'number', help: tr('connections sending at once', '同时发送的连接数'), default: 4, min: 1, max: 1024, integer: true },
-    rate: { type: 'number', help: tr('open loop: requests per second on a fixed schedule', '开环：按固定时间表每秒发送的请求数'), min: 0.01, max: 1_000_000 },
-    requests: { type: 'number', help: tr(`how many requests (default ${DEFAULT_REQUESTS} unless --duration)`, `请求数（未给 --duration 时默认 ${DEFAULT_REQUESTS}）`), min: 1, max: MAX_REQUESTS, integer: true },
-    duration: { type: 'number', help: tr('stop sending after this many seconds', '发送这么多秒后停止'), min: 0.01, max: 3600 },
-    timeout: { type: 'number', help: tr('seconds before one request counts as timed out', '单个请求超时秒数'), default: 10, min: 0.01, max: 600 },
-    json: { type: 'boolean', help: tr('print the result as one JSON object on stdout', '在标准输出打印一个 JSON 结果') },
-  },
-}, async (flags) => {
-  const config = loadConfig()
-  const base = flags.url ?? portUrl(config, config.triton.httpPort)
-  assertHttpUrl('url', base, 'http://127.0.0.1:8000')
-  const model = flags.model ?? config.model
-  const heldout = loadHeldout()
+  async (flags) => {
+    const config = loadConfig()
+    const base = flags.url ?? portUrl(config, config.triton.httpPort)
+    assertHttpUrl('url', base, 'http://127.0.0.1:8000')
+    const model = flags.model ?? config.model
+    const heldout = loadHeldout()
 
-  const metadata = await modelMetadata(base, model)
-  await waitModelReady(base, model, READY_TIMEOUT_MS, config.triton.container)
-  const input = digitInput(model, metadata.inputs)
-  const output = scoresOutput(model, metadata.outputs)
-  log.ok(tr(`model ${model} is ready at ${base}`, `模型 ${model} 已在 ${base} 就绪`) +
-    chalk.dim(`  ${input.name} [${input.shape}] FP32 → ${output}`))
+    const metadata = await modelMetadata(base, model)
+    await waitModelReady(base, model, READY_TIMEOUT_MS, config.triton.container)
+    const input = digitInput(model, metadata.inputs)
+    const output = scoresOutput(model, metadata.outputs)
+    log.ok(
+      tr(`model ${model} is ready at ${base}`, `模型 ${model} 已在 ${base} 就绪`) +
+        chalk.dim(`  ${input.name} [${input.shape}] FP32 → ${output}`),
+    )
 
-  const inferUrl = new URL(endpoint(base, `/v2/models/${encodeURIComponent(model)}/infer`))
-  const requests = heldout.inputs.map((pixels) => encodeRequest(inferUrl, 'POST', { 'Content-Type': 'application/json' },
-    Buffer.from(JSON.stringify({
-      inputs: [{ name: input.name, shape: input.shape, datatype: 'FP32', data: Array.from(pixels) }],
-      outputs: [{ name: output }],
-    }))))
-  const plan = makePlan(flags)
-  log.info(tr(
-    `sending ${plan.durationMs ? `for ${flags.duration} s` : `${plan.count} requests`}, ${flags.concurrency} at once${plan.rate ? `, ${plan.rate}/s on schedule` : ''}`,
-    `发送${plan.durationMs ? ` ${flags.duration} 秒` : ` ${plan.count} 个请求`}，并发 ${flags.concurrency}${plan.rate ? `，按计划每秒 ${plan.rate} 个` : ''}`,
-  ))
+    const inferUrl = new URL(endpoint(base, `/v2/models/${encodeURIComponent(model)}/infer`))
+    const requests = heldout.inputs.map((pixels) =>
+      encodeRequest(
+        inferUrl,
+        'POST',
+        { 'Content-Type': 'application/json' },
+        Buffer.from(
+          JSON.stringify({
+            inputs: [{ name: input.name, shape: input.shape, datatype: 'FP32', data: Array.from(pixels) }],
+            outputs: [{ name: output }],
+          }),
+        ),
+      ),
+    )
+    const plan = makePlan(flags)
+    log.info(
+      tr(
+        `sending ${plan.durationMs ? `for ${flags.duration} s` : `${plan.count} requests`}, ${flags.concurrency} at once${plan.rate ? `, ${plan.rate}/s on schedule` : ''}`,
+        `发送${plan.durationMs ? ` ${flags.duration} 秒` : ` ${plan.count} 个请求`}，并发 ${flags.concurrency}${plan.rate ? `，按计划每秒 ${plan.rate} 个` : ''}`,
+      ),
+    )
 
-  const latencies: number[] = []
-  const errors = new Map<string, { count: number; detail: string }>()
-  let correct = 0
-  let next = 0
-  const started = performance.now()
-  const progress = showProgress(plan, started, () => ({ done: latencies.length, errors: errorCount(errors) }))
+    const latencies: number[] = []
+    const errors = new Map<string, { count: number; detail: string }>()
+    let correct = 0
+    let next = 0
+    const started = performance.now()
+    const progress = showProgress(plan, started, () => ({ done: latencies.length, errors: errorCount(errors) }))
 
-  const connections = Array.from({ length: flags.concurrency }, () => new KeepAliveConnection(inferUrl, flags.timeout * 1000))
-  async function worker(connection: KeepAliveConnection): Promise<void> {
-    for (;;) {
-      const index = next++
-      if (index >= plan.count) return
-      const intended = plan.rate ? started + (index * 1000) / plan.rate : performance.now()
-      if (plan.durationMs !== undefined && intended - started >= plan.durationMs) return
-      // Timers fire on whole milliseconds, sometimes just early: wait until the send time is reached.
-      for (let wait = intended - performance.now(); wait > 0; wait = intended - performance.now()) {
-        await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)))
-      }
-      const digit = index % heldout.count
-      const outcome = await infer(connection, requests[digit]!, output, flags.timeout)
-      latencies.push(performance.now() - intended)
-      if ('error' in outcome) {
-        const seen = errors.get(outcome.error)
-        errors.set(outcome.error, { count: (seen?.count ?? 0) + 1, detail: seen?.detail ?? outcome.detail })
-      } else if (outcome.predicted === heldout.labels[digit]) {
-        correct++
+    const connections = Array.from(
+      { length: flags.concurrency },
+      () => new KeepAliveConnection(inferUrl, flags.timeout * 1000),
+    )
+    async function worker(connection: KeepAliveConnection): Promise<void> {
+      for (;;) {
+        const index = next++
+        if (index >= plan.count) return
+        const intended = plan.rate ? started + (index * 1000) / plan.rate : performance.now()
+        if (plan.durationMs !== undefined && intended - started >= plan.durationMs) return
+        // Timers fire on whole milliseconds, sometimes just early: wait until the send time is reached.
+        for (let wait = intended - performance.now(); wait > 0; wait = intended - performance.now()) {
+          await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)))
+        }
+        const digit = index % heldout.count
+        const outcome = await infer(connection, requests[digit]!, output, flags.timeout)
+        latencies.push(performance.now() - intended)
+        if ('error' in outcome) {
+          const seen = errors.get(outcome.error)
+          errors.set(outcome.error, { count: (seen?.count ?? 0) + 1, detail: seen?.detail ?? outcome.detail })
+        } else if (outcome.predicted === heldout.labels[digit]) {
+          correct++
+        }
       }
     }
-  }
-  await Promise.all(connections.map(worker))
-  const elapsed = (performance.now() - started) / 1000
-  progress.stop()
-  for (const connection of connections) connection.close()
+    await Promise.all(connections.map(worker))
+    const elapsed = (performance.now() - started) / 1000
+    progress.stop()
+    for (const connection of connections) connection.close()
 
-  const failed = errorCount(errors)
-  const answered = latencies.length - failed
-  const sorted = Float64Array.from(latencies).sort()
-  const result = {
-    requests: latencies.length,
-    errors: failed,
-    error_kinds: Object.fromEntries([...errors].map(([kind, { count }]) => [kind, count])),
-    qps: round(latencies.length / elapsed, 2),
-    duration_s: round(elapsed, 3),
-    latency_ms: {
-      min: round(sorted[0] ?? 0, 3),
-      p50: percentile(sorted, 50),
-      p90: percentile(sorted, 90),
-      p95: percentile(sorted, 95),
-      p99: percentile(sorted, 99),
-      max: round(sorted[sorted.length - 1] ?? 0, 3),
-    },
-    accuracy: answered > 0 ? round(correct / answered, 4) : null,
-  }
-  report(result, sorted, errors, correct, answered)
-  if (flags.json) process.stdout.write(JSON.stringify(result) + '\n')
-  if (result.accuracy !== null && result.accuracy < 0.9) {
-    log.warn(tr(`accuracy ${(result.accuracy * 100).toFixed(1)}% is far below the trained model's: Triton may serve another model — run \`make model\` and restart it with \`make triton\``,
-      `准确率 ${(result.accuracy * 100).toFixed(1)}% 远低于训练结果：Triton 可能加载了别的模型——运行 \`make model\` 后用 \`make triton\` 重启`))
-  }
+    const failed = errorCount(errors)
+    const answered = latencies.length - failed
+    const sorted = Float64Array.from(latencies).sort()
+    const result = {
+      requests: latencies.length,
+      errors: failed,
+      error_kinds: Object.fromEntries([...errors].map(([kind, { count }]) => [kind, count])),
+      qps: round(latencies.length / elapsed, 2),
+      duration_s: round(elapsed, 3),
+      latency_ms: {
+        min: round(sorted[0] ?? 0, 3),
+        p50: percentile(sorted, 50),
+        p90: percentile(sorted, 90),
+        p95: percentile(sorted, 95),
+        p99: percentile(sorted, 99),
+        max: round(sorted[sorted.length - 1] ?? 0, 3),
+      },
+      accuracy: answered > 0 ? round(correct / answered, 4) : null,
+    }
+    report(result, sorted, errors, correct, answered)
+    if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`)
+    if (result.accuracy !== null && result.accuracy < 0.9) {
+      log.warn(
+        tr(
+          `accuracy ${(result.accuracy * 100).toFixed(1)}% is far below the trained model's: Triton may serve another model — run \`make model\` and restart it with \`make triton\``,
+          `准确率 ${(result.accuracy * 100).toFixed(1)}% 远低于训练结果：Triton 可能加载了别的模型——运行 \`make model\` 后用 \`make triton\` 重启`,
+        ),
+      )
+    }
 
-  if (failed > 0) {
-    const [kind, { detail }] = [...errors].sort((a, b) => b[1].count - a[1].count)[0]!
-    throw fail(
-      tr(`${failed} of ${latencies.length} requests failed, most with ${kind}: ${detail}`, `${latencies.length} 个请求中 ${failed} 个失败，主要是 ${kind}：${detail}`),
-      kind.startsWith('HTTP') || kind === 'wrong output'
-        ? tr(`read Triton's log (\`docker logs ${config.triton.container}\`) and check models/${model}/config.pbtxt`, `查看 Triton 日志（\`docker logs ${config.triton.container}\`）并检查 models/${model}/config.pbtxt`)
-        : tr(`Triton stopped answering: check it is still running (\`make triton\`), or lower --concurrency / raise --timeout`, `Triton 不再响应：确认它仍在运行（\`make triton\`），或降低 --concurrency / 提高 --timeout`),
-    )
-  }
-})
+    if (failed > 0) {
+      const [kind, { detail }] = [...errors].sort((a, b) => b[1].count - a[1].count)[0]!
+      throw fail(
+        tr(
+          `${failed} of ${latencies.length} requests failed, most with ${kind}: ${detail}`,
+          `${latencies.length} 个请求中 ${failed} 个失败，主要是 ${kind}：${detail}`,
+        ),
+        kind.startsWith('HTTP') || kind === 'wrong output'
+          ? tr(
+              `read Triton's log (\`docker logs ${config.triton.container}\`) and check models/${model}/config.pbtxt`,
+              `查看 Triton 日志（\`docker logs ${config.triton.container}\`）并检查 models/${model}/config.pbtxt`,
+            )
+          : tr(
+              `Triton stopped answering: check it is still running (\`make triton\`), or lower --concurrency / raise --timeout`,
+              `Triton 不再响应：确认它仍在运行（\`make triton\`），或降低 --concurrency / 提高 --timeout`,
+            ),
+      )
+    }
+  },
+)
 
 function makePlan(flags: { requests?: number; duration?: number; rate?: number }): Plan {
-  const count = flags.requests ??
-    (flags.duration === undefined ? DEFAULT_REQUESTS
-      : flags.rate ? Math.min(MAX_REQUESTS, Math.ceil(flags.rate * flags.duration)) : MAX_REQUESTS)
+  const count =
+    flags.requests ??
+    (flags.duration === undefined
+      ? DEFAULT_REQUESTS
+      : flags.rate
+        ? Math.min(MAX_REQUESTS, Math.ceil(flags.rate * flags.duration))
+        : MAX_REQUESTS)
   return { count, durationMs: flags.duration === undefined ? undefined : flags.duration * 1000, rate: flags.rate }
 }
 
@@ -150,8 +236,14 @@ function digitInput(model: string, inputs: TensorMetadata[]): { name: string; sh
   const shape = input?.shape.map((d) => (d === -1 ? 1 : d)) ?? []
   if (inputs.length !== 1 || input?.datatype !== 'FP32' || shape.reduce((a, b) => a * b, 1) !== PIXELS) {
     throw fail(
-      tr(`model "${model}" takes ${describe(inputs)}, not one FP32 digit of ${PIXELS} pixels`, `模型 "${model}" 的输入是 ${describe(inputs)}，不是一个 ${PIXELS} 像素的 FP32 数字`),
-      tr('pass --model with the MNIST model (mnist_mlp), or run `make model`', '用 --model 指定 MNIST 模型（mnist_mlp），或运行 `make model`'),
+      tr(
+        `model "${model}" takes ${describe(inputs)}, not one FP32 digit of ${PIXELS} pixels`,
+        `模型 "${model}" 的输入是 ${describe(inputs)}，不是一个 ${PIXELS} 像素的 FP32 数字`,
+      ),
+      tr(
+        'pass --model with the MNIST model (mnist_mlp), or run `make model`',
+        '用 --model 指定 MNIST 模型（mnist_mlp），或运行 `make model`',
+      ),
     )
   }
   return { name: input.name, shape }
@@ -161,8 +253,14 @@ function scoresOutput(model: string, outputs: TensorMetadata[]): string {
   const scores = outputs.find((o) => o.shape.filter((d) => d !== -1).reduce((a, b) => a * b, 1) === CLASSES)
   if (!scores) {
     throw fail(
-      tr(`model "${model}" has no output with ${CLASSES} class scores (it has ${describe(outputs)})`, `模型 "${model}" 没有 ${CLASSES} 个类别分数的输出（实际为 ${describe(outputs)}）`),
-      tr('pass --model with the MNIST model (mnist_mlp), or run `make model`', '用 --model 指定 MNIST 模型（mnist_mlp），或运行 `make model`'),
+      tr(
+        `model "${model}" has no output with ${CLASSES} class scores (it has ${describe(outputs)})`,
+        `模型 "${model}" 没有 ${CLASSES} 个类别分数的输出（实际为 ${describe(outputs)}）`,
+      ),
+      tr(
+        'pass --model with the MNIST model (mnist_mlp), or run `make model`',
+        '用 --model 指定 MNIST 模型（mnist_mlp），或运行 `make model`',
+      ),
     )
   }
   return scores.name
@@ -172,7 +270,12 @@ function describe(tensors: TensorMetadata[]): string {
   return tensors.map((t) => `${t.name} [${t.shape}] ${t.datatype}`).join(', ') || '—'
 }
 
-async function infer(connection: KeepAliveConnection, request: Buffer, output: string, timeoutS: number): Promise<Outcome> {
+async function infer(
+  connection: KeepAliveConnection,
+  request: Buffer,
+  output: string,
+  timeoutS: number,
+): Promise<Outcome> {
   try {
     const { status, body } = await connection.send(request)
     const text = body.toString()
@@ -191,9 +294,17 @@ function predicted(text: string, output: string): Outcome {
   try {
     const parsed = JSON.parse(text) as { outputs?: { name?: string; data?: unknown }[] }
     data = parsed.outputs?.find((o) => o.name === output)?.data
-  } catch { /* reported below */ }
+  } catch {
+    /* reported below */
+  }
   if (!Array.isArray(data) || data.length !== CLASSES || !data.every((v) => typeof v === 'number')) {
-    return { error: 'wrong output', detail: tr(`no ${CLASSES}-number "${output}" in ${text.slice(0, 120)}`, `响应中没有 ${CLASSES} 个数的 "${output}"：${text.slice(0, 120)}`) }
+    return {
+      error: 'wrong output',
+      detail: tr(
+        `no ${CLASSES}-number "${output}" in ${text.slice(0, 120)}`,
+        `响应中没有 ${CLASSES} 个数的 "${output}"：${text.slice(0, 120)}`,
+      ),
+    }
   }
   const scores = data as number[]
   return { predicted: scores.indexOf(Math.max(...scores)) }
@@ -219,33 +330,65 @@ function showProgress(plan: Plan, started: number, state: () => { done: number; 
   const draw = () => {
     const { done, errors } = state()
     const now = performance.now()
-    const fraction = Math.min(1, plan.durationMs !== undefined
-      ? Math.max(done / plan.count, (now - started) / plan.durationMs)
-      : done / plan.count)
+    const fraction = Math.min(
+      1,
+      plan.durationMs !== undefined
+        ? Math.max(done / plan.count, (now - started) / plan.durationMs)
+        : done / plan.count,
+    )
     const filled = Math.round(fraction * width)
     const qps = done / Math.max(0.001, (now - started) / 1000)
-    process.stderr.write(`\r  ${chalk.cyan('█'.repeat(filled))}${chalk.dim('░'.repeat(width - filled))} ` +
-      `${done} ${tr('requests', '请求')}  ${qps.toFixed(0)}/s` + (errors ? chalk.red(`  ${errors} ${tr('errors', '错误')}`) : '') + '\x1b[K')
+    process.stderr.write(
+      `\r  ${chalk.cyan('█'.repeat(filled))}${chalk.dim('░'.repeat(width - filled))} ` +
+        `${done} ${tr('requests', '请求')}  ${qps.toFixed(0)}/s` +
+        (errors ? chalk.red(`  ${errors} ${tr('errors', '错误')}`) : '') +
+        '\x1b[K',
+    )
   }
   const timer = setInterval(draw, 100)
-  return { stop() { clearInterval(timer); process.stderr.write('\r\x1b[K') } }
+  return {
+    stop() {
+      clearInterval(timer)
+      process.stderr.write('\r\x1b[K')
+    },
+  }
 }
 
 function report(
-  result: { requests: number; errors: number; qps: number; duration_s: number; latency_ms: Record<string, number>; accuracy: number | null },
+  result: {
+    requests: number
+    errors: number
+    qps: number
+    duration_s: number
+    latency_ms: Record<string, number>
+    accuracy: number | null
+  },
   sorted: Float64Array,
   errors: Map<string, { count: number; detail: string }>,
   correct: number,
   answered: number,
 ): void {
-  const label = (text: string) => '  ' + chalk.bold(text.padEnd(12))
-  log.raw(label(tr('Requests', '请求')) + `${result.requests} ${tr('in', '用时')} ${result.duration_s} s, ` +
-    (result.errors ? chalk.red(`${result.errors} ${tr('errors', '错误')}`) : chalk.green(tr('no errors', '无错误'))))
-  for (const [kind, { count, detail }] of errors) log.raw(`${' '.repeat(14)}${chalk.red(`${kind} ×${count}`)} ${chalk.dim(detail)}`)
-  log.raw(label(tr('Throughput', '吞吐量')) + `${result.qps} infer/sec`)
-  log.raw(label(tr('Latency', '延迟')) + Object.entries(result.latency_ms).map(([k, v]) => `${k} ${v.toFixed(3)}`).join('  ') + ' ms')
+  const label = (text: string) => `  ${chalk.bold(text.padEnd(12))}`
+  log.raw(
+    label(tr('Requests', '请求')) +
+      `${result.requests} ${tr('in', '用时')} ${result.duration_s} s, ` +
+      (result.errors ? chalk.red(`${result.errors} ${tr('errors', '错误')}`) : chalk.green(tr('no errors', '无错误'))),
+  )
+  for (const [kind, { count, detail }] of errors)
+    log.raw(`${' '.repeat(14)}${chalk.red(`${kind} ×${count}`)} ${chalk.dim(detail)}`)
+  log.raw(`${label(tr('Throughput', '吞吐量'))}${result.qps} infer/sec`)
+  log.raw(
+    label(tr('Latency', '延迟')) +
+      Object.entries(result.latency_ms)
+        .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+        .join('  ') +
+      ' ms',
+  )
   if (result.accuracy !== null) {
-    log.raw(label(tr('Accuracy', '准确率')) + `${(result.accuracy * 100).toFixed(2)}% (${correct}/${answered} ${tr('held-out digits right', '个留出数字正确')})`)
+    log.raw(
+      label(tr('Accuracy', '准确率')) +
+        `${(result.accuracy * 100).toFixed(2)}% (${correct}/${answered} ${tr('held-out digits right', '个留出数字正确')})`,
+    )
   }
   for (const line of histogram(sorted)) log.raw(line)
 }

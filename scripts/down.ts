@@ -5,29 +5,48 @@ import { ensureEngine, removeContainer, removeNetwork, removeVolume } from './li
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
 
-await step({
-  name: 'down',
-  summary: tr('Remove the stack\'s containers and network', '删除整套服务的容器和网络'),
-  replaces: 'docker rm -f grafana prometheus triton && docker network rm ai-monitor-net',
-  env: {
-    'TRITON_CONTAINER, PROMETHEUS_CONTAINER, GRAFANA_CONTAINER': tr('container names', '容器名称'),
-    NETWORK: tr('network name', '网络名称'),
-    GRAFANA_VOLUME: tr('Grafana data volume (removed only with --volumes)', 'Grafana 数据卷（仅在 --volumes 时删除）'),
+await step(
+  {
+    name: 'down',
+    summary: tr("Remove the stack's containers and network", '删除整套服务的容器和网络'),
+    replaces: 'docker rm -f grafana prometheus triton && docker network rm ai-monitor-net',
+    env: {
+      'TRITON_CONTAINER, PROMETHEUS_CONTAINER, GRAFANA_CONTAINER': tr('container names', '容器名称'),
+      NETWORK: tr('network name', '网络名称'),
+      GRAFANA_VOLUME: tr(
+        'Grafana data volume (removed only with --volumes)',
+        'Grafana 数据卷（仅在 --volumes 时删除）',
+      ),
+    },
+    flags: {
+      volumes: {
+        type: 'boolean',
+        help: tr(
+          "also remove data volumes (Grafana's users, tokens, dashboards)",
+          '同时删除数据卷（Grafana 的用户、令牌、仪表盘）',
+        ),
+      },
+    },
   },
-  flags: {
-    volumes: { type: 'boolean', help: tr('also remove data volumes (Grafana\'s users, tokens, dashboards)', '同时删除数据卷（Grafana 的用户、令牌、仪表盘）') },
+  async (flags) => {
+    const config = loadConfig()
+    await ensureEngine()
+    // Dependents first, so the network has no endpoints left when it goes.
+    for (const name of [config.grafana.container, config.prometheus.container, config.triton.container]) {
+      if ((await removeContainer(name)) === 'absent') log.ok(tr(`container ${name}: none`, `容器 ${name}：不存在`))
+    }
+    if ((await removeNetwork(config.network)) === 'absent')
+      log.ok(tr(`network ${config.network}: none`, `网络 ${config.network}：不存在`))
+    if (flags.volumes) {
+      if ((await removeVolume(config.grafana.volume)) === 'absent')
+        log.ok(tr(`volume ${config.grafana.volume}: none`, `数据卷 ${config.grafana.volume}：不存在`))
+    } else {
+      log.info(
+        tr(
+          `volume ${config.grafana.volume} kept (pass --volumes to remove it)`,
+          `数据卷 ${config.grafana.volume} 已保留（传入 --volumes 可删除）`,
+        ),
+      )
+    }
   },
-}, async (flags) => {
-  const config = loadConfig()
-  await ensureEngine()
-  // Dependents first, so the network has no endpoints left when it goes.
-  for (const name of [config.grafana.container, config.prometheus.container, config.triton.container]) {
-    if ((await removeContainer(name)) === 'absent') log.ok(tr(`container ${name}: none`, `容器 ${name}：不存在`))
-  }
-  if ((await removeNetwork(config.network)) === 'absent') log.ok(tr(`network ${config.network}: none`, `网络 ${config.network}：不存在`))
-  if (flags.volumes) {
-    if ((await removeVolume(config.grafana.volume)) === 'absent') log.ok(tr(`volume ${config.grafana.volume}: none`, `数据卷 ${config.grafana.volume}：不存在`))
-  } else {
-    log.info(tr(`volume ${config.grafana.volume} kept (pass --volumes to remove it)`, `数据卷 ${config.grafana.volume} 已保留（传入 --volumes 可删除）`))
-  }
-})
+)

@@ -7,7 +7,14 @@ import { basename, extname, join } from 'node:path'
 import { step } from './lib/cli.ts'
 import { fail } from './lib/fail.ts'
 import {
-  apiUrl, call, fullName, githubClient, readToken, resolveRepository, validateTag, type CallContext,
+  apiUrl,
+  call,
+  fullName,
+  githubClient,
+  readToken,
+  resolveRepository,
+  validateTag,
+  type CallContext,
 } from './lib/github.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
@@ -32,7 +39,11 @@ interface LocalAsset {
 type ReleaseAction = 'create' | 'update' | 'keep'
 type AssetAction = 'upload' | 'replace' | 'keep'
 
-const contentTypes: Record<string, string> = { '.json': 'application/json', '.yml': 'application/yaml', '.yaml': 'application/yaml' }
+const contentTypes: Record<string, string> = {
+  '.json': 'application/json',
+  '.yml': 'application/yaml',
+  '.yaml': 'application/yaml',
+}
 
 function readAsset(path: string): LocalAsset {
   let data: Buffer
@@ -54,7 +65,14 @@ function readAsset(path: string): LocalAsset {
       tr('rename the file with letters, digits, ".", "_" and "-" only', '请只用字母、数字、"."、"_"、"-" 重命名该文件'),
     )
   }
-  return { name, path, data, size: data.length, sha256: sha256(data), contentType: contentTypes[extname(name)] ?? 'application/octet-stream' }
+  return {
+    name,
+    path,
+    data,
+    size: data.length,
+    sha256: sha256(data),
+    contentType: contentTypes[extname(name)] ?? 'application/octet-stream',
+  }
 }
 
 function readDashboard(asset: LocalAsset): DashboardModel {
@@ -63,14 +81,23 @@ function readDashboard(asset: LocalAsset): DashboardModel {
     model = JSON.parse(asset.data.toString('utf8')) as Partial<DashboardModel>
   } catch (error) {
     throw fail(
-      tr(`${asset.path} is not JSON: ${(error as Error).message}`, `${asset.path} 不是 JSON：${(error as Error).message}`),
+      tr(
+        `${asset.path} is not JSON: ${(error as Error).message}`,
+        `${asset.path} 不是 JSON：${(error as Error).message}`,
+      ),
       tr('export it again: make dashboards', '请重新导出：make dashboards'),
     )
   }
   if (typeof model?.title !== 'string' || typeof model.uid !== 'string') {
     throw fail(
-      tr(`${asset.path} is not a Grafana dashboard model (no title or uid)`, `${asset.path} 不是 Grafana 仪表盘模型（缺少 title 或 uid）`),
-      tr('pass the exported model, dashboards/triton.json (not the import wrapper)', '请传入导出的模型 dashboards/triton.json（而不是导入包装文件）'),
+      tr(
+        `${asset.path} is not a Grafana dashboard model (no title or uid)`,
+        `${asset.path} 不是 Grafana 仪表盘模型（缺少 title 或 uid）`,
+      ),
+      tr(
+        'pass the exported model, dashboards/triton.json (not the import wrapper)',
+        '请传入导出的模型 dashboards/triton.json（而不是导入包装文件）',
+      ),
     )
   }
   return model as DashboardModel
@@ -86,7 +113,9 @@ function prometheusFiles(): string[] {
   try {
     found = readdirSync(PROMETHEUS_DIR, { recursive: true, encoding: 'utf8' })
       .map((entry) => join(PROMETHEUS_DIR, entry))
-      .filter((path) => /\.ya?ml$/.test(path) && !/\.test\.ya?ml$/.test(path) && path !== config && statSync(path).isFile())
+      .filter(
+        (path) => /\.ya?ml$/.test(path) && !/\.test\.ya?ml$/.test(path) && path !== config && statSync(path).isFile(),
+      )
       .sort()
   } catch {
     // A missing folder is reported below, by the missing prometheus.yml.
@@ -100,7 +129,10 @@ function uniqueNames(assets: LocalAsset[]): LocalAsset[] {
     const other = seen.get(asset.name)
     if (other) {
       throw fail(
-        tr(`${other} and ${asset.path} would both be the release asset "${asset.name}"`, `${other} 和 ${asset.path} 会成为同名资源文件 "${asset.name}"`),
+        tr(
+          `${other} and ${asset.path} would both be the release asset "${asset.name}"`,
+          `${other} 和 ${asset.path} 会成为同名资源文件 "${asset.name}"`,
+        ),
         tr('rename one of them', '请重命名其中一个'),
       )
     }
@@ -123,32 +155,76 @@ await step(
     summary: tr('Publish the exported dashboard to a GitHub release', '把导出的仪表盘发布到 GitHub Release'),
     replaces: 'gh release create TAG dashboards/triton.json --notes "…"   (GitHub → Releases → Draft a new release)',
     env: {
-      GITHUB_TOKEN: tr('token with Contents: read and write (classic: repo or public_repo); GH_TOKEN also works',
-                       '具有 Contents 读写权限的令牌（经典令牌：repo 或 public_repo）；也可用 GH_TOKEN'),
-      GITHUB_REPOSITORY: tr('owner/name when --repo is absent (default: the git remote origin)', '未给 --repo 时使用的 所有者/仓库名（默认取 git 远程仓库 origin）'),
-      GITHUB_API_URL: tr('API root, e.g. https://HOST/api/v3 for GitHub Enterprise Server', 'API 根地址，GitHub Enterprise Server 例如 https://主机/api/v3'),
+      GITHUB_TOKEN: tr(
+        'token with Contents: read and write (classic: repo or public_repo); GH_TOKEN also works',
+        '具有 Contents 读写权限的令牌（经典令牌：repo 或 public_repo）；也可用 GH_TOKEN',
+      ),
+      GITHUB_REPOSITORY: tr(
+        'owner/name when --repo is absent (default: the git remote origin)',
+        '未给 --repo 时使用的 所有者/仓库名（默认取 git 远程仓库 origin）',
+      ),
+      GITHUB_API_URL: tr(
+        'API root, e.g. https://HOST/api/v3 for GitHub Enterprise Server',
+        'API 根地址，GitHub Enterprise Server 例如 https://主机/api/v3',
+      ),
     },
     flags: {
-      tag: { type: 'string', help: tr('release tag, e.g. v1.0.0 (make publish TAG=…)', '发布标签，例如 v1.0.0（make publish TAG=…）') },
+      tag: {
+        type: 'string',
+        help: tr('release tag, e.g. v1.0.0 (make publish TAG=…)', '发布标签，例如 v1.0.0（make publish TAG=…）'),
+      },
       repo: { type: 'string', help: tr('repository owner/name', '仓库 所有者/仓库名') },
-      dashboard: { type: 'string', help: tr('exported dashboard model', '导出的仪表盘模型'), default: 'dashboards/triton.json' },
-      'with-prometheus': { type: 'boolean', help: tr('also publish prometheus/prometheus.yml and the rules files under prometheus/', '同时发布 prometheus/prometheus.yml 及 prometheus/ 下的规则文件') },
-      draft: { type: 'boolean', help: tr('create the release as a draft when it does not exist yet', '版本不存在时创建为草稿') },
+      dashboard: {
+        type: 'string',
+        help: tr('exported dashboard model', '导出的仪表盘模型'),
+        default: 'dashboards/triton.json',
+      },
+      'with-prometheus': {
+        type: 'boolean',
+        help: tr(
+          'also publish prometheus/prometheus.yml and the rules files under prometheus/',
+          '同时发布 prometheus/prometheus.yml 及 prometheus/ 下的规则文件',
+        ),
+      },
+      draft: {
+        type: 'boolean',
+        help: tr('create the release as a draft when it does not exist yet', '版本不存在时创建为草稿'),
+      },
       'dry-run': { type: 'boolean', help: tr('print the plan and change nothing', '只打印计划，不做任何修改') },
       json: { type: 'boolean', help: tr('print the result as JSON on stdout', '在标准输出打印 JSON 结果') },
-      'max-retries': { type: 'number', help: tr('retries of a request refused by a rate limit', '被速率限制拒绝的请求的重试次数'), default: 4, min: 0, max: 10, integer: true },
-      'max-wait': { type: 'number', help: tr('seconds the run may spend waiting for rate limits', '本次运行等待速率限制的总秒数上限'), default: 120, min: 0, max: 3600 },
-      token: { type: 'string', help: tr('refused: pass the token in GITHUB_TOKEN instead', '不接受：请通过 GITHUB_TOKEN 传入令牌') },
+      'max-retries': {
+        type: 'number',
+        help: tr('retries of a request refused by a rate limit', '被速率限制拒绝的请求的重试次数'),
+        default: 4,
+        min: 0,
+        max: 10,
+        integer: true,
+      },
+      'max-wait': {
+        type: 'number',
+        help: tr('seconds the run may spend waiting for rate limits', '本次运行等待速率限制的总秒数上限'),
+        default: 120,
+        min: 0,
+        max: 3600,
+      },
+      token: {
+        type: 'string',
+        help: tr('refused: pass the token in GITHUB_TOKEN instead', '不接受：请通过 GITHUB_TOKEN 传入令牌'),
+      },
     },
   },
   async (flags) => {
     if (flags.token !== undefined) {
       registerSecret(flags.token)
       throw fail(
-        tr('--token is refused: a token on the command line is visible to every user through `ps` and stays in the shell history',
-           '不接受 --token：命令行中的令牌可被所有用户通过 `ps` 看到，并会留在 shell 历史中'),
-        tr('export GITHUB_TOKEN=… (or GH_TOKEN) and run the command without --token; consider revoking the token you typed',
-           '请 export GITHUB_TOKEN=…（或 GH_TOKEN）后不带 --token 运行；建议撤销刚才输入的令牌'),
+        tr(
+          '--token is refused: a token on the command line is visible to every user through `ps` and stays in the shell history',
+          '不接受 --token：命令行中的令牌可被所有用户通过 `ps` 看到，并会留在 shell 历史中',
+        ),
+        tr(
+          'export GITHUB_TOKEN=… (or GH_TOKEN) and run the command without --token; consider revoking the token you typed',
+          '请 export GITHUB_TOKEN=…（或 GH_TOKEN）后不带 --token 运行；建议撤销刚才输入的令牌',
+        ),
         2,
       )
     }
@@ -169,11 +245,19 @@ await step(
     const { owner, repo } = repository
     const name = fullName(repository)
     const ctx = (action: string): CallContext => ({ action, repository, apiUrl: api })
-    log.info(tr(`repository ${name} (from ${repository.source}), tag ${tag}, API ${api}`, `仓库 ${name}（来自 ${repository.source}），标签 ${tag}，API ${api}`))
+    log.info(
+      tr(
+        `repository ${name} (from ${repository.source}), tag ${tag}, API ${api}`,
+        `仓库 ${name}（来自 ${repository.source}），标签 ${tag}，API ${api}`,
+      ),
+    )
 
     // Listing, not get-by-tag: only the list shows drafts to a token that can push.
     let release = await call(ctx(tr(`list the releases of ${name}`, `列出 ${name} 的发布版本`)), async () => {
-      for await (const r of items(octokit.paginate.iterator(octokit.rest.repos.listReleases, { owner, repo, per_page: 100 }), MAX_RELEASE_PAGES)) {
+      for await (const r of items(
+        octokit.paginate.iterator(octokit.rest.repos.listReleases, { owner, repo, per_page: 100 }),
+        MAX_RELEASE_PAGES,
+      )) {
         if (r.tag_name === tag) return r
       }
       return undefined
@@ -181,7 +265,16 @@ await step(
     const existing = release
       ? await call(ctx(tr(`list the assets of release ${tag}`, `列出版本 ${tag} 的资源文件`)), async () => {
           const found = []
-          for await (const a of items(octokit.paginate.iterator(octokit.rest.repos.listReleaseAssets, { owner, repo, release_id: release!.id, per_page: 100 }), MAX_ASSET_PAGES)) found.push(a)
+          for await (const a of items(
+            octokit.paginate.iterator(octokit.rest.repos.listReleaseAssets, {
+              owner,
+              repo,
+              release_id: release!.id,
+              per_page: 100,
+            }),
+            MAX_ASSET_PAGES,
+          ))
+            found.push(a)
           return found
         })
       : []
@@ -196,34 +289,70 @@ await step(
 
     const say = (action: string, text: string) => (action === 'keep' ? log.ok(text) : log.change(text))
     if (flags['dry-run']) log.info(tr('dry run: the plan below changes nothing', '试运行：以下计划不会做任何修改'))
-    say(releaseAction, {
-      create: tr(`create release ${tag}${flags.draft ? ' (draft)' : ''} with generated notes`, `创建版本 ${tag}${flags.draft ? '（草稿）' : ''}并写入生成的说明`),
-      update: tr(`update the generated notes of release ${tag}`, `更新版本 ${tag} 的生成说明`),
-      keep: tr(`release ${tag} exists${release?.draft ? ' (draft)' : ''}, notes up to date`, `版本 ${tag} 已存在${release?.draft ? '（草稿）' : ''}，说明已是最新`),
-    }[releaseAction])
+    say(
+      releaseAction,
+      {
+        create: tr(
+          `create release ${tag}${flags.draft ? ' (draft)' : ''} with generated notes`,
+          `创建版本 ${tag}${flags.draft ? '（草稿）' : ''}并写入生成的说明`,
+        ),
+        update: tr(`update the generated notes of release ${tag}`, `更新版本 ${tag} 的生成说明`),
+        keep: tr(
+          `release ${tag} exists${release?.draft ? ' (draft)' : ''}, notes up to date`,
+          `版本 ${tag} 已存在${release?.draft ? '（草稿）' : ''}，说明已是最新`,
+        ),
+      }[releaseAction],
+    )
     for (const { asset, action } of plan) {
-      say(action, {
-        upload: tr(`upload ${asset.name}`, `上传 ${asset.name}`),
-        replace: tr(`replace ${asset.name} (delete the old asset, upload the new one)`, `替换 ${asset.name}（删除旧文件后上传新文件）`),
-        keep: tr(`${asset.name} unchanged`, `${asset.name} 未改变`),
-      }[action] + ` — ${asset.size} B, sha256 ${asset.sha256}`)
+      say(
+        action,
+        `${
+          {
+            upload: tr(`upload ${asset.name}`, `上传 ${asset.name}`),
+            replace: tr(
+              `replace ${asset.name} (delete the old asset, upload the new one)`,
+              `替换 ${asset.name}（删除旧文件后上传新文件）`,
+            ),
+            keep: tr(`${asset.name} unchanged`, `${asset.name} 未改变`),
+          }[action]
+        } — ${asset.size} B, sha256 ${asset.sha256}`,
+      )
     }
 
-    const urls = new Map(plan.flatMap(({ asset, old, action }) => (action === 'keep' ? [[asset.name, old!.browser_download_url] as const] : [])))
+    const urls = new Map(
+      plan.flatMap(({ asset, old, action }) =>
+        action === 'keep' ? [[asset.name, old!.browser_download_url] as const] : [],
+      ),
+    )
     if (!flags['dry-run']) {
       if (!release) {
-        release = await call(ctx(tr(`create the release ${tag} in ${name}`, `在 ${name} 创建版本 ${tag}`)), async () =>
-          (await octokit.rest.repos.createRelease({ owner, repo, tag_name: tag, name: `${dashboard.title} ${tag}`, body: notes, draft: flags.draft })).data)
+        release = await call(
+          ctx(tr(`create the release ${tag} in ${name}`, `在 ${name} 创建版本 ${tag}`)),
+          async () =>
+            (
+              await octokit.rest.repos.createRelease({
+                owner,
+                repo,
+                tag_name: tag,
+                name: `${dashboard.title} ${tag}`,
+                body: notes,
+                draft: flags.draft,
+              })
+            ).data,
+        )
       }
       const target = release
       for (const { asset, old, action } of plan) {
         if (action === 'keep') continue
         if (old) {
           await call(ctx(tr(`delete the old asset ${asset.name}`, `删除旧资源文件 ${asset.name}`)), () =>
-            octokit.rest.repos.deleteReleaseAsset({ owner, repo, asset_id: old.id }).catch((error: { status?: number }) => {
-              // Already gone (another run got there first): the goal of the delete is met.
-              if (error.status !== 404) throw error
-            }))
+            octokit.rest.repos
+              .deleteReleaseAsset({ owner, repo, asset_id: old.id })
+              .catch((error: { status?: number }) => {
+                // Already gone (another run got there first): the goal of the delete is met.
+                if (error.status !== 404) throw error
+              }),
+          )
         }
         // The upload host differs from the API host (uploads.github.com, or /api/uploads on
         // Enterprise): only the release's own upload_url names it.
@@ -234,15 +363,23 @@ await step(
             name: asset.name,
             data: asset.data,
             headers: { 'content-type': asset.contentType, 'content-length': asset.size },
-          }))
+          }),
+        )
         urls.set(asset.name, (uploaded.data as { browser_download_url: string }).browser_download_url)
       }
       if (releaseAction === 'update') {
         await call(ctx(tr(`update the notes of release ${tag}`, `更新版本 ${tag} 的说明`)), () =>
-          octokit.rest.repos.updateRelease({ owner, repo, release_id: target.id, body: notes }))
+          octokit.rest.repos.updateRelease({ owner, repo, release_id: target.id, body: notes }),
+        )
       }
       log.ok(tr(`release ${tag}: ${target.html_url}`, `版本 ${tag}：${target.html_url}`))
-      if (target.draft) log.info(tr('the release is a draft: publish it on GitHub when it is ready', '该版本是草稿：准备好后请在 GitHub 上发布'))
+      if (target.draft)
+        log.info(
+          tr(
+            'the release is a draft: publish it on GitHub when it is ready',
+            '该版本是草稿：准备好后请在 GitHub 上发布',
+          ),
+        )
     }
 
     if (flags.json) {
@@ -265,7 +402,7 @@ await step(
           url: urls.get(asset.name) ?? null,
         })),
       }
-      process.stdout.write(JSON.stringify(result, null, 2) + '\n')
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
     }
   },
 )

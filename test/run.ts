@@ -23,15 +23,29 @@ const suites = findSuites('test')
 
 const strip = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '')
 
-interface Result { suite: string; passed: number; failed: number; skipped: number; ms: number }
+interface Result {
+  suite: string
+  passed: number
+  failed: number
+  skipped: number
+  ms: number
+}
 
 function runSuite(path: string): Promise<Result> {
   const started = Date.now()
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './test/setup/uvu-hooks.ts', path], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './test/setup/uvu-hooks.ts', path], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let output = ''
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk; process.stdout.write(chunk) })
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk; process.stderr.write(chunk) })
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk
+      process.stdout.write(chunk)
+    })
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk
+      process.stderr.write(chunk)
+    })
     const timer = setTimeout(() => {
       process.stderr.write(`\n${path}: still running after ${SUITE_TIMEOUT_MS / 60_000} min, killed\n`)
       child.kill('SIGKILL')
@@ -64,7 +78,9 @@ const sum = (key: 'passed' | 'failed' | 'skipped') => results.reduce((n, r) => n
 process.stdout.write('\n')
 for (const r of results) {
   const mark = r.failed ? '✖' : '✔'
-  process.stdout.write(`${mark} ${r.suite.padEnd(48)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed ${(r.ms / 1000).toFixed(1).padStart(7)}s\n`)
+  process.stdout.write(
+    `${mark} ${r.suite.padEnd(48)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed ${(r.ms / 1000).toFixed(1).padStart(7)}s\n`,
+  )
 }
 if (suites.length === 0) process.stdout.write('no test suite matched\n')
 const skipped = sum('skipped')

@@ -36,12 +36,13 @@ export interface StepMeta<F extends Record<string, FlagSpec>> {
 }
 
 function usage<F extends Record<string, FlagSpec>>(meta: StepMeta<F>): string {
-  const lines = [chalk.bold(meta.name) + ' — ' + meta.summary, '']
-  if (meta.replaces) lines.push(tr('Replaces:', '替代的手动命令：'), '  ' + meta.replaces, '')
+  const lines = [`${chalk.bold(meta.name)} — ${meta.summary}`, '']
+  if (meta.replaces) lines.push(tr('Replaces:', '替代的手动命令：'), `  ${meta.replaces}`, '')
   lines.push(tr('Options:', '选项：'))
   const entries: [string, string][] = Object.entries(meta.flags).map(([name, spec]) => {
     const arg = spec.type === 'boolean' ? '' : spec.type === 'number' ? ' <n>' : ' <value>'
-    const def = 'default' in spec && spec.default !== undefined ? chalk.dim(` (${tr('default', '默认')} ${spec.default})`) : ''
+    const def =
+      'default' in spec && spec.default !== undefined ? chalk.dim(` (${tr('default', '默认')} ${spec.default})`) : ''
     const choices = spec.type === 'string' && spec.choices ? chalk.dim(` [${spec.choices.join('|')}]`) : ''
     return [`--${name}${arg}`, spec.help + choices + def]
   })
@@ -56,9 +57,13 @@ function usage<F extends Record<string, FlagSpec>>(meta: StepMeta<F>): string {
   return lines.join('\n')
 }
 
-export function parseFlags<F extends Record<string, FlagSpec>>(meta: StepMeta<F>, argv: string[]): FlagValues<F> | 'help' {
+export function parseFlags<F extends Record<string, FlagSpec>>(
+  meta: StepMeta<F>,
+  argv: string[],
+): FlagValues<F> | 'help' {
   const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } }
-  for (const [name, spec] of Object.entries(meta.flags)) options[name] = { type: spec.type === 'boolean' ? 'boolean' : 'string' }
+  for (const [name, spec] of Object.entries(meta.flags))
+    options[name] = { type: spec.type === 'boolean' ? 'boolean' : 'string' }
   let parsed: ReturnType<typeof parseArgs>
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: false })
@@ -79,7 +84,10 @@ export function parseFlags<F extends Record<string, FlagSpec>>(meta: StepMeta<F>
       const value = (raw as string | undefined) ?? spec.default
       if (value !== undefined && spec.choices && !spec.choices.includes(value)) {
         throw fail(
-          tr(`--${name} must be one of ${spec.choices.join(', ')}, not "${value}"`, `--${name} 必须是 ${spec.choices.join(', ')} 之一，而不是 "${value}"`),
+          tr(
+            `--${name} must be one of ${spec.choices.join(', ')}, not "${value}"`,
+            `--${name} 必须是 ${spec.choices.join(', ')} 之一，而不是 "${value}"`,
+          ),
           tr(`pass e.g. --${name} ${spec.choices[0]}`, `例如 --${name} ${spec.choices[0]}`),
           2,
         )
@@ -96,11 +104,14 @@ export function parseFlags<F extends Record<string, FlagSpec>>(meta: StepMeta<F>
 function parseErrorInChinese(error: NodeJS.ErrnoException): string {
   const what = error.message.match(/'([^']+)'/)?.[1] ?? ''
   switch (error.code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': return `未知选项 ${what}`
-    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL': return `多余的参数 ${what}：此步骤只接受 --选项`
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `未知选项 ${what}`
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `多余的参数 ${what}：此步骤只接受 --选项`
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       return /argument missing/.test(error.message) ? `选项 ${what} 需要一个值` : `选项 ${what} 不接受值`
-    default: return error.message
+    default:
+      return error.message
   }
 }
 
@@ -115,9 +126,12 @@ function parseNumberFlag(name: string, raw: string, spec: Extract<FlagSpec, { ty
     const kind = spec.integer ? tr('a whole number', '整数') : tr('a number', '数字')
     const { min, max } = spec
     const range =
-      min !== undefined && max !== undefined ? tr(`${kind} from ${min} to ${max}`, `${min} 到 ${max} 之间的${kind}`)
-        : min !== undefined ? `${kind} >= ${min}`
-          : max !== undefined ? `${kind} <= ${max}`
+      min !== undefined && max !== undefined
+        ? tr(`${kind} from ${min} to ${max}`, `${min} 到 ${max} 之间的${kind}`)
+        : min !== undefined
+          ? `${kind} >= ${min}`
+          : max !== undefined
+            ? `${kind} <= ${max}`
             : kind
     throw fail(
       tr(`--${name} must be ${range}, not "${raw}"`, `--${name} 必须是 ${range}，而不是 "${raw}"`),
@@ -131,10 +145,17 @@ function parseNumberFlag(name: string, raw: string, spec: Extract<FlagSpec, { ty
 /** A flag that names a web address: http(s) only, refused with exit code 2 before anything is sent. */
 export function assertHttpUrl(name: string, value: string, example: string): void {
   let parsed: URL | undefined
-  try { parsed = new URL(value) } catch { /* reported below */ }
+  try {
+    parsed = new URL(value)
+  } catch {
+    /* reported below */
+  }
   if (!parsed || !/^https?:$/.test(parsed.protocol)) {
-    throw fail(tr(`--${name} "${value}" is not an http:// address`, `--${name} "${value}" 不是 http:// 地址`),
-      tr(`pass e.g. --${name} ${example}`, `例如 --${name} ${example}`), 2)
+    throw fail(
+      tr(`--${name} "${value}" is not an http:// address`, `--${name} "${value}" 不是 http:// 地址`),
+      tr(`pass e.g. --${name} ${example}`, `例如 --${name} ${example}`),
+      2,
+    )
   }
 }
 
@@ -149,7 +170,7 @@ export async function step<F extends Record<string, FlagSpec>>(
   await runStep(async () => {
     const flags = parseFlags(meta, process.argv.slice(2))
     if (flags === 'help') {
-      process.stdout.write(usage(meta) + '\n')
+      process.stdout.write(`${usage(meta)}\n`)
       return
     }
     log.step(meta.summary)

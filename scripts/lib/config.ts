@@ -37,7 +37,10 @@ function dockerName(env: Env, name: keyof typeof defaults): string {
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(value)) {
     throw fail(
       tr(`${name}="${value}" is not a valid Docker name`, `${name}="${value}" 不是合法的 Docker 名称`),
-      tr(`use letters, digits, "_", "." or "-", e.g. ${name}=${defaults[name]}`, `只能使用字母、数字、"_"、"."、"-"，例如 ${name}=${defaults[name]}`),
+      tr(
+        `use letters, digits, "_", "." or "-", e.g. ${name}=${defaults[name]}`,
+        `只能使用字母、数字、"_"、"."、"-"，例如 ${name}=${defaults[name]}`,
+      ),
       2,
     )
   }
@@ -50,7 +53,10 @@ function port(env: Env, name: keyof typeof defaults): number {
   if (!/^\d+$/.test(raw) || value < 1 || value > 65535) {
     throw fail(
       tr(`${name}="${raw}" is not a TCP port`, `${name}="${raw}" 不是有效的 TCP 端口`),
-      tr(`set ${name} to a number from 1 to 65535, or unset it for ${defaults[name]}`, `请把 ${name} 设为 1 到 65535 之间的数字，或取消设置以使用 ${defaults[name]}`),
+      tr(
+        `set ${name} to a number from 1 to 65535, or unset it for ${defaults[name]}`,
+        `请把 ${name} 设为 1 到 65535 之间的数字，或取消设置以使用 ${defaults[name]}`,
+      ),
       2,
     )
   }
@@ -62,7 +68,10 @@ function address(env: Env): string {
   if (!isIP(value)) {
     throw fail(
       tr(`BIND_ADDRESS="${value}" is not an IP address`, `BIND_ADDRESS="${value}" 不是 IP 地址`),
-      tr('use 127.0.0.1 (this machine only, the default) or 0.0.0.0 (every interface)', '使用 127.0.0.1（仅本机，默认）或 0.0.0.0（所有网卡）'),
+      tr(
+        'use 127.0.0.1 (this machine only, the default) or 0.0.0.0 (every interface)',
+        '使用 127.0.0.1（仅本机，默认）或 0.0.0.0（所有网卡）',
+      ),
       2,
     )
   }
@@ -87,7 +96,10 @@ function grafanaUid(env: Env, name: keyof typeof defaults): string {
   if (!/^[a-zA-Z0-9_-]{1,40}$/.test(value)) {
     throw fail(
       tr(`${name}="${value}" is not a Grafana uid`, `${name}="${value}" 不是合法的 Grafana uid`),
-      tr(`use up to 40 letters, digits, "_" or "-", e.g. ${name}=${defaults[name]}`, `最多 40 个字母、数字、"_" 或 "-"，例如 ${name}=${defaults[name]}`),
+      tr(
+        `use up to 40 letters, digits, "_" or "-", e.g. ${name}=${defaults[name]}`,
+        `最多 40 个字母、数字、"_" 或 "-"，例如 ${name}=${defaults[name]}`,
+      ),
       2,
     )
   }

@@ -80,11 +80,15 @@ interface FailureContext {
   hints?: ContainerSpec['hints']
 }
 
-const unreachable = /Cannot connect to the Docker daemon|Is the docker daemon running|error during connect|dial unix .*: connect:/i
+const unreachable =
+  /Cannot connect to the Docker daemon|Is the docker daemon running|error during connect|dial unix .*: connect:/i
 
 /** The line of docker's output that says what went wrong (the daemon's answer when there is one). */
 function dockerSaid(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean)
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
   const daemon = lines.find((l) => l.startsWith('Error response from daemon:'))
   return (daemon?.replace('Error response from daemon: ', '') ?? lines.pop() ?? '').replace(/^(docker: )?Error: /, '')
 }
@@ -96,73 +100,119 @@ export function explainDockerError(stderr: string, context: FailureContext = {})
   if (/command not found|No such file or directory.*docker$|ENOENT/.test(stderr) && !/daemon/.test(stderr)) {
     return fail(
       tr('the docker command is not installed', '未安装 docker 命令'),
-      tr('install Docker (Debian: `sudo apt-get install docker.io`, or `make system`)', '安装 Docker（Debian：`sudo apt-get install docker.io`，或运行 `make system`）'),
+      tr(
+        'install Docker (Debian: `sudo apt-get install docker.io`, or `make system`)',
+        '安装 Docker（Debian：`sudo apt-get install docker.io`，或运行 `make system`）',
+      ),
     )
   }
   if (/permission denied.*docker(\.sock| daemon socket)/i.test(stderr)) {
     return fail(
       tr(`no permission to use the Docker engine's socket${quoted}`, `没有权限访问 Docker 引擎的套接字${quoted}`),
-      tr('add yourself to the docker group (`sudo usermod -aG docker $USER`, then log in again) or run as root',
-         '把当前用户加入 docker 组（`sudo usermod -aG docker $USER`，然后重新登录），或以 root 运行'),
+      tr(
+        'add yourself to the docker group (`sudo usermod -aG docker $USER`, then log in again) or run as root',
+        '把当前用户加入 docker 组（`sudo usermod -aG docker $USER`，然后重新登录），或以 root 运行',
+      ),
     )
   }
   if (unreachable.test(stderr)) {
     const host = process.env.DOCKER_HOST
     return fail(
-      tr(`the Docker engine is not answering${host ? ` at DOCKER_HOST=${host}` : ''}${quoted}`,
-         `Docker 引擎没有响应${host ? `（DOCKER_HOST=${host}）` : ''}${quoted}`),
+      tr(
+        `the Docker engine is not answering${host ? ` at DOCKER_HOST=${host}` : ''}${quoted}`,
+        `Docker 引擎没有响应${host ? `（DOCKER_HOST=${host}）` : ''}${quoted}`,
+      ),
       host
-        ? tr('start the engine there, or unset DOCKER_HOST to use the local one', '在该地址启动引擎，或取消设置 DOCKER_HOST 以使用本机引擎')
-        : tr('start it: `sudo systemctl start docker` (or `make system`, which starts dockerd)', '启动它：`sudo systemctl start docker`（或运行 `make system`，它会启动 dockerd）'),
+        ? tr(
+            'start the engine there, or unset DOCKER_HOST to use the local one',
+            '在该地址启动引擎，或取消设置 DOCKER_HOST 以使用本机引擎',
+          )
+        : tr(
+            'start it: `sudo systemctl start docker` (or `make system`, which starts dockerd)',
+            '启动它：`sudo systemctl start docker`（或运行 `make system`，它会启动 dockerd）',
+          ),
     )
   }
   if (/port is already allocated|address already in use/i.test(stderr)) {
-    const port = context.ports?.find((p) => stderr.includes(`:${p.host} `) || stderr.includes(`:${p.host}:`) || new RegExp(`:${p.host}\\b`).test(stderr))
+    const port = context.ports?.find(
+      (p) =>
+        stderr.includes(`:${p.host} `) || stderr.includes(`:${p.host}:`) || new RegExp(`:${p.host}\\b`).test(stderr),
+    )
     const where = port ? `${port.address}:${port.host}` : tr('a published port', '一个发布端口')
     return fail(
-      tr(`port ${where} is already taken by another program or container${quoted}`, `端口 ${where} 已被其他程序或容器占用${quoted}`),
+      tr(
+        `port ${where} is already taken by another program or container${quoted}`,
+        `端口 ${where} 已被其他程序或容器占用${quoted}`,
+      ),
       port
-        ? tr(`free it (\`ss -ltnp 'sport = :${port.host}'\` shows who holds it) or pick another port: ${port.variable ?? 'the port setting'}=<free port>`,
-             `释放它（\`ss -ltnp 'sport = :${port.host}'\` 可查看占用者），或换一个端口：${port.variable ?? '端口设置'}=<空闲端口>`)
+        ? tr(
+            `free it (\`ss -ltnp 'sport = :${port.host}'\` shows who holds it) or pick another port: ${port.variable ?? 'the port setting'}=<free port>`,
+            `释放它（\`ss -ltnp 'sport = :${port.host}'\` 可查看占用者），或换一个端口：${port.variable ?? '端口设置'}=<空闲端口>`,
+          )
         : tr('free the port or choose another one in the environment', '释放该端口，或在环境变量中换一个端口'),
     )
   }
-  if (/could not select device driver.*gpu|nvidia-container-cli|unknown or invalid runtime name: nvidia|nvidia\.com\/gpu/i.test(stderr)) {
+  if (
+    /could not select device driver.*gpu|nvidia-container-cli|unknown or invalid runtime name: nvidia|nvidia\.com\/gpu/i.test(
+      stderr,
+    )
+  ) {
     return fail(
-      tr(`a GPU was asked for, but this Docker engine cannot provide one${quoted}`, `请求了 GPU，但此 Docker 引擎无法提供 GPU${quoted}`),
-      tr('install the NVIDIA driver and the NVIDIA Container Toolkit (`nvidia-ctk runtime configure --runtime=docker`, then restart dockerd), or run on the CPU: `make triton ARGS="--gpus none"`',
-         '安装 NVIDIA 驱动和 NVIDIA Container Toolkit（`nvidia-ctk runtime configure --runtime=docker`，然后重启 dockerd），或在 CPU 上运行：`make triton ARGS="--gpus none"`'),
+      tr(
+        `a GPU was asked for, but this Docker engine cannot provide one${quoted}`,
+        `请求了 GPU，但此 Docker 引擎无法提供 GPU${quoted}`,
+      ),
+      tr(
+        'install the NVIDIA driver and the NVIDIA Container Toolkit (`nvidia-ctk runtime configure --runtime=docker`, then restart dockerd), or run on the CPU: `make triton ARGS="--gpus none"`',
+        '安装 NVIDIA 驱动和 NVIDIA Container Toolkit（`nvidia-ctk runtime configure --runtime=docker`，然后重启 dockerd），或在 CPU 上运行：`make triton ARGS="--gpus none"`',
+      ),
     )
   }
   if (/Conflict\. The container name .* is already in use/i.test(stderr)) {
     return foreignName(context.container ?? '?', context.hints)
   }
-  if (context.image && (context.pulling || /pull access denied|manifest unknown|No such image|repository does not exist/i.test(stderr))) {
+  if (
+    context.image &&
+    (context.pulling || /pull access denied|manifest unknown|No such image|repository does not exist/i.test(stderr))
+  ) {
     return imageMissing(context.image, said, context.hints)
   }
   return fail(
-    tr(`the Docker engine refused${context.container ? ` (container ${context.container})` : ''}: ${said || 'no message'}`,
-       `Docker 引擎拒绝了操作${context.container ? `（容器 ${context.container}）` : ''}：${said || '无信息'}`),
-    tr('read Docker\'s message above; `docker info` shows whether the engine is healthy', '请阅读上面 Docker 的信息；`docker info` 可查看引擎是否正常'),
+    tr(
+      `the Docker engine refused${context.container ? ` (container ${context.container})` : ''}: ${said || 'no message'}`,
+      `Docker 引擎拒绝了操作${context.container ? `（容器 ${context.container}）` : ''}：${said || '无信息'}`,
+    ),
+    tr(
+      "read Docker's message above; `docker info` shows whether the engine is healthy",
+      '请阅读上面 Docker 的信息；`docker info` 可查看引擎是否正常',
+    ),
   )
 }
 
 function imageMissing(image: string, said: string, hints?: ContainerSpec['hints']): StepError {
   const variable = hints?.imageVariable ?? 'the image setting'
   return fail(
-    tr(`image ${image} is not on this machine and could not be pulled${said ? ` (docker: ${said})` : ''}`,
-       `镜像 ${image} 不在本机，且无法拉取${said ? `（docker: ${said}）` : ''}`),
-    tr(`connect to its registry (and \`docker login\` if it needs one), load it with \`docker load\`, or point ${variable} at an image this machine has (\`docker images\`; for local test images: eval "$(make -s images)")`,
-       `连接到镜像仓库（需要时先 \`docker login\`），或用 \`docker load\` 导入，或把 ${variable} 指向本机已有的镜像（\`docker images\`；本地测试镜像：eval "$(make -s images)"）`),
+    tr(
+      `image ${image} is not on this machine and could not be pulled${said ? ` (docker: ${said})` : ''}`,
+      `镜像 ${image} 不在本机，且无法拉取${said ? `（docker: ${said}）` : ''}`,
+    ),
+    tr(
+      `connect to its registry (and \`docker login\` if it needs one), load it with \`docker load\`, or point ${variable} at an image this machine has (\`docker images\`; for local test images: eval "$(make -s images)")`,
+      `连接到镜像仓库（需要时先 \`docker login\`），或用 \`docker load\` 导入，或把 ${variable} 指向本机已有的镜像（\`docker images\`；本地测试镜像：eval "$(make -s images)"）`,
+    ),
   )
 }
 
 function foreignName(name: string, hints?: ContainerSpec['hints']): StepError {
   return fail(
-    tr(`a container named "${name}" exists but was not created by triton-monitoring, so it is left alone`,
-       `名为 "${name}" 的容器已存在，但不是 triton-monitoring 创建的，因此不会动它`),
-    tr(`remove it yourself if it is not needed (\`docker rm -f ${name}\`), or choose another name${hints?.nameVariable ? ` with ${hints.nameVariable}=<name>` : ''}`,
-       `如果不再需要，请自行删除（\`docker rm -f ${name}\`），或${hints?.nameVariable ? `用 ${hints.nameVariable}=<名称> ` : ''}换一个名称`),
+    tr(
+      `a container named "${name}" exists but was not created by triton-monitoring, so it is left alone`,
+      `名为 "${name}" 的容器已存在，但不是 triton-monitoring 创建的，因此不会动它`,
+    ),
+    tr(
+      `remove it yourself if it is not needed (\`docker rm -f ${name}\`), or choose another name${hints?.nameVariable ? ` with ${hints.nameVariable}=<name>` : ''}`,
+      `如果不再需要，请自行删除（\`docker rm -f ${name}\`），或${hints?.nameVariable ? `用 ${hints.nameVariable}=<名称> ` : ''}换一个名称`,
+    ),
   )
 }
 
@@ -179,9 +229,14 @@ export async function docker(args: string[], options: RunOptions = {}): Promise<
   if (options.timeoutMs && out.exitCode !== 0 && Date.now() - started >= options.timeoutMs) {
     const host = process.env.DOCKER_HOST
     throw fail(
-      tr(`the Docker engine${host ? ` at DOCKER_HOST=${host}` : ''} did not answer \`docker ${args[0]}\` within ${options.timeoutMs / 1000} s`,
-        `Docker 引擎${host ? `（DOCKER_HOST=${host}）` : ''}在 ${options.timeoutMs / 1000} 秒内没有响应 \`docker ${args[0]}\``),
-      tr('it is stuck: restart it (`sudo systemctl restart docker`), or check DOCKER_HOST', '它卡住了：重启它（`sudo systemctl restart docker`），或检查 DOCKER_HOST'),
+      tr(
+        `the Docker engine${host ? ` at DOCKER_HOST=${host}` : ''} did not answer \`docker ${args[0]}\` within ${options.timeoutMs / 1000} s`,
+        `Docker 引擎${host ? `（DOCKER_HOST=${host}）` : ''}在 ${options.timeoutMs / 1000} 秒内没有响应 \`docker ${args[0]}\``,
+      ),
+      tr(
+        'it is stuck: restart it (`sudo systemctl restart docker`), or check DOCKER_HOST',
+        '它卡住了：重启它（`sudo systemctl restart docker`），或检查 DOCKER_HOST',
+      ),
     )
   }
   if (out.exitCode !== 0) throw explainDockerError(out.stderr || out.stdout, options.context)
@@ -266,7 +321,10 @@ function desiredConfig(spec: ContainerSpec) {
 }
 
 export function configHash(spec: ContainerSpec): string {
-  return createHash('sha256').update(JSON.stringify(desiredConfig(spec))).digest('hex').slice(0, 16)
+  return createHash('sha256')
+    .update(JSON.stringify(desiredConfig(spec)))
+    .digest('hex')
+    .slice(0, 16)
 }
 
 /** Which parts differ between a container's recorded configuration and the wanted one. */
@@ -284,10 +342,17 @@ function changedParts(recorded: string | undefined, wanted: ReturnType<typeof de
 
 function createArgs(spec: ContainerSpec): string[] {
   const config = desiredConfig(spec)
-  const args = ['create', '--name', spec.name,
-    '--label', `${MANAGED_LABEL}=true`,
-    '--label', `${HASH_LABEL}=${configHash(spec)}`,
-    '--label', `${CONFIG_LABEL}=${JSON.stringify(config)}`]
+  const args = [
+    'create',
+    '--name',
+    spec.name,
+    '--label',
+    `${MANAGED_LABEL}=true`,
+    '--label',
+    `${HASH_LABEL}=${configHash(spec)}`,
+    '--label',
+    `${CONFIG_LABEL}=${JSON.stringify(config)}`,
+  ]
   for (const [key, value] of Object.entries(config.labels)) args.push('--label', `${key}=${value}`)
   if (spec.network) args.push('--network', spec.network)
   for (const name of config.env) args.push('-e', name)
@@ -323,7 +388,12 @@ function mountArg(m: MountSpec): string {
  * Runs a throw-away container to completion (`docker run --rm`), e.g. a tool shipped in an image.
  * Returns its exit code and output; engine failures throw their explained error.
  */
-export async function runOnce(spec: { image: string; entrypoint?: string; args: string[]; mounts?: MountSpec[] }): Promise<{ exitCode: number; output: string }> {
+export async function runOnce(spec: {
+  image: string
+  entrypoint?: string
+  args: string[]
+  mounts?: MountSpec[]
+}): Promise<{ exitCode: number; output: string }> {
   await ensureImage(spec.image)
   const args = ['run', '--rm', '--network', 'none']
   for (const m of spec.mounts ?? []) args.push('--mount', mountArg(m))
@@ -339,7 +409,13 @@ async function startOrRemove(spec: ContainerSpec, id: string): Promise<void> {
   const out = await run(['start', id], { env: spec.env })
   if (out.exitCode === 0) return
   await run(['rm', '--force', '--volumes', id])
-  throw explainDockerError(out.stderr, { container: spec.name, image: spec.image, ports: spec.ports, gpus: spec.gpus, hints: spec.hints })
+  throw explainDockerError(out.stderr, {
+    container: spec.name,
+    image: spec.image,
+    ports: spec.ports,
+    gpus: spec.gpus,
+    hints: spec.hints,
+  })
 }
 
 /**
@@ -351,8 +427,14 @@ export async function ensureContainer(spec: ContainerSpec): Promise<EnsureResult
   for (const m of spec.mounts ?? []) {
     if (m.type === 'bind' && !existsSync(m.source)) {
       throw fail(
-        tr(`${m.source} does not exist, so it cannot be mounted at ${m.target} in ${spec.name}`, `${m.source} 不存在，无法挂载到 ${spec.name} 的 ${m.target}`),
-        tr('run the step from the project folder, or create that folder first', '请在项目目录中运行此步骤，或先创建该目录'),
+        tr(
+          `${m.source} does not exist, so it cannot be mounted at ${m.target} in ${spec.name}`,
+          `${m.source} 不存在，无法挂载到 ${spec.name} 的 ${m.target}`,
+        ),
+        tr(
+          'run the step from the project folder, or create that folder first',
+          '请在项目目录中运行此步骤，或先创建该目录',
+        ),
       )
     }
   }
@@ -363,21 +445,36 @@ export async function ensureContainer(spec: ContainerSpec): Promise<EnsureResult
   if (existing) {
     const labels = existing.Config.Labels ?? {}
     if (!managed(labels)) throw foreignName(spec.name, spec.hints)
-    const changed = labels[HASH_LABEL] === configHash(spec) ? [] : changedParts(labels[CONFIG_LABEL], desiredConfig(spec))
+    const changed =
+      labels[HASH_LABEL] === configHash(spec) ? [] : changedParts(labels[CONFIG_LABEL], desiredConfig(spec))
     if (existing.Image !== imageId) changed.push(tr('image content', '镜像内容'))
     if (changed.length === 0) {
       const state = existing.State.Status
       if (existing.State.Running && state !== 'paused') {
-        log.ok(tr(`container ${spec.name} already runs with this configuration, kept`, `容器 ${spec.name} 已按此配置运行，保留`))
+        log.ok(
+          tr(
+            `container ${spec.name} already runs with this configuration, kept`,
+            `容器 ${spec.name} 已按此配置运行，保留`,
+          ),
+        )
         return { id: existing.Id, action: 'kept' }
       }
       if (state === 'paused') await docker(['unpause', existing.Id], { context })
       else await startOrRemove(spec, existing.Id)
-      log.change(tr(`container ${spec.name} had the same configuration but was ${state}: started, kept`, `容器 ${spec.name} 配置相同但处于 ${state} 状态：已启动并保留`))
+      log.change(
+        tr(
+          `container ${spec.name} had the same configuration but was ${state}: started, kept`,
+          `容器 ${spec.name} 配置相同但处于 ${state} 状态：已启动并保留`,
+        ),
+      )
       return { id: existing.Id, action: 'started' }
     }
-    log.change(tr(`container ${spec.name} has a different configuration (${changed.join(', ')}): recreating it`,
-      `容器 ${spec.name} 的配置不同（${changed.join(', ')}）：正在重新创建`))
+    log.change(
+      tr(
+        `container ${spec.name} has a different configuration (${changed.join(', ')}): recreating it`,
+        `容器 ${spec.name} 的配置不同（${changed.join(', ')}）：正在重新创建`,
+      ),
+    )
     // --volumes: the anonymous volumes of the image's VOLUMEs (prom/prometheus's /prometheus) are
     // never reused by the new container, so they would only pile up; named volumes stay.
     await docker(['rm', '--force', '--volumes', existing.Id], { context })
@@ -387,7 +484,8 @@ export async function ensureContainer(spec: ContainerSpec): Promise<EnsureResult
   if (out.exitCode !== 0) throw explainDockerError(out.stderr, context)
   const id = out.stdout.trim()
   await startOrRemove(spec, id)
-  if (action === 'created') log.change(tr(`container ${spec.name} created and started`, `已创建并启动容器 ${spec.name}`))
+  if (action === 'created')
+    log.change(tr(`container ${spec.name} created and started`, `已创建并启动容器 ${spec.name}`))
   else log.change(tr(`container ${spec.name} recreated and started`, `已重新创建并启动容器 ${spec.name}`))
   return { id, action }
 }
@@ -400,8 +498,12 @@ export async function removeContainer(name: string): Promise<'removed' | 'absent
   const existing = await inspectContainer(name)
   if (!existing) return 'absent'
   if (!managed(existing.Config.Labels)) {
-    log.warn(tr(`container ${name} was not created by triton-monitoring: left alone (\`docker rm -f ${name}\` removes it)`,
-      `容器 ${name} 不是 triton-monitoring 创建的：未删除（\`docker rm -f ${name}\` 可删除）`))
+    log.warn(
+      tr(
+        `container ${name} was not created by triton-monitoring: left alone (\`docker rm -f ${name}\` removes it)`,
+        `容器 ${name} 不是 triton-monitoring 创建的：未删除（\`docker rm -f ${name}\` 可删除）`,
+      ),
+    )
     return 'foreign'
   }
   await docker(['rm', '--force', '--volumes', existing.Id], { context: { container: name } })
@@ -416,7 +518,10 @@ export async function removeNetwork(name: string): Promise<'removed' | 'absent'>
     if (/active endpoints/i.test(out.stderr)) {
       throw fail(
         tr(`network ${name} is still used by other containers`, `网络 ${name} 仍被其他容器使用`),
-        tr(`see them with \`docker network inspect ${name}\` and stop them first`, `用 \`docker network inspect ${name}\` 查看并先停止它们`),
+        tr(
+          `see them with \`docker network inspect ${name}\` and stop them first`,
+          `用 \`docker network inspect ${name}\` 查看并先停止它们`,
+        ),
       )
     }
     throw explainDockerError(out.stderr)
@@ -455,8 +560,11 @@ function onPath(command: string): boolean {
 function nvidiaCdiSpec(dirs: string[]): boolean {
   return dirs.some((dir) => {
     try {
-      return readdirSync(dir).some((file) => /\.(ya?ml|json)$/.test(file) &&
-        /kind:\s*"?nvidia\.com\/gpu|"kind":\s*"nvidia\.com\/gpu"/.test(readFileSync(join(dir, file), 'utf8')))
+      return readdirSync(dir).some(
+        (file) =>
+          /\.(ya?ml|json)$/.test(file) &&
+          /kind:\s*"?nvidia\.com\/gpu|"kind":\s*"nvidia\.com\/gpu"/.test(readFileSync(join(dir, file), 'utf8')),
+      )
     } catch {
       return false
     }
@@ -495,33 +603,67 @@ export async function waitForHttp(url: string, options: HttpWaitOptions): Promis
   const { container } = options
   let outcome: 'ready' | { exited: string }
   try {
-    outcome = await waitFor<'ready' | { exited: string }>(async () => {
-      const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false)
-      if (ok) return 'ready'
-      if (!container) return false
-      const state = await inspectContainer(container)
-      if (!state) return { exited: tr('removed', '已被删除') }
-      return state.State.Running ? false : { exited: tr(`${state.State.Status}, exit code ${state.State.ExitCode}`, `${state.State.Status}，退出码 ${state.State.ExitCode}`) }
-    }, {
-      what: options.what,
-      timeoutMs: options.timeoutMs,
-      intervalMs: 500,
-      onTimeout: () => fail(tr(`${options.what}: no answer from ${url} after ${Math.round(options.timeoutMs / 1000)}s`,
-        `${options.what}：${Math.round(options.timeoutMs / 1000)} 秒后 ${url} 仍无响应`), options.fix),
-    })
+    outcome = await waitFor<'ready' | { exited: string }>(
+      async () => {
+        const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+          (r) => r.ok,
+          () => false,
+        )
+        if (ok) return 'ready'
+        if (!container) return false
+        const state = await inspectContainer(container)
+        if (!state) return { exited: tr('removed', '已被删除') }
+        return state.State.Running
+          ? false
+          : {
+              exited: tr(
+                `${state.State.Status}, exit code ${state.State.ExitCode}`,
+                `${state.State.Status}，退出码 ${state.State.ExitCode}`,
+              ),
+            }
+      },
+      {
+        what: options.what,
+        timeoutMs: options.timeoutMs,
+        intervalMs: 500,
+        onTimeout: () =>
+          fail(
+            tr(
+              `${options.what}: no answer from ${url} after ${Math.round(options.timeoutMs / 1000)}s`,
+              `${options.what}：${Math.round(options.timeoutMs / 1000)} 秒后 ${url} 仍无响应`,
+            ),
+            options.fix,
+          ),
+      },
+    )
   } catch (error) {
     if (error instanceof StepError && container) throw withLogs(error, await containerLogs(container))
     throw error
   }
   if (outcome !== 'ready') {
     const logs = container ? await containerLogs(container) : ''
-    throw withLogs(fail(tr(`container ${container} stopped (${outcome.exited}) before ${url} answered`,
-      `容器 ${container} 在 ${url} 响应之前停止了（${outcome.exited}）`), options.fix), logs)
+    throw withLogs(
+      fail(
+        tr(
+          `container ${container} stopped (${outcome.exited}) before ${url} answered`,
+          `容器 ${container} 在 ${url} 响应之前停止了（${outcome.exited}）`,
+        ),
+        options.fix,
+      ),
+      logs,
+    )
   }
 }
 
 function withLogs(error: StepError, logs: string): StepError {
   if (!logs) return error
   const heading = tr('last lines of the container log:', '容器日志的最后几行：')
-  return new StepError(`${error.cause_}\n${heading}\n${logs.split('\n').map((l) => '    ' + l).join('\n')}`, error.fix, error.exitCode)
+  return new StepError(
+    `${error.cause_}\n${heading}\n${logs
+      .split('\n')
+      .map((l) => `    ${l}`)
+      .join('\n')}`,
+    error.fix,
+    error.exitCode,
+  )
 }

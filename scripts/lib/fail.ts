@@ -29,8 +29,10 @@ export async function runStep(body: () => Promise<void>): Promise<void> {
     } else {
       log.error(
         error instanceof Error ? error.message : String(error),
-        tr('this is a bug in triton-monitoring: please report it with the output above',
-           '这是 triton-monitoring 的缺陷：请附上以上输出报告'),
+        tr(
+          'this is a bug in triton-monitoring: please report it with the output above',
+          '这是 triton-monitoring 的缺陷：请附上以上输出报告',
+        ),
       )
       if (process.env.DEBUG && error instanceof Error) log.raw(error.stack ?? '')
       process.exitCode = 70

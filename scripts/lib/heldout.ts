@@ -20,18 +20,34 @@ export function loadHeldout(path = HELDOUT_PATH): Heldout {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'))
   } catch (error) {
-    throw fail(tr(`cannot read the held-out digits ${path}: ${(error as Error).message}`,
-      `无法读取留出数字集 ${path}：${(error as Error).message}`), regenerate)
+    throw fail(
+      tr(
+        `cannot read the held-out digits ${path}: ${(error as Error).message}`,
+        `无法读取留出数字集 ${path}：${(error as Error).message}`,
+      ),
+      regenerate,
+    )
   }
   const { count, labels, pixels } = parsed
   const bytes = typeof pixels === 'string' ? Buffer.from(pixels, 'base64') : undefined
-  const valid = typeof count === 'number' && count > 0 && Array.isArray(labels) && labels.length === count &&
-    labels.every((l) => Number.isInteger(l) && l >= 0 && l <= 9) && bytes?.length === count * PIXELS
+  const valid =
+    typeof count === 'number' &&
+    count > 0 &&
+    Array.isArray(labels) &&
+    labels.length === count &&
+    labels.every((l) => Number.isInteger(l) && l >= 0 && l <= 9) &&
+    bytes?.length === count * PIXELS
   if (!valid || !bytes) {
-    throw fail(tr(`${path} is not a held-out set (count, labels, ${PIXELS} base64 pixels per digit)`,
-      `${path} 不是有效的留出数字集（count、labels、每个数字 ${PIXELS} 个 base64 像素）`), regenerate)
+    throw fail(
+      tr(
+        `${path} is not a held-out set (count, labels, ${PIXELS} base64 pixels per digit)`,
+        `${path} 不是有效的留出数字集（count、labels、每个数字 ${PIXELS} 个 base64 像素）`,
+      ),
+      regenerate,
+    )
   }
   const inputs = Array.from({ length: count }, (_, n) =>
-    Float32Array.from(bytes.subarray(n * PIXELS, (n + 1) * PIXELS), (v) => v / 255))
+    Float32Array.from(bytes.subarray(n * PIXELS, (n + 1) * PIXELS), (v) => v / 255),
+  )
   return { count, labels: labels as number[], inputs }
 }

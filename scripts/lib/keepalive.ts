@@ -5,32 +5,54 @@
 import net from 'node:net'
 import tls from 'node:tls'
 
-export interface Reply { status: number; body: Buffer }
+export interface Reply {
+  status: number
+  body: Buffer
+}
 
 const HEAD_END = Buffer.from('\r\n\r\n')
 const CRLF = Buffer.from('\r\n')
 
 /** The bytes of one request, built once and sent as often as wanted. */
 export function encodeRequest(url: URL, method: string, headers: Record<string, string>, body: Buffer): Buffer {
-  const lines = [`${method} ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`,
-    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`), `Content-Length: ${body.length}`]
-  return Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), body])
+  const lines = [
+    `${method} ${url.pathname}${url.search} HTTP/1.1`,
+    `Host: ${url.host}`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+    `Content-Length: ${body.length}`,
+  ]
+  return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), body])
 }
 
-interface Head { status: number; bodyStart: number; length?: number; chunked: boolean; close: boolean }
+interface Head {
+  status: number
+  bodyStart: number
+  length?: number
+  chunked: boolean
+  close: boolean
+}
 
 function parseHead(buffer: Buffer, end: number): Head {
   const lines = buffer.toString('latin1', 0, end).split('\r\n')
   const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '')?.[1])
   if (!status) throw new Error(`not an HTTP response: ${JSON.stringify(lines[0]?.slice(0, 80))}`)
-  const head: Head = { status, bodyStart: end + HEAD_END.length, chunked: false, close: lines[0]!.startsWith('HTTP/1.0') }
+  const head: Head = {
+    status,
+    bodyStart: end + HEAD_END.length,
+    chunked: false,
+    close: lines[0]!.startsWith('HTTP/1.0'),
+  }
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(':')
     const name = line.slice(0, colon).trim().toLowerCase()
-    const value = line.slice(colon + 1).trim().toLowerCase()
+    const value = line
+      .slice(colon + 1)
+      .trim()
+      .toLowerCase()
     if (name === 'content-length') head.length = Number(value)
     else if (name === 'transfer-encoding') head.chunked = value.includes('chunked')
-    else if (name === 'connection') head.close = value.includes('close') || (head.close && !value.includes('keep-alive'))
+    else if (name === 'connection')
+      head.close = value.includes('close') || (head.close && !value.includes('keep-alive'))
   }
   // 1xx, 204 and 304 answers have no body whatever the headers say.
   if (status < 200 || status === 204 || status === 304) head.length = 0
@@ -60,7 +82,10 @@ export class KeepAliveConnection {
   private head: Head | undefined
   private pending: { resolve: (reply: Reply) => void; reject: (error: Error) => void } | undefined
 
-  constructor(private readonly url: URL, private readonly timeoutMs: number) {}
+  constructor(
+    private readonly url: URL,
+    private readonly timeoutMs: number,
+  ) {}
 
   /** Sends one encoded request and resolves with the reply; rejects on a network error or timeout. */
   send(request: Buffer): Promise<Reply> {
@@ -82,9 +107,10 @@ export class KeepAliveConnection {
     if (this.socket && !this.socket.destroyed) return this.socket
     const port = Number(this.url.port) || (this.url.protocol === 'https:' ? 443 : 80)
     const host = this.url.hostname.replace(/^\[(.*)\]$/, '$1')
-    const socket = this.url.protocol === 'https:'
-      ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host })
-      : net.connect({ host, port })
+    const socket =
+      this.url.protocol === 'https:'
+        ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host })
+        : net.connect({ host, port })
     socket.setNoDelay(true)
     socket.setTimeout(this.timeoutMs)
     // A socket given up on (Connection: close, an error) may still speak; only the current one counts.
@@ -96,7 +122,8 @@ export class KeepAliveConnection {
       if (!current()) return
       this.socket = undefined
       // A body framed by the end of the connection is complete when the server closes it.
-      if (this.head && this.head.length === undefined && !this.head.chunked) this.settle(undefined, this.buffer.subarray(this.head.bodyStart))
+      if (this.head && this.head.length === undefined && !this.head.chunked)
+        this.settle(undefined, this.buffer.subarray(this.head.bodyStart))
       else this.settle(Object.assign(new Error('the server closed the connection'), { code: 'ECONNRESET' }))
     })
     this.socket = socket
@@ -114,7 +141,8 @@ export class KeepAliveConnection {
         if (this.head.status < 200) {
           this.buffer = this.buffer.subarray(this.head.bodyStart)
           this.head = undefined
-          return this.receive(Buffer.alloc(0))
+          this.receive(Buffer.alloc(0))
+          return
         }
       }
       const { bodyStart, length, chunked } = this.head

@@ -5,17 +5,27 @@ import { fail, StepError } from './fail.ts'
 import { tr } from './i18n.ts'
 import { waitFor } from './poll.ts'
 
-export interface TensorMetadata { name: string; datatype: string; shape: number[] }
-export interface ModelMetadata { name: string; platform?: string; inputs: TensorMetadata[]; outputs: TensorMetadata[] }
+export interface TensorMetadata {
+  name: string
+  datatype: string
+  shape: number[]
+}
+export interface ModelMetadata {
+  name: string
+  platform?: string
+  inputs: TensorMetadata[]
+  outputs: TensorMetadata[]
+}
 
 const REQUEST_TIMEOUT_MS = 5000
 
 export const endpoint = (base: string, path: string) => base.replace(/\/+$/, '') + path
 
-const startTriton = () => tr(
-  'start Triton with `make triton`, or point --url at its HTTP port (TRITON_HTTP_PORT)',
-  '用 `make triton` 启动 Triton，或用 --url 指向它的 HTTP 端口（TRITON_HTTP_PORT）',
-)
+const startTriton = () =>
+  tr(
+    'start Triton with `make triton`, or point --url at its HTTP port (TRITON_HTTP_PORT)',
+    '用 `make triton` 启动 Triton，或用 --url 指向它的 HTTP 端口（TRITON_HTTP_PORT）',
+  )
 
 /** The reason a request never got an answer, in words: `connection refused`, `timed out`. */
 export function networkCause(error: unknown): string {
@@ -33,7 +43,13 @@ async function request(base: string, path: string, init: RequestInit = {}): Prom
     const response = await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
     return { status: response.status, text: await response.text() }
   } catch (error) {
-    throw fail(tr(`cannot reach Triton at ${base}: ${networkCause(error)}`, `无法连接 ${base} 上的 Triton：${networkCause(error)}`), startTriton())
+    throw fail(
+      tr(
+        `cannot reach Triton at ${base}: ${networkCause(error)}`,
+        `无法连接 ${base} 上的 Triton：${networkCause(error)}`,
+      ),
+      startTriton(),
+    )
   }
 }
 
@@ -42,7 +58,9 @@ function errorText(text: string): string {
   try {
     const parsed = JSON.parse(text) as { error?: unknown }
     if (typeof parsed.error === 'string') return parsed.error
-  } catch { /* not JSON: quote the text itself */ }
+  } catch {
+    /* not JSON: quote the text itself */
+  }
   return text.trim().slice(0, 200) || tr('empty body', '空响应体')
 }
 
@@ -58,8 +76,13 @@ async function repositoryModels(base: string): Promise<string[]> {
 }
 
 function tensors(list: unknown): list is TensorMetadata[] {
-  return Array.isArray(list) && list.every((t: Partial<TensorMetadata> | null) =>
-    typeof t?.name === 'string' && typeof t.datatype === 'string' && Array.isArray(t.shape))
+  return (
+    Array.isArray(list) &&
+    list.every(
+      (t: Partial<TensorMetadata> | null) =>
+        typeof t?.name === 'string' && typeof t.datatype === 'string' && Array.isArray(t.shape),
+    )
+  )
 }
 
 /** GET /v2/models/<model>: fails with the server's own words when the model is unknown. */
@@ -69,21 +92,40 @@ export async function modelMetadata(base: string, model: string): Promise<ModelM
   if (status === 200) {
     // Another server on that port (Grafana's web app answers 200 to any path) is reported below.
     let parsed: Partial<ModelMetadata> | null = null
-    try { parsed = JSON.parse(text) as Partial<ModelMetadata> | null } catch { /* not Triton's JSON */ }
+    try {
+      parsed = JSON.parse(text) as Partial<ModelMetadata> | null
+    } catch {
+      /* not Triton's JSON */
+    }
     if (tensors(parsed?.inputs) && tensors(parsed?.outputs)) return parsed as ModelMetadata
   }
   if (status === 400 || status === 404) {
     const known = await repositoryModels(base)
     throw fail(
-      tr(`Triton at ${base} does not serve model "${model}": ${errorText(text)}`, `${base} 上的 Triton 没有模型 "${model}"：${errorText(text)}`),
+      tr(
+        `Triton at ${base} does not serve model "${model}": ${errorText(text)}`,
+        `${base} 上的 Triton 没有模型 "${model}"：${errorText(text)}`,
+      ),
       known.length
-        ? tr(`pass --model with one it serves (${known.join(', ')}) or set MODEL`, `用 --model 指定它已有的模型（${known.join(', ')}），或设置 MODEL`)
-        : tr('pass --model <name> or set MODEL; the models are the folders of models/', '用 --model <名称> 或设置 MODEL；模型即 models/ 下的目录'),
+        ? tr(
+            `pass --model with one it serves (${known.join(', ')}) or set MODEL`,
+            `用 --model 指定它已有的模型（${known.join(', ')}），或设置 MODEL`,
+          )
+        : tr(
+            'pass --model <name> or set MODEL; the models are the folders of models/',
+            '用 --model <名称> 或设置 MODEL；模型即 models/ 下的目录',
+          ),
     )
   }
   throw fail(
-    tr(`${base} answered ${status} to GET ${path}: ${errorText(text)}`, `${base} 对 GET ${path} 返回 ${status}：${errorText(text)}`),
-    tr('check that --url is Triton\'s HTTP port (8000 by default), not gRPC or metrics', '确认 --url 是 Triton 的 HTTP 端口（默认 8000），而不是 gRPC 或 metrics 端口'),
+    tr(
+      `${base} answered ${status} to GET ${path}: ${errorText(text)}`,
+      `${base} 对 GET ${path} 返回 ${status}：${errorText(text)}`,
+    ),
+    tr(
+      "check that --url is Triton's HTTP port (8000 by default), not gRPC or metrics",
+      '确认 --url 是 Triton 的 HTTP 端口（默认 8000），而不是 gRPC 或 metrics 端口',
+    ),
   )
 }
 
@@ -93,9 +135,18 @@ export async function waitModelReady(base: string, model: string, timeoutMs: num
   await waitFor(async () => (await request(base, path)).status === 200, {
     what: tr(`model ${model} ready`, `模型 ${model} 就绪`),
     timeoutMs,
-    onTimeout: (last) => last instanceof StepError ? last : fail(
-      tr(`model "${model}" is not ready on ${base} after ${timeoutMs / 1000} s`, `${base} 上的模型 "${model}" ${timeoutMs / 1000} 秒后仍未就绪`),
-      tr(`read why it did not load: \`docker logs ${container}\``, `查看未能加载的原因：\`docker logs ${container}\``),
-    ),
+    onTimeout: (last) =>
+      last instanceof StepError
+        ? last
+        : fail(
+            tr(
+              `model "${model}" is not ready on ${base} after ${timeoutMs / 1000} s`,
+              `${base} 上的模型 "${model}" ${timeoutMs / 1000} 秒后仍未就绪`,
+            ),
+            tr(
+              `read why it did not load: \`docker logs ${container}\``,
+              `查看未能加载的原因：\`docker logs ${container}\``,
+            ),
+          ),
   })
 }

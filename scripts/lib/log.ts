@@ -3,19 +3,19 @@ import chalk from 'chalk'
 import { tr } from './i18n.ts'
 import { maskSecrets } from './secrets.ts'
 
-const out = (line: string) => process.stderr.write(line + '\n')
+const out = (line: string) => process.stderr.write(`${line}\n`)
 
 export const log = {
   /** The heading of a step: what it does. */
   step(title: string) {
-    out(chalk.bold.cyan('▶ ' + title))
+    out(chalk.bold.cyan(`▶ ${title}`))
   },
   /** The manual command this step replaces, secrets masked. */
   replaces(command: string) {
     out(chalk.dim(`  ${tr('replaces', '替代')}: ${maskSecrets(command)}`))
   },
   info(message: string) {
-    out('  ' + maskSecrets(message))
+    out(`  ${maskSecrets(message)}`)
   },
   ok(message: string) {
     out(chalk.green('  ✔ ') + maskSecrets(message))

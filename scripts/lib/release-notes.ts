@@ -36,7 +36,7 @@ function panelLines(panels: DashboardPanel[]): string[] {
   return panels.flatMap((panel) => {
     if (panel.type !== 'row') return [(inRow ? '  ' : '') + item(panel)]
     inRow = true
-    return [`- **${titleOf(panel)}**`, ...(panel.panels ?? []).map((p) => '  ' + item(p))]
+    return [`- **${titleOf(panel)}**`, ...(panel.panels ?? []).map((p) => `  ${item(p)}`)]
   })
 }
 

@@ -38,7 +38,10 @@ export function maskSecrets(text: string): string {
 
 function unusable(path: string, error: unknown, fix: string): StepError {
   const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
-  return fail(tr(`cannot use the state file or folder ${path} (${code})`, `无法使用状态文件或目录 ${path}（${code}）`), fix)
+  return fail(
+    tr(`cannot use the state file or folder ${path} (${code})`, `无法使用状态文件或目录 ${path}（${code}）`),
+    fix,
+  )
 }
 
 const checked = new Set<string>()
@@ -50,8 +53,10 @@ const checked = new Set<string>()
 export function stateDir(): string {
   const dir = process.env.STATE_DIR || '.state'
   if (checked.has(dir)) return dir
-  const fix = tr(`point STATE_DIR at a folder you own, or remove ${dir} so the next step creates it (mode 0700)`,
-    `把 STATE_DIR 指向你拥有的目录，或删除 ${dir}，下一步会重新创建它（权限 0700）`)
+  const fix = tr(
+    `point STATE_DIR at a folder you own, or remove ${dir} so the next step creates it (mode 0700)`,
+    `把 STATE_DIR 指向你拥有的目录，或删除 ${dir}，下一步会重新创建它（权限 0700）`,
+  )
   let mode: number
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
@@ -61,9 +66,16 @@ export function stateDir(): string {
   }
   if (mode & 0o077) {
     const octal = (mode & 0o777).toString(8).padStart(4, '0')
-    throw fail(tr(`the state folder ${resolve(dir)} is open to other users (mode ${octal}), and it holds passwords and tokens`,
-      `状态目录 ${resolve(dir)} 对其他用户开放（权限 ${octal}），而其中保存着密码和令牌`),
-    tr(`\`chmod 700 ${dir}\`, or point STATE_DIR at a private folder`, `\`chmod 700 ${dir}\`，或把 STATE_DIR 指向私有目录`))
+    throw fail(
+      tr(
+        `the state folder ${resolve(dir)} is open to other users (mode ${octal}), and it holds passwords and tokens`,
+        `状态目录 ${resolve(dir)} 对其他用户开放（权限 ${octal}），而其中保存着密码和令牌`,
+      ),
+      tr(
+        `\`chmod 700 ${dir}\`, or point STATE_DIR at a private folder`,
+        `\`chmod 700 ${dir}\`，或把 STATE_DIR 指向私有目录`,
+      ),
+    )
   }
   checked.add(dir)
   return dir
@@ -76,13 +88,17 @@ export function stateDir(): string {
 export function readSecret(name: string): string | undefined {
   const path = join(stateDir(), name)
   if (!existsSync(path)) return undefined
-  const fix = tr(`write the value alone on one line in ${path}, or delete it and run the step that writes it (\`make grafana\` for the admin password, \`make token\` for the token)`,
-    `在 ${path} 中只写一行值，或删除它并重新运行写入它的步骤（admin 密码：\`make grafana\`，令牌：\`make token\`）`)
+  const fix = tr(
+    `write the value alone on one line in ${path}, or delete it and run the step that writes it (\`make grafana\` for the admin password, \`make token\` for the token)`,
+    `在 ${path} 中只写一行值，或删除它并重新运行写入它的步骤（admin 密码：\`make grafana\`，令牌：\`make token\`）`,
+  )
   let value: string
   try {
     if (statSync(path).mode & 0o077) {
       chmodSync(path, 0o600)
-      log.change(tr(`${path} was readable by others: narrowed to mode 0600`, `${path} 可被其他用户读取：已改为权限 0600`))
+      log.change(
+        tr(`${path} was readable by others: narrowed to mode 0600`, `${path} 可被其他用户读取：已改为权限 0600`),
+      )
     }
     value = readFileSync(path, 'utf8').trim()
   } catch (error) {
@@ -90,7 +106,13 @@ export function readSecret(name: string): string | undefined {
   }
   // A newline or control character inside would break the HTTP header the secret travels in.
   if (/[\x00-\x1f\x7f]/.test(value)) {
-    throw fail(tr(`${path} is corrupted: it holds more than one line or control characters`, `${path} 已损坏：包含多行内容或控制字符`), fix)
+    throw fail(
+      tr(
+        `${path} is corrupted: it holds more than one line or control characters`,
+        `${path} 已损坏：包含多行内容或控制字符`,
+      ),
+      fix,
+    )
   }
   registerSecret(value)
   return value || undefined
@@ -101,7 +123,7 @@ export function writeSecret(name: string, value: string): string {
   registerSecret(value)
   const path = join(stateDir(), name)
   const tmp = `${path}.${process.pid}.tmp`
-  writeFileSync(tmp, value + '\n', { mode: 0o600 })
+  writeFileSync(tmp, `${value}\n`, { mode: 0o600 })
   chmodSync(tmp, 0o600)
   renameSync(tmp, path)
   return path

@@ -14,5 +14,5 @@ function sortKeys(value: unknown): unknown {
 }
 
 export function stableJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value), null, 2) + '\n'
+  return `${JSON.stringify(sortKeys(value), null, 2)}\n`
 }

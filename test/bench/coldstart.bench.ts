@@ -6,11 +6,13 @@ import { builtStep, line, median, ratio, wallMs } from './measure.ts'
 const RUNS = 9
 const TARGET_MS = 250
 
-const steps = ['08-load', ...readdirSync('dist/scripts')
-  .filter((f) => f.endsWith('.mjs') && f !== '08-load.mjs')
-  .map((f) => f.replace(/\.mjs$/, ''))
-  .sort()]
-  .map(builtStep)
+const steps = [
+  '08-load',
+  ...readdirSync('dist/scripts')
+    .filter((f) => f.endsWith('.mjs') && f !== '08-load.mjs')
+    .map((f) => f.replace(/\.mjs$/, ''))
+    .sort(),
+].map(builtStep)
 
 // `make <step>` runs `node --enable-source-maps dist/scripts/<step>.mjs`.
 const commands: [string, string[]][] = [

@@ -12,20 +12,47 @@ const DURATION_S = 5
 const ROUNDS = 3
 const PROCESS_REQUESTS = 20
 
-interface AutocannonResult { '2xx': number; non2xx: number; errors: number; duration: number; latency: { p50: number; p99: number } }
+interface AutocannonResult {
+  '2xx': number
+  non2xx: number
+  errors: number
+  duration: number
+  latency: { p50: number; p99: number }
+}
 const autocannon = createRequire(import.meta.url)('autocannon') as (options: object) => Promise<AutocannonResult>
 
-interface LoadResult { requests: number; errors: number; qps: number; latency_ms: { p50: number; p99: number } }
+interface LoadResult {
+  requests: number
+  errors: number
+  qps: number
+  latency_ms: { p50: number; p99: number }
+}
 
 function loadStep(url: string): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--enable-source-maps', builtStep('08-load'), '--url', url,
-      '--concurrency', String(CONCURRENCY), '--duration', String(DURATION_S), '--json'],
-    { stdio: ['ignore', 'pipe', 'ignore'], timeout: (DURATION_S + 60) * 1000 })
+    const child = spawn(
+      process.execPath,
+      [
+        '--enable-source-maps',
+        builtStep('08-load'),
+        '--url',
+        url,
+        '--concurrency',
+        String(CONCURRENCY),
+        '--duration',
+        String(DURATION_S),
+        '--json',
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'], timeout: (DURATION_S + 60) * 1000 },
+    )
     let stdout = ''
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk })
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk
+    })
     child.on('error', reject)
-    child.on('close', (code) => code === 0 ? resolve(JSON.parse(stdout) as LoadResult) : reject(new Error(`08-load exited ${code}`)))
+    child.on('close', (code) =>
+      code === 0 ? resolve(JSON.parse(stdout) as LoadResult) : reject(new Error(`08-load exited ${code}`)),
+    )
   })
 }
 
@@ -44,19 +71,30 @@ try {
     const s = await loadStep(triton.httpUrl)
     if (!step || s.qps > step.qps) step = s
     const c = await autocannon({
-      url: inferUrl, method: 'POST', headers: { 'content-type': 'application/json' }, body,
-      connections: CONCURRENCY, duration: DURATION_S,
+      url: inferUrl,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      connections: CONCURRENCY,
+      duration: DURATION_S,
     })
     if (!cannon || c['2xx'] / c.duration > cannon['2xx'] / cannon.duration) cannon = c
   }
   const cannonQps = cannon!['2xx'] / cannon!.duration
   const setting = `C=${CONCURRENCY}, ${DURATION_S} s, best of ${ROUNDS}`
-  line(`load step (${setting})`, `${step!.qps.toFixed(0)} req/s, p50 ${step!.latency_ms.p50} ms, p99 ${step!.latency_ms.p99} ms, ${step!.errors} errors`)
-  line(`autocannon (${setting})`, `${cannonQps.toFixed(0)} req/s, p50 ${cannon!.latency.p50} ms, p99 ${cannon!.latency.p99} ms, ${cannon!.non2xx + cannon!.errors} errors`)
+  line(
+    `load step (${setting})`,
+    `${step!.qps.toFixed(0)} req/s, p50 ${step!.latency_ms.p50} ms, p99 ${step!.latency_ms.p99} ms, ${step!.errors} errors`,
+  )
+  line(
+    `autocannon (${setting})`,
+    `${cannonQps.toFixed(0)} req/s, p50 ${cannon!.latency.p50} ms, p99 ${cannon!.latency.p99} ms, ${cannon!.non2xx + cannon!.errors} errors`,
+  )
   line('load step / autocannon', ratio(step!.qps, cannonQps, { op: '>=', value: 0.9 }))
 
   // The tutorial's loop: a fresh interpreter per request, one after another.
-  const oneShot = `fetch(${JSON.stringify(inferUrl)}, { method: 'POST', body: process.env.BODY })` +
+  const oneShot =
+    `fetch(${JSON.stringify(inferUrl)}, { method: 'POST', body: process.env.BODY })` +
     `.then((r) => { if (!r.ok) process.exit(1); return r.text() })`
   const env = { ...process.env, BODY: body }
   const perProcess = (command: string, args: string[]) => {
@@ -68,7 +106,16 @@ try {
   line(`one node process per request (${PROCESS_REQUESTS}, sequential)`, `${nodeQps.toFixed(1)} req/s`)
   line('load step / one process per request', ratio(step!.qps, nodeQps))
   if (spawnSync('curl', ['--version'], { stdio: 'ignore' }).status === 0) {
-    const curlQps = perProcess('curl', ['-sf', '-o', '/dev/null', '-H', 'content-type: application/json', '--data-binary', body, inferUrl])
+    const curlQps = perProcess('curl', [
+      '-sf',
+      '-o',
+      '/dev/null',
+      '-H',
+      'content-type: application/json',
+      '--data-binary',
+      body,
+      inferUrl,
+    ])
     line(`one curl process per request (${PROCESS_REQUESTS}, sequential)`, `${curlQps.toFixed(1)} req/s`)
     line('load step / one curl per request', ratio(step!.qps, curlQps))
   }

@@ -16,7 +16,10 @@ const images = await buildImages()
 const suite = await suiteEnv('bench-all')
 const env: NodeJS.ProcessEnv = { ...process.env, ...suite.env, ...images, STATE_DIR: join(work, 'state') }
 
-interface Timed { ms: number; steps: [string, number][] }
+interface Timed {
+  ms: number
+  steps: [string, number][]
+}
 /** Runs make; fails loudly on a non-zero exit; times each step from its `▶` heading to the next. */
 function timedMake(args: string[]): Promise<Timed> {
   return new Promise((resolve, reject) => {
@@ -42,13 +45,28 @@ function bareDockerRun(): number {
   const names = suite.containers.map((n) => `${n}-bare`)
   const net = `${suite.network}-bare`
   const cleanup = () => {
-    execFileSync('sh', ['-c', `docker rm -f -v ${names.join(' ')} >/dev/null 2>&1; docker network rm ${net} >/dev/null 2>&1; true`])
+    execFileSync('sh', [
+      '-c',
+      `docker rm -f -v ${names.join(' ')} >/dev/null 2>&1; docker network rm ${net} >/dev/null 2>&1; true`,
+    ])
   }
   cleanup()
   const started = performance.now()
   const docker = (args: string[]) => execFileSync('docker', args, { stdio: ['ignore', 'ignore', 'pipe'] })
   docker(['network', 'create', net])
-  docker(['run', '-d', '--name', names[0]!, '--network', net, '-v', `${process.cwd()}/models:/models:ro`, images.TRITON_IMAGE!, 'tritonserver', '--model-repository=/models'])
+  docker([
+    'run',
+    '-d',
+    '--name',
+    names[0]!,
+    '--network',
+    net,
+    '-v',
+    `${process.cwd()}/models:/models:ro`,
+    images.TRITON_IMAGE!,
+    'tritonserver',
+    '--model-repository=/models',
+  ])
   docker(['run', '-d', '--name', names[1]!, '--network', net, images.PROMETHEUS_IMAGE!])
   docker(['run', '-d', '--name', names[2]!, '--network', net, images.GRAFANA_IMAGE!])
   const ms = performance.now() - started
@@ -57,18 +75,26 @@ function bareDockerRun(): number {
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`
-const verdict = (ms: number, target: number) => `${s(ms)} (target <= ${target} s: ${ms / 1000 <= target ? 'met' : 'NOT met'})`
+const verdict = (ms: number, target: number) =>
+  `${s(ms)} (target <= ${target} s: ${ms / 1000 <= target ? 'met' : 'NOT met'})`
 try {
   execFileSync('make', ['--no-print-directory', 'build'], { stdio: 'ignore' })
   const bare = bareDockerRun()
   const first = await timedMake(['all'])
   const again = await timedMake(['all'])
   process.stdout.write('make all (Triton, Prometheus and Grafana stand-in images, 2-core machine)\n')
-  line('from nothing (images present)', `${verdict(first.ms, TARGET_FROM_NOTHING_S)}, ${(first.ms / bare).toFixed(1)}x the bare docker run`)
-  line('re-run on the converged stack', `${verdict(again.ms, TARGET_RERUN_S)}, ${(again.ms / bare).toFixed(1)}x the bare docker run`)
+  line(
+    'from nothing (images present)',
+    `${verdict(first.ms, TARGET_FROM_NOTHING_S)}, ${(first.ms / bare).toFixed(1)}x the bare docker run`,
+  )
+  line(
+    're-run on the converged stack',
+    `${verdict(again.ms, TARGET_RERUN_S)}, ${(again.ms / bare).toFixed(1)}x the bare docker run`,
+  )
   line('peer: bare docker run -d of the 3 containers', `${s(bare)} (no readiness wait, no configuration)`)
   process.stdout.write('  per step, from nothing / re-run:\n')
-  for (const [i, [name, ms]] of first.steps.entries()) line(`    ${name.slice(0, 40)}`, `${s(ms)} / ${s(again.steps[i]?.[1] ?? NaN)}`)
+  for (const [i, [name, ms]] of first.steps.entries())
+    line(`    ${name.slice(0, 40)}`, `${s(ms)} / ${s(again.steps[i]?.[1] ?? NaN)}`)
 } finally {
   suite.cleanup()
   rmSync(work, { recursive: true, force: true })

@@ -13,7 +13,8 @@ export function wallMs(command: string, args: string[], timeoutMs = 60_000, env 
   const started = performance.now()
   const run = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: timeoutMs, env })
   const ms = performance.now() - started
-  if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${run.signal ?? run.status}: ${run.stderr}`)
+  if (run.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} exited ${run.signal ?? run.status}: ${run.stderr}`)
   return ms
 }
 

@@ -15,7 +15,10 @@ const benches = readdirSync('test/bench')
 const crashed: string[] = []
 for (const bench of benches) {
   process.stdout.write(`\n=== ${bench}\n`)
-  const { status, signal } = spawnSync(process.execPath, ['--import', 'tsx', bench], { stdio: 'inherit', timeout: BENCH_TIMEOUT_MS })
+  const { status, signal } = spawnSync(process.execPath, ['--import', 'tsx', bench], {
+    stdio: 'inherit',
+    timeout: BENCH_TIMEOUT_MS,
+  })
   if (status !== 0) crashed.push(`${bench} (${signal ?? `exit ${status}`})`)
 }
 if (benches.length === 0) process.stdout.write('no benchmark matched\n')

@@ -22,7 +22,8 @@ test.before(async () => {
 
 test.after(() => suite?.cleanup())
 
-const noTriton = () => assert.is(dockerId('container', env.TRITON_CONTAINER!), undefined, 'a half-made Triton container was left behind')
+const noTriton = () =>
+  assert.is(dockerId('container', env.TRITON_CONTAINER!), undefined, 'a half-made Triton container was left behind')
 
 test('daemon unreachable: names DOCKER_HOST, exit 1', async () => {
   const result = await runStep('01-network', [], { ...env, DOCKER_HOST: 'unix:///nonexistent.sock' })
@@ -36,7 +37,10 @@ test('no permission on the socket: says how to get it, exit 1', async () => {
     console.log('  (skipped: needs root to run the step as an unprivileged user)')
     return
   }
-  const result = await run('runuser', ['-u', 'nobody', '--', process.execPath, 'dist/scripts/01-network.mjs'], { ...env, HOME: '/tmp' })
+  const result = await run('runuser', ['-u', 'nobody', '--', process.execPath, 'dist/scripts/01-network.mjs'], {
+    ...env,
+    HOME: '/tmp',
+  })
   assert.is(result.code, 1, result.text)
   assert.match(result.text, "no permission to use the Docker engine's socket")
   assert.match(result.text, 'usermod -aG docker')
@@ -95,12 +99,19 @@ test('a model that cannot load: the step stops waiting when Triton exits and sho
 })
 
 test('name taken by a foreign container: left untouched by the step and by down', async () => {
-  const created = spawnSync('docker', ['create', '--name', env.TRITON_CONTAINER!, env.TRITON_IMAGE!, 'tritonserver', '--help'], { encoding: 'utf8' })
+  const created = spawnSync(
+    'docker',
+    ['create', '--name', env.TRITON_CONTAINER!, env.TRITON_IMAGE!, 'tritonserver', '--help'],
+    { encoding: 'utf8' },
+  )
   assert.is(created.status, 0, created.stderr)
   const foreign = created.stdout.trim()
   const result = await runStep('02-triton', ['--timeout', '30'], env)
   assert.is(result.code, 1, result.text)
-  assert.match(result.text, `a container named "${env.TRITON_CONTAINER}" exists but was not created by triton-monitoring`)
+  assert.match(
+    result.text,
+    `a container named "${env.TRITON_CONTAINER}" exists but was not created by triton-monitoring`,
+  )
   assert.match(result.text, 'TRITON_CONTAINER=<name>')
   assert.is(dockerId('container', env.TRITON_CONTAINER!), foreign)
   const down = await runStep('down', [], env)

@@ -32,14 +32,17 @@ const token = () => {
   return value
 }
 async function api(path: string, init: RequestInit = {}): Promise<any> {
-  const admin = 'Basic ' + Buffer.from(`admin:${state('grafana-admin-password')}`).toString('base64')
+  const admin = `Basic ${Buffer.from(`admin:${state('grafana-admin-password')}`).toString('base64')}`
   const response = await fetch(grafanaUrl() + path, { ...init, headers: { authorization: admin, ...init.headers } })
   return response.json()
 }
 
 test.before(async () => {
   const images = await buildImages()
-  assert.ok(images.GRAFANA_IMAGE && images.TRITON_IMAGE && images.PROMETHEUS_IMAGE, 'make images printed the three images')
+  assert.ok(
+    images.GRAFANA_IMAGE && images.TRITON_IMAGE && images.PROMETHEUS_IMAGE,
+    'make images printed the three images',
+  )
   // A docker that writes down its argv, so the test can prove no secret was ever passed in it.
   const realDocker = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim()
   const shim = join(work, 'bin')
@@ -69,11 +72,20 @@ test('make all again converges: one account, one datasource, one dashboard, the 
   assert.is(result.code, 0, result.text)
   assert.is(token(), before)
   const accounts = (await api('/api/serviceaccounts/search?query=cli-service')).serviceAccounts
-  assert.equal(accounts.map((s: { name: string }) => s.name), ['cli-service'])
+  assert.equal(
+    accounts.map((s: { name: string }) => s.name),
+    ['cli-service'],
+  )
   const datasources = await api('/api/datasources')
-  assert.equal(datasources.map((d: { uid: string; url: string }) => [d.uid, d.url]), [['triton-prometheus', `http://${env.PROMETHEUS_CONTAINER}:9090`]])
+  assert.equal(
+    datasources.map((d: { uid: string; url: string }) => [d.uid, d.url]),
+    [['triton-prometheus', `http://${env.PROMETHEUS_CONTAINER}:9090`]],
+  )
   const dashboards = await api('/api/search?type=dash-db')
-  assert.equal(dashboards.map((d: { uid: string }) => d.uid), ['triton-monitoring'])
+  assert.equal(
+    dashboards.map((d: { uid: string }) => d.uid),
+    ['triton-monitoring'],
+  )
   const works = await fetch(`${grafanaUrl()}/api/search`, { headers: { authorization: `Bearer ${before}` } })
   assert.is(works.status, 200)
 })
@@ -81,7 +93,8 @@ test('make all again converges: one account, one datasource, one dashboard, the 
 test('a revoked token is re-issued', async () => {
   const old = token()
   const sa = (await api('/api/serviceaccounts/search?query=cli-service')).serviceAccounts[0]
-  for (const t of await api(`/api/serviceaccounts/${sa.id}/tokens`)) await api(`/api/serviceaccounts/${sa.id}/tokens/${t.id}`, { method: 'DELETE' })
+  for (const t of await api(`/api/serviceaccounts/${sa.id}/tokens`))
+    await api(`/api/serviceaccounts/${sa.id}/tokens/${t.id}`, { method: 'DELETE' })
   const result = await make('token')
   assert.is(result.code, 0, result.text)
   const fresh = token()
@@ -90,7 +103,8 @@ test('a revoked token is re-issued', async () => {
 })
 
 test('a wrong admin password is reported after one attempt', async () => {
-  const failed = async () => ((await (await fetch(`${grafanaUrl()}/__standin/logins`)).json()) as { failed: number }).failed
+  const failed = async () =>
+    ((await (await fetch(`${grafanaUrl()}/__standin/logins`)).json()) as { failed: number }).failed
   const right = state('grafana-admin-password')
   const before = await failed()
   writeFileSync(join(env.STATE_DIR!, 'grafana-admin-password'), 'a-password-grafana-never-saw\n')
@@ -101,7 +115,7 @@ test('a wrong admin password is reported after one attempt', async () => {
     assert.match(result.text, /was first started with another admin password/)
     assert.is(await failed(), before + 1)
   } finally {
-    writeFileSync(join(env.STATE_DIR!, 'grafana-admin-password'), right + '\n')
+    writeFileSync(join(env.STATE_DIR!, 'grafana-admin-password'), `${right}\n`)
   }
 })
 
@@ -122,7 +136,7 @@ test('no secret appears in any docker argv or in any output', () => {
   const argv = readFileSync(argvLog, 'utf8')
   assert.match(argv, /-e GF_SECURITY_ADMIN_PASSWORD(\s|$)/)
   for (const secret of secrets) {
-    assert.not.ok(argv.includes(secret), 'a secret reached docker\'s argv')
+    assert.not.ok(argv.includes(secret), "a secret reached docker's argv")
     assert.not.ok(outputs.join('\n').includes(secret), 'a secret was printed')
   }
 })

@@ -16,18 +16,26 @@ const prometheus = () => `http://127.0.0.1:${env.PROMETHEUS_PORT}`
 
 /** The anonymous volume the image's VOLUME /prometheus gave the container. */
 function dataVolume(container: string): string {
-  const mounts = JSON.parse(spawnSync('docker', ['container', 'inspect', '--format', '{{json .Mounts}}', container], { encoding: 'utf8' }).stdout) as
-    { Type: string; Name?: string; Destination: string }[]
+  const mounts = JSON.parse(
+    spawnSync('docker', ['container', 'inspect', '--format', '{{json .Mounts}}', container], { encoding: 'utf8' })
+      .stdout,
+  ) as { Type: string; Name?: string; Destination: string }[]
   const volume = mounts.find((m) => m.Type === 'volume' && m.Destination === '/prometheus')?.Name
   assert.ok(volume, `${container} has no volume at /prometheus: ${JSON.stringify(mounts)}`)
   return volume
 }
 
-const volumeExists = (name: string) => spawnSync('docker', ['volume', 'inspect', name], { stdio: 'ignore' }).status === 0
+const volumeExists = (name: string) =>
+  spawnSync('docker', ['volume', 'inspect', name], { stdio: 'ignore' }).status === 0
 
 async function query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
-  const response = await fetch(`${prometheus()}/api/v1/query?query=${encodeURIComponent(expr)}`, { signal: AbortSignal.timeout(5000) })
-  const body = (await response.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } }
+  const response = await fetch(`${prometheus()}/api/v1/query?query=${encodeURIComponent(expr)}`, {
+    signal: AbortSignal.timeout(5000),
+  })
+  const body = (await response.json()) as {
+    status: string
+    data: { result: { metric: Record<string, string>; value: [number, string] }[] }
+  }
   assert.is(body.status, 'success', expr)
   return body.data.result
 }
@@ -57,28 +65,54 @@ test('make up creates network, Triton and Prometheus, and waits for the triton t
 test('ports are published on 127.0.0.1 only', async () => {
   const result = await run('docker', ['port', env.TRITON_CONTAINER!], {})
   const lines = result.stdout.trim().split('\n').sort()
-  assert.equal(lines, [
-    `8000/tcp -> 127.0.0.1:${env.TRITON_HTTP_PORT}`,
-    `8001/tcp -> 127.0.0.1:${env.TRITON_GRPC_PORT}`,
-    `8002/tcp -> 127.0.0.1:${env.TRITON_METRICS_PORT}`,
-  ].sort())
+  assert.equal(
+    lines,
+    [
+      `8000/tcp -> 127.0.0.1:${env.TRITON_HTTP_PORT}`,
+      `8001/tcp -> 127.0.0.1:${env.TRITON_GRPC_PORT}`,
+      `8002/tcp -> 127.0.0.1:${env.TRITON_METRICS_PORT}`,
+    ].sort(),
+  )
 })
 
 test('load through the load step shows in Prometheus: target up, QPS > 0, mean latency recorded', async () => {
-  const load = await runStep('08-load', ['--url', `http://127.0.0.1:${env.TRITON_HTTP_PORT}`, '--requests', '200', '--concurrency', '2'], env, 120_000)
+  const load = await runStep(
+    '08-load',
+    ['--url', `http://127.0.0.1:${env.TRITON_HTTP_PORT}`, '--requests', '200', '--concurrency', '2'],
+    env,
+    120_000,
+  )
   assert.is(load.code, 0, load.text)
-  const targets = (await (await fetch(`${prometheus()}/api/v1/targets`)).json()) as { data: { activeTargets: { labels: { job: string }; health: string }[] } }
+  const targets = (await (await fetch(`${prometheus()}/api/v1/targets`)).json()) as {
+    data: { activeTargets: { labels: { job: string }; health: string }[] }
+  }
   assert.is(targets.data.activeTargets.find((t) => t.labels.job === 'triton')?.health, 'up')
   // The next scrape after the load (every 5s) makes the rate positive.
-  const qps = await waitFor(async () => {
-    const result = await query('sum(rate(nv_inference_request_success[1m])) > 0')
-    return result.length ? Number(result[0]!.value[1]) : false
-  }, { what: 'QPS > 0 in Prometheus', timeoutMs: 60_000, intervalMs: 1000, onTimeout: () => fail('no QPS in Prometheus after 60s', 'check the scrape') })
+  const qps = await waitFor(
+    async () => {
+      const result = await query('sum(rate(nv_inference_request_success[1m])) > 0')
+      return result.length ? Number(result[0]!.value[1]) : false
+    },
+    {
+      what: 'QPS > 0 in Prometheus',
+      timeoutMs: 60_000,
+      intervalMs: 1000,
+      onTimeout: () => fail('no QPS in Prometheus after 60s', 'check the scrape'),
+    },
+  )
   assert.ok(qps > 0)
-  const latency = await waitFor(async () => {
-    const result = await query('model:nv_inference_request_duration_ms:mean1m')
-    return result.length ? result : false
-  }, { what: 'recording rule evaluated', timeoutMs: 30_000, intervalMs: 1000, onTimeout: () => fail('recording rule has no value', 'check rules') })
+  const latency = await waitFor(
+    async () => {
+      const result = await query('model:nv_inference_request_duration_ms:mean1m')
+      return result.length ? result : false
+    },
+    {
+      what: 'recording rule evaluated',
+      timeoutMs: 30_000,
+      intervalMs: 1000,
+      onTimeout: () => fail('recording rule has no value', 'check rules'),
+    },
+  )
   assert.is(latency[0]!.metric.model, 'mnist_mlp')
   assert.ok(Number(latency[0]!.value[1]) > 0)
 })
@@ -108,8 +142,14 @@ test('a recreated Prometheus takes the anonymous volume of its /prometheus with 
   env.PROMETHEUS_PORT = String(await freePort())
   const result = await run('make', ['-s', 'prometheus'], env)
   assert.is(result.code, 0, result.text)
-  assert.match(result.text, `container ${env.PROMETHEUS_CONTAINER} has a different configuration (ports): recreating it`)
-  assert.not.ok(volumeExists(ids.prometheusVolume!), `volume ${ids.prometheusVolume} of the old container was left behind`)
+  assert.match(
+    result.text,
+    `container ${env.PROMETHEUS_CONTAINER} has a different configuration (ports): recreating it`,
+  )
+  assert.not.ok(
+    volumeExists(ids.prometheusVolume!),
+    `volume ${ids.prometheusVolume} of the old container was left behind`,
+  )
   ids.prometheusVolume = dataVolume(env.PROMETHEUS_CONTAINER!)
 })
 

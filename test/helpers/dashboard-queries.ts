@@ -2,15 +2,21 @@
 // the template variables Grafana would substitute replaced by test values.
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard'
 
-export interface DashboardQuery { panel: string; refId: string; expr: string }
+export interface DashboardQuery {
+  panel: string
+  refId: string
+  expr: string
+}
 
 export function dashboardQueries(dashboard: Dashboard): DashboardQuery[] {
   return (dashboard.panels ?? []).flatMap((panel) => {
     const inner = 'panels' in panel ? panel.panels : [panel]
-    return inner.flatMap((p) => (p.targets ?? []).map((t) => {
-      const target = t as { refId?: string; expr?: string }
-      return { panel: p.title ?? '', refId: target.refId ?? '', expr: target.expr ?? '' }
-    }))
+    return inner.flatMap((p) =>
+      (p.targets ?? []).map((t) => {
+        const target = t as { refId?: string; expr?: string }
+        return { panel: p.title ?? '', refId: target.refId ?? '', expr: target.expr ?? '' }
+      }),
+    )
   })
 }
 

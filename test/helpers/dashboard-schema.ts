@@ -37,7 +37,11 @@ function toJsonSchema(node: unknown): unknown {
       if (value) out.exclusiveMaximum = source.maximum
       continue
     }
-    if ((key === 'minimum' && source.exclusiveMinimum === true) || (key === 'maximum' && source.exclusiveMaximum === true)) continue
+    if (
+      (key === 'minimum' && source.exclusiveMinimum === true) ||
+      (key === 'maximum' && source.exclusiveMaximum === true)
+    )
+      continue
     // common's ScaleDirection lists [1, 1, -1, -1]; JSON Schema wants distinct values.
     if (key === 'enum' && Array.isArray(value)) {
       out.enum = [...new Map(value.map((v) => [JSON.stringify(v), v])).values()]
@@ -48,7 +52,10 @@ function toJsonSchema(node: unknown): unknown {
       continue
     }
     // Inside `properties`, keys are property names, not keywords: keep every one.
-    out[key] = key === 'properties' ? Object.fromEntries(Object.entries(value as Json).map(([k, v]) => [k, toJsonSchema(v)])) : toJsonSchema(value)
+    out[key] =
+      key === 'properties'
+        ? Object.fromEntries(Object.entries(value as Json).map(([k, v]) => [k, toJsonSchema(v)]))
+        : toJsonSchema(value)
   }
   return out
 }
@@ -57,17 +64,27 @@ function loadAjv(): Ajv {
   const ajv = new Ajv({ strict: true, allErrors: true, allowUnionTypes: true })
   formats.default(ajv)
   for (const name of files) {
-    const spec = JSON.parse(readFileSync(join(schemaDir, `${name}.openapi.json`), 'utf8')) as { components: { schemas: Json } }
-    const definitions = Object.fromEntries(Object.entries(spec.components.schemas).map(([k, v]) => [k, toJsonSchema(v)]))
+    const spec = JSON.parse(readFileSync(join(schemaDir, `${name}.openapi.json`), 'utf8')) as {
+      components: { schemas: Json }
+    }
+    const definitions = Object.fromEntries(
+      Object.entries(spec.components.schemas).map(([k, v]) => [k, toJsonSchema(v)]),
+    )
     ajv.addSchema({ $id: name, definitions })
   }
   return ajv
 }
 
-export interface SchemaProblem { where: string; errors: string[] }
+export interface SchemaProblem {
+  where: string
+  errors: string[]
+}
 
 const describe = (errors: ErrorObject[] | null | undefined) =>
-  (errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}${e.params && Object.keys(e.params).length ? ' ' + JSON.stringify(e.params) : ''}`)
+  (errors ?? []).map(
+    (e) =>
+      `${e.instancePath || '/'} ${e.message ?? ''}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''}`,
+  )
 
 /** Returns a checker; each call lists every problem found (empty when the dashboard is valid). */
 export function dashboardValidator(): (dashboard: unknown) => SchemaProblem[] {
@@ -76,7 +93,8 @@ export function dashboardValidator(): (dashboard: unknown) => SchemaProblem[] {
   const at = (file: SchemaFile, definition: string) => {
     const key = `${file}#/definitions/${definition}`
     if (!cache.has(key)) {
-      const exists = (ajv.getSchema(file)?.schema as { definitions: Json }).definitions[definition] !== undefined
+      const exists =
+        (ajv.getSchema(file)?.schema as { definitions: Json } | undefined)?.definitions[definition] !== undefined
       cache.set(key, exists ? ajv.compile({ $ref: key }) : undefined)
     }
     return cache.get(key)
@@ -90,7 +108,7 @@ export function dashboardValidator(): (dashboard: unknown) => SchemaProblem[] {
     check('dashboard', at('dashboard', 'Dashboard'), dashboard)
 
     const panels = ((dashboard as Json).panels ?? []) as Json[]
-    const all = panels.flatMap((p) => [p, ...(((p.panels ?? []) as Json[]))])
+    const all = panels.flatMap((p) => [p, ...((p.panels ?? []) as Json[])])
     for (const panel of all) {
       const where = `panel ${String(panel.id)} "${String(panel.title)}" (${String(panel.type)})`
       if (panel.type === 'row') continue
@@ -109,7 +127,8 @@ export function dashboardValidator(): (dashboard: unknown) => SchemaProblem[] {
       const targets = (panel.targets ?? []) as Json[]
       targets.forEach((target, i) => {
         const ds = (target.datasource ?? panel.datasource) as Json | undefined
-        if (ds?.type === 'prometheus') check(`${where} target ${String(target.refId ?? i)}`, at('prometheus', 'Dataquery'), target)
+        if (ds?.type === 'prometheus')
+          check(`${where} target ${String(target.refId ?? i)}`, at('prometheus', 'Dataquery'), target)
       })
     }
     return problems

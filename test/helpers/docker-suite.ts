@@ -6,7 +6,6 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { repoRoot } from './paths.ts'
 import { runProcess, type Result } from './process.ts'
 
 export type { Result }
@@ -23,12 +22,22 @@ export function freePort(): Promise<number> {
 }
 
 /** Runs a command in the repository with `env` added; killed after `timeoutMs`. */
-export function run(command: string, args: string[], env: Record<string, string>, timeoutMs = 300_000): Promise<Result> {
+export function run(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 300_000,
+): Promise<Result> {
   return runProcess(command, args, { env, timeoutMs })
 }
 
 /** Runs a bundled step (dist/scripts/<name>.mjs) with the suite's environment. */
-export function runStep(name: string, args: string[], env: Record<string, string>, timeoutMs?: number): Promise<Result> {
+export function runStep(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs?: number,
+): Promise<Result> {
   return run(process.execPath, [join('dist/scripts', `${name}.mjs`), ...args], env, timeoutMs)
 }
 
@@ -68,10 +77,16 @@ export async function suiteEnv(suite: string): Promise<SuiteEnv> {
     PROMETHEUS_PORT: String(await freePort()),
     GRAFANA_PORT: String(await freePort()),
     // Messages are matched in English.
-    LANG: 'C.UTF-8', LC_ALL: '', LANGUAGE: '',
+    LANG: 'C.UTF-8',
+    LC_ALL: '',
+    LANGUAGE: '',
   }
   return {
-    env, containers, network: env.NETWORK!, volume: env.GRAFANA_VOLUME!, configDir,
+    env,
+    containers,
+    network: env.NETWORK!,
+    volume: env.GRAFANA_VOLUME!,
+    configDir,
     cleanup() {
       spawnSync('docker', ['rm', '--force', '--volumes', ...containers], { stdio: 'ignore' })
       spawnSync('docker', ['network', 'rm', env.NETWORK!], { stdio: 'ignore' })

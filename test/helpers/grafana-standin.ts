@@ -16,10 +16,18 @@ export interface GrafanaStandin {
   stop(removeData?: boolean): Promise<void>
 }
 
-export async function startGrafanaStandin(opts: { env?: Record<string, string>; dataDir?: string } = {}): Promise<GrafanaStandin> {
+export async function startGrafanaStandin(
+  opts: { env?: Record<string, string>; dataDir?: string } = {},
+): Promise<GrafanaStandin> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'grafana-standin-'))
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/standins/grafana/main.ts')], {
-    env: { ...process.env, GF_PATHS_DATA: dataDir, GF_SERVER_HTTP_PORT: '0', GF_SERVER_HTTP_ADDR: '127.0.0.1', ...opts.env },
+    env: {
+      ...process.env,
+      GF_PATHS_DATA: dataDir,
+      GF_SERVER_HTTP_PORT: '0',
+      GF_SERVER_HTTP_ADDR: '127.0.0.1',
+      ...opts.env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const port = await new Promise<number>((resolve, reject) => {
@@ -36,7 +44,8 @@ export async function startGrafanaStandin(opts: { env?: Record<string, string>; 
   return {
     url,
     dataDir,
-    violations: async () => (await fetch(`${url}/__standin/violations`)).json() as ReturnType<GrafanaStandin['violations']>,
+    violations: async () =>
+      (await fetch(`${url}/__standin/violations`)).json() as ReturnType<GrafanaStandin['violations']>,
     failedLogins: async () => ((await (await fetch(`${url}/__standin/logins`)).json()) as { failed: number }).failed,
     async stop(removeData = true) {
       if (child.exitCode === null) child.kill('SIGTERM')

@@ -9,7 +9,10 @@ import { encodeModel, floatTensor, floatValueInfo } from '../../models/onnx.ts'
 
 const MODELS = fileURLToPath(new URL('../../models/', import.meta.url))
 
-export interface TempRepository { dir: string; remove(): void }
+export interface TempRepository {
+  dir: string
+  remove(): void
+}
 
 export function tempRepository(): TempRepository {
   const dir = mkdtempSync(join(tmpdir(), 'triton-repo-'))
@@ -45,11 +48,16 @@ export function addFragileModel(repo: string, name: string): void {
       output: [floatValueInfo('y', ['batch', 2])],
     },
   })
-  addModel(repo, name, `name: "${name}"
+  addModel(
+    repo,
+    name,
+    `name: "${name}"
 backend: "onnxruntime"
 max_batch_size: 8
 input [ { name: "x", data_type: TYPE_FP32, dims: [ -1 ] } ]
 output [ { name: "y", data_type: TYPE_FP32, dims: [ 2 ] } ]
 instance_group [ { count: 1, kind: KIND_CPU } ]
-`, onnx)
+`,
+    onnx,
+  )
 }

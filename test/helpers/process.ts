@@ -26,11 +26,19 @@ const strip = (text: string) => text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '')
 export function runProcess(command: string, args: string[], options: RunOptions = {}): Promise<Result> {
   const { cwd = repoRoot, env = {}, onlyEnv, timeoutMs = 300_000 } = options
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: onlyEnv ?? { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(command, args, {
+      cwd,
+      env: onlyEnv ?? { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (c: Buffer) => { stdout += c })
-    child.stderr.on('data', (c: Buffer) => { stderr += c })
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c
+    })
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c
+    })
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
     child.once('error', reject)
     child.once('close', (code) => {

@@ -26,9 +26,15 @@ export interface PrometheusOptions {
 }
 
 /** One series of an instant query: labels and value (NaN stays NaN). */
-export interface Sample { metric: Record<string, string>; value: number }
+export interface Sample {
+  metric: Record<string, string>
+  value: number
+}
 /** One series of a range query: labels and [unix seconds, value] points. */
-export interface Series { metric: Record<string, string>; values: [number, number][] }
+export interface Series {
+  metric: Record<string, string>
+  values: [number, number][]
+}
 
 export interface Prometheus {
   url: string
@@ -40,12 +46,18 @@ export interface Prometheus {
   stop(): Promise<void>
 }
 
-interface ApiAnswer<T> { status: 'success' | 'error'; data: T; error?: string; errorType?: string }
+interface ApiAnswer<T> {
+  status: 'success' | 'error'
+  data: T
+  error?: string
+  errorType?: string
+}
 
 async function api<T>(url: string): Promise<T> {
   const response = await fetch(url)
   const body = (await response.json()) as ApiAnswer<T>
-  if (body.status !== 'success') throw new Error(`Prometheus ${body.errorType ?? response.status}: ${body.error ?? ''} (${url})`)
+  if (body.status !== 'success')
+    throw new Error(`Prometheus ${body.errorType ?? response.status}: ${body.error ?? ''} (${url})`)
   return body.data
 }
 
@@ -54,21 +66,29 @@ async function launch(configDir: string, dataDir: string, args: string[], files:
   const self = `127.0.0.1:${port}`
   const written = files?.(self) ?? { 'prometheus.yml': 'global:\n  scrape_interval: 1s\n' }
   for (const [name, text] of Object.entries(written)) writeFileSync(join(configDir, name), text)
-  const child = spawn(PROMETHEUS_BIN, [
-    `--config.file=${join(configDir, 'prometheus.yml')}`,
-    `--storage.tsdb.path=${dataDir}`,
-    `--web.listen-address=${self}`,
-    ...args,
-  ], { stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn(
+    PROMETHEUS_BIN,
+    [
+      `--config.file=${join(configDir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${dataDir}`,
+      `--web.listen-address=${self}`,
+      ...args,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  )
   let log = ''
-  child.stderr!.on('data', (chunk: Buffer) => { log = (log + chunk).slice(-20_000) })
+  child.stderr!.on('data', (chunk: Buffer) => {
+    log = (log + chunk).slice(-20_000)
+  })
   // A test that crashes must not leave a server behind.
   const killOnExit = () => child.kill('SIGKILL')
   process.once('exit', killOnExit)
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
-    process.off('exit', killOnExit)
-    resolve(code)
-  }))
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      process.off('exit', killOnExit)
+      resolve(code)
+    }),
+  )
   return { child, exited, url: `http://${self}`, log: () => log }
 }
 
@@ -93,24 +113,35 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
     for (let attempt = 1; ; attempt++) {
       const run = await launch(configDir, dataDir, options.args ?? [], options.files)
       let gone = false
-      void run.exited.then(() => { gone = true })
+      void run.exited.then(() => {
+        gone = true
+      })
       try {
-        await waitFor(async () => {
-          if (gone) throw new Error('exited')
-          const response = await fetch(`${run.url}/-/ready`)
-          return response.ok
-        }, {
-          what: 'Prometheus ready',
-          timeoutMs: START_TIMEOUT_MS,
-          onTimeout: () => fail(`Prometheus did not become ready in ${START_TIMEOUT_MS / 1000} s:\n${run.log()}`, 'see its log above'),
-        })
+        await waitFor(
+          async () => {
+            if (gone) throw new Error('exited')
+            const response = await fetch(`${run.url}/-/ready`)
+            return response.ok
+          },
+          {
+            what: 'Prometheus ready',
+            timeoutMs: START_TIMEOUT_MS,
+            onTimeout: () =>
+              fail(
+                `Prometheus did not become ready in ${START_TIMEOUT_MS / 1000} s:\n${run.log()}`,
+                'see its log above',
+              ),
+          },
+        )
         if (gone) throw new Error('exited')
       } catch (error) {
         await stopChild(run.child, run.exited)
         // Another process can take the port between our probe and Prometheus's bind.
         if (/address already in use/.test(run.log()) && attempt < PORT_ATTEMPTS) continue
-        throw fail(`Prometheus (${PROMETHEUS_BIN}) did not start: ${(error as Error).message}\n${run.log()}`,
-          'install it with test/setup/system.sh (Debian package prometheus) or set PROMETHEUS_BIN')
+        throw fail(
+          `Prometheus (${PROMETHEUS_BIN}) did not start: ${(error as Error).message}\n${run.log()}`,
+          'install it with test/setup/system.sh (Debian package prometheus) or set PROMETHEUS_BIN',
+        )
       }
       return handle(run, cleanup)
     }
@@ -128,24 +159,47 @@ function handle(run: Awaited<ReturnType<typeof launch>>, cleanup: () => void): P
     pid: child.pid!,
     async query(expr, time) {
       const params = new URLSearchParams({ query: expr, ...(time === undefined ? {} : { time: String(time) }) })
-      const data = await api<{ resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] }>(`${url}/api/v1/query?${params}`)
-      if (data.resultType !== 'vector') throw new Error(`expected an instant vector from ${expr}, got ${data.resultType}`)
+      const data = await api<{
+        resultType: string
+        result: { metric: Record<string, string>; value: [number, string] }[]
+      }>(`${url}/api/v1/query?${params}`)
+      if (data.resultType !== 'vector')
+        throw new Error(`expected an instant vector from ${expr}, got ${data.resultType}`)
       return data.result.map((r) => ({ metric: r.metric, value: number(r.value[1]) }))
     },
     async queryRange(expr, start, end, stepSeconds) {
-      const params = new URLSearchParams({ query: expr, start: String(start), end: String(end), step: String(stepSeconds) })
-      const data = await api<{ result: { metric: Record<string, string>; values: [number, string][] }[] }>(`${url}/api/v1/query_range?${params}`)
-      return data.result.map((r) => ({ metric: r.metric, values: r.values.map(([t, v]) => [t, number(v)] as [number, number]) }))
+      const params = new URLSearchParams({
+        query: expr,
+        start: String(start),
+        end: String(end),
+        step: String(stepSeconds),
+      })
+      const data = await api<{ result: { metric: Record<string, string>; values: [number, string][] }[] }>(
+        `${url}/api/v1/query_range?${params}`,
+      )
+      return data.result.map((r) => ({
+        metric: r.metric,
+        values: r.values.map(([t, v]) => [t, number(v)] as [number, number]),
+      }))
     },
     async waitForTargets(timeoutMs) {
-      await waitFor(async () => {
-        const { activeTargets } = await api<{ activeTargets: { health: string; lastScrape: string }[] }>(`${url}/api/v1/targets`)
-        return activeTargets.length > 0 && activeTargets.every((t) => t.health === 'up')
-      }, {
-        what: 'Prometheus targets up',
-        timeoutMs,
-        onTimeout: (last) => fail(`Prometheus targets not up in ${timeoutMs / 1000} s (${String(last)})\n${run.log()}`, 'check the scrape config and that the target answers'),
-      })
+      await waitFor(
+        async () => {
+          const { activeTargets } = await api<{ activeTargets: { health: string; lastScrape: string }[] }>(
+            `${url}/api/v1/targets`,
+          )
+          return activeTargets.length > 0 && activeTargets.every((t) => t.health === 'up')
+        },
+        {
+          what: 'Prometheus targets up',
+          timeoutMs,
+          onTimeout: (last) =>
+            fail(
+              `Prometheus targets not up in ${timeoutMs / 1000} s (${String(last)})\n${run.log()}`,
+              'check the scrape config and that the target answers',
+            ),
+        },
+      )
     },
     async stop() {
       await stopChild(child, run.exited)

@@ -4,8 +4,13 @@ export async function settleWithin(promise: Promise<unknown>, ms: number): Promi
   let bound: NodeJS.Timeout | undefined
   try {
     return await Promise.race([
-      promise.then(() => 'resolved', (error: unknown) => error),
-      new Promise((resolve) => { bound = setTimeout(() => resolve(`still pending after ${ms / 1000} s`), ms) }),
+      promise.then(
+        () => 'resolved',
+        (error: unknown) => error,
+      ),
+      new Promise((resolve) => {
+        bound = setTimeout(() => resolve(`still pending after ${ms / 1000} s`), ms)
+      }),
     ])
   } finally {
     clearTimeout(bound)

@@ -22,20 +22,43 @@ export interface TritonStandin {
   stop(): Promise<void>
 }
 
-export async function startTritonStandin(opts: { modelRepository?: string; args?: string[] } = {}): Promise<TritonStandin> {
+export async function startTritonStandin(
+  opts: { modelRepository?: string; args?: string[] } = {},
+): Promise<TritonStandin> {
   const args = opts.args ?? []
-  const child = spawn(process.execPath, [
-    '--import', 'tsx', MAIN,
-    // The caller's relative path is relative to the caller; the default is the project's models/.
-    '--model-repository', opts.modelRepository ? resolve(opts.modelRepository) : join(ROOT, 'models'),
-    '--http-address', '127.0.0.1', '--http-port', '0', '--metrics-port', '0',
-    ...args,
-  ], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      MAIN,
+      // The caller's relative path is relative to the caller; the default is the project's models/.
+      '--model-repository',
+      opts.modelRepository ? resolve(opts.modelRepository) : join(ROOT, 'models'),
+      '--http-address',
+      '127.0.0.1',
+      '--http-port',
+      '0',
+      '--metrics-port',
+      '0',
+      ...args,
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
   let output = ''
-  child.stdout.on('data', (chunk: Buffer) => { output += chunk })
-  child.stderr.on('data', (chunk: Buffer) => { output += chunk })
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk
+  })
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk
+  })
   let exited: number | null | undefined
-  const exit = new Promise<void>((resolve) => child.once('exit', (code, signal) => { exited = code ?? (signal ? -1 : null); resolve() }))
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = code ?? (signal ? -1 : null)
+      resolve()
+    }),
+  )
   // A test that crashes must not leave a server behind.
   const killOnExit = () => child.kill('SIGKILL')
   process.once('exit', killOnExit)
@@ -52,21 +75,32 @@ export async function startTritonStandin(opts: { modelRepository?: string; args?
   const metricsDisabled = /--allow-metrics[= ](false|off|0)\b/i.test(args.join(' '))
   const bound = (service: string) => new RegExp(`Started ${service} at [^\\s:]+:(\\d+)`).exec(output)?.[1]
   try {
-    const urls = await waitFor(async () => {
-      if (exited !== undefined) throw fail(`the Triton stand-in exited (code ${exited}) before it was ready:\n${output}`, 'fix the arguments or the model repository')
-      const http = bound('HTTPService')
-      const metrics = bound('Metrics Service')
-      if (!http || (!metrics && !metricsDisabled)) return undefined
-      const httpUrl = `http://127.0.0.1:${http}`
-      const res = await fetch(`${httpUrl}/v2/health/ready`)
-      await res.arrayBuffer()
-      return res.status === 200 ? { httpUrl, metricsUrl: metrics ? `http://127.0.0.1:${metrics}` : '' } : undefined
-    }, {
-      what: 'Triton stand-in ready',
-      timeoutMs: START_TIMEOUT_MS,
-      intervalMs: 100,
-      onTimeout: (last) => fail(`the Triton stand-in was not ready within ${START_TIMEOUT_MS / 1000} s (${String(last)}):\n${output}`, 'look at its log above'),
-    })
+    const urls = await waitFor(
+      async () => {
+        if (exited !== undefined)
+          throw fail(
+            `the Triton stand-in exited (code ${exited}) before it was ready:\n${output}`,
+            'fix the arguments or the model repository',
+          )
+        const http = bound('HTTPService')
+        const metrics = bound('Metrics Service')
+        if (!http || (!metrics && !metricsDisabled)) return undefined
+        const httpUrl = `http://127.0.0.1:${http}`
+        const res = await fetch(`${httpUrl}/v2/health/ready`)
+        await res.arrayBuffer()
+        return res.status === 200 ? { httpUrl, metricsUrl: metrics ? `http://127.0.0.1:${metrics}` : '' } : undefined
+      },
+      {
+        what: 'Triton stand-in ready',
+        timeoutMs: START_TIMEOUT_MS,
+        intervalMs: 100,
+        onTimeout: (last) =>
+          fail(
+            `the Triton stand-in was not ready within ${START_TIMEOUT_MS / 1000} s (${String(last)}):\n${output}`,
+            'look at its log above',
+          ),
+      },
+    )
     return { ...urls, pid: child.pid!, stop }
   } catch (error) {
     await stop()

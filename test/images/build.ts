@@ -21,43 +21,47 @@ scrape_configs:
 export const images: Record<string, () => Promise<BuiltImage>> = {
   // Debian's prometheus and promtool, laid out like prom/prometheus (entrypoint, default args,
   // data folder as a VOLUME, user nobody), so the steps run it exactly as they run the real image.
-  PROMETHEUS_IMAGE: () => buildScratchImage({
-    repository: 'triton-monitoring/prometheus',
-    files: [
-      { from: '/usr/bin/prometheus', to: '/bin/prometheus' },
-      { from: '/usr/bin/promtool', to: '/bin/promtool' },
-    ],
-    texts: {
-      '/etc/prometheus/prometheus.yml': defaultPrometheusConfig,
-      '/etc/passwd': 'root:x:0:0:root:/root:/bin/prometheus\nnobody:x:65534:65534:nobody:/home:/bin/false\n',
-      '/etc/group': 'root:x:0:\nnogroup:x:65534:\n',
-      '/etc/nsswitch.conf': 'hosts: files dns\n',
-    },
-    writable: ['/prometheus'],
-    volumes: ['/prometheus'],
-    user: '65534:65534',
-    workdir: '/prometheus',
-    expose: [9090],
-    entrypoint: ['/bin/prometheus'],
-    cmd: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus'],
-  }),
+  PROMETHEUS_IMAGE: () =>
+    buildScratchImage({
+      repository: 'triton-monitoring/prometheus',
+      files: [
+        { from: '/usr/bin/prometheus', to: '/bin/prometheus' },
+        { from: '/usr/bin/promtool', to: '/bin/promtool' },
+      ],
+      texts: {
+        '/etc/prometheus/prometheus.yml': defaultPrometheusConfig,
+        '/etc/passwd': 'root:x:0:0:root:/root:/bin/prometheus\nnobody:x:65534:65534:nobody:/home:/bin/false\n',
+        '/etc/group': 'root:x:0:\nnogroup:x:65534:\n',
+        '/etc/nsswitch.conf': 'hosts: files dns\n',
+      },
+      writable: ['/prometheus'],
+      volumes: ['/prometheus'],
+      user: '65534:65534',
+      workdir: '/prometheus',
+      expose: [9090],
+      entrypoint: ['/bin/prometheus'],
+      cmd: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus'],
+    }),
   // The Triton stand-in behind a `tritonserver` command: like NVIDIA's image, the container runs
   // the command it is given (`tritonserver --model-repository=/models …`).
-  TRITON_IMAGE: () => buildNodeImage({
-    repository: 'triton-monitoring/triton-standin',
-    entry: 'test/standins/triton/main.ts',
-    external: ['onnxruntime-node', 'onnxruntime-common'],
-    commands: ['tritonserver'],
-    // root, like NVIDIA's image, so a model folder readable only by its owner still loads.
-    expose: [8000, 8001, 8002],
-    cmd: ['tritonserver', '--model-repository=/models'],
-  }),
+  TRITON_IMAGE: () =>
+    buildNodeImage({
+      repository: 'triton-monitoring/triton-standin',
+      entry: 'test/standins/triton/main.ts',
+      external: ['onnxruntime-node', 'onnxruntime-common'],
+      commands: ['tritonserver'],
+      // root, like NVIDIA's image, so a model folder readable only by its owner still loads.
+      expose: [8000, 8001, 8002],
+      cmd: ['tritonserver', '--model-repository=/models'],
+    }),
   // The Grafana stand-in with the OpenAPI spec bundled in; like grafana/grafana it runs as uid 472,
   // listens on 3000 and keeps its state in /var/lib/grafana (the data volume).
   GRAFANA_IMAGE: () => {
     if (!existsSync(grafanaSpecPath)) {
-      throw new Error(`the Grafana stand-in checks requests against ${relative('.', grafanaSpecPath)}, which is missing: `
-        + 'put the course\'s shared/ reference folder beside this checkout (as CI has it)')
+      throw new Error(
+        `the Grafana stand-in checks requests against ${relative('.', grafanaSpecPath)}, which is missing: ` +
+          "put the course's shared/ reference folder beside this checkout (as CI has it)",
+      )
     }
     return buildNodeImage({
       repository: 'triton-monitoring/grafana-standin',

@@ -42,27 +42,36 @@ async function bundle(entry: string, external: string[]): Promise<string> {
  */
 export async function buildNodeImage(spec: NodeImageSpec, progress?: (line: string) => unknown): Promise<BuiltImage> {
   const { entry, external = [], commands = [], files = [], texts = {}, ...settings } = spec
-  const shims = Object.fromEntries(commands.map((name) => [
-    `/usr/local/bin/${name}`,
-    // A CommonJS shim (no extension) that loads the ESM bundle; argv after the command is kept.
-    `#!/bin/node\nimport(${JSON.stringify(APP)})\n`,
-  ]))
-  return buildScratchImage({
-    ...settings,
-    files: [
-      { from: process.execPath, to: '/bin/node' },
-      ...external.map((name) => ({ from: resolve('node_modules', name), to: `/app/node_modules/${name}`, skip: otherPlatforms })),
-      ...files,
-    ],
-    texts: {
-      [APP]: await bundle(entry, external),
-      '/etc/passwd': 'root:x:0:0:root:/root:/bin/node\nnobody:x:65534:65534:nobody:/nonexistent:/bin/node\n',
-      '/etc/group': 'root:x:0:\nnogroup:x:65534:\n',
-      ...shims,
-      ...texts,
+  const shims = Object.fromEntries(
+    commands.map((name) => [
+      `/usr/local/bin/${name}`,
+      // A CommonJS shim (no extension) that loads the ESM bundle; argv after the command is kept.
+      `#!/bin/node\nimport(${JSON.stringify(APP)})\n`,
+    ]),
+  )
+  return buildScratchImage(
+    {
+      ...settings,
+      files: [
+        { from: process.execPath, to: '/bin/node' },
+        ...external.map((name) => ({
+          from: resolve('node_modules', name),
+          to: `/app/node_modules/${name}`,
+          skip: otherPlatforms,
+        })),
+        ...files,
+      ],
+      texts: {
+        [APP]: await bundle(entry, external),
+        '/etc/passwd': 'root:x:0:0:root:/root:/bin/node\nnobody:x:65534:65534:nobody:/nonexistent:/bin/node\n',
+        '/etc/group': 'root:x:0:\nnogroup:x:65534:\n',
+        ...shims,
+        ...texts,
+      },
+      writable: ['/tmp', ...(settings.writable ?? [])],
+      env: { PATH: '/usr/local/bin:/usr/bin:/bin', ...settings.env },
+      entrypoint: settings.entrypoint ?? (commands.length ? undefined : ['/bin/node', APP]),
     },
-    writable: ['/tmp', ...(settings.writable ?? [])],
-    env: { PATH: '/usr/local/bin:/usr/bin:/bin', ...settings.env },
-    entrypoint: settings.entrypoint ?? (commands.length ? undefined : ['/bin/node', APP]),
-  }, progress)
+    progress,
+  )
 }

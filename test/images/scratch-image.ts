@@ -3,7 +3,21 @@
 // (no registry, no base image, no BuildKit needed). The tag is a hash of every input, so an image
 // that already exists with that tag is reused and a re-run costs only the hashing.
 import { createHash } from 'node:crypto'
-import { chmodSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { $ } from 'zx'
@@ -92,7 +106,7 @@ async function sharedLibraries(path: string): Promise<string[]> {
 async function collect(spec: ScratchImageSpec): Promise<Entry[]> {
   const entries = spec.files.flatMap(walk)
   const sourceRoots = spec.files.map((f) => realpathSync(f.from))
-  const inside = (file: string) => sourceRoots.some((root) => file === root || file.startsWith(root + '/'))
+  const inside = (file: string) => sourceRoots.some((root) => file === root || file.startsWith(`${root}/`))
   const libraries = new Set<string>()
   for (const entry of entries) {
     if ('file' in entry.source && isElf(entry.source.file)) {
@@ -135,7 +149,10 @@ async function imageExists(ref: string): Promise<boolean> {
   return (await $({ quiet: true, nothrow: true })`docker image inspect --format {{.Id}} ${ref}`).exitCode === 0
 }
 
-export async function buildScratchImage(spec: ScratchImageSpec, progress: (line: string) => unknown = (line) => process.stderr.write(line + '\n')): Promise<BuiltImage> {
+export async function buildScratchImage(
+  spec: ScratchImageSpec,
+  progress: (line: string) => unknown = (line) => process.stderr.write(`${line}\n`),
+): Promise<BuiltImage> {
   const entries = await collect(spec)
   const ref = `${spec.repository}:${inputHash(entries, spec)}`
   if (await imageExists(ref)) {

@@ -6,14 +6,17 @@ import { test } from 'uvu'
 type Register = typeof test.before
 
 function loud(name: string, register: Register): Register {
-  const wrapped = ((fn) => register(async (context) => {
-    try {
-      await fn(context)
-    } catch (error) {
-      process.stderr.write(`\n✖ test.${name} hook failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`)
-      throw error
-    }
-  })) as Register
+  const wrapped = ((fn) =>
+    register(async (context) => {
+      try {
+        await fn(context)
+      } catch (error) {
+        process.stderr.write(
+          `\n✖ test.${name} hook failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        )
+        throw error
+      }
+    })) as Register
   wrapped.each = register.each
   return wrapped
 }

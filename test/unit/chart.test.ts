@@ -5,7 +5,10 @@ import * as assert from 'uvu/assert'
 import { chart } from '../../scripts/lib/chart.ts'
 
 test('a series that differs only by float noise is one steady line', () => {
-  assert.is(chart('Latency', [1.7298070000000003, 1.7298069999999999, NaN], 'ms'), 'Latency (ms): steady at 1.73 (2 samples)')
+  assert.is(
+    chart('Latency', [1.7298070000000003, 1.7298069999999999, NaN], 'ms'),
+    'Latency (ms): steady at 1.73 (2 samples)',
+  )
 })
 
 test('a varying series is drawn with labelled rows, gaps left out', () => {

@@ -53,10 +53,18 @@ for (const [args, pattern] of [
 }
 
 // parseArgs' own messages are English: a Chinese locale must not get them as the cause.
-for (const [args, cause] of [[['--bogus'], '未知选项 --bogus'], [['extra'], '多余的参数 extra'], [['--url'], '选项 --url <value> 需要一个值'], [['--json=3'], '选项 --json 不接受值']] as const) {
+for (const [args, cause] of [
+  [['--bogus'], '未知选项 --bogus'],
+  [['extra'], '多余的参数 extra'],
+  [['--url'], '选项 --url <value> 需要一个值'],
+  [['--json=3'], '选项 --json 不接受值'],
+] as const) {
   test(`in a Chinese locale, ${args.join(' ')} is explained in Chinese`, () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/08-load.ts', ...args],
-      { env: { ...process.env, LANG: 'zh_CN.UTF-8', LC_ALL: '', LANGUAGE: '' }, encoding: 'utf8', timeout: 30_000 })
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/08-load.ts', ...args], {
+      env: { ...process.env, LANG: 'zh_CN.UTF-8', LC_ALL: '', LANGUAGE: '' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    })
     assert.is(run.status, 2, run.stderr)
     assert.ok(run.stderr.includes(cause), run.stderr)
     assert.not.match(run.stderr, /[A-Z][a-z]+ (option|argument)/)

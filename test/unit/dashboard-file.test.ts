@@ -18,7 +18,14 @@ test('the exported dashboard reads back with its uid and title', () => {
   assert.type(model.title, 'string')
 })
 
-for (const [name, text] of [['missing', undefined], ['not JSON', '{"uid": '], ['null', 'null'], ['a number', '42'], ['an array', '[]'], ['no title', '{"uid":"x"}']] as const) {
+for (const [name, text] of [
+  ['missing', undefined],
+  ['not JSON', '{"uid": '],
+  ['null', 'null'],
+  ['a number', '42'],
+  ['an array', '[]'],
+  ['no title', '{"uid":"x"}'],
+] as const) {
   test(`a dashboard file that is ${name} is a StepError naming the file`, () => {
     const path = join(work, `${name.replace(/ /g, '-')}.json`)
     if (text !== undefined) writeFileSync(path, text)

@@ -44,11 +44,21 @@ function handImport(): { code: number | null; stdout: string; stderr: string } {
 
 test.before(async () => {
   grafana = await startGrafanaStandin({ env: { GF_SECURITY_ADMIN_PASSWORD: password } })
-  const basic = 'Basic ' + Buffer.from(`admin:${password}`).toString('base64')
-  const account = await call('/serviceaccounts', { method: 'POST', auth: basic, body: JSON.stringify({ name: 'dashboard-import', role: 'Editor' }) })
-  token = (await call(`/serviceaccounts/${account.id}/tokens`, { method: 'POST', auth: basic, body: JSON.stringify({ name: 'import' }) })).key
+  const basic = `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`
+  const account = await call('/serviceaccounts', {
+    method: 'POST',
+    auth: basic,
+    body: JSON.stringify({ name: 'dashboard-import', role: 'Editor' }),
+  })
+  token = (
+    await call(`/serviceaccounts/${account.id}/tokens`, {
+      method: 'POST',
+      auth: basic,
+      body: JSON.stringify({ name: 'import' }),
+    })
+  ).key
   mkdirSync(join(work, '.state'), { mode: 0o700 })
-  writeFileSync(join(work, '.state', TOKEN_FILE), token + '\n', { mode: 0o600 })
+  writeFileSync(join(work, '.state', TOKEN_FILE), `${token}\n`, { mode: 0o600 })
   mkdirSync(join(work, 'dashboards'))
   copyFileSync(join(repoRoot, 'dashboards/triton.import.json'), join(work, 'dashboards/triton.import.json'))
 })
@@ -58,7 +68,7 @@ test.after(async () => {
   rmSync(work, { recursive: true, force: true })
 })
 
-test('the README\'s curl imports the exported file as-is, and the token stays out of argv', async () => {
+test("the README's curl imports the exported file as-is, and the token stays out of argv", async () => {
   // curl reads the header from a file; printf is a shell builtin, so no process has the token in argv.
   assert.match(HAND_IMPORT, /curl [^\n]*\n\s*-H @\.state\/grafana-auth\.header/)
   const first = handImport()
@@ -66,7 +76,11 @@ test('the README\'s curl imports the exported file as-is, and the token stays ou
   const answer = JSON.parse(first.stdout)
   assert.is(answer.status, 'success')
   assert.is(answer.uid, DASHBOARD_UID)
-  assert.is(statSync(join(work, '.state/grafana-auth.header')).mode & 0o777, 0o600, 'header file readable by its owner only')
+  assert.is(
+    statSync(join(work, '.state/grafana-auth.header')).mode & 0o777,
+    0o600,
+    'header file readable by its owner only',
+  )
 })
 
 test('Grafana stores the model unchanged (apart from the id and version it assigns)', async () => {
@@ -88,7 +102,7 @@ test('a second import overwrites the same dashboard (overwrite: true), it does n
   assert.is(hits.filter((h: { uid: string }) => h.uid === DASHBOARD_UID).length, 1)
 })
 
-test('every request was valid against Grafana\'s OpenAPI spec', async () => {
+test("every request was valid against Grafana's OpenAPI spec", async () => {
   assert.equal(await grafana!.violations(), [])
 })
 

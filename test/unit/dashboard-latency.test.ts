@@ -54,7 +54,9 @@ const work = mkdtempSync(join(tmpdir(), 'dashboard-latency-'))
 let prometheus: Prometheus | undefined
 
 const dashboard = buildTritonDashboard({ datasourceUid: defaults.DATASOURCE_UID })
-const meanQueries = dashboardQueries(dashboard).filter((q) => q.panel === 'Mean inference latency' || q.panel === 'Mean latency')
+const meanQueries = dashboardQueries(dashboard).filter(
+  (q) => q.panel === 'Mean inference latency' || q.panel === 'Mean latency',
+)
 const promql = (expr: string) => substitute(expr, { model: MODEL, rateInterval: `${RATE_WINDOW_S}s` })
 
 /** Evaluation times whose whole rate window lies inside one segment, with that segment's mean. */
@@ -86,12 +88,20 @@ test.after(async () => {
 test('the dashboard has the mean-latency panel and stat, both rate(duration) / rate(success)', () => {
   assert.is(meanQueries.length, 2)
   for (const { expr } of meanQueries) {
-    assert.match(expr, /rate\(nv_inference_request_duration_us\{[^}]*\}\[\$__rate_interval\]\)\) \/ sum.*rate\(nv_inference_request_success/)
+    assert.match(
+      expr,
+      /rate\(nv_inference_request_duration_us\{[^}]*\}\[\$__rate_interval\]\)\) \/ sum.*rate\(nv_inference_request_success/,
+    )
   }
 })
 
 test('the constructed data has the known means (checked without PromQL)', async () => {
-  const series = await prometheus!.queryRange(`nv_inference_request_duration_us{model="${MODEL}"}`, start, end, SCRAPE_S)
+  const series = await prometheus!.queryRange(
+    `nv_inference_request_duration_us{model="${MODEL}"}`,
+    start,
+    end,
+    SCRAPE_S,
+  )
   const requests = await prometheus!.queryRange(`nv_inference_request_success{model="${MODEL}"}`, start, end, SCRAPE_S)
   assert.is(series.length, 1)
   const d = series[0]!.values
@@ -104,25 +114,28 @@ test('the constructed data has the known means (checked without PromQL)', async 
   })
 })
 
-test('the dashboard\'s mean latency matches the true mean within 1% at every point, across a restart', async () => {
+test("the dashboard's mean latency matches the true mean within 1% at every point, across a restart", async () => {
   for (const { panel, expr } of meanQueries) {
     let checked = 0
     for (const { t, meanMs } of checkpoints()) {
       const result = await prometheus!.query(promql(expr), t)
       assert.is(result.length, 1, `${panel} at ${t}: one series`)
       const value = result[0]!.value
-      assert.ok(Math.abs(value - meanMs) / meanMs <= 0.01, `${panel} at ${t - start}s: ${value} ms, true mean ${meanMs} ms`)
+      assert.ok(
+        Math.abs(value - meanMs) / meanMs <= 0.01,
+        `${panel} at ${t - start}s: ${value} ms, true mean ${meanMs} ms`,
+      )
       checked++
     }
     assert.ok(checked > 100, `${checked} checkpoints`)
   }
 })
 
-test('the tutorial\'s avg(nv_inference_request_duration_us)/1000 is not a latency on the same data', async () => {
+test("the tutorial's avg(nv_inference_request_duration_us)/1000 is not a latency on the same data", async () => {
   const [series] = await prometheus!.queryRange(TUTORIAL_QUERY, start, restartAt - SCRAPE_S, SCRAPE_S)
   const values = series!.values.map(([, v]) => v)
   // It only grows while the process lives, whatever the latency does...
-  values.forEach((v, i) => i > 0 && assert.ok(v > values[i - 1]!, `grows at step ${i}`))
+  for (let i = 1; i < values.length; i++) assert.ok(values[i]! > values[i - 1]!, `grows at step ${i}`)
   // ...so after 15 minutes it is hundreds of times the true mean...
   const last = values[values.length - 1]!
   assert.ok(last > 100 * SEGMENT_MEANS_MS[0]!, `tutorial query ${last} ms vs true mean ${SEGMENT_MEANS_MS[0]} ms`)

@@ -34,11 +34,28 @@ const isGpu = (expr: string) => /\bnv_(gpu_|energy_)/.test(expr)
 
 /** Runs the load step against the stand-in, bounded in requests and time. */
 async function runLoad(httpUrl: string): Promise<{ requests: number; errors: number }> {
-  const { code, stdout, stderr } = await runProcess(process.execPath, [
-    '--import', 'tsx', join(repoRoot, 'scripts/08-load.ts'),
-    '--url', httpUrl, '--model', MODEL, '--rate', String(LOAD.rate), '--duration', String(LOAD.seconds),
-    '--requests', String(LOAD.rate * LOAD.seconds), '--concurrency', '4', '--json',
-  ], { timeoutMs: LOAD_TIMEOUT_MS })
+  const { code, stdout, stderr } = await runProcess(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(repoRoot, 'scripts/08-load.ts'),
+      '--url',
+      httpUrl,
+      '--model',
+      MODEL,
+      '--rate',
+      String(LOAD.rate),
+      '--duration',
+      String(LOAD.seconds),
+      '--requests',
+      String(LOAD.rate * LOAD.seconds),
+      '--concurrency',
+      '4',
+      '--json',
+    ],
+    { timeoutMs: LOAD_TIMEOUT_MS },
+  )
   if (code !== 0) throw new Error(`08-load exited ${code}:\n${stderr}`)
   return JSON.parse(stdout.trim().split('\n').pop()!) as { requests: number; errors: number }
 }
@@ -67,10 +84,17 @@ test.before(async () => {
   assert.ok(result.requests > 0)
   window = { start, end }
   // Wait for a scrape taken after the load finished, so the whole load is in the TSDB.
-  await waitFor(async () => {
-    const [sample] = await prometheus!.query(`timestamp(nv_inference_request_success{model="${MODEL}"})`)
-    return sample !== undefined && sample.value > end
-  }, { what: 'a scrape after the load', timeoutMs: 15_000, onTimeout: (l) => fail(`no scrape after the load (${String(l)})`, 'check the scrape target') })
+  await waitFor(
+    async () => {
+      const [sample] = await prometheus!.query(`timestamp(nv_inference_request_success{model="${MODEL}"})`)
+      return sample !== undefined && sample.value > end
+    },
+    {
+      what: 'a scrape after the load',
+      timeoutMs: 15_000,
+      onTimeout: (l) => fail(`no scrape after the load (${String(l)})`, 'check the scrape target'),
+    },
+  )
 })
 
 test.after(async () => {
@@ -83,7 +107,10 @@ test('the dashboard has queries, GPU ones among them', () => {
   assert.ok(queries.some((q) => isGpu(q.expr)))
 })
 
-for (const [label, model] of [['one model', MODEL], ['All models', '.*']] as const) {
+for (const [label, model] of [
+  ['one model', MODEL],
+  ['All models', '.*'],
+] as const) {
   test(`every expression runs and returns data (model = ${label}); GPU ones return nothing on a CPU-only host`, async () => {
     const problems: string[] = []
     for (const { panel, refId, expr } of queries) {
@@ -97,7 +124,8 @@ for (const [label, model] of [['one model', MODEL], ['All models', '.*']] as con
       }
       const values = finite(series)
       if (isGpu(expr) && cpuOnly) {
-        if (series.length > 0) problems.push(`${panel} ${refId}: expected no data on a CPU-only host, got ${series.length} series`)
+        if (series.length > 0)
+          problems.push(`${panel} ${refId}: expected no data on a CPU-only host, got ${series.length} series`)
       } else if (values.length === 0) {
         problems.push(`${panel} ${refId}: no data for ${promql}`)
       }
@@ -107,7 +135,12 @@ for (const [label, model] of [['one model', MODEL], ['All models', '.*']] as con
 }
 
 test('a misspelt metric or broken PromQL is caught the same way (the check can fail)', async () => {
-  const empty = await prometheus!.queryRange('sum by (model) (rate(nv_inference_request_sucess[4s]))', Math.floor(window.start), Math.ceil(window.end), 1)
+  const empty = await prometheus!.queryRange(
+    'sum by (model) (rate(nv_inference_request_sucess[4s]))',
+    Math.floor(window.start),
+    Math.ceil(window.end),
+    1,
+  )
   assert.equal(empty, [])
   try {
     await prometheus!.query('sum by (model) (rate(nv_inference_request_success[$__rate_interval]))')
@@ -133,7 +166,11 @@ test('latency percentiles are ordered and the breakdown fits inside the mean lat
     assert.ok(sample && Number.isFinite(sample.value), `${panel} ${refId}`)
     return sample!.value
   }
-  const [p50, p95, p99] = [await value('Latency percentiles (p50 / p95 / p99)', 'A'), await value('Latency percentiles (p50 / p95 / p99)', 'B'), await value('Latency percentiles (p50 / p95 / p99)', 'C')]
+  const [p50, p95, p99] = [
+    await value('Latency percentiles (p50 / p95 / p99)', 'A'),
+    await value('Latency percentiles (p50 / p95 / p99)', 'B'),
+    await value('Latency percentiles (p50 / p95 / p99)', 'C'),
+  ]
   assert.ok(p50 > 0 && p50 <= p95 && p95 <= p99, `p50 ${p50} p95 ${p95} p99 ${p99}`)
   const mean = await value('Mean inference latency', 'A')
   let parts = 0

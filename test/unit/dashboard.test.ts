@@ -42,7 +42,8 @@ test('the export is byte-stable: sorted keys, one trailing newline, same bytes e
       Array.isArray(value)
         ? value.every(keysInOrder)
         : value !== null && typeof value === 'object'
-          ? Object.keys(value).every((k, i, keys) => i === 0 || keys[i - 1]! < k) && Object.values(value).every(keysInOrder)
+          ? Object.keys(value).every((k, i, keys) => i === 0 || keys[i - 1]! < k) &&
+            Object.values(value).every(keysInOrder)
           : true
     assert.ok(keysInOrder(JSON.parse(text)), 'keys are sorted at every level')
   }
@@ -63,20 +64,31 @@ test('stable uid and a title', () => {
   assert.ok(dashboard.title.length > 0)
 })
 
-test('valid against Grafana\'s dashboard, panel and Prometheus query schemas', () => {
+test("valid against Grafana's dashboard, panel and Prometheus query schemas", () => {
   assert.equal(validate(dashboard), [])
 })
 
 test('the schema check is not vacuous: broken panels, options and targets are rejected', () => {
   const broken = structuredClone(dashboard)
-  const [stat, series] = [broken.panels.find((p: Json) => p.type === 'stat'), broken.panels.find((p: Json) => p.type === 'timeseries')]
+  const [stat, series] = [
+    broken.panels.find((p: Json) => p.type === 'stat'),
+    broken.panels.find((p: Json) => p.type === 'timeseries'),
+  ]
   delete stat.options.reduceOptions
   series.gridPos.w = 30
   series.targets[0].expression = series.targets[0].expr
   series.fieldConfig.defaults.custom.fillOpacity = 'half'
   broken.panels.push({ type: 'piechart', id: 999, title: 'unknown plugin' })
-  const problems = validate(broken).map((p) => `${p.where}: ${p.errors.join('; ')}`).join('\n')
-  for (const expected of [/reduceOptions/, /gridPos\/w must be <= 24/, /additional properties.*expression/, /fillOpacity must be number/, /no schema for panel type piechart/]) {
+  const problems = validate(broken)
+    .map((p) => `${p.where}: ${p.errors.join('; ')}`)
+    .join('\n')
+  for (const expected of [
+    /reduceOptions/,
+    /gridPos\/w must be <= 24/,
+    /additional properties.*expression/,
+    /fillOpacity must be number/,
+    /no schema for panel type piechart/,
+  ]) {
     assert.match(problems, expected)
   }
 })
@@ -84,7 +96,8 @@ test('the schema check is not vacuous: broken panels, options and targets are re
 test('every panel, row and target names the datasource, through the variable saved with the fixed uid', () => {
   for (const panel of panels) {
     assert.equal(panel.datasource, datasourceRef, `panel "${panel.title}"`)
-    for (const target of panel.targets ?? []) assert.equal(target.datasource, datasourceRef, `panel "${panel.title}" target ${target.refId}`)
+    for (const target of panel.targets ?? [])
+      assert.equal(target.datasource, datasourceRef, `panel "${panel.title}" target ${target.refId}`)
   }
   assert.equal(datasourceRef, { type: 'prometheus', uid: '${datasource}' })
   const variable = (dashboard.templating.list as Json[]).find((v) => v.name === DATASOURCE_VARIABLE)!
@@ -98,12 +111,20 @@ test('no import placeholder: the JSON posts as-is to the API and through the Imp
   assert.not.match(text, /\$\{DS_/)
   assert.not.match(text, /__inputs|__requires/)
   // Every ${var} / $var used is a variable of this dashboard or one Grafana defines.
-  const defined = new Set([...(dashboard.templating.list as Json[]).map((v) => v.name), '__rate_interval', '__interval', '__all'])
+  const defined = new Set([
+    ...(dashboard.templating.list as Json[]).map((v) => v.name),
+    '__rate_interval',
+    '__interval',
+    '__all',
+  ])
   const used = [...text.matchAll(/\$\{?(\w+)/g)].map((m) => m[1]!)
-  assert.equal(used.filter((name) => !defined.has(name)), [])
+  assert.equal(
+    used.filter((name) => !defined.has(name)),
+    [],
+  )
 })
 
-test('the datasource uid is configurable (DATASOURCE_UID) and changes only the variable\'s saved value', () => {
+test("the datasource uid is configurable (DATASOURCE_UID) and changes only the variable's saved value", () => {
   const other = loadConfig({ DATASOURCE_UID: 'other-prom' }).datasourceUid
   const built = buildTritonDashboard({ datasourceUid: other }) as Json
   const variable = (built.templating.list as Json[]).find((v) => v.name === DATASOURCE_VARIABLE)!
@@ -112,7 +133,7 @@ test('the datasource uid is configurable (DATASOURCE_UID) and changes only the v
   assert.equal(JSON.parse(JSON.stringify(built)), dashboard)
 })
 
-test('the model variable lists Triton\'s models and every per-model query filters on it', () => {
+test("the model variable lists Triton's models and every per-model query filters on it", () => {
   const model = (dashboard.templating.list as Json[]).find((v) => v.name === MODEL_VARIABLE)!
   assert.is(model.type, 'query')
   assert.equal(model.datasource, datasourceRef)
@@ -185,8 +206,12 @@ test('the panels the issue asks for are there, with the right units, in rows', (
     (dashboard.panels as Json[]).filter((p) => p.type === 'row').map((p) => p.title),
     ['Overview', 'Throughput', 'Errors', 'Latency', 'GPU', 'CPU and memory'],
   )
-  const breakdown = byTitle.get('Latency breakdown per request')!.targets.map((t: Json) => t.expr).join('\n')
-  for (const part of ['queue', 'compute_input', 'compute_infer', 'compute_output']) assert.match(breakdown, `nv_inference_${part}_duration_us`)
+  const breakdown = byTitle
+    .get('Latency breakdown per request')!
+    .targets.map((t: Json) => t.expr)
+    .join('\n')
+  for (const part of ['queue', 'compute_input', 'compute_infer', 'compute_output'])
+    assert.match(breakdown, `nv_inference_${part}_duration_us`)
 })
 
 test('GPU panels say there is no GPU instead of showing an empty chart', () => {
@@ -199,7 +224,9 @@ test('no latency is computed from a cumulative counter without rate()', () => {
   for (const panel of visualizations) {
     for (const { expr } of panel.targets) {
       // Every _us / _count-style counter appears only inside rate(...).
-      const bare = (expr as string).replace(/rate\([^()]*\)/g, '').match(/nv_inference_(request_(success|failure|duration_us)|count|exec_count|\w+_duration_us)\b/)
+      const bare = (expr as string)
+        .replace(/rate\([^()]*\)/g, '')
+        .match(/nv_inference_(request_(success|failure|duration_us)|count|exec_count|\w+_duration_us)\b/)
       assert.is(bare, null, `${panel.title}: ${expr}`)
     }
   }

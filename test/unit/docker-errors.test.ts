@@ -14,16 +14,66 @@ const ports = [{ address: '127.0.0.1', host: 8000, container: 8000, variable: 'T
 const hints = { nameVariable: 'TRITON_CONTAINER', imageVariable: 'TRITON_IMAGE' }
 
 for (const [what, stderr, cause, fix] of [
-  ['daemon down', 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?', /Docker engine is not answering/, /systemctl start docker|unset DOCKER_HOST/],
-  ['socket permission', 'permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get "http://%2Fvar%2Frun%2Fdocker.sock/v1.24/version": dial unix /var/run/docker.sock: connect: permission denied', /no permission/, /usermod -aG docker/],
-  ['port taken by a process (userland proxy)', 'Error response from daemon: driver failed programming external connectivity on endpoint triton (0123): Error starting userland proxy: listen tcp4 127.0.0.1:8000: bind: address already in use\nError: failed to start containers: triton', /port 127\.0\.0\.1:8000 is already taken/, /TRITON_HTTP_PORT=<free port>/],
-  ['port taken by a container', 'Error response from daemon: driver failed programming external connectivity on endpoint triton (0123): Bind for 127.0.0.1:8000 failed: port is already allocated', /port 127\.0\.0\.1:8000 is already taken/, /ss -ltnp 'sport = :8000'/],
-  ['no NVIDIA runtime', 'Error response from daemon: could not select device driver "" with capabilities: [[gpu]]', /GPU was asked for/, /NVIDIA Container Toolkit/],
-  ['nvidia driver named', 'Error response from daemon: could not select device driver "nvidia" with capabilities: [[gpu]]', /GPU was asked for/, /--gpus none/],
-  ['CDI without a spec', 'Error response from daemon: failed to inject CDI devices: unresolvable CDI devices nvidia.com/gpu=all', /GPU was asked for/, /nvidia-ctk/],
-  ['name conflict', 'Error response from daemon: Conflict. The container name "/triton" is already in use by container "abc". You have to remove (or rename) that container to be able to reuse that name.', /not created by triton-monitoring/, /TRITON_CONTAINER=<name>/],
-  ['image denied', "Error response from daemon: pull access denied for nope/x, repository does not exist or may require 'docker login': denied: requested access to the resource is denied", /image nope\/x:1 is not on this machine/, /TRITON_IMAGE/],
-  ['no docker command', 'bash: line 1: docker: command not found', /docker command is not installed/, /apt-get install docker\.io/],
+  [
+    'daemon down',
+    'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
+    /Docker engine is not answering/,
+    /systemctl start docker|unset DOCKER_HOST/,
+  ],
+  [
+    'socket permission',
+    'permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get "http://%2Fvar%2Frun%2Fdocker.sock/v1.24/version": dial unix /var/run/docker.sock: connect: permission denied',
+    /no permission/,
+    /usermod -aG docker/,
+  ],
+  [
+    'port taken by a process (userland proxy)',
+    'Error response from daemon: driver failed programming external connectivity on endpoint triton (0123): Error starting userland proxy: listen tcp4 127.0.0.1:8000: bind: address already in use\nError: failed to start containers: triton',
+    /port 127\.0\.0\.1:8000 is already taken/,
+    /TRITON_HTTP_PORT=<free port>/,
+  ],
+  [
+    'port taken by a container',
+    'Error response from daemon: driver failed programming external connectivity on endpoint triton (0123): Bind for 127.0.0.1:8000 failed: port is already allocated',
+    /port 127\.0\.0\.1:8000 is already taken/,
+    /ss -ltnp 'sport = :8000'/,
+  ],
+  [
+    'no NVIDIA runtime',
+    'Error response from daemon: could not select device driver "" with capabilities: [[gpu]]',
+    /GPU was asked for/,
+    /NVIDIA Container Toolkit/,
+  ],
+  [
+    'nvidia driver named',
+    'Error response from daemon: could not select device driver "nvidia" with capabilities: [[gpu]]',
+    /GPU was asked for/,
+    /--gpus none/,
+  ],
+  [
+    'CDI without a spec',
+    'Error response from daemon: failed to inject CDI devices: unresolvable CDI devices nvidia.com/gpu=all',
+    /GPU was asked for/,
+    /nvidia-ctk/,
+  ],
+  [
+    'name conflict',
+    'Error response from daemon: Conflict. The container name "/triton" is already in use by container "abc". You have to remove (or rename) that container to be able to reuse that name.',
+    /not created by triton-monitoring/,
+    /TRITON_CONTAINER=<name>/,
+  ],
+  [
+    'image denied',
+    "Error response from daemon: pull access denied for nope/x, repository does not exist or may require 'docker login': denied: requested access to the resource is denied",
+    /image nope\/x:1 is not on this machine/,
+    /TRITON_IMAGE/,
+  ],
+  [
+    'no docker command',
+    'bash: line 1: docker: command not found',
+    /docker command is not installed/,
+    /apt-get install docker\.io/,
+  ],
   ['anything else', 'Error response from daemon: something odd', /Docker engine refused.*something odd/, /docker info/],
 ] as const) {
   test(`explains: ${what}`, () => {
@@ -35,14 +85,29 @@ for (const [what, stderr, cause, fix] of [
 }
 
 test('a failed pull is "image missing" whatever the registry said, unless the engine itself is down', () => {
-  const dns = 'Error response from daemon: Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host'
-  assert.match(explainDockerError(dns, { image: 'a/b:1', pulling: true }).message, /image a\/b:1 is not on this machine and could not be pulled/)
-  assert.match(explainDockerError('Cannot connect to the Docker daemon at unix:///x.sock. Is the docker daemon running?', { image: 'a/b:1', pulling: true }).message, /not answering/)
+  const dns =
+    'Error response from daemon: Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host'
+  assert.match(
+    explainDockerError(dns, { image: 'a/b:1', pulling: true }).message,
+    /image a\/b:1 is not on this machine and could not be pulled/,
+  )
+  assert.match(
+    explainDockerError('Cannot connect to the Docker daemon at unix:///x.sock. Is the docker daemon running?', {
+      image: 'a/b:1',
+      pulling: true,
+    }).message,
+    /not answering/,
+  )
 })
 
 const spec: ContainerSpec = {
-  name: 'triton', image: 'img:1', network: 'net', args: ['tritonserver'], env: { TOKEN: 'secret-1' },
-  mounts: [{ type: 'bind', source: '/m', target: '/models', readOnly: true }], ports,
+  name: 'triton',
+  image: 'img:1',
+  network: 'net',
+  args: ['tritonserver'],
+  env: { TOKEN: 'secret-1' },
+  mounts: [{ type: 'bind', source: '/m', target: '/models', readOnly: true }],
+  ports,
 }
 
 test('config hash: same spec, same hash; env values do not count, env names do', () => {
@@ -53,10 +118,16 @@ test('config hash: same spec, same hash; env values do not count, env names do',
 
 test('config hash: every other setting counts', () => {
   const variants: Partial<ContainerSpec>[] = [
-    { image: 'img:2' }, { network: 'other' }, { args: ['tritonserver', '--x'] }, { gpus: true },
+    { image: 'img:2' },
+    { network: 'other' },
+    { args: ['tritonserver', '--x'] },
+    { gpus: true },
     { mounts: [{ type: 'bind', source: '/m', target: '/models' }] },
-    { ports: [{ ...ports[0]!, host: 9000 }] }, { ports: [{ ...ports[0]!, address: '0.0.0.0' }] },
-    { labels: { a: 'b' } }, { entrypoint: '/bin/sh' }, { restart: 'unless-stopped' },
+    { ports: [{ ...ports[0]!, host: 9000 }] },
+    { ports: [{ ...ports[0]!, address: '0.0.0.0' }] },
+    { labels: { a: 'b' } },
+    { entrypoint: '/bin/sh' },
+    { restart: 'unless-stopped' },
   ]
   const hashes = new Set([configHash(spec), ...variants.map((v) => configHash({ ...spec, ...v }))])
   assert.is(hashes.size, variants.length + 1)
@@ -67,7 +138,9 @@ test('config hash: every other setting counts', () => {
 test('an engine that takes the connection and never answers ends the engine check at its deadline', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'docker-silent-'))
   const sockets = new Set<Socket>()
-  const silent = createServer((socket) => { sockets.add(socket) })
+  const silent = createServer((socket) => {
+    sockets.add(socket)
+  })
   await new Promise<void>((resolve) => silent.listen(join(dir, 'docker.sock'), resolve))
   const saved = process.env.DOCKER_HOST
   process.env.DOCKER_HOST = `unix://${join(dir, 'docker.sock')}`

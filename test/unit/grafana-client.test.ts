@@ -8,7 +8,9 @@ import { grafana } from '../../scripts/lib/grafana/client.ts'
 import { settleWithin } from '../helpers/settle-within.ts'
 
 const sockets = new Set<Socket>()
-const silent = createServer((socket) => { sockets.add(socket) })
+const silent = createServer((socket) => {
+  sockets.add(socket)
+})
 await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
 const base = `http://127.0.0.1:${(silent.address() as { port: number }).port}`
 

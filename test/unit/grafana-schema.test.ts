@@ -13,15 +13,20 @@ const generator = join(repoRoot, 'scripts/lib/grafana/generate.ts')
 
 test('the npm script regenerates the committed file from the shared spec', () => {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'))
-  assert.is(pkg.scripts['generate:grafana'],
-    `node --import tsx ${relative(repoRoot, generator)} ${relative(repoRoot, grafanaSpecPath)} ${relative(repoRoot, committed)}`)
+  assert.is(
+    pkg.scripts['generate:grafana'],
+    `node --import tsx ${relative(repoRoot, generator)} ${relative(repoRoot, grafanaSpecPath)} ${relative(repoRoot, committed)}`,
+  )
 })
 
 test('the committed schema.ts equals a fresh generation', () => {
   const dir = mkdtempSync(join(tmpdir(), 'grafana-schema-'))
   try {
     const fresh = join(dir, 'schema.ts')
-    execFileSync(process.execPath, ['--import', 'tsx', generator, grafanaSpecPath, fresh], { stdio: 'pipe', cwd: repoRoot })
+    execFileSync(process.execPath, ['--import', 'tsx', generator, grafanaSpecPath, fresh], {
+      stdio: 'pipe',
+      cwd: repoRoot,
+    })
     assert.fixture(readFileSync(committed, 'utf8'), readFileSync(fresh, 'utf8'))
   } finally {
     rmSync(dir, { recursive: true, force: true })

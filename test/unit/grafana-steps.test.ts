@@ -20,12 +20,23 @@ const outputs: string[] = []
 const tokens = new Set<string>()
 const fake = { health: 'up', lastError: '', qps: 12.5, garbage: false }
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+}
 function run(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join('scripts', `${script}.ts`), ...args], {
       cwd: repoRoot,
-      env: { ...process.env, STATE_DIR: state, GRAFANA_PORT: new URL(grafana.url).port, BIND_ADDRESS: '127.0.0.1', LANG: 'C', ...env },
+      env: {
+        ...process.env,
+        STATE_DIR: state,
+        GRAFANA_PORT: new URL(grafana.url).port,
+        BIND_ADDRESS: '127.0.0.1',
+        LANG: 'C',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''
@@ -43,31 +54,55 @@ const token = () => {
   tokens.add(value)
   return value
 }
-const admin = 'Basic ' + Buffer.from(`admin:${PASSWORD}`).toString('base64')
+const admin = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`
 const api = async (path: string, init: RequestInit = {}) =>
-  (await fetch(grafana.url + path, { ...init, headers: { authorization: admin, ...init.headers } })).json() as Promise<any>
+  (
+    await fetch(grafana.url + path, { ...init, headers: { authorization: admin, ...init.headers } })
+  ).json() as Promise<any>
 
 function prometheusAnswer(url: URL): unknown {
   const query = url.searchParams.get('query') ?? ''
   const value = query.includes('duration') ? 3.25 : fake.qps
   if (url.pathname === '/api/v1/targets') {
-    return { status: 'success', data: { activeTargets: [{ labels: { job: 'triton', instance: 'triton:8002' }, scrapeUrl: 'http://triton:8002/metrics', health: fake.health, lastError: fake.lastError }] } }
+    return {
+      status: 'success',
+      data: {
+        activeTargets: [
+          {
+            labels: { job: 'triton', instance: 'triton:8002' },
+            scrapeUrl: 'http://triton:8002/metrics',
+            health: fake.health,
+            lastError: fake.lastError,
+          },
+        ],
+      },
+    }
   }
-  if (url.pathname === '/api/v1/query') return { status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [0, String(value)] }] } }
+  if (url.pathname === '/api/v1/query')
+    return { status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [0, String(value)] }] } }
   const now = Date.now() / 1000
-  return { status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: [0, 1, 2, 3].map((i) => [now - 15 + i * 5, String(value + i)]) }] } }
+  return {
+    status: 'success',
+    data: {
+      resultType: 'matrix',
+      result: [{ metric: {}, values: [0, 1, 2, 3].map((i) => [now - 15 + i * 5, String(value + i)]) }],
+    },
+  }
 }
 
 test.before(async () => {
-  prometheus = createServer((req, res) => fake.garbage
-    ? res.writeHead(200, { 'content-type': 'text/html' }).end('<html>not Prometheus</html>')
-    : res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(prometheusAnswer(new URL(req.url!, 'http://x'))))
+  prometheus = createServer((req, res) =>
+    fake.garbage
+      ? res.writeHead(200, { 'content-type': 'text/html' }).end('<html>not Prometheus</html>')
+      : res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify(prometheusAnswer(new URL(req.url!, 'http://x')))),
   )
   await new Promise<void>((resolve) => prometheus.listen(0, '127.0.0.1', resolve))
   prometheusUrl = `http://127.0.0.1:${(prometheus.address() as { port: number }).port}`
   grafana = await startGrafanaStandin({ env: { GF_SECURITY_ADMIN_PASSWORD: PASSWORD } })
   state = mkdtempSync(join(tmpdir(), 'grafana-steps-state-'))
-  writeFileSync(join(state, 'grafana-admin-password'), PASSWORD + '\n', { mode: 0o600 })
+  writeFileSync(join(state, 'grafana-admin-password'), `${PASSWORD}\n`, { mode: 0o600 })
 })
 
 test.after(async () => {
@@ -77,7 +112,11 @@ test.after(async () => {
 })
 
 test('05, 06 and 07 set Grafana up, and a second run keeps everything', async () => {
-  for (const [script, args] of [['05-token', []], ['06-datasource', ['--url', prometheusUrl]], ['07-dashboard', []]] as const) {
+  for (const [script, args] of [
+    ['05-token', []],
+    ['06-datasource', ['--url', prometheusUrl]],
+    ['07-dashboard', []],
+  ] as const) {
     const first = await run(script, [...args])
     assert.is(first.code, 0, first.stderr)
     const second = await run(script, [...args])
@@ -86,11 +125,20 @@ test('05, 06 and 07 set Grafana up, and a second run keeps everything', async ()
     assert.not.match(second.stderr, /created|imported|issued/)
   }
   const accounts = await api('/api/serviceaccounts/search?query=cli-service')
-  assert.equal(accounts.serviceAccounts.map((s: { name: string; role: string }) => [s.name, s.role]), [['cli-service', 'Admin']])
+  assert.equal(
+    accounts.serviceAccounts.map((s: { name: string; role: string }) => [s.name, s.role]),
+    [['cli-service', 'Admin']],
+  )
   const datasources = await api('/api/datasources')
-  assert.equal(datasources.map((d: { uid: string; url: string }) => [d.uid, d.url]), [['triton-prometheus', prometheusUrl]])
+  assert.equal(
+    datasources.map((d: { uid: string; url: string }) => [d.uid, d.url]),
+    [['triton-prometheus', prometheusUrl]],
+  )
   const dashboards = await api('/api/search?type=dash-db')
-  assert.equal(dashboards.map((d: { uid: string; folderUid: string }) => [d.uid, d.folderUid]), [['triton-monitoring', 'triton']])
+  assert.equal(
+    dashboards.map((d: { uid: string; folderUid: string }) => [d.uid, d.folderUid]),
+    [['triton-monitoring', 'triton']],
+  )
   const stored = await api('/api/dashboards/uid/triton-monitoring')
   const variable = stored.dashboard.templating.list.find((v: { type: string }) => v.type === 'datasource')
   assert.is(variable.current.value, 'triton-prometheus')
@@ -184,8 +232,11 @@ test('06 reports a datasource of the same name under another uid instead of dupl
 })
 
 test('06 names the clash when the new name belongs to another datasource (Grafana: 409)', async () => {
-  const other = await api('/api/datasources', { method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'Taken', type: 'prometheus', url: prometheusUrl, access: 'proxy', uid: 'taken' }) })
+  const other = await api('/api/datasources', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Taken', type: 'prometheus', url: prometheusUrl, access: 'proxy', uid: 'taken' }),
+  })
   try {
     const result = await run('06-datasource', ['--url', prometheusUrl, '--name', 'Taken'])
     assert.is(result.code, 1)
@@ -221,7 +272,7 @@ test('a wrong admin password is reported after exactly one login attempt', async
     assert.match(result.stderr, /Invalid username or password/)
     assert.is(await grafana.failedLogins(), before + 1)
   } finally {
-    writeFileSync(join(state, 'grafana-admin-password'), PASSWORD + '\n')
+    writeFileSync(join(state, 'grafana-admin-password'), `${PASSWORD}\n`)
   }
 })
 
@@ -231,7 +282,10 @@ test('05 for another account issues that account its own token, and so does swit
   assert.is(other.code, 0, other.stderr)
   assert.not.match(other.stderr, /still works, kept/)
   const sa = (await api('/api/serviceaccounts/search?query=other-sa')).serviceAccounts[0]
-  assert.equal((await api(`/api/serviceaccounts/${sa.id}/tokens`)).map((t: { name: string }) => t.name), ['other-token'])
+  assert.equal(
+    (await api(`/api/serviceaccounts/${sa.id}/tokens`)).map((t: { name: string }) => t.name),
+    ['other-token'],
+  )
   assert.is.not(token(), first)
   const back = await run('05-token')
   assert.is(back.code, 0, back.stderr)
@@ -240,7 +294,7 @@ test('05 for another account issues that account its own token, and so does swit
   token()
 })
 
-test('04 refuses a state folder whose admin password is Grafana\'s default, before the engine is touched', async () => {
+test("04 refuses a state folder whose admin password is Grafana's default, before the engine is touched", async () => {
   const own = mkdtempSync(join(tmpdir(), 'grafana-steps-default-'))
   try {
     writeFileSync(join(own, 'grafana-admin-password'), 'admin\n', { mode: 0o600 })
@@ -253,7 +307,7 @@ test('04 refuses a state folder whose admin password is Grafana\'s default, befo
   }
 })
 
-test('no secret ever appears in the steps\' output', () => {
+test("no secret ever appears in the steps' output", () => {
   token()
   const all = outputs.join('\n')
   for (const secret of [PASSWORD, ...tokens]) assert.not.ok(all.includes(secret), 'a secret was printed')

@@ -33,23 +33,41 @@ async function rawServer(reply: (n: number, request: string) => string | undefin
   return {
     url,
     connections: () => connections,
-    close: () => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()) }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => resolve())
+      }),
   }
 }
 
 const body = Buffer.from('{"inputs":[]}')
 
 test('encodeRequest writes a request line, Host, headers and Content-Length', () => {
-  const bytes = encodeRequest(new URL('http://h:8000/v2/x?y=1'), 'POST', { 'Content-Type': 'application/json' }, body).toString()
-  assert.is(bytes, 'POST /v2/x?y=1 HTTP/1.1\r\nHost: h:8000\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{"inputs":[]}')
+  const bytes = encodeRequest(
+    new URL('http://h:8000/v2/x?y=1'),
+    'POST',
+    { 'Content-Type': 'application/json' },
+    body,
+  ).toString()
+  assert.is(
+    bytes,
+    'POST /v2/x?y=1 HTTP/1.1\r\nHost: h:8000\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{"inputs":[]}',
+  )
 })
 
 test('against node:http: several requests reuse one connection and bodies arrive whole', async () => {
   let connections = 0
   const server = http.createServer((req, res) => {
     let received = ''
-    req.on('data', (c) => { received += c })
-    req.on('end', () => res.writeHead(req.url === '/missing' ? 400 : 200, { 'content-type': 'application/json' }).end(JSON.stringify({ echo: received, pad: 'x'.repeat(70_000) })))
+    req.on('data', (c) => {
+      received += c
+    })
+    req.on('end', () =>
+      res
+        .writeHead(req.url === '/missing' ? 400 : 200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ echo: received, pad: 'x'.repeat(70_000) })),
+    )
   })
   server.on('connection', () => connections++)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -72,45 +90,63 @@ test('against node:http: several requests reuse one connection and bodies arrive
 })
 
 /** A connection to a raw server answering with `reply`; `send()` resolves to the body text. */
-async function withRawServer(reply: (n: number) => string, check: (send: () => Promise<string>, connections: () => number) => Promise<void>) {
+async function withRawServer(
+  reply: (n: number) => string,
+  check: (send: () => Promise<string>, connections: () => number) => Promise<void>,
+) {
   const server = await rawServer(reply)
   const connection = new KeepAliveConnection(server.url, 5000)
   try {
-    await check(async () => (await connection.send(encodeRequest(server.url, 'POST', {}, body))).body.toString(), server.connections)
+    await check(
+      async () => (await connection.send(encodeRequest(server.url, 'POST', {}, body))).body.toString(),
+      server.connections,
+    )
   } finally {
     connection.close()
     await server.close()
   }
 }
 
-test('chunked bodies, with or without trailers, are reassembled on one connection', () => withRawServer((n) => n === 0
-  ? 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n'
-  : 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-Trailer: 1\r\n\r\n',
-async (send, connections) => {
-  assert.is(await send(), 'hello world')
-  assert.is(await send(), 'abc')
-  assert.is(connections(), 1)
-}))
+test('chunked bodies, with or without trailers, are reassembled on one connection', () =>
+  withRawServer(
+    (n) =>
+      n === 0
+        ? 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n'
+        : 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-Trailer: 1\r\n\r\n',
+    async (send, connections) => {
+      assert.is(await send(), 'hello world')
+      assert.is(await send(), 'abc')
+      assert.is(connections(), 1)
+    },
+  ))
 
-test('100 Continue is skipped; Connection: close makes the next request reconnect', () => withRawServer(
-  () => 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok',
-  async (send, connections) => {
-    for (let i = 0; i < 3; i++) assert.is(await send(), 'ok')
-    assert.is(connections(), 3)
-  }))
+test('100 Continue is skipped; Connection: close makes the next request reconnect', () =>
+  withRawServer(
+    () => 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok',
+    async (send, connections) => {
+      for (let i = 0; i < 3; i++) assert.is(await send(), 'ok')
+      assert.is(connections(), 3)
+    },
+  ))
 
-test('a body framed by the connection closing ends with it', () => withRawServer(
-  () => 'HTTP/1.0 200 OK\r\n\r\nuntil close',
-  async (send) => assert.is(await send(), 'until close')))
+test('a body framed by the connection closing ends with it', () =>
+  withRawServer(
+    () => 'HTTP/1.0 200 OK\r\n\r\nuntil close',
+    async (send) => assert.is(await send(), 'until close'),
+  ))
 
 test('a server that hangs up mid-answer, or says nothing, gives a connection error or a timeout', async () => {
   const hangUp = await rawServer(() => undefined)
   const silent = await rawServer(() => '')
   try {
-    const error = await new KeepAliveConnection(hangUp.url, 5000).send(encodeRequest(hangUp.url, 'POST', {}, body)).catch((e: Error) => e)
+    const error = await new KeepAliveConnection(hangUp.url, 5000)
+      .send(encodeRequest(hangUp.url, 'POST', {}, body))
+      .catch((e: Error) => e)
     assert.instance(error, Error)
     assert.is((error as NodeJS.ErrnoException).code, 'ECONNRESET')
-    const timeout = await new KeepAliveConnection(silent.url, 100).send(encodeRequest(silent.url, 'POST', {}, body)).catch((e: Error) => e)
+    const timeout = await new KeepAliveConnection(silent.url, 100)
+      .send(encodeRequest(silent.url, 'POST', {}, body))
+      .catch((e: Error) => e)
     assert.is((timeout as Error).name, 'TimeoutError')
   } finally {
     await hangUp.close()
@@ -121,7 +157,9 @@ test('a server that hangs up mid-answer, or says nothing, gives a connection err
 test('a refused connection rejects with ECONNREFUSED', async () => {
   const server = await rawServer(() => '')
   await server.close()
-  const error = await new KeepAliveConnection(server.url, 5000).send(encodeRequest(server.url, 'POST', {}, body)).catch((e: Error) => e)
+  const error = await new KeepAliveConnection(server.url, 5000)
+    .send(encodeRequest(server.url, 'POST', {}, body))
+    .catch((e: Error) => e)
   assert.is((error as NodeJS.ErrnoException).code, 'ECONNREFUSED')
 })
 

@@ -11,7 +11,11 @@ import { startTritonStandin } from '../helpers/triton-standin.ts'
 const RUN_TIMEOUT_MS = 60_000
 const triton = await startTritonStandin({ modelRepository: 'models' })
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+}
 
 function load(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
@@ -22,8 +26,12 @@ function load(args: string[]): Promise<Run> {
     })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk })
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk })
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk
+    })
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk
+    })
     child.on('error', reject)
     child.on('close', (code) => resolve({ code, stdout, stderr }))
   })
@@ -48,7 +56,7 @@ async function loadJson(args: string[]): Promise<Result> {
 
 async function successCount(): Promise<number> {
   const response = await fetch(`${triton.httpUrl}/v2/models/mnist_mlp/stats`)
-  const body = await response.json() as { model_stats: { inference_stats: { success: { count: number } } }[] }
+  const body = (await response.json()) as { model_stats: { inference_stats: { success: { count: number } } }[] }
   return body.model_stats.reduce((n, s) => n + s.inference_stats.success.count, 0)
 }
 
@@ -69,19 +77,36 @@ function closedPort(): Promise<number> {
 async function faultyServer(bad: (n: number, res: http.ServerResponse) => boolean) {
   let n = 0
   const server = http.createServer(async (req, res) => {
-    for await (const _ of req) { /* drain the body */ }
+    for await (const _ of req) {
+      /* drain the body */
+    }
     if (req.url === '/v2/models/mnist_mlp') {
-      res.end(JSON.stringify({ name: 'mnist_mlp', inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 784] }], outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 10] }] }))
+      res.end(
+        JSON.stringify({
+          name: 'mnist_mlp',
+          inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 784] }],
+          outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 10] }],
+        }),
+      )
     } else if (req.url === '/v2/models/mnist_mlp/ready') {
       res.end()
     } else if (!bad(n++, res)) {
-      res.end(JSON.stringify({ model_name: 'mnist_mlp', model_version: '1', outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [1, 10], data: [1, 0, 0, 0, 0, 0, 0, 0, 0, 0] }] }))
+      res.end(
+        JSON.stringify({
+          model_name: 'mnist_mlp',
+          model_version: '1',
+          outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [1, 10], data: [1, 0, 0, 0, 0, 0, 0, 0, 0, 0] }],
+        }),
+      )
     }
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => { server.closeAllConnections(); return new Promise((resolve) => server.close(resolve)) },
+    close: () => {
+      server.closeAllConnections()
+      return new Promise((resolve) => server.close(resolve))
+    },
   }
 }
 
@@ -96,14 +121,17 @@ test('every held-out digit through HTTP: >= 95% right, no errors, JSON shape', a
   assert.ok(result.accuracy !== null && result.accuracy >= 0.95, `accuracy ${result.accuracy}`)
   assert.ok(result.qps > 0)
   const { min, p50, p90, p95, p99, max } = result.latency_ms
-  assert.ok(min > 0 && min <= p50 && p50 <= p90 && p90 <= p95 && p95 <= p99 && p99 <= max, JSON.stringify(result.latency_ms))
+  assert.ok(
+    min > 0 && min <= p50 && p50 <= p90 && p90 <= p95 && p95 <= p99 && p99 <= max,
+    JSON.stringify(result.latency_ms),
+  )
 })
 
 test('--requests sends exactly that many, as the server counts them', async () => {
   const before = await successCount()
   const result = await loadJson(['--requests', '37', '--concurrency', '5'])
   assert.is(result.requests, 37)
-  assert.is(await successCount() - before, 37)
+  assert.is((await successCount()) - before, 37)
 })
 
 test('--rate paces an open loop: 40/s for 0.5 s sends 20, spread over the schedule', async () => {
@@ -123,7 +151,10 @@ test('the report names latency percentiles and accuracy on stderr, stdout stays 
 
 test('failed requests are counted by kind, reported, and make the step exit 1', async () => {
   const server = await faultyServer((n, res) => {
-    if (n % 4 === 1) res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"inference request batch-size must be <= 64"}')
+    if (n % 4 === 1)
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end('{"error":"inference request batch-size must be <= 64"}')
     else if (n % 4 === 2) res.end('{"outputs":[]}')
     else if (n % 4 === 3) res.destroy()
     else return false
@@ -143,7 +174,7 @@ test('failed requests are counted by kind, reported, and make the step exit 1', 
   }
 })
 
-test('unknown model: exit 1, the server\'s reason and the models it has', async () => {
+test("unknown model: exit 1, the server's reason and the models it has", async () => {
   const run = await load(['--url', triton.httpUrl, '--model', 'nope', '--requests', '1'])
   assert.is(run.code, 1)
   assert.match(run.stderr, /does not serve model "nope"/)
@@ -157,8 +188,10 @@ test('unreachable server: exit 1, what failed and how to start Triton', async ()
   assert.match(run.stderr, /make triton/)
 })
 
-test('a web page on the --url port (e.g. Grafana\'s 3000): exit 1, naming the answer and Triton\'s HTTP port', async () => {
-  const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Grafana</title>'))
+test("a web page on the --url port (e.g. Grafana's 3000): exit 1, naming the answer and Triton's HTTP port", async () => {
+  const server = http.createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Grafana</title>'),
+  )
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   try {
     const run = await load(['--url', `http://127.0.0.1:${(server.address() as AddressInfo).port}`, '--requests', '1'])

@@ -11,15 +11,34 @@ import { repoRoot } from '../helpers/paths.ts'
 
 const work = mkdtempSync(join(tmpdir(), 'makefile-test-'))
 const past = new Date(Date.now() - 60_000)
-for (const file of ['scripts/03-prometheus.ts', 'scripts/lib/cli.ts', 'prometheus/rules.ts', 'prometheus/config.ts', 'build.ts', 'package-lock.json', 'node_modules/.package-lock.json', 'dist/.built']) {
+for (const file of [
+  'scripts/03-prometheus.ts',
+  'scripts/lib/cli.ts',
+  'prometheus/rules.ts',
+  'prometheus/config.ts',
+  'build.ts',
+  'package-lock.json',
+  'node_modules/.package-lock.json',
+  'dist/.built',
+]) {
   mkdirSync(dirname(join(work, file)), { recursive: true })
   writeFileSync(join(work, file), '')
   utimesSync(join(work, file), past, file === 'dist/.built' ? new Date() : past)
 }
 /** What `make` would run to bring dist/ up to date if `changed` had just been edited. */
 const wouldRun = (changed?: string) =>
-  execFileSync('make', ['--no-print-directory', '-n', '-f', join(repoRoot, 'Makefile'), ...(changed ? ['-W', changed] : []), 'dist/.built'],
-    { cwd: work, encoding: 'utf8' })
+  execFileSync(
+    'make',
+    [
+      '--no-print-directory',
+      '-n',
+      '-f',
+      join(repoRoot, 'Makefile'),
+      ...(changed ? ['-W', changed] : []),
+      'dist/.built',
+    ],
+    { cwd: work, encoding: 'utf8' },
+  )
 
 test.after(() => rmSync(work, { recursive: true, force: true }))
 

@@ -22,7 +22,7 @@ function argmax(values: ArrayLike<number>, offset: number, length: number): numb
 
 async function run(rows: Float32Array[]): Promise<Float32Array> {
   const batch = new Float32Array(rows.length * 784)
-  rows.forEach((row, n) => batch.set(row, n * 784))
+  for (const [n, row] of rows.entries()) batch.set(row, n * 784)
   const result = await session.run({ input: new Tensor('float32', batch, [rows.length, 784]) })
   const output = result.probabilities
   assert.ok(output, 'output "probabilities" present')
@@ -37,7 +37,10 @@ function tensors(kind: 'input' | 'output') {
   return [...block.matchAll(/\{([\s\S]*?)\}/g)].map(([, body]) => ({
     name: body!.match(/name:\s*"([^"]+)"/)?.[1],
     dataType: body!.match(/data_type:\s*(\w+)/)?.[1],
-    dims: body!.match(/dims:\s*\[([^\]]*)\]/)?.[1]?.split(',').map((d) => Number(d.trim())),
+    dims: body!
+      .match(/dims:\s*\[([^\]]*)\]/)?.[1]
+      ?.split(',')
+      .map((d) => Number(d.trim())),
   }))
 }
 
@@ -47,7 +50,9 @@ test('held-out accuracy is at least 95% (the digits never seen in training)', as
   for (let start = 0; start < heldout.count; start += batchSize) {
     const rows = heldout.inputs.slice(start, start + batchSize)
     const probs = await run(rows)
-    rows.forEach((_, n) => { if (argmax(probs, n * 10, 10) === heldout.labels[start + n]) correct++ })
+    rows.forEach((_, n) => {
+      if (argmax(probs, n * 10, 10) === heldout.labels[start + n]) correct++
+    })
   }
   const accuracy = correct / heldout.count
   assert.ok(heldout.count >= 100, `held-out set has ${heldout.count} digits`)
@@ -66,7 +71,10 @@ test('opset <= 17 and IR version <= 8, so Triton 23.05 (ONNX Runtime 1.15) loads
   assert.ok(onnx.ir_version >= 3 && onnx.ir_version <= 8, `ir_version ${onnx.ir_version}`)
   const opset = onnx.opset_import.find((o) => o.domain === '')
   assert.ok(opset && opset.version <= 17, `opset ${opset?.version}`)
-  assert.equal(onnx.graph.node.map((n) => n.op_type), ['Gemm', 'Relu', 'Gemm', 'Softmax'])
+  assert.equal(
+    onnx.graph.node.map((n) => n.op_type),
+    ['Gemm', 'Relu', 'Gemm', 'Softmax'],
+  )
 })
 
 test('config.pbtxt names the model, platform and batching Triton needs', () => {
@@ -90,7 +98,10 @@ for (const kind of ['input', 'output'] as const) {
       assert.is(declared[i]!.dataType, 'TYPE_FP32')
       const [batch, ...dims] = tensor.shape.dim
       assert.ok(batch?.dim_param, 'first graph dimension is a symbolic batch')
-      assert.equal(declared[i]!.dims, dims.map((d) => d.dim_value))
+      assert.equal(
+        declared[i]!.dims,
+        dims.map((d) => d.dim_value),
+      )
     })
   })
 }

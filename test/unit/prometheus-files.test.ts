@@ -11,10 +11,20 @@ test('under umask 077 the generated folder and files are still readable by other
   const dir = join(mkdtempSync(join(tmpdir(), 'prom-files-')), 'prometheus')
   try {
     // The step writes the files, then stops at the unreachable engine: nothing else is touched.
-    const result = await runProcess('sh', ['-c', 'umask 077 && exec "$0" --import tsx scripts/03-prometheus.ts', process.execPath], {
-      env: { PROMETHEUS_CONFIG_DIR: dir, DOCKER_HOST: 'unix:///nonexistent.sock', LANG: 'C.UTF-8', LC_ALL: '', LANGUAGE: '' },
-      timeoutMs: 60_000,
-    })
+    const result = await runProcess(
+      'sh',
+      ['-c', 'umask 077 && exec "$0" --import tsx scripts/03-prometheus.ts', process.execPath],
+      {
+        env: {
+          PROMETHEUS_CONFIG_DIR: dir,
+          DOCKER_HOST: 'unix:///nonexistent.sock',
+          LANG: 'C.UTF-8',
+          LC_ALL: '',
+          LANGUAGE: '',
+        },
+        timeoutMs: 60_000,
+      },
+    )
     assert.is(result.code, 1, result.text)
     assert.match(result.text, 'the Docker engine is not answering')
     assert.is(statSync(dir).mode & 0o777, 0o755)

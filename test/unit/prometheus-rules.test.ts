@@ -17,8 +17,11 @@ const scratch = mkdtempSync(join(tmpdir(), 'prom-rules-'))
 
 test('committed prometheus.yml and rules.yml equal a fresh generation', () => {
   for (const [name, text] of Object.entries(defaultFiles())) {
-    assert.fixture(readFileSync(join('prometheus', name), 'utf8'), text,
-      `prometheus/${name} is stale: run node --import tsx prometheus/generate.ts`)
+    assert.fixture(
+      readFileSync(join('prometheus', name), 'utf8'),
+      text,
+      `prometheus/${name} is stale: run node --import tsx prometheus/generate.ts`,
+    )
   }
 })
 
@@ -29,7 +32,8 @@ test('promtool check rules accepts rules.yml', () => {
 })
 
 test('promtool check config accepts a config generated for other names', () => {
-  for (const [name, text] of Object.entries(renderFiles({ tritonTarget: 'triton-e2e-1:8002' }))) writeFileSync(join(scratch, name), text)
+  for (const [name, text] of Object.entries(renderFiles({ tritonTarget: 'triton-e2e-1:8002' })))
+    writeFileSync(join(scratch, name), text)
   const { code, output } = promtool('check', 'config', join(scratch, 'prometheus.yml'))
   assert.is(code, 0, output)
   assert.match(readFileSync(join(scratch, 'prometheus.yml'), 'utf8'), /- triton-e2e-1:8002/)
@@ -44,9 +48,11 @@ test('promtool test rules: hand-computed expectations hold', () => {
 test("the same tests reject the tutorial's avg(duration)/1000 latency", () => {
   const broken: RuleGroup[] = ruleGroups.map((group) => ({
     ...group,
-    rules: group.rules.map((rule) => 'record' in rule && rule.record === 'model:nv_inference_request_duration_ms:mean1m'
-      ? { ...rule, expr: 'avg by (model) (nv_inference_request_duration_us) / 1000' }
-      : rule),
+    rules: group.rules.map((rule) =>
+      'record' in rule && rule.record === 'model:nv_inference_request_duration_ms:mean1m'
+        ? { ...rule, expr: 'avg by (model) (nv_inference_request_duration_us) / 1000' }
+        : rule,
+    ),
   }))
   writeFileSync(join(scratch, 'rules.yml'), rulesYaml(broken))
   copyFileSync('prometheus/rules.test.yml', join(scratch, 'rules.test.yml'))
@@ -58,14 +64,21 @@ test("the same tests reject the tutorial's avg(duration)/1000 latency", () => {
 test('every alert has a severity, a summary and a description; durations are only used through rate()', () => {
   const rules = ruleGroups.flatMap((g) => g.rules)
   const alerts = rules.filter((r): r is AlertRule => 'alert' in r)
-  assert.equal(alerts.map((a) => a.alert), ['TritonTargetDown', 'TritonFailureRatioHigh', 'TritonMeanLatencyHigh'])
+  assert.equal(
+    alerts.map((a) => a.alert),
+    ['TritonTargetDown', 'TritonFailureRatioHigh', 'TritonMeanLatencyHigh'],
+  )
   for (const a of alerts) {
     assert.ok(['warning', 'critical'].includes(a.labels.severity), a.alert)
     assert.ok(a.annotations.summary && a.annotations.description, a.alert)
   }
   for (const r of rules) {
     const bare = r.expr.replace(/rate\(\w+_duration_us\[\w+\]\)/g, '')
-    assert.not.match(bare, /_duration_us/, `${'record' in r ? r.record : r.alert} uses a cumulative _duration_us counter without rate()`)
+    assert.not.match(
+      bare,
+      /_duration_us/,
+      `${'record' in r ? r.record : r.alert} uses a cumulative _duration_us counter without rate()`,
+    )
   }
 })
 

@@ -23,7 +23,7 @@ function throwsStepError(fn: () => unknown, pattern: RegExp): void {
     fn()
   } catch (error) {
     assert.instance(error, StepError, String(error))
-    assert.match((error as StepError).cause_ + ' ' + (error as StepError).fix, pattern)
+    assert.match(`${(error as StepError).cause_} ${(error as StepError).fix}`, pattern)
     return
   }
   assert.unreachable('expected a StepError')
@@ -54,7 +54,7 @@ test('a STATE_DIR that is a file is named, not a crash', () => {
   throwsStepError(() => readSecret('token'), /EEXIST|ENOTDIR/)
 })
 
-test('a secret written by hand with the umask\'s mode is narrowed to 0600 and still read', () => {
+test("a secret written by hand with the umask's mode is narrowed to 0600 and still read", () => {
   const dir = useState()
   mkdirSync(dir, { mode: 0o700 })
   writeFileSync(join(dir, 'pw'), 'hand-written-password\n')

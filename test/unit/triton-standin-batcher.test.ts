@@ -34,33 +34,45 @@ function heldSession() {
   return { session: session as unknown as InferenceSession, batches, release, executing }
 }
 
-const config = (batching: string) => readModelConfig(`name: "m"
+const config = (batching: string) =>
+  readModelConfig(
+    `name: "m"
 backend: "onnxruntime"
 max_batch_size: 8
 input [ { name: "x", data_type: TYPE_FP32, dims: [ 2 ] } ]
 output [ { name: "y", data_type: TYPE_FP32, dims: [ 2 ] } ]
 instance_group [ { count: 1, kind: KIND_CPU } ]
-${batching}`, 'm')
+${batching}`,
+    'm',
+  )
 
 /** A request of `n` rows whose values identify it: row r of request `id` is [id, r]. */
-const rows = (id: number, n: number) => Float32Array.from({ length: n * 2 }, (_, i) => (i % 2 === 0 ? id : Math.floor(i / 2)))
+const rows = (id: number, n: number) =>
+  Float32Array.from({ length: n * 2 }, (_, i) => (i % 2 === 0 ? id : Math.floor(i / 2)))
 
 async function runFour(batching: string) {
   const held = heldSession()
   const model = new LoadedModel(config(batching), 1, [held.session], undefined)
   const sizes = [1, 2, 3, 4]
-  const send = (id: number) => model.infer([{ name: 'x', datatype: 'FP32', shape: [sizes[id]!, 2], data: rows(id, sizes[id]!) }], [], now())
+  const send = (id: number) =>
+    model.infer([{ name: 'x', datatype: 'FP32', shape: [sizes[id]!, 2], data: rows(id, sizes[id]!) }], [], now())
   const replies = [send(0)]
   await held.executing(1)
   replies.push(send(1), send(2), send(3))
   let done = false
-  const all = Promise.all(replies).finally(() => { done = true })
+  const all = Promise.all(replies).finally(() => {
+    done = true
+  })
   // One release per execution; never more than one per request.
   for (let i = 0; i < sizes.length && !done; i++) await held.release()
   const outputs = await all
   outputs.forEach((out, id) => {
     assert.equal(out[0]!.shape, [sizes[id], 2])
-    assert.equal(Array.from(out[0]!.data as Float32Array), Array.from(rows(id, sizes[id]!)), `request ${id} gets its own rows`)
+    assert.equal(
+      Array.from(out[0]!.data as Float32Array),
+      Array.from(rows(id, sizes[id]!)),
+      `request ${id} gets its own rows`,
+    )
   })
   return { batches: held.batches, stats: model.stats }
 }

@@ -17,14 +17,22 @@ test.after(async () => {
   await triton?.stop()
 })
 
-interface Reply { status: number; text: string; type: string | null; headers: Headers }
+interface Reply {
+  status: number
+  text: string
+  type: string | null
+  headers: Headers
+}
 async function call(path: string, init: RequestInit = {}): Promise<Reply> {
   const res = await fetch(triton.httpUrl + path, init)
   return { status: res.status, text: await res.text(), type: res.headers.get('content-type'), headers: res.headers }
 }
-const post = (path: string, body: unknown) => call(path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) })
+const post = (path: string, body: unknown) =>
+  call(path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) })
 const rows = (n: number) => heldout.inputs.slice(0, n).flatMap((row) => Array.from(row))
-const inferBody = (shape: number[], data: unknown[], datatype = 'FP32') => ({ inputs: [{ name: 'input', datatype, shape, data }] })
+const inferBody = (shape: number[], data: unknown[], datatype = 'FP32') => ({
+  inputs: [{ name: 'input', datatype, shape, data }],
+})
 
 async function expectError(reply: Promise<Reply>, message: string): Promise<void> {
   const r = await reply
@@ -34,7 +42,12 @@ async function expectError(reply: Promise<Reply>, message: string): Promise<void
 }
 
 test('health live and ready: 200 with an empty body', async () => {
-  for (const path of ['/v2/health/live', '/v2/health/ready', '/v2/models/mnist_mlp/ready', '/v2/models/mnist_mlp/versions/1/ready']) {
+  for (const path of [
+    '/v2/health/live',
+    '/v2/health/ready',
+    '/v2/models/mnist_mlp/ready',
+    '/v2/models/mnist_mlp/versions/1/ready',
+  ]) {
     const r = await call(path)
     assert.is(r.status, 200, path)
     assert.is(r.text, '', path)
@@ -55,14 +68,29 @@ test('server metadata: Triton 2.34.0 (23.05) and its extensions', async () => {
   assert.equal(JSON.parse(r.text), {
     name: 'triton',
     version: '2.34.0',
-    extensions: ['classification', 'sequence', 'model_repository', 'model_repository(unload_dependents)', 'schedule_policy',
-      'model_configuration', 'system_shared_memory', 'cuda_shared_memory', 'binary_tensor_data', 'parameters', 'statistics', 'trace', 'logging'],
+    extensions: [
+      'classification',
+      'sequence',
+      'model_repository',
+      'model_repository(unload_dependents)',
+      'schedule_policy',
+      'model_configuration',
+      'system_shared_memory',
+      'cuda_shared_memory',
+      'binary_tensor_data',
+      'parameters',
+      'statistics',
+      'trace',
+      'logging',
+    ],
   })
 })
 
 test('model metadata: platform, versions, shapes with the -1 batch dimension', async () => {
   const expected = {
-    name: 'mnist_mlp', versions: ['1'], platform: 'onnxruntime_onnx',
+    name: 'mnist_mlp',
+    versions: ['1'],
+    platform: 'onnxruntime_onnx',
     inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 784] }],
     outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 10] }],
   }
@@ -79,10 +107,25 @@ test('model config: the normalised ModelConfig as JSON (KIND_AUTO without a GPU 
   assert.is(config.backend, 'onnxruntime')
   assert.is(config.max_batch_size, 64)
   assert.equal(config.version_policy, { latest: { num_versions: 1 } })
-  assert.equal(config.input, [{ name: 'input', data_type: 'TYPE_FP32', format: 'FORMAT_NONE', dims: [784], is_shape_tensor: false, allow_ragged_batch: false, optional: false }])
-  assert.equal(config.output, [{ name: 'probabilities', data_type: 'TYPE_FP32', dims: [10], label_filename: '', is_shape_tensor: false }])
+  assert.equal(config.input, [
+    {
+      name: 'input',
+      data_type: 'TYPE_FP32',
+      format: 'FORMAT_NONE',
+      dims: [784],
+      is_shape_tensor: false,
+      allow_ragged_batch: false,
+      optional: false,
+    },
+  ])
+  assert.equal(config.output, [
+    { name: 'probabilities', data_type: 'TYPE_FP32', dims: [10], label_filename: '', is_shape_tensor: false },
+  ])
   assert.is(config.dynamic_batching.max_queue_delay_microseconds, 0)
-  assert.equal(config.instance_group.map((g: { kind: string; count: number }) => [g.kind, g.count]), [['KIND_CPU', 2]])
+  assert.equal(
+    config.instance_group.map((g: { kind: string; count: number }) => [g.kind, g.count]),
+    [['KIND_CPU', 2]],
+  )
   assert.is(config.default_model_filename, 'model.onnx')
 })
 
@@ -90,7 +133,9 @@ test('repository index: POST lists every model; {"ready":true} filters; GET is 4
   const r = await post('/v2/repository/index', '')
   assert.is(r.status, 200)
   assert.equal(JSON.parse(r.text), [{ name: 'mnist_mlp', version: '1', state: 'READY' }])
-  assert.equal(JSON.parse((await post('/v2/repository/index', { ready: true })).text), [{ name: 'mnist_mlp', version: '1', state: 'READY' }])
+  assert.equal(JSON.parse((await post('/v2/repository/index', { ready: true })).text), [
+    { name: 'mnist_mlp', version: '1', state: 'READY' },
+  ])
   const get = await call('/v2/repository/index')
   assert.is(get.status, 405)
   assert.equal(JSON.parse(get.text), { error: 'Method Not Allowed' })
@@ -128,8 +173,9 @@ test('infer without an id answers without one; nested data is accepted like Trit
 })
 
 test('binary_data_output: JSON header then raw little-endian floats, Inference-Header-Content-Length set', async () => {
-  const r = await fetch(triton.httpUrl + '/v2/models/mnist_mlp/infer', {
-    method: 'POST', body: JSON.stringify({ ...inferBody([1, 784], rows(1)), parameters: { binary_data_output: true } }),
+  const r = await fetch(`${triton.httpUrl}/v2/models/mnist_mlp/infer`, {
+    method: 'POST',
+    body: JSON.stringify({ ...inferBody([1, 784], rows(1)), parameters: { binary_data_output: true } }),
   })
   assert.is(r.status, 200)
   assert.is(r.headers.get('content-type'), 'application/octet-stream')
@@ -138,79 +184,145 @@ test('binary_data_output: JSON header then raw little-endian floats, Inference-H
   const header = JSON.parse(bytes.subarray(0, headerLength).toString())
   assert.equal(header.outputs[0].parameters, { binary_data_size: 40 })
   assert.is(bytes.length, headerLength + 40)
-  const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset + headerLength, bytes.byteOffset + headerLength + 40))
+  const floats = new Float32Array(
+    bytes.buffer.slice(bytes.byteOffset + headerLength, bytes.byteOffset + headerLength + 40),
+  )
   assert.ok(Math.abs(floats.reduce((a, b) => a + b, 0) - 1) < 1e-5)
 })
 
 test('binary input (binary_data_size + Inference-Header-Content-Length) answers as the same input in JSON', async () => {
   const pixels = Float32Array.from(rows(2))
-  const header = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [2, 784], parameters: { binary_data_size: pixels.byteLength } }] })
-  const r = await fetch(triton.httpUrl + '/v2/models/mnist_mlp/infer', {
+  const header = JSON.stringify({
+    inputs: [{ name: 'input', datatype: 'FP32', shape: [2, 784], parameters: { binary_data_size: pixels.byteLength } }],
+  })
+  const r = await fetch(`${triton.httpUrl}/v2/models/mnist_mlp/infer`, {
     method: 'POST',
-    headers: { 'Inference-Header-Content-Length': String(Buffer.byteLength(header)), 'Content-Type': 'application/octet-stream' },
+    headers: {
+      'Inference-Header-Content-Length': String(Buffer.byteLength(header)),
+      'Content-Type': 'application/octet-stream',
+    },
     body: Buffer.concat([Buffer.from(header), Buffer.from(pixels.buffer)]),
   })
   assert.is(r.status, 200)
-  const binary = await r.json() as { outputs: { data: number[] }[] }
+  const binary = (await r.json()) as { outputs: { data: number[] }[] }
   const json = JSON.parse((await post('/v2/models/mnist_mlp/infer', inferBody([2, 784], rows(2)))).text)
   assert.equal(binary.outputs[0]!.data, json.outputs[0].data)
-  const short = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 784], parameters: { binary_data_size: 3000 } }] })
+  const short = JSON.stringify({
+    inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 784], parameters: { binary_data_size: 3000 } }],
+  })
   const mismatch = await call('/v2/models/mnist_mlp/infer', {
-    method: 'POST', headers: { 'Inference-Header-Content-Length': String(short.length) }, body: Buffer.concat([Buffer.from(short), Buffer.alloc(3000)]),
+    method: 'POST',
+    headers: { 'Inference-Header-Content-Length': String(short.length) },
+    body: Buffer.concat([Buffer.from(short), Buffer.alloc(3000)]),
   })
   assert.is(mismatch.status, 400)
-  assert.equal(JSON.parse(mismatch.text), { error: "input byte size mismatch for input 'input' for model 'mnist_mlp'. Expected 3136, got 3000" })
-  await expectError(post('/v2/models/mnist_mlp/infer', { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 784], parameters: { binary_data_size: 3136 } }] }),
-    "must specify valid 'Infer-Header-Content-Length' in request header and 'binary_data_size' when passing inputs in binary data format")
+  assert.equal(JSON.parse(mismatch.text), {
+    error: "input byte size mismatch for input 'input' for model 'mnist_mlp'. Expected 3136, got 3000",
+  })
+  await expectError(
+    post('/v2/models/mnist_mlp/infer', {
+      inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 784], parameters: { binary_data_size: 3136 } }],
+    }),
+    "must specify valid 'Infer-Header-Content-Length' in request header and 'binary_data_size' when passing inputs in binary data format",
+  )
 })
 
 test('unknown model: 400 {"error":"Request for unknown model: \'nope\' is not found"}', async () => {
-  await expectError(post('/v2/models/nope/infer', inferBody([1, 784], rows(1))), "Request for unknown model: 'nope' is not found")
+  await expectError(
+    post('/v2/models/nope/infer', inferBody([1, 784], rows(1))),
+    "Request for unknown model: 'nope' is not found",
+  )
   await expectError(call('/v2/models/nope'), "Request for unknown model: 'nope' is not found")
   await expectError(call('/v2/models/nope/config'), "Request for unknown model: 'nope' is not found")
-  await expectError(post('/v2/models/mnist_mlp/versions/7/infer', inferBody([1, 784], rows(1))), "Request for unknown model: 'mnist_mlp' version 7 is not found")
+  await expectError(
+    post('/v2/models/mnist_mlp/versions/7/infer', inferBody([1, 784], rows(1))),
+    "Request for unknown model: 'mnist_mlp' version 7 is not found",
+  )
 })
 
 test('wrong shape: core Normalize message with the full expected shape', async () => {
-  await expectError(post('/v2/models/mnist_mlp/infer', inferBody([1, 783], rows(1).slice(0, 783))),
-    "unexpected shape for input 'input' for model 'mnist_mlp'. Expected [-1,784], got [1,783]")
-  await expectError(post('/v2/models/mnist_mlp/infer', inferBody([1, 28, 28], rows(1))),
-    "unexpected shape for input 'input' for model 'mnist_mlp'. Expected [-1,784], got [1,28,28]")
+  await expectError(
+    post('/v2/models/mnist_mlp/infer', inferBody([1, 783], rows(1).slice(0, 783))),
+    "unexpected shape for input 'input' for model 'mnist_mlp'. Expected [-1,784], got [1,783]",
+  )
+  await expectError(
+    post('/v2/models/mnist_mlp/infer', inferBody([1, 28, 28], rows(1))),
+    "unexpected shape for input 'input' for model 'mnist_mlp'. Expected [-1,784], got [1,28,28]",
+  )
   // Without the batch dimension the first dimension is read as the batch size, as in Triton.
-  await expectError(post('/v2/models/mnist_mlp/infer', inferBody([784], rows(1))),
-    "inference request batch-size must be <= 64 for 'mnist_mlp'")
-  await expectError(post('/v2/models/mnist_mlp/infer', inferBody([65, 784], Array.from({ length: 65 }, () => rows(1)).flat())),
-    "inference request batch-size must be <= 64 for 'mnist_mlp'")
+  await expectError(
+    post('/v2/models/mnist_mlp/infer', inferBody([784], rows(1))),
+    "inference request batch-size must be <= 64 for 'mnist_mlp'",
+  )
+  await expectError(
+    post('/v2/models/mnist_mlp/infer', inferBody([65, 784], Array.from({ length: 65 }, () => rows(1)).flat())),
+    "inference request batch-size must be <= 64 for 'mnist_mlp'",
+  )
 })
 
 test("data not matching its shape: the HTTP layer's parse message", async () => {
-  await expectError(post('/v2/models/mnist_mlp/infer', inferBody([1, 784], rows(1).slice(0, 700))),
-    "Unable to parse 'data': Shape does not match true shape of 'data' field")
-  await expectError(post('/v2/models/mnist_mlp/infer', inferBody([1, 784], [...rows(1), 0.5])),
-    "Unable to parse 'data': Shape does not match true shape of 'data' field")
+  await expectError(
+    post('/v2/models/mnist_mlp/infer', inferBody([1, 784], rows(1).slice(0, 700))),
+    "Unable to parse 'data': Shape does not match true shape of 'data' field",
+  )
+  await expectError(
+    post('/v2/models/mnist_mlp/infer', inferBody([1, 784], [...rows(1), 0.5])),
+    "Unable to parse 'data': Shape does not match true shape of 'data' field",
+  )
 })
 
 test('wrong datatype: parsed as sent, then rejected against the config', async () => {
-  await expectError(post('/v2/models/mnist_mlp/infer', inferBody([1, 784], rows(1).map(() => 1), 'INT32')),
-    "inference input data-type is 'INT32', model expects 'FP32' for 'mnist_mlp'")
-  await expectError(post('/v2/models/mnist_mlp/infer', inferBody([1, 784], rows(1), 'INT32')),
-    "Unable to parse 'data': attempt to access JSON non-signed-integer as signed-integer")
-  await expectError(post('/v2/models/mnist_mlp/infer', inferBody([1, 784], rows(1), 'FP16')),
-    'receiving FP16 data via JSON is not supported. Please use the binary data format for input input')
+  await expectError(
+    post(
+      '/v2/models/mnist_mlp/infer',
+      inferBody(
+        [1, 784],
+        rows(1).map(() => 1),
+        'INT32',
+      ),
+    ),
+    "inference input data-type is 'INT32', model expects 'FP32' for 'mnist_mlp'",
+  )
+  await expectError(
+    post('/v2/models/mnist_mlp/infer', inferBody([1, 784], rows(1), 'INT32')),
+    "Unable to parse 'data': attempt to access JSON non-signed-integer as signed-integer",
+  )
+  await expectError(
+    post('/v2/models/mnist_mlp/infer', inferBody([1, 784], rows(1), 'FP16')),
+    'receiving FP16 data via JSON is not supported. Please use the binary data format for input input',
+  )
 })
 
 test("malformed JSON: RapidJSON's message and offset", async () => {
-  await expectError(post('/v2/models/mnist_mlp/infer', '{"inputs": [}'), 'failed to parse the request JSON buffer: Invalid value. at 12')
-  await expectError(post('/v2/models/mnist_mlp/infer', '{inputs'), 'failed to parse the request JSON buffer: Missing a name for object member. at 1')
-  await expectError(post('/v2/models/mnist_mlp/infer', ''), 'failed to parse the request JSON buffer: The document is empty. at 0')
-  await expectError(post('/v2/models/mnist_mlp/infer', '{}'), "Unable to parse 'inputs': attempt to access non-existing object member 'inputs'")
+  await expectError(
+    post('/v2/models/mnist_mlp/infer', '{"inputs": [}'),
+    'failed to parse the request JSON buffer: Invalid value. at 12',
+  )
+  await expectError(
+    post('/v2/models/mnist_mlp/infer', '{inputs'),
+    'failed to parse the request JSON buffer: Missing a name for object member. at 1',
+  )
+  await expectError(
+    post('/v2/models/mnist_mlp/infer', ''),
+    'failed to parse the request JSON buffer: The document is empty. at 0',
+  )
+  await expectError(
+    post('/v2/models/mnist_mlp/infer', '{}'),
+    "Unable to parse 'inputs': attempt to access non-existing object member 'inputs'",
+  )
 })
 
 test('wrong input or output names: core messages', async () => {
-  await expectError(post('/v2/models/mnist_mlp/infer', { inputs: [{ name: 'pixels', datatype: 'FP32', shape: [1, 784], data: rows(1) }] }),
-    "unexpected inference input 'pixels' for model 'mnist_mlp'")
-  await expectError(post('/v2/models/mnist_mlp/infer', { ...inferBody([1, 784], rows(1)), outputs: [{ name: 'logits' }] }),
-    "unexpected inference output 'logits' for model 'mnist_mlp'")
+  await expectError(
+    post('/v2/models/mnist_mlp/infer', {
+      inputs: [{ name: 'pixels', datatype: 'FP32', shape: [1, 784], data: rows(1) }],
+    }),
+    "unexpected inference input 'pixels' for model 'mnist_mlp'",
+  )
+  await expectError(
+    post('/v2/models/mnist_mlp/infer', { ...inferBody([1, 784], rows(1)), outputs: [{ name: 'logits' }] }),
+    "unexpected inference output 'logits' for model 'mnist_mlp'",
+  )
 })
 
 test('wrong method: 405 {"error":"Method Not Allowed"}; unknown path: 400 with an empty body', async () => {
@@ -237,7 +349,10 @@ test('statistics extension: counts and ns durations per model', async () => {
   assert.ok(after.inference_stats.success.ns > before.inference_stats.success.ns)
   assert.ok(after.batch_stats.some((b: { batch_size: number }) => b.batch_size === 3))
   const all = JSON.parse((await call('/v2/models/stats')).text)
-  assert.equal(all.model_stats.map((s: { name: string }) => s.name), ['mnist_mlp'])
+  assert.equal(
+    all.model_stats.map((s: { name: string }) => s.name),
+    ['mnist_mlp'],
+  )
 })
 
 test.run()

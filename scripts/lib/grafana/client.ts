@@ -42,7 +42,7 @@ function authHeader(auth: GrafanaAuth): string {
     return `Bearer ${auth.token}`
   }
   registerSecret(auth.password)
-  return 'Basic ' + Buffer.from(`${auth.user}:${auth.password}`).toString('base64')
+  return `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`
 }
 
 /**
@@ -54,17 +54,24 @@ const REQUEST_TIMEOUT_MS = 45_000
 function unreachable(baseUrl: string, error: unknown, timeoutMs: number): StepError {
   if ((error as Error).name === 'TimeoutError') {
     return new StepError(
-      tr(`Grafana at ${baseUrl} did not answer within ${timeoutMs / 1000} s`, `${baseUrl} 上的 Grafana 在 ${timeoutMs / 1000} 秒内没有响应`),
-      tr('it is stuck or overloaded: read `docker logs` of the Grafana container, or restart it with `make grafana`',
-        '它卡住或过载了：查看 Grafana 容器的 `docker logs`，或用 `make grafana` 重启它'),
+      tr(
+        `Grafana at ${baseUrl} did not answer within ${timeoutMs / 1000} s`,
+        `${baseUrl} 上的 Grafana 在 ${timeoutMs / 1000} 秒内没有响应`,
+      ),
+      tr(
+        'it is stuck or overloaded: read `docker logs` of the Grafana container, or restart it with `make grafana`',
+        '它卡住或过载了：查看 Grafana 容器的 `docker logs`，或用 `make grafana` 重启它',
+      ),
     )
   }
   const cause = (error as { cause?: { code?: string; message?: string } }).cause
   const detail = cause?.code ?? cause?.message ?? (error as Error).message
   return new StepError(
     tr(`Grafana is not reachable at ${baseUrl} (${detail})`, `无法连接 Grafana：${baseUrl}（${detail}）`),
-    tr('start it with `make grafana`, or set GRAFANA_PORT to the port it is published on',
-       '用 `make grafana` 启动它，或把 GRAFANA_PORT 设为它发布的端口'),
+    tr(
+      'start it with `make grafana`, or set GRAFANA_PORT to the port it is published on',
+      '用 `make grafana` 启动它，或把 GRAFANA_PORT 设为它发布的端口',
+    ),
   )
 }
 
@@ -92,10 +99,14 @@ function apiFetch(baseUrl: string, timeoutMs: number) {
     if (response.ok && !empty && !/json/i.test(type)) {
       const request = typeof input === 'string' ? { method: init?.method ?? 'GET', url: input } : input
       throw new StepError(
-        tr(`${baseUrl} is not Grafana's API: it answered ${request.method} ${new URL(request.url).pathname} with ${type || 'no content type'}`,
-          `${baseUrl} 不是 Grafana 的 API：它对 ${request.method} ${new URL(request.url).pathname} 的回答是 ${type || '无内容类型'}`),
-        tr('set GRAFANA_PORT (and BIND_ADDRESS) to where Grafana is published, or start it with `make grafana`',
-          '把 GRAFANA_PORT（和 BIND_ADDRESS）设为 Grafana 发布的地址，或用 `make grafana` 启动它'),
+        tr(
+          `${baseUrl} is not Grafana's API: it answered ${request.method} ${new URL(request.url).pathname} with ${type || 'no content type'}`,
+          `${baseUrl} 不是 Grafana 的 API：它对 ${request.method} ${new URL(request.url).pathname} 的回答是 ${type || '无内容类型'}`,
+        ),
+        tr(
+          'set GRAFANA_PORT (and BIND_ADDRESS) to where Grafana is published, or start it with `make grafana`',
+          '把 GRAFANA_PORT（和 BIND_ADDRESS）设为 Grafana 发布的地址，或用 `make grafana` 启动它',
+        ),
       )
     }
     return response
@@ -105,36 +116,62 @@ function apiFetch(baseUrl: string, timeoutMs: number) {
 export function errorFor(status: number, body: ErrorBody, context: CallContext): GrafanaError {
   const said = body.message ? `"${body.message}"` : `HTTP ${status}`
   const id = body.messageId ?? ''
-  let cause = tr(`Grafana refused to ${context.what}: ${status} ${said}`, `Grafana 拒绝了操作（${context.what}）：${status} ${said}`)
+  let cause = tr(
+    `Grafana refused to ${context.what}: ${status} ${said}`,
+    `Grafana 拒绝了操作（${context.what}）：${status} ${said}`,
+  )
   let fix: string
   if (status === 401 && id === 'login-attempt.blocked') {
-    fix = tr('Grafana locked the admin login after repeated failures: wait 5 minutes, fix .state/grafana-admin-password, then retry once',
-             'Grafana 在多次失败后锁定了 admin 登录：等 5 分钟，修正 .state/grafana-admin-password 后再试一次')
+    fix = tr(
+      'Grafana locked the admin login after repeated failures: wait 5 minutes, fix .state/grafana-admin-password, then retry once',
+      'Grafana 在多次失败后锁定了 admin 登录：等 5 分钟，修正 .state/grafana-admin-password 后再试一次',
+    )
   } else if (status === 401 && id.startsWith('api-key.')) {
-    fix = tr('the stored service-account token no longer works: run `make token` to issue a new one',
-             '保存的服务账号令牌已失效：运行 `make token` 重新签发')
+    fix = tr(
+      'the stored service-account token no longer works: run `make token` to issue a new one',
+      '保存的服务账号令牌已失效：运行 `make token` 重新签发',
+    )
   } else if (status === 401 && /password/i.test(said)) {
-    cause = tr(`Grafana refused the admin password while trying to ${context.what}: ${said}`,
-               `Grafana 拒绝了 admin 密码（${context.what}）：${said}`)
-    fix = tr('the data volume keeps the password Grafana was first started with: put that password in .state/grafana-admin-password, or remove the volume with `make down ARGS=--volumes` (this deletes Grafana\'s data). Do not retry blindly: Grafana locks the admin after 5 failures in 5 minutes',
-             '数据卷保存的是 Grafana 首次启动时的密码：把该密码写入 .state/grafana-admin-password，或用 `make down ARGS=--volumes` 删除数据卷（会删除 Grafana 数据）。不要盲目重试：5 分钟内失败 5 次 Grafana 会锁定 admin')
+    cause = tr(
+      `Grafana refused the admin password while trying to ${context.what}: ${said}`,
+      `Grafana 拒绝了 admin 密码（${context.what}）：${said}`,
+    )
+    fix = tr(
+      "the data volume keeps the password Grafana was first started with: put that password in .state/grafana-admin-password, or remove the volume with `make down ARGS=--volumes` (this deletes Grafana's data). Do not retry blindly: Grafana locks the admin after 5 failures in 5 minutes",
+      '数据卷保存的是 Grafana 首次启动时的密码：把该密码写入 .state/grafana-admin-password，或用 `make down ARGS=--volumes` 删除数据卷（会删除 Grafana 数据）。不要盲目重试：5 分钟内失败 5 次 Grafana 会锁定 admin',
+    )
   } else if (status === 401) {
-    fix = tr('the request carried no credentials Grafana accepts: run `make grafana` and `make token`',
-             '请求没有 Grafana 接受的凭据：运行 `make grafana` 和 `make token`')
+    fix = tr(
+      'the request carried no credentials Grafana accepts: run `make grafana` and `make token`',
+      '请求没有 Grafana 接受的凭据：运行 `make grafana` 和 `make token`',
+    )
   } else if (status === 403) {
-    fix = tr('the service account lacks a permission: run `make token`, which gives it the Admin role',
-             '服务账号缺少权限：运行 `make token`，它会赋予 Admin 角色')
+    fix = tr(
+      'the service account lacks a permission: run `make token`, which gives it the Admin role',
+      '服务账号缺少权限：运行 `make token`，它会赋予 Admin 角色',
+    )
   } else if (status === 502 || status === 504) {
-    cause = tr(`Grafana could not ${context.what}: its upstream answered ${status} ${status === 502 ? 'Bad Gateway' : 'Gateway Timeout'}`,
-               `Grafana 无法完成操作（${context.what}）：上游返回 ${status}`)
-    fix = tr('the service behind Grafana is down or unreachable from Grafana\'s container', 'Grafana 背后的服务已停止，或 Grafana 容器无法访问它')
+    cause = tr(
+      `Grafana could not ${context.what}: its upstream answered ${status} ${status === 502 ? 'Bad Gateway' : 'Gateway Timeout'}`,
+      `Grafana 无法完成操作（${context.what}）：上游返回 ${status}`,
+    )
+    fix = tr(
+      "the service behind Grafana is down or unreachable from Grafana's container",
+      'Grafana 背后的服务已停止，或 Grafana 容器无法访问它',
+    )
   } else if (status >= 500) {
-    fix = tr('Grafana failed internally: read `docker logs` of the Grafana container', 'Grafana 内部错误：查看 Grafana 容器的 `docker logs`')
+    fix = tr(
+      'Grafana failed internally: read `docker logs` of the Grafana container',
+      'Grafana 内部错误：查看 Grafana 容器的 `docker logs`',
+    )
   } else {
-    fix = tr('this Grafana did not accept the request: report it with the message above', '此 Grafana 不接受该请求：请附上以上信息报告')
+    fix = tr(
+      'this Grafana did not accept the request: report it with the message above',
+      '此 Grafana 不接受该请求：请附上以上信息报告',
+    )
   }
   // A lockout is never fixed by what the caller would otherwise advise, only by waiting.
-  const chosen = id === 'login-attempt.blocked' ? fix : context.fixes?.[status] ?? fix
+  const chosen = id === 'login-attempt.blocked' ? fix : (context.fixes?.[status] ?? fix)
   return new GrafanaError(cause, chosen, status, body)
 }
 
@@ -169,7 +206,12 @@ export interface Health {
 export async function health(baseUrl: string): Promise<Health> {
   const response = await fetchFor(baseUrl)(`${baseUrl}/api/health`)
   const body = (await response.json().catch(() => ({}))) as Health
-  if (!response.ok) throw errorFor(response.status, { message: `database ${body.database ?? 'unknown'}` }, { what: tr('report health', '报告健康状态') })
+  if (!response.ok)
+    throw errorFor(
+      response.status,
+      { message: `database ${body.database ?? 'unknown'}` },
+      { what: tr('report health', '报告健康状态') },
+    )
   return body
 }
 

@@ -17,12 +17,22 @@ export function readDashboard(path: string): DashboardModel {
   try {
     model = JSON.parse(readFileSync(path, 'utf8')) as DashboardModel | null
   } catch (error) {
-    throw fail(tr(`cannot read the dashboard ${path}: ${(error as Error).message}`, `无法读取仪表盘 ${path}：${(error as Error).message}`),
-      tr('run from the project folder, or regenerate it with `make dashboards`', '请在项目目录中运行，或用 `make dashboards` 重新生成'))
+    throw fail(
+      tr(
+        `cannot read the dashboard ${path}: ${(error as Error).message}`,
+        `无法读取仪表盘 ${path}：${(error as Error).message}`,
+      ),
+      tr(
+        'run from the project folder, or regenerate it with `make dashboards`',
+        '请在项目目录中运行，或用 `make dashboards` 重新生成',
+      ),
+    )
   }
   if (typeof model?.uid !== 'string' || typeof model.title !== 'string') {
-    throw fail(tr(`${path} is not a dashboard model (no uid or title)`, `${path} 不是仪表盘模型（缺少 uid 或 title）`),
-      tr('regenerate it with `make dashboards`', '用 `make dashboards` 重新生成'))
+    throw fail(
+      tr(`${path} is not a dashboard model (no uid or title)`, `${path} 不是仪表盘模型（缺少 uid 或 title）`),
+      tr('regenerate it with `make dashboards`', '用 `make dashboards` 重新生成'),
+    )
   }
   return model
 }
@@ -33,6 +43,9 @@ export function readDashboard(path: string): DashboardModel {
  */
 export function withDatasourceUid(model: DashboardModel, uid: string): DashboardModel {
   const list = (model.templating?.list ?? []).map((v) =>
-    v.type === 'datasource' && v.query === 'prometheus' ? { ...v, current: { selected: true, text: uid, value: uid } } : v)
+    v.type === 'datasource' && v.query === 'prometheus'
+      ? { ...v, current: { selected: true, text: uid, value: uid } }
+      : v,
+  )
   return { ...model, templating: { ...model.templating, list } }
 }

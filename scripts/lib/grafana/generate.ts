@@ -9,7 +9,9 @@ function withoutExamples(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(withoutExamples)
   if (node === null || typeof node !== 'object') return node
   return Object.fromEntries(
-    Object.entries(node).filter(([key]) => key !== 'example' && key !== 'examples').map(([key, value]) => [key, withoutExamples(value)]),
+    Object.entries(node)
+      .filter(([key]) => key !== 'example' && key !== 'examples')
+      .map(([key, value]) => [key, withoutExamples(value)]),
   )
 }
 

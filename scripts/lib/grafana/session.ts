@@ -18,8 +18,16 @@ export function grafanaUrl(config: Config): string {
 export function adminAuth(): GrafanaAuth {
   const password = readSecret(ADMIN_PASSWORD_FILE)
   if (!password) {
-    throw fail(tr(`no Grafana admin password in the state folder (${ADMIN_PASSWORD_FILE})`, `状态目录中没有 Grafana admin 密码（${ADMIN_PASSWORD_FILE}）`),
-      tr('run `make grafana` first: it generates the password and starts Grafana with it', '先运行 `make grafana`：它会生成密码并用它启动 Grafana'))
+    throw fail(
+      tr(
+        `no Grafana admin password in the state folder (${ADMIN_PASSWORD_FILE})`,
+        `状态目录中没有 Grafana admin 密码（${ADMIN_PASSWORD_FILE}）`,
+      ),
+      tr(
+        'run `make grafana` first: it generates the password and starts Grafana with it',
+        '先运行 `make grafana`：它会生成密码并用它启动 Grafana',
+      ),
+    )
   }
   return { user: ADMIN_USER, password }
 }
@@ -27,8 +35,13 @@ export function adminAuth(): GrafanaAuth {
 export function tokenAuth(): GrafanaAuth {
   const token = readSecret(TOKEN_FILE)
   if (!token) {
-    throw fail(tr(`no Grafana service-account token in the state folder (${TOKEN_FILE})`, `状态目录中没有 Grafana 服务账号令牌（${TOKEN_FILE}）`),
-      tr('run `make token` first', '先运行 `make token`'))
+    throw fail(
+      tr(
+        `no Grafana service-account token in the state folder (${TOKEN_FILE})`,
+        `状态目录中没有 Grafana 服务账号令牌（${TOKEN_FILE}）`,
+      ),
+      tr('run `make token` first', '先运行 `make token`'),
+    )
   }
   return { token }
 }

@@ -11,7 +11,12 @@ import formats from 'ajv-formats'
 type Json = Record<string, unknown>
 type Host = 'api' | 'uploads'
 
-interface SpecParameter { name: string; in: 'path' | 'query' | 'header' | 'cookie'; required?: boolean; schema?: Json }
+interface SpecParameter {
+  name: string
+  in: 'path' | 'query' | 'header' | 'cookie'
+  required?: boolean
+  schema?: Json
+}
 interface SpecOperation {
   operationId: string
   servers?: { url: string }[]
@@ -21,7 +26,10 @@ interface SpecOperation {
 }
 
 // The package's index.js would load every variant of the spec (~400 MB); read just the one.
-const specPath = join(dirname(createRequire(import.meta.url).resolve('@octokit/openapi/package.json')), 'generated/api.github.com.json')
+const specPath = join(
+  dirname(createRequire(import.meta.url).resolve('@octokit/openapi/package.json')),
+  'generated/api.github.com.json',
+)
 const spec = JSON.parse(readFileSync(specPath, 'utf8')) as { paths: Record<string, Record<string, SpecOperation>> }
 
 const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false })
@@ -33,7 +41,10 @@ ajv.addSchema(spec as unknown as Json, 'github')
 const pointerPart = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1')
 
 function at(pointer: string): Json {
-  return pointer.slice(2).split('/').reduce<Json>((node, part) => node[part.replace(/~1/g, '/').replace(/~0/g, '~')] as Json, spec as unknown as Json)
+  return pointer
+    .slice(2)
+    .split('/')
+    .reduce<Json>((node, part) => node[part.replace(/~1/g, '/').replace(/~0/g, '~')] as Json, spec as unknown as Json)
 }
 
 /** A node with its `$ref`s followed, and the pointer ajv should compile it from. */
@@ -44,7 +55,10 @@ function resolve(node: Json, pointer: string): { node: Json; pointer: string } {
 const compiled = new Map<string, ValidateFunction>()
 function validator(pointer: string): ValidateFunction {
   let validate = compiled.get(pointer)
-  if (!validate) compiled.set(pointer, (validate = ajv.compile({ $ref: `github${pointer}` })))
+  if (!validate) {
+    validate = ajv.compile({ $ref: `github${pointer}` })
+    compiled.set(pointer, validate)
+  }
   return validate
 }
 
@@ -53,12 +67,19 @@ function errorsOf(pointer: string, value: unknown, label: string): string[] {
   return validate(value) ? [] : (validate.errors ?? []).map((e) => `${label}${e.instancePath} ${e.message}`)
 }
 
-interface Route { template: string; regex: RegExp; names: string[] }
+interface Route {
+  template: string
+  regex: RegExp
+  names: string[]
+}
 
 const routes: Route[] = Object.keys(spec.paths)
   .map((template) => {
     const names = [...template.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!)
-    const source = template.split(/\{[^}]+\}/).map((s) => s.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('([^/]+)')
+    const source = template
+      .split(/\{[^}]+\}/)
+      .map((s) => s.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
+      .join('([^/]+)')
     return { template, regex: new RegExp(`^${source}$`), names }
   })
   // `/releases/latest` is its own operation, not `/releases/{release_id}` with id "latest".
@@ -102,11 +123,14 @@ export function checkRequest(call: IncomingCall): CheckedRequest {
   const params = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(values[i]!)]))
   const method = call.method.toLowerCase()
   const operation = spec.paths[route.template]![method]
-  if (!operation?.operationId) return { params, problems: [`${where}: ${route.template} has no ${call.method} operation`] }
+  if (!operation?.operationId)
+    return { params, problems: [`${where}: ${route.template} has no ${call.method} operation`] }
   const pointer = `#/paths/${pointerPart(route.template)}/${method}`
   const problems: string[] = []
   if (hostOf(operation) !== call.host) {
-    problems.push(`${where}: ${operation.operationId} is served by the ${hostOf(operation)} host, not the ${call.host} host`)
+    problems.push(
+      `${where}: ${operation.operationId} is served by the ${hostOf(operation)} host, not the ${call.host} host`,
+    )
   }
 
   const declared = new Set<string>()
@@ -115,11 +139,17 @@ export function checkRequest(call: IncomingCall): CheckedRequest {
     const param = node as unknown as SpecParameter
     if (param.in !== 'path' && param.in !== 'query') return
     declared.add(param.name)
-    const raw = param.in === 'path' ? params[param.name] : call.query.get(param.name) ?? undefined
+    const raw = param.in === 'path' ? params[param.name] : (call.query.get(param.name) ?? undefined)
     if (raw === undefined) {
       if (param.required) problems.push(`${where}: ${param.in} parameter ${param.name} is required`)
     } else if (param.schema) {
-      problems.push(...errorsOf(`${paramPointer}/schema`, typed(raw, param.schema), `${where}: ${param.in} parameter ${param.name}`))
+      problems.push(
+        ...errorsOf(
+          `${paramPointer}/schema`,
+          typed(raw, param.schema),
+          `${where}: ${param.in} parameter ${param.name}`,
+        ),
+      )
     }
   })
   for (const name of new Set(call.query.keys())) {
@@ -130,7 +160,8 @@ export function checkRequest(call: IncomingCall): CheckedRequest {
 }
 
 function checkBody(call: IncomingCall, operation: SpecOperation, pointer: string, where: string): string[] {
-  if (!operation.requestBody) return call.body.length ? [`${where}: ${operation.operationId} takes no request body`] : []
+  if (!operation.requestBody)
+    return call.body.length ? [`${where}: ${operation.operationId} takes no request body`] : []
   const { node: requestBody, pointer: bodyPointer } = resolve(operation.requestBody, `${pointer}/requestBody`)
   const content = (requestBody.content ?? {}) as Record<string, Json>
   if (!call.body.length) return requestBody.required ? [`${where}: the request body is required`] : []
@@ -138,7 +169,8 @@ function checkBody(call: IncomingCall, operation: SpecOperation, pointer: string
     // Raw uploads: GitHub stores the declared media type with the asset, so one must be sent.
     return call.contentType ? [] : [`${where}: a raw body needs a Content-Type header`]
   }
-  if (!/^application\/json\b/.test(call.contentType ?? '')) return [`${where}: the body must be sent as application/json, not ${call.contentType}`]
+  if (!/^application\/json\b/.test(call.contentType ?? ''))
+    return [`${where}: the body must be sent as application/json, not ${call.contentType}`]
   let body: unknown
   try {
     body = JSON.parse(call.body.toString('utf8'))
@@ -150,7 +182,8 @@ function checkBody(call: IncomingCall, operation: SpecOperation, pointer: string
   // GitHub ignores fields it does not know, so a misspelt one would fail silently there.
   const known = resolve(at(schemaPointer), schemaPointer).node.properties as Json | undefined
   if (known && body && typeof body === 'object' && !Array.isArray(body)) {
-    for (const key of Object.keys(body)) if (!(key in known)) problems.push(`${where}: body field ${key} is not one of ${operation.operationId}`)
+    for (const key of Object.keys(body))
+      if (!(key in known)) problems.push(`${where}: body field ${key} is not one of ${operation.operationId}`)
   }
   return problems
 }
@@ -162,5 +195,9 @@ export function checkResponse(pointer: string, status: number, body: unknown): s
   if (!documented) return []
   const { node, pointer: responsePointer } = resolve(documented, `${pointer}/responses/${status}`)
   if (!(node.content as Json | undefined)?.['application/json']) return []
-  return errorsOf(`${responsePointer}/content/application~1json/schema`, body, `stand-in answer ${status} to ${operation.operationId}`)
+  return errorsOf(
+    `${responsePointer}/content/application~1json/schema`,
+    body,
+    `stand-in answer ${status} to ${operation.operationId}`,
+  )
 }

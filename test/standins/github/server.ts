@@ -78,7 +78,9 @@ const error = (status: number, message: string, docs = DOCS, extra: Record<strin
 const notFound = (docs?: string) => error(404, 'Not Found', docs)
 
 export function startGithubStandin(options: GithubStandinOptions = {}) {
-  const repositories = new Map((options.repositories ?? ['octo/monitoring']).map((name) => [name, [] as StoredRelease[]]))
+  const repositories = new Map(
+    (options.repositories ?? ['octo/monitoring']).map((name) => [name, [] as StoredRelease[]]),
+  )
   const tokens = options.tokens ?? {}
   const faults: Fault[] = []
   const requests: RecordedRequest[] = []
@@ -91,33 +93,64 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
   const user = () => {
     const base = `${apiOrigin}${API_PREFIX}/users/publisher`
     return {
-      login: 'publisher', id: 1, node_id: 'U_1', avatar_url: `${apiOrigin}/avatars/publisher`, gravatar_id: '',
-      url: base, html_url: `${apiOrigin}/publisher`, followers_url: `${base}/followers`, following_url: `${base}/following{/other_user}`,
-      gists_url: `${base}/gists{/gist_id}`, starred_url: `${base}/starred{/owner}{/repo}`, subscriptions_url: `${base}/subscriptions`,
-      organizations_url: `${base}/orgs`, repos_url: `${base}/repos`, events_url: `${base}/events{/privacy}`,
-      received_events_url: `${base}/received_events`, type: 'User', site_admin: false,
+      login: 'publisher',
+      id: 1,
+      node_id: 'U_1',
+      avatar_url: `${apiOrigin}/avatars/publisher`,
+      gravatar_id: '',
+      url: base,
+      html_url: `${apiOrigin}/publisher`,
+      followers_url: `${base}/followers`,
+      following_url: `${base}/following{/other_user}`,
+      gists_url: `${base}/gists{/gist_id}`,
+      starred_url: `${base}/starred{/owner}{/repo}`,
+      subscriptions_url: `${base}/subscriptions`,
+      organizations_url: `${base}/orgs`,
+      repos_url: `${base}/repos`,
+      events_url: `${base}/events{/privacy}`,
+      received_events_url: `${base}/received_events`,
+      type: 'User',
+      site_admin: false,
     }
   }
 
   const assetJson = (repo: string, release: StoredRelease, asset: StoredAsset) => ({
     url: `${apiOrigin}${API_PREFIX}/repos/${repo}/releases/assets/${asset.id}`,
     browser_download_url: `${apiOrigin}/${repo}/releases/download/${release.tag}/${asset.name}`,
-    id: asset.id, node_id: `RA_${asset.id}`, name: asset.name, label: asset.label, state: 'uploaded',
-    content_type: asset.contentType, size: asset.data.length,
+    id: asset.id,
+    node_id: `RA_${asset.id}`,
+    name: asset.name,
+    label: asset.label,
+    state: 'uploaded',
+    content_type: asset.contentType,
+    size: asset.data.length,
     digest: `sha256:${createHash('sha256').update(asset.data).digest('hex')}`,
-    download_count: 0, created_at: asset.created, updated_at: asset.created, uploader: user(),
+    download_count: 0,
+    created_at: asset.created,
+    updated_at: asset.created,
+    uploader: user(),
   })
 
   const releaseJson = (repo: string, release: StoredRelease) => {
     const url = `${apiOrigin}${API_PREFIX}/repos/${repo}/releases/${release.id}`
     return {
-      url, html_url: `${apiOrigin}/${repo}/releases/tag/${release.tag}`, assets_url: `${url}/assets`,
+      url,
+      html_url: `${apiOrigin}/${repo}/releases/tag/${release.tag}`,
+      assets_url: `${url}/assets`,
       upload_url: `${uploadsOrigin}${UPLOADS_PREFIX}/repos/${repo}/releases/${release.id}/assets{?name,label}`,
       tarball_url: `${apiOrigin}${API_PREFIX}/repos/${repo}/tarball/${release.tag}`,
       zipball_url: `${apiOrigin}${API_PREFIX}/repos/${repo}/zipball/${release.tag}`,
-      id: release.id, node_id: `RE_${release.id}`, tag_name: release.tag, target_commitish: 'main',
-      name: release.name, body: release.body, draft: release.draft, prerelease: release.prerelease,
-      created_at: release.created, published_at: release.published, author: user(),
+      id: release.id,
+      node_id: `RE_${release.id}`,
+      tag_name: release.tag,
+      target_commitish: 'main',
+      name: release.name,
+      body: release.body,
+      draft: release.draft,
+      prerelease: release.prerelease,
+      created_at: release.created,
+      published_at: release.published,
+      author: user(),
       assets: release.assets.map((a) => assetJson(repo, release, a)),
     }
   }
@@ -127,25 +160,48 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
     const perPage = Math.min(Number(query.get('per_page') ?? 30), 100)
     const number = Math.max(Number(query.get('page') ?? 1), 1)
     const last = Math.max(Math.ceil(items.length / perPage), 1)
-    const link = (n: number, rel: string) => `<${apiOrigin}${API_PREFIX}${path}?per_page=${perPage}&page=${n}>; rel="${rel}"`
+    const link = (n: number, rel: string) =>
+      `<${apiOrigin}${API_PREFIX}${path}?per_page=${perPage}&page=${n}>; rel="${rel}"`
     const links = [
       ...(number < last ? [link(number + 1, 'next'), link(last, 'last')] : []),
       ...(number > 1 ? [link(1, 'first'), link(number - 1, 'prev')] : []),
     ]
-    return new Answer(200, items.slice((number - 1) * perPage, number * perPage), links.length ? { link: links.join(', ') } : {})
+    return new Answer(
+      200,
+      items.slice((number - 1) * perPage, number * perPage),
+      links.length ? { link: links.join(', ') } : {},
+    )
   }
 
-  type Handler = (ctx: { repo: string; releases: StoredRelease[]; params: Record<string, string>; query: URLSearchParams; body: Buffer; json: () => Record<string, unknown>; permission: Permission; contentType: string }) => Answer
+  type Handler = (ctx: {
+    repo: string
+    releases: StoredRelease[]
+    params: Record<string, string>
+    query: URLSearchParams
+    body: Buffer
+    json: () => Record<string, unknown>
+    permission: Permission
+    contentType: string
+  }) => Answer
 
   const findRelease = (releases: StoredRelease[], id: string) => releases.find((r) => r.id === Number(id))
 
   const handlers: Record<string, Handler> = {
     'repos/list-releases': ({ repo, releases, query, permission }) =>
-      page(releases.filter((r) => !r.draft || permission === 'write').sort((a, b) => b.id - a.id).map((r) => releaseJson(repo, r)), query, `/repos/${repo}/releases`),
+      page(
+        releases
+          .filter((r) => !r.draft || permission === 'write')
+          .sort((a, b) => b.id - a.id)
+          .map((r) => releaseJson(repo, r)),
+        query,
+        `/repos/${repo}/releases`,
+      ),
 
     'repos/get-release-by-tag': ({ repo, releases, params }) => {
       const release = releases.find((r) => r.tag === params.tag && !r.draft)
-      return release ? new Answer(200, releaseJson(repo, release)) : notFound(`${DOCS}/releases/releases#get-a-release-by-tag-name`)
+      return release
+        ? new Answer(200, releaseJson(repo, release))
+        : notFound(`${DOCS}/releases/releases#get-a-release-by-tag-name`)
     },
 
     'repos/get-release': ({ repo, releases, params }) => {
@@ -163,12 +219,20 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
         })
       }
       const release: StoredRelease = {
-        id: nextId++, tag, name: (body.name as string | undefined) ?? null, body: (body.body as string | undefined) ?? null,
-        draft: body.draft === true, prerelease: body.prerelease === true, created: now(),
-        published: body.draft === true ? null : now(), assets: [],
+        id: nextId++,
+        tag,
+        name: (body.name as string | undefined) ?? null,
+        body: (body.body as string | undefined) ?? null,
+        draft: body.draft === true,
+        prerelease: body.prerelease === true,
+        created: now(),
+        published: body.draft === true ? null : now(),
+        assets: [],
       }
       releases.push(release)
-      return new Answer(201, releaseJson(repo, release), { location: `${apiOrigin}${API_PREFIX}/repos/${repo}/releases/${release.id}` })
+      return new Answer(201, releaseJson(repo, release), {
+        location: `${apiOrigin}${API_PREFIX}/repos/${repo}/releases/${release.id}`,
+      })
     },
 
     'repos/update-release': ({ repo, releases, params, json }) => {
@@ -189,7 +253,11 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
     'repos/list-release-assets': ({ repo, releases, params, query }) => {
       const release = findRelease(releases, params.release_id!)
       if (!release) return notFound(`${DOCS}/releases/assets#list-release-assets`)
-      return page(release.assets.map((a) => assetJson(repo, release, a)), query, `/repos/${repo}/releases/${release.id}/assets`)
+      return page(
+        release.assets.map((a) => assetJson(repo, release, a)),
+        query,
+        `/repos/${repo}/releases/${release.id}/assets`,
+      )
     },
 
     'repos/delete-release-asset': ({ releases, params }) => {
@@ -207,13 +275,24 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
       const release = findRelease(releases, params.release_id!)
       if (!release) return notFound(`${DOCS}/releases/assets#upload-a-release-asset`)
       // GitHub renames what it does not like instead of refusing it.
-      const name = query.get('name')!.replace(/[^A-Za-z0-9._-]/g, '.').replace(/^\.+|\.+$/g, '') || 'default.'
+      const name =
+        query
+          .get('name')!
+          .replace(/[^A-Za-z0-9._-]/g, '.')
+          .replace(/^\.+|\.+$/g, '') || 'default.'
       if (release.assets.some((a) => a.name === name)) {
         return error(422, 'Validation Failed', `${DOCS}/releases/assets#upload-a-release-asset`, {
           errors: [{ resource: 'ReleaseAsset', code: 'already_exists', field: 'name' }],
         })
       }
-      const asset: StoredAsset = { id: nextId++, name, label: query.get('label'), contentType, data: body, created: now() }
+      const asset: StoredAsset = {
+        id: nextId++,
+        name,
+        label: query.get('label'),
+        contentType,
+        data: body,
+        created: now(),
+      }
       release.assets.push(asset)
       return new Answer(201, assetJson(repo, release, asset))
     },
@@ -224,40 +303,58 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
     const reset = Math.floor(Date.now() / 1000) + 3600
     const headers: Record<string, string> = {
       'x-github-request-id': randomBytes(8).toString('hex').toUpperCase(),
-      'x-ratelimit-limit': String(RATE_LIMIT), 'x-ratelimit-remaining': String(RATE_LIMIT - requests.length),
-      'x-ratelimit-reset': String(reset), 'x-ratelimit-used': String(requests.length), 'x-ratelimit-resource': 'core',
+      'x-ratelimit-limit': String(RATE_LIMIT),
+      'x-ratelimit-remaining': String(RATE_LIMIT - requests.length),
+      'x-ratelimit-reset': String(reset),
+      'x-ratelimit-used': String(requests.length),
+      'x-ratelimit-resource': 'core',
       ...answer.headers,
     }
     if (answer.body === undefined) {
       res.writeHead(answer.status, headers).end()
     } else {
-      res.writeHead(answer.status, { ...headers, 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(answer.body))
+      res
+        .writeHead(answer.status, { ...headers, 'content-type': 'application/json; charset=utf-8' })
+        .end(JSON.stringify(answer.body))
     }
   }
 
-  function route(host: 'api' | 'uploads', req: IncomingMessage, body: Buffer): { checked?: CheckedRequest; answer: Answer } {
+  function route(
+    host: 'api' | 'uploads',
+    req: IncomingMessage,
+    body: Buffer,
+  ): { checked?: CheckedRequest; answer: Answer } {
     const url = new URL(req.url ?? '/', 'http://stand-in')
     const prefix = host === 'api' ? API_PREFIX : UPLOADS_PREFIX
     const where = `${req.method} ${url.pathname} on the ${host} host`
-    if (!url.pathname.startsWith(prefix + '/')) {
+    if (!url.pathname.startsWith(`${prefix}/`)) {
       violations.push(`${where}: outside ${prefix}, where this host serves GitHub's API`)
       return { answer: notFound() }
     }
     const checked = checkRequest({
-      host, method: req.method ?? 'GET', path: url.pathname.slice(prefix.length), query: url.searchParams,
-      contentType: req.headers['content-type'], body,
+      host,
+      method: req.method ?? 'GET',
+      path: url.pathname.slice(prefix.length),
+      query: url.searchParams,
+      contentType: req.headers['content-type'],
+      body,
     })
     if (checked.problems.length) {
       violations.push(...checked.problems)
       // A path the spec lacks, or an operation on the wrong host, is a 404 on GitHub too.
       return checked.operationId && !checked.problems.some((p) => p.includes(' host, not the '))
-        ? { answer: error(422, 'stand-in: the request does not match GitHub\'s OpenAPI description', DOCS, { errors: checked.problems.map((message) => ({ code: 'invalid', message })) }) }
+        ? {
+            answer: error(422, "stand-in: the request does not match GitHub's OpenAPI description", DOCS, {
+              errors: checked.problems.map((message) => ({ code: 'invalid', message })),
+            }),
+          }
         : { answer: notFound() }
     }
     const authorization = req.headers.authorization ?? ''
     const token = /^(?:token|bearer) (.+)$/i.exec(authorization)?.[1]
     const permission = token === undefined ? undefined : tokens[token]
-    if (!permission) return { checked, answer: authorization ? error(401, 'Bad credentials') : error(401, 'Requires authentication') }
+    if (!permission)
+      return { checked, answer: authorization ? error(401, 'Bad credentials') : error(401, 'Requires authentication') }
 
     const fault = faults.find((f) => (f.times ?? 1) > 0 && (!f.operationId || f.operationId === checked.operationId))
     if (fault) {
@@ -271,9 +368,13 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
     if (req.method !== 'GET' && permission !== 'write') {
       return {
         checked,
-        answer: new Answer(403, { message: 'Resource not accessible by personal access token', documentation_url: DOCS, status: '403' }, {
-          'x-accepted-github-permissions': 'contents=write',
-        }),
+        answer: new Answer(
+          403,
+          { message: 'Resource not accessible by personal access token', documentation_url: DOCS, status: '403' },
+          {
+            'x-accepted-github-permissions': 'contents=write',
+          },
+        ),
       }
     }
     const handler = handlers[checked.operationId!]
@@ -284,7 +385,16 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
     const json = () => JSON.parse(body.toString('utf8')) as Record<string, unknown>
     return {
       checked,
-      answer: handler({ repo, releases, params: checked.params, query: url.searchParams, body, json, permission, contentType: req.headers['content-type'] ?? '' }),
+      answer: handler({
+        repo,
+        releases,
+        params: checked.params,
+        query: url.searchParams,
+        body,
+        json,
+        permission,
+        contentType: req.headers['content-type'] ?? '',
+      }),
     }
   }
 
@@ -294,8 +404,12 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
     req.on('end', () => {
       const { checked, answer } = route(host, req, Buffer.concat(chunks))
       requests.push({
-        host, method: req.method ?? '', path: new URL(req.url ?? '/', 'http://stand-in').pathname,
-        operationId: checked?.operationId, status: answer.status, authorization: req.headers.authorization,
+        host,
+        method: req.method ?? '',
+        path: new URL(req.url ?? '/', 'http://stand-in').pathname,
+        operationId: checked?.operationId,
+        status: answer.status,
+        authorization: req.headers.authorization,
       })
       respond(checked, res, answer)
     })
@@ -309,7 +423,7 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
     })
 
   return (async () => {
-    ;[apiOrigin, uploadsOrigin] = await Promise.all(servers.map(listen)) as [string, string]
+    ;[apiOrigin, uploadsOrigin] = (await Promise.all(servers.map(listen))) as [string, string]
     return {
       /** What `GITHUB_API_URL` should be set to. */
       apiUrl: apiOrigin + API_PREFIX,
@@ -324,8 +438,15 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
       /** Puts a release in place as if made on github.com. */
       seedRelease(repo: string, init: { tag: string; draft?: boolean; body?: string }): StoredRelease {
         const release: StoredRelease = {
-          id: nextId++, tag: init.tag, name: init.tag, body: init.body ?? null, draft: init.draft ?? false, prerelease: false,
-          created: now(), published: init.draft ? null : now(), assets: [],
+          id: nextId++,
+          tag: init.tag,
+          name: init.tag,
+          body: init.body ?? null,
+          draft: init.draft ?? false,
+          prerelease: false,
+          created: now(),
+          published: init.draft ? null : now(),
+          assets: [],
         }
         repositories.get(repo)!.push(release)
         return release
@@ -338,18 +459,28 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
         faults.push({
           times,
           status: 403,
-          body: { message: 'API rate limit exceeded for user ID 1.', documentation_url: `${DOCS}/overview/rate-limits-for-the-rest-api`, status: '403' },
+          body: {
+            message: 'API rate limit exceeded for user ID 1.',
+            documentation_url: `${DOCS}/overview/rate-limits-for-the-rest-api`,
+            status: '403',
+          },
           headers: () => ({
-            'x-ratelimit-remaining': '0', 'x-ratelimit-used': String(RATE_LIMIT),
+            'x-ratelimit-remaining': '0',
+            'x-ratelimit-used': String(RATE_LIMIT),
             'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + resetIn),
           }),
         })
       },
       async stop(): Promise<void> {
-        await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
-          s.close(() => resolve())
-          s.closeAllConnections()
-        })))
+        await Promise.all(
+          servers.map(
+            (s) =>
+              new Promise<void>((resolve) => {
+                s.close(() => resolve())
+                s.closeAllConnections()
+              }),
+          ),
+        )
       },
     }
   })()

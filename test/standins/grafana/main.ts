@@ -12,4 +12,5 @@ server.listen(port, env.GF_SERVER_HTTP_ADDR || '0.0.0.0', () => {
   process.stdout.write(`logger=http.server level=info msg="HTTP Server Listen" address=${bound} protocol=http\n`)
 })
 // PID 1 in a container gets no default signal handling: without this `docker stop` waits 10 s.
-for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => server.close(() => process.exit(0)).closeAllConnections())
+for (const signal of ['SIGTERM', 'SIGINT'] as const)
+  process.on(signal, () => server.close(() => process.exit(0)).closeAllConnections())

@@ -6,8 +6,16 @@ import formats from 'ajv-formats'
 import spec from '../../../../shared/grafana/openapi3-subset.json' with { type: 'json' }
 
 type Json = Record<string, unknown>
-interface Parameter { name: string; in: string; required?: boolean; schema?: Json }
-interface Operation { parameters?: (Parameter | { $ref: string })[]; requestBody?: Json }
+interface Parameter {
+  name: string
+  in: string
+  required?: boolean
+  schema?: Json
+}
+interface Operation {
+  parameters?: (Parameter | { $ref: string })[]
+  requestBody?: Json
+}
 
 interface Route {
   template: string
@@ -23,16 +31,18 @@ const ajv = new Ajv({ strict: false, allErrors: true })
 ;(formats as unknown as { default: (ajv: Ajv) => Ajv }).default(ajv)
 ajv.addSchema(root, 'spec')
 
-const escape = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1')
+const escapePointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1')
 
-const routes: Route[] = Object.entries(root.paths as Record<string, Record<string, unknown>>).map(([template, item]) => {
-  const names: string[] = []
-  const source = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([^}]+)\}/g, (_, name: string) => {
-    names.push(name)
-    return '([^/]+)'
-  })
-  return { template, pattern: new RegExp(`^${source}$`), names, pointer: `#/paths/${escape(template)}`, item }
-})
+const routes: Route[] = Object.entries(root.paths as Record<string, Record<string, unknown>>).map(
+  ([template, item]) => {
+    const names: string[] = []
+    const source = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([^}]+)\}/g, (_, name: string) => {
+      names.push(name)
+      return '([^/]+)'
+    })
+    return { template, pattern: new RegExp(`^${source}$`), names, pointer: `#/paths/${escapePointer(template)}`, item }
+  },
+)
 // Literal segments win over parameters (`/serviceaccounts/search` before `/serviceaccounts/{id}`).
 routes.sort((a, b) => a.names.length - b.names.length)
 
@@ -41,7 +51,10 @@ function deref(node: Json, pointer: string): { node: Json; pointer: string } {
   let current = { node, pointer }
   while (typeof current.node.$ref === 'string') {
     const ref = current.node.$ref
-    const target = ref.slice(2).split('/').reduce<unknown>((n, key) => (n as Json)[key.replace(/~1/g, '/').replace(/~0/g, '~')], root)
+    const target = ref
+      .slice(2)
+      .split('/')
+      .reduce<unknown>((n, key) => (n as Json)[key.replace(/~1/g, '/').replace(/~0/g, '~')], root)
     current = { node: target as Json, pointer: ref }
   }
   return current
@@ -59,7 +72,8 @@ function validatorAt(pointer: string): ValidateFunction {
 function coerce(raw: string[], schema: Json): unknown {
   if (schema.type === 'array') return raw.map((v) => coerce([v], (schema.items ?? {}) as Json))
   const value = raw[raw.length - 1]!
-  if (schema.type === 'integer' || schema.type === 'number') return value.trim() === '' ? value : Number.isNaN(Number(value)) ? value : Number(value)
+  if (schema.type === 'integer' || schema.type === 'number')
+    return value.trim() === '' ? value : Number.isNaN(Number(value)) ? value : Number(value)
   if (schema.type === 'boolean') return value === 'true' ? true : value === 'false' ? false : value
   return value
 }
@@ -84,7 +98,8 @@ export function checkRequest(method: string, path: string, query: URLSearchParam
   const match = route.pattern.exec(path)!
   const params = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]))
   const operation = route.item[verb] as Operation | undefined
-  if (!operation) return { template: route.template, params, problems: [`${method} is not an operation of /api${route.template}`] }
+  if (!operation)
+    return { template: route.template, params, problems: [`${method} is not an operation of /api${route.template}`] }
 
   const problems: string[] = []
   const opPointer = `${route.pointer}/${verb}`
@@ -99,7 +114,10 @@ export function checkRequest(method: string, path: string, query: URLSearchParam
       if (p.required) problems.push(`${p.in} parameter ${p.name} is required`)
       continue
     }
-    if (p.schema) problems.push(...schemaErrors(validatorAt(`${pointer}/schema`), coerce(raw, p.schema), `${p.in} parameter ${p.name}`))
+    if (p.schema)
+      problems.push(
+        ...schemaErrors(validatorAt(`${pointer}/schema`), coerce(raw, p.schema), `${p.in} parameter ${p.name}`),
+      )
   }
   for (const name of new Set(query.keys())) {
     if (!seen.has(name)) problems.push(`query parameter ${name} is not in the spec for ${method} /api${route.template}`)
@@ -120,7 +138,8 @@ export function checkRequest(method: string, path: string, query: URLSearchParam
       } catch {
         problems.push('request body is not JSON')
       }
-      if (parsed !== undefined) problems.push(...schemaErrors(validatorAt(`${pointer}/content/application~1json/schema`), parsed, 'body'))
+      if (parsed !== undefined)
+        problems.push(...schemaErrors(validatorAt(`${pointer}/content/application~1json/schema`), parsed, 'body'))
     }
   }
   return { template: route.template, params, problems }
@@ -129,5 +148,7 @@ export function checkRequest(method: string, path: string, query: URLSearchParam
 /** Methods the spec lists for a path template (the datasource proxy is matched by prefix). */
 export function methodsOf(template: string): string[] {
   const item = routes.find((r) => r.template === template)?.item ?? {}
-  return Object.keys(item).filter((k) => ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'].includes(k)).map((k) => k.toUpperCase())
+  return Object.keys(item)
+    .filter((k) => ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'].includes(k))
+    .map((k) => k.toUpperCase())
 }

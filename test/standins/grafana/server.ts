@@ -13,12 +13,55 @@ import { checkRequest, methodsOf } from './openapi.ts'
 type Role = 'None' | 'Viewer' | 'Editor' | 'Admin'
 const roles: Role[] = ['None', 'Viewer', 'Editor', 'Admin']
 
-interface ServiceAccount { id: number; uid: string; name: string; login: string; role: Role; isDisabled: boolean }
-interface Token { id: number; saId: number; name: string; key: string; created: string; expiration: string | null; isRevoked: boolean }
-interface Datasource { id: number; uid: string; name: string; type: string; access: string; url: string; user: string; database: string;
-  basicAuth: boolean; basicAuthUser: string; withCredentials: boolean; isDefault: boolean; jsonData: Record<string, unknown>; version: number }
-interface Folder { id: number; uid: string; title: string; version: number }
-interface Dashboard { id: number; uid: string; title: string; folderUid: string; version: number; model: Record<string, unknown>; created: string; updated: string }
+interface ServiceAccount {
+  id: number
+  uid: string
+  name: string
+  login: string
+  role: Role
+  isDisabled: boolean
+}
+interface Token {
+  id: number
+  saId: number
+  name: string
+  key: string
+  created: string
+  expiration: string | null
+  isRevoked: boolean
+}
+interface Datasource {
+  id: number
+  uid: string
+  name: string
+  type: string
+  access: string
+  url: string
+  user: string
+  database: string
+  basicAuth: boolean
+  basicAuthUser: string
+  withCredentials: boolean
+  isDefault: boolean
+  jsonData: Record<string, unknown>
+  version: number
+}
+interface Folder {
+  id: number
+  uid: string
+  title: string
+  version: number
+}
+interface Dashboard {
+  id: number
+  uid: string
+  title: string
+  folderUid: string
+  version: number
+  model: Record<string, unknown>
+  created: string
+  updated: string
+}
 
 interface State {
   admin: { login: string; password: string }
@@ -30,7 +73,11 @@ interface State {
   dashboards: Dashboard[]
 }
 
-export interface Violation { method: string; path: string; problems: string[] }
+export interface Violation {
+  method: string
+  path: string
+  problems: string[]
+}
 
 export interface StandinOptions {
   /** Grafana's data directory (`GF_PATHS_DATA`, /var/lib/grafana in the image). */
@@ -45,23 +92,37 @@ const LOCKOUT_MS = 5 * 60_000
 const ORG = 1
 
 class HttpError extends Error {
-  constructor(readonly status: number, readonly body: unknown) {
-    super(typeof body === 'object' && body && 'message' in body ? String((body as { message: unknown }).message) : String(status))
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(
+      typeof body === 'object' && body && 'message' in body
+        ? String((body as { message: unknown }).message)
+        : String(status),
+    )
   }
 }
 
 /** errutil-style body: `{message, messageId, statusCode, traceID}`. */
-const errutil = (status: number, messageId: string, message: string) => new HttpError(status, { message, messageId, statusCode: status, traceID: '' })
-const legacy = (status: number, message: string, traceID = false) => new HttpError(status, traceID ? { message, traceID: '' } : { message })
+const errutil = (status: number, messageId: string, message: string) =>
+  new HttpError(status, { message, messageId, statusCode: status, traceID: '' })
+const legacy = (status: number, message: string, traceID = false) =>
+  new HttpError(status, traceID ? { message, traceID: '' } : { message })
 
 function loadState(options: StandinOptions): State {
   const file = join(options.dataDir, 'grafana-standin.json')
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as State
   const env = options.env
   // Grafana's run.sh reads GF_*__FILE with `$(< file)`, which drops trailing newlines.
-  const fromFile = env.GF_SECURITY_ADMIN_PASSWORD__FILE ? readFileSync(env.GF_SECURITY_ADMIN_PASSWORD__FILE, 'utf8').replace(/\n+$/, '') : undefined
+  const fromFile = env.GF_SECURITY_ADMIN_PASSWORD__FILE
+    ? readFileSync(env.GF_SECURITY_ADMIN_PASSWORD__FILE, 'utf8').replace(/\n+$/, '')
+    : undefined
   return {
-    admin: { login: env.GF_SECURITY_ADMIN_USER || 'admin', password: fromFile ?? (env.GF_SECURITY_ADMIN_PASSWORD || 'admin') },
+    admin: {
+      login: env.GF_SECURITY_ADMIN_USER || 'admin',
+      password: fromFile ?? (env.GF_SECURITY_ADMIN_PASSWORD || 'admin'),
+    },
     nextId: 2,
     serviceAccounts: [],
     tokens: [],
@@ -80,7 +141,11 @@ function newKey(): string {
   return `glsa_${secret}_${sum.toString('hex')}`
 }
 
-const slugify = (title: string) => title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '')
+const slugify = (title: string) =>
+  title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
 const uidPattern = /^[a-zA-Z0-9_-]+$/
 const now = () => new Date().toISOString()
 
@@ -88,11 +153,24 @@ const now = () => new Date().toISOString()
 const grants: Record<Role, string[]> = {
   None: [],
   Viewer: ['datasources:query', 'dashboards:read', 'folders:read'],
-  Editor: ['datasources:query', 'datasources:read', 'dashboards:read', 'dashboards:create', 'dashboards:write', 'dashboards:delete', 'folders:read', 'folders:create', 'folders:write'],
+  Editor: [
+    'datasources:query',
+    'datasources:read',
+    'dashboards:read',
+    'dashboards:create',
+    'dashboards:write',
+    'dashboards:delete',
+    'folders:read',
+    'folders:create',
+    'folders:write',
+  ],
   Admin: ['*'],
 }
 
-interface Identity { role: Role; login: string }
+interface Identity {
+  role: Role
+  login: string
+}
 
 /**
  * The routes the Prometheus plugin's plugin.json declares (its `routes`, with the least role each
@@ -101,8 +179,11 @@ interface Identity { role: Role; login: string }
  */
 const prometheusRoutes: { method: string; path: string; role: Role }[] = [
   { method: 'GET', path: 'api/v1/status/flags', role: 'Admin' },
-  ...['api/v1/query', 'api/v1/query_range', 'api/v1/series', 'api/v1/labels', 'api/v1/query_exemplars']
-    .map((path) => ({ method: 'POST', path, role: 'Viewer' as Role })),
+  ...['api/v1/query', 'api/v1/query_range', 'api/v1/series', 'api/v1/labels', 'api/v1/query_exemplars'].map((path) => ({
+    method: 'POST',
+    path,
+    role: 'Viewer' as Role,
+  })),
   { method: 'GET', path: 'rules', role: 'Viewer' },
   { method: 'POST', path: 'rules', role: 'Editor' },
   { method: 'DELETE', path: 'rules', role: 'Editor' },
@@ -137,7 +218,12 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
       if (recent.length >= LOCKOUT_ATTEMPTS) throw errutil(401, 'login-attempt.blocked', 'Invalid username or password')
       const expected = Buffer.from(state.admin.password)
       const given = Buffer.from(password)
-      if (colon < 0 || login !== state.admin.login || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      if (
+        colon < 0 ||
+        login !== state.admin.login ||
+        given.length !== expected.length ||
+        !timingSafeEqual(given, expected)
+      ) {
         recent.push(Date.now())
         failedLogins++
         throw errutil(401, 'password-auth.failed', 'Invalid username or password')
@@ -149,7 +235,8 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
       const token = state.tokens.find((t) => t.key === value)
       if (!token) throw errutil(401, 'api-key.invalid', 'Invalid API key')
       if (token.isRevoked) throw errutil(401, 'api-key.revoked', 'Revoked API key')
-      if (token.expiration && Date.parse(token.expiration) <= Date.now()) throw errutil(401, 'api-key.expired', 'Expired API key')
+      if (token.expiration && Date.parse(token.expiration) <= Date.now())
+        throw errutil(401, 'api-key.expired', 'Expired API key')
       const sa = state.serviceAccounts.find((s) => s.id === token.saId)!
       if (sa.isDisabled) throw errutil(401, 'api-key.invalid', 'Invalid API key')
       return { role: sa.role, login: sa.login }
@@ -168,13 +255,35 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
   }
 
   const saDto = (sa: ServiceAccount) => ({
-    id: sa.id, uid: sa.uid, name: sa.name, login: sa.login, orgId: ORG, isDisabled: sa.isDisabled, role: sa.role,
-    tokens: state.tokens.filter((t) => t.saId === sa.id).length, avatarUrl: '/avatar/' + sa.uid,
+    id: sa.id,
+    uid: sa.uid,
+    name: sa.name,
+    login: sa.login,
+    orgId: ORG,
+    isDisabled: sa.isDisabled,
+    role: sa.role,
+    tokens: state.tokens.filter((t) => t.saId === sa.id).length,
+    avatarUrl: `/avatar/${sa.uid}`,
   })
   const dsDto = (ds: Datasource) => ({
-    id: ds.id, uid: ds.uid, orgId: ORG, name: ds.name, type: ds.type, typeLogoUrl: '', access: ds.access, url: ds.url, user: ds.user,
-    database: ds.database, basicAuth: ds.basicAuth, basicAuthUser: ds.basicAuthUser, withCredentials: ds.withCredentials,
-    isDefault: ds.isDefault, jsonData: ds.jsonData, secureJsonFields: {}, version: ds.version, readOnly: false,
+    id: ds.id,
+    uid: ds.uid,
+    orgId: ORG,
+    name: ds.name,
+    type: ds.type,
+    typeLogoUrl: '',
+    access: ds.access,
+    url: ds.url,
+    user: ds.user,
+    database: ds.database,
+    basicAuth: ds.basicAuth,
+    basicAuthUser: ds.basicAuthUser,
+    withCredentials: ds.withCredentials,
+    isDefault: ds.isDefault,
+    jsonData: ds.jsonData,
+    secureJsonFields: {},
+    version: ds.version,
+    readOnly: false,
   })
   const dashUrl = (d: Dashboard) => `/d/${d.uid}/${slugify(d.title)}`
   const findSa = (raw: string) => {
@@ -189,7 +298,12 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
   }
 
   type Body = Record<string, unknown>
-  type Handler = (ctx: { identity: Identity; params: Record<string, string>; query: URLSearchParams; body: Body }) => [number, unknown] | Promise<[number, unknown]>
+  type Handler = (ctx: {
+    identity: Identity
+    params: Record<string, string>
+    query: URLSearchParams
+    body: Body
+  }) => [number, unknown] | Promise<[number, unknown]>
   const handlers: Record<string, Handler> = {
     'POST /serviceaccounts': ({ identity, body }) => {
       need(identity, 'serviceaccounts:create')
@@ -198,16 +312,40 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
       const role = (body.role ?? 'Viewer') as Role
       if (!roles.includes(role)) throw errutil(400, 'serviceaccounts.ErrInvalidRoleSpecified', 'invalid role specified')
       const login = `sa-${ORG}-${name.toLowerCase().replace(/ /g, '-')}`
-      if (state.serviceAccounts.some((s) => s.login === login)) throw errutil(400, 'serviceaccounts.ErrAlreadyExists', 'service account already exists')
-      const sa: ServiceAccount = { id: nextId(), uid: randomBytes(7).toString('hex'), name, login, role, isDisabled: body.isDisabled === true }
+      if (state.serviceAccounts.some((s) => s.login === login))
+        throw errutil(400, 'serviceaccounts.ErrAlreadyExists', 'service account already exists')
+      const sa: ServiceAccount = {
+        id: nextId(),
+        uid: randomBytes(7).toString('hex'),
+        name,
+        login,
+        role,
+        isDisabled: body.isDisabled === true,
+      }
       state.serviceAccounts.push(sa)
       save()
       return [201, saDto(sa)]
     },
     'GET /user': ({ identity }) => {
-      if (identity.role !== 'Admin' || identity.login !== state.admin.login) return [200, { id: 0, login: identity.login, orgId: ORG, isGrafanaAdmin: false }]
-      return [200, { id: 1, email: 'admin@localhost', name: '', login: identity.login, theme: '', orgId: ORG, isGrafanaAdmin: true,
-        isDisabled: false, isExternal: false, updatedAt: now(), createdAt: now(), avatarUrl: '/avatar/admin' }]
+      if (identity.role !== 'Admin' || identity.login !== state.admin.login)
+        return [200, { id: 0, login: identity.login, orgId: ORG, isGrafanaAdmin: false }]
+      return [
+        200,
+        {
+          id: 1,
+          email: 'admin@localhost',
+          name: '',
+          login: identity.login,
+          theme: '',
+          orgId: ORG,
+          isGrafanaAdmin: true,
+          isDisabled: false,
+          isExternal: false,
+          updatedAt: now(),
+          createdAt: now(),
+          avatarUrl: '/avatar/admin',
+        },
+      ]
     },
     'GET /serviceaccounts/search': ({ identity, query }) => {
       need(identity, 'serviceaccounts:read')
@@ -215,7 +353,15 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
       const perPage = Number(query.get('perpage') ?? 1000)
       const page = Number(query.get('page') ?? 1)
       const hits = state.serviceAccounts.filter((s) => s.name.toLowerCase().includes(q) || s.login.includes(q))
-      return [200, { totalCount: hits.length, serviceAccounts: hits.slice((page - 1) * perPage, page * perPage).map(saDto), page, perPage }]
+      return [
+        200,
+        {
+          totalCount: hits.length,
+          serviceAccounts: hits.slice((page - 1) * perPage, page * perPage).map(saDto),
+          page,
+          perPage,
+        },
+      ]
     },
     'GET /serviceaccounts/{serviceAccountId}': ({ identity, params }) => {
       need(identity, 'serviceaccounts:read')
@@ -225,7 +371,8 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
       need(identity, 'serviceaccounts:write')
       const sa = findSa(params.serviceAccountId!)
       if (body.role !== undefined) {
-        if (!roles.includes(body.role as Role)) throw errutil(400, 'serviceaccounts.ErrInvalidRoleSpecified', 'invalid role specified')
+        if (!roles.includes(body.role as Role))
+          throw errutil(400, 'serviceaccounts.ErrInvalidRoleSpecified', 'invalid role specified')
         sa.role = body.role as Role
       }
       if (typeof body.name === 'string' && body.name) sa.name = body.name
@@ -244,11 +391,24 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
     'GET /serviceaccounts/{serviceAccountId}/tokens': ({ identity, params }) => {
       need(identity, 'serviceaccounts:read')
       const sa = findSa(params.serviceAccountId!)
-      return [200, state.tokens.filter((t) => t.saId === sa.id).map((t) => {
-        const left = t.expiration ? Math.max(0, Math.round((Date.parse(t.expiration) - Date.now()) / 1000)) : 0
-        return { id: t.id, name: t.name, created: t.created, lastUsedAt: null, expiration: t.expiration,
-          secondsUntilExpiration: left, hasExpired: t.expiration !== null && left === 0, isRevoked: t.isRevoked }
-      })]
+      return [
+        200,
+        state.tokens
+          .filter((t) => t.saId === sa.id)
+          .map((t) => {
+            const left = t.expiration ? Math.max(0, Math.round((Date.parse(t.expiration) - Date.now()) / 1000)) : 0
+            return {
+              id: t.id,
+              name: t.name,
+              created: t.created,
+              lastUsedAt: null,
+              expiration: t.expiration,
+              secondsUntilExpiration: left,
+              hasExpired: t.expiration !== null && left === 0,
+              isRevoked: t.isRevoked,
+            }
+          }),
+      ]
     },
     'POST /serviceaccounts/{serviceAccountId}/tokens': ({ identity, params, body }) => {
       need(identity, 'serviceaccounts:write')
@@ -257,11 +417,22 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
       if (!name) throw legacy(400, 'Bad request data', true)
       // Token names are unique per organisation, not per service account.
       if (state.tokens.some((t) => t.name === name)) {
-        throw errutil(400, 'serviceaccounts.ErrTokenAlreadyExists', 'service account token with given name already exists in the organization')
+        throw errutil(
+          400,
+          'serviceaccounts.ErrTokenAlreadyExists',
+          'service account token with given name already exists in the organization',
+        )
       }
       const ttl = Number(body.secondsToLive ?? 0)
-      const token: Token = { id: nextId(), saId: sa.id, name, key: newKey(), created: now(),
-        expiration: ttl > 0 ? new Date(Date.now() + ttl * 1000).toISOString() : null, isRevoked: false }
+      const token: Token = {
+        id: nextId(),
+        saId: sa.id,
+        name,
+        key: newKey(),
+        created: now(),
+        expiration: ttl > 0 ? new Date(Date.now() + ttl * 1000).toISOString() : null,
+        isRevoked: false,
+      }
       state.tokens.push(token)
       save()
       return [200, { id: token.id, name: token.name, key: token.key }]
@@ -281,9 +452,15 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
     },
     'POST /datasources': ({ identity, body }) => {
       need(identity, 'datasources:create')
-      const ds = datasourceFrom(body, { id: nextId(), uid: typeof body.uid === 'string' && body.uid ? body.uid : randomBytes(7).toString('hex'), version: 1 })
-      if (state.datasources.some((d) => d.name === ds.name)) throw legacy(409, 'data source with the same name already exists', true)
-      if (state.datasources.some((d) => d.uid === ds.uid)) throw legacy(409, 'data source with the same uid already exists', true)
+      const ds = datasourceFrom(body, {
+        id: nextId(),
+        uid: typeof body.uid === 'string' && body.uid ? body.uid : randomBytes(7).toString('hex'),
+        version: 1,
+      })
+      if (state.datasources.some((d) => d.name === ds.name))
+        throw legacy(409, 'data source with the same name already exists', true)
+      if (state.datasources.some((d) => d.uid === ds.uid))
+        throw legacy(409, 'data source with the same uid already exists', true)
       state.datasources.push(ds)
       save()
       return [200, { message: 'Datasource added', id: ds.id, name: ds.name, datasource: dsDto(ds) }]
@@ -366,25 +543,67 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
       if (uid.length > 40) throw legacy(400, 'uid too long, max 40 characters')
       const folderUid = typeof body.folderUid === 'string' ? body.folderUid : ''
       if (folderUid && !state.folders.some((f) => f.uid === folderUid)) throw legacy(400, 'folder not found')
-      if (typeof model.refresh === 'string' && /^[1-4]s$/.test(model.refresh)) throw legacy(400, 'Dashboard refresh interval is too low')
+      if (typeof model.refresh === 'string' && /^[1-4]s$/.test(model.refresh))
+        throw legacy(400, 'Dashboard refresh interval is too low')
       if (existing && body.overwrite !== true && model.version !== existing.version) {
-        throw new HttpError(412, { status: 'version-mismatch', message: 'The dashboard has been changed by someone else' })
+        throw new HttpError(412, {
+          status: 'version-mismatch',
+          message: 'The dashboard has been changed by someone else',
+        })
       }
       // Grafana 11.3+ no longer requires unique titles within a folder (PR #90687).
-      const dashboard: Dashboard = existing ?? { id: nextId(), uid, title, folderUid, version: 0, model: {}, created: now(), updated: now() }
+      const dashboard: Dashboard = existing ?? {
+        id: nextId(),
+        uid,
+        title,
+        folderUid,
+        version: 0,
+        model: {},
+        created: now(),
+        updated: now(),
+      }
       Object.assign(dashboard, { title, folderUid, version: dashboard.version + 1, updated: now() })
       dashboard.model = { ...model, id: dashboard.id, uid, version: dashboard.version }
       if (!existing) state.dashboards.push(dashboard)
       save()
-      return [200, { status: 'success', slug: slugify(title), version: dashboard.version, id: dashboard.id, uid, url: dashUrl(dashboard), folderUid }]
+      return [
+        200,
+        {
+          status: 'success',
+          slug: slugify(title),
+          version: dashboard.version,
+          id: dashboard.id,
+          uid,
+          url: dashUrl(dashboard),
+          folderUid,
+        },
+      ]
     },
     'GET /dashboards/uid/{uid}': ({ identity, params }) => {
       need(identity, 'dashboards:read')
       const d = state.dashboards.find((x) => x.uid === params.uid)
       if (!d) throw legacy(404, 'Dashboard not found', true)
       const folder = state.folders.find((f) => f.uid === d.folderUid)
-      return [200, { dashboard: d.model, meta: { slug: slugify(d.title), url: dashUrl(d), folderUid: d.folderUid, folderTitle: folder?.title ?? 'General',
-        version: d.version, created: d.created, updated: d.updated, canSave: true, canEdit: true, canAdmin: true, canDelete: true, provisioned: false } }]
+      return [
+        200,
+        {
+          dashboard: d.model,
+          meta: {
+            slug: slugify(d.title),
+            url: dashUrl(d),
+            folderUid: d.folderUid,
+            folderTitle: folder?.title ?? 'General',
+            version: d.version,
+            created: d.created,
+            updated: d.updated,
+            canSave: true,
+            canEdit: true,
+            canAdmin: true,
+            canDelete: true,
+            provisioned: false,
+          },
+        },
+      ]
     },
     'DELETE /dashboards/uid/{uid}': ({ identity, params }) => {
       need(identity, 'dashboards:delete')
@@ -397,18 +616,47 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
     'GET /search': ({ identity, query }) => {
       if (identity.role === 'None') return [200, []]
       const limit = Number(query.get('limit') ?? 1000)
-      if (limit > 5000) throw legacy(422, 'Limit is above maximum allowed (5000), use page parameter to access hits beyond limit')
+      if (limit > 5000)
+        throw legacy(422, 'Limit is above maximum allowed (5000), use page parameter to access hits beyond limit')
       const q = (query.get('query') ?? '').toLowerCase()
       const type = query.get('type')
       const uids = query.getAll('dashboardUIDs')
       const folderUids = query.getAll('folderUIDs')
-      const folders = state.folders.map((f) => ({ id: f.id, uid: f.uid, title: f.title, uri: `db/${slugify(f.title)}`, url: `/dashboards/f/${f.uid}/${slugify(f.title)}`,
-        slug: '', type: 'dash-folder', tags: [], isStarred: false, sortMeta: 0, folderUid: '' }))
+      const folders = state.folders.map((f) => ({
+        id: f.id,
+        uid: f.uid,
+        title: f.title,
+        uri: `db/${slugify(f.title)}`,
+        url: `/dashboards/f/${f.uid}/${slugify(f.title)}`,
+        slug: '',
+        type: 'dash-folder',
+        tags: [],
+        isStarred: false,
+        sortMeta: 0,
+        folderUid: '',
+      }))
       const dashboards = state.dashboards.map((d) => {
         const folder = state.folders.find((f) => f.uid === d.folderUid)
-        return { id: d.id, uid: d.uid, title: d.title, uri: `db/${slugify(d.title)}`, url: dashUrl(d), slug: '', type: 'dash-db',
-          tags: (d.model.tags as string[] | undefined) ?? [], isStarred: false, sortMeta: 0, folderUid: d.folderUid,
-          ...(folder ? { folderId: folder.id, folderTitle: folder.title, folderUrl: `/dashboards/f/${folder.uid}/${slugify(folder.title)}` } : {}) }
+        return {
+          id: d.id,
+          uid: d.uid,
+          title: d.title,
+          uri: `db/${slugify(d.title)}`,
+          url: dashUrl(d),
+          slug: '',
+          type: 'dash-db',
+          tags: (d.model.tags as string[] | undefined) ?? [],
+          isStarred: false,
+          sortMeta: 0,
+          folderUid: d.folderUid,
+          ...(folder
+            ? {
+                folderId: folder.id,
+                folderTitle: folder.title,
+                folderUrl: `/dashboards/f/${folder.uid}/${slugify(folder.title)}`,
+              }
+            : {}),
+        }
       })
       const hits = [...(type === 'dash-db' ? [] : folders), ...(type === 'dash-folder' ? [] : dashboards)]
         .filter((h) => h.title.toLowerCase().includes(q))
@@ -423,30 +671,66 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
     const name = typeof body.name === 'string' ? body.name : ''
     if (!name || name.length > 190) throw errutil(400, 'datasource.nameInvalid', 'Invalid datasource name.')
     const url = typeof body.url === 'string' ? body.url : ''
-    if (url && !URL.canParse(url) && !URL.canParse(`http://${url}`)) throw legacy(400, 'Validation error, invalid URL', true)
+    if (url && !URL.canParse(url) && !URL.canParse(`http://${url}`))
+      throw legacy(400, 'Validation error, invalid URL', true)
     return {
-      ...keep, name, url, type: String(body.type ?? ''), access: String(body.access ?? 'proxy'), user: String(body.user ?? ''),
-      database: String(body.database ?? ''), basicAuth: body.basicAuth === true, basicAuthUser: String(body.basicAuthUser ?? ''),
-      withCredentials: body.withCredentials === true, isDefault: body.isDefault === true, jsonData: (body.jsonData ?? {}) as Record<string, unknown>,
+      ...keep,
+      name,
+      url,
+      type: String(body.type ?? ''),
+      access: String(body.access ?? 'proxy'),
+      user: String(body.user ?? ''),
+      database: String(body.database ?? ''),
+      basicAuth: body.basicAuth === true,
+      basicAuthUser: String(body.basicAuthUser ?? ''),
+      withCredentials: body.withCredentials === true,
+      isDefault: body.isDefault === true,
+      jsonData: (body.jsonData ?? {}) as Record<string, unknown>,
     }
   }
 
-  const folderDto = (f: Folder) => ({ id: f.id, uid: f.uid, orgId: ORG, title: f.title, url: `/dashboards/f/${f.uid}/${slugify(f.title)}`, hasAcl: false,
-    canSave: true, canEdit: true, canAdmin: true, canDelete: true, createdBy: 'admin', created: now(), updatedBy: 'admin', updated: now(), version: f.version, parentUid: '' })
+  const folderDto = (f: Folder) => ({
+    id: f.id,
+    uid: f.uid,
+    orgId: ORG,
+    title: f.title,
+    url: `/dashboards/f/${f.uid}/${slugify(f.title)}`,
+    hasAcl: false,
+    canSave: true,
+    canEdit: true,
+    canAdmin: true,
+    canDelete: true,
+    createdBy: 'admin',
+    created: now(),
+    updatedBy: 'admin',
+    updated: now(),
+    version: f.version,
+    parentUid: '',
+  })
 
   /** `/api/datasources/proxy/uid/<uid>/<route>`: forwarded to the datasource's URL (for Prometheus, GET or an allow-listed route). */
-  async function proxy(req: IncomingMessage, res: ServerResponse, identity: Identity, uid: string, route: string, search: string, body: Buffer) {
+  async function proxy(
+    req: IncomingMessage,
+    res: ServerResponse,
+    identity: Identity,
+    uid: string,
+    route: string,
+    search: string,
+    body: Buffer,
+  ) {
     if (!uidPattern.test(uid)) throw legacy(400, 'UID is invalid')
     const ds = state.datasources.find((d) => d.uid === uid)
     if (!ds) throw legacy(404, 'Unable to find datasource', true)
-    if (!grants[identity.role].some((g) => g === '*' || g === 'datasources:query')) throw legacy(403, 'Access denied to datasource', true)
+    if (!grants[identity.role].some((g) => g === '*' || g === 'datasources:query'))
+      throw legacy(403, 'Access denied to datasource', true)
     if (!URL.canParse(ds.url)) throw legacy(400, `Invalid data source URL: "${ds.url}"`)
     if (ds.type === 'prometheus') {
       const method = req.method ?? 'GET'
       // Grafana matches a route by plain prefix of the cleaned path, so api/v1/query covers query_range.
       const path = route.replace(/^\/+/, '')
       const matched = prometheusRoutes.find((r) => r.method === method && path.startsWith(r.path))
-      if (matched && roles.indexOf(identity.role) < roles.indexOf(matched.role)) throw legacy(403, 'plugin proxy route access denied')
+      if (matched && roles.indexOf(identity.role) < roles.indexOf(matched.role))
+        throw legacy(403, 'plugin proxy route access denied')
       if (!matched && ['DELETE', 'PUT', 'POST'].includes(method)) {
         throw legacy(403, `non allow-listed ${method}s not allowed on proxied Prometheus datasource`)
       }
@@ -456,7 +740,10 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
     try {
       upstream = await fetch(target, {
         method: req.method,
-        headers: { accept: req.headers.accept ?? '*/*', ...(req.headers['content-type'] ? { 'content-type': req.headers['content-type'] } : {}) },
+        headers: {
+          accept: req.headers.accept ?? '*/*',
+          ...(req.headers['content-type'] ? { 'content-type': req.headers['content-type'] } : {}),
+        },
         body: ['GET', 'HEAD'].includes(req.method!) ? undefined : body,
         signal: AbortSignal.timeout(30_000),
       })
@@ -466,7 +753,11 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
       return
     }
     const payload = Buffer.from(await upstream.arrayBuffer())
-    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream' }).end(payload)
+    res
+      .writeHead(upstream.status, {
+        'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream',
+      })
+      .end(payload)
   }
 
   const send = (res: ServerResponse, status: number, body: unknown) => {
@@ -493,7 +784,11 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
       // The spec's route parameter is one segment and covers GET/POST/DELETE only: check those by hand.
       const allowed = methodsOf('/datasources/proxy/uid/{uid}/{datasource_proxy_route}')
       if (!allowed.includes(method)) {
-        violations.push({ method, path: url.pathname, problems: [`${method} is not an operation of the datasource proxy in the spec`] })
+        violations.push({
+          method,
+          path: url.pathname,
+          problems: [`${method} is not an operation of the datasource proxy in the spec`],
+        })
         return send(res, 400, { message: 'Bad request data' })
       }
       const identity = authenticate(req)
@@ -504,11 +799,16 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
     if (checked.problems.length) {
       violations.push({ method, path: url.pathname + url.search, problems: checked.problems })
       process.stderr.write(`spec violation: ${method} ${url.pathname}: ${checked.problems.join('; ')}\n`)
-      return send(res, checked.template ? 400 : 404, checked.template ? { message: 'Bad request data' } : { message: 'Not found' })
+      return send(
+        res,
+        checked.template ? 400 : 404,
+        checked.template ? { message: 'Bad request data' } : { message: 'Not found' },
+      )
     }
     const identity = authenticate(req)
     const handler = handlers[`${method} ${checked.template}`]
-    if (!handler) return send(res, 501, { message: `the stand-in does not implement ${method} /api${checked.template}` })
+    if (!handler)
+      return send(res, 501, { message: `the stand-in does not implement ${method} /api${checked.template}` })
     const body = raw.length ? (JSON.parse(raw.toString('utf8')) as Body) : {}
     const [status, answer] = await handler({ identity, params: checked.params, query: url.searchParams, body })
     send(res, status, answer)

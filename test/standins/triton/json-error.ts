@@ -5,24 +5,35 @@
 const WS = new Set([' ', '\t', '\n', '\r'])
 
 class Stop {
-  constructor(readonly message: string, readonly offset: number) {}
+  constructor(
+    readonly message: string,
+    readonly offset: number,
+  ) {}
 }
 
 export function rapidJsonError(text: string): { message: string; offset: number } | undefined {
   let i = 0
-  const skip = () => { while (i < text.length && WS.has(text[i]!)) i++ }
-  const fail = (message: string, offset = i): never => { throw new Stop(message, offset) }
+  const skip = () => {
+    while (i < text.length && WS.has(text[i]!)) i++
+  }
+  const fail = (message: string, offset = i): never => {
+    throw new Stop(message, offset)
+  }
 
   function string(): void {
     i++ // opening quote
     for (;;) {
       if (i >= text.length) fail('Missing a closing quotation mark in string.')
       const c = text[i]!
-      if (c === '"') { i++; return }
+      if (c === '"') {
+        i++
+        return
+      }
       if (c === '\\') {
         const e = text[i + 1]
         if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}/.test(text.slice(i + 2, i + 6))) fail('Incorrect hex digit after \\u escape in string.', i + 2)
+          if (!/^[0-9a-fA-F]{4}/.test(text.slice(i + 2, i + 6)))
+            fail('Incorrect hex digit after \\u escape in string.', i + 2)
           i += 6
           continue
         }
@@ -55,9 +66,9 @@ export function rapidJsonError(text: string): { message: string; offset: number 
 
   function value(): void {
     const c = text[i]
-    if (c === '{') return object()
-    if (c === '[') return array()
-    if (c === '"') return string()
+    if (c === '{') return void object()
+    if (c === '[') return void array()
+    if (c === '"') return void string()
     const literal = c === 't' ? 'true' : c === 'f' ? 'false' : c === 'n' ? 'null' : undefined
     if (literal) {
       // RapidJSON consumes the literal letter by letter and stops at the first wrong one.
@@ -67,7 +78,7 @@ export function rapidJsonError(text: string): { message: string; offset: number 
       }
       return
     }
-    if (c === '-' || /[0-9]/.test(c ?? '')) return number()
+    if (c === '-' || /[0-9]/.test(c ?? '')) return void number()
     fail('Invalid value.')
   }
 
@@ -75,12 +86,22 @@ export function rapidJsonError(text: string): { message: string; offset: number 
   function sequence(close: string, item: () => void, missing: string): void {
     i++
     skip()
-    if (text[i] === close) { i++; return }
+    if (text[i] === close) {
+      i++
+      return
+    }
     for (;;) {
       item()
       skip()
-      if (text[i] === ',') { i++; skip(); continue }
-      if (text[i] === close) { i++; return }
+      if (text[i] === ',') {
+        i++
+        skip()
+        continue
+      }
+      if (text[i] === close) {
+        i++
+        return
+      }
       fail(missing)
     }
   }

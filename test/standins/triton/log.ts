@@ -24,7 +24,7 @@ export const tlog = {
 /** The `+---+` tables Triton prints for backends, models and options. */
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const rule = '+' + widths.map((w) => '-'.repeat(w + 2)).join('+') + '+'
-  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |'
+  const rule = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+`
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
   return [rule, line(headers), rule, ...rows.map(line), rule].join('\n')
 }

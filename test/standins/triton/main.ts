@@ -18,27 +18,103 @@ import { createHttpService, createMetricsService, Repository, TRITON_VERSION } f
 import { table, tlog } from './log.ts'
 
 /** Every long option of tritonserver r23.05 (command_line_parser.cc); `false` = takes no value. */
-const FLAGS: Record<string, boolean> = Object.fromEntries<boolean>([
-  'log-verbose', 'log-info', 'log-warning', 'log-error', 'log-format', 'log-file', 'id', 'model-store', 'model-repository',
-  'exit-on-error', 'strict-model-config', 'strict-readiness', 'allow-http', 'http-address', 'http-port', 'reuse-http-port',
-  'http-header-forward-pattern', 'http-thread-count', 'allow-grpc', 'grpc-address', 'grpc-port', 'reuse-grpc-port',
-  'grpc-header-forward-pattern', 'grpc-infer-allocation-pool-size', 'grpc-use-ssl', 'grpc-use-ssl-mutual', 'grpc-server-cert',
-  'grpc-server-key', 'grpc-root-cert', 'grpc-infer-response-compression-level', 'grpc-keepalive-time', 'grpc-keepalive-timeout',
-  'grpc-keepalive-permit-without-calls', 'grpc-http2-max-pings-without-data', 'grpc-http2-min-recv-ping-interval-without-data',
-  'grpc-http2-max-ping-strikes', 'grpc-restricted-protocol', 'allow-sagemaker', 'sagemaker-port', 'sagemaker-safe-port-range',
-  'sagemaker-thread-count', 'allow-vertex-ai', 'vertex-ai-port', 'vertex-ai-thread-count', 'vertex-ai-default-model',
-  'allow-metrics', 'allow-gpu-metrics', 'allow-cpu-metrics', 'metrics-address', 'metrics-port', 'metrics-interval-ms',
-  'metrics-config', 'trace-file', 'trace-level', 'trace-rate', 'trace-count', 'trace-log-frequency', 'trace-config',
-  'model-control-mode', 'repository-poll-secs', 'load-model', 'model-load-thread-count', 'model-namespacing',
-  'pinned-memory-pool-byte-size', 'cuda-memory-pool-byte-size', 'cuda-virtual-address-size', 'min-supported-compute-capability',
-  'buffer-manager-thread-count', 'backend-directory', 'backend-config', 'repoagent-directory', 'rate-limit', 'rate-limit-resource',
-  'host-policy', 'cache-config', 'cache-directory', 'response-cache-byte-size', 'exit-timeout-secs',
-].map((f): [string, boolean] => [f, true]).concat([['disable-auto-complete-config', false], ['help', false]]))
+const FLAGS: Record<string, boolean> = Object.fromEntries<boolean>(
+  [
+    'log-verbose',
+    'log-info',
+    'log-warning',
+    'log-error',
+    'log-format',
+    'log-file',
+    'id',
+    'model-store',
+    'model-repository',
+    'exit-on-error',
+    'strict-model-config',
+    'strict-readiness',
+    'allow-http',
+    'http-address',
+    'http-port',
+    'reuse-http-port',
+    'http-header-forward-pattern',
+    'http-thread-count',
+    'allow-grpc',
+    'grpc-address',
+    'grpc-port',
+    'reuse-grpc-port',
+    'grpc-header-forward-pattern',
+    'grpc-infer-allocation-pool-size',
+    'grpc-use-ssl',
+    'grpc-use-ssl-mutual',
+    'grpc-server-cert',
+    'grpc-server-key',
+    'grpc-root-cert',
+    'grpc-infer-response-compression-level',
+    'grpc-keepalive-time',
+    'grpc-keepalive-timeout',
+    'grpc-keepalive-permit-without-calls',
+    'grpc-http2-max-pings-without-data',
+    'grpc-http2-min-recv-ping-interval-without-data',
+    'grpc-http2-max-ping-strikes',
+    'grpc-restricted-protocol',
+    'allow-sagemaker',
+    'sagemaker-port',
+    'sagemaker-safe-port-range',
+    'sagemaker-thread-count',
+    'allow-vertex-ai',
+    'vertex-ai-port',
+    'vertex-ai-thread-count',
+    'vertex-ai-default-model',
+    'allow-metrics',
+    'allow-gpu-metrics',
+    'allow-cpu-metrics',
+    'metrics-address',
+    'metrics-port',
+    'metrics-interval-ms',
+    'metrics-config',
+    'trace-file',
+    'trace-level',
+    'trace-rate',
+    'trace-count',
+    'trace-log-frequency',
+    'trace-config',
+    'model-control-mode',
+    'repository-poll-secs',
+    'load-model',
+    'model-load-thread-count',
+    'model-namespacing',
+    'pinned-memory-pool-byte-size',
+    'cuda-memory-pool-byte-size',
+    'cuda-virtual-address-size',
+    'min-supported-compute-capability',
+    'buffer-manager-thread-count',
+    'backend-directory',
+    'backend-config',
+    'repoagent-directory',
+    'rate-limit',
+    'rate-limit-resource',
+    'host-policy',
+    'cache-config',
+    'cache-directory',
+    'response-cache-byte-size',
+    'exit-timeout-secs',
+  ]
+    .map((f): [string, boolean] => [f, true])
+    .concat([
+      ['disable-auto-complete-config', false],
+      ['help', false],
+    ]),
+)
 
 class UsageError extends Error {}
 
 function usage(): string {
-  return 'Usage: tritonserver [options]\n' + Object.entries(FLAGS).map(([f, arg]) => `  --${f}${arg ? ' <value>' : ''}`).join('\n')
+  return (
+    'Usage: tritonserver [options]\n' +
+    Object.entries(FLAGS)
+      .map(([f, arg]) => `  --${f}${arg ? ' <value>' : ''}`)
+      .join('\n')
+  )
 }
 
 /** getopt_long semantics: `--flag value` or `--flag=value`, repeatable, no positionals. */
@@ -98,12 +174,20 @@ function metricsConfig(flags: Map<string, string[]>) {
   }
   // `summary_quantiles=0.5:0.05,0.9:0.01`: quantile:error pairs.
   const quantilesText = settings.get('summary_quantiles')
-  const summaryQuantiles = quantilesText === undefined ? DEFAULT_QUANTILES : quantilesText.split(',').map((pair): [number, number] => {
-    const [q, e] = pair.split(':').map((v) => (v.trim() === '' ? NaN : Number(v)))
-    if (!(q! >= 0 && q! <= 1 && e! >= 0 && e! <= 1)) throw new UsageError(`invalid summary_quantiles '${quantilesText}', expected e.g. 0.5:0.05,0.9:0.01`)
-    return [q!, e!]
-  })
-  return { counterLatencies: asBool('counter_latencies', true), summaryLatencies: asBool('summary_latencies', false), summaryQuantiles }
+  const summaryQuantiles =
+    quantilesText === undefined
+      ? DEFAULT_QUANTILES
+      : quantilesText.split(',').map((pair): [number, number] => {
+          const [q, e] = pair.split(':').map((v) => (v.trim() === '' ? NaN : Number(v)))
+          if (!(q! >= 0 && q! <= 1 && e! >= 0 && e! <= 1))
+            throw new UsageError(`invalid summary_quantiles '${quantilesText}', expected e.g. 0.5:0.05,0.9:0.01`)
+          return [q!, e!]
+        })
+  return {
+    counterLatencies: asBool('counter_latencies', true),
+    summaryLatencies: asBool('summary_latencies', false),
+    summaryQuantiles,
+  }
 }
 
 function listen(server: Server, port: number, address: string): Promise<AddressInfo> {
@@ -116,7 +200,7 @@ function listen(server: Server, port: number, address: string): Promise<AddressI
 async function main(argv: string[]): Promise<number> {
   const flags = parseArgv(argv)
   if (flags.has('help')) {
-    process.stdout.write(usage() + '\n')
+    process.stdout.write(`${usage()}\n`)
     return 0
   }
   const repositories = [...(flags.get('model-repository') ?? []), ...(flags.get('model-store') ?? [])]
@@ -136,61 +220,103 @@ async function main(argv: string[]): Promise<number> {
   if (repositories.length === 0) throw new UsageError('--model-repository must be specified')
   // Handlers first: a stop requested while models load or ports bind is honoured once started.
   let signalled: string | undefined
-  let onSignal = (signal: string) => { signalled = signal }
+  let onSignal = (signal: string) => {
+    signalled = signal
+  }
   process.once('SIGINT', () => onSignal('SIGINT'))
   process.once('SIGTERM', () => onSignal('SIGTERM'))
 
   for (const repo of repositories) {
     if (!existsSync(repo) || !statSync(repo).isDirectory()) {
-      process.stderr.write('error: creating server: Invalid argument - --model-repository path is not a valid directory\n')
+      process.stderr.write(
+        'error: creating server: Invalid argument - --model-repository path is not a valid directory\n',
+      )
       return 1
     }
   }
 
   // What 23.05 logs on a host without a GPU before it loads models.
-  tlog.warn('pinned_memory_manager.cc:236', 'Unable to allocate pinned system memory, pinned memory pool will not be available: CUDA driver version is insufficient for CUDA runtime version')
+  tlog.warn(
+    'pinned_memory_manager.cc:236',
+    'Unable to allocate pinned system memory, pinned memory pool will not be available: CUDA driver version is insufficient for CUDA runtime version',
+  )
   tlog.info('cuda_memory_manager.cc:115', 'CUDA memory pool disabled')
-  const dirs = repositories.flatMap((repo) => readdirSync(repo)
-    .filter((entry) => statSync(join(repo, entry)).isDirectory())
-    .map((entry) => ({ name: entry, dir: resolve(repo, entry) })))
+  const dirs = repositories.flatMap((repo) =>
+    readdirSync(repo)
+      .filter((entry) => statSync(join(repo, entry)).isDirectory())
+      .map((entry) => ({ name: entry, dir: resolve(repo, entry) })),
+  )
   const duplicate = dirs.find((d, i) => dirs.findIndex((o) => o.name === d.name) !== i)
   if (duplicate) {
     process.stderr.write(`error: creating server: Internal - failed to load all models\n`)
-    tlog.error('model_repository_manager.cc:1234', `Poll failed for model directory '${duplicate.name}': model '${duplicate.name}' exists in multiple model repositories`)
+    tlog.error(
+      'model_repository_manager.cc:1234',
+      `Poll failed for model directory '${duplicate.name}': model '${duplicate.name}' exists in multiple model repositories`,
+    )
     return 1
   }
-  const loads: ModelLoad[] = (await Promise.all(dirs.map(async ({ name, dir }) => {
-    tlog.info('model_lifecycle.cc:462', `loading: ${name}:1`)
-    return loadModelDir(dir, name, metricOptions.summaryLatencies ? metricOptions.summaryQuantiles : undefined)
-  }))).flat()
+  const loads: ModelLoad[] = (
+    await Promise.all(
+      dirs.map(async ({ name, dir }) => {
+        tlog.info('model_lifecycle.cc:462', `loading: ${name}:1`)
+        return loadModelDir(dir, name, metricOptions.summaryLatencies ? metricOptions.summaryQuantiles : undefined)
+      }),
+    )
+  ).flat()
   for (const l of loads) {
     if (l.model) {
       for (const g of l.model.config.instanceGroups) {
-        for (let i = 0; i < g.count; i++) tlog.info('onnxruntime.cc:2610', `TRITONBACKEND_ModelInstanceInitialize: ${g.name}_${i} (CPU device 0)`)
+        for (let i = 0; i < g.count; i++)
+          tlog.info('onnxruntime.cc:2610', `TRITONBACKEND_ModelInstanceInitialize: ${g.name}_${i} (CPU device 0)`)
       }
       tlog.info('model_lifecycle.cc:815', `successfully loaded '${l.name}' version ${l.version}`)
     } else {
-      tlog.error('model_lifecycle.cc:621', `failed to load '${l.name}' version ${l.version}: Invalid argument: ${l.reason}`)
+      tlog.error(
+        'model_lifecycle.cc:621',
+        `failed to load '${l.name}' version ${l.version}: Invalid argument: ${l.reason}`,
+      )
     }
   }
-  tlog.info('server.cc:604', '\n' + table(['Model', 'Version', 'Status'], loads.map((l) => [
-    l.name, String(l.version), l.model ? 'READY' : `UNAVAILABLE: ${l.reason}`,
-  ])))
+  tlog.info(
+    'server.cc:604',
+    '\n' +
+      table(
+        ['Model', 'Version', 'Status'],
+        loads.map((l) => [l.name, String(l.version), l.model ? 'READY' : `UNAVAILABLE: ${l.reason}`]),
+      ),
+  )
   if (exitOnError && loads.some((l) => !l.model)) {
     process.stderr.write('error: creating server: Internal - failed to load all models\n')
     return 1
   }
 
-  if (allowMetrics && allowGpuMetrics && !process.env.TRITON_SERVER_CPU_ONLY) tlog.warn('metrics.cc:785', 'DCGM unable to start: DCGM initialization error')
+  if (allowMetrics && allowGpuMetrics && !process.env.TRITON_SERVER_CPU_ONLY)
+    tlog.warn('metrics.cc:785', 'DCGM unable to start: DCGM initialization error')
   if (allowCpuMetrics) tlog.info('metrics.cc:757', 'Collecting CPU metrics')
-  tlog.info('tritonserver.cc:2387', '\n' + table(['Option', 'Value'], [
-    ['server_id', 'triton'], ['server_version', TRITON_VERSION],
-    ['server_extensions', 'classification sequence model_repository model_repository(unload_dependents) schedule_policy model_configuration system_shared_memory cuda_shared_memory binary_tensor_data parameters statistics trace logging'],
-    ...repositories.map((r, i) => [`model_repository_path[${i}]`, r]),
-    ['model_control_mode', 'MODE_NONE'], ['strict_model_config', '0'], ['rate_limit', 'OFF'],
-    ['pinned_memory_pool_byte_size', '268435456'], ['min_supported_compute_capability', '6.0'],
-    ['strict_readiness', strictReadiness ? '1' : '0'], ['exit_timeout', String(exitTimeoutSecs)], ['cache_enabled', '0'],
-  ]))
+  tlog.info(
+    'tritonserver.cc:2387',
+    '\n' +
+      table(
+        ['Option', 'Value'],
+        [
+          ['server_id', 'triton'],
+          ['server_version', TRITON_VERSION],
+          [
+            'server_extensions',
+            'classification sequence model_repository model_repository(unload_dependents) schedule_policy model_configuration system_shared_memory cuda_shared_memory binary_tensor_data parameters statistics trace logging',
+          ],
+          ...repositories.map((r, i) => [`model_repository_path[${i}]`, r]),
+          ['model_control_mode', 'MODE_NONE'],
+          ['strict_model_config', '0'],
+          ['rate_limit', 'OFF'],
+          ['pinned_memory_pool_byte_size', '268435456'],
+          ['min_supported_compute_capability', '6.0'],
+          ['strict_readiness', strictReadiness ? '1' : '0'],
+          ['exit_timeout', String(exitTimeoutSecs)],
+          ['cache_enabled', '0'],
+        ],
+      ),
+  )
 
   const repo = new Repository(loads)
   const servers: Server[] = []
@@ -222,13 +348,19 @@ async function main(argv: string[]): Promise<number> {
       cpu?.stop()
       let open = servers.length
       if (open === 0) resolveStop()
-      const timer = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), exitTimeoutSecs * 1000)
+      const timer = setTimeout(() => {
+        for (const s of servers) s.closeAllConnections()
+      }, exitTimeoutSecs * 1000)
       timer.unref()
       // Keep-alive connections turn idle as their last response goes out; close them then.
-      const sweep = setInterval(() => servers.forEach((s) => s.closeIdleConnections()), 20)
+      const sweep = setInterval(() => {
+        for (const s of servers) s.closeIdleConnections()
+      }, 20)
       sweep.unref()
       for (const s of servers) {
-        s.close(() => { if (--open === 0) resolveStop() })
+        s.close(() => {
+          if (--open === 0) resolveStop()
+        })
       }
     }
     if (signalled) stop(signalled)

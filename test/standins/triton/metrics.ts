@@ -11,21 +11,76 @@ export interface MetricsOptions {
 }
 
 /** A model version whose series exist (created at load, removed at unload). */
-export interface ReportedModel { name: string; version: number; tags: Record<string, string>; stats: ModelStats }
+export interface ReportedModel {
+  name: string
+  version: number
+  tags: Record<string, string>
+  stats: ModelStats
+}
 
 type Family = { name: string; help: string; type: 'counter' | 'gauge' | 'summary' }
 
 // Names and HELP verbatim from core r23.05 src/metrics.cc (the summary HELP texts included).
 const COUNTERS: (Family & { value: (s: ModelStats) => number; latency?: Latency })[] = [
-  { name: 'nv_inference_request_success', type: 'counter', help: 'Number of successful inference requests, all batch sizes', value: (s) => s.success.count },
-  { name: 'nv_inference_request_failure', type: 'counter', help: 'Number of failed inference requests, all batch sizes', value: (s) => s.fail.count },
-  { name: 'nv_inference_count', type: 'counter', help: 'Number of inferences performed (does not include cached requests)', value: (s) => s.inferenceCount },
-  { name: 'nv_inference_exec_count', type: 'counter', help: 'Number of model executions performed (does not include cached requests)', value: (s) => s.executionCount },
-  { name: 'nv_inference_request_duration_us', type: 'counter', help: 'Cumulative inference request duration in microseconds (includes cached requests)', value: (s) => s.micros.request, latency: 'request' },
-  { name: 'nv_inference_queue_duration_us', type: 'counter', help: 'Cumulative inference queuing duration in microseconds (includes cached requests)', value: (s) => s.micros.queue, latency: 'queue' },
-  { name: 'nv_inference_compute_input_duration_us', type: 'counter', help: 'Cumulative compute input duration in microseconds (does not include cached requests)', value: (s) => s.micros.compute_input, latency: 'compute_input' },
-  { name: 'nv_inference_compute_infer_duration_us', type: 'counter', help: 'Cumulative compute inference duration in microseconds (does not include cached requests)', value: (s) => s.micros.compute_infer, latency: 'compute_infer' },
-  { name: 'nv_inference_compute_output_duration_us', type: 'counter', help: 'Cumulative inference compute output duration in microseconds (does not include cached requests)', value: (s) => s.micros.compute_output, latency: 'compute_output' },
+  {
+    name: 'nv_inference_request_success',
+    type: 'counter',
+    help: 'Number of successful inference requests, all batch sizes',
+    value: (s) => s.success.count,
+  },
+  {
+    name: 'nv_inference_request_failure',
+    type: 'counter',
+    help: 'Number of failed inference requests, all batch sizes',
+    value: (s) => s.fail.count,
+  },
+  {
+    name: 'nv_inference_count',
+    type: 'counter',
+    help: 'Number of inferences performed (does not include cached requests)',
+    value: (s) => s.inferenceCount,
+  },
+  {
+    name: 'nv_inference_exec_count',
+    type: 'counter',
+    help: 'Number of model executions performed (does not include cached requests)',
+    value: (s) => s.executionCount,
+  },
+  {
+    name: 'nv_inference_request_duration_us',
+    type: 'counter',
+    help: 'Cumulative inference request duration in microseconds (includes cached requests)',
+    value: (s) => s.micros.request,
+    latency: 'request',
+  },
+  {
+    name: 'nv_inference_queue_duration_us',
+    type: 'counter',
+    help: 'Cumulative inference queuing duration in microseconds (includes cached requests)',
+    value: (s) => s.micros.queue,
+    latency: 'queue',
+  },
+  {
+    name: 'nv_inference_compute_input_duration_us',
+    type: 'counter',
+    help: 'Cumulative compute input duration in microseconds (does not include cached requests)',
+    value: (s) => s.micros.compute_input,
+    latency: 'compute_input',
+  },
+  {
+    name: 'nv_inference_compute_infer_duration_us',
+    type: 'counter',
+    help: 'Cumulative compute inference duration in microseconds (does not include cached requests)',
+    value: (s) => s.micros.compute_infer,
+    latency: 'compute_infer',
+  },
+  {
+    name: 'nv_inference_compute_output_duration_us',
+    type: 'counter',
+    help: 'Cumulative inference compute output duration in microseconds (does not include cached requests)',
+    value: (s) => s.micros.compute_output,
+    latency: 'compute_output',
+  },
 ]
 
 const CPU_GAUGES: (Family & { key: keyof CpuSample })[] = [
@@ -35,11 +90,31 @@ const CPU_GAUGES: (Family & { key: keyof CpuSample })[] = [
 ]
 
 const SUMMARIES: Record<Latency, Family> = {
-  request: { name: 'nv_inference_request_summary_us', type: 'summary', help: 'Summary of inference request duration in microseconds (includes cached requests)' },
-  queue: { name: 'nv_inference_queue_summary_us', type: 'summary', help: 'Summary of inference queuing duration in microseconds (includes cached requests)' },
-  compute_input: { name: 'nv_inference_compute_input_summary_us', type: 'summary', help: 'Cumulative compute input duration in microseconds (does not include cached requests)' },
-  compute_infer: { name: 'nv_inference_compute_infer_summary_us', type: 'summary', help: 'Cumulative compute inference duration in microseconds (does not include cached requests)' },
-  compute_output: { name: 'nv_inference_compute_output_summary_us', type: 'summary', help: 'Cumulative inference compute output duration in microseconds (does not include cached requests)' },
+  request: {
+    name: 'nv_inference_request_summary_us',
+    type: 'summary',
+    help: 'Summary of inference request duration in microseconds (includes cached requests)',
+  },
+  queue: {
+    name: 'nv_inference_queue_summary_us',
+    type: 'summary',
+    help: 'Summary of inference queuing duration in microseconds (includes cached requests)',
+  },
+  compute_input: {
+    name: 'nv_inference_compute_input_summary_us',
+    type: 'summary',
+    help: 'Cumulative compute input duration in microseconds (does not include cached requests)',
+  },
+  compute_infer: {
+    name: 'nv_inference_compute_infer_summary_us',
+    type: 'summary',
+    help: 'Cumulative compute inference duration in microseconds (does not include cached requests)',
+  },
+  compute_output: {
+    name: 'nv_inference_compute_output_summary_us',
+    type: 'summary',
+    help: 'Cumulative inference compute output duration in microseconds (does not include cached requests)',
+  },
 }
 
 /** prometheus-cpp's WriteValue: `Nan`, `+Inf`/`-Inf`, else 16 significant digits like `%.16g`. */
@@ -78,7 +153,10 @@ export function renderMetrics(models: ReportedModel[], cpu: CpuSample | undefine
   }
   for (const counter of COUNTERS) {
     if (counter.latency && !options.counterLatencies) continue
-    family(counter, models.map((m) => `${counter.name}${labelText(modelLabels(m))} ${formatValue(counter.value(m.stats))}`))
+    family(
+      counter,
+      models.map((m) => `${counter.name}${labelText(modelLabels(m))} ${formatValue(counter.value(m.stats))}`),
+    )
   }
   if (options.cpu && cpu) {
     for (const gauge of CPU_GAUGES) family(gauge, [`${gauge.name} ${formatValue(cpu[gauge.key])}`])
@@ -86,23 +164,32 @@ export function renderMetrics(models: ReportedModel[], cpu: CpuSample | undefine
   if (options.summaryLatencies) {
     for (const latency of LATENCIES) {
       const f = SUMMARIES[latency]
-      family(f, models.flatMap((m) => {
-        const summary = m.stats.summaries?.[latency]
-        if (!summary) return []
-        const labels = modelLabels(m)
-        const values = summary.values()
-        return [
-          `${f.name}_count${labelText(labels)} ${formatValue(summary.count)}`,
-          `${f.name}_sum${labelText(labels)} ${formatValue(summary.sum)}`,
-          ...summary.quantiles.map(([q], i) => `${f.name}${labelText(labels, formatValue(q))} ${formatValue(values[i]!)}`),
-        ]
-      }))
+      family(
+        f,
+        models.flatMap((m) => {
+          const summary = m.stats.summaries?.[latency]
+          if (!summary) return []
+          const labels = modelLabels(m)
+          const values = summary.values()
+          return [
+            `${f.name}_count${labelText(labels)} ${formatValue(summary.count)}`,
+            `${f.name}_sum${labelText(labels)} ${formatValue(summary.sum)}`,
+            ...summary.quantiles.map(
+              ([q], i) => `${f.name}${labelText(labels, formatValue(q))} ${formatValue(values[i]!)}`,
+            ),
+          ]
+        }),
+      )
     }
   }
-  return lines.length ? lines.join('\n') + '\n' : ''
+  return lines.length ? `${lines.join('\n')}\n` : ''
 }
 
-export interface CpuSample { utilization: number; totalBytes: number; usedBytes: number }
+export interface CpuSample {
+  utilization: number
+  totalBytes: number
+  usedBytes: number
+}
 
 type CpuTimes = number[]
 /** /proc/stat's aggregate line: user nice system idle iowait irq softirq steal. */
@@ -124,7 +211,11 @@ export class CpuMonitor {
   private readStat(): CpuTimes | undefined {
     const line = readFileSync(`${this.procDir}/stat`, 'utf8').split('\n')[0] ?? ''
     if (!line.startsWith('cpu ')) return undefined
-    const times = line.trim().split(/\s+/).slice(1, 1 + CPU_FIELDS).map(Number)
+    const times = line
+      .trim()
+      .split(/\s+/)
+      .slice(1, 1 + CPU_FIELDS)
+      .map(Number)
     return times.length === CPU_FIELDS && times.every(Number.isFinite) ? times : undefined
   }
 

@@ -9,8 +9,17 @@ import { autoComplete, DATA_TYPES, readModelConfig, type ModelConfig, type Tenso
 import { ModelStats } from './stats.ts'
 
 export type TensorData =
-  | Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
-  | BigInt64Array | BigUint64Array | string[]
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | string[]
 
 export type ProtocolType = (typeof DATA_TYPES)[keyof typeof DATA_TYPES]
 
@@ -39,8 +48,18 @@ export const protocolType = (t: TensorConfig): ProtocolType => DATA_TYPES[t.data
 /** An error Triton reports to the client (HTTP 400, `{"error": message}`). */
 export class TritonError extends Error {}
 
-export interface InferInput { name: string; datatype: string; shape: number[]; data: TensorData }
-export interface InferOutput { name: string; datatype: ProtocolType; shape: number[]; data: TensorData }
+export interface InferInput {
+  name: string
+  datatype: string
+  shape: number[]
+  data: TensorData
+}
+export interface InferOutput {
+  name: string
+  datatype: ProtocolType
+  shape: number[]
+  data: TensorData
+}
 
 interface Pending {
   inputs: InferInput[]
@@ -76,35 +95,48 @@ export class LoadedModel {
     const { config } = this
     const model = config.name
     for (const name of requestedOutputs) {
-      if (!config.outputs.some((o) => o.name === name)) throw new TritonError(`unexpected inference output '${name}' for model '${model}'`)
+      if (!config.outputs.some((o) => o.name === name))
+        throw new TritonError(`unexpected inference output '${name}' for model '${model}'`)
     }
     if (inputs.length !== config.inputs.length) {
-      throw new TritonError(`expected ${config.inputs.length} inputs but got ${inputs.length} inputs for model '${model}'`)
+      throw new TritonError(
+        `expected ${config.inputs.length} inputs but got ${inputs.length} inputs for model '${model}'`,
+      )
     }
     let batch = 0
     for (const input of inputs) {
-      if (!config.inputs.some((c) => c.name === input.name)) throw new TritonError(`unexpected inference input '${input.name}' for model '${model}'`)
+      if (!config.inputs.some((c) => c.name === input.name))
+        throw new TritonError(`unexpected inference input '${input.name}' for model '${model}'`)
       if (config.maxBatchSize === 0) continue
-      if (input.shape.length === 0) throw new TritonError(`input '${input.name}' has no shape but model requires batch dimension for '${model}'`)
+      if (input.shape.length === 0)
+        throw new TritonError(`input '${input.name}' has no shape but model requires batch dimension for '${model}'`)
       if (batch === 0) batch = input.shape[0]!
-      else if (input.shape[0] !== batch) throw new TritonError(`input '${input.name}' batch size does not match other inputs for '${model}'`)
+      else if (input.shape[0] !== batch)
+        throw new TritonError(`input '${input.name}' batch size does not match other inputs for '${model}'`)
     }
-    if (batch > config.maxBatchSize) throw new TritonError(`inference request batch-size must be <= ${config.maxBatchSize} for '${model}'`)
+    if (batch > config.maxBatchSize)
+      throw new TritonError(`inference request batch-size must be <= ${config.maxBatchSize} for '${model}'`)
     for (const input of inputs) {
       const expected = config.inputs.find((c) => c.name === input.name)!
       if (input.datatype !== protocolType(expected)) {
-        throw new TritonError(`inference input data-type is '${input.datatype}', model expects '${protocolType(expected)}' for '${model}'`)
+        throw new TritonError(
+          `inference input data-type is '${input.datatype}', model expects '${protocolType(expected)}' for '${model}'`,
+        )
       }
       const shape = config.maxBatchSize > 0 ? input.shape.slice(1) : input.shape
       const matches = shape.length === expected.dims.length && expected.dims.every((d, i) => d === -1 || d === shape[i])
       if (!matches) {
         const full = config.maxBatchSize > 0 ? [-1, ...expected.dims] : expected.dims
-        throw new TritonError(`unexpected shape for input '${input.name}' for model '${model}'. Expected [${full.join(',')}], got [${input.shape.join(',')}]`)
+        throw new TritonError(
+          `unexpected shape for input '${input.name}' for model '${model}'. Expected [${full.join(',')}], got [${input.shape.join(',')}]`,
+        )
       }
       const elements = input.shape.reduce((a, b) => a * b, 1)
       if (!Array.isArray(input.data) && input.data.length !== elements) {
         const size = input.data.BYTES_PER_ELEMENT
-        throw new TritonError(`input byte size mismatch for input '${input.name}' for model '${model}'. Expected ${elements * size}, got ${input.data.length * size}`)
+        throw new TritonError(
+          `input byte size mismatch for input '${input.name}' for model '${model}'. Expected ${elements * size}, got ${input.data.length * size}`,
+        )
       }
     }
     const outputs = requestedOutputs.length ? requestedOutputs : config.outputs.map((o) => o.name)
@@ -129,10 +161,11 @@ export class LoadedModel {
     const dyn = config.dynamicBatching
     while (this.idle.length && this.queue.length) {
       const head = this.queue[0]!
-      const sameShape = (p: Pending) => p.inputs.every((input) => {
-        const other = head.inputs.find((h) => h.name === input.name)
-        return other !== undefined && other.shape.slice(1).join() === input.shape.slice(1).join()
-      })
+      const sameShape = (p: Pending) =>
+        p.inputs.every((input) => {
+          const other = head.inputs.find((h) => h.name === input.name)
+          return other !== undefined && other.shape.slice(1).join() === input.shape.slice(1).join()
+        })
       let take = 1
       if (dyn) {
         let size = head.batch
@@ -219,7 +252,15 @@ export class LoadedModel {
     batch.forEach((p, i) => {
       // Per-request order matches the request's `outputs` (or the config's) like Triton's response.
       const ordered = p.outputs.map((name) => answers[i]!.find((o) => o.name === name)!)
-      this.stats.recordSuccess({ requestStart: p.requestStart, queueStart: p.queueStart, computeStart, computeInputEnd, computeOutputStart, computeEnd, requestEnd: now() })
+      this.stats.recordSuccess({
+        requestStart: p.requestStart,
+        queueStart: p.queueStart,
+        computeStart,
+        computeInputEnd,
+        computeOutputStart,
+        computeEnd,
+        requestEnd: now(),
+      })
       p.resolve(ordered)
     })
   }
@@ -254,7 +295,11 @@ function versionsOf(dir: string, config: ModelConfig): number[] {
  * Loads one model directory as Triton would: config, then each version's ONNX file with one
  * session per instance, checking the config's tensors against the graph.
  */
-export async function loadModelDir(dir: string, name: string, summaryQuantiles: readonly [number, number][] | undefined): Promise<ModelLoad[]> {
+export async function loadModelDir(
+  dir: string,
+  name: string,
+  summaryQuantiles: readonly [number, number][] | undefined,
+): Promise<ModelLoad[]> {
   let config: ModelConfig
   try {
     // No config.pbtxt: the repository manager lets the onnxruntime backend auto-complete one.
@@ -264,30 +309,54 @@ export async function loadModelDir(dir: string, name: string, summaryQuantiles: 
     return [{ name, version: 1, reason: (error as Error).message }]
   }
   const versions = versionsOf(dir, config)
-  if (versions.length === 0) return [{ name, version: 1, reason: `at least one version must be available under the version policy of model '${name}'` }]
+  if (versions.length === 0)
+    return [
+      {
+        name,
+        version: 1,
+        reason: `at least one version must be available under the version policy of model '${name}'`,
+      },
+    ]
   const ort = await loadOrt()
   const threads = (key: string) => Math.max(0, Number(config.parameters[key] ?? 0) || 0)
-  return Promise.all(versions.map(async (version): Promise<ModelLoad> => {
-    const file = join(dir, String(version), config.defaultModelFilename)
-    try {
-      const count = config.instanceGroups.reduce((n, g) => n + g.count, 0)
-      const sessions = await Promise.all(Array.from({ length: count }, () => ort.InferenceSession.create(file, {
-        executionProviders: ['cpu'],
-        ...(threads('intra_op_thread_count') ? { intraOpNumThreads: threads('intra_op_thread_count') } : {}),
-        ...(threads('inter_op_thread_count') ? { interOpNumThreads: threads('inter_op_thread_count') } : {}),
-      })))
-      const session = sessions[0]!
-      const tensors = (list: readonly InferenceSession.ValueMetadata[]) => list.map((m) => ({ name: m.name, type: m.isTensor ? m.type : 'sequence', shape: m.isTensor ? m.shape : [] }))
-      const completed = autoComplete(config, tensors(session.inputMetadata), tensors(session.outputMetadata))
-      for (const [kind, configured, actual] of [['input', completed.inputs, session.inputNames], ['output', completed.outputs, session.outputNames]] as const) {
-        for (const t of configured) {
-          if (!actual.includes(t.name)) throw new Error(`unexpected inference ${kind} '${t.name}', allowed ${kind}s are: ${actual.join(', ')}`)
+  return Promise.all(
+    versions.map(async (version): Promise<ModelLoad> => {
+      const file = join(dir, String(version), config.defaultModelFilename)
+      try {
+        const count = config.instanceGroups.reduce((n, g) => n + g.count, 0)
+        const sessions = await Promise.all(
+          Array.from({ length: count }, () =>
+            ort.InferenceSession.create(file, {
+              executionProviders: ['cpu'],
+              ...(threads('intra_op_thread_count') ? { intraOpNumThreads: threads('intra_op_thread_count') } : {}),
+              ...(threads('inter_op_thread_count') ? { interOpNumThreads: threads('inter_op_thread_count') } : {}),
+            }),
+          ),
+        )
+        const session = sessions[0]!
+        const tensors = (list: readonly InferenceSession.ValueMetadata[]) =>
+          list.map((m) => ({ name: m.name, type: m.isTensor ? m.type : 'sequence', shape: m.isTensor ? m.shape : [] }))
+        const completed = autoComplete(config, tensors(session.inputMetadata), tensors(session.outputMetadata))
+        for (const [kind, configured, actual] of [
+          ['input', completed.inputs, session.inputNames],
+          ['output', completed.outputs, session.outputNames],
+        ] as const) {
+          for (const t of configured) {
+            if (!actual.includes(t.name))
+              throw new Error(`unexpected inference ${kind} '${t.name}', allowed ${kind}s are: ${actual.join(', ')}`)
+          }
+        }
+        return { name, version, model: new LoadedModel(completed, version, sessions, summaryQuantiles), reason: '' }
+      } catch (error) {
+        const message = (error as Error).message
+        return {
+          name,
+          version,
+          reason: message.startsWith('unexpected')
+            ? message
+            : `load failed for model '${name}': version ${version} is at UNAVAILABLE state: Internal: onnx runtime error 6: ${message};`,
         }
       }
-      return { name, version, model: new LoadedModel(completed, version, sessions, summaryQuantiles), reason: '' }
-    } catch (error) {
-      const message = (error as Error).message
-      return { name, version, reason: message.startsWith('unexpected') ? message : `load failed for model '${name}': version ${version} is at UNAVAILABLE state: Internal: onnx runtime error 6: ${message};` }
-    }
-  }))
+    }),
+  )
 }

@@ -25,7 +25,19 @@ type Token =
   | { type: 'ident' | 'number' | 'string' | 'symbol'; text: string; value: string; line: number; column: number }
   | { type: 'end'; text: ''; value: ''; line: number; column: number }
 
-const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v', '?': '?' }
+const ESCAPES: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  '?': '?',
+}
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = []
@@ -35,15 +47,27 @@ function tokenize(text: string): Token[] {
   const at = () => ({ line, column: i - lineStart + 1 })
   while (i < text.length) {
     const c = text[i]!
-    if (c === '\n') { i++; line++; lineStart = i; continue }
-    if (/\s/.test(c)) { i++; continue }
-    if (c === '#') { while (i < text.length && text[i] !== '\n') i++; continue }
+    if (c === '\n') {
+      i++
+      line++
+      lineStart = i
+      continue
+    }
+    if (/\s/.test(c)) {
+      i++
+      continue
+    }
+    if (c === '#') {
+      while (i < text.length && text[i] !== '\n') i++
+      continue
+    }
     const pos = at()
     if (c === '"' || c === "'") {
       let value = ''
       let j = i + 1
       while (j < text.length && text[j] !== c) {
-        if (text[j] === '\n') throw new PbParseError(pos.line, pos.column, 'Multiline strings are not allowed. Did you miss a "?.')
+        if (text[j] === '\n')
+          throw new PbParseError(pos.line, pos.column, 'Multiline strings are not allowed. Did you miss a "?.')
         if (text[j] === '\\') {
           const e = text[j + 1] ?? ''
           if (/[0-7]/.test(e)) {
@@ -59,7 +83,8 @@ function tokenize(text: string): Token[] {
             j += 2 + hex.length
             continue
           }
-          if (!(e in ESCAPES)) throw new PbParseError(line, j - lineStart + 1, 'Invalid escape sequence in string literal.')
+          if (!(e in ESCAPES))
+            throw new PbParseError(line, j - lineStart + 1, 'Invalid escape sequence in string literal.')
           value += ESCAPES[e]
           j += 2
           continue
@@ -106,7 +131,9 @@ export function parsePbtxt(text: string): PbMessage {
   let p = 0
   const peek = () => tokens[p]!
   const next = () => tokens[p++]!
-  const fail = (token: Token, detail: string): never => { throw new PbParseError(token.line, token.column, detail) }
+  const fail = (token: Token, detail: string): never => {
+    throw new PbParseError(token.line, token.column, detail)
+  }
   const describe = (token: Token) => (token.type === 'end' ? 'end of input' : `"${token.text}"`)
 
   function scalar(): PbScalar {
@@ -121,7 +148,11 @@ export function parsePbtxt(text: string): PbMessage {
     if (token.type === 'ident') {
       const lower = token.text.toLowerCase()
       if (['inf', 'infinity', '-inf', '-infinity', 'nan', '-nan'].includes(lower)) {
-        return { kind: 'number', value: lower.includes('nan') ? NaN : lower.startsWith('-') ? -Infinity : Infinity, text: token.text }
+        return {
+          kind: 'number',
+          value: lower.includes('nan') ? NaN : lower.startsWith('-') ? -Infinity : Infinity,
+          text: token.text,
+        }
       }
       return { kind: 'ident', value: token.text }
     }

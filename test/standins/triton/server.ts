@@ -5,11 +5,35 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { configJson } from './config.ts'
 import { rapidJsonError } from './json-error.ts'
 import { renderMetrics, type CpuMonitor, type MetricsOptions } from './metrics.ts'
-import { allocate, now, protocolType, TritonError, type InferInput, type InferOutput, type LoadedModel, type ModelLoad, type ProtocolType, type TensorData } from './model.ts'
+import {
+  allocate,
+  now,
+  protocolType,
+  TritonError,
+  type InferInput,
+  type InferOutput,
+  type LoadedModel,
+  type ModelLoad,
+  type ProtocolType,
+  type TensorData,
+} from './model.ts'
 
 export const TRITON_VERSION = '2.34.0'
-const EXTENSIONS = ['classification', 'sequence', 'model_repository', 'model_repository(unload_dependents)', 'schedule_policy',
-  'model_configuration', 'system_shared_memory', 'cuda_shared_memory', 'binary_tensor_data', 'parameters', 'statistics', 'trace', 'logging']
+const EXTENSIONS = [
+  'classification',
+  'sequence',
+  'model_repository',
+  'model_repository(unload_dependents)',
+  'schedule_policy',
+  'model_configuration',
+  'system_shared_memory',
+  'cuda_shared_memory',
+  'binary_tensor_data',
+  'parameters',
+  'statistics',
+  'trace',
+  'logging',
+]
 
 const SERVER_RE = /^\/v2(?:\/health\/(live|ready))?$/
 const MODEL_RE = /^\/v2\/models\/([^/]+)(?:\/versions\/([0-9]+))?(?:\/(infer|ready|config|stats|trace\/setting))?$/
@@ -35,7 +59,8 @@ export class Repository {
     }
     const entry = entries.find((l) => l.version === Number(version))
     if (!entry) throw new TritonError(`Request for unknown model: '${name}' version ${Number(version)} is not found`)
-    if (!entry.model) throw new TritonError(`Request for unknown model: '${name}' version ${Number(version)} is not at ready state`)
+    if (!entry.model)
+      throw new TritonError(`Request for unknown model: '${name}' version ${Number(version)} is not at ready state`)
     return entry.model
   }
 
@@ -49,7 +74,9 @@ export class Repository {
   }
 }
 
-export interface HttpOptions { strictReadiness: boolean }
+export interface HttpOptions {
+  strictReadiness: boolean
+}
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -60,12 +87,18 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   })
 }
 
-function send(res: ServerResponse, status: number, body?: string | Buffer, headers: Record<string, string | number> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body?: string | Buffer,
+  headers: Record<string, string | number> = {},
+): void {
   const payload = body ?? ''
   res.writeHead(status, { ...headers, 'Content-Length': Buffer.byteLength(payload) })
   res.end(payload)
 }
-const json = (res: ServerResponse, status: number, value: unknown) => send(res, status, JSON.stringify(value), { 'Content-Type': 'application/json' })
+const json = (res: ServerResponse, status: number, value: unknown) =>
+  send(res, status, JSON.stringify(value), { 'Content-Type': 'application/json' })
 const error = (res: ServerResponse, message: string, status = 400) => json(res, status, { error: message })
 const methodNotAllowed = (res: ServerResponse) => error(res, 'Method Not Allowed', 405)
 
@@ -84,26 +117,48 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** TritonJson's typed accessors and their messages, wrapped like RETURN_MSG_IF_ERR. */
 function member(obj: unknown, name: string, kind: 'array' | 'string', context: string): unknown {
-  if (!isObject(obj) || !(name in obj)) throw new TritonError(`${context}: attempt to access non-existing object member '${name}'`)
+  if (!isObject(obj) || !(name in obj))
+    throw new TritonError(`${context}: attempt to access non-existing object member '${name}'`)
   const v = obj[name]
-  if (kind === 'array' && !Array.isArray(v)) throw new TritonError(`${context}: attempt to access JSON non-array as array`)
-  if (kind === 'string' && typeof v !== 'string') throw new TritonError(`${context}: attempt to access JSON non-string as string`)
+  if (kind === 'array' && !Array.isArray(v))
+    throw new TritonError(`${context}: attempt to access JSON non-array as array`)
+  if (kind === 'string' && typeof v !== 'string')
+    throw new TritonError(`${context}: attempt to access JSON non-string as string`)
   return v
 }
 
-const BYTE_SIZES: Record<string, number> = { BOOL: 1, UINT8: 1, INT8: 1, UINT16: 2, INT16: 2, FP16: 2, BF16: 2, UINT32: 4, INT32: 4, FP32: 4, UINT64: 8, INT64: 8, FP64: 8 }
+const BYTE_SIZES: Record<string, number> = {
+  BOOL: 1,
+  UINT8: 1,
+  INT8: 1,
+  UINT16: 2,
+  INT16: 2,
+  FP16: 2,
+  BF16: 2,
+  UINT32: 4,
+  INT32: 4,
+  FP32: 4,
+  UINT64: 8,
+  INT64: 8,
+  FP64: 8,
+}
 
 /** ReadDataFromJson: flattens nested arrays into a typed buffer of exactly `count` elements. */
 function readJsonData(name: string, datatype: string, data: unknown[], count: number): TensorData {
   if (datatype === 'FP16' || datatype === 'BF16') {
-    throw new TritonError(`receiving ${datatype} data via JSON is not supported. Please use the binary data format for input ${name}`)
+    throw new TritonError(
+      `receiving ${datatype} data via JSON is not supported. Please use the binary data format for input ${name}`,
+    )
   }
   const out = allocate(datatype as ProtocolType, count)
   if (!out) throw new TritonError(`invalid datatype for input ${name}`)
   const mismatch = "Unable to parse 'data': Shape does not match true shape of 'data' field"
   let n = 0
   const visit = (v: unknown): void => {
-    if (Array.isArray(v)) { v.forEach(visit); return }
+    if (Array.isArray(v)) {
+      v.forEach(visit)
+      return
+    }
     if (n >= count) throw new TritonError(mismatch)
     const bad = (what: string) => new TritonError(`Unable to parse 'data': attempt to access JSON ${what}`)
     if (datatype === 'BOOL') {
@@ -135,7 +190,7 @@ function readJsonData(name: string, datatype: string, data: unknown[], count: nu
 function readBinaryData(name: string, datatype: string, bytes: Buffer): TensorData {
   if (datatype === 'BYTES') {
     const items: string[] = []
-    for (let o = 0; o + 4 <= bytes.length;) {
+    for (let o = 0; o + 4 <= bytes.length; ) {
       const len = bytes.readUInt32LE(o)
       items.push(bytes.subarray(o + 4, o + 4 + len).toString('utf8'))
       o += 4 + len
@@ -151,12 +206,14 @@ function readBinaryData(name: string, datatype: string, bytes: Buffer): TensorDa
 
 function outputBytes(o: InferOutput): Buffer {
   if (Array.isArray(o.data)) {
-    return Buffer.concat(o.data.map((s) => {
-      const b = Buffer.from(s, 'utf8')
-      const len = Buffer.alloc(4)
-      len.writeUInt32LE(b.length)
-      return Buffer.concat([len, b])
-    }))
+    return Buffer.concat(
+      o.data.map((s) => {
+        const b = Buffer.from(s, 'utf8')
+        const len = Buffer.alloc(4)
+        len.writeUInt32LE(b.length)
+        return Buffer.concat([len, b])
+      }),
+    )
   }
   const view = o.data as Uint8Array
   return Buffer.from(view.buffer, view.byteOffset, view.byteLength)
@@ -168,7 +225,12 @@ function jsonData(o: InferOutput): unknown[] {
   return Array.from(o.data as Float32Array, (v) => Number(v))
 }
 
-interface ParsedInfer { id?: string; inputs: InferInput[]; outputs: { name: string; binary: boolean }[]; binaryDefault: boolean }
+interface ParsedInfer {
+  id?: string
+  inputs: InferInput[]
+  outputs: { name: string; binary: boolean }[]
+  binaryDefault: boolean
+}
 
 /** HTTPAPIServer::EVBufferToInfer + ParseJsonTritonIO: header JSON, then any binary tensors. */
 function parseInfer(body: Buffer, headerLength: string | undefined, model: string): ParsedInfer {
@@ -184,7 +246,8 @@ function parseInfer(body: Buffer, headerLength: string | undefined, model: strin
   let offset = jsonLength
   let id: string | undefined
   if (isObject(request) && 'id' in request) {
-    if (typeof request.id !== 'string') throw new TritonError("Unable to parse 'id': attempt to access JSON non-string as string")
+    if (typeof request.id !== 'string')
+      throw new TritonError("Unable to parse 'id': attempt to access JSON non-string as string")
     id = request.id
   }
   const inputs: InferInput[] = []
@@ -193,31 +256,47 @@ function parseInfer(body: Buffer, headerLength: string | undefined, model: strin
     const set = [isObject(input) && 'data' in input, 'binary_data_size' in params, 'shared_memory_region' in params]
     if (set.filter(Boolean).length !== 1) {
       const names = ["'data'", "'binary_data_size'", "'shared_memory_region'"].filter((_, i) => set[i])
-      throw new TritonError("Input must set only one of the following fields: 'data', 'binary_data_size' in 'parameters', 'shared_memory_region' in 'parameters'. But" +
-        (names.length ? ` set ${names.join(' ')}` : ' no field is set'))
+      throw new TritonError(
+        "Input must set only one of the following fields: 'data', 'binary_data_size' in 'parameters', 'shared_memory_region' in 'parameters'. But" +
+          (names.length ? ` set ${names.join(' ')}` : ' no field is set'),
+      )
     }
     const name = member(input, 'name', 'string', "Unable to parse 'name'") as string
     const datatype = member(input, 'datatype', 'string', "Unable to parse 'datatype'") as string
     const shape = (member(input, 'shape', 'array', "Unable to parse 'shape'") as unknown[]).map((d) => {
-      if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) throw new TritonError("Unable to parse 'shape': attempt to access JSON non-unsigned-integer as unsigned-integer")
+      if (typeof d !== 'number' || !Number.isInteger(d) || d < 0)
+        throw new TritonError(
+          "Unable to parse 'shape': attempt to access JSON non-unsigned-integer as unsigned-integer",
+        )
       return d
     })
-    if (shared(params)) throw new TritonError(`Unable to find shared memory region: '${String(params.shared_memory_region)}'`)
+    if (shared(params))
+      throw new TritonError(`Unable to find shared memory region: '${String(params.shared_memory_region)}'`)
     const count = shape.reduce((a, b) => a * b, 1)
     let data: TensorData
     if ('binary_data_size' in params) {
       const size = params.binary_data_size
-      if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) throw new TritonError("Unable to parse 'binary_data_size': attempt to access JSON non-unsigned-integer as unsigned-integer")
+      if (typeof size !== 'number' || !Number.isInteger(size) || size < 0)
+        throw new TritonError(
+          "Unable to parse 'binary_data_size': attempt to access JSON non-unsigned-integer as unsigned-integer",
+        )
       if (headerLength === undefined) {
-        throw new TritonError("must specify valid 'Infer-Header-Content-Length' in request header and 'binary_data_size' when passing inputs in binary data format")
+        throw new TritonError(
+          "must specify valid 'Infer-Header-Content-Length' in request header and 'binary_data_size' when passing inputs in binary data format",
+        )
       }
       if (offset + size > body.length) {
-        throw new TritonError(`unexpected size for input '${name}', expecting ${offset + size - body.length} additional bytes for model '${model}'`)
+        throw new TritonError(
+          `unexpected size for input '${name}', expecting ${offset + size - body.length} additional bytes for model '${model}'`,
+        )
       }
       data = readBinaryData(name, datatype, body.subarray(offset, offset + size))
       offset += size
     } else {
-      data = count === 0 ? (allocate(datatype as ProtocolType, 0) ?? []) : readJsonData(name, datatype, member(input, 'data', 'array', "Unable to parse 'data'") as unknown[], count)
+      data =
+        count === 0
+          ? (allocate(datatype as ProtocolType, 0) ?? [])
+          : readJsonData(name, datatype, member(input, 'data', 'array', "Unable to parse 'data'") as unknown[], count)
     }
     inputs.push({ name, datatype, shape, data })
   }
@@ -228,8 +307,10 @@ function parseInfer(body: Buffer, headerLength: string | undefined, model: strin
     for (const output of member(request, 'outputs', 'array', "Unable to parse 'outputs'") as unknown[]) {
       const name = member(output, 'name', 'string', "Unable to parse 'name'") as string
       const params = isObject(output) && isObject(output.parameters) ? output.parameters : {}
-      if (shared(params)) throw new TritonError(`Unable to find shared memory region: '${String(params.shared_memory_region)}'`)
-      if ('classification' in params) throw new TritonError('classification outputs are not supported by the Triton stand-in')
+      if (shared(params))
+        throw new TritonError(`Unable to find shared memory region: '${String(params.shared_memory_region)}'`)
+      if ('classification' in params)
+        throw new TritonError('classification outputs are not supported by the Triton stand-in')
       outputs.push({ name, binary: params.binary_data === true })
     }
   }
@@ -238,13 +319,23 @@ function parseInfer(body: Buffer, headerLength: string | undefined, model: strin
 
 const shared = (params: Record<string, unknown>) => 'shared_memory_region' in params
 
-async function handleInfer(req: IncomingMessage, res: ServerResponse, repo: Repository, name: string, version: string | undefined): Promise<void> {
+async function handleInfer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  repo: Repository,
+  name: string,
+  version: string | undefined,
+): Promise<void> {
   const model = repo.get(name, version)
   const body = await readBody(req)
   const header = req.headers['inference-header-content-length']
   const parsed = parseInfer(body, Array.isArray(header) ? header[0] : header, name)
   const requestStart = now()
-  const outputs = await model.infer(parsed.inputs, parsed.outputs.map((o) => o.name), requestStart)
+  const outputs = await model.infer(
+    parsed.inputs,
+    parsed.outputs.map((o) => o.name),
+    requestStart,
+  )
   const binaryOf = (o: InferOutput) => parsed.outputs.find((r) => r.name === o.name)?.binary ?? parsed.binaryDefault
   const binaries: Buffer[] = []
   const response = {
@@ -270,7 +361,11 @@ async function handleInfer(req: IncomingMessage, res: ServerResponse, repo: Repo
 function modelMetadata(model: LoadedModel, repo: Repository): unknown {
   const { config } = model
   const batch = config.maxBatchSize > 0 ? [-1] : []
-  const tensor = (t: (typeof config.inputs)[number]) => ({ name: t.name, datatype: protocolType(t), shape: [...batch, ...t.dims] })
+  const tensor = (t: (typeof config.inputs)[number]) => ({
+    name: t.name,
+    datatype: protocolType(t),
+    shape: [...batch, ...t.dims],
+  })
   return {
     name: config.name,
     versions: repo.loads.filter((l) => l.name === config.name && l.model).map((l) => String(l.version)),
@@ -290,28 +385,39 @@ function modelStats(model: LoadedModel): unknown {
     inference_count: s.inferenceCount,
     execution_count: s.executionCount,
     inference_stats: {
-      success: s.success, fail: s.fail, queue: s.queue,
-      compute_input: s.computeInput, compute_infer: s.computeInfer, compute_output: s.computeOutput,
-      cache_hit: zero, cache_miss: zero,
+      success: s.success,
+      fail: s.fail,
+      queue: s.queue,
+      compute_input: s.computeInput,
+      compute_infer: s.computeInfer,
+      compute_output: s.computeOutput,
+      cache_hit: zero,
+      cache_miss: zero,
     },
-    batch_stats: [...s.batchStats.entries()].sort(([a], [b]) => a - b).map(([size, b]) => ({
-      batch_size: size, compute_input: b.computeInput, compute_infer: b.computeInfer, compute_output: b.computeOutput,
-    })),
+    batch_stats: [...s.batchStats.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([size, b]) => ({
+        batch_size: size,
+        compute_input: b.computeInput,
+        compute_infer: b.computeInfer,
+        compute_output: b.computeOutput,
+      })),
   }
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, repo: Repository, options: HttpOptions): Promise<void> {
   const path = (req.url ?? '/').split('?')[0]!
   const method = req.method ?? 'GET'
-  let m: RegExpExecArray | null
-  if ((m = SERVER_RE.exec(path))) {
+  let m = SERVER_RE.exec(path)
+  if (m) {
     if (method !== 'GET') return methodNotAllowed(res)
     const kind = m[1]
     if (kind === undefined) return json(res, 200, { name: 'triton', version: TRITON_VERSION, extensions: EXTENSIONS })
     const ready = kind === 'live' || !options.strictReadiness || repo.loads.every((l) => l.model)
     return send(res, ready ? 200 : 400)
   }
-  if ((m = MODEL_RE.exec(path))) {
+  m = MODEL_RE.exec(path)
+  if (m) {
     const [, name = '', version, kind] = m
     if (kind === 'infer') {
       if (method !== 'POST') return methodNotAllowed(res)
@@ -325,7 +431,8 @@ async function route(req: IncomingMessage, res: ServerResponse, repo: Repository
     if (name === 'stats' && version === undefined) return json(res, 200, { model_stats: repo.ready.map(modelStats) })
     return json(res, 200, modelMetadata(repo.get(name, version), repo))
   }
-  if ((m = REPOSITORY_RE.exec(path))) {
+  m = REPOSITORY_RE.exec(path)
+  if (m) {
     if (method !== 'POST') return methodNotAllowed(res)
     if (m[1] !== undefined) return error(res, "'repository_name' specification is not supported")
     if (m[2] !== 'index') return error(res, 'explicit model load / unload is not allowed if polling is enabled')
@@ -338,10 +445,19 @@ async function route(req: IncomingMessage, res: ServerResponse, repo: Repository
         readyOnly = request.ready
       }
     }
-    return json(res, 200, repo.loads
-      .filter((l) => !readyOnly || l.model)
-      .sort((a, b) => a.name.localeCompare(b.name) || a.version - b.version)
-      .map((l) => ({ name: l.name, version: String(l.version), state: l.model ? 'READY' : 'UNAVAILABLE', ...(l.reason ? { reason: l.reason } : {}) })))
+    return json(
+      res,
+      200,
+      repo.loads
+        .filter((l) => !readyOnly || l.model)
+        .sort((a, b) => a.name.localeCompare(b.name) || a.version - b.version)
+        .map((l) => ({
+          name: l.name,
+          version: String(l.version),
+          state: l.model ? 'READY' : 'UNAVAILABLE',
+          ...(l.reason ? { reason: l.reason } : {}),
+        })),
+    )
   }
   // Any other path: 400 with an empty body, as evhtp's default handler answers.
   send(res, 400)
@@ -361,7 +477,12 @@ export function createMetricsService(repo: Repository, cpu: CpuMonitor | undefin
     if (req.method !== 'GET') return send(res, 405, JSON.stringify({ error: 'Method Not Allowed' }))
     const headers = { 'Content-Type': 'text/plain; charset=utf-8' }
     if (!METRICS_RE.test((req.url ?? '/').split('?')[0]!)) return send(res, 400, '', headers)
-    const models = repo.ready.map((m) => ({ name: m.config.name, version: m.version, tags: m.config.metricTags, stats: m.stats }))
+    const models = repo.ready.map((m) => ({
+      name: m.config.name,
+      version: m.version,
+      tags: m.config.metricTags,
+      stats: m.stats,
+    }))
     send(res, 200, renderMetrics(models, cpu?.sample, options), headers)
   })
 }

@@ -7,7 +7,13 @@ const SUMMARY_MAX_AGE_MS = 60_000
 const SUMMARY_AGE_BUCKETS = 5
 
 /** Triton's default quantiles and their allowed errors (core metric_model_reporter.h). */
-export const DEFAULT_QUANTILES: readonly [number, number][] = [[0.5, 0.05], [0.9, 0.01], [0.95, 0.001], [0.99, 0.001], [0.999, 0.001]]
+export const DEFAULT_QUANTILES: readonly [number, number][] = [
+  [0.5, 0.05],
+  [0.9, 0.01],
+  [0.95, 0.001],
+  [0.99, 0.001],
+  [0.999, 0.001],
+]
 
 /**
  * A Prometheus summary over a sliding window like prometheus-cpp's TimeWindowQuantiles: quantiles
@@ -42,13 +48,21 @@ export class Summary {
   values(now = Date.now()): number[] {
     this.rotate(now)
     const window = [...this.buckets[0]!].sort((a, b) => a - b)
-    return this.quantiles.map(([q]) => (window.length ? window[Math.min(window.length - 1, Math.max(0, Math.ceil(q * window.length) - 1))]! : NaN))
+    return this.quantiles.map(([q]) =>
+      window.length ? window[Math.min(window.length - 1, Math.max(0, Math.ceil(q * window.length) - 1))]! : NaN,
+    )
   }
 }
 
-export interface Duration { count: number; ns: number }
+export interface Duration {
+  count: number
+  ns: number
+}
 const duration = (): Duration => ({ count: 0, ns: 0 })
-const add = (d: Duration, ns: number) => { d.count++; d.ns += ns }
+const add = (d: Duration, ns: number) => {
+  d.count++
+  d.ns += ns
+}
 
 /** Timestamps of one request's life, in ns from `process.hrtime`, as core records them. */
 export interface RequestTimes {
@@ -72,7 +86,13 @@ export class ModelStats {
   readonly computeInfer = duration()
   readonly computeOutput = duration()
   /** Counter values as Prometheus shows them: the sum of each request's whole microseconds. */
-  readonly micros: Record<Latency, number> = { request: 0, queue: 0, compute_input: 0, compute_infer: 0, compute_output: 0 }
+  readonly micros: Record<Latency, number> = {
+    request: 0,
+    queue: 0,
+    compute_input: 0,
+    compute_infer: 0,
+    compute_output: 0,
+  }
   readonly summaries: Record<Latency, Summary> | undefined
   inferenceCount = 0
   executionCount = 0
@@ -83,7 +103,13 @@ export class ModelStats {
   constructor(summaryQuantiles: readonly [number, number][] | undefined) {
     const q = summaryQuantiles
     this.summaries = q
-      ? { request: new Summary(q), queue: new Summary(q), compute_input: new Summary(q), compute_infer: new Summary(q), compute_output: new Summary(q) }
+      ? {
+          request: new Summary(q),
+          queue: new Summary(q),
+          compute_input: new Summary(q),
+          compute_infer: new Summary(q),
+          compute_output: new Summary(q),
+        }
       : undefined
   }
 
@@ -115,7 +141,13 @@ export class ModelStats {
   }
 
   /** InferenceStatsAggregator::UpdateInferBatchStats: one execution of `batchSize` inferences. */
-  recordExecution(batchSize: number, computeStart: number, computeInputEnd: number, computeOutputStart: number, computeEnd: number): void {
+  recordExecution(
+    batchSize: number,
+    computeStart: number,
+    computeInputEnd: number,
+    computeOutputStart: number,
+    computeEnd: number,
+  ): void {
     this.lastInferenceMs = Date.now()
     this.inferenceCount += batchSize
     this.executionCount += 1

@@ -1,7 +1,8 @@
 // The one way steps talk to the Docker engine. Everything is create-or-keep-or-recreate, like
 // Terraform: a container remembers the configuration it was made from (a hash in a label), so a
-// re-run keeps what already matches and recreates, saying why, what does not. Every failure the
-// engine reports is turned into a cause and a fix, and nothing half-created is left behind.
+// re-run keeps what already matches and recreates, saying why, what does not; a recreate that fails
+// gives the old container back. Every failure the engine reports is turned into a cause and a fix,
+// and nothing half-created is left behind.
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
@@ -83,6 +84,26 @@ interface FailureContext {
 const unreachable =
   /Cannot connect to the Docker daemon|Is the docker daemon running|error during connect|dial unix .*: connect:/i
 
+/**
+ * What the engine says when `--gpus all` cannot be served, at create or at start: no NVIDIA runtime or hook
+ * ("could not select device driver"), a toolkit without a working driver ("nvidia-container-cli: initialization
+ * error"), a runtime named in daemon.json but missing ("unknown or invalid runtime name", "Unknown runtime
+ * specified"), or CDI without a spec for the GPUs.
+ */
+const gpuRefused = new RegExp(
+  [
+    'could not select device driver.*gpu',
+    'nvidia-container-cli',
+    '(unknown or invalid runtime name|Unknown runtime specified):? nvidia',
+    'nvidia\\.com/gpu',
+  ].join('|'),
+  'i',
+)
+
+export function isGpuRefusal(stderr: string): boolean {
+  return gpuRefused.test(stderr)
+}
+
 /** The line of docker's output that says what went wrong (the daemon's answer when there is one). */
 function dockerSaid(text: string): string {
   const lines = text
@@ -152,19 +173,18 @@ export function explainDockerError(stderr: string, context: FailureContext = {})
         : tr('free the port or choose another one in the environment', '释放该端口，或在环境变量中换一个端口'),
     )
   }
-  if (
-    /could not select device driver.*gpu|nvidia-container-cli|unknown or invalid runtime name: nvidia|nvidia\.com\/gpu/i.test(
-      stderr,
-    )
-  ) {
+  if (isGpuRefusal(stderr)) {
     return fail(
       tr(
         `a GPU was asked for, but this Docker engine cannot provide one${quoted}`,
         `请求了 GPU，但此 Docker 引擎无法提供 GPU${quoted}`,
       ),
       tr(
-        'install the NVIDIA driver and the NVIDIA Container Toolkit (`nvidia-ctk runtime configure --runtime=docker`, then restart dockerd), or run on the CPU: `make triton ARGS="--gpus none"`',
-        '安装 NVIDIA 驱动和 NVIDIA Container Toolkit（`nvidia-ctk runtime configure --runtime=docker`，然后重启 dockerd），或在 CPU 上运行：`make triton ARGS="--gpus none"`',
+        'make `nvidia-smi` work on the host (install or repair the NVIDIA driver) and install the NVIDIA Container ' +
+          'Toolkit (`nvidia-ctk runtime configure --runtime=docker`, then restart dockerd); ' +
+          'or run on the CPU: `make triton ARGS="--gpus none"`',
+        '让主机上的 `nvidia-smi` 能正常运行（安装或修复 NVIDIA 驱动），并安装 NVIDIA Container Toolkit' +
+          '（`nvidia-ctk runtime configure --runtime=docker`，然后重启 dockerd）；或在 CPU 上运行：`make triton ARGS="--gpus none"`',
       ),
     )
   }
@@ -439,55 +459,148 @@ export async function ensureContainer(spec: ContainerSpec): Promise<EnsureResult
     }
   }
   const imageId = await ensureImage(spec.image, spec.hints)
-  const existing = await inspectContainer(spec.name)
+  const existing = await unparked(spec, await inspectContainer(spec.name))
   const context = { container: spec.name, image: spec.image, ports: spec.ports, gpus: spec.gpus, hints: spec.hints }
-  let action: ContainerAction = 'created'
-  if (existing) {
-    const labels = existing.Config.Labels ?? {}
-    if (!managed(labels)) throw foreignName(spec.name, spec.hints)
-    const changed =
-      labels[HASH_LABEL] === configHash(spec) ? [] : changedParts(labels[CONFIG_LABEL], desiredConfig(spec))
-    if (existing.Image !== imageId) changed.push(tr('image content', '镜像内容'))
-    if (changed.length === 0) {
-      const state = existing.State.Status
-      if (existing.State.Running && state !== 'paused') {
-        log.ok(
-          tr(
-            `container ${spec.name} already runs with this configuration, kept`,
-            `容器 ${spec.name} 已按此配置运行，保留`,
-          ),
-        )
-        return { id: existing.Id, action: 'kept' }
-      }
-      if (state === 'paused') await docker(['unpause', existing.Id], { context })
-      else await startOrRemove(spec, existing.Id)
-      log.change(
+  if (!existing) {
+    const out = await run(createArgs(spec), { env: spec.env })
+    if (out.exitCode !== 0) throw explainDockerError(out.stderr, context)
+    const id = out.stdout.trim()
+    await startOrRemove(spec, id)
+    log.change(tr(`container ${spec.name} created and started`, `已创建并启动容器 ${spec.name}`))
+    return { id, action: 'created' }
+  }
+  const labels = existing.Config.Labels ?? {}
+  if (!managed(labels)) throw foreignName(spec.name, spec.hints)
+  const changed = labels[HASH_LABEL] === configHash(spec) ? [] : changedParts(labels[CONFIG_LABEL], desiredConfig(spec))
+  if (existing.Image !== imageId) changed.push(tr('image content', '镜像内容'))
+  if (changed.length === 0) {
+    const state = existing.State.Status
+    if (existing.State.Running && state !== 'paused') {
+      log.ok(
         tr(
-          `container ${spec.name} had the same configuration but was ${state}: started, kept`,
-          `容器 ${spec.name} 配置相同但处于 ${state} 状态：已启动并保留`,
+          `container ${spec.name} already runs with this configuration, kept`,
+          `容器 ${spec.name} 已按此配置运行，保留`,
         ),
       )
-      return { id: existing.Id, action: 'started' }
+      return { id: existing.Id, action: 'kept' }
     }
+    if (state === 'paused') await docker(['unpause', existing.Id], { context })
+    else await startOrRemove(spec, existing.Id)
     log.change(
       tr(
-        `container ${spec.name} has a different configuration (${changed.join(', ')}): recreating it`,
-        `容器 ${spec.name} 的配置不同（${changed.join(', ')}）：正在重新创建`,
+        `container ${spec.name} had the same configuration but was ${state}: started, kept`,
+        `容器 ${spec.name} 配置相同但处于 ${state} 状态：已启动并保留`,
       ),
     )
-    // --volumes: the anonymous volumes of the image's VOLUMEs (prom/prometheus's /prometheus) are
-    // never reused by the new container, so they would only pile up; named volumes stay.
-    await docker(['rm', '--force', '--volumes', existing.Id], { context })
-    action = 'recreated'
+    return { id: existing.Id, action: 'started' }
   }
-  const out = await run(createArgs(spec), { env: spec.env })
-  if (out.exitCode !== 0) throw explainDockerError(out.stderr, context)
-  const id = out.stdout.trim()
-  await startOrRemove(spec, id)
-  if (action === 'created')
-    log.change(tr(`container ${spec.name} created and started`, `已创建并启动容器 ${spec.name}`))
-  else log.change(tr(`container ${spec.name} recreated and started`, `已重新创建并启动容器 ${spec.name}`))
-  return { id, action }
+  log.change(
+    tr(
+      `container ${spec.name} has a different configuration (${changed.join(', ')}): recreating it`,
+      `容器 ${spec.name} 的配置不同（${changed.join(', ')}）：正在重新创建`,
+    ),
+  )
+  const id = await replace(spec, existing, context)
+  log.change(tr(`container ${spec.name} recreated and started`, `已重新创建并启动容器 ${spec.name}`))
+  return { id, action: 'recreated' }
+}
+
+/** Where the old container waits while its replacement starts (see `replace`). */
+const parkedName = (name: string) => `${name}-previous`
+
+/**
+ * Replaces `old` without ever leaving less than before: the old container steps aside under
+ * another name, the new one is created under the real name, and only when it has started is the
+ * old one removed. If the new one cannot be created or started, it is removed and the old one gets
+ * its name back and runs again if it ran (stopped only to free its ports), so a failed recreate
+ * leaves the stack as it was.
+ */
+async function replace(spec: ContainerSpec, old: ContainerInfo, context: FailureContext): Promise<string> {
+  await docker(['rename', old.Id, parkedName(spec.name)], { context })
+  let id: string | undefined
+  try {
+    const created = await run(createArgs(spec), { env: spec.env })
+    if (created.exitCode !== 0) throw explainDockerError(created.stderr, context)
+    id = created.stdout.trim()
+    // Frees the ports the new container publishes too; gracefully, as Grafana writes its database.
+    if (old.State.Running) await docker(['stop', old.Id], { context })
+    const started = await run(['start', id])
+    if (started.exitCode !== 0) throw explainDockerError(started.stderr, context)
+  } catch (error) {
+    if (id) await run(['rm', '--force', '--volumes', id])
+    const renamed = await run(['rename', old.Id, spec.name])
+    const back = renamed.exitCode === 0 && (!old.State.Running || (await run(['start', old.Id])).exitCode === 0)
+    if (!(error instanceof StepError)) throw error
+    const note = back
+      ? tr(`; the previous container ${spec.name} was kept`, `；原来的容器 ${spec.name} 已保留`)
+      : tr(
+          `; the previous container could not be restored (\`docker start ${old.Id.slice(0, 12)}\`)`,
+          `；原来的容器无法恢复（\`docker start ${old.Id.slice(0, 12)}\`）`,
+        )
+    throw new StepError(error.cause_ + note, error.fix, error.exitCode)
+  }
+  // --volumes: the anonymous volumes of the image's VOLUMEs (prom/prometheus's /prometheus) are
+  // never reused by the new container, so they would only pile up; named volumes stay.
+  await docker(['rm', '--force', '--volumes', old.Id], { context })
+  return id
+}
+
+/**
+ * A run stopped in the middle of `replace` leaves the old container parked: it is the container
+ * again when nothing took its name, and a leftover otherwise.
+ */
+async function unparked(spec: ContainerSpec, existing: ContainerInfo | undefined): Promise<ContainerInfo | undefined> {
+  const name = parkedName(spec.name)
+  const parked = await inspectContainer(name)
+  if (!parked) return existing
+  if (!managed(parked.Config.Labels)) throw foreignName(name, spec.hints)
+  if (existing) {
+    await docker(['rm', '--force', '--volumes', parked.Id], { context: { container: name } })
+    log.change(tr(`container ${name}, left by an interrupted run, removed`, `已删除中断的运行遗留的容器 ${name}`))
+    return existing
+  }
+  await docker(['rename', parked.Id, spec.name], { context: { container: name } })
+  log.change(
+    tr(
+      `container ${name}, left by an interrupted run, is ${spec.name} again`,
+      `中断的运行遗留的容器 ${name} 已恢复为 ${spec.name}`,
+    ),
+  )
+  return inspectContainer(spec.name)
+}
+
+/** Labels the throw-away container of `gpuRefusal`, so only ours is ever removed by its name. */
+const PROBE_LABEL = 'io.triton-monitoring.gpu-probe'
+
+/**
+ * Whether the engine can start a container with `--gpus all` right now: an engine can list the
+ * NVIDIA runtime while the driver under it is missing or broken, and only a start tells. Starts a
+ * throw-away container of `probe.image` (no network, no ports, no mounts; the command only has to
+ * exist) and removes it whatever happens. Returns what the engine said when it refused the GPU,
+ * undefined when the container started; any other failure throws its explained error. Touches no
+ * other container, so a caller decides before changing anything.
+ */
+export async function gpuRefusal(probe: { name: string; image: string; args: string[] }): Promise<string | undefined> {
+  const name = `${probe.name}-gpu-probe`
+  const context = { container: name, image: probe.image }
+  const leftover = await inspectContainer(name)
+  if (leftover && leftover.Config.Labels?.[PROBE_LABEL] !== 'true') throw foreignName(name)
+  if (leftover) await docker(['rm', '--force', leftover.Id], { context })
+  const create = ['create', '--name', name, '--label', `${PROBE_LABEL}=true`, '--network', 'none', '--gpus', 'all']
+  try {
+    for (const args of [
+      [...create, probe.image, ...probe.args],
+      ['start', name],
+    ]) {
+      const out = await run(args)
+      if (out.exitCode === 0) continue
+      if (isGpuRefusal(out.stderr)) return dockerSaid(out.stderr)
+      throw explainDockerError(out.stderr, context)
+    }
+    return undefined
+  } finally {
+    await run(['rm', '--force', name])
+  }
 }
 
 /**

@@ -51,6 +51,24 @@ for (const [what, stderr, cause, fix] of [
     /--gpus none/,
   ],
   [
+    'toolkit installed, driver missing (hook fails at start)',
+    "docker: Error response from daemon: failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error running hook #0: error running hook: exit status 1, stdout: , stderr: Auto-detected mode as 'legacy'\nnvidia-container-cli: initialization error: load library failed: libnvidia-ml.so.1: cannot open shared object file: no such file or directory: unknown.",
+    /GPU was asked for/,
+    /nvidia-smi/,
+  ],
+  [
+    'runtime named in daemon.json but missing',
+    'docker: Error response from daemon: unknown or invalid runtime name: nvidia.',
+    /GPU was asked for/,
+    /NVIDIA driver/,
+  ],
+  [
+    'runtime missing, docker 20.10 wording',
+    'Error response from daemon: Unknown runtime specified nvidia',
+    /GPU was asked for/,
+    /--gpus none/,
+  ],
+  [
     'CDI without a spec',
     'Error response from daemon: failed to inject CDI devices: unresolvable CDI devices nvidia.com/gpu=all',
     /GPU was asked for/,

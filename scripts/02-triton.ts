@@ -4,11 +4,63 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { step } from './lib/cli.ts'
 import { loadConfig, url } from './lib/config.ts'
-import { ensureContainer, ensureEngine, ensureNetwork, gpuAvailable, waitForHttp } from './lib/docker.ts'
+import {
+  ensureContainer,
+  ensureEngine,
+  ensureImage,
+  ensureNetwork,
+  explainDockerError,
+  gpuAvailable,
+  gpuRefusal,
+  waitForHttp,
+} from './lib/docker.ts'
 import { fail } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
 import { TRITON_PORTS } from './lib/triton.ts'
+
+type GpuMode = 'auto' | 'all' | 'none'
+
+/**
+ * Decides `--gpus all` before any container changes. An engine that lists the NVIDIA runtime may
+ * still be unable to give a GPU (toolkit installed, driver missing or broken): only starting a
+ * throw-away container with it tells, so auto and all both try that first. auto then runs on the
+ * CPU and says why; all stops with the cause and fix, leaving a running Triton as it is. Asked on
+ * every run, so a CPU container made earlier is kept while the GPU still fails, and replaced by a
+ * GPU one on the first run after the driver works.
+ */
+async function chooseGpus(
+  mode: GpuMode,
+  triton: { name: string; image: string; hints: { nameVariable: string; imageVariable: string } },
+): Promise<boolean> {
+  if (mode === 'none') {
+    log.info(tr('GPU: not requested (--gpus none)', 'GPU：未请求（--gpus none）'))
+    return false
+  }
+  if (mode === 'auto' && !(await gpuAvailable())) {
+    log.info(
+      tr(
+        'GPU: this engine has no NVIDIA runtime, running on CPU (GPU metrics will be absent)',
+        'GPU：此引擎没有 NVIDIA 运行时，使用 CPU 运行（不会有 GPU 指标）',
+      ),
+    )
+    return false
+  }
+  // `tritonserver --help` only has to start: the engine refuses the GPU before any command runs.
+  const refused = await gpuRefusal({ name: triton.name, image: triton.image, args: ['tritonserver', '--help'] })
+  if (refused === undefined) {
+    log.info(tr('GPU: the engine provides one, passing --gpus all', 'GPU：引擎可提供 GPU，使用 --gpus all'))
+    return true
+  }
+  if (mode === 'all') throw explainDockerError(refused, { container: triton.name, gpus: true, hints: triton.hints })
+  log.warn(
+    tr(
+      `GPU: the NVIDIA runtime is installed but cannot give a GPU (${refused}), running on CPU; --gpus all forces the GPU`,
+      `GPU：已安装 NVIDIA 运行时，但无法提供 GPU（${refused}），改用 CPU 运行；--gpus all 可强制使用 GPU`,
+    ),
+  )
+  return false
+}
 
 await step(
   {
@@ -38,8 +90,8 @@ await step(
         choices: ['auto', 'all', 'none'],
         default: 'auto',
         help: tr(
-          'auto: --gpus all only when the engine can provide a GPU; all: always; none: never',
-          'auto：引擎能提供 GPU 时才使用 --gpus all；all：总是；none：从不',
+          'auto: --gpus all when a GPU container can start, else the CPU; all: the GPU or a failure with its fix; none: never',
+          'auto：能启动 GPU 容器时使用 --gpus all，否则用 CPU；all：必须用 GPU，否则报错并给出修复方法；none：从不',
         ),
       },
       timeout: { type: 'number', help: tr('seconds to wait for readiness', '等待就绪的秒数'), default: 300, min: 1 },
@@ -62,17 +114,9 @@ await step(
       )
     }
     await ensureEngine()
-    const gpus = flags.gpus === 'all' || (flags.gpus === 'auto' && (await gpuAvailable()))
-    log.info(
-      gpus
-        ? tr('GPU: the engine provides one, passing --gpus all', 'GPU：引擎可提供 GPU，使用 --gpus all')
-        : flags.gpus === 'none'
-          ? tr('GPU: not requested (--gpus none)', 'GPU：未请求（--gpus none）')
-          : tr(
-              'GPU: this engine has no NVIDIA runtime, running on CPU (GPU metrics will be absent)',
-              'GPU：此引擎没有 NVIDIA 运行时，使用 CPU 运行（不会有 GPU 指标）',
-            ),
-    )
+    const hints = { nameVariable: 'TRITON_CONTAINER', imageVariable: 'TRITON_IMAGE' }
+    await ensureImage(triton.image, hints)
+    const gpus = await chooseGpus(flags.gpus as GpuMode, { name: triton.container, image: triton.image, hints })
     await ensureNetwork(config.network)
     await ensureContainer({
       name: triton.container,
@@ -91,7 +135,7 @@ await step(
         },
       ],
       gpus,
-      hints: { nameVariable: 'TRITON_CONTAINER', imageVariable: 'TRITON_IMAGE' },
+      hints,
     })
     const http = url(config, triton.httpPort)
     const wait = { timeoutMs: flags.timeout * 1000, container: triton.container }

@@ -19,7 +19,7 @@ import {
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
 import { mergeNotes, releaseNotes, sha256, type DashboardModel } from './lib/release-notes.ts'
-import { registerSecret } from './lib/secrets.ts'
+import { registerSecret } from './lib/mask.ts'
 
 // Releases are listed newest first; a draft for this tag past the first 1000 is not looked for.
 const MAX_RELEASE_PAGES = 10

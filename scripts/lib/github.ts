@@ -6,7 +6,7 @@ import { $ } from 'zx'
 import { fail, type StepError } from './fail.ts'
 import { tr } from './i18n.ts'
 import { log } from './log.ts'
-import { registerSecret } from './secrets.ts'
+import { registerSecret } from './mask.ts'
 
 export const PUBLIC_API_URL = 'https://api.github.com'
 

@@ -1,7 +1,7 @@
 // Short colored lines on stderr, so stdout stays clean for `--json` and `eval "$(make -s images)"`.
 import chalk from 'chalk'
 import { tr } from './i18n.ts'
-import { maskSecrets } from './secrets.ts'
+import { maskSecrets } from './mask.ts'
 
 const out = (line: string) => process.stderr.write(`${line}\n`)
 

@@ -1,40 +1,12 @@
-// Tokens and generated passwords live in a git-ignored state folder, mode 0600, and every
-// line we print is passed through maskSecrets so a value that leaks into a message is hidden.
+// Tokens and generated passwords live in a git-ignored state folder, mode 0600; each one read or
+// written is registered with mask.ts, so it is hidden wherever it would be printed.
 import { chmodSync, mkdirSync, readFileSync, writeFileSync, existsSync, renameSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { fail, type StepError } from './fail.ts'
 import { tr } from './i18n.ts'
 import { log } from './log.ts'
-
-const known = new Set<string>()
-
-/**
- * Grafana's default password is public, and masking it would garble every line that names the
- * admin user or the grafana-admin-password file (04-grafana refuses to run with it anyway).
- */
-const PUBLIC_DEFAULTS = new Set(['admin'])
-
-/** Registers a value that must never be printed. */
-export function registerSecret(value: string | undefined): void {
-  if (value && value.length >= 4 && !PUBLIC_DEFAULTS.has(value)) known.add(value)
-}
-
-/** `glsa_abcd…` → `glsa_****…wxyz`: enough to recognise, not enough to use. */
-export function mask(value: string): string {
-  if (value.length <= 8) return '****'
-  const prefix = value.match(/^(glsa_|gh[pousr]_|github_pat_)/)?.[0] ?? ''
-  return `${prefix}****${value.slice(-4)}`
-}
-
-// github_pat_: GitHub's fine-grained personal access tokens.
-const tokenPattern = /\b(glsa_[A-Za-z0-9_]{8,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b/g
-
-export function maskSecrets(text: string): string {
-  let masked = text
-  for (const secret of known) masked = masked.split(secret).join(mask(secret))
-  return masked.replace(tokenPattern, (m) => mask(m))
-}
+import { registerSecret } from './mask.ts'
 
 function unusable(path: string, error: unknown, fix: string): StepError {
   const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message

@@ -5,7 +5,7 @@ import createClient from 'openapi-fetch'
 import type { paths } from './schema.ts'
 import { StepError } from '../fail.ts'
 import { tr } from '../i18n.ts'
-import { registerSecret } from '../secrets.ts'
+import { registerSecret } from '../mask.ts'
 
 export type GrafanaAuth = { user: string; password: string } | { token: string }
 

@@ -22,6 +22,20 @@ import { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/sta
 import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries'
 import * as units from '@grafana/grafana-foundation-sdk/units'
 import { stableJson } from '../scripts/lib/stable-json.ts'
+import {
+  failureRatio,
+  inferencesPerExecution,
+  label,
+  latencyQuantileMs,
+  latencyStages,
+  meanMsPerRequest,
+  metric,
+  modelMatches,
+  qps,
+  rate,
+  type Scope,
+  successRatio,
+} from '../scripts/lib/triton-metrics.ts'
 
 export const DASHBOARD_UID = 'triton-monitoring'
 export const DASHBOARD_TITLE = 'Triton Inference Server'
@@ -39,22 +53,10 @@ export const datasourceRef: DataSourceRef = { type: 'prometheus', uid: `\${${DAT
 const NO_GPU = 'No GPU metrics: Triton found no GPU (CPU-only host), so it exports no nv_gpu_* series'
 const NO_REQUESTS = 'No requests in this time range'
 
-const selector = `{model=~"$${MODEL_VARIABLE}"}`
-/** Per-second increase of a per-model counter, summed over versions (and instances). */
-const ratePerModel = (metric: string) => `sum by (model) (rate(${metric}${selector}[$__rate_interval]))`
-const rateTotal = (metric: string) => `sum(rate(${metric}${selector}[$__rate_interval]))`
-
-/**
- * Mean time per request, in ms, of a cumulative µs counter. Triton adds a request's duration
- * only when it succeeds, so the matching denominator is the success counter. With no traffic
- * the ratio is NaN, a gap: a `1+rate` or `clamp_min` guard would bias the mean low instead.
- */
-export const meanMsPerRequest = (durationMetric: string, rate = ratePerModel) =>
-  `${rate(durationMetric)} / ${rate('nv_inference_request_success')} / 1000`
-
-/** Failures over all finished requests; sums away the `reason` label Triton adds from 24.07. */
-const failureRatio = (rate: (metric: string) => string) =>
-  `${rate('nv_inference_request_failure')} / (${rate('nv_inference_request_success')} + ${rate('nv_inference_request_failure')})`
+/** Every query looks at the models the variable selects, over Grafana's rate interval. */
+const selected = { match: modelMatches(`$${MODEL_VARIABLE}`), window: '$__rate_interval' }
+const perModel: Scope = { ...selected, by: [label.model] }
+const total: Scope = selected
 
 interface Query {
   expr: string
@@ -62,9 +64,9 @@ interface Query {
 }
 
 /** Triton's memory gauges come in used/total pairs (GPU per uuid, host RAM per instance). */
-const usedAndTotal = (prefix: 'nv_gpu_memory' | 'nv_cpu_memory', by: string): Query[] => [
-  { expr: `${prefix}_used_bytes`, legend: `{{${by}}} used` },
-  { expr: `${prefix}_total_bytes`, legend: `{{${by}}} total` },
+const usedAndTotal = (used: string, total: string, by: string): Query[] => [
+  { expr: used, legend: `{{${by}}} used` },
+  { expr: total, legend: `{{${by}}} total` },
 ]
 
 function targets(queries: Query[]): cog.Builder<cog.Dataquery>[] {
@@ -189,7 +191,7 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
         .label('Model')
         .description('Models Triton reports metrics for (label `model`).')
         .datasource(datasourceRef)
-        .query('label_values(nv_inference_request_success, model)')
+        .query(`label_values(${metric.success}, ${label.model})`)
         .refresh(VariableRefresh.OnTimeRangeChanged)
         .sort(VariableSort.AlphabeticalAsc)
         .multi(true)
@@ -205,7 +207,7 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
         description:
           'Successful inference requests per second, all selected models together (a batch of n sent in one request counts once).',
         unit: units.RequestsPerSecond,
-        queries: [{ expr: rateTotal('nv_inference_request_success') }],
+        queries: [{ expr: qps(total) }],
         width: 8,
         steps: [{ value: null, color: 'green' }],
       }),
@@ -216,7 +218,7 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
         description:
           'Mean end-to-end time Triton spent on a successful request (queue + compute), in milliseconds: rate of the cumulative duration over rate of successes.',
         unit: units.Milliseconds,
-        queries: [{ expr: meanMsPerRequest('nv_inference_request_duration_us', rateTotal) }],
+        queries: [{ expr: meanMsPerRequest(metric.requestDuration, total) }],
         width: 8,
         decimals: 2,
         steps: [{ value: null, color: 'green' }],
@@ -228,7 +230,7 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
         description:
           'Share of finished requests that succeeded. Triton 23.05 counts only failures reported by the backend; requests rejected before they reach it are not counted.',
         unit: units.PercentUnit,
-        queries: [{ expr: `1 - ${failureRatio(rateTotal)}` }],
+        queries: [{ expr: successRatio(total) }],
         width: 8,
         decimals: 2,
         steps: [
@@ -246,7 +248,7 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
         description:
           'Successful inference requests per second for each model (what the tutorial called QPS, per model instead of per version).',
         unit: units.RequestsPerSecond,
-        queries: [{ expr: ratePerModel('nv_inference_request_success'), legend: '{{model}}' }],
+        queries: [{ expr: qps(perModel), legend: '{{model}}' }],
         width: 12,
         min: 0,
       }),
@@ -257,12 +259,7 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
         description:
           'Inferences per model execution: how many requests (batch items) dynamic batching merged into one run. 1 means no batching happened.',
         unit: units.Short,
-        queries: [
-          {
-            expr: `${ratePerModel('nv_inference_count')} / ${ratePerModel('nv_inference_exec_count')}`,
-            legend: '{{model}}',
-          },
-        ],
+        queries: [{ expr: inferencesPerExecution(perModel), legend: '{{model}}' }],
         width: 12,
         min: 0,
       }),
@@ -275,8 +272,8 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
         description: 'Successful and failed inference requests per second for each model.',
         unit: units.RequestsPerSecond,
         queries: [
-          { expr: ratePerModel('nv_inference_request_success'), legend: '{{model}} success' },
-          { expr: ratePerModel('nv_inference_request_failure'), legend: '{{model}} failure' },
+          { expr: rate(metric.success, perModel), legend: '{{model}} success' },
+          { expr: rate(metric.failure, perModel), legend: '{{model}} failure' },
         ],
         width: 12,
         min: 0,
@@ -288,7 +285,7 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
         description:
           'Failed requests over all finished requests, per model. A gap means no requests finished in the window.',
         unit: units.PercentUnit,
-        queries: [{ expr: failureRatio(ratePerModel), legend: '{{model}}' }],
+        queries: [{ expr: failureRatio(perModel), legend: '{{model}}' }],
         width: 12,
         min: 0,
         max: 1,
@@ -302,7 +299,7 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
         description:
           "Mean time per successful request in milliseconds, per model: rate(nv_inference_request_duration_us) / rate(nv_inference_request_success). The duration metric is a cumulative counter, so averaging it directly (the tutorial's avg(...)/1000) only grows.",
         unit: units.Milliseconds,
-        queries: [{ expr: meanMsPerRequest('nv_inference_request_duration_us'), legend: '{{model}}' }],
+        queries: [{ expr: meanMsPerRequest(metric.requestDuration, perModel), legend: '{{model}}' }],
         width: 8,
         min: 0,
       }),
@@ -313,12 +310,10 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
         description:
           "Where a request's time goes, per model, stacked: waiting in the queue, copying inputs, running the model, copying outputs (mean ms per successful request). The rest of the mean latency is Triton's own request handling.",
         unit: units.Milliseconds,
-        queries: [
-          { expr: meanMsPerRequest('nv_inference_queue_duration_us'), legend: '{{model}} queue' },
-          { expr: meanMsPerRequest('nv_inference_compute_input_duration_us'), legend: '{{model}} compute input' },
-          { expr: meanMsPerRequest('nv_inference_compute_infer_duration_us'), legend: '{{model}} compute infer' },
-          { expr: meanMsPerRequest('nv_inference_compute_output_duration_us'), legend: '{{model}} compute output' },
-        ],
+        queries: latencyStages.map(({ name, counter }) => ({
+          expr: meanMsPerRequest(counter, perModel),
+          legend: `{{model}} ${name}`,
+        })),
         width: 8,
         stack: true,
         min: 0,
@@ -330,12 +325,14 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
         description:
           "Request latency quantiles in ms from Triton's summaries over its recent requests (worst instance or version shown: quantiles cannot be averaged). Needs Triton started with --metrics-config summary_latencies=true.",
         unit: units.Milliseconds,
-        queries: [
-          ['0.5', 'p50'],
-          ['0.95', 'p95'],
-          ['0.99', 'p99'],
-        ].map(([quantile, name]) => ({
-          expr: `max by (model) (nv_inference_request_summary_us{model=~"$${MODEL_VARIABLE}", quantile="${quantile}"}) / 1000`,
+        queries: (
+          [
+            [0.5, 'p50'],
+            [0.95, 'p95'],
+            [0.99, 'p99'],
+          ] as const
+        ).map(([quantile, name]) => ({
+          expr: latencyQuantileMs(quantile, perModel),
           legend: `{{model}} ${name}`,
         })),
         width: 8,
@@ -351,7 +348,7 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
         description:
           'Busy fraction of each GPU (DCGM), by GPU uuid. Empty on CPU-only hosts, where Triton exports no GPU metrics.',
         unit: units.PercentUnit,
-        queries: [{ expr: 'nv_gpu_utilization', legend: '{{gpu_uuid}}' }],
+        queries: [{ expr: metric.gpuUtilization, legend: '{{gpu_uuid}}' }],
         max: 1,
       }),
     )
@@ -360,7 +357,7 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
         title: 'GPU memory',
         description: 'Memory used and total on each GPU, in bytes.',
         unit: units.BytesIEC,
-        queries: usedAndTotal('nv_gpu_memory', 'gpu_uuid'),
+        queries: usedAndTotal(metric.gpuMemoryUsed, metric.gpuMemoryTotal, label.gpu),
       }),
     )
     .withPanel(
@@ -369,8 +366,8 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
         description: 'Power drawn by each GPU and its power limit, in watts.',
         unit: units.Watt,
         queries: [
-          { expr: 'nv_gpu_power_usage', legend: '{{gpu_uuid}} draw' },
-          { expr: 'nv_gpu_power_limit', legend: '{{gpu_uuid}} limit' },
+          { expr: metric.gpuPowerUsage, legend: '{{gpu_uuid}} draw' },
+          { expr: metric.gpuPowerLimit, legend: '{{gpu_uuid}} limit' },
         ],
       }),
     )
@@ -382,7 +379,7 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
         description:
           "Busy fraction of the host's CPUs as Triton reads it from /proc/stat: host-wide, not limited to Triton's container.",
         unit: units.PercentUnit,
-        queries: [{ expr: 'nv_cpu_utilization', legend: '{{instance}}' }],
+        queries: [{ expr: metric.cpuUtilization, legend: '{{instance}}' }],
         width: 12,
         min: 0,
         max: 1,
@@ -393,7 +390,7 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
         title: 'CPU memory',
         description: 'Host RAM used (total minus available) and total, in bytes, from /proc/meminfo: host-wide.',
         unit: units.BytesIEC,
-        queries: usedAndTotal('nv_cpu_memory', 'instance'),
+        queries: usedAndTotal(metric.cpuMemoryUsed, metric.cpuMemoryTotal, label.instance),
         width: 12,
         min: 0,
       }),

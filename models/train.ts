@@ -7,15 +7,13 @@ import { createHash } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { CLASSES, PIXELS, SIDE } from '../scripts/lib/heldout.ts'
 import { ATTRIBUTE_INT, encodeModel, floatTensor, floatValueInfo } from './onnx.ts'
 
 const SEED = 20230506
 const HELDOUT = 500
 const HIDDEN = 256
 const EPOCHS = 12
-const SIDE = 28
-const PIXELS = SIDE * SIDE
-const CLASSES = 10
 /** Opset 13 / IR 7: what ONNX Runtime 1.15 (Triton 23.05) reads, with Softmax over one axis. */
 const OPSET = 13
 const IR_VERSION = 7

@@ -1,5 +1,6 @@
 // Prometheus's own configuration as typed data; `prometheus.yml` is generated from it.
 import { stringify } from 'yaml'
+import { PROMETHEUS_CONTAINER_PORT, TRITON_JOB } from '../scripts/lib/prometheus.ts'
 import { GENERATED_HEADER, rulesYaml } from './rules.ts'
 
 export interface StaticScrape {
@@ -22,12 +23,15 @@ export interface ConfigOptions {
   selfTarget?: string
 }
 
-export function prometheusConfig({ tritonTarget, selfTarget = 'localhost:9090' }: ConfigOptions): PrometheusConfig {
+export function prometheusConfig({
+  tritonTarget,
+  selfTarget = `localhost:${PROMETHEUS_CONTAINER_PORT}`,
+}: ConfigOptions): PrometheusConfig {
   return {
     global: { scrape_interval: '5s', evaluation_interval: '5s' },
     rule_files: [RULES_FILE],
     scrape_configs: [
-      { job_name: 'triton', static_configs: [{ targets: [tritonTarget] }] },
+      { job_name: TRITON_JOB, static_configs: [{ targets: [tritonTarget] }] },
       { job_name: 'prometheus', static_configs: [{ targets: [selfTarget] }] },
     ],
   }

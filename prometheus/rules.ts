@@ -1,7 +1,8 @@
 // Recording and alert rules for Triton, as typed data; `rules.yml` is generated from this file.
-// Triton's *_duration_us metrics are cumulative counters (total µs since start), so a mean is
-// rate(duration) / rate(requests), never avg(duration).
+// The queries come from scripts/lib/triton-metrics.ts, as the dashboard's do.
 import { stringify } from 'yaml'
+import { TRITON_JOB } from '../scripts/lib/prometheus.ts'
+import { failureRatio, label, meanMsPerRequest, metric, rate, type Scope } from '../scripts/lib/triton-metrics.ts'
 
 export interface RecordingRule {
   record: string
@@ -34,30 +35,27 @@ export const thresholds = {
   forLatency: '5m',
 } as const
 
-const perModel = (metric: string, window: string) => `sum by (model) (rate(${metric}[${window}]))`
-
-/** Mean time per successful request in ms: each request's duration is counted once, on success. */
-const meanMs = (durationMetric: string, window: string) =>
-  `${perModel(durationMetric, window)} / ${perModel('nv_inference_request_success', window)} / 1000`
-
-const failureRatio = (window: string) =>
-  `${perModel('nv_inference_request_failure', window)} / (${perModel('nv_inference_request_success', window)} + ${perModel('nv_inference_request_failure', window)})`
+/** Rules keep one series per model, over the window their name says. */
+const perModel = (window: string): Scope => ({ window, by: [label.model] })
 
 export const ruleGroups: RuleGroup[] = [
   {
     name: 'triton-recording',
     rules: [
-      { record: 'model:nv_inference_request_success:rate1m', expr: perModel('nv_inference_request_success', '1m') },
-      { record: 'model:nv_inference_request_failure:rate1m', expr: perModel('nv_inference_request_failure', '1m') },
-      { record: 'model:nv_inference_count:rate1m', expr: perModel('nv_inference_count', '1m') },
+      { record: 'model:nv_inference_request_success:rate1m', expr: rate(metric.success, perModel('1m')) },
+      { record: 'model:nv_inference_request_failure:rate1m', expr: rate(metric.failure, perModel('1m')) },
+      { record: 'model:nv_inference_count:rate1m', expr: rate(metric.inferences, perModel('1m')) },
       {
         record: 'model:nv_inference_request_duration_ms:mean1m',
-        expr: meanMs('nv_inference_request_duration_us', '1m'),
+        expr: meanMsPerRequest(metric.requestDuration, perModel('1m')),
       },
-      { record: 'model:nv_inference_queue_duration_ms:mean1m', expr: meanMs('nv_inference_queue_duration_us', '1m') },
+      {
+        record: 'model:nv_inference_queue_duration_ms:mean1m',
+        expr: meanMsPerRequest(metric.queueDuration, perModel('1m')),
+      },
       {
         record: 'model:nv_inference_compute_infer_duration_ms:mean1m',
-        expr: meanMs('nv_inference_compute_infer_duration_us', '1m'),
+        expr: meanMsPerRequest(metric.computeInferDuration, perModel('1m')),
       },
     ],
   },
@@ -66,7 +64,7 @@ export const ruleGroups: RuleGroup[] = [
     rules: [
       {
         alert: 'TritonTargetDown',
-        expr: 'up{job="triton"} == 0',
+        expr: `up{job="${TRITON_JOB}"} == 0`,
         for: thresholds.forDown,
         labels: { severity: 'critical' },
         annotations: {
@@ -76,7 +74,7 @@ export const ruleGroups: RuleGroup[] = [
       },
       {
         alert: 'TritonFailureRatioHigh',
-        expr: `${failureRatio('5m')} > ${thresholds.failureRatio}`,
+        expr: `${failureRatio(perModel('5m'))} > ${thresholds.failureRatio}`,
         for: thresholds.forFailures,
         labels: { severity: 'warning' },
         annotations: {
@@ -86,7 +84,7 @@ export const ruleGroups: RuleGroup[] = [
       },
       {
         alert: 'TritonMeanLatencyHigh',
-        expr: `${meanMs('nv_inference_request_duration_us', '5m')} > ${thresholds.meanLatencyMs}`,
+        expr: `${meanMsPerRequest(metric.requestDuration, perModel('5m'))} > ${thresholds.meanLatencyMs}`,
         for: thresholds.forLatency,
         labels: { severity: 'warning' },
         annotations: {

@@ -13,17 +13,10 @@ import { fail } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
 import { waitFor } from './lib/poll.ts'
+import { PROMETHEUS_CONTAINER_PORT, type Target, TRITON_JOB, targetTable } from './lib/prometheus.ts'
 import { tritonTarget } from './lib/triton.ts'
 
 const IN_CONTAINER = '/etc/prometheus'
-
-interface Target {
-  labels: Record<string, string>
-  scrapeUrl: string
-  health: 'up' | 'down' | 'unknown'
-  lastError: string
-  lastScrape: string
-}
 
 function writeFiles(dir: string, files: Record<string, string>): string {
   mkdirSync(dir, { recursive: true })
@@ -69,34 +62,6 @@ async function checkConfig(dir: string, image: string): Promise<void> {
       `promtool check config：有效（${local ? '本机 promtool' : `${image} 中的 promtool`}）`,
     ),
   )
-}
-
-const age = (time: string) => Math.max(0, Math.round((Date.now() - Date.parse(time)) / 1000))
-
-function targetTable(targets: Target[]): string {
-  const rows = [
-    ['JOB', 'ENDPOINT', 'HEALTH', 'LAST SCRAPE', 'ERROR'],
-    ...targets.map((t) => [
-      t.labels.job ?? '',
-      t.scrapeUrl,
-      t.health,
-      t.lastScrape && !t.lastScrape.startsWith('0001')
-        ? tr(`${age(t.lastScrape)}s ago`, `${age(t.lastScrape)} 秒前`)
-        : '-',
-      t.lastError || '',
-    ]),
-  ]
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
-  return rows
-    .map(
-      (r) =>
-        '  ' +
-        r
-          .map((c, i) => c.padEnd(widths[i]!))
-          .join('  ')
-          .trimEnd(),
-    )
-    .join('\n')
 }
 
 await step(
@@ -147,7 +112,14 @@ await step(
         '--web.enable-lifecycle',
       ],
       mounts: [{ type: 'bind', source: dir, target: IN_CONTAINER, readOnly: true }],
-      ports: [{ address: config.bind, host: prometheus.port, container: 9090, variable: 'PROMETHEUS_PORT' }],
+      ports: [
+        {
+          address: config.bind,
+          host: prometheus.port,
+          container: PROMETHEUS_CONTAINER_PORT,
+          variable: 'PROMETHEUS_PORT',
+        },
+      ],
       // The files are read at start: a change in them must recreate the container like any other change.
       labels: { 'io.triton-monitoring.prometheus-files': filesHash },
       hints: { nameVariable: 'PROMETHEUS_CONTAINER', imageVariable: 'PROMETHEUS_IMAGE' },
@@ -169,7 +141,7 @@ await step(
           await fetch(`${base}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(3000) })
         ).json()) as { data: { activeTargets: Target[] } }
         targets = body.data.activeTargets
-        return targets.some((t) => t.labels.job === 'triton' && t.health === 'up')
+        return targets.some((t) => t.labels.job === TRITON_JOB && t.health === 'up')
       },
       {
         what: tr(

@@ -8,13 +8,8 @@ import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
 import { generatePassword, readSecret, writeSecret } from './lib/secrets.ts'
 import { grafana, health, ok } from './lib/grafana/client.ts'
-import { ADMIN_PASSWORD_FILE, ADMIN_USER, grafanaUrl } from './lib/grafana/session.ts'
-
-/** Where the grafana/grafana image keeps grafana.db (GF_PATHS_DATA). */
-const DATA_DIR = '/var/lib/grafana'
-const HTTP_PORT = 3000
-/** What Grafana's admin password is when nothing sets it. */
-const DEFAULT_PASSWORD = 'admin'
+import { ADMIN_USER, GRAFANA_CONTAINER_PORT, GRAFANA_DATA_DIR, GRAFANA_DEFAULT_PASSWORD } from './lib/grafana/server.ts'
+import { ADMIN_PASSWORD_FILE, grafanaUrl } from './lib/grafana/session.ts'
 
 await step(
   {
@@ -52,11 +47,11 @@ await step(
     const { grafana: g } = config
     let password = readSecret(ADMIN_PASSWORD_FILE)
     // A hand-written file (the 401 fix below asks for one) can hold the default; never run with it.
-    if (password === DEFAULT_PASSWORD) {
+    if (password === GRAFANA_DEFAULT_PASSWORD) {
       throw fail(
         tr(
-          `the admin password in the state folder (${ADMIN_PASSWORD_FILE}) is "${DEFAULT_PASSWORD}", Grafana's default: Grafana would run with admin/admin`,
-          `状态目录中的 admin 密码（${ADMIN_PASSWORD_FILE}）是 Grafana 的默认值 "${DEFAULT_PASSWORD}"：Grafana 将以 admin/admin 运行`,
+          `the admin password in the state folder (${ADMIN_PASSWORD_FILE}) is "${GRAFANA_DEFAULT_PASSWORD}", Grafana's default: Grafana would run with admin/admin`,
+          `状态目录中的 admin 密码（${ADMIN_PASSWORD_FILE}）是 Grafana 的默认值 "${GRAFANA_DEFAULT_PASSWORD}"：Grafana 将以 admin/admin 运行`,
         ),
         tr(
           `delete ${ADMIN_PASSWORD_FILE} from the state folder and run \`make grafana\` to have one generated; if volume ${g.volume} already uses admin/admin, change the password in Grafana (Profile → Change password) and write the new one into that file, or start from an empty volume with \`make down ARGS=--volumes\` (deletes Grafana's data)`,
@@ -78,8 +73,8 @@ await step(
       network: config.network,
       // Only the name reaches docker's argv; the value travels in the docker client's environment.
       env: { GF_SECURITY_ADMIN_PASSWORD: password },
-      mounts: [{ type: 'volume', source: g.volume, target: DATA_DIR }],
-      ports: [{ address: config.bind, host: g.port, container: HTTP_PORT, variable: 'GRAFANA_PORT' }],
+      mounts: [{ type: 'volume', source: g.volume, target: GRAFANA_DATA_DIR }],
+      ports: [{ address: config.bind, host: g.port, container: GRAFANA_CONTAINER_PORT, variable: 'GRAFANA_PORT' }],
       hints: { nameVariable: 'GRAFANA_CONTAINER', imageVariable: 'GRAFANA_IMAGE' },
     })
     const base = grafanaUrl(config)

@@ -4,15 +4,9 @@ import { assertHttpUrl, step } from './lib/cli.ts'
 import { fail } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
-import { ok } from './lib/grafana/client.ts'
-import type { components } from './lib/grafana/schema.ts'
+import { ok, type Json } from './lib/grafana/client.ts'
 import { tokenSession } from './lib/grafana/session.ts'
-
-// The spec types `jsonData` as an empty object (Go's `*simplejson.Json`); any object is accepted.
-type Json = components['schemas']['Json']
-
-/** Prometheus's port inside its container, as Grafana reaches it on the Docker network. */
-const PROMETHEUS_INNER_PORT = 9090
+import { prometheusUrlOnNetwork } from './lib/prometheus.ts'
 
 await step(
   {
@@ -31,14 +25,14 @@ await step(
       url: {
         type: 'string',
         help: tr(
-          'Prometheus URL as Grafana reaches it (default http://<PROMETHEUS_CONTAINER>:9090)',
-          'Grafana 访问 Prometheus 的 URL（默认 http://<PROMETHEUS_CONTAINER>:9090）',
+          `Prometheus URL as Grafana reaches it (default ${prometheusUrlOnNetwork('<PROMETHEUS_CONTAINER>')})`,
+          `Grafana 访问 Prometheus 的 URL（默认 ${prometheusUrlOnNetwork('<PROMETHEUS_CONTAINER>')}）`,
         ),
       },
     },
   },
   async (flags) => {
-    if (flags.url !== undefined) assertHttpUrl('url', flags.url, `http://prometheus:${PROMETHEUS_INNER_PORT}`)
+    if (flags.url !== undefined) assertHttpUrl('url', flags.url, prometheusUrlOnNetwork('prometheus'))
     const { config, base, api } = tokenSession()
     const uid = config.datasourceUid
     const desired = {
@@ -46,7 +40,7 @@ await step(
       name: flags.name,
       type: 'prometheus',
       access: 'proxy' as const,
-      url: flags.url ?? `http://${config.prometheus.container}:${PROMETHEUS_INNER_PORT}`,
+      url: flags.url ?? prometheusUrlOnNetwork(config.prometheus.container),
       basicAuth: false,
       jsonData: { httpMethod: 'POST' } as Record<string, unknown>,
     }

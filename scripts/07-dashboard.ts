@@ -4,12 +4,9 @@ import { step } from './lib/cli.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
 import { stableJson } from './lib/stable-json.ts'
-import { GrafanaError, ok, type Grafana } from './lib/grafana/client.ts'
+import { GrafanaError, ok, type Grafana, type Json } from './lib/grafana/client.ts'
 import { DASHBOARD_FILE, readDashboard, withDatasourceUid, type DashboardModel } from './lib/grafana/dashboard.ts'
-import type { components } from './lib/grafana/schema.ts'
 import { tokenSession } from './lib/grafana/session.ts'
-
-type Json = components['schemas']['Json']
 
 await step(
   {

@@ -6,7 +6,7 @@ import chalk from 'chalk'
 import { assertHttpUrl, step } from './lib/cli.ts'
 import { loadConfig, url as portUrl } from './lib/config.ts'
 import { fail } from './lib/fail.ts'
-import { loadHeldout } from './lib/heldout.ts'
+import { CLASSES, loadHeldout, PIXELS } from './lib/heldout.ts'
 import { tr } from './lib/i18n.ts'
 import { encodeRequest, KeepAliveConnection } from './lib/keepalive.ts'
 import { endpoint, modelMetadata, networkCause, waitModelReady, type TensorMetadata } from './lib/kserve.ts'
@@ -15,8 +15,6 @@ import { log } from './lib/log.ts'
 const MAX_REQUESTS = 1_000_000
 const DEFAULT_REQUESTS = 1000
 const READY_TIMEOUT_MS = 30_000
-const PIXELS = 784
-const CLASSES = 10
 
 type Outcome = { predicted: number } | { error: string; detail: string }
 

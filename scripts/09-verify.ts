@@ -8,29 +8,18 @@ import { fail, StepError } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
 import { waitFor } from './lib/poll.ts'
-import { ok, proxyGet, type CallContext } from './lib/grafana/client.ts'
+import { ok, proxyGet, type GrafanaCall } from './lib/grafana/client.ts'
 import { DASHBOARD_FILE, readDashboard } from './lib/grafana/dashboard.ts'
 import { tokenSession } from './lib/grafana/session.ts'
-
-interface Sample {
-  metric: Record<string, string>
-  value: [number, string]
-}
-interface Series {
-  metric: Record<string, string>
-  values: [number, string][]
-}
-interface PromAnswer<T> {
-  status: string
-  data: T
-  error?: string
-}
-interface Target {
-  labels: Record<string, string>
-  scrapeUrl: string
-  health: string
-  lastError: string
-}
+import {
+  type ApiAnswer,
+  prometheusUrlOnNetwork,
+  type Sample,
+  type Series,
+  type Target,
+  TRITON_JOB,
+} from './lib/prometheus.ts'
+import { meanMsPerRequest, metric, modelIs, qps, type Scope } from './lib/triton-metrics.ts'
 
 await step(
   {
@@ -76,10 +65,11 @@ await step(
     const { config, base, auth, api } = tokenSession()
     const uid = config.datasourceUid
     const dashboard = readDashboard(DASHBOARD_FILE)
-    const selector = `{model="${config.model}"}`
-    const qpsQuery = `sum(rate(nv_inference_request_success${selector}[1m]))`
-    const latencyQuery = `sum(rate(nv_inference_request_duration_us${selector}[1m])) / ${qpsQuery} / 1000`
-    const through = (what: string): CallContext => ({
+    // One number for the model over the last minute, as the dashboard's Overview shows it.
+    const lastMinute: Scope = { match: modelIs(config.model), window: '1m' }
+    const qpsQuery = qps(lastMinute)
+    const latencyQuery = meanMsPerRequest(metric.requestDuration, lastMinute)
+    const through = (what: string): GrafanaCall => ({
       what,
       fixes: {
         404: tr(
@@ -100,7 +90,7 @@ await step(
       what: string,
       list: keyof T & string,
     ): Promise<T> => {
-      const answer = await proxyGet<PromAnswer<T> | undefined>(base, auth, uid, route, query, through(what))
+      const answer = await proxyGet<ApiAnswer<T> | undefined>(base, auth, uid, route, query, through(what))
       if (
         answer?.status !== 'success' ||
         !Array.isArray((answer.data as Record<string, unknown> | undefined)?.[list])
@@ -111,8 +101,8 @@ await step(
             `数据源 ${uid} 对 ${route} 的回答不是 Prometheus API 的回答：${JSON.stringify(answer).slice(0, 120)}`,
           ),
           tr(
-            `point it at Prometheus: \`make datasource\` (or \`make datasource ARGS="--url http://<prometheus>:9090"\`)`,
-            `让它指向 Prometheus：\`make datasource\`（或 \`make datasource ARGS="--url http://<prometheus>:9090"\`）`,
+            `point it at Prometheus: \`make datasource\` (or \`make datasource ARGS="--url ${prometheusUrlOnNetwork('<prometheus>')}"\`)`,
+            `让它指向 Prometheus：\`make datasource\`（或 \`make datasource ARGS="--url ${prometheusUrlOnNetwork('<prometheus>')}"\`）`,
           ),
         )
       }
@@ -154,7 +144,7 @@ await step(
         'activeTargets',
       )
       const target = targets.activeTargets.find(
-        (t) => t.labels.job === 'triton' || t.labels.instance?.startsWith(`${config.triton.container}:`),
+        (t) => t.labels.job === TRITON_JOB || t.labels.instance?.startsWith(`${config.triton.container}:`),
       )
       if (!target)
         missing.push(

@@ -14,11 +14,12 @@ import {
   readToken,
   resolveRepository,
   validateTag,
-  type CallContext,
+  type GithubCall,
 } from './lib/github.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
-import { mergeNotes, releaseNotes, sha256, type DashboardModel } from './lib/release-notes.ts'
+import { DASHBOARD_FILE, parseDashboard } from './lib/grafana/dashboard.ts'
+import { mergeNotes, releaseNotes, sha256 } from './lib/release-notes.ts'
 import { registerSecret } from './lib/mask.ts'
 
 // Releases are listed newest first; a draft for this tag past the first 1000 is not looked for.
@@ -73,34 +74,6 @@ function readAsset(path: string): LocalAsset {
     sha256: sha256(data),
     contentType: contentTypes[extname(name)] ?? 'application/octet-stream',
   }
-}
-
-function readDashboard(asset: LocalAsset): DashboardModel {
-  let model: Partial<DashboardModel> | undefined
-  try {
-    model = JSON.parse(asset.data.toString('utf8')) as Partial<DashboardModel>
-  } catch (error) {
-    throw fail(
-      tr(
-        `${asset.path} is not JSON: ${(error as Error).message}`,
-        `${asset.path} 不是 JSON：${(error as Error).message}`,
-      ),
-      tr('export it again: make dashboards', '请重新导出：make dashboards'),
-    )
-  }
-  if (typeof model?.title !== 'string' || typeof model.uid !== 'string') {
-    throw fail(
-      tr(
-        `${asset.path} is not a Grafana dashboard model (no title or uid)`,
-        `${asset.path} 不是 Grafana 仪表盘模型（缺少 title 或 uid）`,
-      ),
-      tr(
-        'pass the exported model, dashboards/triton.json (not the import wrapper)',
-        '请传入导出的模型 dashboards/triton.json（而不是导入包装文件）',
-      ),
-    )
-  }
-  return model as DashboardModel
 }
 
 /**
@@ -177,7 +150,7 @@ await step(
       dashboard: {
         type: 'string',
         help: tr('exported dashboard model', '导出的仪表盘模型'),
-        default: 'dashboards/triton.json',
+        default: DASHBOARD_FILE,
       },
       'with-prometheus': {
         type: 'boolean',
@@ -231,7 +204,7 @@ await step(
     const tag = validateTag(flags.tag)
     const files = [flags.dashboard, ...(flags['with-prometheus'] ? prometheusFiles() : [])]
     const assets = uniqueNames(files.map(readAsset))
-    const dashboard = readDashboard(assets[0]!)
+    const dashboard = parseDashboard(assets[0]!.data.toString('utf8'), assets[0]!.path)
     const section = releaseNotes(dashboard, assets)
 
     const repository = await resolveRepository(flags.repo)
@@ -244,7 +217,7 @@ await step(
     })
     const { owner, repo } = repository
     const name = fullName(repository)
-    const ctx = (action: string): CallContext => ({ action, repository, apiUrl: api })
+    const ctx = (action: string): GithubCall => ({ action, repository, apiUrl: api })
     log.info(
       tr(
         `repository ${name} (from ${repository.source}), tag ${tag}, API ${api}`,

@@ -254,7 +254,7 @@ export function githubClient(token: string, baseUrl: string, policy: RetryPolicy
   return octokit
 }
 
-export interface CallContext {
+export interface GithubCall {
   /** What was being done, e.g. "create the release v1 in owner/name". */
   action: string
   repository: Repository
@@ -272,7 +272,7 @@ function validationDetails(data: unknown): string {
 }
 
 /** Turns what an Octokit call threw into a StepError naming the cause and the fix. */
-export function explainGithubError(error: unknown, ctx: CallContext): StepError {
+export function explainGithubError(error: unknown, ctx: GithubCall): StepError {
   const repo = fullName(ctx.repository)
   if (error instanceof RateLimitExhausted) {
     const when = error.resetAt ? error.resetAt.toISOString().replace(/\.\d+Z$/, 'Z') : undefined
@@ -370,7 +370,7 @@ export function explainGithubError(error: unknown, ctx: CallContext): StepError 
 }
 
 /** Runs one GitHub call; what GitHub or the network answered comes back as a cause/fix StepError. */
-export async function call<T>(ctx: CallContext, body: () => Promise<T>): Promise<T> {
+export async function call<T>(ctx: GithubCall, body: () => Promise<T>): Promise<T> {
   try {
     return await body()
   } catch (error) {

@@ -5,7 +5,10 @@ import { fail } from './fail.ts'
 import { tr } from './i18n.ts'
 
 export const HELDOUT_PATH = 'models/heldout.json'
-const PIXELS = 784
+/** An MNIST digit: SIDE × SIDE grey pixels, one of CLASSES labels (what the model takes and tells). */
+export const SIDE = 28
+export const PIXELS = SIDE * SIDE
+export const CLASSES = 10
 
 export interface Heldout {
   count: number

@@ -1,13 +1,15 @@
 // Every line we print passes through maskSecrets, so a secret that leaks into a message is hidden.
 // Its own module, below log and fail: the state-folder files (secrets.ts) need log and fail, and
 // log needs the masking, so one module doing both tied the three into an import circle.
+import { GRAFANA_DEFAULT_PASSWORD } from './grafana/server.ts'
+
 const known = new Set<string>()
 
 /**
- * Grafana's default password is public, and masking it would garble every line that names the
- * admin user or the grafana-admin-password file (04-grafana refuses to run with it anyway).
+ * A public default is no secret, and masking it would garble every line that names it (the admin
+ * user, the grafana-admin-password file). 04-grafana refuses to run with it anyway.
  */
-const PUBLIC_DEFAULTS = new Set(['admin'])
+const PUBLIC_DEFAULTS = new Set([GRAFANA_DEFAULT_PASSWORD])
 
 /** Registers a value that must never be printed. */
 export function registerSecret(value: string | undefined): void {

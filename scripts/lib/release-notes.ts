@@ -2,19 +2,7 @@
 // schema version) and to check a download (sha256), kept in a marked section so notes a person
 // wrote around it survive every re-publish.
 import { createHash } from 'node:crypto'
-
-export interface DashboardPanel {
-  title?: string
-  type?: string
-  panels?: DashboardPanel[]
-}
-
-export interface DashboardModel {
-  title: string
-  uid: string
-  schemaVersion?: number
-  panels?: DashboardPanel[]
-}
+import type { DashboardModel, DashboardPanel } from './grafana/dashboard.ts'
 
 export interface NotedAsset {
   name: string

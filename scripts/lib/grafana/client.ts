@@ -2,10 +2,13 @@
 // path, parameter or body is a compile error; every error answer becomes a cause/fix message that
 // quotes Grafana's own text. Credentials travel only in request headers, never in argv or logs.
 import createClient from 'openapi-fetch'
-import type { paths } from './schema.ts'
+import type { components, paths } from './schema.ts'
 import { StepError } from '../fail.ts'
 import { tr } from '../i18n.ts'
 import { registerSecret } from '../mask.ts'
+
+/** Any JSON object: the spec types `jsonData` and a dashboard as Go's `*simplejson.Json`, an empty object. */
+export type Json = components['schemas']['Json']
 
 export type GrafanaAuth = { user: string; password: string } | { token: string }
 
@@ -29,7 +32,7 @@ export interface ErrorBody {
   status?: string
 }
 
-export interface CallContext {
+export interface GrafanaCall {
   /** What we were doing, for the message: "create the service account cli-service". */
   what: string
   /** Fix for a status this call can meet, when the generic one is not the right advice. */
@@ -113,7 +116,7 @@ function apiFetch(baseUrl: string, timeoutMs: number) {
   }
 }
 
-export function errorFor(status: number, body: ErrorBody, context: CallContext): GrafanaError {
+export function errorFor(status: number, body: ErrorBody, context: GrafanaCall): GrafanaError {
   const said = body.message ? `"${body.message}"` : `HTTP ${status}`
   const id = body.messageId ?? ''
   let cause = tr(
@@ -187,7 +190,7 @@ export function grafana(baseUrl: string, auth: GrafanaAuth, timeoutMs = REQUEST_
 export type Grafana = ReturnType<typeof grafana>
 
 /** The body of a successful answer, or a GrafanaError with Grafana's message. */
-export function ok<D>(result: { data?: D; error?: unknown; response: Response }, context: CallContext): D {
+export function ok<D>(result: { data?: D; error?: unknown; response: Response }, context: GrafanaCall): D {
   if (!result.response.ok) throw errorFor(result.response.status, asErrorBody(result.error), context)
   return result.data as D
 }
@@ -225,7 +228,7 @@ export async function proxyGet<T>(
   uid: string,
   route: string,
   query: Record<string, string>,
-  context: CallContext,
+  context: GrafanaCall,
 ): Promise<T> {
   const url = `${baseUrl}/api/datasources/proxy/uid/${encodeURIComponent(uid)}/${route}?${new URLSearchParams(query)}`
   const response = await fetchFor(baseUrl)(url, { headers: { Authorization: authHeader(auth) } })

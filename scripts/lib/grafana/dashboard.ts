@@ -1,21 +1,58 @@
-// The exported dashboard as the steps read it (dashboards/triton.json, written by `make dashboards`).
+// The exported dashboard as the steps read it (dashboards/triton.json, written by `make dashboards`):
+// one model type and one reader for the steps that import it (07), check it (09) and publish it.
 import { readFileSync } from 'node:fs'
 import { fail } from '../fail.ts'
 import { tr } from '../i18n.ts'
 
 export const DASHBOARD_FILE = 'dashboards/triton.json'
 
+export interface DashboardPanel {
+  title?: string
+  type?: string
+  /** The panels of a collapsed row. */
+  panels?: DashboardPanel[]
+}
+
+/** The parts of Grafana's dashboard model the steps read; the rest is carried as it is. */
 export interface DashboardModel {
   uid: string
   title: string
+  schemaVersion?: number
+  panels?: DashboardPanel[]
   templating?: { list?: { type?: string; query?: string; current?: unknown }[] }
   [key: string]: unknown
 }
 
-export function readDashboard(path: string): DashboardModel {
+/** The dashboard model in `text`, read from `path`; anything else is named with its fix. */
+export function parseDashboard(text: string, path: string): DashboardModel {
   let model: DashboardModel | null
   try {
-    model = JSON.parse(readFileSync(path, 'utf8')) as DashboardModel | null
+    model = JSON.parse(text) as DashboardModel | null
+  } catch (error) {
+    throw fail(
+      tr(`${path} is not JSON: ${(error as Error).message}`, `${path} 不是 JSON：${(error as Error).message}`),
+      tr('export it again with `make dashboards`', '用 `make dashboards` 重新导出'),
+    )
+  }
+  if (typeof model?.uid !== 'string' || typeof model.title !== 'string') {
+    throw fail(
+      tr(
+        `${path} is not a Grafana dashboard model (no uid or title)`,
+        `${path} 不是 Grafana 仪表盘模型（缺少 uid 或 title）`,
+      ),
+      tr(
+        `pass the exported model ${DASHBOARD_FILE} (not the import wrapper), or export it again with \`make dashboards\``,
+        `请传入导出的模型 ${DASHBOARD_FILE}（而不是导入包装文件），或用 \`make dashboards\` 重新导出`,
+      ),
+    )
+  }
+  return model
+}
+
+export function readDashboard(path: string): DashboardModel {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
   } catch (error) {
     throw fail(
       tr(
@@ -28,13 +65,7 @@ export function readDashboard(path: string): DashboardModel {
       ),
     )
   }
-  if (typeof model?.uid !== 'string' || typeof model.title !== 'string') {
-    throw fail(
-      tr(`${path} is not a dashboard model (no uid or title)`, `${path} 不是仪表盘模型（缺少 uid 或 title）`),
-      tr('regenerate it with `make dashboards`', '用 `make dashboards` 重新生成'),
-    )
-  }
-  return model
+  return parseDashboard(text, path)
 }
 
 /**

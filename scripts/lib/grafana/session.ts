@@ -5,8 +5,8 @@ import { fail } from '../fail.ts'
 import { tr } from '../i18n.ts'
 import { readSecret } from '../secrets.ts'
 import { grafana, type GrafanaAuth } from './client.ts'
+import { ADMIN_USER } from './server.ts'
 
-export const ADMIN_USER = 'admin'
 /** State-folder file names (mode 0600, git-ignored). */
 export const ADMIN_PASSWORD_FILE = 'grafana-admin-password'
 export const TOKEN_FILE = 'grafana-token'

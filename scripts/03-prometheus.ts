@@ -1,6 +1,7 @@
 // Step 3: Prometheus scraping Triton by container name. Its config and rules are generated from
-// typed code in prometheus/, checked by promtool before anything starts, and the step returns only
-// once the triton target is up (the tutorial's check, done by the script).
+// typed code in prometheus/ into the state folder (they hold this machine's names, so they are no
+// source), checked by promtool before anything starts, and the step returns only once the triton
+// target is up (the tutorial's check, done by the script).
 import { createHash } from 'node:crypto'
 import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -14,9 +15,12 @@ import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
 import { waitFor } from './lib/poll.ts'
 import { PROMETHEUS_CONTAINER_PORT, type Target, TRITON_JOB, targetTable } from './lib/prometheus.ts'
+import { stateDir } from './lib/secrets.ts'
 import { tritonTarget } from './lib/triton.ts'
 
 const IN_CONTAINER = '/etc/prometheus'
+/** The folder in the state folder the files go to when PROMETHEUS_CONFIG_DIR is unset. */
+const RENDERED = 'prometheus'
 
 function writeFiles(dir: string, files: Record<string, string>): string {
   mkdirSync(dir, { recursive: true })
@@ -78,9 +82,10 @@ await step(
       PROMETHEUS_CONTAINER: tr('container name (default prometheus)', '容器名称（默认 prometheus）'),
       PROMETHEUS_PORT: tr('host port (9090)', '主机端口（9090）'),
       PROMETHEUS_CONFIG_DIR: tr(
-        'folder for the generated prometheus.yml and rules.yml (prometheus)',
-        '生成的 prometheus.yml 和 rules.yml 所在目录（prometheus）',
+        `folder for the generated prometheus.yml and rules.yml (${RENDERED} in the state folder)`,
+        `生成的 prometheus.yml 和 rules.yml 所在目录（状态目录中的 ${RENDERED}）`,
       ),
+      STATE_DIR: tr('state folder (.state)', '状态目录（.state）'),
       TRITON_CONTAINER: tr('scrape target name on the network (triton)', '网络上的抓取目标名称（triton）'),
       BIND_ADDRESS: tr('host address the port is published on (127.0.0.1)', '端口发布到的主机地址（127.0.0.1）'),
     },
@@ -96,7 +101,7 @@ await step(
   async (flags) => {
     const config = loadConfig()
     const { prometheus } = config
-    const dir = resolve(prometheus.configDir)
+    const dir = resolve(prometheus.configDir ?? join(stateDir(), RENDERED))
     const filesHash = writeFiles(dir, renderFiles({ tritonTarget: tritonTarget(config.triton.container) }))
     log.info(tr(`generated ${dir}/prometheus.yml and rules.yml`, `已生成 ${dir}/prometheus.yml 和 rules.yml`))
     await ensureEngine()

@@ -16,7 +16,6 @@ export const defaults = {
   PROMETHEUS_CONTAINER: 'prometheus',
   PROMETHEUS_IMAGE: 'prom/prometheus:v2.53.1',
   PROMETHEUS_PORT: 9090,
-  PROMETHEUS_CONFIG_DIR: 'prometheus',
   GRAFANA_CONTAINER: 'grafana',
   GRAFANA_IMAGE: 'grafana/grafana:11.6.0',
   GRAFANA_PORT: 3000,
@@ -125,8 +124,11 @@ export function loadConfig(env: Env = process.env) {
       container: dockerName(env, 'PROMETHEUS_CONTAINER'),
       image: image(env, 'PROMETHEUS_IMAGE'),
       port: port(env, 'PROMETHEUS_PORT'),
-      /** Folder the generated prometheus.yml and rules.yml are written to, mounted at /etc/prometheus. */
-      configDir: text(env, 'PROMETHEUS_CONFIG_DIR'),
+      /**
+       * Folder the generated prometheus.yml and rules.yml are written to, mounted at /etc/prometheus;
+       * unset, `prometheus` in the state folder (never the committed prometheus/, which is source).
+       */
+      configDir: env.PROMETHEUS_CONFIG_DIR?.trim() || undefined,
     },
     grafana: {
       container: dockerName(env, 'GRAFANA_CONTAINER'),

@@ -1,10 +1,14 @@
 // The files 03-prometheus writes are read inside the container by prom/prometheus's user `nobody`,
 // not by their owner: they must be world-readable whatever the umask of the person running the step.
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+// They hold one machine's names, so by default they go to the state folder, never into the
+// committed prometheus/ folder, which stays the tutorial's rendering.
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { defaultFiles } from '../../prometheus/defaults.ts'
+import { repoRoot } from '../helpers/paths.ts'
 import { runProcess } from '../helpers/process.ts'
 
 test('under umask 077 the generated folder and files are still readable by other users', async () => {
@@ -31,6 +35,37 @@ test('under umask 077 the generated folder and files are still readable by other
     for (const name of ['prometheus.yml', 'rules.yml']) assert.is(statSync(join(dir, name)).mode & 0o777, 0o644, name)
   } finally {
     rmSync(join(dir, '..'), { recursive: true, force: true })
+  }
+})
+
+test('by default the files go to prometheus/ in the state folder, and the committed prometheus/ is left as it is', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'prom-files-state-'))
+  const committed = () => readFileSync(join(repoRoot, 'prometheus/prometheus.yml'), 'utf8')
+  const before = committed()
+  try {
+    const state = join(work, 'state')
+    const result = await runProcess(process.execPath, ['--import', 'tsx', 'scripts/03-prometheus.ts'], {
+      env: {
+        STATE_DIR: state,
+        PROMETHEUS_CONFIG_DIR: '',
+        TRITON_CONTAINER: 'tm-elsewhere-triton',
+        DOCKER_HOST: 'unix:///nonexistent.sock',
+        LANG: 'C.UTF-8',
+        LC_ALL: '',
+        LANGUAGE: '',
+      },
+      timeoutMs: 60_000,
+    })
+    assert.is(result.code, 1, result.text)
+    assert.match(result.text, `generated ${join(state, 'prometheus')}/prometheus.yml and rules.yml`)
+    assert.match(readFileSync(join(state, 'prometheus/prometheus.yml'), 'utf8'), /- tm-elsewhere-triton:8002/)
+    assert.is(statSync(state).mode & 0o777, 0o700, 'the state folder is created private')
+    assert.is(committed(), before)
+    assert.is(committed(), defaultFiles()['prometheus.yml'])
+  } finally {
+    // A regression would have written this machine's names into the committed file: put it back.
+    if (committed() !== before) writeFileSync(join(repoRoot, 'prometheus/prometheus.yml'), before)
+    rmSync(work, { recursive: true, force: true })
   }
 })
 

@@ -1,41 +1,21 @@
 // The load step against the Triton stand-in serving the committed model: accuracy through HTTP,
 // the --json shape, exact request counts (checked on the server's own statistics), open-loop
 // pacing, and a cause and fix for each way a person can get it wrong.
-import { spawn } from 'node:child_process'
 import http from 'node:http'
 import { createServer, type AddressInfo } from 'node:net'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { runProcess } from '../helpers/process.ts'
 import { startTritonStandin } from '../helpers/triton-standin.ts'
 
 const RUN_TIMEOUT_MS = 60_000
 const triton = await startTritonStandin({ modelRepository: 'models' })
 
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-function load(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/08-load.ts', ...args], {
-      env: { ...process.env, LANG: 'C', LC_ALL: '', LANGUAGE: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: RUN_TIMEOUT_MS,
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk
-    })
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk
-    })
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
+const load = (args: string[]) =>
+  runProcess(process.execPath, ['--import', 'tsx', 'scripts/08-load.ts', ...args], {
+    env: { LANG: 'C', LC_ALL: '', LANGUAGE: '' },
+    timeoutMs: RUN_TIMEOUT_MS,
   })
-}
 
 interface Result {
   requests: number

@@ -1,5 +1,8 @@
-// Docker failures a person meets, on the real engine: each gives its cause and fix, a non-zero
-// exit, and leaves no half-made container behind.
+// Step 02 on the real Docker engine, where most of what a person can meet shows: the step
+// checks the model folder before anything starts, and each Docker failure (a port taken, no GPU,
+// no image, a model that cannot load, a name held by someone else's container) gives its cause
+// and fix, a non-zero exit, and leaves no half-made container behind. The happy path, with
+// Prometheus scraping it, is test/e2e/stack.test.ts.
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,7 +17,7 @@ let suite: SuiteEnv
 let env: Record<string, string>
 
 test.before(async () => {
-  suite = await suiteEnv('faults')
+  suite = await suiteEnv('triton')
   env = { ...suite.env, ...(await buildImages()) }
   const build = await run('make', ['-s', 'build'], {})
   assert.is(build.code, 0, build.text)
@@ -25,25 +28,11 @@ test.after(() => suite?.cleanup())
 const noTriton = () =>
   assert.is(dockerId('container', env.TRITON_CONTAINER!), undefined, 'a half-made Triton container was left behind')
 
-test('daemon unreachable: names DOCKER_HOST, exit 1', async () => {
-  const result = await runStep('01-network', [], { ...env, DOCKER_HOST: 'unix:///nonexistent.sock' })
+test('a model folder without the model: named with its fix before the engine is touched', async () => {
+  const result = await runStep('02-triton', ['--models', 'test'], { ...env, DOCKER_HOST: 'unix:///nonexistent.sock' })
   assert.is(result.code, 1, result.text)
-  assert.match(result.text, 'the Docker engine is not answering at DOCKER_HOST=unix:///nonexistent.sock')
-  assert.match(result.text, 'unset DOCKER_HOST')
-})
-
-test('no permission on the socket: says how to get it, exit 1', async () => {
-  if (process.getuid?.() !== 0 || spawnSync('runuser', ['--help']).status !== 0) {
-    console.log('  (skipped: needs root to run the step as an unprivileged user)')
-    return
-  }
-  const result = await run('runuser', ['-u', 'nobody', '--', process.execPath, 'dist/scripts/01-network.mjs'], {
-    ...env,
-    HOME: '/tmp',
-  })
-  assert.is(result.code, 1, result.text)
-  assert.match(result.text, "no permission to use the Docker engine's socket")
-  assert.match(result.text, 'usermod -aG docker')
+  assert.match(result.text, /has no model "mnist_mlp" \(no mnist_mlp\/config.pbtxt\)/)
+  assert.not.match(result.text, /Docker engine/)
 })
 
 test('port taken: names the port and its variable, removes the container that could not start', async () => {

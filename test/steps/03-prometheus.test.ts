@@ -11,26 +11,28 @@ import { defaultFiles } from '../../prometheus/defaults.ts'
 import { repoRoot } from '../helpers/paths.ts'
 import { runProcess } from '../helpers/process.ts'
 
+/**
+ * Runs the step under `umask` with `env`: it writes the files, then stops at the unreachable
+ * engine, so nothing else is touched.
+ */
+async function untilTheEngine(env: Record<string, string>, umask = '022') {
+  const result = await runProcess(
+    'sh',
+    ['-c', `umask ${umask} && exec "$0" --import tsx scripts/03-prometheus.ts`, process.execPath],
+    {
+      env: { ...env, DOCKER_HOST: 'unix:///nonexistent.sock', LANG: 'C.UTF-8', LC_ALL: '', LANGUAGE: '' },
+      timeoutMs: 60_000,
+    },
+  )
+  assert.is(result.code, 1, result.text)
+  assert.match(result.text, 'the Docker engine is not answering')
+  return result
+}
+
 test('under umask 077 the generated folder and files are still readable by other users', async () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'prom-files-')), 'prometheus')
   try {
-    // The step writes the files, then stops at the unreachable engine: nothing else is touched.
-    const result = await runProcess(
-      'sh',
-      ['-c', 'umask 077 && exec "$0" --import tsx scripts/03-prometheus.ts', process.execPath],
-      {
-        env: {
-          PROMETHEUS_CONFIG_DIR: dir,
-          DOCKER_HOST: 'unix:///nonexistent.sock',
-          LANG: 'C.UTF-8',
-          LC_ALL: '',
-          LANGUAGE: '',
-        },
-        timeoutMs: 60_000,
-      },
-    )
-    assert.is(result.code, 1, result.text)
-    assert.match(result.text, 'the Docker engine is not answering')
+    await untilTheEngine({ PROMETHEUS_CONFIG_DIR: dir }, '077')
     assert.is(statSync(dir).mode & 0o777, 0o755)
     for (const name of ['prometheus.yml', 'rules.yml']) assert.is(statSync(join(dir, name)).mode & 0o777, 0o644, name)
   } finally {
@@ -44,19 +46,11 @@ test('by default the files go to prometheus/ in the state folder, and the commit
   const before = committed()
   try {
     const state = join(work, 'state')
-    const result = await runProcess(process.execPath, ['--import', 'tsx', 'scripts/03-prometheus.ts'], {
-      env: {
-        STATE_DIR: state,
-        PROMETHEUS_CONFIG_DIR: '',
-        TRITON_CONTAINER: 'tm-elsewhere-triton',
-        DOCKER_HOST: 'unix:///nonexistent.sock',
-        LANG: 'C.UTF-8',
-        LC_ALL: '',
-        LANGUAGE: '',
-      },
-      timeoutMs: 60_000,
+    const result = await untilTheEngine({
+      STATE_DIR: state,
+      PROMETHEUS_CONFIG_DIR: '',
+      TRITON_CONTAINER: 'tm-elsewhere-triton',
     })
-    assert.is(result.code, 1, result.text)
     assert.match(result.text, `generated ${join(state, 'prometheus')}/prometheus.yml and rules.yml`)
     assert.match(readFileSync(join(state, 'prometheus/prometheus.yml'), 'utf8'), /- tm-elsewhere-triton:8002/)
     assert.is(statSync(state).mode & 0o777, 0o700, 'the state folder is created private')

@@ -1,0 +1,60 @@
+// Step 01 on the real Docker engine: the network is created once and kept after; a bad name is
+// refused before the engine is asked; an engine that cannot be used is named with its fix.
+import { spawnSync } from 'node:child_process'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { dockerId, run, runStep, suiteEnv, type SuiteEnv } from '../helpers/docker-suite.ts'
+
+let suite: SuiteEnv
+let env: Record<string, string>
+
+test.before(async () => {
+  suite = await suiteEnv('network')
+  env = suite.env
+  const build = await run('make', ['-s', 'build'], {})
+  assert.is(build.code, 0, build.text)
+})
+
+test.after(() => suite?.cleanup())
+
+test('creates the network, and a second run keeps the same one', async () => {
+  const first = await runStep('01-network', [], env)
+  assert.is(first.code, 0, first.text)
+  assert.match(first.text, `network ${env.NETWORK} created`)
+  const id = dockerId('network', env.NETWORK!)
+  assert.ok(id)
+  const second = await runStep('01-network', [], env)
+  assert.is(second.code, 0, second.text)
+  assert.match(second.text, `network ${env.NETWORK} exists, kept`)
+  assert.is(dockerId('network', env.NETWORK!), id)
+})
+
+test('a NETWORK that is not a Docker name: exit 2 before the engine is asked', async () => {
+  const result = await runStep('01-network', [], { ...env, NETWORK: 'my net', DOCKER_HOST: 'unix:///nonexistent.sock' })
+  assert.is(result.code, 2, result.text)
+  assert.match(result.text, 'NETWORK="my net" is not a valid Docker name')
+  assert.not.match(result.text, /Docker engine/)
+})
+
+test('daemon unreachable: names DOCKER_HOST, exit 1', async () => {
+  const result = await runStep('01-network', [], { ...env, DOCKER_HOST: 'unix:///nonexistent.sock' })
+  assert.is(result.code, 1, result.text)
+  assert.match(result.text, 'the Docker engine is not answering at DOCKER_HOST=unix:///nonexistent.sock')
+  assert.match(result.text, 'unset DOCKER_HOST')
+})
+
+test('no permission on the socket: says how to get it, exit 1', async () => {
+  if (process.getuid?.() !== 0 || spawnSync('runuser', ['--help']).status !== 0) {
+    console.log('  (skipped: needs root to run the step as an unprivileged user)')
+    return
+  }
+  const result = await run('runuser', ['-u', 'nobody', '--', process.execPath, 'dist/scripts/01-network.mjs'], {
+    ...env,
+    HOME: '/tmp',
+  })
+  assert.is(result.code, 1, result.text)
+  assert.match(result.text, "no permission to use the Docker engine's socket")
+  assert.match(result.text, 'usermod -aG docker')
+})
+
+test.run()

@@ -1,0 +1,69 @@
+// Step 05 against the Grafana stand-in: one service account and one token, kept on a re-run, a
+// lost token re-issued, one login attempt only with a wrong admin password, and a token per account.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { PASSWORD, testWhatEveryGrafanaStepOwes, useGrafanaSteps } from '../helpers/grafana-steps.ts'
+
+const steps = useGrafanaSteps()
+
+test('05 issues the token, and a second run keeps it (one service account, role Admin)', async () => {
+  await steps.assertKeptOnRerun('05-token')
+  const accounts = await steps.api('/api/serviceaccounts/search?query=cli-service')
+  assert.equal(
+    accounts.serviceAccounts.map((s: { name: string; role: string }) => [s.name, s.role]),
+    [['cli-service', 'Admin']],
+  )
+})
+
+test('a token deleted in Grafana is re-issued, the old one replaced', async () => {
+  const old = steps.token()
+  const sa = (await steps.api('/api/serviceaccounts/search?query=cli-service')).serviceAccounts[0]
+  for (const t of await steps.api(`/api/serviceaccounts/${sa.id}/tokens`)) {
+    await steps.api(`/api/serviceaccounts/${sa.id}/tokens/${t.id}`, { method: 'DELETE' })
+  }
+  const result = await steps.run('05-token')
+  assert.is(result.code, 0, result.stderr)
+  assert.match(result.stderr, /Invalid API key/)
+  const fresh = steps.token()
+  assert.is.not(fresh, old)
+  const works = await fetch(`${steps.grafana.url}/api/search`, { headers: { authorization: `Bearer ${fresh}` } })
+  assert.is(works.status, 200)
+  assert.is((await steps.api(`/api/serviceaccounts/${sa.id}/tokens`)).length, 1)
+})
+
+test('a wrong admin password is reported after exactly one login attempt', async () => {
+  const before = await steps.grafana.failedLogins()
+  writeFileSync(join(steps.state, 'grafana-admin-password'), 'not-the-password\n')
+  try {
+    const result = await steps.run('05-token')
+    assert.is(result.code, 1)
+    assert.match(result.stderr, /Invalid username or password/)
+    assert.is(await steps.grafana.failedLogins(), before + 1)
+  } finally {
+    writeFileSync(join(steps.state, 'grafana-admin-password'), `${PASSWORD}\n`)
+  }
+})
+
+test('05 for another account issues that account its own token, and so does switching back', async () => {
+  const first = steps.token()
+  const other = await steps.run('05-token', ['--account', 'other-sa', '--token-name', 'other-token'])
+  assert.is(other.code, 0, other.stderr)
+  assert.not.match(other.stderr, /still works, kept/)
+  const sa = (await steps.api('/api/serviceaccounts/search?query=other-sa')).serviceAccounts[0]
+  assert.equal(
+    (await steps.api(`/api/serviceaccounts/${sa.id}/tokens`)).map((t: { name: string }) => t.name),
+    ['other-token'],
+  )
+  assert.is.not(steps.token(), first)
+  const back = await steps.run('05-token')
+  assert.is(back.code, 0, back.stderr)
+  assert.not.match(back.stderr, /still works, kept/)
+  assert.match((await steps.run('05-token')).stderr, /still works, kept/)
+  steps.token()
+})
+
+testWhatEveryGrafanaStepOwes(steps, '05-token')
+
+test.run()

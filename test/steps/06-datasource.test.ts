@@ -1,0 +1,56 @@
+// Step 06 against the Grafana stand-in: one Prometheus datasource by its fixed uid, kept on a
+// re-run; a bad --url, a name held under another uid and a name clash are named, nothing duplicated.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { testWhatEveryGrafanaStepOwes, useGrafanaSteps } from '../helpers/grafana-steps.ts'
+
+const steps = useGrafanaSteps(() => [['05-token', []]])
+
+test('06 creates the datasource, and a second run keeps it (one datasource, by uid)', async () => {
+  await steps.assertKeptOnRerun('06-datasource', ['--url', steps.prometheusUrl])
+  const datasources = await steps.api('/api/datasources')
+  assert.equal(
+    datasources.map((d: { uid: string; url: string }) => [d.uid, d.url]),
+    [['triton-prometheus', steps.prometheusUrl]],
+  )
+})
+
+test('06 refuses a --url that is not an http address with exit 2, and leaves the datasource as it was', async () => {
+  const result = await steps.run('06-datasource', ['--url', 'prometheus:9090'])
+  assert.is(result.code, 2, result.stderr)
+  assert.match(result.stderr, /--url "prometheus:9090" is not an http:\/\/ address/)
+  assert.is((await steps.api('/api/datasources/uid/triton-prometheus')).url, steps.prometheusUrl)
+})
+
+test('06 reports a datasource of the same name under another uid instead of duplicating it', async () => {
+  const result = await steps.run('06-datasource', ['--url', steps.prometheusUrl], { DATASOURCE_UID: 'another-uid' })
+  assert.is(result.code, 1)
+  assert.match(result.stderr, /named "Prometheus" already exists with uid triton-prometheus, not another-uid/)
+  assert.is((await steps.api('/api/datasources')).length, 1)
+})
+
+test('06 names the clash when the new name belongs to another datasource (Grafana: 409)', async () => {
+  const other = await steps.api('/api/datasources', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      name: 'Taken',
+      type: 'prometheus',
+      url: steps.prometheusUrl,
+      access: 'proxy',
+      uid: 'taken',
+    }),
+  })
+  try {
+    const result = await steps.run('06-datasource', ['--url', steps.prometheusUrl, '--name', 'Taken'])
+    assert.is(result.code, 1)
+    assert.match(result.stderr, /409 "Failed to update datasource: data source with the same name already exists"/)
+    assert.match(result.stderr, /already named "Taken".*--name <other name>/)
+  } finally {
+    await steps.api(`/api/datasources/uid/${other.datasource.uid}`, { method: 'DELETE' })
+  }
+})
+
+testWhatEveryGrafanaStepOwes(steps, '06-datasource')
+
+test.run()

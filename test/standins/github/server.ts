@@ -1,7 +1,7 @@
 // A GitHub stand-in for tests: the releases endpoints `scripts/publish.ts` uses, with GitHub's
 // status codes and error bodies, the way github.com behaves where naive clients go wrong (drafts
-// only in the list, duplicate asset names refused, uploads on a host of their own), and every
-// request checked against GitHub's OpenAPI description. It runs in the test's process on two
+// only in the list, duplicate asset names refused, uploads on a host of their own, immutable
+// releases), and every request checked against GitHub's OpenAPI description. It runs in the test's process on two
 // loopback listeners laid out like GitHub Enterprise Server: the API under /api/v3 on one port,
 // uploads under /api/uploads on another, reachable only through the `upload_url` it hands out.
 import { createHash, randomBytes } from 'node:crypto'
@@ -9,7 +9,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { checkRequest, checkResponse, type CheckedRequest } from './openapi.ts'
 
-export type Permission = 'write' | 'read'
+/** What a token may do to the repositories: read, write contents (releases), or administer them too. */
+export type Permission = 'read' | 'write' | 'admin'
 
 export interface StoredAsset {
   id: number
@@ -17,6 +18,8 @@ export interface StoredAsset {
   label: string | null
   contentType: string
   data: Buffer
+  /** `sha256:<hex>`, computed at upload; null for assets uploaded before GitHub computed digests. */
+  digest: string | null
   created: string
 }
 
@@ -27,9 +30,19 @@ export interface StoredRelease {
   body: string | null
   draft: boolean
   prerelease: boolean
+  /** Published while the repository had immutable releases on: assets and tag locked for good. */
+  immutable: boolean
   created: string
   published: string | null
   assets: StoredAsset[]
+}
+
+interface StoredRepository {
+  releases: StoredRelease[]
+  /** Settings → Releases → "Enable release immutability": applies to releases published from now on. */
+  immutableReleases: boolean
+  /** Tags of immutable releases: never usable again, not even after the release is deleted. */
+  lockedTags: Set<string>
 }
 
 /** A canned answer for the next matching requests, checked after authentication. */
@@ -50,6 +63,8 @@ export interface RecordedRequest {
   operationId?: string
   status: number
   authorization?: string
+  /** A JSON request body, parsed (uploads are raw and left out). */
+  json?: Record<string, unknown>
 }
 
 export interface GithubStandinOptions {
@@ -57,6 +72,8 @@ export interface GithubStandinOptions {
   repositories?: string[]
   /** Tokens GitHub knows, with what each may do to the repositories' contents. */
   tokens?: Record<string, Permission>
+  /** Repositories (of `repositories`) with immutable releases enabled from the start. */
+  immutableReleases?: string[]
 }
 
 const API_PREFIX = '/api/v3'
@@ -77,9 +94,42 @@ const error = (status: number, message: string, docs = DOCS, extra: Record<strin
 
 const notFound = (docs?: string) => error(404, 'Not Found', docs)
 
+const validationFailed = (docs: string, errors: Record<string, string>[]) =>
+  error(422, 'Validation Failed', docs, { errors })
+
+/** GitHub's answers on immutable releases, as users report them (docs.github.com does not show them). */
+const immutable = {
+  /** concourse/github-release-resource#151, softprops/action-gh-release#653. */
+  upload: () =>
+    new Answer(422, {
+      message: 'Cannot upload assets to an immutable release.',
+      request_id: randomBytes(8).toString('hex').toUpperCase(),
+      documentation_url: DOCS,
+    }),
+  /** Not seen verbatim anywhere: the upload refusal's shape, with the delete's wording. */
+  deleteAsset: () =>
+    new Answer(422, {
+      message: 'Cannot delete assets from an immutable release.',
+      request_id: randomBytes(8).toString('hex').toUpperCase(),
+      documentation_url: DOCS,
+    }),
+  /** Community discussion #178351: creating a release on the tag of an immutable release. */
+  tagUsed: (docs: string) =>
+    validationFailed(docs, [
+      { resource: 'Release', code: 'custom', field: 'tag_name', message: 'tag_name was used by an immutable release' },
+    ]),
+}
+
+/** Where the stand-in keeps asset bytes, as GitHub keeps them on a storage host the API redirects to. */
+const OBJECTS_PREFIX = '/_objects/'
+
 export function startGithubStandin(options: GithubStandinOptions = {}) {
-  const repositories = new Map(
-    (options.repositories ?? ['octo/monitoring']).map((name) => [name, [] as StoredRelease[]]),
+  const immutableFromStart = new Set(options.immutableReleases ?? [])
+  const repositories = new Map<string, StoredRepository>(
+    (options.repositories ?? ['octo/monitoring']).map((name) => [
+      name,
+      { releases: [], immutableReleases: immutableFromStart.has(name), lockedTags: new Set() },
+    ]),
   )
   const tokens = options.tokens ?? {}
   const faults: Fault[] = []
@@ -124,7 +174,7 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
     state: 'uploaded',
     content_type: asset.contentType,
     size: asset.data.length,
-    digest: `sha256:${createHash('sha256').update(asset.data).digest('hex')}`,
+    digest: asset.digest,
     download_count: 0,
     created_at: asset.created,
     updated_at: asset.created,
@@ -148,6 +198,7 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
       body: release.body,
       draft: release.draft,
       prerelease: release.prerelease,
+      immutable: release.immutable,
       created_at: release.created,
       published_at: release.published,
       author: user(),
@@ -175,6 +226,7 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
 
   type Handler = (ctx: {
     repo: string
+    repository: StoredRepository
     releases: StoredRelease[]
     params: Record<string, string>
     query: URLSearchParams
@@ -182,9 +234,30 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
     json: () => Record<string, unknown>
     permission: Permission
     contentType: string
+    accept: string
   }) => Answer
 
   const findRelease = (releases: StoredRelease[], id: string) => releases.find((r) => r.id === Number(id))
+
+  /** Publication is when GitHub applies the repository's immutability setting to a release. */
+  const publish = (repository: StoredRepository, release: StoredRelease) => {
+    release.draft = false
+    release.published = now()
+    if (repository.immutableReleases) {
+      release.immutable = true
+      repository.lockedTags.add(release.tag)
+    }
+  }
+
+  const storedAsset = (init: { name: string; label?: string | null; contentType: string; data: Buffer }) => ({
+    id: nextId++,
+    label: null,
+    ...init,
+    digest: `sha256:${createHash('sha256').update(init.data).digest('hex')}`,
+    created: now(),
+  })
+
+  const SETTINGS_DOCS = `${DOCS}/repos/repos#check-if-immutable-releases-are-enabled-for-a-repository`
 
   const handlers: Record<string, Handler> = {
     'repos/list-releases': ({ repo, releases, query, permission }) =>
@@ -209,45 +282,94 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
       return release ? new Answer(200, releaseJson(repo, release)) : notFound(`${DOCS}/releases/releases#get-a-release`)
     },
 
-    'repos/create-release': ({ repo, releases, json }) => {
+    'repos/create-release': ({ repo, repository, releases, json }) => {
       const body = json()
       const tag = String(body.tag_name)
+      const docs = `${DOCS}/releases/releases#create-a-release`
+      if (repository.lockedTags.has(tag)) return immutable.tagUsed(docs)
       // github.com keeps several drafts for one tag, but only one published release.
       if (releases.some((r) => r.tag === tag && !r.draft) && body.draft !== true) {
-        return error(422, 'Validation Failed', `${DOCS}/releases/releases#create-a-release`, {
-          errors: [{ resource: 'Release', code: 'already_exists', field: 'tag_name' }],
-        })
+        return validationFailed(docs, [{ resource: 'Release', code: 'already_exists', field: 'tag_name' }])
       }
       const release: StoredRelease = {
         id: nextId++,
         tag,
         name: (body.name as string | undefined) ?? null,
         body: (body.body as string | undefined) ?? null,
-        draft: body.draft === true,
+        draft: true,
         prerelease: body.prerelease === true,
+        immutable: false,
         created: now(),
-        published: body.draft === true ? null : now(),
+        published: null,
         assets: [],
       }
+      if (body.draft !== true) publish(repository, release)
       releases.push(release)
       return new Answer(201, releaseJson(repo, release), {
         location: `${apiOrigin}${API_PREFIX}/repos/${repo}/releases/${release.id}`,
       })
     },
 
-    'repos/update-release': ({ repo, releases, params, json }) => {
+    'repos/update-release': ({ repo, repository, releases, params, json }) => {
+      const docs = `${DOCS}/releases/releases#update-a-release`
       const release = findRelease(releases, params.release_id!)
-      if (!release) return notFound(`${DOCS}/releases/releases#update-a-release`)
+      if (!release) return notFound(docs)
       const body = json()
-      if (typeof body.tag_name === 'string') release.tag = body.tag_name
+      const tag = typeof body.tag_name === 'string' ? body.tag_name : release.tag
+      // Title, notes and flags stay editable on an immutable release; its tag and being published do not.
+      // GitHub's answer to moving or unpublishing one is not documented: refused here as a tag in use.
+      if (release.immutable && (tag !== release.tag || body.draft === true)) return immutable.tagUsed(docs)
+      const publishing = release.draft && body.draft === false
+      if (publishing || tag !== release.tag) {
+        if (repository.lockedTags.has(tag) && !release.immutable) return immutable.tagUsed(docs)
+        if (releases.some((r) => r !== release && r.tag === tag && !r.draft))
+          return validationFailed(docs, [{ resource: 'Release', code: 'already_exists', field: 'tag_name' }])
+      }
+      release.tag = tag
       if (typeof body.name === 'string') release.name = body.name
       if (typeof body.body === 'string') release.body = body.body
       if (typeof body.prerelease === 'boolean') release.prerelease = body.prerelease
-      if (typeof body.draft === 'boolean') {
-        if (release.draft && !body.draft) release.published = now()
-        release.draft = body.draft
+      if (publishing) publish(repository, release)
+      else if (body.draft === true) {
+        release.draft = true
+        release.published = null
       }
       return new Answer(200, releaseJson(repo, release))
+    },
+
+    'repos/delete-release': ({ releases, params }) => {
+      const index = releases.findIndex((r) => r.id === Number(params.release_id))
+      if (index < 0) return notFound(`${DOCS}/releases/releases#delete-a-release`)
+      // The tag of an immutable release stays locked (StoredRepository.lockedTags).
+      releases.splice(index, 1)
+      return new Answer(204, undefined)
+    },
+
+    'repos/get-release-asset': ({ repo, releases, params, accept }) => {
+      const release = releases.find((r) => r.assets.some((a) => a.id === Number(params.asset_id)))
+      const asset = release?.assets.find((a) => a.id === Number(params.asset_id))
+      if (!release || !asset) return notFound(`${DOCS}/releases/assets#get-a-release-asset`)
+      // The bytes are a redirect away, on the storage host; the JSON otherwise.
+      if (accept.includes('application/octet-stream'))
+        return new Answer(302, undefined, { location: `${apiOrigin}${OBJECTS_PREFIX}${asset.id}` })
+      return new Answer(200, assetJson(repo, release, asset))
+    },
+
+    'repos/check-immutable-releases': ({ repository }) =>
+      // The spec documents 404 for "not enabled"; some callers report 200 with enabled: false.
+      repository.immutableReleases
+        ? new Answer(200, { enabled: true, enforced_by_owner: false })
+        : notFound(SETTINGS_DOCS),
+
+    'repos/enable-immutable-releases': ({ repository }) => {
+      repository.immutableReleases = true
+      return new Answer(204, undefined)
+    },
+
+    'repos/disable-immutable-releases': ({ repository }) => {
+      // Releases published meanwhile stay immutable.
+      repository.immutableReleases = false
+      return new Answer(204, undefined)
     },
 
     'repos/list-release-assets': ({ repo, releases, params, query }) => {
@@ -264,6 +386,7 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
       for (const release of releases) {
         const index = release.assets.findIndex((a) => a.id === Number(params.asset_id))
         if (index >= 0) {
+          if (release.immutable) return immutable.deleteAsset()
           release.assets.splice(index, 1)
           return new Answer(204, undefined)
         }
@@ -274,6 +397,7 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
     'repos/upload-release-asset': ({ repo, releases, params, query, body, contentType }) => {
       const release = findRelease(releases, params.release_id!)
       if (!release) return notFound(`${DOCS}/releases/assets#upload-a-release-asset`)
+      if (release.immutable) return immutable.upload()
       // GitHub renames what it does not like instead of refusing it.
       const name =
         query
@@ -285,14 +409,7 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
           errors: [{ resource: 'ReleaseAsset', code: 'already_exists', field: 'name' }],
         })
       }
-      const asset: StoredAsset = {
-        id: nextId++,
-        name,
-        label: query.get('label'),
-        contentType,
-        data: body,
-        created: now(),
-      }
+      const asset: StoredAsset = storedAsset({ name, label: query.get('label'), contentType, data: body })
       release.assets.push(asset)
       return new Answer(201, assetJson(repo, release, asset))
     },
@@ -312,6 +429,8 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
     }
     if (answer.body === undefined) {
       res.writeHead(answer.status, headers).end()
+    } else if (Buffer.isBuffer(answer.body)) {
+      res.writeHead(answer.status, headers).end(answer.body)
     } else {
       res
         .writeHead(answer.status, { ...headers, 'content-type': 'application/json; charset=utf-8' })
@@ -327,6 +446,16 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
     const url = new URL(req.url ?? '/', 'http://stand-in')
     const prefix = host === 'api' ? API_PREFIX : UPLOADS_PREFIX
     const where = `${req.method} ${url.pathname} on the ${host} host`
+    if (host === 'api' && req.method === 'GET' && url.pathname.startsWith(OBJECTS_PREFIX)) {
+      // Signed storage URLs need no token: the redirect is the permission.
+      const id = Number(url.pathname.slice(OBJECTS_PREFIX.length))
+      const asset = [...repositories.values()]
+        .flatMap((r) => r.releases.flatMap((release) => release.assets))
+        .find((a) => a.id === id)
+      return {
+        answer: asset ? new Answer(200, asset.data, { 'content-type': 'application/octet-stream' }) : notFound(),
+      }
+    }
     if (!url.pathname.startsWith(`${prefix}/`)) {
       violations.push(`${where}: outside ${prefix}, where this host serves GitHub's API`)
       return { answer: notFound() }
@@ -363,17 +492,20 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
     }
 
     const repo = `${checked.params.owner}/${checked.params.repo}`
-    const releases = repositories.get(repo)
-    if (!releases) return { checked, answer: notFound() }
-    if (req.method !== 'GET' && permission !== 'write') {
+    const repository = repositories.get(repo)
+    if (!repository) return { checked, answer: notFound() }
+    // The immutability setting is the repository administration's, releases are contents.
+    const settings = checked.operationId!.endsWith('-immutable-releases')
+    const needed: Permission = settings ? 'admin' : req.method === 'GET' ? 'read' : 'write'
+    const rank: Record<Permission, number> = { read: 0, write: 1, admin: 2 }
+    if (rank[permission] < rank[needed]) {
+      const accepted = settings ? `administration=${req.method === 'GET' ? 'read' : 'write'}` : 'contents=write'
       return {
         checked,
         answer: new Answer(
           403,
           { message: 'Resource not accessible by personal access token', documentation_url: DOCS, status: '403' },
-          {
-            'x-accepted-github-permissions': 'contents=write',
-          },
+          { 'x-accepted-github-permissions': accepted },
         ),
       }
     }
@@ -387,14 +519,25 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
       checked,
       answer: handler({
         repo,
-        releases,
+        repository,
+        releases: repository.releases,
         params: checked.params,
         query: url.searchParams,
         body,
         json,
         permission,
         contentType: req.headers['content-type'] ?? '',
+        accept: req.headers.accept ?? '',
       }),
+    }
+  }
+
+  const parsedJson = (contentType: string | undefined, body: Buffer) => {
+    if (!/^application\/json\b/.test(contentType ?? '') || !body.length) return undefined
+    try {
+      return JSON.parse(body.toString('utf8')) as Record<string, unknown>
+    } catch {
+      return undefined
     }
   }
 
@@ -402,7 +545,8 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
-      const { checked, answer } = route(host, req, Buffer.concat(chunks))
+      const body = Buffer.concat(chunks)
+      const { checked, answer } = route(host, req, body)
       requests.push({
         host,
         method: req.method ?? '',
@@ -410,6 +554,7 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
         operationId: checked?.operationId,
         status: answer.status,
         authorization: req.headers.authorization,
+        json: parsedJson(req.headers['content-type'], body),
       })
       respond(checked, res, answer)
     })
@@ -434,21 +579,41 @@ export function startGithubStandin(options: GithubStandinOptions = {}) {
       /** Requests that broke GitHub's OpenAPI description, and answers of ours that would. */
       violations,
       /** The releases of a repository as stored (drafts included), for assertions. */
-      releases: (repo: string) => repositories.get(repo) ?? [],
-      /** Puts a release in place as if made on github.com. */
-      seedRelease(repo: string, init: { tag: string; draft?: boolean; body?: string }): StoredRelease {
+      releases: (repo: string) => repositories.get(repo)?.releases ?? [],
+      /** Whether a repository has immutable releases on (change it through the API, as an admin would). */
+      immutableReleases: (repo: string) => repositories.get(repo)?.immutableReleases ?? false,
+      /**
+       * Puts a release in place as if made on github.com: its assets uploaded (with `digest: null`, as
+       * before GitHub computed digests), then published unless a draft, so immutable when the
+       * repository's setting is on.
+       */
+      seedRelease(
+        repo: string,
+        init: {
+          tag: string
+          draft?: boolean
+          body?: string
+          assets?: { name: string; data: string | Buffer; digest?: null }[]
+        },
+      ): StoredRelease {
+        const repository = repositories.get(repo)!
         const release: StoredRelease = {
           id: nextId++,
           tag: init.tag,
           name: init.tag,
           body: init.body ?? null,
-          draft: init.draft ?? false,
+          draft: true,
           prerelease: false,
+          immutable: false,
           created: now(),
-          published: init.draft ? null : now(),
-          assets: [],
+          published: null,
+          assets: (init.assets ?? []).map(({ name, data, digest }) => {
+            const asset = storedAsset({ name, contentType: 'application/octet-stream', data: Buffer.from(data) })
+            return digest === null ? { ...asset, digest } : asset
+          }),
         }
-        repositories.get(repo)!.push(release)
+        if (!init.draft) publish(repository, release)
+        repository.releases.push(release)
         return release
       },
       inject(fault: Fault): void {

@@ -1,9 +1,13 @@
 // Publishes the exported dashboard (and on request the Prometheus config and rules) as assets of
 // the GitHub release for a tag, so a class or a team downloads one versioned, checksummed file.
-// Idempotent: the release is found (drafts too) or created once, an asset with the same name is
-// replaced, an identical one is kept, and the generated notes section is rewritten in place.
+// Idempotent: the release is found (drafts too) or created once, always as a draft that gets every
+// file before it is published (GitHub's immutable releases accept no file once published); an
+// asset with the same name is replaced, an identical one is kept, and the generated notes section
+// is rewritten in place. An immutable release is never changed: identical files mean nothing to
+// do, different ones a stop before any change, with a new tag as the fix.
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, extname, join } from 'node:path'
+import type { RestEndpointMethodTypes } from '@octokit/rest'
 import { step } from './lib/cli.ts'
 import { fail } from './lib/fail.ts'
 import {
@@ -11,6 +15,7 @@ import {
   call,
   fullName,
   githubClient,
+  newTagFix,
   readToken,
   resolveRepository,
   validateTag,
@@ -37,7 +42,10 @@ interface LocalAsset {
   contentType: string
 }
 
-type ReleaseAction = 'create' | 'update' | 'keep'
+/** create: a new draft, filled, then published (unless --draft); publish: an existing draft, filled, published. */
+type ReleaseAction = 'create' | 'publish' | 'update' | 'keep'
+type Release = RestEndpointMethodTypes['repos']['listReleases']['response']['data'][number]
+type Asset = RestEndpointMethodTypes['repos']['listReleaseAssets']['response']['data'][number]
 type AssetAction = 'upload' | 'replace' | 'keep'
 
 const contentTypes: Record<string, string> = {
@@ -94,6 +102,32 @@ function prometheusFiles(): string[] {
     // A missing folder is reported below, by the missing prometheus.yml.
   }
   return [config, ...found]
+}
+
+/**
+ * Stops with cause and fix unless every file is already in the immutable release, identical:
+ * GitHub refuses to add, replace or delete a file there, and the tag can never be used again.
+ */
+function refuseChanges(tag: string, plan: { asset: LocalAsset; old?: Asset; action: AssetAction }[]): void {
+  const differ = plan.filter(({ action }) => action !== 'keep')
+  if (differ.length === 0) return
+  const what = differ
+    .map(({ asset, old }) =>
+      old
+        ? tr(
+            `${asset.name} differs (sha256 ${asset.sha256.slice(0, 12)}… here, ${old.digest?.slice(7, 19) ?? 'other bytes'}… there)`,
+            `${asset.name} 不同（本地 sha256 ${asset.sha256.slice(0, 12)}…，版本中 ${old.digest?.slice(7, 19) ?? '内容不同'}…）`,
+          )
+        : tr(`${asset.name} is not in it`, `${asset.name} 不在其中`),
+    )
+    .join('; ')
+  throw fail(
+    tr(
+      `release ${tag} is immutable (published with immutable releases on), so its files cannot change: ${what}`,
+      `版本 ${tag} 不可变（发布时仓库已开启不可变版本），其文件无法更改：${what}`,
+    ),
+    newTagFix(tag),
+  )
 }
 
 function uniqueNames(assets: LocalAsset[]): LocalAsset[] {
@@ -161,7 +195,10 @@ await step(
       },
       draft: {
         type: 'boolean',
-        help: tr('create the release as a draft when it does not exist yet', '版本不存在时创建为草稿'),
+        help: tr(
+          'leave the release a draft (a new one, or a draft that exists) instead of publishing it',
+          '让版本保持为草稿（新建的或已有的草稿），不发布',
+        ),
       },
       'dry-run': { type: 'boolean', help: tr('print the plan and change nothing', '只打印计划，不做任何修改') },
       json: { type: 'boolean', help: tr('print the result as JSON on stdout', '在标准输出打印 JSON 结果') },
@@ -217,7 +254,7 @@ await step(
     })
     const { owner, repo } = repository
     const name = fullName(repository)
-    const ctx = (action: string): GithubCall => ({ action, repository, apiUrl: api })
+    const ctx = (action: string): GithubCall => ({ action, repository, apiUrl: api, tag })
     log.info(
       tr(
         `repository ${name} (from ${repository.source}), tag ${tag}, API ${api}`,
@@ -225,15 +262,19 @@ await step(
       ),
     )
 
-    // Listing, not get-by-tag: only the list shows drafts to a token that can push.
+    // Listing, not get-by-tag: only the list shows drafts to a token that can push. GitHub keeps
+    // several drafts for a tag but one published release, and that one is the release of the tag.
     let release = await call(ctx(tr(`list the releases of ${name}`, `列出 ${name} 的发布版本`)), async () => {
+      let draft: Release | undefined
       for await (const r of items(
         octokit.paginate.iterator(octokit.rest.repos.listReleases, { owner, repo, per_page: 100 }),
         MAX_RELEASE_PAGES,
       )) {
-        if (r.tag_name === tag) return r
+        if (r.tag_name !== tag) continue
+        if (!r.draft) return r
+        draft ??= r
       }
-      return undefined
+      return draft
     })
     const existing = release
       ? await call(ctx(tr(`list the assets of release ${tag}`, `列出版本 ${tag} 的资源文件`)), async () => {
@@ -252,28 +293,76 @@ await step(
         })
       : []
 
-    const notes = release ? mergeNotes(release.body, section) : section
-    const releaseAction: ReleaseAction = !release ? 'create' : notes === release.body ? 'keep' : 'update'
-    const plan = assets.map((asset) => {
+    /** By GitHub's digest of the asset; one uploaded before GitHub computed digests is downloaded. */
+    const sameContent = async (old: Asset, asset: LocalAsset): Promise<boolean> => {
+      if (old.state !== 'uploaded' || old.size !== asset.size) return false
+      if (old.digest) return old.digest === `sha256:${asset.sha256}`
+      const { data } = await call(ctx(tr(`download ${old.name} to compare it`, `下载 ${old.name} 以作比较`)), () =>
+        octokit.rest.repos.getReleaseAsset({
+          owner,
+          repo,
+          asset_id: old.id,
+          headers: { accept: 'application/octet-stream' },
+          // The bytes as they are: parsed, a JSON asset would come back as an object.
+          request: { parseSuccessResponseBody: false },
+        }),
+      )
+      return (
+        sha256(new Uint8Array(await new Response(data as unknown as ReadableStream).arrayBuffer())) === asset.sha256
+      )
+    }
+    const plan: { asset: LocalAsset; old: Asset | undefined; action: AssetAction }[] = []
+    for (const asset of assets) {
       const old = existing.find((a) => a.name === asset.name)
-      const same = old && old.state === 'uploaded' && old.size === asset.size && old.digest === `sha256:${asset.sha256}`
-      return { asset, old, action: (!old ? 'upload' : same ? 'keep' : 'replace') as AssetAction }
-    })
+      plan.push({ asset, old, action: !old ? 'upload' : (await sameContent(old, asset)) ? 'keep' : 'replace' })
+    }
+
+    // Published in a repository with immutable releases: GitHub refuses to add, replace or delete a
+    // file, so anything but "all identical" stops here, before a change.
+    const locked = release !== undefined && !release.draft && release.immutable === true
+    if (locked) refuseChanges(tag, plan)
+    // Its notes could still be edited, but a run that finds the files identical changes nothing:
+    // not even notes that a newer triton-monitoring would word differently.
+    const notes = release ? mergeNotes(release.body, section) : section
+    const notesChange = !locked && release !== undefined && notes !== release.body
+    // A draft, new or left by an interrupted run, is published once it holds every file.
+    const publishing = !flags.draft && (release === undefined || release.draft)
+    const releaseAction: ReleaseAction = !release
+      ? 'create'
+      : release.draft && publishing
+        ? 'publish'
+        : notesChange
+          ? 'update'
+          : 'keep'
 
     const say = (action: string, text: string) => (action === 'keep' ? log.ok(text) : log.change(text))
     if (flags['dry-run']) log.info(tr('dry run: the plan below changes nothing', '试运行：以下计划不会做任何修改'))
     say(
       releaseAction,
       {
-        create: tr(
-          `create release ${tag}${flags.draft ? ' (draft)' : ''} with generated notes`,
-          `创建版本 ${tag}${flags.draft ? '（草稿）' : ''}并写入生成的说明`,
+        create: flags.draft
+          ? tr(
+              `create release ${tag} as a draft with generated notes (--draft: it stays a draft)`,
+              `创建草稿版本 ${tag} 并写入生成的说明（--draft：保持为草稿）`,
+            )
+          : tr(
+              `create release ${tag} as a draft with generated notes, upload its files, then publish it`,
+              `创建草稿版本 ${tag} 并写入生成的说明，上传文件后再发布`,
+            ),
+        publish: tr(
+          `publish the draft release ${tag} once it holds every file${notesChange ? ', with updated notes' : ''}`,
+          `草稿版本 ${tag} 包含全部文件后发布${notesChange ? '，并更新说明' : ''}`,
         ),
         update: tr(`update the generated notes of release ${tag}`, `更新版本 ${tag} 的生成说明`),
-        keep: tr(
-          `release ${tag} exists${release?.draft ? ' (draft)' : ''}, notes up to date`,
-          `版本 ${tag} 已存在${release?.draft ? '（草稿）' : ''}，说明已是最新`,
-        ),
+        keep: locked
+          ? tr(
+              `release ${tag} is immutable and already holds these files: nothing to do`,
+              `版本 ${tag} 不可变，且已包含这些文件：无需任何操作`,
+            )
+          : tr(
+              `release ${tag} exists${release?.draft ? ' (draft)' : ''}, notes up to date`,
+              `版本 ${tag} 已存在${release?.draft ? '（草稿）' : ''}，说明已是最新`,
+            ),
       }[releaseAction],
     )
     for (const { asset, action } of plan) {
@@ -298,9 +387,11 @@ await step(
       ),
     )
     if (!flags['dry-run']) {
-      if (!release) {
-        release = await call(
-          ctx(tr(`create the release ${tag} in ${name}`, `在 ${name} 创建版本 ${tag}`)),
+      // Always a draft first: files cannot be added to an immutable release once it is published.
+      let target =
+        release ??
+        (await call(
+          ctx(tr(`create the draft release ${tag} in ${name}`, `在 ${name} 创建草稿版本 ${tag}`)),
           async () =>
             (
               await octokit.rest.repos.createRelease({
@@ -309,12 +400,10 @@ await step(
                 tag_name: tag,
                 name: `${dashboard.title} ${tag}`,
                 body: notes,
-                draft: flags.draft,
+                draft: true,
               })
             ).data,
-        )
-      }
-      const target = release
+        ))
       for (const { asset, old, action } of plan) {
         if (action === 'keep') continue
         if (old) {
@@ -340,17 +429,40 @@ await step(
         )
         urls.set(asset.name, (uploaded.data as { browser_download_url: string }).browser_download_url)
       }
-      if (releaseAction === 'update') {
-        await call(ctx(tr(`update the notes of release ${tag}`, `更新版本 ${tag} 的说明`)), () =>
-          octokit.rest.repos.updateRelease({ owner, repo, release_id: target.id, body: notes }),
+      if (publishing || notesChange) {
+        const id = target.id
+        target = await call(
+          ctx(
+            publishing
+              ? tr(`publish the release ${tag}`, `发布版本 ${tag}`)
+              : tr(`update the notes of release ${tag}`, `更新版本 ${tag} 的说明`),
+          ),
+          async () =>
+            (
+              await octokit.rest.repos.updateRelease({
+                owner,
+                repo,
+                release_id: id,
+                ...(notesChange ? { body: notes } : {}),
+                ...(publishing ? { draft: false } : {}),
+              })
+            ).data,
         )
       }
+      release = target
       log.ok(tr(`release ${tag}: ${target.html_url}`, `版本 ${tag}：${target.html_url}`))
       if (target.draft)
         log.info(
           tr(
-            'the release is a draft: publish it on GitHub when it is ready',
-            '该版本是草稿：准备好后请在 GitHub 上发布',
+            `the release is a draft: publish it with make publish TAG=${tag} (without --draft), or on GitHub`,
+            `该版本是草稿：用 make publish TAG=${tag}（不带 --draft）或在 GitHub 上发布`,
+          ),
+        )
+      else if (target.immutable && publishing)
+        log.info(
+          tr(
+            'GitHub made it immutable: its files and its tag can no longer change',
+            'GitHub 已将其设为不可变：其文件和标签都不能再更改',
           ),
         )
     }
@@ -364,6 +476,7 @@ await step(
           action: releaseAction,
           id: release?.id ?? null,
           draft: release?.draft ?? flags.draft,
+          immutable: release?.immutable ?? false,
           url: release?.html_url ?? null,
         },
         assets: plan.map(({ asset, action }) => ({

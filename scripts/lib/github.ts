@@ -259,6 +259,37 @@ export interface GithubCall {
   action: string
   repository: Repository
   apiUrl: string
+  /** The release's tag, for a fix that names the next one. */
+  tag?: string
+}
+
+/** The tag after `tag`, its last number raised (v1.0.0 → v1.0.1, v2-rc.1 → v2-rc.2), for a fix to show. */
+export function nextTag(tag: string): string {
+  const match = /^(.*?)(\d+)([^\d]*)$/.exec(tag)
+  return match ? `${match[1]}${Number(match[2]) + 1}${match[3]}` : `${tag}-2`
+}
+
+/** The one way past an immutable release: GitHub never changes its files nor reuses its tag. */
+export function newTagFix(tag: string | undefined): string {
+  const next = tag ? nextTag(tag) : '<new tag>'
+  return tr(
+    `publish under a new tag, e.g. make publish TAG=${next}: GitHub never changes the files of an immutable release, ` +
+      'and never lets its tag be used again, even once the release is deleted',
+    `请使用新标签发布，例如 make publish TAG=${next}：GitHub 不允许修改不可变版本的文件，` +
+      '也不允许再次使用它的标签（即使该版本已被删除）',
+  )
+}
+
+/**
+ * GitHub's 422s on immutable releases: a file added to or removed from one ("Cannot upload assets to
+ * an immutable release."), or a release on a tag one used ("tag_name was used by an immutable release").
+ */
+function immutableRefusal(data: unknown): 'release' | 'tag' | undefined {
+  const body = (data ?? {}) as { message?: unknown; errors?: unknown[] }
+  const messages = [body.message, ...(body.errors ?? []).map((e) => (e as { message?: unknown } | null)?.message)]
+  const said = messages.filter((m) => typeof m === 'string').join(' ')
+  if (/tag_name was used by an immutable release/i.test(said)) return 'tag'
+  return /immutable release/i.test(said) ? 'release' : undefined
 }
 
 function validationDetails(data: unknown): string {
@@ -333,7 +364,24 @@ export function explainGithubError(error: unknown, ctx: GithubCall): StepError {
           `检查仓库名（--repo 所有者/仓库名 或 GITHUB_REPOSITORY）；私有仓库需让令牌能访问它（细粒度令牌："Repository access"；经典令牌：勾选 "repo"）`,
         ),
       )
-    case 422:
+    case 422: {
+      const refusal = immutableRefusal(failure.response?.data)
+      if (refusal) {
+        const why =
+          refusal === 'tag'
+            ? tr(
+                `the tag${ctx.tag ? ` ${ctx.tag}` : ''} was used by an immutable release`,
+                `标签${ctx.tag ? ` ${ctx.tag}` : ''} 曾被不可变版本使用`,
+              )
+            : tr('the release is immutable', '该版本不可变')
+        return fail(
+          tr(
+            `GitHub refused to ${ctx.action}: ${why} (HTTP 422: ${validationDetails(failure.response?.data)})`,
+            `GitHub 拒绝${ctx.action}：${why}（HTTP 422：${validationDetails(failure.response?.data)}）`,
+          ),
+          newTagFix(ctx.tag),
+        )
+      }
       return fail(
         tr(
           `GitHub refused to ${ctx.action} (HTTP 422: ${validationDetails(failure.response?.data)})`,
@@ -344,6 +392,7 @@ export function explainGithubError(error: unknown, ctx: GithubCall): StepError {
           `按上面 GitHub 列出的问题修正${docs}，然后重新运行`,
         ),
       )
+    }
     case undefined:
       return fail(
         tr(

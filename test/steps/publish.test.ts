@@ -9,7 +9,7 @@ import { build } from 'esbuild'
 import { nodeBundle } from '../../build.ts'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { apiUrl, parseRemoteUrl, readToken, validateTag } from '../../scripts/lib/github.ts'
+import { apiUrl, nextTag, parseRemoteUrl, readToken, validateTag } from '../../scripts/lib/github.ts'
 import { mergeNotes } from '../../scripts/lib/release-notes.ts'
 import { StepError } from '../../scripts/lib/fail.ts'
 import { repoRoot } from '../helpers/paths.ts'
@@ -20,6 +20,8 @@ const REPO = 'octo/monitoring'
 const TOKEN = `ghp_${'A1b2C3d4E5f6G7h8I9j0'.repeat(2).slice(0, 36)}`
 // No recognisable prefix: only registerSecret can hide it.
 const READ_ONLY_TOKEN = 'plain-read-only-secret-0123456789'
+// The repository's administrator, who turns immutable releases on and off.
+const ADMIN_TOKEN = `ghp_${'admin'.repeat(8).slice(0, 36)}`
 const RUN_TIMEOUT_MS = 60_000
 const bundleDir = mkdtempSync(join(tmpdir(), 'publish-bundle-'))
 const bundle = join(bundleDir, 'publish.mjs')
@@ -77,9 +79,13 @@ async function run(gh: GithubStandin, cwd: string, args: string[], env: Record<s
 /** A stand-in and a work folder for one test, both gone afterwards even when it fails. */
 async function withStandin(
   body: (gh: GithubStandin, dir: string) => Promise<void>,
-  expectViolations = false,
+  { expectViolations = false, immutable = false } = {},
 ): Promise<void> {
-  const gh = await startGithubStandin({ repositories: [REPO], tokens: { [TOKEN]: 'write', [READ_ONLY_TOKEN]: 'read' } })
+  const gh = await startGithubStandin({
+    repositories: [REPO],
+    tokens: { [TOKEN]: 'write', [READ_ONLY_TOKEN]: 'read', [ADMIN_TOKEN]: 'admin' },
+    immutableReleases: immutable ? [REPO] : [],
+  })
   const dir = workdir()
   try {
     await body(gh, dir)
@@ -103,7 +109,7 @@ const json = (r: Run) =>
     repository: string
     tag: string
     dryRun: boolean
-    release: { action: string; id: number | null; draft: boolean; url: string | null }
+    release: { action: string; id: number | null; draft: boolean; immutable: boolean; url: string | null }
     assets: { name: string; path: string; size: number; sha256: string; action: string; url: string | null }[]
   }
 const ok = (r: Run) => assert.is(r.code, 0, `exit code ${r.code}\n${r.stderr}`)
@@ -144,7 +150,18 @@ test('first publish creates the release with notes and uploads through upload_ur
     assert.equal(Object.keys(out).sort(), ['assets', 'dryRun', 'release', 'repository', 'tag'])
     assert.equal(
       { ...out.release, id: typeof out.release.id, url: typeof out.release.url },
-      { action: 'create', id: 'number', draft: false, url: 'string' },
+      { action: 'create', id: 'number', draft: false, immutable: false, url: 'string' },
+    )
+    // A draft first, filled, then published: the only order an immutable release accepts.
+    assert.equal(
+      writes(gh).map((q) => [q.operationId, q.json?.draft]),
+      [
+        ['repos/create-release', true],
+        ['repos/upload-release-asset', undefined],
+        ['repos/upload-release-asset', undefined],
+        ['repos/upload-release-asset', undefined],
+        ['repos/update-release', false],
+      ],
     )
     assert.equal(
       out.assets.map((a) => [a.name, a.action]),
@@ -201,30 +218,275 @@ test('re-publishing replaces assets in the same release, keeps hand-written note
     )
   }))
 
-test('a draft release past the first page of the list is found and used, not duplicated', () =>
+test('a draft release past the first page of the list is found, filled and published, not duplicated', () =>
   withStandin(async (gh, dir) => {
     const draft = gh.seedRelease(REPO, { tag: 'v2.0.0', draft: true, body: 'Draft notes.' })
     for (let i = 0; i < 150; i++) gh.seedRelease(REPO, { tag: `v0.${i}.0` })
     const r = await run(gh, dir, ['--tag', 'v2.0.0', '--json'])
     ok(r)
     assert.is(gh.releases(REPO).filter((x) => x.tag === 'v2.0.0').length, 1)
-    assert.is(draft.draft, true)
+    assert.is(draft.draft, false)
     assert.equal(
       draft.assets.map((a) => a.name),
       ['triton.json'],
     )
     assert.ok(draft.body!.startsWith('Draft notes.'))
-    assert.is(json(r).release.id, draft.id)
-    assert.is(json(r).release.draft, true)
+    assert.equal(json(r).release, {
+      action: 'publish',
+      id: draft.id,
+      draft: false,
+      immutable: false,
+      url: json(r).release.url,
+    })
+    assert.match(r.stderr, /publish the draft release v2\.0\.0 once it holds every file, with updated notes/)
     assert.is(gh.requests.filter((q) => q.operationId === 'repos/list-releases').length, 2)
     assert.is(gh.requests.filter((q) => q.operationId === 'repos/create-release').length, 0)
   }))
 
-test('--draft creates a draft release', () =>
+test('--draft creates a draft release with every file, and leaves an existing draft a draft', () =>
   withStandin(async (gh, dir) => {
+    const r = await run(gh, dir, ['--tag', 'v3.0.0', '--draft', '--json'])
+    ok(r)
+    const [release] = gh.releases(REPO)
+    assert.is(release!.draft, true)
+    assert.equal(
+      release!.assets.map((a) => a.name),
+      ['triton.json'],
+    )
+    assert.is(json(r).release.draft, true)
+    assert.match(r.stderr, /the release is a draft: publish it with make publish TAG=v3\.0\.0 \(without --draft\)/)
+    writeFileSync(join(dir, 'dashboards/triton.json'), dashboard('Triton Inference Server', true))
     ok(await run(gh, dir, ['--tag', 'v3.0.0', '--draft']))
-    assert.is(gh.releases(REPO)[0]!.draft, true)
+    assert.is(gh.releases(REPO).length, 1)
+    assert.is(release!.draft, true)
+    assert.is(release!.assets[0]!.data.toString(), dashboard('Triton Inference Server', true))
+    ok(await run(gh, dir, ['--tag', 'v3.0.0']))
+    assert.is(release!.draft, false)
   }))
+
+/** The stand-in's API as the repository's administrator calls it, outside publish. */
+const admin = (gh: GithubStandin, method: string, path: string) =>
+  fetch(`${gh.apiUrl}/repos/${REPO}${path}`, { method, headers: { authorization: `token ${ADMIN_TOKEN}` } })
+
+test(
+  'immutable releases: make publish twice ends with one published release holding every asset; ' +
+    'the second run changes nothing and is not refused',
+  () =>
+    withStandin(
+      async (gh, dir) => {
+        const first = await run(gh, dir, ['--tag', 'v1.0.0', '--with-prometheus', '--json'])
+        ok(first)
+        const [release, ...others] = gh.releases(REPO)
+        assert.is(others.length, 0)
+        assert.is(release!.draft, false)
+        assert.is(release!.immutable, true)
+        assert.equal(release!.assets.map((a) => a.name).sort(), ['prometheus.yml', 'triton.json', 'triton.rules.yml'])
+        assert.equal(json(first).release.immutable, true)
+        assert.match(first.stderr, /GitHub made it immutable: its files and its tag can no longer change/)
+
+        const before = gh.requests.length
+        const second = await run(gh, dir, ['--tag', 'v1.0.0', '--with-prometheus', '--json'])
+        ok(second)
+        const requests = gh.requests.slice(before)
+        assert.equal(
+          requests.filter((q) => q.method !== 'GET'),
+          [],
+        )
+        assert.ok(
+          requests.every((q) => q.status < 400),
+          'a request of the second run was refused',
+        )
+        assert.match(second.stderr, /release v1\.0\.0 is immutable and already holds these files: nothing to do/)
+        assert.equal(json(second).release, { ...json(first).release, action: 'keep' })
+        assert.equal(
+          json(second).assets.map((a) => a.action),
+          ['keep', 'keep', 'keep'],
+        )
+        assert.is(gh.releases(REPO).length, 1)
+      },
+      { immutable: true },
+    ),
+)
+
+test('immutable release, files differ: stops before any change, naming each file, with a new tag as the fix', () =>
+  withStandin(
+    async (gh, dir) => {
+      ok(await run(gh, dir, ['--tag', 'v1.0.0']))
+      const release = gh.releases(REPO)[0]!
+      const published = { body: release.body, assets: release.assets.map((a) => [a.name, a.digest]) }
+      writeFileSync(join(dir, 'dashboards/triton.json'), dashboard('Triton Inference Server', true))
+      const before = gh.requests.length
+      for (const args of [[], ['--with-prometheus'], ['--dry-run']]) {
+        const r = await run(gh, dir, ['--tag', 'v1.0.0', ...args])
+        assert.is(r.code, 1, r.stderr)
+        assert.match(
+          r.stderr,
+          /release v1\.0\.0 is immutable \(published with immutable releases on\), so its files cannot change/,
+        )
+        assert.match(r.stderr, /: triton\.json differs \(sha256 [0-9a-f]{12}… here, [0-9a-f]{12}… there\)/)
+        assert.match(r.stderr, /publish under a new tag, e.g\. make publish TAG=v1\.0\.1/)
+        if (args[0] === '--with-prometheus')
+          assert.match(r.stderr, /prometheus\.yml is not in it; triton\.rules\.yml is not in it/)
+      }
+      assert.equal(
+        gh.requests.slice(before).filter((q) => q.method !== 'GET'),
+        [],
+      )
+      assert.equal({ body: release.body, assets: release.assets.map((a) => [a.name, a.digest]) }, published)
+      // The fix works: a new tag publishes.
+      ok(await run(gh, dir, ['--tag', 'v1.0.1']))
+      assert.equal(
+        gh.releases(REPO).map((r) => [r.tag, r.immutable]),
+        [
+          ['v1.0.0', true],
+          ['v1.0.1', true],
+        ],
+      )
+    },
+    { immutable: true },
+  ))
+
+test('immutable releases: a draft left by an interrupted run is filled and published by the next run', () =>
+  withStandin(
+    async (gh, dir) => {
+      gh.inject({
+        operationId: 'repos/upload-release-asset',
+        status: 502,
+        body: { message: 'Server Error', documentation_url: 'https://docs.github.com/rest' },
+      })
+      const broken = await run(gh, dir, ['--tag', 'v1.0.0', '--with-prometheus'])
+      assert.is(broken.code, 1)
+      assert.match(broken.stderr, /GitHub answered HTTP 502: Server Error while trying to upload triton\.json/)
+      const draft = gh.releases(REPO)[0]!
+      assert.is(draft.draft, true, 'the interrupted run published a release without its files')
+      ok(await run(gh, dir, ['--tag', 'v1.0.0', '--with-prometheus']))
+      assert.is(gh.releases(REPO).length, 1)
+      assert.is(draft.draft, false)
+      assert.is(draft.immutable, true)
+      assert.equal(draft.assets.map((a) => a.name).sort(), ['prometheus.yml', 'triton.json', 'triton.rules.yml'])
+    },
+    { immutable: true },
+  ))
+
+test('immutable release with assets from before GitHub computed digests: compared by their bytes', () =>
+  withStandin(
+    async (gh, dir) => {
+      const exported = dashboard('Triton Inference Server')
+      const release = gh.seedRelease(REPO, {
+        tag: 'v1.0.0',
+        assets: [{ name: 'triton.json', data: exported, digest: null }],
+      })
+      assert.is(release.immutable, true)
+      const same = await run(gh, dir, ['--tag', 'v1.0.0'])
+      ok(same)
+      assert.match(same.stderr, /nothing to do/)
+      assert.is(gh.requests.filter((q) => q.operationId === 'repos/get-release-asset').length, 1)
+      assert.equal(writes(gh), [])
+      writeFileSync(join(dir, 'dashboards/triton.json'), dashboard('Triton Inference Server', true))
+      const differ = await run(gh, dir, ['--tag', 'v1.0.0'])
+      assert.is(differ.code, 1)
+      // Same size would need the bytes; a different size tells at once.
+      assert.match(differ.stderr, /triton\.json differs \(sha256 [0-9a-f]{12}… here, other bytes… there\)/)
+      assert.equal(writes(gh), [])
+    },
+    { immutable: true },
+  ))
+
+test('the tag of a deleted immutable release is refused by GitHub: named, with a new tag as the fix', () =>
+  withStandin(
+    async (gh, dir) => {
+      const old = gh.seedRelease(REPO, { tag: 'v1.0.0', assets: [{ name: 'triton.json', data: 'old' }] })
+      assert.is((await admin(gh, 'DELETE', `/releases/${old.id}`)).status, 204)
+      const r = await run(gh, dir, ['--tag', 'v1.0.0'])
+      assert.is(r.code, 1)
+      assert.match(
+        r.stderr,
+        new RegExp(
+          'GitHub refused to create the draft release v1\\.0\\.0 in octo/monitoring: the tag v1\\.0\\.0 was used by an immutable ' +
+            'release \\(HTTP 422: Validation Failed; Release\\.tag_name custom tag_name was used by an immutable release\\)',
+        ),
+      )
+      assert.match(r.stderr, /make publish TAG=v1\.0\.1/)
+      assert.equal(gh.releases(REPO), [])
+    },
+    { immutable: true },
+  ))
+
+test('a release published before immutable releases were turned on stays replaceable; the next one is immutable', () =>
+  withStandin(async (gh, dir) => {
+    ok(await run(gh, dir, ['--tag', 'v1.0.0']))
+    assert.is((await admin(gh, 'PUT', '/immutable-releases')).status, 204)
+    assert.equal(await (await admin(gh, 'GET', '/immutable-releases')).json(), {
+      enabled: true,
+      enforced_by_owner: false,
+    })
+    writeFileSync(join(dir, 'dashboards/triton.json'), dashboard('Triton Inference Server', true))
+    const r = await run(gh, dir, ['--tag', 'v1.0.0', '--json'])
+    ok(r)
+    assert.equal(
+      json(r).assets.map((a) => a.action),
+      ['replace'],
+    )
+    assert.is(gh.releases(REPO)[0]!.immutable, false)
+    ok(await run(gh, dir, ['--tag', 'v1.1.0']))
+    assert.is(gh.releases(REPO)[1]!.immutable, true)
+  }))
+
+test(
+  "stand-in: a published immutable release refuses uploads and deletes with GitHub's 422, " +
+    "keeps notes editable, and the setting is an admin's",
+  () =>
+    withStandin(
+      async (gh) => {
+        const release = gh.seedRelease(REPO, { tag: 'v1.0.0', assets: [{ name: 'a.json', data: '{}' }] })
+        const asset = release.assets[0]!
+        const as = (token: string, method: string, url: string, body?: string) =>
+          fetch(url, {
+            method,
+            headers: { authorization: `token ${token}`, 'content-type': 'application/json' },
+            body,
+          })
+        const upload = await as(
+          TOKEN,
+          'POST',
+          `${gh.uploadsOrigin}/api/uploads/repos/${REPO}/releases/${release.id}/assets?name=b.json`,
+          '{}',
+        )
+        assert.is(upload.status, 422)
+        assert.equal(Object.keys((await upload.json()) as object), ['message', 'request_id', 'documentation_url'])
+        const remove = await as(TOKEN, 'DELETE', `${gh.apiUrl}/repos/${REPO}/releases/assets/${asset.id}`)
+        assert.is(remove.status, 422)
+        assert.match(((await remove.json()) as { message: string }).message, /immutable release/)
+        const notes = await as(
+          TOKEN,
+          'PATCH',
+          `${gh.apiUrl}/repos/${REPO}/releases/${release.id}`,
+          JSON.stringify({ body: 'Edited.' }),
+        )
+        assert.is(notes.status, 200)
+        assert.is(release.body, 'Edited.')
+        assert.equal(
+          release.assets.map((a) => a.name),
+          ['a.json'],
+        )
+        const again = await as(
+          TOKEN,
+          'POST',
+          `${gh.apiUrl}/repos/${REPO}/releases`,
+          JSON.stringify({ tag_name: 'v1.0.0', draft: true }),
+        )
+        assert.is(again.status, 422)
+        assert.is((await as(TOKEN, 'PUT', `${gh.apiUrl}/repos/${REPO}/immutable-releases`)).status, 403)
+        assert.is((await admin(gh, 'DELETE', '/immutable-releases')).status, 204)
+        assert.is((await admin(gh, 'GET', '/immutable-releases')).status, 404)
+        assert.is(gh.immutableReleases(REPO), false)
+        // Turning the setting off does not unlock what was published with it on.
+        assert.is((await as(TOKEN, 'DELETE', `${gh.apiUrl}/repos/${REPO}/releases/assets/${asset.id}`)).status, 422)
+        assert.equal(gh.violations, [])
+      },
+      { immutable: true },
+    ),
+)
 
 test('--dry-run prints the plan and changes nothing', () =>
   withStandin(async (gh, dir) => {
@@ -232,7 +494,7 @@ test('--dry-run prints the plan and changes nothing', () =>
     ok(empty)
     assert.equal(gh.releases(REPO), [])
     assert.equal(writes(gh), [])
-    assert.equal(json(empty).release, { action: 'create', id: null, draft: false, url: null })
+    assert.equal(json(empty).release, { action: 'create', id: null, draft: false, immutable: false, url: null })
     assert.ok(json(empty).dryRun)
     assert.match(empty.stderr, /create release v1\.0\.0/)
 
@@ -283,8 +545,9 @@ test('403: a token that may only read gets the scope it needs named', () =>
     assert.is(r.code, 1)
     assert.match(
       r.stderr,
-      /may not create the release v1\.0\.0 in octo\/monitoring \(HTTP 403: Resource not accessible by personal access token\); GitHub wants contents=write/,
+      /may not create the draft release v1\.0\.0 in octo\/monitoring \(HTTP 403: Resource not accessible/,
     )
+    assert.match(r.stderr, /by personal access token\); GitHub wants contents=write/)
     assert.match(r.stderr, /Contents: Read and write \(contents:write\)/)
     assert.match(r.stderr, /"repo" \(or "public_repo"/)
     assert.equal(gh.releases(REPO), [])
@@ -316,7 +579,7 @@ test("422: GitHub's validation details are shown", () =>
     assert.is(r.code, 1)
     assert.match(
       r.stderr,
-      /refused to create the release v1\.0\.0 in octo\/monitoring \(HTTP 422: Validation Failed; Release\.target_commitish invalid\)/,
+      /refused to create the draft release v1\.0\.0 in octo\/monitoring \(HTTP 422: Validation Failed; Release\.target_commitish invalid\)/,
     )
     assert.match(r.stderr, /releases#create-a-release/)
   }))
@@ -389,53 +652,59 @@ test('a missing export says how to make it', () =>
   }))
 
 test('stand-in: an upload sent anywhere but upload_url fails', () =>
-  withStandin(async (gh) => {
-    const release = gh.seedRelease(REPO, { tag: 'v1.0.0' })
-    const upload = (url: string) =>
-      fetch(url, {
-        method: 'POST',
-        headers: { authorization: `token ${TOKEN}`, 'content-type': 'application/json' },
-        body: '{}',
-      })
-    const onApiHost = await upload(`${gh.apiUrl}/repos/${REPO}/releases/${release.id}/assets?name=x.json`)
-    const noPrefix = await upload(`${gh.uploadsOrigin}/repos/${REPO}/releases/${release.id}/assets?name=x.json`)
-    assert.is(onApiHost.status, 404)
-    assert.is(noPrefix.status, 404)
-    assert.is(release.assets.length, 0)
-    assert.ok(gh.violations.some((v) => v.includes('repos/upload-release-asset is served by the uploads host')))
-    assert.ok(gh.violations.some((v) => v.includes('outside /api/uploads')))
-  }, true))
+  withStandin(
+    async (gh) => {
+      const release = gh.seedRelease(REPO, { tag: 'v1.0.0' })
+      const upload = (url: string) =>
+        fetch(url, {
+          method: 'POST',
+          headers: { authorization: `token ${TOKEN}`, 'content-type': 'application/json' },
+          body: '{}',
+        })
+      const onApiHost = await upload(`${gh.apiUrl}/repos/${REPO}/releases/${release.id}/assets?name=x.json`)
+      const noPrefix = await upload(`${gh.uploadsOrigin}/repos/${REPO}/releases/${release.id}/assets?name=x.json`)
+      assert.is(onApiHost.status, 404)
+      assert.is(noPrefix.status, 404)
+      assert.is(release.assets.length, 0)
+      assert.ok(gh.violations.some((v) => v.includes('repos/upload-release-asset is served by the uploads host')))
+      assert.ok(gh.violations.some((v) => v.includes('outside /api/uploads')))
+    },
+    { expectViolations: true },
+  ))
 
 test('stand-in: a body or query the spec does not allow is a violation', () =>
-  withStandin(async (gh) => {
-    const send = (path: string, body: unknown) =>
-      fetch(`${gh.apiUrl}${path}`, {
-        method: 'POST',
-        headers: { authorization: `token ${TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      })
-    assert.is((await send(`/repos/${REPO}/releases`, { tag_name: 5 })).status, 422)
-    assert.is((await send(`/repos/${REPO}/releases`, { tag_name: 'v1', tagName: 'v1' })).status, 422)
-    assert.is(
-      (
-        await fetch(`${gh.apiUrl}/repos/${REPO}/releases?per_page=ten`, {
-          headers: { authorization: `token ${TOKEN}` },
+  withStandin(
+    async (gh) => {
+      const send = (path: string, body: unknown) =>
+        fetch(`${gh.apiUrl}${path}`, {
+          method: 'POST',
+          headers: { authorization: `token ${TOKEN}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
         })
-      ).status,
-      422,
-    )
-    assert.equal(gh.releases(REPO), [])
-    for (const part of [
-      'body/tag_name must be string',
-      'body field tagName is not one of repos/create-release',
-      'query parameter per_page must be integer',
-    ]) {
-      assert.ok(
-        gh.violations.some((v) => v.includes(part)),
-        `no violation mentions ${part}: ${gh.violations.join('\n')}`,
+      assert.is((await send(`/repos/${REPO}/releases`, { tag_name: 5 })).status, 422)
+      assert.is((await send(`/repos/${REPO}/releases`, { tag_name: 'v1', tagName: 'v1' })).status, 422)
+      assert.is(
+        (
+          await fetch(`${gh.apiUrl}/repos/${REPO}/releases?per_page=ten`, {
+            headers: { authorization: `token ${TOKEN}` },
+          })
+        ).status,
+        422,
       )
-    }
-  }, true))
+      assert.equal(gh.releases(REPO), [])
+      for (const part of [
+        'body/tag_name must be string',
+        'body field tagName is not one of repos/create-release',
+        'query parameter per_page must be integer',
+      ]) {
+        assert.ok(
+          gh.violations.some((v) => v.includes(part)),
+          `no violation mentions ${part}: ${gh.violations.join('\n')}`,
+        )
+      }
+    },
+    { expectViolations: true },
+  ))
 
 test('remote URLs in every form git accepts name the repository', () => {
   for (const url of [
@@ -461,6 +730,19 @@ test("tags follow git's rules", () => {
       (e: unknown) => e instanceof StepError && e.exitCode === 2,
       tag,
     )
+  }
+})
+
+test('the new tag a fix proposes raises the last number', () => {
+  for (const [tag, next] of [
+    ['v1.0.0', 'v1.0.1'],
+    ['v9', 'v10'],
+    ['v2.0.0-rc.1', 'v2.0.0-rc.2'],
+    ['v1.0.0-beta', 'v1.0.1-beta'],
+    ['latest', 'latest-2'],
+  ]) {
+    assert.is(nextTag(tag!), next, tag)
+    assert.not.throws(() => validateTag(nextTag(tag!)))
   }
 })
 

@@ -563,26 +563,43 @@ test('404: an unknown repository is named with where its name came from', () =>
     )
   }))
 
-test("422: GitHub's validation details are shown", () =>
-  withStandin(async (gh, dir) => {
-    gh.inject({
-      operationId: 'repos/create-release',
-      status: 422,
-      body: {
-        message: 'Validation Failed',
-        errors: [{ resource: 'Release', code: 'invalid', field: 'target_commitish' }],
-        documentation_url: 'https://docs.github.com/rest/releases/releases#create-a-release',
-        status: '422',
-      },
-    })
-    const r = await run(gh, dir, ['--tag', 'v1.0.0'])
-    assert.is(r.code, 1)
-    assert.match(
-      r.stderr,
-      /refused to create the draft release v1\.0\.0 in octo\/monitoring \(HTTP 422: Validation Failed; Release\.target_commitish invalid\)/,
-    )
-    assert.match(r.stderr, /releases#create-a-release/)
-  }))
+for (const { what, operationId, body, said } of [
+  {
+    what: "GitHub's validation details are shown",
+    operationId: 'repos/create-release',
+    body: {
+      message: 'Validation Failed',
+      errors: [{ resource: 'Release', code: 'invalid', field: 'target_commitish' }],
+      documentation_url: 'https://docs.github.com/rest/releases/releases#create-a-release',
+      status: '422',
+    },
+    said: [
+      /refused to create the draft release v1\.0\.0 in octo\/monitoring \(HTTP 422: Validation Failed; Release\.target_commitish/,
+      /releases#create-a-release/,
+    ],
+  },
+  {
+    what: "an immutable release (made so behind this run's back) is named, with a new tag as the fix",
+    operationId: 'repos/upload-release-asset',
+    body: {
+      message: 'Cannot upload assets to an immutable release.',
+      request_id: '0A1B:2C3D',
+      documentation_url: 'https://docs.github.com/rest',
+    },
+    said: [
+      /GitHub refused to upload triton\.json: the release is immutable \(HTTP 422: Cannot upload assets/,
+      /publish under a new tag, e\.g\. make publish TAG=v1\.0\.1/,
+    ],
+  },
+]) {
+  test(`422: ${what}`, () =>
+    withStandin(async (gh, dir) => {
+      gh.inject({ operationId, status: 422, body })
+      const r = await run(gh, dir, ['--tag', 'v1.0.0'])
+      assert.is(r.code, 1)
+      for (const pattern of said) assert.match(r.stderr, pattern)
+    }))
+}
 
 test('a rate limit is waited out and the run then succeeds', () =>
   withStandin(async (gh, dir) => {

@@ -1,4 +1,4 @@
-// Validates dashboard JSON against Grafana's own schemas (shared/grafana/dashboard-schema/, from
+// Validates dashboard JSON against Grafana's own schemas (test/reference/grafana/dashboard-schema/, from
 // grafana-foundation-sdk): the dashboard model, then each panel's plugin options and field config
 // by panel type, and each Prometheus target. The files are OpenAPI 3.0 components; the few
 // OpenAPI-only spellings are rewritten to JSON Schema so ajv checks them strictly.
@@ -6,12 +6,11 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import formats from 'ajv-formats'
-import { sharedDir } from './paths.ts'
+import { dashboardSchemaDir } from './paths.ts'
 
-export const schemaDir = join(sharedDir, 'grafana/dashboard-schema')
 const files = ['common', 'dashboard', 'timeseries', 'stat', 'gauge', 'prometheus'] as const
 type SchemaFile = (typeof files)[number]
-/** Panel types whose plugin schema is in the shared folder. */
+/** Panel types whose plugin schema is in the reference folder. */
 export const panelSchemas = ['timeseries', 'stat', 'gauge'] as const
 
 type Json = Record<string, unknown>
@@ -64,7 +63,7 @@ function loadAjv(): Ajv {
   const ajv = new Ajv({ strict: true, allErrors: true, allowUnionTypes: true })
   formats.default(ajv)
   for (const name of files) {
-    const spec = JSON.parse(readFileSync(join(schemaDir, `${name}.openapi.json`), 'utf8')) as {
+    const spec = JSON.parse(readFileSync(join(dashboardSchemaDir, `${name}.openapi.json`), 'utf8')) as {
       components: { schemas: Json }
     }
     const definitions = Object.fromEntries(

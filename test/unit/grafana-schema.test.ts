@@ -11,7 +11,7 @@ import { grafanaSpecPath, repoRoot } from '../helpers/paths.ts'
 const committed = join(repoRoot, 'scripts/lib/grafana/schema.ts')
 const generator = join(repoRoot, 'scripts/lib/grafana/generate.ts')
 
-test('the npm script regenerates the committed file from the shared spec', () => {
+test('the npm script regenerates the committed file from the reference spec', () => {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'))
   assert.is(
     pkg.scripts['generate:grafana'],

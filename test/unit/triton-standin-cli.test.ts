@@ -1,18 +1,18 @@
-// The Triton stand-in as a `tritonserver` command: config.pbtxt read like Triton (examples from
-// shared/triton included), its flags accepted, and bad flags, a missing repository or a bad
+// The Triton stand-in as a `tritonserver` command: config.pbtxt read like Triton (the examples in
+// test/reference/triton included), its flags accepted, and bad flags, a missing repository or a bad
 // config failing as Triton fails (log line, non-zero exit).
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { tritonReference } from '../helpers/paths.ts'
 import { ConfigError, readModelConfig } from '../standins/triton/config.ts'
 import { parsePbtxt } from '../standins/triton/pbtxt.ts'
 import { addFragileModel, addMnist, addModel, tempRepository } from '../helpers/model-repository.ts'
 import { startTritonStandin } from '../helpers/triton-standin.ts'
 
 const MAIN = fileURLToPath(new URL('../standins/triton/main.ts', import.meta.url))
-const SHARED = fileURLToPath(new URL('../../../shared/triton/', import.meta.url))
 const RUN_TIMEOUT_MS = 60_000
 
 /**
@@ -81,11 +81,11 @@ test('config: the project model normalised like Triton (KIND_AUTO → 2 CPU inst
 })
 
 test('config: the reference examples for ONNX on CPU and KIND_AUTO', () => {
-  const cpu = readModelConfig(readFileSync(`${SHARED}onnx-cpu.config.pbtxt`, 'utf8'), 'my_onnx')
+  const cpu = readModelConfig(readFileSync(tritonReference('onnx-cpu.config.pbtxt'), 'utf8'), 'my_onnx')
   assert.is(cpu.platform, 'onnxruntime_onnx')
   assert.equal(cpu.instanceGroups, [{ name: 'my_onnx_0', kind: 'KIND_CPU', count: 2 }])
   assert.equal(cpu.dynamicBatching, { maxQueueDelayUs: 100, preferredBatchSizes: [8] })
-  const auto = readModelConfig(readFileSync(`${SHARED}onnx-gpu-or-auto.config.pbtxt`, 'utf8'), 'my_onnx')
+  const auto = readModelConfig(readFileSync(tritonReference('onnx-gpu-or-auto.config.pbtxt'), 'utf8'), 'my_onnx')
   assert.is(auto.backend, 'onnxruntime')
   assert.equal(auto.instanceGroups, [{ name: 'my_onnx_0', kind: 'KIND_CPU', count: 1 }])
 })

@@ -1,5 +1,5 @@
 // The Triton stand-in's /metrics against Triton 23.05: the families of a real CPU-only scrape
-// (shared/triton/metrics-23.12-cpu-only.txt minus families added after 23.05) with the same TYPE,
+// (test/reference/triton/metrics-23.12-cpu-only.txt minus families added after 23.05) with the same TYPE,
 // HELP and label names; no GPU families; summaries only when enabled, shaped like the 23.05 docs;
 // counters moving exactly as Triton's do; promtool parsing it; the endpoint's method/path rules.
 import { test } from 'uvu'
@@ -8,16 +8,15 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { loadHeldout } from '../../scripts/lib/heldout.ts'
 import { fail } from '../../scripts/lib/fail.ts'
 import { waitFor } from '../../scripts/lib/poll.ts'
 import { CpuMonitor, formatValue } from '../standins/triton/metrics.ts'
 import { addFragileModel, addMnist, tempRepository, type TempRepository } from '../helpers/model-repository.ts'
 import { startTritonStandin, type TritonStandin } from '../helpers/triton-standin.ts'
+import { tritonReference } from '../helpers/paths.ts'
 
-const SHARED = fileURLToPath(new URL('../../../shared/triton/', import.meta.url))
-/** Families a 23.12 scrape has that 23.05 does not (REFERENCE.md §1.3). */
+/** Families a 23.12 scrape has that 23.05 does not (core r23.05 registers no `nv_inference_pending_request_count`). */
 const ADDED_AFTER_23_05 = ['nv_inference_pending_request_count']
 
 interface Sample {
@@ -138,7 +137,7 @@ test('every per-model series exists at load with value 0', async () => {
 })
 
 test('families, TYPE, HELP and label names equal a real CPU-only scrape minus families added after 23.05', async () => {
-  const reference = parseExposition(readFileSync(join(SHARED, 'metrics-23.12-cpu-only.txt'), 'utf8'))
+  const reference = parseExposition(readFileSync(tritonReference('metrics-23.12-cpu-only.txt'), 'utf8'))
     // Non-nv_ families there are a model's own custom metrics, not Triton's.
     .filter((f) => f.name.startsWith('nv_') && !ADDED_AFTER_23_05.includes(f.name))
   const { text } = await scrape(await defaultStandin())
@@ -173,7 +172,7 @@ test('no GPU families without a GPU; no summaries unless enabled', async () => {
 })
 
 test('summaries with summary_latencies=true: shaped like the 23.05 docs example', async () => {
-  const docs = parseExposition(readFileSync(join(SHARED, 'metrics-23.05-docs-summary.txt'), 'utf8')).find(
+  const docs = parseExposition(readFileSync(tritonReference('metrics-23.05-docs-summary.txt'), 'utf8')).find(
     (f) => f.name === 'nv_inference_queue_summary_us',
   )!
   const families = parseExposition((await scrape()).text)
@@ -294,7 +293,7 @@ test('promtool parses the exposition; its only findings are the naming lints rea
   const naming =
     /^(\S+) (counter metrics should have "_total" suffix|metric names should not contain abbreviated units|non-histogram and non-summary metrics should not have "_count" suffix|metric name should not include type 'summary')$/
   for (const line of ours) assert.match(line, naming)
-  const real = new Set(lints(readFileSync(join(SHARED, 'metrics-23.12-cpu-only.txt'), 'utf8')))
+  const real = new Set(lints(readFileSync(tritonReference('metrics-23.12-cpu-only.txt'), 'utf8')))
   for (const line of ours.filter((l) => !l.includes('_summary_us ')))
     assert.ok(real.has(line), `also reported for real Triton: ${line}`)
   // A line promtool cannot parse is an error (exit 1), not a lint.

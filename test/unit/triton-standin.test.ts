@@ -1,5 +1,5 @@
-// The Triton stand-in's HTTP API against what Triton 23.05 answers (shared/triton/REFERENCE.md and
-// server src/http_server.cc): every endpoint's status and body, error bodies and codes, and a
+// The Triton stand-in's HTTP API against what Triton 23.05 answers (Triton server r23.05
+// src/http_server.cc and core r23.05): every endpoint's status and body, error bodies and codes, and a
 // batched inference equal to running the same ONNX file directly.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'

@@ -3,7 +3,8 @@
 // too, so a client bug shows up here rather than as a silent difference from real Grafana.
 import { Ajv, type ValidateFunction } from 'ajv'
 import formats from 'ajv-formats'
-import spec from '../../../../shared/grafana/openapi3-subset.json' with { type: 'json' }
+// Imported, not read at run time: `make images` bundles it into the stand-in's image. Same file as grafanaSpecPath.
+import spec from '../../reference/grafana/openapi3-subset.json' with { type: 'json' }
 
 type Json = Record<string, unknown>
 interface Parameter {

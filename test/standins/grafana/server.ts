@@ -1,5 +1,5 @@
 // A Grafana stand-in for tests: the HTTP API endpoints the step scripts use, with Grafana 11.6's
-// auth rules, status codes and error bodies (../shared/grafana/REFERENCE.md, error-catalog.json),
+// auth rules, status codes and error bodies (from Grafana's pkg/api sources),
 // state kept in its data directory like grafana.db (so a volume keeps the first admin password),
 // and every request checked against the OpenAPI spec; violations are answered 400 and recorded
 // for the tests at GET /__standin/violations (failed logins at GET /__standin/logins).

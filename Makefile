@@ -17,7 +17,7 @@ BUILT := dist/.built
 DEPS := node_modules/.package-lock.json
 
 .PHONY: help all up down network triton prometheus grafana token datasource dashboard load verify \
-        images dashboards model test bench publish build typecheck lint format system clean
+        images dashboards model test clone-test bench publish build typecheck lint format system clean
 
 help: ## List the targets
 	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | \
@@ -59,6 +59,8 @@ model: $(DEPS) ## Re-train models/mnist_mlp (deterministic: same bytes every tim
 
 test: system lint $(BUILT) ## Lint, then run every test suite (installs Docker and Prometheus when missing)
 	@$(TSX) test/run.ts $(T)
+clone-test: ## Clone the committed HEAD into an empty temp folder; plain npm ci, make images, make test there
+	@bash test/clone-test.sh
 bench: system $(BUILT) ## Benchmarks, each as a ratio against a peer measured in the same run
 	@$(TSX) test/bench/run.ts $(B)
 typecheck: $(DEPS) ## Type-check everything (strict)
@@ -78,7 +80,7 @@ $(BUILT): $(SOURCES) build.ts $(DEPS)
 # Only the lock file decides: an edit to package.json's scripts must not reinstall node_modules.
 # npm's report goes to stderr: `eval "$(make -s images)"` reads stdout.
 $(DEPS): package-lock.json
-	@ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error >&2 && touch $@
+	@npm ci --no-audit --no-fund --loglevel=error >&2 && touch $@
 
 clean: ## Remove build output (not the state folder with secrets)
 	rm -rf dist

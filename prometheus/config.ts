@@ -15,6 +15,11 @@ export interface PrometheusConfig {
 }
 
 export const RULES_FILE = 'rules.yml'
+/**
+ * How often Prometheus scrapes Triton. Grafana's datasource gets the same value as its scrape interval
+ * (`jsonData.timeInterval`, step 06): otherwise Grafana assumes 15 s and `$__rate_interval` never drops under 60 s.
+ */
+export const SCRAPE_INTERVAL = '5s'
 
 export interface ConfigOptions {
   /** `host:port` of Triton's metrics endpoint as Prometheus reaches it (container name on the network). */
@@ -28,7 +33,7 @@ export function prometheusConfig({
   selfTarget = `localhost:${PROMETHEUS_CONTAINER_PORT}`,
 }: ConfigOptions): PrometheusConfig {
   return {
-    global: { scrape_interval: '5s', evaluation_interval: '5s' },
+    global: { scrape_interval: SCRAPE_INTERVAL, evaluation_interval: '5s' },
     rule_files: [RULES_FILE],
     scrape_configs: [
       { job_name: TRITON_JOB, static_configs: [{ targets: [tritonTarget] }] },

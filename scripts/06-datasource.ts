@@ -7,6 +7,7 @@ import { log } from './lib/log.ts'
 import { ok, type Json } from './lib/grafana/client.ts'
 import { tokenSession } from './lib/grafana/session.ts'
 import { prometheusUrlOnNetwork } from './lib/prometheus.ts'
+import { SCRAPE_INTERVAL } from '../prometheus/config.ts'
 
 await step(
   {
@@ -42,7 +43,8 @@ await step(
       access: 'proxy' as const,
       url: flags.url ?? prometheusUrlOnNetwork(config.prometheus.container),
       basicAuth: false,
-      jsonData: { httpMethod: 'POST' } as Record<string, unknown>,
+      // Grafana's "Scrape interval": the floor of $__interval, and a quarter of $__rate_interval's floor.
+      jsonData: { httpMethod: 'POST', timeInterval: SCRAPE_INTERVAL } as Record<string, unknown>,
     }
     const what = tr(`set up the datasource ${uid}`, `设置数据源 ${uid}`)
     const current = await api.GET('/datasources/uid/{uid}', { params: { path: { uid } } })

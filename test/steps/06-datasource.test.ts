@@ -3,6 +3,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { testWhatEveryGrafanaStepOwes, useGrafanaSteps } from '../helpers/grafana-steps.ts'
+import { prometheusConfig } from '../../prometheus/config.ts'
 
 const steps = useGrafanaSteps(() => [['05-token', []]])
 
@@ -13,6 +14,29 @@ test('06 creates the datasource, and a second run keeps it (one datasource, by u
     datasources.map((d: { uid: string; url: string }) => [d.uid, d.url]),
     [['triton-prometheus', steps.prometheusUrl]],
   )
+})
+
+test("06 gives the datasource Prometheus's scrape interval, and converges one that lacks it", async () => {
+  // What 03-prometheus deploys, so Grafana's $__rate_interval follows the real scrape.
+  const scrape = prometheusConfig({ tritonTarget: 'triton:8002' }).global.scrape_interval
+  const path = '/api/datasources/uid/triton-prometheus'
+  const old = await steps.api(path)
+  assert.is(old.jsonData.timeInterval, scrape)
+  // A datasource made before this setting, with a key someone added in the UI.
+  await steps.api(path, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      ...Object.fromEntries(['name', 'type', 'access', 'url', 'basicAuth', 'version'].map((k) => [k, old[k]])),
+      jsonData: { httpMethod: 'POST', keepCookies: ['session'] },
+    }),
+  })
+  assert.is((await steps.api(path)).jsonData.timeInterval, undefined)
+  const result = await steps.run('06-datasource', ['--url', steps.prometheusUrl])
+  assert.is(result.code, 0, result.stderr)
+  assert.match(result.stderr, /updated \(jsonData differed\)/)
+  assert.equal((await steps.api(path)).jsonData, { httpMethod: 'POST', keepCookies: ['session'], timeInterval: scrape })
+  assert.match((await steps.run('06-datasource', ['--url', steps.prometheusUrl])).stderr, /kept/)
 })
 
 test('06 refuses a --url that is not an http address with exit 2, and leaves the datasource as it was', async () => {

@@ -98,8 +98,8 @@ await step(
     const model = flags.model ?? config.model
     const heldout = loadHeldout()
 
-    const metadata = await modelMetadata(base, model)
     await waitModelReady(base, model, READY_TIMEOUT_MS, config.triton.container)
+    const metadata = await modelMetadata(base, model)
     const input = digitInput(model, metadata.inputs)
     const output = scoresOutput(model, metadata.outputs)
     log.ok(

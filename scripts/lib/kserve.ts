@@ -64,14 +64,16 @@ function errorText(text: string): string {
   return text.trim().slice(0, 200) || tr('empty body', '空响应体')
 }
 
-/** Names of the models in the server's repository, for suggesting a right one. */
-async function repositoryModels(base: string): Promise<string[]> {
+/** Names of the models in the server's repository (loaded, loading or failed); undefined when it will not say. */
+async function repositoryModels(base: string): Promise<string[] | undefined> {
   try {
     const { status, text } = await request(base, '/v2/repository/index', { method: 'POST', body: '{}' })
-    if (status !== 200) return []
-    return (JSON.parse(text) as { name: string }[]).map((m) => m.name)
+    if (status !== 200) return undefined
+    const index = JSON.parse(text) as unknown
+    if (!Array.isArray(index)) return undefined
+    return index.map((m: { name?: unknown }) => String(m?.name))
   } catch {
-    return []
+    return undefined
   }
 }
 
@@ -100,7 +102,7 @@ export async function modelMetadata(base: string, model: string): Promise<ModelM
     if (tensors(parsed?.inputs) && tensors(parsed?.outputs)) return parsed as ModelMetadata
   }
   if (status === 400 || status === 404) {
-    const known = await repositoryModels(base)
+    const known = (await repositoryModels(base)) ?? []
     throw fail(
       tr(
         `Triton at ${base} does not serve model "${model}": ${errorText(text)}`,
@@ -129,24 +131,38 @@ export async function modelMetadata(base: string, model: string): Promise<ModelM
   )
 }
 
-/** Polls GET /v2/models/<model>/ready until 200: a model can still be loading after the server is up. */
+/**
+ * Polls GET /v2/models/<model>/ready until 200, before anything else is asked of the model: one that
+ * is still loading has no metadata yet (Triton 23.05 answers 400 "… has no available versions").
+ * Ends at once, for modelMetadata to name the cause, when the repository does not list the model;
+ * a server that cannot be reached fails at once too.
+ */
 export async function waitModelReady(base: string, model: string, timeoutMs: number, container: string): Promise<void> {
   const path = `/v2/models/${encodeURIComponent(model)}/ready`
-  await waitFor(async () => (await request(base, path)).status === 200, {
+  const probe = async (): Promise<'ready' | 'unknown' | StepError | false> => {
+    try {
+      if ((await request(base, path)).status === 200) return 'ready'
+    } catch (error) {
+      if (error instanceof StepError) return error
+      throw error
+    }
+    const known = await repositoryModels(base)
+    return known !== undefined && !known.includes(model) && 'unknown'
+  }
+  const outcome = await waitFor(probe, {
     what: tr(`model ${model} ready`, `模型 ${model} 就绪`),
     timeoutMs,
-    onTimeout: (last) =>
-      last instanceof StepError
-        ? last
-        : fail(
-            tr(
-              `model "${model}" is not ready on ${base} after ${timeoutMs / 1000} s`,
-              `${base} 上的模型 "${model}" ${timeoutMs / 1000} 秒后仍未就绪`,
-            ),
-            tr(
-              `read why it did not load: \`docker logs ${container}\``,
-              `查看未能加载的原因：\`docker logs ${container}\``,
-            ),
-          ),
+    onTimeout: () =>
+      fail(
+        tr(
+          `model "${model}" is not ready on ${base} after ${timeoutMs / 1000} s`,
+          `${base} 上的模型 "${model}" ${timeoutMs / 1000} 秒后仍未就绪`,
+        ),
+        tr(
+          `read why it did not load: \`docker logs ${container}\``,
+          `查看未能加载的原因：\`docker logs ${container}\``,
+        ),
+      ),
   })
+  if (outcome instanceof StepError) throw outcome
 }

@@ -23,7 +23,14 @@ export interface TritonStandin {
 }
 
 export async function startTritonStandin(
-  opts: { modelRepository?: string; args?: string[] } = {},
+  opts: {
+    modelRepository?: string
+    args?: string[]
+    /** Extra environment, e.g. `TRITON_STANDIN_LOAD_DELAY_MS` for models that load after the server is up. */
+    env?: Record<string, string>
+    /** `live`: return once the server answers, while its models may still load (default `ready`). */
+    until?: 'ready' | 'live'
+  } = {},
 ): Promise<TritonStandin> {
   const args = opts.args ?? []
   const child = spawn(
@@ -43,7 +50,7 @@ export async function startTritonStandin(
       '0',
       ...args,
     ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } },
   )
   let output = ''
   child.stdout.on('data', (chunk: Buffer) => {
@@ -86,7 +93,7 @@ export async function startTritonStandin(
         const metrics = bound('Metrics Service')
         if (!http || (!metrics && !metricsDisabled)) return undefined
         const httpUrl = `http://127.0.0.1:${http}`
-        const res = await fetch(`${httpUrl}/v2/health/ready`)
+        const res = await fetch(`${httpUrl}/v2/health/${opts.until ?? 'ready'}`)
         await res.arrayBuffer()
         return res.status === 200 ? { httpUrl, metricsUrl: metrics ? `http://127.0.0.1:${metrics}` : '' } : undefined
       },

@@ -154,6 +154,27 @@ test('failed requests are counted by kind, reported, and make the step exit 1', 
   }
 })
 
+test('a model still loading when the step starts: it waits for the model, then sends the load', async () => {
+  const slow = await startTritonStandin({
+    modelRepository: 'models',
+    env: { TRITON_STANDIN_LOAD_DELAY_MS: '3000' },
+    until: 'live',
+  })
+  try {
+    // What Triton answers meanwhile, and what the step must not take for an unknown model.
+    const early = await fetch(`${slow.httpUrl}/v2/models/mnist_mlp`)
+    assert.match(await early.text(), /has no available versions/)
+    const run = await load(['--url', slow.httpUrl, '--json', '--requests', '20'])
+    assert.is(run.code, 0, run.stderr)
+    assert.match(run.stderr, /model mnist_mlp is ready/)
+    const result = JSON.parse(run.stdout) as Result
+    assert.is(result.requests, 20)
+    assert.is(result.errors, 0)
+  } finally {
+    await slow.stop()
+  }
+})
+
 test("unknown model: exit 1, the server's reason and the models it has", async () => {
   const run = await load(['--url', triton.httpUrl, '--model', 'nope', '--requests', '1'])
   assert.is(run.code, 1)

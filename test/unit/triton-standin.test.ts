@@ -141,6 +141,31 @@ test('repository index: POST lists every model; {"ready":true} filters; GET is 4
   assert.equal(JSON.parse(get.text), { error: 'Method Not Allowed' })
 })
 
+test("a model still loading answers like 23.05's LOADING state: not ready, no available versions", async () => {
+  // The services are up and the model loads 60 s later: long enough to look, stopped before then.
+  const loading = await startTritonStandin({
+    modelRepository: 'models',
+    env: { TRITON_STANDIN_LOAD_DELAY_MS: '60000' },
+    until: 'live',
+  })
+  try {
+    const at = (path: string, init?: RequestInit) => fetch(loading.httpUrl + path, init)
+    for (const path of ['/v2/health/ready', '/v2/models/mnist_mlp/ready']) assert.is((await at(path)).status, 400, path)
+    const metadata = await at('/v2/models/mnist_mlp')
+    assert.is(metadata.status, 400)
+    // core r23.05: model_lifecycle.cc GetModel, prefixed by model_repository_manager.cc.
+    assert.equal(await metadata.json(), { error: "Request for unknown model: 'mnist_mlp' has no available versions" })
+    const version = await at('/v2/models/mnist_mlp/versions/1')
+    assert.equal(await version.json(), {
+      error: "Request for unknown model: 'mnist_mlp' version 1 is not at ready state",
+    })
+    const index = await at('/v2/repository/index', { method: 'POST', body: '{}' })
+    assert.equal(await index.json(), [{ name: 'mnist_mlp', version: '1', state: 'LOADING' }])
+  } finally {
+    await loading.stop()
+  }
+})
+
 test('batched infer: [n,784] gives [n,10] probabilities equal to ONNX Runtime on the same file', async () => {
   const n = 5
   const r = await post('/v2/models/mnist_mlp/infer', { id: 'batch-5', ...inferBody([n, 784], rows(n)) })

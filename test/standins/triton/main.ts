@@ -190,6 +190,27 @@ function metricsConfig(flags: Map<string, string[]>) {
   }
 }
 
+/**
+ * TRITON_STANDIN_LOAD_DELAY_MS (a test knob, not a tritonserver option): the models start loading
+ * this long after the HTTP and metrics services are up. Until they are loaded the server answers
+ * like Triton 23.05 for a model in the LOADING state (the state a model is in while Triton loads it
+ * after a repository poll or a load request): not ready, and GET /v2/models/<m> answers 400
+ * "Request for unknown model: '<m>' has no available versions" (core r23.05 model_lifecycle.cc
+ * GetModel, prefixed by model_repository_manager.cc; server http_server.cc answers every error 400).
+ */
+function loadDelayMs(): number {
+  const raw = process.env.TRITON_STANDIN_LOAD_DELAY_MS
+  if (raw === undefined || raw === '') return 0
+  if (!/^\d+$/.test(raw)) throw new UsageError(`TRITON_STANDIN_LOAD_DELAY_MS must be whole milliseconds, got ${raw}`)
+  return Number(raw)
+}
+
+/** The version a model's default policy (latest 1) loads: its newest numeric folder, 1 without one. */
+function newestVersion(dir: string): number {
+  const versions = readdirSync(dir).filter((e) => /^\d+$/.test(e) && statSync(join(dir, e)).isDirectory())
+  return versions.length ? Math.max(...versions.map(Number)) : 1
+}
+
 function listen(server: Server, port: number, address: string): Promise<AddressInfo> {
   return new Promise((resolvePromise, reject) => {
     server.once('error', reject)
@@ -255,37 +276,45 @@ async function main(argv: string[]): Promise<number> {
     )
     return 1
   }
-  const loads: ModelLoad[] = (
-    await Promise.all(
-      dirs.map(async ({ name, dir }) => {
-        tlog.info('model_lifecycle.cc:462', `loading: ${name}:1`)
-        return loadModelDir(dir, name, metricOptions.summaryLatencies ? metricOptions.summaryQuantiles : undefined)
-      }),
-    )
-  ).flat()
-  for (const l of loads) {
-    if (l.model) {
-      for (const g of l.model.config.instanceGroups) {
-        for (let i = 0; i < g.count; i++)
-          tlog.info('onnxruntime.cc:2610', `TRITONBACKEND_ModelInstanceInitialize: ${g.name}_${i} (CPU device 0)`)
-      }
-      tlog.info('model_lifecycle.cc:815', `successfully loaded '${l.name}' version ${l.version}`)
-    } else {
-      tlog.error(
-        'model_lifecycle.cc:621',
-        `failed to load '${l.name}' version ${l.version}: Invalid argument: ${l.reason}`,
+  const loadAll = async (): Promise<ModelLoad[]> => {
+    const loads = (
+      await Promise.all(
+        dirs.map(async ({ name, dir }) => {
+          tlog.info('model_lifecycle.cc:462', `loading: ${name}:1`)
+          return loadModelDir(dir, name, metricOptions.summaryLatencies ? metricOptions.summaryQuantiles : undefined)
+        }),
       )
+    ).flat()
+    for (const l of loads) {
+      if (l.model) {
+        for (const g of l.model.config.instanceGroups) {
+          for (let i = 0; i < g.count; i++)
+            tlog.info('onnxruntime.cc:2610', `TRITONBACKEND_ModelInstanceInitialize: ${g.name}_${i} (CPU device 0)`)
+        }
+        tlog.info('model_lifecycle.cc:815', `successfully loaded '${l.name}' version ${l.version}`)
+      } else {
+        tlog.error(
+          'model_lifecycle.cc:621',
+          `failed to load '${l.name}' version ${l.version}: Invalid argument: ${l.reason}`,
+        )
+      }
     }
+    tlog.info(
+      'server.cc:604',
+      '\n' +
+        table(
+          ['Model', 'Version', 'Status'],
+          loads.map((l) => [l.name, String(l.version), l.model ? 'READY' : `UNAVAILABLE: ${l.reason}`]),
+        ),
+    )
+    return loads
   }
-  tlog.info(
-    'server.cc:604',
-    '\n' +
-      table(
-        ['Model', 'Version', 'Status'],
-        loads.map((l) => [l.name, String(l.version), l.model ? 'READY' : `UNAVAILABLE: ${l.reason}`]),
-      ),
-  )
-  if (exitOnError && loads.some((l) => !l.model)) {
+  const delayMs = loadDelayMs()
+  // With a load delay the services answer while the models load, and a failed load stays UNAVAILABLE.
+  const loads: ModelLoad[] = delayMs
+    ? dirs.map(({ name, dir }) => ({ name, version: newestVersion(dir), reason: '', loading: true }))
+    : await loadAll()
+  if (exitOnError && loads.some((l) => !l.model && !l.loading)) {
     process.stderr.write('error: creating server: Internal - failed to load all models\n')
     return 1
   }
@@ -339,6 +368,13 @@ async function main(argv: string[]): Promise<number> {
     tlog.error('main.cc:258', `failed to start service: ${(error as Error).message}`)
     process.stderr.write('error: creating server: Unavailable - Socket already in use\n')
     return 1
+  }
+  if (delayMs) {
+    setTimeout(() => {
+      loadAll().then((loaded) => {
+        repo.loads = loaded
+      })
+    }, delayMs)
   }
 
   await new Promise<void>((resolveStop) => {

@@ -279,6 +279,8 @@ export interface ModelLoad {
   /** Loaded model, or the reason it could not be loaded (Triton's UNAVAILABLE state). */
   model?: LoadedModel
   reason: string
+  /** Still loading (Triton's LOADING state): known to the repository, no version available yet. */
+  loading?: boolean
 }
 
 /** Numeric version subdirectories that hold the model file, newest first. */

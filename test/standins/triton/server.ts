@@ -42,7 +42,8 @@ const METRICS_RE = /^\/metrics\/?$/
 
 /** Every model version found in the repository, loaded or not, as the repository manager sees it. */
 export class Repository {
-  constructor(readonly loads: ModelLoad[]) {}
+  /** Replaced as a whole when models finish loading after the services started. */
+  constructor(public loads: ModelLoad[]) {}
 
   get ready(): LoadedModel[] {
     return this.loads.flatMap((l) => (l.model ? [l.model] : []))
@@ -454,7 +455,7 @@ async function route(req: IncomingMessage, res: ServerResponse, repo: Repository
         .map((l) => ({
           name: l.name,
           version: String(l.version),
-          state: l.model ? 'READY' : 'UNAVAILABLE',
+          state: l.model ? 'READY' : l.loading ? 'LOADING' : 'UNAVAILABLE',
           ...(l.reason ? { reason: l.reason } : {}),
         })),
     )

@@ -64,7 +64,7 @@ clone-test: ## Clone the committed HEAD into an empty temp folder; plain npm ci,
 bench: system $(BUILT) ## Benchmarks, each as a ratio against a peer measured in the same run
 	@$(TSX) test/bench/run.ts $(B)
 typecheck: $(DEPS) ## Type-check everything (strict)
-	@npx tsc --noEmit -p .
+	@npm run -s typecheck
 lint: $(DEPS) ## Formatter check, linter (Biome) and type check; `make format` fixes what it can
 	@npm run -s lint
 format: $(DEPS) ## Format and apply the linter's safe fixes (Biome)

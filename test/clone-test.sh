@@ -16,6 +16,8 @@ if [[ -n "$(git -C "$src" status --porcelain --untracked-files=no)" ]]; then
 fi
 
 parent="$(mktemp -d "${TMPDIR:-/tmp}/tm-clone-test.XXXXXX")"
+# mktemp makes it 0700; a clone in a home folder is readable by others (a test runs a step as nobody).
+chmod 755 "$parent"
 clone="$parent/triton-monitoring"
 log="$parent/clone-test.log"
 git clone --quiet --no-hardlinks "$src" "$clone"

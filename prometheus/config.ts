@@ -20,6 +20,14 @@ export const RULES_FILE = 'rules.yml'
  * (`jsonData.timeInterval`, step 06): otherwise Grafana assumes 15 s and `$__rate_interval` never drops under 60 s.
  */
 export const SCRAPE_INTERVAL = '5s'
+/**
+ * The console flags of prom/prometheus's default command (its Dockerfile's CMD, v2.53.1). A container
+ * given its own command loses that CMD, so step 03 passes them again, or /consoles serves nothing.
+ */
+export const IMAGE_CONSOLE_FLAGS = [
+  '--web.console.libraries=/usr/share/prometheus/console_libraries',
+  '--web.console.templates=/usr/share/prometheus/consoles',
+] as const
 
 export interface ConfigOptions {
   /** `host:port` of Triton's metrics endpoint as Prometheus reaches it (container name on the network). */

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { $, which } from 'zx'
-import { renderFiles } from '../prometheus/config.ts'
+import { IMAGE_CONSOLE_FLAGS, renderFiles } from '../prometheus/config.ts'
 import { step } from './lib/cli.ts'
 import { loadConfig, url } from './lib/config.ts'
 import { ensureContainer, ensureEngine, ensureNetwork, runOnce, waitForHttp } from './lib/docker.ts'
@@ -114,6 +114,7 @@ await step(
       args: [
         `--config.file=${IN_CONTAINER}/prometheus.yml`,
         '--storage.tsdb.path=/prometheus',
+        ...IMAGE_CONSOLE_FLAGS,
         '--web.enable-lifecycle',
       ],
       mounts: [{ type: 'bind', source: dir, target: IN_CONTAINER, readOnly: true }],

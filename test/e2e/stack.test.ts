@@ -62,6 +62,21 @@ test('make up creates network, Triton and Prometheus, and waits for the triton t
   ids.prometheusVolume = dataVolume(env.PROMETHEUS_CONTAINER!)
 })
 
+test("Prometheus keeps the image's console flags: its console page renders with the image's libraries", async () => {
+  const image = await run('docker', ['image', 'inspect', '--format', '{{json .Config.Cmd}}', env.PROMETHEUS_IMAGE!], {})
+  assert.equal(JSON.parse(image.stdout), [
+    '--config.file=/etc/prometheus/prometheus.yml',
+    '--storage.tsdb.path=/prometheus',
+    '--web.console.libraries=/usr/share/prometheus/console_libraries',
+    '--web.console.templates=/usr/share/prometheus/consoles',
+  ])
+  // The page uses templates defined in console_libraries/prom.lib: a 200 needs both flags to hold.
+  const page = await fetch(`${prometheus()}/consoles/prometheus.html`, { signal: AbortSignal.timeout(10_000) })
+  const body = await page.text()
+  assert.is(page.status, 200, body.slice(0, 300))
+  assert.match(body, '<h1>Prometheus</h1>')
+})
+
 test('ports are published on 127.0.0.1 only', async () => {
   const result = await run('docker', ['port', env.TRITON_CONTAINER!], {})
   const lines = result.stdout.trim().split('\n').sort()

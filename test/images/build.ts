@@ -3,6 +3,7 @@
 // (a plain assignment would not reach make's environment); progress goes to stderr.
 // Tags are hashes of the inputs, so a re-run with nothing changed builds nothing.
 // To add an image, add an entry to `images`.
+import { IMAGE_CONSOLE_FLAGS } from '../../prometheus/config.ts'
 import { buildNodeImage } from './node-image.ts'
 import { buildScratchImage, type BuiltImage } from './scratch-image.ts'
 
@@ -16,14 +17,17 @@ scrape_configs:
 `
 
 export const images: Record<string, () => Promise<BuiltImage>> = {
-  // Debian's prometheus and promtool, laid out like prom/prometheus (entrypoint, default args,
-  // data folder as a VOLUME, user nobody), so the steps run it exactly as they run the real image.
+  // Debian's prometheus and promtool, laid out like prom/prometheus (entrypoint, default command,
+  // console folders, data folder as a VOLUME, user nobody), so the steps run it exactly as they run
+  // the real image. Debian ships the same console templates and libraries as examples.
   PROMETHEUS_IMAGE: () =>
     buildScratchImage({
       repository: 'triton-monitoring/prometheus',
       files: [
         { from: '/usr/bin/prometheus', to: '/bin/prometheus' },
         { from: '/usr/bin/promtool', to: '/bin/promtool' },
+        { from: '/usr/share/doc/prometheus/examples/console_libraries', to: '/usr/share/prometheus/console_libraries' },
+        { from: '/usr/share/doc/prometheus/examples/consoles', to: '/usr/share/prometheus/consoles' },
       ],
       texts: {
         '/etc/prometheus/prometheus.yml': defaultPrometheusConfig,
@@ -37,7 +41,7 @@ export const images: Record<string, () => Promise<BuiltImage>> = {
       workdir: '/prometheus',
       expose: [9090],
       entrypoint: ['/bin/prometheus'],
-      cmd: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus'],
+      cmd: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', ...IMAGE_CONSOLE_FLAGS],
     }),
   // The Triton stand-in behind a `tritonserver` command: like NVIDIA's image, the container runs
   // the command it is given (`tritonserver --model-repository=/models …`).

@@ -114,3 +114,19 @@ export async function startTritonStandin(
     throw error
   }
 }
+
+/**
+ * Runs `use` against a stand-in serving the project's models/ whose models start loading `delayMs`
+ * after it answers (Triton's LOADING state meanwhile), and stops it afterwards.
+ */
+export async function withLoadingStandin(
+  delayMs: number,
+  use: (triton: TritonStandin) => Promise<void>,
+): Promise<void> {
+  const triton = await startTritonStandin({ env: { TRITON_STANDIN_LOAD_DELAY_MS: String(delayMs) }, until: 'live' })
+  try {
+    await use(triton)
+  } finally {
+    await triton.stop()
+  }
+}

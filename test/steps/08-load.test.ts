@@ -6,7 +6,7 @@ import { createServer, type AddressInfo } from 'node:net'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runProcess } from '../helpers/process.ts'
-import { startTritonStandin } from '../helpers/triton-standin.ts'
+import { startTritonStandin, withLoadingStandin } from '../helpers/triton-standin.ts'
 
 const RUN_TIMEOUT_MS = 60_000
 const triton = await startTritonStandin({ modelRepository: 'models' })
@@ -155,12 +155,7 @@ test('failed requests are counted by kind, reported, and make the step exit 1', 
 })
 
 test('a model still loading when the step starts: it waits for the model, then sends the load', async () => {
-  const slow = await startTritonStandin({
-    modelRepository: 'models',
-    env: { TRITON_STANDIN_LOAD_DELAY_MS: '3000' },
-    until: 'live',
-  })
-  try {
+  await withLoadingStandin(3000, async (slow) => {
     // What Triton answers meanwhile, and what the step must not take for an unknown model.
     const early = await fetch(`${slow.httpUrl}/v2/models/mnist_mlp`)
     assert.match(await early.text(), /has no available versions/)
@@ -170,9 +165,7 @@ test('a model still loading when the step starts: it waits for the model, then s
     const result = JSON.parse(run.stdout) as Result
     assert.is(result.requests, 20)
     assert.is(result.errors, 0)
-  } finally {
-    await slow.stop()
-  }
+  })
 })
 
 test("unknown model: exit 1, the server's reason and the models it has", async () => {

@@ -5,7 +5,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as ort from 'onnxruntime-node'
 import { loadHeldout } from '../../scripts/lib/heldout.ts'
-import { startTritonStandin, type TritonStandin } from '../helpers/triton-standin.ts'
+import { startTritonStandin, type TritonStandin, withLoadingStandin } from '../helpers/triton-standin.ts'
 
 let triton: TritonStandin
 const heldout = loadHeldout()
@@ -143,12 +143,7 @@ test('repository index: POST lists every model; {"ready":true} filters; GET is 4
 
 test("a model still loading answers like 23.05's LOADING state: not ready, no available versions", async () => {
   // The services are up and the model loads 60 s later: long enough to look, stopped before then.
-  const loading = await startTritonStandin({
-    modelRepository: 'models',
-    env: { TRITON_STANDIN_LOAD_DELAY_MS: '60000' },
-    until: 'live',
-  })
-  try {
+  await withLoadingStandin(60_000, async (loading) => {
     const at = (path: string, init?: RequestInit) => fetch(loading.httpUrl + path, init)
     for (const path of ['/v2/health/ready', '/v2/models/mnist_mlp/ready']) assert.is((await at(path)).status, 400, path)
     const metadata = await at('/v2/models/mnist_mlp')
@@ -161,9 +156,7 @@ test("a model still loading answers like 23.05's LOADING state: not ready, no av
     })
     const index = await at('/v2/repository/index', { method: 'POST', body: '{}' })
     assert.equal(await index.json(), [{ name: 'mnist_mlp', version: '1', state: 'LOADING' }])
-  } finally {
-    await loading.stop()
-  }
+  })
 })
 
 test('batched infer: [n,784] gives [n,10] probabilities equal to ONNX Runtime on the same file', async () => {

@@ -34,7 +34,7 @@ run() {
 
 status=0
 run npm ci || status=$?
-((status == 0)) && { run make images >/dev/null || status=$?; }
+((status == 0)) && { run make images || status=$?; }
 ((status == 0)) && { run make test || status=$?; }
 
 if ((status == 0)); then

@@ -13,9 +13,14 @@ export interface WaitOptions {
   onTimeout: (last: unknown) => StepError
 }
 
+const EXPIRED = Symbol('expired')
+
 /**
  * Calls `probe` until it returns something other than undefined/false, or the deadline passes.
- * A probe that throws counts as "not yet"; its error is kept for the timeout message.
+ * A probe that throws counts as "not yet"; its error is kept for the timeout message. A probe
+ * that hangs is not waited for past the deadline. The deadline's timer holds the process: a
+ * fetch whose only pending handle is an unref'd abort timer (seen against docker-proxy before
+ * the container listens) would otherwise let Node exit mid-wait with code 13 and no message.
  */
 export async function waitFor<T>(probe: () => Promise<T | undefined | false>, options: WaitOptions): Promise<T> {
   const { what, timeoutMs, intervalMs = 200 } = options
@@ -30,21 +35,28 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | false>, op
     process.stderr.write(`\r  ${chalk.cyan(frames[frame++ % frames.length])} ${what} ${chalk.dim(`${seconds}s`)}\x1b[K`)
   }
   const clear = () => tty && process.stderr.write('\r\x1b[K')
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<typeof EXPIRED>((resolve) => {
+    timer = setTimeout(() => resolve(EXPIRED), timeoutMs)
+  })
   try {
     for (;;) {
       draw()
       try {
-        const value = await probe()
+        const value = await Promise.race([probe(), expired])
+        if (value === EXPIRED) break
         if (value !== undefined && value !== false) return value
         last = value
       } catch (error) {
         last = error
       }
       const left = deadline - Date.now()
-      if (left <= 0) throw options.onTimeout(last)
+      if (left <= 0) break
       await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, left)))
     }
+    throw options.onTimeout(last)
   } finally {
+    clearTimeout(timer)
     clear()
   }
 }

@@ -4,7 +4,7 @@
 // Tags are hashes of the inputs, so a re-run with nothing changed builds nothing.
 // To add an image, add an entry to `images`.
 import { IMAGE_CONSOLE_FLAGS } from '../../prometheus/config.ts'
-import { buildNodeImage } from './node-image.ts'
+import { APP, buildNodeImage, NODE_PASSWD } from './node-image.ts'
 import { buildScratchImage, type BuiltImage } from './scratch-image.ts'
 
 /** Like prom/prometheus: scrapes itself until given a real config. */
@@ -55,15 +55,29 @@ export const images: Record<string, () => Promise<BuiltImage>> = {
       expose: [8000, 8001, 8002],
       cmd: ['tritonserver', '--model-repository=/models'],
     }),
-  // The Grafana stand-in with the OpenAPI spec bundled in; like grafana/grafana it runs as uid 472,
-  // listens on 3000 and keeps its state in /var/lib/grafana (the data volume).
+  // The Grafana stand-in with the OpenAPI spec bundled in; like grafana/grafana it runs as uid 472
+  // gid 0, listens on 3000, keeps its state in /var/lib/grafana (the data volume), resolves
+  // GF_*__FILE as run.sh does, and has a `grafana` command on PATH (`grafana cli admin
+  // reset-admin-password`) that finds the data through the same paths and variables.
   GRAFANA_IMAGE: () =>
     buildNodeImage({
       repository: 'triton-monitoring/grafana-standin',
       entry: 'test/standins/grafana/main.ts',
+      commands: ['grafana'],
+      entrypoint: ['/bin/node', APP],
       user: '472:0',
+      workdir: '/usr/share/grafana',
       writable: ['/var/lib/grafana'],
-      env: { GF_PATHS_DATA: '/var/lib/grafana' },
+      env: {
+        GF_PATHS_CONFIG: '/etc/grafana/grafana.ini',
+        GF_PATHS_DATA: '/var/lib/grafana',
+        GF_PATHS_HOME: '/usr/share/grafana',
+      },
+      texts: {
+        '/etc/passwd': `${NODE_PASSWD}grafana:x:472:0::/home/grafana:/sbin/nologin\n`,
+        '/usr/share/grafana/conf/defaults.ini': '# the stand-in reads no setting from here; the CLI checks it exists\n',
+        '/etc/grafana/grafana.ini': '# everything commented out, as in the image\n',
+      },
       expose: [3000],
     }),
 }

@@ -20,6 +20,8 @@ export interface NodeImageSpec extends Omit<ScratchImageSpec, 'files' | 'texts'>
 }
 
 export const APP = '/app/main.mjs'
+/** The image's /etc/passwd unless `texts` replaces it (append a line to add a user). */
+export const NODE_PASSWD = 'root:x:0:0:root:/root:/bin/node\nnobody:x:65534:65534:nobody:/nonexistent:/bin/node\n'
 
 /** Prebuilt native binaries for other systems are dead weight in a linux/x64 image. */
 const otherPlatforms = /(^|\/)(darwin|win32|linux\/(?!x64)[^/]+)\//
@@ -63,7 +65,7 @@ export async function buildNodeImage(spec: NodeImageSpec, progress?: (line: stri
       ],
       texts: {
         [APP]: await bundle(entry, external),
-        '/etc/passwd': 'root:x:0:0:root:/root:/bin/node\nnobody:x:65534:65534:nobody:/nonexistent:/bin/node\n',
+        '/etc/passwd': NODE_PASSWD,
         '/etc/group': 'root:x:0:\nnogroup:x:65534:\n',
         ...shims,
         ...texts,

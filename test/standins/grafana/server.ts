@@ -1,6 +1,7 @@
 // A Grafana stand-in for tests: the HTTP API endpoints the step scripts use, with Grafana 11.6's
 // auth rules, status codes and error bodies (from Grafana's pkg/api sources),
-// state kept in its data directory like grafana.db (so a volume keeps the first admin password),
+// state kept in its data directory like grafana.db (so a volume keeps the first admin password,
+// which only `grafana cli admin reset-admin-password` changes: users.ts, cli.ts),
 // and every request checked against the OpenAPI spec; violations are answered 400 and recorded
 // for the tests at GET /__standin/violations (failed logins at GET /__standin/logins).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -9,6 +10,7 @@ import { join } from 'node:path'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { crc32 } from 'node:zlib'
 import { checkRequest, methodsOf } from './openapi.ts'
+import { ensureAdmin, readUsers } from './users.ts'
 
 type Role = 'None' | 'Viewer' | 'Editor' | 'Admin'
 const roles: Role[] = ['None', 'Viewer', 'Editor', 'Admin']
@@ -64,7 +66,6 @@ interface Dashboard {
 }
 
 interface State {
-  admin: { login: string; password: string }
   nextId: number
   serviceAccounts: ServiceAccount[]
   tokens: Token[]
@@ -82,7 +83,7 @@ export interface Violation {
 export interface StandinOptions {
   /** Grafana's data directory (`GF_PATHS_DATA`, /var/lib/grafana in the image). */
   dataDir: string
-  /** The GF_* environment: admin user/password (or __FILE) apply only when the state is new. */
+  /** The GF_* environment (run.sh has resolved GF_*__FILE already): the admin applies only to a new state. */
   env: NodeJS.ProcessEnv
 }
 
@@ -113,23 +114,7 @@ const legacy = (status: number, message: string, traceID = false) =>
 function loadState(options: StandinOptions): State {
   const file = join(options.dataDir, 'grafana-standin.json')
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as State
-  const env = options.env
-  // Grafana's run.sh reads GF_*__FILE with `$(< file)`, which drops trailing newlines.
-  const fromFile = env.GF_SECURITY_ADMIN_PASSWORD__FILE
-    ? readFileSync(env.GF_SECURITY_ADMIN_PASSWORD__FILE, 'utf8').replace(/\n+$/, '')
-    : undefined
-  return {
-    admin: {
-      login: env.GF_SECURITY_ADMIN_USER || 'admin',
-      password: fromFile ?? (env.GF_SECURITY_ADMIN_PASSWORD || 'admin'),
-    },
-    nextId: 2,
-    serviceAccounts: [],
-    tokens: [],
-    datasources: [],
-    folders: [],
-    dashboards: [],
-  }
+  return { nextId: 2, serviceAccounts: [], tokens: [], datasources: [], folders: [], dashboards: [] }
 }
 
 /** `glsa_<32 alphanumerics>_<crc32 of the prefix, little-endian hex>`, as Grafana's satokengen. */
@@ -193,6 +178,8 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
   mkdirSync(options.dataDir, { recursive: true })
   const stateFile = join(options.dataDir, 'grafana-standin.json')
   const state = loadState(options)
+  ensureAdmin(options.dataDir, options.env)
+  const admin = () => readUsers(options.dataDir)!.find((u) => u.isAdmin)!
   const save = () => {
     writeFileSync(`${stateFile}.tmp`, JSON.stringify(state, null, 1), { mode: 0o600 })
     renameSync(`${stateFile}.tmp`, stateFile)
@@ -216,14 +203,10 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
       failures.set(login, recent)
       // The lockout check comes before the password check, so the right password is refused too.
       if (recent.length >= LOCKOUT_ATTEMPTS) throw errutil(401, 'login-attempt.blocked', 'Invalid username or password')
-      const expected = Buffer.from(state.admin.password)
+      const user = admin()
+      const expected = Buffer.from(user.password)
       const given = Buffer.from(password)
-      if (
-        colon < 0 ||
-        login !== state.admin.login ||
-        given.length !== expected.length ||
-        !timingSafeEqual(given, expected)
-      ) {
+      if (colon < 0 || login !== user.login || given.length !== expected.length || !timingSafeEqual(given, expected)) {
         recent.push(Date.now())
         failedLogins++
         throw errutil(401, 'password-auth.failed', 'Invalid username or password')
@@ -327,7 +310,7 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
       return [201, saDto(sa)]
     },
     'GET /user': ({ identity }) => {
-      if (identity.role !== 'Admin' || identity.login !== state.admin.login)
+      if (identity.role !== 'Admin' || identity.login !== admin().login)
         return [200, { id: 0, login: identity.login, orgId: ORG, isGrafanaAdmin: false }]
       return [
         200,

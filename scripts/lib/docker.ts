@@ -11,6 +11,7 @@ import { fail, StepError } from './fail.ts'
 import { tr } from './i18n.ts'
 import { log } from './log.ts'
 import { waitFor } from './poll.ts'
+import { type SecretFile, secretsTar } from './secret-files.ts'
 
 /** Marks what triton-monitoring created; anything without it is someone else's and is left alone. */
 export const MANAGED_LABEL = 'io.triton-monitoring.managed'
@@ -47,6 +48,12 @@ export interface ContainerSpec {
    */
   env?: Record<string, string>
   mounts?: MountSpec[]
+  /**
+   * Files copied into the container between create and start, owned by the image's user (see
+   * secret-files.ts): how a secret reaches a container without showing in `docker inspect`. Like
+   * env values, only their paths and owners count for "same configuration".
+   */
+  secrets?: SecretFile[]
   ports?: PortSpec[]
   labels?: Record<string, string>
   gpus?: boolean
@@ -65,6 +72,8 @@ export interface EnsureResult {
 interface RunOptions {
   /** Extra environment for the docker client (values for `-e NAME`). */
   env?: Record<string, string>
+  /** The docker client's stdin (a tar for `docker cp -`, a password for `docker exec -i`). */
+  input?: string | Buffer
   /** Kills the docker client after this long: it has no deadline of its own. */
   timeoutMs?: number
   /** What the command was about, so an engine error can be explained precisely. */
@@ -238,7 +247,7 @@ function foreignName(name: string, hints?: ContainerSpec['hints']): StepError {
 
 async function run(args: string[], options: RunOptions = {}): Promise<ProcessOutput> {
   const env = options.env ? { ...process.env, ...options.env } : process.env
-  return $({ quiet: true, nothrow: true, env, timeout: options.timeoutMs })`docker ${args}`
+  return $({ quiet: true, nothrow: true, env, timeout: options.timeoutMs, input: options.input })`docker ${args}`
 }
 
 /** Runs `docker <args>`; returns stdout, or throws the explained failure. */
@@ -332,6 +341,8 @@ function desiredConfig(spec: ContainerSpec) {
     args: spec.args ?? [],
     env: Object.keys(spec.env ?? {}).sort(),
     mounts: spec.mounts ?? [],
+    // Only when there are some, so containers made before secrets existed keep their hash.
+    ...(spec.secrets?.length ? { secrets: spec.secrets.map(({ path, uid, gid }) => ({ path, uid, gid })) } : {}),
     ports: (spec.ports ?? []).map(({ address, host, container }) => ({ address, host, container })),
     network: spec.network ?? null,
     labels: spec.labels ?? {},
@@ -438,12 +449,21 @@ async function startOrRemove(spec: ContainerSpec, id: string): Promise<void> {
   })
 }
 
+export interface EnsureOptions {
+  /**
+   * Resolves once the container serves (a readiness wait), throws when it never will. Awaited on
+   * every path; on a recreate, before the old container is removed, so a replacement that starts
+   * but never becomes ready (a model that fails to load) gives the old container back.
+   */
+  ready?: () => Promise<void>
+}
+
 /**
  * Creates the container, keeps it when it already matches `spec` (starting it if stopped), or
  * recreates it when its configuration or its image changed. A container of that name that
  * triton-monitoring did not create is never touched.
  */
-export async function ensureContainer(spec: ContainerSpec): Promise<EnsureResult> {
+export async function ensureContainer(spec: ContainerSpec, options: EnsureOptions = {}): Promise<EnsureResult> {
   for (const m of spec.mounts ?? []) {
     if (m.type === 'bind' && !existsSync(m.source)) {
       throw fail(
@@ -462,11 +482,10 @@ export async function ensureContainer(spec: ContainerSpec): Promise<EnsureResult
   const existing = await unparked(spec, await inspectContainer(spec.name))
   const context = { container: spec.name, image: spec.image, ports: spec.ports, gpus: spec.gpus, hints: spec.hints }
   if (!existing) {
-    const out = await run(createArgs(spec), { env: spec.env })
-    if (out.exitCode !== 0) throw explainDockerError(out.stderr, context)
-    const id = out.stdout.trim()
+    const id = await create(spec, context)
     await startOrRemove(spec, id)
     log.change(tr(`container ${spec.name} created and started`, `已创建并启动容器 ${spec.name}`))
+    await options.ready?.()
     return { id, action: 'created' }
   }
   const labels = existing.Config.Labels ?? {}
@@ -482,6 +501,7 @@ export async function ensureContainer(spec: ContainerSpec): Promise<EnsureResult
           `容器 ${spec.name} 已按此配置运行，保留`,
         ),
       )
+      await options.ready?.()
       return { id: existing.Id, action: 'kept' }
     }
     if (state === 'paused') await docker(['unpause', existing.Id], { context })
@@ -492,6 +512,7 @@ export async function ensureContainer(spec: ContainerSpec): Promise<EnsureResult
         `容器 ${spec.name} 配置相同但处于 ${state} 状态：已启动并保留`,
       ),
     )
+    await options.ready?.()
     return { id: existing.Id, action: 'started' }
   }
   log.change(
@@ -500,9 +521,24 @@ export async function ensureContainer(spec: ContainerSpec): Promise<EnsureResult
       `容器 ${spec.name} 的配置不同（${changed.join(', ')}）：正在重新创建`,
     ),
   )
-  const id = await replace(spec, existing, context)
+  const id = await replace(spec, existing, context, options.ready)
   log.change(tr(`container ${spec.name} recreated and started`, `已重新创建并启动容器 ${spec.name}`))
   return { id, action: 'recreated' }
+}
+
+/** `docker create`, then the secret files copied in; a container that cannot get them is removed. */
+async function create(spec: ContainerSpec, context: FailureContext): Promise<string> {
+  const out = await run(createArgs(spec), { env: spec.env })
+  if (out.exitCode !== 0) throw explainDockerError(out.stderr, context)
+  const id = out.stdout.trim()
+  if (spec.secrets?.length) {
+    const copied = await run(['cp', '-', `${id}:/`], { input: secretsTar(spec.secrets) })
+    if (copied.exitCode !== 0) {
+      await run(['rm', '--force', '--volumes', id])
+      throw explainDockerError(copied.stderr, context)
+    }
+  }
+  return id
 }
 
 /** Where the old container waits while its replacement starts (see `replace`). */
@@ -510,22 +546,26 @@ const parkedName = (name: string) => `${name}-previous`
 
 /**
  * Replaces `old` without ever leaving less than before: the old container steps aside under
- * another name, the new one is created under the real name, and only when it has started is the
- * old one removed. If the new one cannot be created or started, it is removed and the old one gets
- * its name back and runs again if it ran (stopped only to free its ports), so a failed recreate
- * leaves the stack as it was.
+ * another name, the new one is created under the real name, and only when it has started (and is
+ * `ready`, when the caller says how to tell) is the old one removed. If the new one cannot be
+ * created, started or made ready, it is removed and the old one gets its name back and runs again
+ * if it ran (stopped only to free its ports), so a failed recreate leaves the stack as it was.
  */
-async function replace(spec: ContainerSpec, old: ContainerInfo, context: FailureContext): Promise<string> {
+async function replace(
+  spec: ContainerSpec,
+  old: ContainerInfo,
+  context: FailureContext,
+  ready?: () => Promise<void>,
+): Promise<string> {
   await docker(['rename', old.Id, parkedName(spec.name)], { context })
   let id: string | undefined
   try {
-    const created = await run(createArgs(spec), { env: spec.env })
-    if (created.exitCode !== 0) throw explainDockerError(created.stderr, context)
-    id = created.stdout.trim()
+    id = await create(spec, context)
     // Frees the ports the new container publishes too; gracefully, as Grafana writes its database.
     if (old.State.Running) await docker(['stop', old.Id], { context })
     const started = await run(['start', id])
     if (started.exitCode !== 0) throw explainDockerError(started.stderr, context)
+    await ready?.()
   } catch (error) {
     if (id) await run(['rm', '--force', '--volumes', id])
     const renamed = await run(['rename', old.Id, spec.name])
@@ -537,7 +577,9 @@ async function replace(spec: ContainerSpec, old: ContainerInfo, context: Failure
           `; the previous container could not be restored (\`docker start ${old.Id.slice(0, 12)}\`)`,
           `；原来的容器无法恢复（\`docker start ${old.Id.slice(0, 12)}\`）`,
         )
-    throw new StepError(error.cause_ + note, error.fix, error.exitCode)
+    // After the first line: a readiness failure carries the new container's log lines below it.
+    const [first, ...rest] = error.cause_.split('\n')
+    throw new StepError([first + note, ...rest].join('\n'), error.fix, error.exitCode)
   }
   // --volumes: the anonymous volumes of the image's VOLUMEs (prom/prometheus's /prometheus) are
   // never reused by the new container, so they would only pile up; named volumes stay.
@@ -648,6 +690,53 @@ export async function removeVolume(name: string): Promise<'removed' | 'absent'> 
   await docker(['volume', 'rm', name])
   log.change(tr(`volume ${name} removed`, `已删除数据卷 ${name}`))
   return 'removed'
+}
+
+/**
+ * `docker exec -i <container> <args>`, `input` on the command's stdin (never in argv). Returns the
+ * command's exit code and output; docker's own failures (no such container, not running, no such
+ * command in the image) throw their explained error.
+ */
+export async function execIn(
+  container: string,
+  args: readonly string[],
+  input?: string,
+  timeoutMs = 60_000,
+): Promise<{ exitCode: number; output: string }> {
+  const started = Date.now()
+  const out = await run(['exec', '-i', container, ...args], { input, timeoutMs })
+  if (out.exitCode !== 0 && Date.now() - started >= timeoutMs) {
+    throw fail(
+      tr(
+        `\`${args.slice(0, 2).join(' ')}\` in container ${container} did not finish within ${timeoutMs / 1000} s`,
+        `容器 ${container} 中的 \`${args.slice(0, 2).join(' ')}\` 在 ${timeoutMs / 1000} 秒内没有结束`,
+      ),
+      tr(
+        `read \`docker logs ${container}\`, then run the step again`,
+        `查看 \`docker logs ${container}\` 后重新运行该步骤`,
+      ),
+    )
+  }
+  const said = out.stderr.trim()
+  if (
+    out.exitCode !== 0 &&
+    /^(Error response from daemon|OCI runtime exec failed|Cannot connect)|docker: /m.test(said)
+  ) {
+    if (/executable file not found|no such file or directory/i.test(said)) {
+      throw fail(
+        tr(
+          `container ${container} has no \`${args[0]}\` command (docker: ${dockerSaid(said)})`,
+          `容器 ${container} 中没有 \`${args[0]}\` 命令（docker: ${dockerSaid(said)}）`,
+        ),
+        tr(
+          'its image is not the one the steps expect: set the image variable back to its default and run the step again',
+          '它的镜像不是这些步骤所需的：把镜像变量恢复为默认值后重新运行该步骤',
+        ),
+      )
+    }
+    throw explainDockerError(said, { container })
+  }
+  return { exitCode: out.exitCode ?? 1, output: out.stdall.trim() }
 }
 
 /** The last lines a container printed (stdout and stderr), for error messages. */

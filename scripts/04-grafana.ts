@@ -1,15 +1,23 @@
 // Step 4: Grafana on the network with a persistent data volume, published on BIND_ADDRESS only,
-// its admin password generated into the state folder and handed over without entering argv.
+// its admin password generated into the state folder, handed over as a file (never in argv or
+// `docker inspect`), and set with Grafana's CLI when the state folder and Grafana disagree.
 import { step } from './lib/cli.ts'
 import { loadConfig } from './lib/config.ts'
 import { ensureContainer, ensureEngine, ensureNetwork, ensureVolume, waitForHttp } from './lib/docker.ts'
 import { fail } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
-import { generatePassword, readSecret, writeSecret } from './lib/secrets.ts'
+import { generatePassword, readSecret, statePath, writeSecret } from './lib/secrets.ts'
+import { resetAdminPassword } from './lib/grafana/admin.ts'
 import { grafana, health, ok } from './lib/grafana/client.ts'
-import { ADMIN_USER, GRAFANA_CONTAINER_PORT, GRAFANA_DATA_DIR, GRAFANA_DEFAULT_PASSWORD } from './lib/grafana/server.ts'
-import { ADMIN_PASSWORD_FILE, grafanaUrl } from './lib/grafana/session.ts'
+import {
+  ADMIN_USER,
+  GRAFANA_CONTAINER_PORT,
+  GRAFANA_DATA_DIR,
+  GRAFANA_DEFAULT_PASSWORD,
+  GRAFANA_USER,
+} from './lib/grafana/server.ts'
+import { ADMIN_PASSWORD_FILE, ADMIN_PASSWORD_IN_CONTAINER, grafanaUrl } from './lib/grafana/session.ts'
 
 await step(
   {
@@ -27,8 +35,8 @@ await step(
       GRAFANA_CONTAINER: tr('container name (grafana)', '容器名称（grafana）'),
       GRAFANA_PORT: tr('host port (3000)', '主机端口（3000）'),
       GRAFANA_VOLUME: tr(
-        'data volume (grafana-data); keeps the password of its first start',
-        '数据卷（grafana-data）；保留首次启动时的密码',
+        "data volume (grafana-data): Grafana's users, tokens, dashboards",
+        '数据卷（grafana-data）：Grafana 的用户、令牌、仪表盘',
       ),
       BIND_ADDRESS: tr('host address the port is published on (127.0.0.1)', '端口发布到的主机地址（127.0.0.1）'),
       STATE_DIR: tr('state folder for the password (.state)', '保存密码的状态目录（.state）'),
@@ -46,33 +54,37 @@ await step(
     const config = loadConfig()
     const { grafana: g } = config
     let password = readSecret(ADMIN_PASSWORD_FILE)
-    // A hand-written file (the 401 fix below asks for one) can hold the default; never run with it.
+    const path = statePath(ADMIN_PASSWORD_FILE)
+    // A hand-written file can hold the default; never run with it.
     if (password === GRAFANA_DEFAULT_PASSWORD) {
       throw fail(
         tr(
-          `the admin password in the state folder (${ADMIN_PASSWORD_FILE}) is "${GRAFANA_DEFAULT_PASSWORD}", Grafana's default: Grafana would run with admin/admin`,
-          `状态目录中的 admin 密码（${ADMIN_PASSWORD_FILE}）是 Grafana 的默认值 "${GRAFANA_DEFAULT_PASSWORD}"：Grafana 将以 admin/admin 运行`,
+          `the admin password in ${path} is "${GRAFANA_DEFAULT_PASSWORD}", Grafana's default: Grafana would run with admin/admin`,
+          `${path} 中的 admin 密码是 Grafana 的默认值 "${GRAFANA_DEFAULT_PASSWORD}"：Grafana 将以 admin/admin 运行`,
         ),
         tr(
-          `delete ${ADMIN_PASSWORD_FILE} from the state folder and run \`make grafana\` to have one generated; if volume ${g.volume} already uses admin/admin, change the password in Grafana (Profile → Change password) and write the new one into that file, or start from an empty volume with \`make down ARGS=--volumes\` (deletes Grafana's data)`,
-          `从状态目录删除 ${ADMIN_PASSWORD_FILE} 并运行 \`make grafana\` 以生成密码；如果数据卷 ${g.volume} 已在使用 admin/admin，请在 Grafana 中修改密码（个人资料 → 修改密码）并把新密码写入该文件，或用 \`make down ARGS=--volumes\` 从空数据卷开始（会删除 Grafana 数据）`,
+          `delete ${path} and run \`make grafana\`: it generates a password and sets it in Grafana`,
+          `删除 ${path} 并运行 \`make grafana\`：它会生成密码并在 Grafana 中设置`,
         ),
       )
     }
+    const generated = !password
     if (!password) {
       password = generatePassword()
-      const path = writeSecret(ADMIN_PASSWORD_FILE, password)
+      writeSecret(ADMIN_PASSWORD_FILE, password)
       log.change(tr(`admin password generated into ${path} (mode 0600)`, `已生成 admin 密码：${path}（权限 0600）`))
     }
     await ensureEngine()
     await ensureNetwork(config.network)
-    await ensureVolume(g.volume)
+    const volume = await ensureVolume(g.volume)
     await ensureContainer({
       name: g.container,
       image: g.image,
       network: config.network,
-      // Only the name reaches docker's argv; the value travels in the docker client's environment.
-      env: { GF_SECURITY_ADMIN_PASSWORD: password },
+      // The image's run.sh reads the file into GF_SECURITY_ADMIN_PASSWORD: the value is in no
+      // Env, Cmd or Label of the container (secret-files.ts says why it is copied, not mounted).
+      env: { GF_SECURITY_ADMIN_PASSWORD__FILE: ADMIN_PASSWORD_IN_CONTAINER },
+      secrets: [{ path: ADMIN_PASSWORD_IN_CONTAINER, value: password, ...GRAFANA_USER }],
       mounts: [{ type: 'volume', source: g.volume, target: GRAFANA_DATA_DIR }],
       ports: [{ address: config.bind, host: g.port, container: GRAFANA_CONTAINER_PORT, variable: 'GRAFANA_PORT' }],
       hints: { nameVariable: 'GRAFANA_CONTAINER', imageVariable: 'GRAFANA_IMAGE' },
@@ -87,24 +99,43 @@ await step(
         `请查看上面的日志（\`docker logs ${g.container}\`）`,
       ),
     })
-    // Exactly one login: Grafana locks the admin after 5 failures, so a mismatch is never retried.
-    const me = ok(await grafana(base, { user: ADMIN_USER, password }).GET('/user'), {
-      what: tr(
-        `log in as ${ADMIN_USER} with the password in the state folder`,
-        `用状态目录中的密码以 ${ADMIN_USER} 登录`,
-      ),
-      fixes: {
-        401: tr(
-          `volume ${g.volume} was first started with another admin password, and Grafana applies GF_SECURITY_ADMIN_PASSWORD only to an empty volume. Put that password in ${ADMIN_PASSWORD_FILE} in the state folder, or start from an empty volume: \`make down ARGS=--volumes\` (deletes Grafana's data), then \`make grafana\`. Do not retry in a loop: 5 failures lock the admin for 5 minutes`,
-          `数据卷 ${g.volume} 首次启动时用的是另一个 admin 密码，而 GF_SECURITY_ADMIN_PASSWORD 只对空数据卷生效。请把那个密码写入状态目录中的 ${ADMIN_PASSWORD_FILE}，或从空数据卷开始：\`make down ARGS=--volumes\`（会删除 Grafana 数据），然后 \`make grafana\`。不要循环重试：失败 5 次会锁定 admin 5 分钟`,
+    const reset = async (why: string) => {
+      await resetAdminPassword(g.container, password)
+      log.change(
+        tr(
+          `${why}: admin password set in Grafana to the one in ${path} ` +
+            `(grafana cli admin reset-admin-password, in ${g.container})`,
+          `${why}：已把 Grafana 的 admin 密码设为 ${path} 中的密码` +
+            `（在 ${g.container} 中运行 grafana cli admin reset-admin-password）`,
         ),
-      },
-    })
+      )
+    }
+    // A volume that already holds Grafana's users keeps its admin password: a new one is set
+    // before any login, so a lost state folder costs no failed login (5 lock the admin out).
+    if (generated && volume === 'kept') {
+      await reset(
+        tr(
+          `the state folder had no admin password, and volume ${g.volume} keeps Grafana's users`,
+          `状态目录中没有 admin 密码，而数据卷 ${g.volume} 保留着 Grafana 的用户`,
+        ),
+      )
+    }
+    const login = () => grafana(base, { user: ADMIN_USER, password }).GET('/user')
+    const what = tr(`log in as ${ADMIN_USER} with the password in ${path}`, `用 ${path} 中的密码以 ${ADMIN_USER} 登录`)
+    // One login. Refused for its password (changed in the UI, or a volume from another state
+    // folder): set the stored one and log in again. Never retried blindly: 5 failures lock it.
+    let answer = await login()
+    const refusal = (answer.error as { messageId?: string } | undefined)?.messageId
+    if (answer.response.status === 401 && refusal === 'password-auth.failed') {
+      await reset(tr(`Grafana refused the admin password in the state folder`, `Grafana 拒绝了状态目录中的 admin 密码`))
+      answer = await login()
+    }
+    const me = ok(answer, { what })
     const { version = '?' } = await health(base)
     log.ok(
       tr(
-        `Grafana ${version} is ready at ${base} (user ${me.login ?? ADMIN_USER}, password in the state folder)`,
-        `Grafana ${version} 已就绪：${base}（用户 ${me.login ?? ADMIN_USER}，密码在状态目录中）`,
+        `Grafana ${version} is ready at ${base} (user ${me.login ?? ADMIN_USER}, password in ${path})`,
+        `Grafana ${version} 已就绪：${base}（用户 ${me.login ?? ADMIN_USER}，密码在 ${path}）`,
       ),
     )
   },

@@ -18,6 +18,11 @@ function unusable(path: string, error: unknown, fix: string): StepError {
 
 const checked = new Set<string>()
 
+/** Where a state file is, as messages name it: the real STATE_DIR, never a guessed `.state`. */
+export function statePath(name: string): string {
+  return resolve(process.env.STATE_DIR || '.state', name)
+}
+
 /**
  * The state folder, created 0700. One that others can read is refused rather than chmod-ed:
  * STATE_DIR may point at a folder that is not ours to narrow.

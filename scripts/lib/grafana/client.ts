@@ -126,8 +126,10 @@ export function errorFor(status: number, body: ErrorBody, context: GrafanaCall):
   let fix: string
   if (status === 401 && id === 'login-attempt.blocked') {
     fix = tr(
-      'Grafana locked the admin login after repeated failures: wait 5 minutes, fix .state/grafana-admin-password, then retry once',
-      'Grafana 在多次失败后锁定了 admin 登录：等 5 分钟，修正 .state/grafana-admin-password 后再试一次',
+      'Grafana locked the admin login after repeated failures (its CLI cannot lift that): wait 5 minutes, ' +
+        "then run `make grafana` once: it sets Grafana's admin password to the state folder's",
+      'Grafana 在多次失败后锁定了 admin 登录（其 CLI 无法解除）：等 5 分钟，然后运行一次 `make grafana`：' +
+        '它会把 Grafana 的 admin 密码设为状态目录中的密码',
     )
   } else if (status === 401 && id.startsWith('api-key.')) {
     fix = tr(
@@ -140,8 +142,10 @@ export function errorFor(status: number, body: ErrorBody, context: GrafanaCall):
       `Grafana 拒绝了 admin 密码（${context.what}）：${said}`,
     )
     fix = tr(
-      "the data volume keeps the password Grafana was first started with: put that password in .state/grafana-admin-password, or remove the volume with `make down ARGS=--volumes` (this deletes Grafana's data). Do not retry blindly: Grafana locks the admin after 5 failures in 5 minutes",
-      '数据卷保存的是 Grafana 首次启动时的密码：把该密码写入 .state/grafana-admin-password，或用 `make down ARGS=--volumes` 删除数据卷（会删除 Grafana 数据）。不要盲目重试：5 分钟内失败 5 次 Grafana 会锁定 admin',
+      "run `make grafana`: it sets Grafana's admin password to the state folder's with `grafana cli` in the container. " +
+        'Do not retry in a loop: Grafana locks the admin after 5 failures in 5 minutes',
+      '运行 `make grafana`：它会在容器中用 `grafana cli` 把 Grafana 的 admin 密码设为状态目录中的密码。' +
+        '不要循环重试：5 分钟内失败 5 次 Grafana 会锁定 admin',
     )
   } else if (status === 401) {
     fix = tr(

@@ -3,13 +3,15 @@
 import { loadConfig, url, type Config } from '../config.ts'
 import { fail } from '../fail.ts'
 import { tr } from '../i18n.ts'
-import { readSecret } from '../secrets.ts'
+import { readSecret, statePath } from '../secrets.ts'
 import { grafana, type GrafanaAuth } from './client.ts'
 import { ADMIN_USER } from './server.ts'
 
 /** State-folder file names (mode 0600, git-ignored). */
 export const ADMIN_PASSWORD_FILE = 'grafana-admin-password'
 export const TOKEN_FILE = 'grafana-token'
+/** Where 04-grafana puts the admin password in the container (GF_SECURITY_ADMIN_PASSWORD__FILE). */
+export const ADMIN_PASSWORD_IN_CONTAINER = `/run/secrets/${ADMIN_PASSWORD_FILE}`
 
 export function grafanaUrl(config: Config): string {
   return url(config, config.grafana.port)
@@ -20,12 +22,12 @@ export function adminAuth(): GrafanaAuth {
   if (!password) {
     throw fail(
       tr(
-        `no Grafana admin password in the state folder (${ADMIN_PASSWORD_FILE})`,
-        `状态目录中没有 Grafana admin 密码（${ADMIN_PASSWORD_FILE}）`,
+        `no Grafana admin password in the state folder (${statePath(ADMIN_PASSWORD_FILE)})`,
+        `状态目录中没有 Grafana admin 密码（${statePath(ADMIN_PASSWORD_FILE)}）`,
       ),
       tr(
-        'run `make grafana` first: it generates the password and starts Grafana with it',
-        '先运行 `make grafana`：它会生成密码并用它启动 Grafana',
+        'run `make grafana` first: it generates the password and sets it in Grafana',
+        '先运行 `make grafana`：它会生成密码并在 Grafana 中设置',
       ),
     )
   }
@@ -37,8 +39,8 @@ export function tokenAuth(): GrafanaAuth {
   if (!token) {
     throw fail(
       tr(
-        `no Grafana service-account token in the state folder (${TOKEN_FILE})`,
-        `状态目录中没有 Grafana 服务账号令牌（${TOKEN_FILE}）`,
+        `no Grafana service-account token in the state folder (${statePath(TOKEN_FILE)})`,
+        `状态目录中没有 Grafana 服务账号令牌（${statePath(TOKEN_FILE)}）`,
       ),
       tr('run `make token` first', '先运行 `make token`'),
     )

@@ -216,7 +216,8 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
       stat({
         title: 'Mean latency',
         description:
-          'Mean end-to-end time Triton spent on a successful request (queue + compute), in milliseconds: rate of the cumulative duration over rate of successes.',
+          'Mean end-to-end time Triton spent on a successful request (queue + compute), in milliseconds: ' +
+          'rate of the cumulative duration over rate of successes.',
         unit: units.Milliseconds,
         queries: [{ expr: meanMsPerRequest(metric.requestDuration, total) }],
         width: 8,
@@ -228,7 +229,8 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
       stat({
         title: 'Success ratio',
         description:
-          'Share of finished requests that succeeded. Triton 23.05 counts only failures reported by the backend; requests rejected before they reach it are not counted.',
+          'Share of finished requests that succeeded. Triton 23.05 counts only failures reported by the backend; ' +
+          'requests rejected before they reach it are not counted.',
         unit: units.PercentUnit,
         queries: [{ expr: successRatio(total) }],
         width: 8,
@@ -257,7 +259,8 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
       timeseries({
         title: 'Batching efficiency',
         description:
-          'Inferences per model execution: how many requests (batch items) dynamic batching merged into one run. 1 means no batching happened.',
+          'Inferences per model execution: how many requests (batch items) dynamic batching merged into one run. ' +
+          '1 means no batching happened.',
         unit: units.Short,
         queries: [{ expr: inferencesPerExecution(perModel), legend: '{{model}}' }],
         width: 12,
@@ -297,7 +300,9 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
       timeseries({
         title: 'Mean inference latency',
         description:
-          "Mean time per successful request in milliseconds, per model: rate(nv_inference_request_duration_us) / rate(nv_inference_request_success). The duration metric is a cumulative counter, so averaging it directly (the tutorial's avg(...)/1000) only grows.",
+          'Mean time per successful request in milliseconds, per model: ' +
+          `rate(${metric.requestDuration}) / rate(${metric.success}). ` +
+          "The duration metric is a cumulative counter, so averaging it directly (the tutorial's avg(...)/1000) only grows.",
         unit: units.Milliseconds,
         queries: [{ expr: meanMsPerRequest(metric.requestDuration, perModel), legend: '{{model}}' }],
         width: 8,
@@ -308,7 +313,8 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
       timeseries({
         title: 'Latency breakdown per request',
         description:
-          "Where a request's time goes, per model, stacked: waiting in the queue, copying inputs, running the model, copying outputs (mean ms per successful request). The rest of the mean latency is Triton's own request handling.",
+          "Where a request's time goes, per model, stacked: waiting in the queue, copying inputs, running the model, " +
+          "copying outputs (mean ms per successful request). The rest of the mean latency is Triton's own request handling.",
         unit: units.Milliseconds,
         queries: latencyStages.map(({ name, counter }) => ({
           expr: meanMsPerRequest(counter, perModel),
@@ -323,7 +329,9 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
       timeseries({
         title: 'Latency percentiles (p50 / p95 / p99)',
         description:
-          "Request latency quantiles in ms from Triton's summaries over its recent requests (worst instance or version shown: quantiles cannot be averaged). Needs Triton started with --metrics-config summary_latencies=true.",
+          "Request latency quantiles in ms from Triton's summaries over its recent requests " +
+          '(worst instance or version shown: quantiles cannot be averaged). ' +
+          'Needs Triton started with --metrics-config summary_latencies=true.',
         unit: units.Milliseconds,
         queries: (
           [

@@ -67,7 +67,8 @@ await step(
     name: '02-triton',
     summary: tr('Triton Inference Server serving models/', '运行 Triton 推理服务器并加载 models/'),
     replaces:
-      'docker run -d --gpus all --name triton --network ai-monitor-net -v $PWD/models:/models -p 8000:8000 -p 8001:8001 -p 8002:8002 nvcr.io/nvidia/tritonserver:23.05-py3 tritonserver --model-repository=/models',
+      'docker run -d --gpus all --name triton --network ai-monitor-net -v $PWD/models:/models ' +
+      '-p 8000:8000 -p 8001:8001 -p 8002:8002 nvcr.io/nvidia/tritonserver:23.05-py3 tritonserver --model-repository=/models',
     env: {
       TRITON_IMAGE: tr('Triton image', 'Triton 镜像'),
       TRITON_CONTAINER: tr('container name (default triton)', '容器名称（默认 triton）'),

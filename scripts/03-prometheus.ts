@@ -76,7 +76,8 @@ await step(
       '运行 Prometheus，每 5 秒抓取 Triton，并加载记录规则和告警规则',
     ),
     replaces:
-      'docker run -d --name prometheus --network ai-monitor-net -v $PWD/monitor/prometheus:/etc/prometheus -p 9090:9090 prom/prometheus --config.file=/etc/prometheus/prometheus.yml && curl http://localhost:9090/api/v1/targets',
+      'docker run -d --name prometheus --network ai-monitor-net -v $PWD/monitor/prometheus:/etc/prometheus -p 9090:9090 ' +
+      'prom/prometheus --config.file=/etc/prometheus/prometheus.yml && curl http://localhost:9090/api/v1/targets',
     env: {
       PROMETHEUS_IMAGE: tr('Prometheus image', 'Prometheus 镜像'),
       PROMETHEUS_CONTAINER: tr('container name (default prometheus)', '容器名称（默认 prometheus）'),
@@ -163,8 +164,10 @@ await step(
               `${flags.timeout} 秒后 triton 目标仍不是 up：\n${targetTable(targets)}`,
             ),
             tr(
-              `check that Triton runs on network ${config.network} as ${config.triton.container} (\`make triton\`, \`docker logs ${config.triton.container}\`)`,
-              `请确认 Triton 以 ${config.triton.container} 的名称运行在网络 ${config.network} 上（\`make triton\`，\`docker logs ${config.triton.container}\`）`,
+              `check that Triton runs on network ${config.network} as ${config.triton.container} ` +
+                `(\`make triton\`, \`docker logs ${config.triton.container}\`)`,
+              `请确认 Triton 以 ${config.triton.container} 的名称运行在网络 ${config.network} 上` +
+                `（\`make triton\`，\`docker logs ${config.triton.container}\`）`,
             ),
           ),
       },

@@ -26,7 +26,9 @@ await step(
       'Grafana service account and its token (stored masked, mode 0600)',
       'Grafana 服务账号及其令牌（掩码显示，权限 0600 保存）',
     ),
-    replaces: `curl -X POST http://admin:****@localhost:3000/api/serviceaccounts -d '{"name":"cli-service","role":"Admin"}'; curl -X POST http://admin:****@localhost:3000/api/serviceaccounts/2/tokens -d '{"name":"cli-token"}'`,
+    replaces:
+      `curl -X POST http://admin:****@localhost:3000/api/serviceaccounts -d '{"name":"cli-service","role":"Admin"}'; ` +
+      `curl -X POST http://admin:****@localhost:3000/api/serviceaccounts/2/tokens -d '{"name":"cli-token"}'`,
     env: { STATE_DIR: tr('state folder for the token (.state)', '保存令牌的状态目录（.state）') },
     flags: {
       account: { type: 'string', help: tr('service account name', '服务账号名称'), default: 'cli-service' },
@@ -87,8 +89,10 @@ await step(
         what: tr(`create the token ${tokenName}`, `创建令牌 ${tokenName}`),
         fixes: {
           400: tr(
-            `token names are unique in the whole organisation: another service account has a token named ${tokenName}. Delete it in Grafana (Administration → Service accounts) or pass --token-name <other>`,
-            `令牌名称在整个组织内唯一：另一个服务账号已有名为 ${tokenName} 的令牌。请在 Grafana 中删除它（管理 → 服务账号），或传入 --token-name <其他名称>`,
+            `token names are unique in the whole organisation: another service account has a token named ${tokenName}. ` +
+              'Delete it in Grafana (Administration → Service accounts) or pass --token-name <other>',
+            `令牌名称在整个组织内唯一：另一个服务账号已有名为 ${tokenName} 的令牌。` +
+              '请在 Grafana 中删除它（管理 → 服务账号），或传入 --token-name <其他名称>',
           ),
         },
       },

@@ -13,7 +13,9 @@ await step(
   {
     name: '06-datasource',
     summary: tr('Prometheus datasource in Grafana by a fixed uid', '在 Grafana 中以固定 uid 添加 Prometheus 数据源'),
-    replaces: `curl -X POST http://localhost:3000/api/datasources -H "Authorization: Bearer glsa_****" -d '{"name":"Prometheus","type":"prometheus","url":"http://prometheus:9090","access":"proxy","basicAuth":false}'`,
+    replaces:
+      'curl -X POST http://localhost:3000/api/datasources -H "Authorization: Bearer glsa_****" ' +
+      `-d '{"name":"Prometheus","type":"prometheus","url":"http://prometheus:9090","access":"proxy","basicAuth":false}'`,
     env: {
       DATASOURCE_UID: tr('datasource uid (triton-prometheus)', '数据源 uid（triton-prometheus）'),
       PROMETHEUS_CONTAINER: tr(
@@ -51,14 +53,17 @@ await step(
     if (current.response.status === 404) {
       const sameName = await api.GET('/datasources/name/{name}', { params: { path: { name: desired.name } } })
       if (sameName.response.ok) {
+        const other = sameName.data?.uid
         throw fail(
           tr(
-            `a datasource named "${desired.name}" already exists with uid ${sameName.data?.uid}, not ${uid}; not creating a second one`,
-            `已存在名为 "${desired.name}" 的数据源，其 uid 为 ${sameName.data?.uid}，而不是 ${uid}；不会再创建一个`,
+            `a datasource named "${desired.name}" already exists with uid ${other}, not ${uid}; not creating a second one`,
+            `已存在名为 "${desired.name}" 的数据源，其 uid 为 ${other}，而不是 ${uid}；不会再创建一个`,
           ),
           tr(
-            `delete it (\`curl -X DELETE -H "Authorization: Bearer glsa_****" ${base}/api/datasources/uid/${sameName.data?.uid}\`), set DATASOURCE_UID=${sameName.data?.uid} to adopt it, or pass --name <other name>`,
-            `删除它（\`curl -X DELETE -H "Authorization: Bearer glsa_****" ${base}/api/datasources/uid/${sameName.data?.uid}\`），或设 DATASOURCE_UID=${sameName.data?.uid} 以沿用它，或传入 --name <其他名称>`,
+            `delete it (\`curl -X DELETE -H "Authorization: Bearer glsa_****" ${base}/api/datasources/uid/${other}\`), ` +
+              `set DATASOURCE_UID=${other} to adopt it, or pass --name <other name>`,
+            `删除它（\`curl -X DELETE -H "Authorization: Bearer glsa_****" ${base}/api/datasources/uid/${other}\`），` +
+              `或设 DATASOURCE_UID=${other} 以沿用它，或传入 --name <其他名称>`,
           ),
         )
       }
@@ -112,8 +117,10 @@ await step(
           ),
           // Grafana answers 409 for a name another datasource holds, and for an edit that raced ours.
           409: tr(
-            `another datasource is already named "${desired.name}", or someone changed this one meanwhile: pass --name <other name> or rename that datasource, then run \`make datasource\` again`,
-            `已有另一个数据源名为 "${desired.name}"，或有人同时修改了此数据源：传入 --name <其他名称> 或重命名那个数据源，然后重新运行 \`make datasource\``,
+            `another datasource is already named "${desired.name}", or someone changed this one meanwhile: ` +
+              'pass --name <other name> or rename that datasource, then run `make datasource` again',
+            `已有另一个数据源名为 "${desired.name}"，或有人同时修改了此数据源：` +
+              '传入 --name <其他名称> 或重命名那个数据源，然后重新运行 `make datasource`',
           ),
         },
       },

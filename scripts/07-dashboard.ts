@@ -13,7 +13,8 @@ await step(
     name: '07-dashboard',
     summary: tr('import the Triton dashboard into Grafana', '把 Triton 仪表盘导入 Grafana'),
     replaces:
-      'curl -X POST http://localhost:3000/api/dashboards/db -H "Authorization: Bearer glsa_****" -H "Content-Type: application/json" -d @dashboard.json',
+      'curl -X POST http://localhost:3000/api/dashboards/db -H "Authorization: Bearer glsa_****" ' +
+      '-H "Content-Type: application/json" -d @dashboard.json',
     env: {
       DATASOURCE_UID: tr(
         'datasource uid the panels use (triton-prometheus)',
@@ -73,8 +74,10 @@ await step(
       what,
       fixes: {
         412: tr(
-          `another dashboard titled "${model.title}" is in folder ${flags.folder} (older Grafana wants unique titles): delete or rename it, or pass --folder-uid <other folder>`,
-          `文件夹 ${flags.folder} 中已有另一个标题为 "${model.title}" 的仪表盘（旧版 Grafana 要求标题唯一）：删除或重命名它，或传入 --folder-uid <其他文件夹>`,
+          `another dashboard titled "${model.title}" is in folder ${flags.folder} (older Grafana wants unique titles): ` +
+            'delete or rename it, or pass --folder-uid <other folder>',
+          `文件夹 ${flags.folder} 中已有另一个标题为 "${model.title}" 的仪表盘（旧版 Grafana 要求标题唯一）：` +
+            '删除或重命名它，或传入 --folder-uid <其他文件夹>',
         ),
         409: tr(
           `Grafana refused to overwrite dashboard ${model.uid}: delete it in Grafana and run \`make dashboard\` again`,
@@ -107,7 +110,8 @@ async function ensureFolder(api: Grafana, uid: string, title: string): Promise<v
         what: tr(`rename the folder ${uid} to "${title}"`, `把文件夹 ${uid} 重命名为 "${title}"`),
         fixes: {
           409: tr(
-            `another folder is already titled "${title}", or someone changed folder ${uid} meanwhile: pass --folder <other title>, or run \`make dashboard\` again`,
+            `another folder is already titled "${title}", or someone changed folder ${uid} meanwhile: ` +
+              'pass --folder <other title>, or run `make dashboard` again',
             `已有另一个标题为 "${title}" 的文件夹，或有人同时修改了文件夹 ${uid}：传入 --folder <其他标题>，或重新运行 \`make dashboard\``,
           ),
         },

@@ -122,10 +122,14 @@ await step(
       ),
     )
     const plan = makePlan(flags)
+    const amount = plan.durationMs
+      ? tr(`for ${flags.duration} s`, ` ${flags.duration} 秒`)
+      : tr(`${plan.count} requests`, ` ${plan.count} 个请求`)
+    const schedule = plan.rate ? tr(`, ${plan.rate}/s on schedule`, `，按计划每秒 ${plan.rate} 个`) : ''
     log.info(
       tr(
-        `sending ${plan.durationMs ? `for ${flags.duration} s` : `${plan.count} requests`}, ${flags.concurrency} at once${plan.rate ? `, ${plan.rate}/s on schedule` : ''}`,
-        `发送${plan.durationMs ? ` ${flags.duration} 秒` : ` ${plan.count} 个请求`}，并发 ${flags.concurrency}${plan.rate ? `，按计划每秒 ${plan.rate} 个` : ''}`,
+        `sending ${amount}, ${flags.concurrency} at once${schedule}`,
+        `发送${amount}，并发 ${flags.concurrency}${schedule}`,
       ),
     )
 
@@ -190,8 +194,10 @@ await step(
     if (result.accuracy !== null && result.accuracy < 0.9) {
       log.warn(
         tr(
-          `accuracy ${(result.accuracy * 100).toFixed(1)}% is far below the trained model's: Triton may serve another model — run \`make model\` and restart it with \`make triton\``,
-          `准确率 ${(result.accuracy * 100).toFixed(1)}% 远低于训练结果：Triton 可能加载了别的模型——运行 \`make model\` 后用 \`make triton\` 重启`,
+          `accuracy ${(result.accuracy * 100).toFixed(1)}% is far below the trained model's: ` +
+            'Triton may serve another model — run `make model` and restart it with `make triton`',
+          `准确率 ${(result.accuracy * 100).toFixed(1)}% 远低于训练结果：` +
+            'Triton 可能加载了别的模型——运行 `make model` 后用 `make triton` 重启',
         ),
       )
     }

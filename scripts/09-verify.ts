@@ -29,7 +29,9 @@ await step(
       '通过 Grafana 检查仪表盘、triton 抓取目标、QPS 与延迟',
     ),
     replaces:
-      'curl -H "Authorization: Bearer glsa_****" http://localhost:3000/api/search; curl -H "Authorization: Bearer glsa_****" "http://localhost:3000/api/datasources/proxy/1/api/v1/query?query=nv_gpu_utilization"',
+      'curl -H "Authorization: Bearer glsa_****" http://localhost:3000/api/search; ' +
+      'curl -H "Authorization: Bearer glsa_****" ' +
+      '"http://localhost:3000/api/datasources/proxy/1/api/v1/query?query=nv_gpu_utilization"',
     env: {
       DATASOURCE_UID: tr(
         'datasource uid queried through the proxy (triton-prometheus)',
@@ -95,10 +97,11 @@ await step(
         answer?.status !== 'success' ||
         !Array.isArray((answer.data as Record<string, unknown> | undefined)?.[list])
       ) {
+        const said = JSON.stringify(answer).slice(0, 120)
         throw fail(
           tr(
-            `datasource ${uid} answered ${route} with something that is not a Prometheus API answer: ${JSON.stringify(answer).slice(0, 120)}`,
-            `数据源 ${uid} 对 ${route} 的回答不是 Prometheus API 的回答：${JSON.stringify(answer).slice(0, 120)}`,
+            `datasource ${uid} answered ${route} with something that is not a Prometheus API answer: ${said}`,
+            `数据源 ${uid} 对 ${route} 的回答不是 Prometheus API 的回答：${said}`,
           ),
           tr(
             `point it at Prometheus: \`make datasource\` (or \`make datasource ARGS="--url ${prometheusUrlOnNetwork('<prometheus>')}"\`)`,
@@ -156,8 +159,10 @@ await step(
       else if (target.health !== 'up')
         missing.push(
           tr(
-            `the triton target ${target.labels.instance} is ${target.health}${target.lastError ? ` (${target.lastError})` : ''}: run \`make triton\``,
-            `triton 抓取目标 ${target.labels.instance} 状态为 ${target.health}${target.lastError ? `（${target.lastError}）` : ''}：运行 \`make triton\``,
+            `the triton target ${target.labels.instance} is ${target.health}` +
+              `${target.lastError ? ` (${target.lastError})` : ''}: run \`make triton\``,
+            `triton 抓取目标 ${target.labels.instance} 状态为 ${target.health}` +
+              `${target.lastError ? `（${target.lastError}）` : ''}：运行 \`make triton\``,
           ),
         )
       const what = tr('query QPS and latency through Grafana', '通过 Grafana 查询 QPS 与延迟')

@@ -79,7 +79,8 @@ process.stdout.write('\n')
 for (const r of results) {
   const mark = r.failed ? '✖' : '✔'
   process.stdout.write(
-    `${mark} ${r.suite.padEnd(48)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed ${(r.ms / 1000).toFixed(1).padStart(7)}s\n`,
+    `${mark} ${r.suite.padEnd(48)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed ` +
+      `${(r.ms / 1000).toFixed(1).padStart(7)}s\n`,
   )
 }
 if (suites.length === 0) process.stdout.write('no test suite matched\n')

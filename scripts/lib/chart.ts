@@ -9,8 +9,11 @@ export function chart(title: string, values: number[], unit: string, height = 6)
   if (points.length === 0) return `${title}: ${tr('no data in this window', '此时间窗口内没有数据')}`
   const low = Math.min(...points)
   const high = Math.max(...points)
-  if (low === high)
-    return `${title} (${unit}): ${tr('steady at', '保持在')} ${low.toFixed(2)} ${tr(`(${points.length} ${points.length === 1 ? 'sample' : 'samples'})`, `（${points.length} 个样本）`)}`
+  if (low === high) {
+    const n = points.length
+    const samples = tr(`(${n} ${n === 1 ? 'sample' : 'samples'})`, `（${n} 个样本）`)
+    return `${title} (${unit}): ${tr('steady at', '保持在')} ${low.toFixed(2)} ${samples}`
+  }
   const width = Math.max(...points.map((v) => v.toFixed(2).length)) + 1
   const body = plot(points, { height, format: (v) => v.toFixed(2).padStart(width) })
   return `${title} (${unit})\n${body}`

@@ -176,8 +176,10 @@ export function explainDockerError(stderr: string, context: FailureContext = {})
       ),
       port
         ? tr(
-            `free it (\`ss -ltnp 'sport = :${port.host}'\` shows who holds it) or pick another port: ${port.variable ?? 'the port setting'}=<free port>`,
-            `释放它（\`ss -ltnp 'sport = :${port.host}'\` 可查看占用者），或换一个端口：${port.variable ?? '端口设置'}=<空闲端口>`,
+            `free it (\`ss -ltnp 'sport = :${port.host}'\` shows who holds it) ` +
+              `or pick another port: ${port.variable ?? 'the port setting'}=<free port>`,
+            `释放它（\`ss -ltnp 'sport = :${port.host}'\` 可查看占用者），` +
+              `或换一个端口：${port.variable ?? '端口设置'}=<空闲端口>`,
           )
         : tr('free the port or choose another one in the environment', '释放该端口，或在环境变量中换一个端口'),
     )
@@ -226,8 +228,10 @@ function imageMissing(image: string, said: string, hints?: ContainerSpec['hints'
       `镜像 ${image} 不在本机，且无法拉取${said ? `（docker: ${said}）` : ''}`,
     ),
     tr(
-      `connect to its registry (and \`docker login\` if it needs one), load it with \`docker load\`, or point ${variable} at an image this machine has (\`docker images\`; for local test images: eval "$(make -s images)")`,
-      `连接到镜像仓库（需要时先 \`docker login\`），或用 \`docker load\` 导入，或把 ${variable} 指向本机已有的镜像（\`docker images\`；本地测试镜像：eval "$(make -s images)"）`,
+      'connect to its registry (and `docker login` if it needs one), load it with `docker load`, ' +
+        `or point ${variable} at an image this machine has (\`docker images\`; for local test images: eval "$(make -s images)")`,
+      '连接到镜像仓库（需要时先 `docker login`），或用 `docker load` 导入，' +
+        `或把 ${variable} 指向本机已有的镜像（\`docker images\`；本地测试镜像：eval "$(make -s images)"）`,
     ),
   )
 }
@@ -239,8 +243,10 @@ function foreignName(name: string, hints?: ContainerSpec['hints']): StepError {
       `名为 "${name}" 的容器已存在，但不是 triton-monitoring 创建的，因此不会动它`,
     ),
     tr(
-      `remove it yourself if it is not needed (\`docker rm -f ${name}\`), or choose another name${hints?.nameVariable ? ` with ${hints.nameVariable}=<name>` : ''}`,
-      `如果不再需要，请自行删除（\`docker rm -f ${name}\`），或${hints?.nameVariable ? `用 ${hints.nameVariable}=<名称> ` : ''}换一个名称`,
+      `remove it yourself if it is not needed (\`docker rm -f ${name}\`), ` +
+        `or choose another name${hints?.nameVariable ? ` with ${hints.nameVariable}=<name>` : ''}`,
+      `如果不再需要，请自行删除（\`docker rm -f ${name}\`），` +
+        `或${hints?.nameVariable ? `用 ${hints.nameVariable}=<名称> ` : ''}换一个名称`,
     ),
   )
 }
@@ -259,7 +265,8 @@ export async function docker(args: string[], options: RunOptions = {}): Promise<
     const host = process.env.DOCKER_HOST
     throw fail(
       tr(
-        `the Docker engine${host ? ` at DOCKER_HOST=${host}` : ''} did not answer \`docker ${args[0]}\` within ${options.timeoutMs / 1000} s`,
+        `the Docker engine${host ? ` at DOCKER_HOST=${host}` : ''} ` +
+          `did not answer \`docker ${args[0]}\` within ${options.timeoutMs / 1000} s`,
         `Docker 引擎${host ? `（DOCKER_HOST=${host}）` : ''}在 ${options.timeoutMs / 1000} 秒内没有响应 \`docker ${args[0]}\``,
       ),
       tr(

@@ -307,10 +307,13 @@ export function explainGithubError(error: unknown, ctx: GithubCall): StepError {
   const repo = fullName(ctx.repository)
   if (error instanceof RateLimitExhausted) {
     const when = error.resetAt ? error.resetAt.toISOString().replace(/\.\d+Z$/, 'Z') : undefined
+    const waited = Math.round(error.waitedMs / 1000)
     return fail(
       tr(
-        `GitHub's rate limit stopped us while trying to ${ctx.action} (HTTP ${error.status}; gave up after ${error.retries} retries and ${Math.round(error.waitedMs / 1000)} s of waiting${when ? `; it resets at ${when}` : ''})`,
-        `尝试${ctx.action}时被 GitHub 速率限制拦下（HTTP ${error.status}；重试 ${error.retries} 次、等待 ${Math.round(error.waitedMs / 1000)} 秒后放弃${when ? `；将于 ${when} 重置` : ''}）`,
+        `GitHub's rate limit stopped us while trying to ${ctx.action} (HTTP ${error.status}; ` +
+          `gave up after ${error.retries} retries and ${waited} s of waiting${when ? `; it resets at ${when}` : ''})`,
+        `尝试${ctx.action}时被 GitHub 速率限制拦下（HTTP ${error.status}；` +
+          `重试 ${error.retries} 次、等待 ${waited} 秒后放弃${when ? `；将于 ${when} 重置` : ''}）`,
       ),
       tr(
         `run the same command again${when ? ` after ${when}` : ' later'} (it is idempotent), or raise --max-retries / --max-wait`,
@@ -348,20 +351,28 @@ export function explainGithubError(error: unknown, ctx: GithubCall): StepError {
               `为组织的单点登录授权该令牌：${sso.replace(/^required; url=/, '')}`,
             )
           : tr(
-              `give the token write access to releases of ${repo}: fine-grained token → Repository permissions → Contents: Read and write (contents:write); classic token → scope "repo" (or "public_repo" for a public repository)`,
-              `为令牌授予 ${repo} 发布版本的写权限：细粒度令牌 → Repository permissions → Contents: Read and write（contents:write）；经典令牌 → 勾选 "repo"（公开仓库用 "public_repo"）`,
+              `give the token write access to releases of ${repo}: ` +
+                'fine-grained token → Repository permissions → Contents: Read and write (contents:write); ' +
+                'classic token → scope "repo" (or "public_repo" for a public repository)',
+              `为令牌授予 ${repo} 发布版本的写权限：` +
+                '细粒度令牌 → Repository permissions → Contents: Read and write（contents:write）；' +
+                '经典令牌 → 勾选 "repo"（公开仓库用 "public_repo"）',
             ),
       )
     }
     case 404:
       return fail(
         tr(
-          `GitHub found no repository ${repo} (from ${ctx.repository.source}) while trying to ${ctx.action} (HTTP 404${said}): it does not exist, or the token cannot see it`,
-          `尝试${ctx.action}时 GitHub 找不到仓库 ${repo}（来自 ${ctx.repository.source}）（HTTP 404${said}）：仓库不存在，或令牌无权访问`,
+          `GitHub found no repository ${repo} (from ${ctx.repository.source}) while trying to ${ctx.action} ` +
+            `(HTTP 404${said}): it does not exist, or the token cannot see it`,
+          `尝试${ctx.action}时 GitHub 找不到仓库 ${repo}（来自 ${ctx.repository.source}）` +
+            `（HTTP 404${said}）：仓库不存在，或令牌无权访问`,
         ),
         tr(
-          `check the name (--repo owner/name or GITHUB_REPOSITORY), and for a private repository give the token access to it (fine-grained: "Repository access"; classic: scope "repo")`,
-          `检查仓库名（--repo 所有者/仓库名 或 GITHUB_REPOSITORY）；私有仓库需让令牌能访问它（细粒度令牌："Repository access"；经典令牌：勾选 "repo"）`,
+          'check the name (--repo owner/name or GITHUB_REPOSITORY), and for a private repository give the token ' +
+            'access to it (fine-grained: "Repository access"; classic: scope "repo")',
+          '检查仓库名（--repo 所有者/仓库名 或 GITHUB_REPOSITORY）；' +
+            '私有仓库需让令牌能访问它（细粒度令牌："Repository access"；经典令牌：勾选 "repo"）',
         ),
       )
     case 422: {
@@ -448,7 +459,8 @@ export function validateTag(tag: string | undefined): string {
           : /\.\.|@\{|\/\/|^[-/]|[/.]$|(^|\/)\.|\.lock(\/|$)/.test(value) || value === '@'
             ? tr(
                 'git refuses it as a tag name (no "..", "@{", "//", leading "-", "/" or ".", trailing "/", "." or ".lock")',
-                'git 不接受它作为标签名（不能含 ".."、"@{"、"//"，不能以 "-"、"/"、"." 开头，不能以 "/"、"."、".lock" 结尾）',
+                'git 不接受它作为标签名' +
+                  '（不能含 ".."、"@{"、"//"，不能以 "-"、"/"、"." 开头，不能以 "/"、"."、".lock" 结尾）',
               )
             : undefined
   if (problem) {

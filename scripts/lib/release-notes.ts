@@ -51,7 +51,8 @@ export function releaseNotes(dashboard: DashboardModel, assets: NotedAsset[]): s
     '| --- | ---: | --- |',
     ...assets.map((a) => `| \`${a.name}\` | ${a.size} | \`${a.sha256}\` |`),
     '',
-    `Import: Grafana → Dashboards → New → Import → upload \`${assets[0]?.name}\`. Check a download against its SHA-256 with \`sha256sum FILE\`.`,
+    `Import: Grafana → Dashboards → New → Import → upload \`${assets[0]?.name}\`. ` +
+      'Check a download against its SHA-256 with `sha256sum FILE`.',
     END,
   ].join('\n')
 }

@@ -66,7 +66,8 @@ export function readSecret(name: string): string | undefined {
   const path = join(stateDir(), name)
   if (!existsSync(path)) return undefined
   const fix = tr(
-    `write the value alone on one line in ${path}, or delete it and run the step that writes it (\`make grafana\` for the admin password, \`make token\` for the token)`,
+    `write the value alone on one line in ${path}, or delete it and run the step that writes it ` +
+      '(`make grafana` for the admin password, `make token` for the token)',
     `在 ${path} 中只写一行值，或删除它并重新运行写入它的步骤（admin 密码：\`make grafana\`，令牌：\`make token\`）`,
   )
   let value: string

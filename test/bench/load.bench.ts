@@ -88,7 +88,8 @@ try {
   )
   line(
     `autocannon (${setting})`,
-    `${cannonQps.toFixed(0)} req/s, p50 ${cannon!.latency.p50} ms, p99 ${cannon!.latency.p99} ms, ${cannon!.non2xx + cannon!.errors} errors`,
+    `${cannonQps.toFixed(0)} req/s, p50 ${cannon!.latency.p50} ms, p99 ${cannon!.latency.p99} ms, ` +
+      `${cannon!.non2xx + cannon!.errors} errors`,
   )
   line('load step / autocannon', ratio(step!.qps, cannonQps, { op: '>=', value: 0.9 }))
 

@@ -22,19 +22,23 @@ for (const [what, stderr, cause, fix] of [
   ],
   [
     'socket permission',
-    'permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get "http://%2Fvar%2Frun%2Fdocker.sock/v1.24/version": dial unix /var/run/docker.sock: connect: permission denied',
+    'permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: ' +
+      'Get "http://%2Fvar%2Frun%2Fdocker.sock/v1.24/version": dial unix /var/run/docker.sock: connect: permission denied',
     /no permission/,
     /usermod -aG docker/,
   ],
   [
     'port taken by a process (userland proxy)',
-    'Error response from daemon: driver failed programming external connectivity on endpoint triton (0123): Error starting userland proxy: listen tcp4 127.0.0.1:8000: bind: address already in use\nError: failed to start containers: triton',
+    'Error response from daemon: driver failed programming external connectivity on endpoint triton (0123): ' +
+      'Error starting userland proxy: listen tcp4 127.0.0.1:8000: bind: address already in use\n' +
+      'Error: failed to start containers: triton',
     /port 127\.0\.0\.1:8000 is already taken/,
     /TRITON_HTTP_PORT=<free port>/,
   ],
   [
     'port taken by a container',
-    'Error response from daemon: driver failed programming external connectivity on endpoint triton (0123): Bind for 127.0.0.1:8000 failed: port is already allocated',
+    'Error response from daemon: driver failed programming external connectivity on endpoint triton (0123): ' +
+      'Bind for 127.0.0.1:8000 failed: port is already allocated',
     /port 127\.0\.0\.1:8000 is already taken/,
     /ss -ltnp 'sport = :8000'/,
   ],
@@ -52,7 +56,11 @@ for (const [what, stderr, cause, fix] of [
   ],
   [
     'toolkit installed, driver missing (hook fails at start)',
-    "docker: Error response from daemon: failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error running hook #0: error running hook: exit status 1, stdout: , stderr: Auto-detected mode as 'legacy'\nnvidia-container-cli: initialization error: load library failed: libnvidia-ml.so.1: cannot open shared object file: no such file or directory: unknown.",
+    'docker: Error response from daemon: failed to create task for container: failed to create shim task: ' +
+      'OCI runtime create failed: runc create failed: unable to start container process: error during container init: ' +
+      "error running hook #0: error running hook: exit status 1, stdout: , stderr: Auto-detected mode as 'legacy'\n" +
+      'nvidia-container-cli: initialization error: load library failed: libnvidia-ml.so.1: ' +
+      'cannot open shared object file: no such file or directory: unknown.',
     /GPU was asked for/,
     /nvidia-smi/,
   ],
@@ -76,13 +84,15 @@ for (const [what, stderr, cause, fix] of [
   ],
   [
     'name conflict',
-    'Error response from daemon: Conflict. The container name "/triton" is already in use by container "abc". You have to remove (or rename) that container to be able to reuse that name.',
+    'Error response from daemon: Conflict. The container name "/triton" is already in use by container "abc". ' +
+      'You have to remove (or rename) that container to be able to reuse that name.',
     /not created by triton-monitoring/,
     /TRITON_CONTAINER=<name>/,
   ],
   [
     'image denied',
-    "Error response from daemon: pull access denied for nope/x, repository does not exist or may require 'docker login': denied: requested access to the resource is denied",
+    "Error response from daemon: pull access denied for nope/x, repository does not exist or may require 'docker login': " +
+      'denied: requested access to the resource is denied',
     /image nope\/x:1 is not on this machine/,
     /TRITON_IMAGE/,
   ],

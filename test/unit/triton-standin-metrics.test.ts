@@ -290,8 +290,14 @@ test('promtool parses the exposition; its only findings are the naming lints rea
   }
   const ours = lints((await scrape()).text)
   assert.ok(ours.length > 0)
-  const naming =
-    /^(\S+) (counter metrics should have "_total" suffix|metric names should not contain abbreviated units|non-histogram and non-summary metrics should not have "_count" suffix|metric name should not include type 'summary')$/
+  const naming = new RegExp(
+    `^(\\S+) (${[
+      'counter metrics should have "_total" suffix',
+      'metric names should not contain abbreviated units',
+      'non-histogram and non-summary metrics should not have "_count" suffix',
+      "metric name should not include type 'summary'",
+    ].join('|')})$`,
+  )
   for (const line of ours) assert.match(line, naming)
   const real = new Set(lints(readFileSync(tritonReference('metrics-23.12-cpu-only.txt'), 'utf8')))
   for (const line of ours.filter((l) => !l.includes('_summary_us ')))
@@ -317,39 +323,48 @@ test('metrics endpoint: GET only (405), path /metrics/? only (400), text/plain',
   assert.equal(await post.json(), { error: 'Method Not Allowed' })
 })
 
-test('--allow-cpu-metrics=false and counter_latencies=false drop their families, summary_quantiles sets the quantiles; --allow-metrics=false drops the port', async () => {
-  const quiet = await startTritonStandin({
-    modelRepository: 'models',
-    args: [
-      '--allow-cpu-metrics=false',
-      '--metrics-config=counter_latencies=false',
-      '--metrics-config',
-      'summary_latencies=true',
-      '--metrics-config',
-      'summary_quantiles=0.25:0.01,0.75:0.01',
-    ],
-  })
-  try {
-    const families = parseExposition((await scrape(quiet)).text)
-    assert.equal(
-      families.filter((f) => f.type !== 'summary').map((f) => f.name),
-      ['nv_inference_request_success', 'nv_inference_request_failure', 'nv_inference_count', 'nv_inference_exec_count'],
-    )
-    const quantiles = families
-      .find((f) => f.name === 'nv_inference_queue_summary_us')!
-      .samples.flatMap((s) => s.labels.filter(([k]) => k === 'quantile').map(([, v]) => v))
-    assert.equal(quantiles, ['0.25', '0.75'])
-  } finally {
-    await quiet.stop()
-  }
-  const none = await startTritonStandin({ modelRepository: 'models', args: ['--allow-metrics=false'] })
-  try {
-    assert.is(none.metricsUrl, '')
-    assert.is((await fetch(`${none.httpUrl}/v2/health/ready`)).status, 200)
-  } finally {
-    await none.stop()
-  }
-})
+test(
+  '--allow-cpu-metrics=false and counter_latencies=false drop their families, ' +
+    'summary_quantiles sets the quantiles; --allow-metrics=false drops the port',
+  async () => {
+    const quiet = await startTritonStandin({
+      modelRepository: 'models',
+      args: [
+        '--allow-cpu-metrics=false',
+        '--metrics-config=counter_latencies=false',
+        '--metrics-config',
+        'summary_latencies=true',
+        '--metrics-config',
+        'summary_quantiles=0.25:0.01,0.75:0.01',
+      ],
+    })
+    try {
+      const families = parseExposition((await scrape(quiet)).text)
+      assert.equal(
+        families.filter((f) => f.type !== 'summary').map((f) => f.name),
+        [
+          'nv_inference_request_success',
+          'nv_inference_request_failure',
+          'nv_inference_count',
+          'nv_inference_exec_count',
+        ],
+      )
+      const quantiles = families
+        .find((f) => f.name === 'nv_inference_queue_summary_us')!
+        .samples.flatMap((s) => s.labels.filter(([k]) => k === 'quantile').map(([, v]) => v))
+      assert.equal(quantiles, ['0.25', '0.75'])
+    } finally {
+      await quiet.stop()
+    }
+    const none = await startTritonStandin({ modelRepository: 'models', args: ['--allow-metrics=false'] })
+    try {
+      assert.is(none.metricsUrl, '')
+      assert.is((await fetch(`${none.httpUrl}/v2/health/ready`)).status, 200)
+    } finally {
+      await none.stop()
+    }
+  },
+)
 
 test('CPU metrics: gauges at 0 until the first poll, then /proc every interval/2 like core metrics.cc', async () => {
   const proc = mkdtempSync(join(tmpdir(), 'fake-proc-'))

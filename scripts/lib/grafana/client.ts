@@ -101,10 +101,11 @@ function apiFetch(baseUrl: string, timeoutMs: number) {
     const empty = response.status === 204 || response.headers.get('content-length') === '0'
     if (response.ok && !empty && !/json/i.test(type)) {
       const request = typeof input === 'string' ? { method: init?.method ?? 'GET', url: input } : input
+      const path = new URL(request.url).pathname
       throw new StepError(
         tr(
-          `${baseUrl} is not Grafana's API: it answered ${request.method} ${new URL(request.url).pathname} with ${type || 'no content type'}`,
-          `${baseUrl} 不是 Grafana 的 API：它对 ${request.method} ${new URL(request.url).pathname} 的回答是 ${type || '无内容类型'}`,
+          `${baseUrl} is not Grafana's API: it answered ${request.method} ${path} with ${type || 'no content type'}`,
+          `${baseUrl} 不是 Grafana 的 API：它对 ${request.method} ${path} 的回答是 ${type || '无内容类型'}`,
         ),
         tr(
           'set GRAFANA_PORT (and BIND_ADDRESS) to where Grafana is published, or start it with `make grafana`',

@@ -259,7 +259,8 @@ async function main(argv: string[]): Promise<number> {
   // What 23.05 logs on a host without a GPU before it loads models.
   tlog.warn(
     'pinned_memory_manager.cc:236',
-    'Unable to allocate pinned system memory, pinned memory pool will not be available: CUDA driver version is insufficient for CUDA runtime version',
+    'Unable to allocate pinned system memory, pinned memory pool will not be available: ' +
+      'CUDA driver version is insufficient for CUDA runtime version',
   )
   tlog.info('cuda_memory_manager.cc:115', 'CUDA memory pool disabled')
   const dirs = repositories.flatMap((repo) =>
@@ -332,7 +333,9 @@ async function main(argv: string[]): Promise<number> {
           ['server_version', TRITON_VERSION],
           [
             'server_extensions',
-            'classification sequence model_repository model_repository(unload_dependents) schedule_policy model_configuration system_shared_memory cuda_shared_memory binary_tensor_data parameters statistics trace logging',
+            'classification sequence model_repository model_repository(unload_dependents) schedule_policy ' +
+              'model_configuration system_shared_memory cuda_shared_memory binary_tensor_data parameters statistics ' +
+              'trace logging',
           ],
           ...repositories.map((r, i) => [`model_repository_path[${i}]`, r]),
           ['model_control_mode', 'MODE_NONE'],

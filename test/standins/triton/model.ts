@@ -135,7 +135,8 @@ export class LoadedModel {
       if (!Array.isArray(input.data) && input.data.length !== elements) {
         const size = input.data.BYTES_PER_ELEMENT
         throw new TritonError(
-          `input byte size mismatch for input '${input.name}' for model '${model}'. Expected ${elements * size}, got ${input.data.length * size}`,
+          `input byte size mismatch for input '${input.name}' for model '${model}'. ` +
+            `Expected ${elements * size}, got ${input.data.length * size}`,
         )
       }
     }

@@ -258,7 +258,8 @@ function parseInfer(body: Buffer, headerLength: string | undefined, model: strin
     if (set.filter(Boolean).length !== 1) {
       const names = ["'data'", "'binary_data_size'", "'shared_memory_region'"].filter((_, i) => set[i])
       throw new TritonError(
-        "Input must set only one of the following fields: 'data', 'binary_data_size' in 'parameters', 'shared_memory_region' in 'parameters'. But" +
+        "Input must set only one of the following fields: 'data', 'binary_data_size' in 'parameters', " +
+          "'shared_memory_region' in 'parameters'. But" +
           (names.length ? ` set ${names.join(' ')}` : ' no field is set'),
       )
     }
@@ -283,7 +284,8 @@ function parseInfer(body: Buffer, headerLength: string | undefined, model: strin
         )
       if (headerLength === undefined) {
         throw new TritonError(
-          "must specify valid 'Infer-Header-Content-Length' in request header and 'binary_data_size' when passing inputs in binary data format",
+          "must specify valid 'Infer-Header-Content-Length' in request header and 'binary_data_size' " +
+            'when passing inputs in binary data format',
         )
       }
       if (offset + size > body.length) {

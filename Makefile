@@ -1,5 +1,6 @@
 # triton-monitoring: the Day 6 stack (Triton + Prometheus + Grafana) as re-runnable steps.
 # `make help` lists the targets. Step scripts are bundled once into dist/ so each starts fast.
+# VERBOSE=1 (make all VERBOSE=1) makes every step show each docker command and HTTP request it runs.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -22,6 +23,7 @@ DEPS := node_modules/.package-lock.json
 help: ## List the targets
 	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | \
 	  awk 'BEGIN {FS = ":.*## "} {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+	@echo '  VERBOSE=1 shows each docker command and HTTP request a step runs; ARGS="..." passes flags to a step'
 
 all: network triton prometheus grafana token datasource dashboard load verify ## Everything, from nothing to a verified dashboard (re-runnable)
 

@@ -37,6 +37,7 @@ function writeFiles(dir: string, files: Record<string, string>): string {
 }
 
 async function promtoolHere(args: string[]): Promise<{ exitCode: number; output: string }> {
+  log.command(['promtool', ...args])
   const out = await $({ quiet: true, nothrow: true })`promtool ${args}`
   return { exitCode: out.exitCode ?? 1, output: out.stdall.trim() }
 }
@@ -142,6 +143,10 @@ await step(
       ),
     })
     let targets: Target[] = []
+    log.request({
+      url: `${base}/api/v1/targets?state=active`,
+      note: tr('every second until the triton target is up', '每秒一次，直到 triton 目标为 up'),
+    })
     await waitFor(
       async () => {
         const body = (await (
@@ -173,6 +178,7 @@ await step(
       },
     )
     log.raw(targetTable(targets))
+    log.request({ url: `${base}/api/v1/rules` })
     const rules = (await fetch(`${base}/api/v1/rules`, { signal: AbortSignal.timeout(3000) })
       .then((r) => r.json())
       .catch((e: Error) => e.message)) as { data?: { groups?: { rules?: unknown[] }[] } } | string

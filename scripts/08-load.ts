@@ -108,18 +108,14 @@ await step(
     )
 
     const inferUrl = new URL(endpoint(base, `/v2/models/${encodeURIComponent(model)}/infer`))
-    const requests = heldout.inputs.map((pixels) =>
-      encodeRequest(
-        inferUrl,
-        'POST',
-        { 'Content-Type': 'application/json' },
-        Buffer.from(
-          JSON.stringify({
-            inputs: [{ name: input.name, shape: input.shape, datatype: 'FP32', data: Array.from(pixels) }],
-            outputs: [{ name: output }],
-          }),
-        ),
-      ),
+    const bodies = heldout.inputs.map((pixels) =>
+      JSON.stringify({
+        inputs: [{ name: input.name, shape: input.shape, datatype: 'FP32', data: Array.from(pixels) }],
+        outputs: [{ name: output }],
+      }),
+    )
+    const requests = bodies.map((body) =>
+      encodeRequest(inferUrl, 'POST', { 'Content-Type': 'application/json' }, Buffer.from(body)),
     )
     const plan = makePlan(flags)
     const amount = plan.durationMs
@@ -132,6 +128,15 @@ await step(
         `发送${amount}，并发 ${flags.concurrency}${schedule}`,
       ),
     )
+    log.request({
+      method: 'POST',
+      url: inferUrl.href,
+      body: bodies[0],
+      note: tr(
+        `one held-out digit each, over ${flags.concurrency} keep-alive connections`,
+        `每个请求一个留出数字，使用 ${flags.concurrency} 个长连接`,
+      ),
+    })
 
     const latencies: number[] = []
     const errors = new Map<string, { count: number; detail: string }>()

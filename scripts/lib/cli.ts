@@ -1,10 +1,11 @@
 // One shape for every step script: typed flags, `--help` that says what the step does and the
-// manual command it replaces, and bad flags answered with a cause, a fix and exit code 2.
+// manual command it replaces, `--verbose` that shows each docker command and HTTP request as it
+// runs, and bad flags answered with a cause, a fix and exit code 2.
 import { parseArgs } from 'node:util'
 import chalk from 'chalk'
 import { fail, runStep } from './fail.ts'
 import { tr } from './i18n.ts'
-import { log } from './log.ts'
+import { log, setVerbose } from './log.ts'
 
 export type FlagSpec =
   | { type: 'string'; help: string; default?: string; choices?: readonly string[] }
@@ -46,7 +47,16 @@ function usage<F extends Record<string, FlagSpec>>(meta: StepMeta<F>): string {
     const choices = spec.type === 'string' && spec.choices ? chalk.dim(` [${spec.choices.join('|')}]`) : ''
     return [`--${name}${arg}`, spec.help + choices + def]
   })
-  entries.push(['--help', tr('show this help', '显示帮助')])
+  entries.push(
+    [
+      '--verbose',
+      tr(
+        'show each docker command and HTTP request as it runs (VERBOSE=1)',
+        '运行时显示每条 docker 命令和 HTTP 请求（VERBOSE=1）',
+      ),
+    ],
+    ['--help', tr('show this help', '显示帮助')],
+  )
   const width = Math.max(...entries.map(([f]) => f.length))
   for (const [flag, help] of entries) lines.push(`  ${flag.padEnd(width)}  ${help}`)
   if (meta.env && Object.keys(meta.env).length) {
@@ -61,7 +71,11 @@ export function parseFlags<F extends Record<string, FlagSpec>>(
   meta: StepMeta<F>,
   argv: string[],
 ): FlagValues<F> | 'help' {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } }
+  // Every step's own: --help here, --verbose for the whole run (the log shows commands from now on).
+  const options: Record<string, { type: 'string' | 'boolean' }> = {
+    help: { type: 'boolean' },
+    verbose: { type: 'boolean' },
+  }
   for (const [name, spec] of Object.entries(meta.flags))
     options[name] = { type: spec.type === 'boolean' ? 'boolean' : 'string' }
   let parsed: ReturnType<typeof parseArgs>
@@ -75,6 +89,7 @@ export function parseFlags<F extends Record<string, FlagSpec>>(
     )
   }
   if (parsed.values.help) return 'help'
+  if (parsed.values.verbose) setVerbose(true)
   const values: Record<string, unknown> = {}
   for (const [name, spec] of Object.entries(meta.flags)) {
     const raw = parsed.values[name]

@@ -252,6 +252,7 @@ function foreignName(name: string, hints?: ContainerSpec['hints']): StepError {
 }
 
 async function run(args: string[], options: RunOptions = {}): Promise<ProcessOutput> {
+  log.command(['docker', ...args])
   const env = options.env ? { ...process.env, ...options.env } : process.env
   return $({ quiet: true, nothrow: true, env, timeout: options.timeoutMs, input: options.input })`docker ${args}`
 }
@@ -810,6 +811,7 @@ export interface HttpWaitOptions {
  */
 export async function waitForHttp(url: string, options: HttpWaitOptions): Promise<void> {
   const { container } = options
+  log.request({ url, note: tr('every 0.5 s until it answers 2xx', '每 0.5 秒一次，直到返回 2xx') })
   let outcome: 'ready' | { exited: string }
   try {
     outcome = await waitFor<'ready' | { exited: string }>(

@@ -5,7 +5,7 @@ import { Octokit } from '@octokit/rest'
 import { $ } from 'zx'
 import { fail, type StepError } from './fail.ts'
 import { tr } from './i18n.ts'
-import { log } from './log.ts'
+import { isVerbose, log } from './log.ts'
 import { registerSecret } from './mask.ts'
 
 export const PUBLIC_API_URL = 'https://api.github.com'
@@ -78,6 +78,7 @@ export async function resolveRepository(
   }
   if (flag !== undefined) return named(flag, '--repo')
   if (env.GITHUB_REPOSITORY?.trim()) return named(env.GITHUB_REPOSITORY, 'GITHUB_REPOSITORY')
+  log.command(['git', 'remote', 'get-url', 'origin'])
   const origin = await $({ nothrow: true, quiet: true })`git remote get-url origin`
   const remote = origin.exitCode === 0 ? origin.stdout.trim() : ''
   const parsed = remote ? parseRemoteUrl(remote) : undefined
@@ -224,6 +225,12 @@ export function githubClient(token: string, baseUrl: string, policy: RetryPolicy
   let waitedMs = 0
   octokit.hook.wrap('request', async (request, options) => {
     for (let attempt = 0; ; attempt++) {
+      if (isVerbose()) {
+        // The auth hook adds the token further in; it is shown masked like every secret.
+        const { method, url, body } = octokit.request.endpoint.parse(options)
+        const data = typeof body === 'string' || body instanceof Uint8Array ? body : body && JSON.stringify(body)
+        log.request({ method, url, authorization: `Bearer ${token}`, body: data })
+      }
       try {
         return await request({
           ...options,

@@ -3,6 +3,7 @@
 // turned into a cause and a fix. Works the same against Triton 23.05 and the test stand-in.
 import { fail, StepError } from './fail.ts'
 import { tr } from './i18n.ts'
+import { log } from './log.ts'
 import { waitFor } from './poll.ts'
 
 export interface TensorMetadata {
@@ -39,6 +40,7 @@ export function networkCause(error: unknown): string {
 
 async function request(base: string, path: string, init: RequestInit = {}): Promise<{ status: number; text: string }> {
   const url = endpoint(base, path)
+  log.request({ method: init.method, url, body: typeof init.body === 'string' ? init.body : undefined })
   try {
     const response = await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
     return { status: response.status, text: await response.text() }

@@ -1,6 +1,7 @@
 // Readiness is polled with a deadline, never assumed or slept for; a spinner shows the wait.
 import chalk from 'chalk'
 import type { StepError } from './fail.ts'
+import { hushCommands } from './log.ts'
 
 const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
 
@@ -28,6 +29,8 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | false>, op
   const deadline = started + timeoutMs
   const tty = process.stderr.isTTY
   let frame = 0
+  /** Whether commands were hushed before: --verbose shows a poll's first round, not its repeats. */
+  let wasHushed: boolean | undefined
   let last: unknown
   const draw = () => {
     if (!tty) return
@@ -50,12 +53,14 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | false>, op
       } catch (error) {
         last = error
       }
+      wasHushed ??= hushCommands(true)
       const left = deadline - Date.now()
       if (left <= 0) break
       await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, left)))
     }
     throw options.onTimeout(last)
   } finally {
+    if (wasHushed !== undefined) hushCommands(wasHushed)
     clearTimeout(timer)
     clear()
   }

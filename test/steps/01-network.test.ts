@@ -29,6 +29,18 @@ test('creates the network, and a second run keeps the same one', async () => {
   assert.is(dockerId('network', env.NETWORK!), id)
 })
 
+test('make network VERBOSE=1 shows each docker command as it runs; without it none is shown', async () => {
+  const shown = await run('make', ['-s', 'network', 'VERBOSE=1'], env)
+  assert.is(shown.code, 0, shown.text)
+  assert.match(shown.text, "$ docker version --format '{{json .Server.Version}}'")
+  assert.match(shown.text, `$ docker network inspect --format '{{json .}}' ${env.NETWORK}`)
+  const flag = await runStep('01-network', ['--verbose'], { ...env, VERBOSE: '' })
+  assert.match(flag.text, `$ docker network inspect --format '{{json .}}' ${env.NETWORK}`)
+  const quiet = await run('make', ['-s', 'network'], { ...env, VERBOSE: '' })
+  assert.is(quiet.code, 0, quiet.text)
+  assert.not.match(quiet.text, '$ docker')
+})
+
 test('a NETWORK that is not a Docker name: exit 2 before the engine is asked', async () => {
   const result = await runStep('01-network', [], { ...env, NETWORK: 'my net', DOCKER_HOST: 'unix:///nonexistent.sock' })
   assert.is(result.code, 2, result.text)

@@ -64,6 +64,24 @@ test('05 for another account issues that account its own token, and so does swit
   steps.token()
 })
 
+test('--verbose shows each call to Grafana as curl, the admin password and the token masked', async () => {
+  const result = await steps.run('05-token', ['--verbose'])
+  assert.is(result.code, 0, result.stderr)
+  const api = `${steps.grafana.url}/api`
+  assert.match(result.stderr, `$ curl '${api}/serviceaccounts/search?query=cli-service&perpage=1000' -u 'admin:****'`)
+  const bearer = `-H 'Authorization: Bearer glsa_****${steps.token().slice(-4)}'`
+  assert.ok(
+    result.stderr
+      .split('\n')
+      .some((line) => line.startsWith(`  $ curl ${api}/serviceaccounts/`) && line.endsWith(bearer)),
+    result.stderr,
+  )
+  const basic = Buffer.from(`admin:${PASSWORD}`).toString('base64')
+  assert.not.ok(result.stderr.includes(basic), 'the admin credentials were printed in base64')
+  const quiet = await steps.run('05-token', [], { VERBOSE: '' })
+  assert.not.match(quiet.stderr, '$ curl')
+})
+
 testWhatEveryGrafanaStepOwes(steps, '05-token')
 
 test.run()

@@ -516,6 +516,25 @@ test('--dry-run prints the plan and changes nothing', () =>
     assert.match(planned.stderr, /replace triton\.json/)
   }))
 
+test('--verbose shows each request to GitHub as it is sent, as curl, the token masked', () =>
+  withStandin(async (gh, dir) => {
+    const r = await run(gh, dir, ['--tag', 'v1.0.0', '--verbose'])
+    ok(r)
+    const shown = r.stderr.split('\n').filter((line) => line.includes('$ curl'))
+    const bearer = `-H 'Authorization: Bearer ghp_****${TOKEN.slice(-4)}'`
+    assert.ok(shown.length >= gh.requests.length, `one line per request:\n${shown.join('\n')}`)
+    assert.ok(
+      shown.every((line) => line.includes(bearer)),
+      shown.join('\n'),
+    )
+    assert.match(r.stderr, `$ curl '${gh.apiUrl}/repos/${REPO}/releases?per_page=100' ${bearer}`)
+    assert.match(r.stderr, `$ curl -X POST ${gh.apiUrl}/repos/${REPO}/releases ${bearer} -d '{"tag_name":"v1.0.0"`)
+    assert.match(r.stderr, /\$ curl -X POST '?http\S+\/assets\?name=triton\.json\S* .* --data-binary '@<\d+ bytes>'/)
+    const quiet = await run(gh, dir, ['--tag', 'v1.0.0'])
+    ok(quiet)
+    assert.not.match(quiet.stderr, '$ curl')
+  }))
+
 test('the repository comes from the git remote origin when nothing else names it', () =>
   withStandin(async (gh, dir) => {
     const git = async (...args: string[]) => {

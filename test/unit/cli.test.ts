@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
 import { parseFlags } from '../../scripts/lib/cli.ts'
 import { StepError } from '../../scripts/lib/fail.ts'
+import { isVerbose, setVerbose } from '../../scripts/lib/log.ts'
 
 const meta = {
   name: 'demo',
@@ -28,6 +29,23 @@ test('values are parsed and typed', () => {
 
 test('--help is recognised', () => {
   assert.is(parseFlags(meta, ['--help']), 'help')
+})
+
+test("--verbose is every step's own: accepted, not one of its values, and it turns the showing of commands on", () => {
+  assert.not.ok(isVerbose())
+  const flags = parseFlags(meta, ['--verbose', '--json'])
+  assert.equal(flags, { concurrency: 4, ratio: undefined, model: 'mnist_mlp', mode: undefined, json: true })
+  assert.ok(isVerbose())
+  setVerbose(false)
+})
+
+test('--help lists --verbose and VERBOSE=1', () => {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/01-network.ts', '--help'], {
+    encoding: 'utf8',
+    env: { ...process.env, LANG: 'C', LC_ALL: '', LANGUAGE: '' },
+  })
+  assert.is(run.status, 0, run.stderr)
+  assert.match(run.stdout, /--verbose\s+show each docker command and HTTP request as it runs \(VERBOSE=1\)/)
 })
 
 for (const [args, pattern] of [

@@ -5,6 +5,7 @@ import createClient from 'openapi-fetch'
 import type { components, paths } from './schema.ts'
 import { StepError } from '../fail.ts'
 import { tr } from '../i18n.ts'
+import { isVerbose, log, type ShownRequest } from '../log.ts'
 import { registerSecret } from '../mask.ts'
 
 /** Any JSON object: the spec types `jsonData` and a dashboard as Go's `*simplejson.Json`, an empty object. */
@@ -78,9 +79,23 @@ function unreachable(baseUrl: string, error: unknown, timeoutMs: number): StepEr
   )
 }
 
+/** A request as --verbose shows it; the body is read from a clone, so the request keeps it. */
+async function shown(input: Request | string, init?: RequestInit): Promise<ShownRequest> {
+  if (typeof input !== 'string')
+    return {
+      method: input.method,
+      url: input.url,
+      authorization: input.headers.get('authorization'),
+      body: await input.clone().text(),
+    }
+  const body = typeof init?.body === 'string' ? init.body : undefined
+  return { method: init?.method, url: input, authorization: new Headers(init?.headers).get('authorization'), body }
+}
+
 /** fetch that turns "connection refused" and friends into a message naming Grafana's address. */
 function fetchFor(baseUrl: string, timeoutMs = REQUEST_TIMEOUT_MS) {
   return async (input: Request | string, init?: RequestInit): Promise<Response> => {
+    if (isVerbose()) log.request(await shown(input, init))
     try {
       return await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })
     } catch (error) {

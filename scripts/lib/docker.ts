@@ -252,7 +252,8 @@ function foreignName(name: string, hints?: ContainerSpec['hints']): StepError {
 }
 
 async function run(args: string[], options: RunOptions = {}): Promise<ProcessOutput> {
-  log.command(['docker', ...args])
+  // What goes in on stdin (a secret's tar, a password) is never shown, only that it is there.
+  log.command(['docker', ...args], options.input === undefined ? undefined : tr('input on stdin', '输入来自标准输入'))
   const env = options.env ? { ...process.env, ...options.env } : process.env
   return $({ quiet: true, nothrow: true, env, timeout: options.timeoutMs, input: options.input })`docker ${args}`
 }

@@ -3,9 +3,10 @@
 // runs, and bad flags answered with a cause, a fix and exit code 2.
 import { parseArgs } from 'node:util'
 import chalk from 'chalk'
-import { fail, runStep } from './fail.ts'
+import { fail, runStep, StepError } from './fail.ts'
 import { tr } from './i18n.ts'
 import { log, setVerbose } from './log.ts'
+import { recordOutcome, type StepOutcome } from './outcomes.ts'
 
 export type FlagSpec =
   | { type: 'string'; help: string; default?: string; choices?: readonly string[] }
@@ -34,6 +35,8 @@ export interface StepMeta<F extends Record<string, FlagSpec>> {
   /** Environment variables the step reads, with their meaning. */
   env?: Record<string, string>
   flags: F
+  /** Keep the outcome in the state folder for `make report` (default true; the report itself does not). */
+  record?: boolean
 }
 
 function usage<F extends Record<string, FlagSpec>>(meta: StepMeta<F>): string {
@@ -190,6 +193,29 @@ export async function step<F extends Record<string, FlagSpec>>(
     }
     log.step(meta.summary)
     if (meta.replaces) log.replaces(meta.replaces)
-    await body(flags)
+    if (meta.record === false) return body(flags)
+    const outcome: StepOutcome = {
+      step: meta.name,
+      summary: meta.summary,
+      replaces: meta.replaces,
+      started: new Date().toISOString(),
+      status: 'running',
+    }
+    recordOutcome(outcome)
+    try {
+      await body(flags)
+      recordOutcome({ ...outcome, finished: new Date().toISOString(), status: 'ok', exitCode: 0 })
+    } catch (error) {
+      const known = error instanceof StepError
+      recordOutcome({
+        ...outcome,
+        finished: new Date().toISOString(),
+        status: 'failed',
+        exitCode: known ? error.exitCode : 70,
+        cause: known ? error.cause_ : String((error as Error)?.message ?? error),
+        fix: known ? error.fix : undefined,
+      })
+      throw error
+    }
   })
 }

@@ -1,8 +1,9 @@
 // Tokens and generated passwords live in a git-ignored state folder, mode 0600; each one read or
 // written is registered with mask.ts, so it is hidden wherever it would be printed.
-import { chmodSync, mkdirSync, readFileSync, writeFileSync, existsSync, renameSync, statSync } from 'node:fs'
+import { chmodSync, mkdirSync, readFileSync, existsSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { writeFileAtomic } from './atomic-file.ts'
 import { fail, type StepError } from './fail.ts'
 import { tr } from './i18n.ts'
 import { log } from './log.ts'
@@ -100,11 +101,30 @@ export function readSecret(name: string): string | undefined {
 export function writeSecret(name: string, value: string): string {
   registerSecret(value)
   const path = join(stateDir(), name)
-  const tmp = `${path}.${process.pid}.tmp`
-  writeFileSync(tmp, `${value}\n`, { mode: 0o600 })
-  chmodSync(tmp, 0o600)
-  renameSync(tmp, path)
+  writeFileAtomic(path, `${value}\n`, 0o600)
   return path
+}
+
+/** A state-folder file that holds no secret (a step's outcome, the last load report): atomic, mode 0600 like the rest. */
+export function writeStateFile(name: string, text: string): string {
+  const path = join(stateDir(), name)
+  writeFileAtomic(path, text, 0o600)
+  return path
+}
+
+/** A state-folder file's text, or undefined when there is none. */
+export function readStateFile(name: string): string | undefined {
+  const path = join(stateDir(), name)
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw unusable(
+      path,
+      error,
+      tr(`delete ${path}; the step that writes it makes it again`, `删除 ${path}；写入它的步骤会重新生成`),
+    )
+  }
 }
 
 export function generatePassword(): string {

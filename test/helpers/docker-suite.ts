@@ -62,6 +62,8 @@ export interface SuiteEnv {
 export async function suiteEnv(suite: string): Promise<SuiteEnv> {
   const id = `tm-${suite}-${process.pid}`
   const configDir = mkdtempSync(join(tmpdir(), `${id}-prometheus-`))
+  // A state folder of its own: steps record their outcomes there, never in the checkout's .state.
+  const stateDir = mkdtempSync(join(tmpdir(), `${id}-state-`))
   const containers = [`${id}-triton`, `${id}-prometheus`, `${id}-grafana`]
   const env: Record<string, string> = {
     NETWORK: `${id}-net`,
@@ -70,6 +72,7 @@ export async function suiteEnv(suite: string): Promise<SuiteEnv> {
     GRAFANA_CONTAINER: containers[2]!,
     GRAFANA_VOLUME: `${id}-grafana-data`,
     PROMETHEUS_CONFIG_DIR: configDir,
+    STATE_DIR: stateDir,
     BIND_ADDRESS: '127.0.0.1',
     TRITON_HTTP_PORT: String(await freePort()),
     TRITON_GRPC_PORT: String(await freePort()),
@@ -92,6 +95,7 @@ export async function suiteEnv(suite: string): Promise<SuiteEnv> {
       spawnSync('docker', ['network', 'rm', env.NETWORK!], { stdio: 'ignore' })
       spawnSync('docker', ['volume', 'rm', env.GRAFANA_VOLUME!], { stdio: 'ignore' })
       rmSync(configDir, { recursive: true, force: true })
+      rmSync(stateDir, { recursive: true, force: true })
     },
   }
 }

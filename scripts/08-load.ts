@@ -5,11 +5,18 @@
 import chalk from 'chalk'
 import { assertHttpUrl, step } from './lib/cli.ts'
 import { loadConfig, url as portUrl } from './lib/config.ts'
-import { fail } from './lib/fail.ts'
+import { fail, type StepError } from './lib/fail.ts'
 import { CLASSES, loadHeldout, PIXELS } from './lib/heldout.ts'
 import { tr } from './lib/i18n.ts'
 import { encodeRequest, KeepAliveConnection } from './lib/keepalive.ts'
 import { endpoint, modelMetadata, networkCause, waitModelReady, type TensorMetadata } from './lib/kserve.ts'
+import {
+  type HistogramBucket,
+  histogramBuckets,
+  LOAD_REPORT_FILE,
+  type LoadReport,
+  saveLoadReport,
+} from './lib/load-report.ts'
 import { log } from './lib/log.ts'
 
 const MAX_REQUESTS = 1_000_000
@@ -142,6 +149,7 @@ await step(
     const errors = new Map<string, { count: number; detail: string }>()
     let correct = 0
     let next = 0
+    const startedAt = new Date().toISOString()
     const started = performance.now()
     const progress = showProgress(plan, started, () => ({ done: latencies.length, errors: errorCount(errors) }))
 
@@ -179,6 +187,8 @@ await step(
     const answered = latencies.length - failed
     const sorted = Float64Array.from(latencies).sort()
     const result = {
+      model,
+      started: startedAt,
       requests: latencies.length,
       errors: failed,
       error_kinds: Object.fromEntries([...errors].map(([kind, { count }]) => [kind, count])),
@@ -193,8 +203,10 @@ await step(
         max: round(sorted[sorted.length - 1] ?? 0, 3),
       },
       accuracy: answered > 0 ? round(correct / answered, 4) : null,
+      histogram: histogramBuckets(sorted),
     }
-    report(result, sorted, errors, correct, answered)
+    report(result, errors, correct, answered)
+    keepForReport(result)
     if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`)
     if (result.accuracy !== null && result.accuracy < 0.9) {
       log.warn(
@@ -227,6 +239,31 @@ await step(
     }
   },
 )
+
+/**
+ * Kept for `make report`, whatever the outcome (a run with failures is worth showing); a state
+ * folder it cannot use is a warning, not the load's failure.
+ */
+function keepForReport(result: LoadReport): void {
+  try {
+    saveLoadReport(result)
+    log.info(
+      tr(
+        `result kept for \`make report\` (${LOAD_REPORT_FILE} in the state folder)`,
+        `结果已保存（状态目录中的 ${LOAD_REPORT_FILE}），供 \`make report\` 使用`,
+      ),
+    )
+  } catch (error) {
+    const { cause_, fix } = error as StepError
+    log.warn(
+      tr(
+        `the result is not kept for \`make report\`: ${cause_ ?? error}`,
+        `结果未能保存，\`make report\` 将看不到它：${cause_ ?? error}`,
+      ),
+    )
+    if (fix) log.info(fix)
+  }
+}
 
 function makePlan(flags: { requests?: number; duration?: number; rate?: number }): Plan {
   const count =
@@ -371,8 +408,8 @@ function report(
     duration_s: number
     latency_ms: Record<string, number>
     accuracy: number | null
+    histogram: HistogramBucket[]
   },
-  sorted: Float64Array,
   errors: Map<string, { count: number; detail: string }>,
   correct: number,
   answered: number,
@@ -399,20 +436,14 @@ function report(
         `${(result.accuracy * 100).toFixed(2)}% (${correct}/${answered} ${tr('held-out digits right', '个留出数字正确')})`,
     )
   }
-  for (const line of histogram(sorted)) log.raw(line)
+  for (const line of histogram(result.histogram)) log.raw(line)
 }
 
-/** Latency spread on a log scale, one bar per bucket, so a slow tail is visible at a glance. */
-function histogram(sorted: Float64Array, buckets = 8, width = 40): string[] {
-  const min = Math.max(sorted[0] ?? 0, 0.001)
-  const max = sorted[sorted.length - 1] ?? 0
-  if (sorted.length < 2 || max <= min) return []
-  const step = Math.log(max / min) / buckets
-  const counts = new Array<number>(buckets).fill(0)
-  for (const value of sorted) counts[Math.min(buckets - 1, Math.floor(Math.log(Math.max(value, min) / min) / step))]!++
-  const most = Math.max(...counts)
-  return counts.map((count, i) => {
-    const upper = min * Math.exp(step * (i + 1))
-    return `  ${chalk.dim(`≤ ${upper.toFixed(3).padStart(9)} ms`)} ${chalk.cyan('▇'.repeat(Math.round((count / most) * width)))} ${count}`
-  })
+/** One bar per bucket, so a slow tail is visible at a glance. */
+function histogram(buckets: HistogramBucket[], width = 40): string[] {
+  const most = Math.max(...buckets.map((b) => b.count))
+  return buckets.map(
+    ({ le_ms, count }) =>
+      `  ${chalk.dim(`≤ ${le_ms.toFixed(3).padStart(9)} ms`)} ${chalk.cyan('▇'.repeat(Math.round((count / most) * width)))} ${count}`,
+  )
 }

@@ -1,8 +1,11 @@
 // The load step against the Triton stand-in serving the committed model: accuracy through HTTP,
 // the --json shape, exact request counts (checked on the server's own statistics), open-loop
 // pacing, and a cause and fix for each way a person can get it wrong.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import { createServer, type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runProcess } from '../helpers/process.ts'
@@ -10,10 +13,12 @@ import { startTritonStandin, withLoadingStandin } from '../helpers/triton-standi
 
 const RUN_TIMEOUT_MS = 60_000
 const triton = await startTritonStandin({ modelRepository: 'models' })
+// The step keeps its last result here for `make report`; never the checkout's own .state.
+const state = mkdtempSync(join(tmpdir(), 'load-step-state-'))
 
 const load = (args: string[]) =>
   runProcess(process.execPath, ['--import', 'tsx', 'scripts/08-load.ts', ...args], {
-    env: { LANG: 'C', LC_ALL: '', LANGUAGE: '' },
+    env: { LANG: 'C', LC_ALL: '', LANGUAGE: '', STATE_DIR: state },
     timeoutMs: RUN_TIMEOUT_MS,
   })
 
@@ -90,7 +95,10 @@ async function faultyServer(bad: (n: number, res: http.ServerResponse) => boolea
   }
 }
 
-test.after(() => triton.stop())
+test.after(async () => {
+  await triton.stop()
+  rmSync(state, { recursive: true, force: true })
+})
 
 test('every held-out digit through HTTP: >= 95% right, no errors, JSON shape', async () => {
   const result = await loadJson(['--requests', '500', '--concurrency', '4'])
@@ -105,6 +113,23 @@ test('every held-out digit through HTTP: >= 95% right, no errors, JSON shape', a
     min > 0 && min <= p50 && p50 <= p90 && p90 <= p95 && p95 <= p99 && p99 <= max,
     JSON.stringify(result.latency_ms),
   )
+})
+
+test('the result is kept in the state folder for make report: what --json prints, with the model, start and histogram', async () => {
+  const result = (await loadJson(['--requests', '60', '--concurrency', '2'])) as Result & {
+    model: string
+    started: string
+    histogram: { le_ms: number; count: number }[]
+  }
+  assert.equal(JSON.parse(readFileSync(join(state, 'load.json'), 'utf8')), result)
+  assert.is(result.model, 'mnist_mlp')
+  assert.ok(Math.abs(Date.parse(result.started) - Date.now()) < 60_000, result.started)
+  assert.is(
+    result.histogram.reduce((n, b) => n + b.count, 0),
+    60,
+    'every request in one bar',
+  )
+  assert.ok(result.histogram.at(-1)!.le_ms >= result.latency_ms.max, 'the last bar holds the slowest')
 })
 
 test('--requests sends exactly that many, as the server counts them', async () => {

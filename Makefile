@@ -17,7 +17,7 @@ SOURCES := $(shell find scripts prometheus -name '*.ts' 2>/dev/null)
 BUILT := dist/.built
 DEPS := node_modules/.package-lock.json
 
-.PHONY: help all up down network triton prometheus grafana token datasource dashboard load verify \
+.PHONY: help all up down network triton prometheus grafana token datasource dashboard load verify report \
         images dashboards model test clone-test bench publish build typecheck lint format system clean
 
 help: ## List the targets
@@ -47,6 +47,8 @@ load: $(BUILT) ## Step 8: send inference load and report latency and accuracy
 	@$(STEP) dist/scripts/08-load.mjs $(ARGS)
 verify: $(BUILT) ## Step 9: check target, QPS and latency through Grafana
 	@$(STEP) dist/scripts/09-verify.mjs $(ARGS)
+report: $(BUILT) ## Write report/index.html: the run, the load, charts, targets and alerts in one offline file
+	@$(STEP) dist/scripts/report.mjs $(ARGS)
 down: $(BUILT) ## Remove the containers and the network (data volumes only with ARGS=--volumes)
 	@$(STEP) dist/scripts/down.mjs $(ARGS)
 publish: $(BUILT) ## Publish the exported dashboard to the GitHub release TAG=...

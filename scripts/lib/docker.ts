@@ -301,9 +301,12 @@ function managed(labels: Record<string, string> | null): boolean {
 
 interface ContainerInfo {
   Id: string
+  /** The image's id (sha256:…); `Config.Image` is the reference it was started from. */
   Image: string
-  State: { Status: string; Running: boolean; ExitCode: number }
-  Config: { Labels: Record<string, string> | null }
+  State: { Status: string; Running: boolean; ExitCode: number; StartedAt?: string }
+  Config: { Labels: Record<string, string> | null; Image?: string }
+  /** `--gpus` shows as a device request with the `gpu` capability. */
+  HostConfig?: { DeviceRequests?: { Capabilities?: string[][] | null }[] | null }
 }
 
 export async function inspectContainer(name: string): Promise<ContainerInfo | undefined> {

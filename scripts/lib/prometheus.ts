@@ -38,13 +38,15 @@ export interface Target {
   lastError: string
   /** RFC 3339; Go's zero time (year 0001) before the first scrape. */
   lastScrape?: string
+  /** The target's scrape interval, e.g. `5s` (Prometheus 2.2x and later). */
+  scrapeInterval?: string
 }
 
 const age = (time: string) => Math.max(0, Math.round((Date.now() - Date.parse(time)) / 1000))
 
-/** The targets as Prometheus's Status → Targets page shows them: job, endpoint, health, last scrape, error. */
-export function targetTable(targets: Target[]): string {
-  const rows = [
+/** The targets as Prometheus's Status → Targets page shows them: job, endpoint, health, last scrape, error; a header first. */
+export function targetRows(targets: Target[]): string[][] {
+  return [
     ['JOB', 'ENDPOINT', 'HEALTH', 'LAST SCRAPE', 'ERROR'],
     ...targets.map((t) => [
       t.labels.job ?? '',
@@ -56,6 +58,11 @@ export function targetTable(targets: Target[]): string {
       t.lastError || '',
     ]),
   ]
+}
+
+/** targetRows as aligned text for the terminal. */
+export function targetTable(targets: Target[]): string {
+  const rows = targetRows(targets)
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
   return rows
     .map(
@@ -67,4 +74,48 @@ export function targetTable(targets: Target[]): string {
           .trimEnd(),
     )
     .join('\n')
+}
+
+/** Prometheus did not answer at all (refused, timed out, not HTTP): the caller says which step starts it. */
+export class PrometheusUnreachable extends Error {}
+
+/** One active alert of `/api/v1/alerts`. */
+export interface PrometheusAlert {
+  labels: Record<string, string>
+  annotations: Record<string, string>
+  state: 'pending' | 'firing' | 'inactive'
+  activeAt?: string
+  value?: string
+}
+
+/**
+ * GET `/api/v1/<route>` of the Prometheus at `base` (this machine's side of its port): the answer's
+ * `data`. Throws PrometheusUnreachable when nothing answers, an Error with Prometheus's own message
+ * when it refuses the request (a bad query).
+ */
+export async function prometheusApi<T>(
+  base: string,
+  route: string,
+  query: Record<string, string> = {},
+  timeoutMs = 10_000,
+): Promise<T> {
+  const url = `${base}/api/v1/${route}${Object.keys(query).length ? `?${new URLSearchParams(query)}` : ''}`
+  let response: Response
+  let answer: ApiAnswer<T> | undefined
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
+    answer = (await response.json()) as ApiAnswer<T>
+  } catch (error) {
+    const cause = (error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message
+    throw new PrometheusUnreachable(`${url}: ${cause}`)
+  }
+  if (answer?.status !== 'success') {
+    throw new Error(
+      tr(
+        `Prometheus answered ${route} with ${response.status}: ${answer?.error ?? JSON.stringify(answer).slice(0, 200)}`,
+        `Prometheus 对 ${route} 的回答为 ${response.status}：${answer?.error ?? JSON.stringify(answer).slice(0, 200)}`,
+      ),
+    )
+  }
+  return answer.data
 }

@@ -9,8 +9,30 @@ export const DASHBOARD_FILE = 'dashboards/triton.json'
 export interface DashboardPanel {
   title?: string
   type?: string
+  description?: string
   /** The panels of a collapsed row. */
   panels?: DashboardPanel[]
+  targets?: { refId?: string; expr?: string; legendFormat?: string; hide?: boolean }[]
+  fieldConfig?: {
+    defaults?: {
+      unit?: string
+      min?: number
+      max?: number
+      noValue?: string
+      custom?: { stacking?: { mode?: string } }
+    }
+  }
+}
+
+/** A template variable as saved: its name, and the value the dashboard opens with. */
+export interface DashboardVariable {
+  type?: string
+  name?: string
+  query?: string
+  current?: unknown
+  allValue?: string | null
+  includeAll?: boolean
+  multi?: boolean
 }
 
 /** The parts of Grafana's dashboard model the steps read; the rest is carried as it is. */
@@ -19,7 +41,7 @@ export interface DashboardModel {
   title: string
   schemaVersion?: number
   panels?: DashboardPanel[]
-  templating?: { list?: { type?: string; query?: string; current?: unknown }[] }
+  templating?: { list?: DashboardVariable[] }
   [key: string]: unknown
 }
 

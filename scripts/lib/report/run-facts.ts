@@ -1,0 +1,97 @@
+// What the report says about the machine and the stack: the host (no user, path or environment:
+// nothing a student would not hand in), each service's container, image and the version the
+// service itself reports, and whether Triton runs on a GPU. A part that cannot be read is shown as
+// such; only Prometheus is required (report.ts checks it first).
+import { cpus, arch, hostname, release, totalmem, type } from 'node:os'
+import { type Config, url } from '../config.ts'
+import { docker, inspectContainer } from '../docker.ts'
+import { health } from '../grafana/client.ts'
+import { grafanaUrl } from '../grafana/session.ts'
+import { tr } from '../i18n.ts'
+
+export interface HostFacts {
+  hostname: string
+  os: string
+  cpu: string
+  memory: string
+  node: string
+  docker: string
+  timezone: string
+}
+
+export interface ServiceFacts {
+  service: string
+  container: string
+  /** The image reference the container was started from, and its id. */
+  image?: string
+  imageId?: string
+  /** `running`, `exited`, … or `absent`. */
+  state: string
+  /** As the service reports it (Triton's /v2, Prometheus's buildinfo, Grafana's /api/health). */
+  version?: string
+  /** Triton only: started with `--gpus`. */
+  gpu?: boolean
+}
+
+const GiB = 1024 ** 3
+
+export async function hostFacts(): Promise<HostFacts> {
+  const cores = cpus()
+  const engine = await docker(['version', '--format', '{{.Server.Version}}'], { timeoutMs: 10_000 }).then(
+    (out) => `Docker ${out.trim()}`,
+    () => tr('Docker engine not answering', 'Docker 引擎无响应'),
+  )
+  return {
+    hostname: hostname(),
+    os: `${type()} ${release()} (${arch()})`,
+    cpu: `${cores[0]?.model.trim() || arch()} × ${cores.length}`,
+    memory: `${(totalmem() / GiB).toFixed(1)} GiB`,
+    node: `Node.js ${process.versions.node}`,
+    docker: engine,
+    timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+  }
+}
+
+async function json<T>(address: string): Promise<T | undefined> {
+  try {
+    const response = await fetch(address, { signal: AbortSignal.timeout(5000) })
+    return response.ok ? ((await response.json()) as T) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+async function container(service: string, name: string): Promise<ServiceFacts> {
+  try {
+    const info = await inspectContainer(name)
+    if (!info) return { service, container: name, state: tr('absent', '不存在') }
+    const gpu = (info.HostConfig?.DeviceRequests ?? []).some((r) => r.Capabilities?.some((c) => c.includes('gpu')))
+    return {
+      service,
+      container: name,
+      image: info.Config.Image,
+      imageId: info.Image.replace(/^sha256:/, '').slice(0, 12),
+      state: info.State.Status,
+      gpu,
+    }
+  } catch {
+    return { service, container: name, state: tr('unknown (Docker engine not answering)', '未知（Docker 引擎无响应）') }
+  }
+}
+
+/** Triton, Prometheus and Grafana: container, image and version; `prometheusVersion` is already known. */
+export async function serviceFacts(config: Config, prometheusVersion: string): Promise<ServiceFacts[]> {
+  const [triton, prometheus, grafana] = await Promise.all([
+    container('Triton', config.triton.container),
+    container('Prometheus', config.prometheus.container),
+    container('Grafana', config.grafana.container),
+  ])
+  const server = await json<{ name?: string; version?: string }>(`${url(config, config.triton.httpPort)}/v2`)
+  triton!.version = server?.version
+  prometheus!.version = prometheusVersion
+  grafana!.version = await health(grafanaUrl(config)).then(
+    (h) => h.version,
+    () => undefined,
+  )
+  return [triton!, prometheus!, grafana!]
+}

@@ -1,0 +1,378 @@
+// `make report`: the run as one HTML file a student can hand in, in place of a pile of
+// screenshots. It reads what the steps kept in the state folder (each step's outcome, the last
+// load), asks Prometheus for the dashboard's panels over the run's time range and for the
+// targets and alerts, and writes report/index.html whole or not at all: with no stack, or
+// Prometheus down, it stops with the step to run and leaves any earlier report as it was.
+import { resolve } from 'node:path'
+import { prometheusConfig } from '../prometheus/config.ts'
+import { writeFileAtomic } from './lib/atomic-file.ts'
+import { step } from './lib/cli.ts'
+import { type Config, loadConfig, url } from './lib/config.ts'
+import { inspectContainer } from './lib/docker.ts'
+import { fail, type StepError } from './lib/fail.ts'
+import { grafana, ok } from './lib/grafana/client.ts'
+import { DASHBOARD_FILE, readDashboard } from './lib/grafana/dashboard.ts'
+import { grafanaUrl, tokenAuth } from './lib/grafana/session.ts'
+import { chinese, tr } from './lib/i18n.ts'
+import { type LoadReport, readLoadReport } from './lib/load-report.ts'
+import { log } from './lib/log.ts'
+import { readOutcomes, type StepOutcome } from './lib/outcomes.ts'
+import {
+  type PrometheusAlert,
+  PrometheusUnreachable,
+  prometheusApi,
+  type Series,
+  type Target,
+  TRITON_JOB,
+} from './lib/prometheus.ts'
+import { barChart, type Point, type TimeChart, timeChart } from './lib/report/charts.ts'
+import { type ReportChart, reportHtml } from './lib/report/page.ts'
+import { type PanelChart, legendName, rateIntervalSeconds, timeseriesPanels } from './lib/report/panels.ts'
+import { hostFacts, serviceFacts } from './lib/report/run-facts.ts'
+import { label } from './lib/triton-metrics.ts'
+
+const DEFAULT_OUT = 'report/index.html'
+/** Samples per series at most: enough for a smooth line, small enough to keep the file light. */
+const MAX_POINTS = 300
+/** A run longer than this is charted over its last day only. */
+const MAX_RANGE_S = 24 * 3600
+/** Before the first step, so the charts show the flat line the run starts from. */
+const MARGIN_S = 30
+
+await step(
+  {
+    name: 'report',
+    summary: tr(
+      'Write the run report: one HTML file with the run, the load, charts, targets and alerts',
+      '生成运行报告：一个 HTML 文件，包含运行概况、负载、图表、抓取目标与告警',
+    ),
+    replaces: tr(
+      'screenshots of Grafana, of Prometheus → Status → Targets and of the load output, pasted into one document',
+      '截取 Grafana、Prometheus → Status → Targets 页面和负载输出的截图，再粘贴到一个文档里',
+    ),
+    record: false,
+    env: {
+      PROMETHEUS_PORT: tr('where Prometheus is read from (9090)', '读取 Prometheus 的端口（9090）'),
+      STATE_DIR: tr(
+        "state folder with the steps' outcomes and the last load (.state)",
+        '保存各步骤结果和最近负载的状态目录（.state）',
+      ),
+      LANG: tr('zh_CN.UTF-8 writes the report in Chinese', 'zh_CN.UTF-8 时报告使用中文'),
+    },
+    flags: {
+      out: {
+        type: 'string',
+        help: tr(
+          'the HTML file to write (replaced whole, never half-written)',
+          '要写入的 HTML 文件（整体替换，绝不写一半）',
+        ),
+        default: DEFAULT_OUT,
+      },
+      minutes: {
+        type: 'number',
+        help: tr(
+          "chart the last N minutes instead of the run's time range",
+          '图表显示最近 N 分钟，而不是本次运行的时间范围',
+        ),
+        min: 1,
+        max: 7 * 24 * 60,
+        integer: true,
+      },
+    },
+  },
+  async (flags) => {
+    const config = loadConfig()
+    const prometheus = url(config, config.prometheus.port)
+    const out = resolve(flags.out)
+    try {
+      const build = await prometheusApi<{ version?: string }>(prometheus, 'status/buildinfo')
+      log.ok(
+        tr(
+          `Prometheus ${build.version ?? ''} answers at ${prometheus}`,
+          `Prometheus ${build.version ?? ''} 在 ${prometheus} 响应`,
+        ),
+      )
+      const html = await gather(config, prometheus, build.version ?? '?', flags.minutes)
+      write(out, html)
+    } catch (error) {
+      if (error instanceof PrometheusUnreachable) throw await whyNoPrometheus(config, error.message)
+      throw error
+    }
+    log.ok(tr(`report written: ${out}`, `报告已写入：${out}`))
+    process.stdout.write(`${out}\n`)
+  },
+)
+
+function write(out: string, html: string): void {
+  try {
+    writeFileAtomic(out, html, 0o644)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+    throw fail(
+      tr(`cannot write the report to ${out} (${code})`, `无法把报告写入 ${out}（${code}）`),
+      tr('pass --out with a file in a folder you can write to', '用 --out 指定一个你有写权限的目录中的文件'),
+    )
+  }
+}
+
+/** Everything the page shows, read before anything is written. */
+async function gather(config: Config, prometheus: string, version: string, minutes?: number): Promise<string> {
+  const steps = readOutcomes()
+  const load = readLoadReport()
+  const loaded = load.kind === 'ok' ? load.report : undefined
+  const targets = (await prometheusApi<{ activeTargets: Target[] }>(prometheus, 'targets', { state: 'active' }))
+    .activeTargets
+  const range = chartRange(steps, loaded, minutes)
+  const scrapeS = seconds(targets.find((t) => t.labels.job === TRITON_JOB)?.scrapeInterval) ?? typedScrapeSeconds()
+  const stepS = Math.max(scrapeS, Math.ceil((range.to - range.from) / 1000 / MAX_POINTS))
+  const dashboard = readDashboard(DASHBOARD_FILE)
+  const panels = timeseriesPanels(dashboard, {
+    interval: `${stepS}s`,
+    rateInterval: `${rateIntervalSeconds(stepS, scrapeS)}s`,
+  })
+  log.info(
+    tr(
+      `charting ${panels.length} panels of "${dashboard.title}" from ${new Date(range.from).toLocaleString()}, every ${stepS} s`,
+      `绘制 "${dashboard.title}" 的 ${panels.length} 个面板，自 ${new Date(range.from).toLocaleString()} 起，每 ${stepS} 秒一个点`,
+    ),
+  )
+  const { charts, gpus, gpuPanelsLeftOut } = await drawPanels(prometheus, panels, range, stepS, loadBand(loaded))
+  const services = await serviceFacts(config, version)
+  const alerts = (await prometheusApi<{ alerts: PrometheusAlert[] }>(prometheus, 'alerts')).alerts
+  return reportHtml({
+    generated: new Date(),
+    model: loaded?.model ?? config.model,
+    range,
+    host: await hostFacts(),
+    services,
+    compute: compute(services.find((s) => s.service === 'Triton')?.gpu, gpus),
+    steps,
+    load,
+    loadChart: await histogramChart(loaded),
+    charts,
+    gpuNote: gpuPanelsLeftOut
+      ? tr(
+          `${gpuPanelsLeftOut} GPU panels are left out: Triton exports no GPU metrics here (it runs on the CPU).`,
+          `省略了 ${gpuPanelsLeftOut} 个 GPU 面板：Triton 在此没有导出 GPU 指标（它在 CPU 上运行）。`,
+        )
+      : undefined,
+    targets,
+    alerts: {
+      source: `Prometheus (${prometheus}/alerts)`,
+      list: alerts.filter((a) => a.state !== 'inactive'),
+    },
+    grafana: await dashboardLink(config, dashboard.uid, range),
+  })
+}
+
+/**
+ * Each panel as a chart, in the dashboard's order. GPU panels only where there is a GPU: elsewhere
+ * one line says so, instead of three empty charts. `gpus` counts the GPUs Triton reported.
+ */
+async function drawPanels(
+  prometheus: string,
+  panels: PanelChart[],
+  range: { from: number; to: number },
+  stepS: number,
+  band: TimeChart['band'],
+): Promise<{ charts: ReportChart[]; gpus: number; gpuPanelsLeftOut: number }> {
+  const charts: ReportChart[] = []
+  const gpus = new Set<string>()
+  let gpuPanelsLeftOut = 0
+  for (const panel of panels) {
+    const { points, series } = await panelPoints(prometheus, panel, range, stepS)
+    const drawn = points.filter((p) => p.v !== null).length
+    if (panel.gpu) {
+      for (const s of series) if (s.metric[label.gpu]) gpus.add(s.metric[label.gpu]!)
+      if (drawn === 0) {
+        gpuPanelsLeftOut++
+        continue
+      }
+    }
+    const svg = await timeChart(
+      {
+        title: panel.title,
+        subtitle: drawn ? undefined : (panel.noValue ?? tr('No data in this time range', '此时间范围内没有数据')),
+        unit: panel.unit,
+        min: panel.min,
+        max: panel.max,
+        stacked: panel.stacked,
+        points,
+        domain: [range.from, range.to],
+        band,
+      },
+      chinese,
+    )
+    const nonzero = points.filter((p) => p.v !== null && p.v !== 0).length
+    charts.push({ row: panel.row, title: panel.title, svg, points: drawn, nonzero })
+  }
+  return { charts, gpus: gpus.size, gpuPanelsLeftOut }
+}
+
+/** From the first recorded step (or the load) to now, or the last `minutes`; at most a day. */
+function chartRange(steps: StepOutcome[], load: LoadReport | undefined, minutes?: number) {
+  const to = Date.now()
+  if (minutes)
+    return {
+      from: to - minutes * 60_000,
+      to,
+      note: tr(`the last ${minutes} minutes (--minutes)`, `最近 ${minutes} 分钟（--minutes）`),
+    }
+  const starts = [...steps.map((s) => Date.parse(s.started)), Date.parse(load?.started ?? '')].filter(Number.isFinite)
+  if (starts.length === 0)
+    return {
+      from: to - 15 * 60_000,
+      to,
+      note: tr(
+        'no step has run with this state folder: the last 15 minutes',
+        '此状态目录下没有运行过任何步骤：最近 15 分钟',
+      ),
+    }
+  const first = Math.min(...starts) - MARGIN_S * 1000
+  if (to - first > MAX_RANGE_S * 1000)
+    return {
+      from: to - MAX_RANGE_S * 1000,
+      to,
+      note: tr('the run is longer than a day: its last 24 hours', '本次运行超过一天：最近 24 小时'),
+    }
+  return { from: first, to, note: tr('from the first recorded step to now', '从第一个记录的步骤到现在') }
+}
+
+/** `5s`, `1m30s`, `2h` (Prometheus's duration) in seconds. */
+function seconds(duration: string | undefined): number | undefined {
+  const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, y: 31_536_000 }
+  const parts = [...(duration ?? '').matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)]
+  const total = parts.reduce((sum, [, n, unit]) => sum + Number(n) * units[unit!]!, 0)
+  return total > 0 ? total : undefined
+}
+
+/** The scrape interval 03-prometheus configures, for a Prometheus too old to report it per target. */
+const typedScrapeSeconds = () => seconds(prometheusConfig({ tritonTarget: '' }).global.scrape_interval) ?? 15
+
+async function panelPoints(
+  prometheus: string,
+  panel: PanelChart,
+  range: { from: number; to: number },
+  stepS: number,
+): Promise<{ points: Point[]; series: Series[] }> {
+  const points: Point[] = []
+  const all: Series[] = []
+  const start = Math.floor(range.from / 1000 / stepS) * stepS
+  const end = range.to / 1000
+  for (const query of panel.queries) {
+    const { result } = await prometheusApi<{ result: Series[] }>(prometheus, 'query_range', {
+      query: query.expr,
+      start: String(start),
+      end: end.toFixed(3),
+      step: String(stepS),
+    })
+    for (const series of result) {
+      all.push(series)
+      const name = legendName(series.metric, query.legend)
+      const byTime = new Map(series.values.map(([t, v]) => [Math.round(t), Number(v)]))
+      // Every step, so a missing sample is a gap in the line, not a straight line across it.
+      for (let t = start; t <= end; t += stepS) {
+        const v = byTime.get(t)
+        points.push({ t: t * 1000, v: v !== undefined && Number.isFinite(v) ? v : null, series: name })
+      }
+    }
+  }
+  return { points, series: all }
+}
+
+function loadBand(load: LoadReport | undefined) {
+  const from = Date.parse(load?.started ?? '')
+  if (!Number.isFinite(from)) return undefined
+  return { from, to: from + (load?.duration_s ?? 0) * 1000, label: 'make load' }
+}
+
+async function histogramChart(load: LoadReport | undefined): Promise<string | undefined> {
+  const buckets = Array.isArray(load?.histogram) ? load.histogram : []
+  if (buckets.length === 0) return undefined
+  return barChart(
+    {
+      title: tr('Latency histogram of the last make load', '最近一次 make load 的延迟分布'),
+      subtitle: tr(
+        'requests by latency, log-spaced buckets (client side)',
+        '按延迟统计的请求数，对数间隔的区间（客户端）',
+      ),
+      xTitle: tr('latency up to (ms)', '延迟上限（毫秒）'),
+      yTitle: tr('requests', '请求数'),
+      bars: buckets.map((b) => ({ label: `≤ ${b.le_ms}`, count: b.count })),
+    },
+    chinese,
+  )
+}
+
+function compute(gpuRequested: boolean | undefined, gpus: number): string {
+  if (gpus > 0) return tr(`GPU: Triton reports ${gpus} GPU(s)`, `GPU：Triton 报告了 ${gpus} 块 GPU`)
+  if (gpuRequested)
+    return tr(
+      'GPU requested (--gpus), but Triton exports no GPU metrics in this range',
+      '请求了 GPU（--gpus），但 Triton 在此时间范围内没有导出 GPU 指标',
+    )
+  return tr('CPU: Triton runs without a GPU', 'CPU：Triton 在没有 GPU 的情况下运行')
+}
+
+/** The dashboard over the report's range; asked of Grafana when there is a token, else built from the uid. */
+async function dashboardLink(config: Config, uid: string, range: { from: number; to: number }) {
+  const base = grafanaUrl(config)
+  const times = `?from=${Math.floor(range.from)}&to=${Math.ceil(range.to)}`
+  const guess = `${base}/d/${encodeURIComponent(uid)}${times}`
+  try {
+    const api = grafana(base, tokenAuth(), 10_000)
+    const hits = ok(await api.GET('/search', { params: { query: { dashboardUIDs: [uid], type: 'dash-db' } } }), {
+      what: tr('find the dashboard', '查找仪表盘'),
+    })
+    const hit = hits.find((h) => h.uid === uid)
+    if (hit?.url) return { url: `${base}${hit.url}${times}` }
+    return {
+      url: guess,
+      note: tr(
+        'The dashboard is not in Grafana: run `make dashboard`.',
+        'Grafana 中没有此仪表盘：运行 `make dashboard`。',
+      ),
+    }
+  } catch (error) {
+    const cause = (error as StepError).cause_ ?? (error as Error).message
+    return { url: guess, note: tr(`Not checked with Grafana: ${cause}`, `未经 Grafana 确认：${cause}`) }
+  }
+}
+
+/** Prometheus did not answer: say whether there is no stack, a stopped Prometheus, or a wrong port. */
+async function whyNoPrometheus(config: Config, detail: string): Promise<StepError> {
+  const name = config.prometheus.container
+  const state = await inspectContainer(name).then(
+    (info) => info?.State.Status ?? 'absent',
+    () => undefined,
+  )
+  if (state === 'absent')
+    return fail(
+      tr(
+        `there is no stack to report on: Prometheus (container ${name}) does not exist; no report was written`,
+        `没有可报告的服务：Prometheus（容器 ${name}）不存在；未写入报告`,
+      ),
+      tr(
+        'start the stack with `make all`, then run `make report` again',
+        '用 `make all` 启动整套服务，然后重新运行 `make report`',
+      ),
+    )
+  if (state && state !== 'running')
+    return fail(
+      tr(
+        `Prometheus (container ${name}) is ${state}, and every chart comes from it; no report was written`,
+        `Prometheus（容器 ${name}）的状态为 ${state}，而所有图表都来自它；未写入报告`,
+      ),
+      tr(
+        'start it with `make prometheus` (or everything with `make all`), then run `make report` again',
+        '用 `make prometheus` 启动它（或用 `make all` 启动全部），然后重新运行 `make report`',
+      ),
+    )
+  return fail(
+    tr(`Prometheus does not answer (${detail}); no report was written`, `Prometheus 没有响应（${detail}）；未写入报告`),
+    tr(
+      'start it with `make prometheus` (or everything with `make all`); if it runs, set PROMETHEUS_PORT to its port',
+      '用 `make prometheus` 启动它（或用 `make all` 启动全部）；如果它在运行，请把 PROMETHEUS_PORT 设为它的端口',
+    ),
+  )
+}

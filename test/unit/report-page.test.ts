@@ -1,0 +1,163 @@
+// The report page on its own: one file with nothing to load or run, every value escaped, secrets
+// masked, and a load report read tolerantly (fields of a newer 08-load shown as they are, missing
+// ones left out, no load at all said plainly).
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import type { LoadReport, SavedLoad } from '../../scripts/lib/load-report.ts'
+import { registerSecret } from '../../scripts/lib/mask.ts'
+import { barChart, timeChart } from '../../scripts/lib/report/charts.ts'
+import { type ReportData, reportHtml } from '../../scripts/lib/report/page.ts'
+
+const now = Date.parse('2026-11-29T12:00:00Z')
+
+async function data(load: SavedLoad, extra: Partial<ReportData> = {}): Promise<ReportData> {
+  const svg = await timeChart(
+    {
+      title: 'QPS per model',
+      unit: 'reqps',
+      stacked: false,
+      points: [0, 1, 2].map((i) => ({ t: now - (3 - i) * 5000, v: i * 10, series: 'mnist_mlp' })),
+      domain: [now - 20_000, now],
+    },
+    false,
+  )
+  return {
+    generated: new Date(now),
+    model: 'mnist_mlp',
+    range: { from: now - 60_000, to: now, note: 'from the first recorded step to now' },
+    host: {
+      hostname: 'lab-7',
+      os: 'Linux',
+      cpu: 'x × 2',
+      memory: '8 GiB',
+      node: 'Node',
+      docker: 'Docker',
+      timezone: 'UTC',
+    },
+    services: [
+      { service: 'Triton', container: 'triton', image: 'img:1', imageId: 'abc', state: 'running', version: '2.34.0' },
+    ],
+    compute: 'CPU: Triton runs without a GPU',
+    steps: [
+      {
+        step: '01-network',
+        summary: 'network',
+        replaces: 'docker network create ai-monitor-net',
+        started: new Date(now - 60_000).toISOString(),
+        finished: new Date(now - 59_000).toISOString(),
+        status: 'ok',
+        exitCode: 0,
+      },
+      {
+        step: '09-verify',
+        summary: 'verify',
+        started: new Date(now - 10_000).toISOString(),
+        finished: new Date(now - 9_000).toISOString(),
+        status: 'failed',
+        exitCode: 1,
+        cause: 'QPS is <absent>',
+        fix: 'run `make load`',
+      },
+    ],
+    load,
+    charts: [{ row: 'Throughput', title: 'QPS per model', svg, points: 3, nonzero: 2 }],
+    targets: [{ labels: { job: 'triton' }, scrapeUrl: 'http://triton:8002/metrics', health: 'up', lastError: '' }],
+    alerts: { source: 'Prometheus', list: [] },
+    grafana: { url: 'http://127.0.0.1:3000/d/triton-monitoring/x?from=1&to=2' },
+    ...extra,
+  }
+}
+
+const full: LoadReport = {
+  model: 'mnist_mlp',
+  started: new Date(now - 30_000).toISOString(),
+  requests: 1000,
+  errors: 0,
+  qps: 447.76,
+  duration_s: 2.233,
+  latency_ms: { min: 1.058, p50: 6.939, p99: 45.472, max: 72.173 },
+  accuracy: 0.984,
+  histogram: [{ le_ms: 1.5, count: 10 }],
+}
+
+test('one file with nothing to load or run: no script, no stylesheet link, no image, no font URL', async () => {
+  const html = reportHtml(await data({ kind: 'ok', report: full }))
+  assert.match(html, /^<!doctype html>\n<html lang="en">/)
+  assert.not.match(html, /<script|<link|<iframe|<img|@import|url\(|src=/i)
+  const hrefs = [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1])
+  assert.equal(hrefs, ['http://127.0.0.1:3000/d/triton-monitoring/x?from=1&amp;to=2'], 'only the Grafana link')
+  assert.match(html, /<svg[^>]+class="marks"/)
+})
+
+test("the run's figures, the steps and what they replace", async () => {
+  const html = reportHtml(await data({ kind: 'ok', report: full }))
+  for (const text of ['1,000', '447.76', '6.939 ms', '98.4%', 'docker network create ai-monitor-net', 'lab-7'])
+    assert.ok(html.includes(text), text)
+  assert.match(html, /QPS is &lt;absent&gt;/, 'escaped')
+  assert.match(html, /run <code>make load<\/code>/)
+})
+
+test("a newer 08-load's fields are shown as they are; missing ones are left out", async () => {
+  const newer: LoadReport = {
+    requests: 5,
+    dropped: 3,
+    failures: { connection: 2 },
+    replicas: [
+      { instance: 'triton-1', requests: 3, p99_ms: 1.5 },
+      { instance: 'triton-2', requests: 2, p99_ms: 2.5 },
+    ],
+  }
+  const html = reportHtml(await data({ kind: 'ok', report: newer }))
+  for (const text of ['dropped', 'failures', 'connection', 'replicas', 'triton-1', 'triton-2', 'p99_ms'])
+    assert.ok(html.includes(text), text)
+  assert.not.match(html, /accuracy<\/div>/, 'no accuracy tile without an accuracy')
+})
+
+test('no load yet, or a load file that cannot be read, is said plainly', async () => {
+  assert.match(reportHtml(await data({ kind: 'none' })), /No load run yet/)
+  assert.match(reportHtml(await data({ kind: 'unreadable', reason: 'Unexpected end of JSON input' })), /cannot be read/)
+})
+
+test('a secret that reached any value is masked in the page', async () => {
+  registerSecret('glsa_pretend_token_0123456789')
+  const html = reportHtml(
+    await data({ kind: 'none' }, { grafana: { url: 'http://x', note: 'glsa_pretend_token_0123456789 refused' } }),
+  )
+  assert.not.ok(html.includes('glsa_pretend_token_0123456789'))
+  assert.match(html, /glsa_\*\*\*\*6789/)
+})
+
+test('charts: title, axis titles with units, the legend; an empty one still has its axes', async () => {
+  const empty = await timeChart(
+    {
+      title: 'Mean inference latency',
+      subtitle: 'No data',
+      unit: 'ms',
+      stacked: false,
+      points: [],
+      domain: [now - 60_000, now],
+    },
+    false,
+  )
+  for (const text of ['Mean inference latency', 'No data', 'milliseconds', 'time (local)'])
+    assert.ok(empty.includes(text), text)
+  assert.match(empty, /role-axis/)
+  const bytes = await timeChart(
+    {
+      title: 'CPU memory',
+      unit: 'bytes',
+      stacked: false,
+      points: [{ t: now, v: 3 * 1024 ** 3, series: 'used' }],
+      domain: [now - 1000, now],
+    },
+    false,
+  )
+  assert.match(bytes, />GiB</)
+  const bars = await barChart(
+    { title: 'Histogram', xTitle: 'latency up to (ms)', yTitle: 'requests', bars: [{ label: '≤ 1', count: 3 }] },
+    false,
+  )
+  assert.match(bars, /latency up to \(ms\)/)
+})
+
+test.run()

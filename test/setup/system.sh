@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Installs and starts what the tests run for real: Debian's Docker engine and Prometheus
-# (prometheus, promtool). Idempotent: does nothing when both answer already.
+# Installs and starts what the tests run for real: Debian's Docker engine, Prometheus
+# (prometheus, promtool) and Chromium (headless, for the pages a person opens: make report).
+# Idempotent: does nothing when all are there.
 set -euo pipefail
 
 need=()
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v promtool >/dev/null || need+=(prometheus)
+command -v chromium >/dev/null || need+=(chromium)
 if ((${#need[@]})); then
   echo "installing ${need[*]} (apt-get)" >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
+  # Other sessions on this machine may run apt at the same moment: wait for their lock, not fail.
+  apt=(apt-get -o DPkg::Lock::Timeout=300)
+  "${apt[@]}" update -qq >/dev/null
   # The package's own service start fails without systemd; we start dockerd below.
-  apt-get install -y -qq "${need[@]}" iptables >/dev/null
+  "${apt[@]}" install -y -qq "${need[@]}" iptables >/dev/null
 fi
 
 if ! docker info >/dev/null 2>&1; then

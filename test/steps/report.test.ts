@@ -1,0 +1,152 @@
+// `make report` on the real Docker engine with the local images (Triton, Prometheus and Grafana
+// stand-ins), a short synthetic run: refused with no stack and writing nothing; after `make up`
+// and before any load, a report that says so and charts without traffic; after `make all`, a file
+// that Debian's Chromium opens offline with no request leaving it, no console error, at least four
+// charts with a size and the run's own figures (a screenshot goes to test/artifacts/); Chinese
+// with LANG=zh_CN.UTF-8; and with Prometheus stopped, a refusal naming `make prometheus` that
+// leaves the earlier report as it was. Names and ports are this suite's own.
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { openFile, visibleText } from '../helpers/browser.ts'
+import { buildImages, run, type Result, type SuiteEnv, suiteEnv } from '../helpers/docker-suite.ts'
+import { repoRoot } from '../helpers/paths.ts'
+
+const work = mkdtempSync(join(tmpdir(), 'report-step-'))
+const out = join(work, 'report', 'index.html')
+const screenshot = join(repoRoot, 'test/artifacts/report.png')
+let suite: SuiteEnv | undefined
+let env: Record<string, string> = {}
+
+const make = (target: string, extra: Record<string, string> = {}, args = ''): Promise<Result> =>
+  run('make', ['--no-print-directory', target, `ARGS=${args}`], { ...env, ...extra })
+const report = (extra: Record<string, string> = {}) => make('report', extra, `--out ${out}`)
+const state = (name: string) => readFileSync(join(env.STATE_DIR!, name), 'utf8')
+
+/** The charts as drawn: title, size on screen, samples drawn and how many of them are not zero. */
+async function chartsOf(page: import('playwright-core').Page) {
+  return page.$$eval('figure.chart', (figures) =>
+    figures.map((figure) => {
+      const svg = figure.querySelector('svg')
+      const box = svg?.getBoundingClientRect()
+      return {
+        title: figure.getAttribute('data-title') ?? '',
+        width: box?.width ?? 0,
+        height: box?.height ?? 0,
+        points: Number(figure.getAttribute('data-points') ?? -1),
+        nonzero: Number(figure.getAttribute('data-nonzero') ?? -1),
+      }
+    }),
+  )
+}
+
+test.before(async () => {
+  const images = await buildImages()
+  suite = await suiteEnv('report')
+  env = { ...suite.env, ...images, STATE_DIR: join(work, 'state') }
+})
+
+test.after(() => {
+  suite?.cleanup()
+  rmSync(work, { recursive: true, force: true })
+})
+
+test('with no stack: refused naming make all, and no report written', async () => {
+  const result = await report()
+  assert.is.not(result.code, 0)
+  assert.match(result.text, /no stack to report on/)
+  assert.match(result.text, /make all/)
+  assert.not.ok(existsSync(dirname(out)) && readdirSync(dirname(out)).length, 'nothing written')
+})
+
+test('before any load: the report says so, and the traffic charts are empty', async () => {
+  const up = await make('up')
+  assert.is(up.code, 0, up.text)
+  const result = await report()
+  assert.is(result.code, 0, result.text)
+  assert.is(result.stdout.trim(), out, 'prints its path')
+  const opened = await openFile(out)
+  try {
+    const text = await visibleText(opened.page)
+    assert.match(text, /No load run yet/)
+    const charts = await chartsOf(opened.page)
+    assert.ok(charts.length >= 4, `${charts.length} charts`)
+    for (const title of ['QPS per model', 'Mean inference latency', 'Latency percentiles (p50 / p95 / p99)']) {
+      const chart = charts.find((c) => c.title === title)
+      assert.ok(chart, `chart ${title} in ${JSON.stringify(charts.map((c) => c.title))}`)
+      assert.is(chart!.nonzero, 0, `${title} shows no traffic`)
+      assert.ok(chart!.width > 200 && chart!.height > 100, `${title} drawn with axes even when empty`)
+    }
+    assert.equal(opened.errors, [])
+  } finally {
+    await opened.close()
+  }
+})
+
+test('after make all: Chromium opens it offline with four charts or more, no error, and the run in figures', async () => {
+  const all = await make('all')
+  assert.is(all.code, 0, all.text)
+  const load = JSON.parse(state('load.json')) as { requests: number; qps: number; latency_ms: { p50: number } }
+  const result = await report()
+  assert.is(result.code, 0, result.text)
+  const html = readFileSync(out, 'utf8')
+  assert.not.match(html, /<script|<link|<iframe|<img|@import|url\(/i, 'nothing that loads or runs')
+  const opened = await openFile(out)
+  try {
+    const { page } = opened
+    assert.equal(opened.requests, [`file://${out}`], 'no request leaves the file')
+    assert.equal(opened.errors, [], 'no console errors')
+    const charts = await chartsOf(page)
+    const drawn = charts.filter((c) => c.width > 200 && c.height > 100 && c.points > 0)
+    assert.ok(drawn.length >= 4, `charts with data and a size: ${JSON.stringify(charts)}`)
+    assert.ok(charts.find((c) => c.title === 'QPS per model')!.nonzero > 0, 'the load shows in QPS')
+    const text = await visibleText(page)
+    assert.match(text, /mnist_mlp/)
+    assert.ok(text.includes(load.requests.toLocaleString('en-US')), `requests ${load.requests}`)
+    assert.ok(text.includes(load.qps.toLocaleString('en-US', { maximumFractionDigits: 2 })), `qps ${load.qps}`)
+    assert.ok(text.includes(`${load.latency_ms.p50.toLocaleString('en-US', { maximumFractionDigits: 3 })} ms`))
+    for (const step of ['01-network', '03-prometheus', '08-load', '09-verify']) assert.match(text, new RegExp(step))
+    assert.match(text, /docker network create/, 'the manual command a step replaces')
+    assert.match(text, new RegExp(`http://${env.PROMETHEUS_CONTAINER}:9090|${env.TRITON_CONTAINER}:8002`))
+    assert.match(text, /No alert is firing or pending/)
+    assert.match(text, new RegExp(`127\\.0\\.0\\.1:${env.GRAFANA_PORT}/d/triton-monitoring/`))
+    assert.match(text, /CPU: Triton runs without a GPU/)
+    mkdirSync(dirname(screenshot), { recursive: true })
+    await page.screenshot({ path: screenshot, fullPage: true })
+  } finally {
+    await opened.close()
+  }
+  for (const secret of [state('grafana-token').trim(), state('grafana-admin-password').trim()])
+    assert.not.ok(html.includes(secret), 'no secret in the report')
+})
+
+test('LANG=zh_CN.UTF-8 writes it in Chinese', async () => {
+  const result = await report({ LANG: 'zh_CN.UTF-8' })
+  assert.is(result.code, 0, result.text)
+  const opened = await openFile(out)
+  try {
+    assert.is(await opened.page.getAttribute('html', 'lang'), 'zh-CN')
+    const text = await visibleText(opened.page)
+    assert.match(text, /运行概况/)
+    assert.match(text, /抓取目标/)
+    assert.equal(opened.errors, [])
+  } finally {
+    await opened.close()
+  }
+})
+
+test('with Prometheus stopped: refused naming make prometheus, the earlier report left as it was', async () => {
+  const before = readFileSync(out, 'utf8')
+  execFileSync('docker', ['stop', '--time', '1', env.PROMETHEUS_CONTAINER!], { stdio: 'ignore' })
+  const result = await report()
+  assert.is.not(result.code, 0)
+  assert.match(result.text, /Prometheus \(container [^)]+\) is exited/)
+  assert.match(result.text, /make prometheus/)
+  assert.is(readFileSync(out, 'utf8'), before)
+  assert.equal(readdirSync(dirname(out)), ['index.html'], 'no temporary file left')
+})
+
+test.run()

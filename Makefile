@@ -61,7 +61,7 @@ dashboards: $(DEPS) ## Export the typed dashboards to JSON under dashboards/
 model: $(DEPS) ## Re-train models/mnist_mlp (deterministic: same bytes every time)
 	@$(TSX) models/train.ts
 
-test: system lint $(BUILT) ## Lint, then run every test suite (installs Docker and Prometheus when missing)
+test: system lint $(BUILT) ## Lint, then run every test suite (installs Docker, Prometheus and Chromium when missing)
 	@$(TSX) test/run.ts $(T)
 clone-test: ## Clone the committed HEAD into an empty temp folder; plain npm ci, make images, make test there
 	@bash test/clone-test.sh
@@ -74,7 +74,7 @@ lint: $(DEPS) ## Formatter check, linter (Biome) and type check; `make format` f
 format: $(DEPS) ## Format and apply the linter's safe fixes (Biome)
 	@npm run -s format
 
-system: ## Install and start what tests need: Docker engine, Prometheus, promtool
+system: ## Install and start what tests need: Docker engine, Prometheus, promtool, Chromium
 	@bash test/setup/system.sh
 
 build: $(BUILT) ## Bundle the step scripts into dist/

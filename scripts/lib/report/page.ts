@@ -326,8 +326,8 @@ code.cmd { display: block; white-space: pre-wrap; word-break: break-all; color: 
 .ok { color: #1a7f37; } .fail { color: #cf222e; } .warn { color: #9a6700; }
 .note { background: #fff8c5; border: 1px solid #d4a72c66; border-radius: 6px; padding: 8px 12px; }
 .tiles { display: flex; flex-wrap: wrap; gap: 10px; margin: 16px 0; }
-.tile { background: white; border: 1px solid #d0d7de; border-radius: 8px; padding: 10px 14px; min-width: 120px; }
-.tile .value { font-size: 20px; font-weight: 600; overflow-wrap: anywhere; }
+.tile { background: white; border: 1px solid #d0d7de; border-radius: 8px; padding: 10px 14px; flex: 1 0 auto; }
+.tile .value { font-size: 20px; font-weight: 600; white-space: nowrap; }
 .tile .label { color: #57606a; font-size: 12px; }
 .tile.good .value { color: #1a7f37; } .tile.bad .value { color: #cf222e; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); gap: 12px; }
@@ -360,12 +360,12 @@ export function reportHtml(data: ReportData): string {
 <div class="dim">${inline(written)}</div>
 ${tiles(data)}
 </header>
-${runSection(data)}
 ${loadSection(data)}
 ${chartsSection(data)}
 ${targetsSection(data)}
 ${alertsSection(data)}
 ${grafanaSection(data)}
+${runSection(data)}
 <footer>triton-monitoring · ${tr('one self-contained file: it opens offline', '单个独立文件：可离线打开')}</footer>
 </main>
 </body>

@@ -5,10 +5,20 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { LoadReport, SavedLoad } from '../../scripts/lib/load-report.ts'
 import { registerSecret } from '../../scripts/lib/mask.ts'
+import type { StepOutcome } from '../../scripts/lib/outcomes.ts'
 import { barChart, timeChart } from '../../scripts/lib/report/charts.ts'
 import { type ReportData, reportHtml } from '../../scripts/lib/report/page.ts'
 
 const now = Date.parse('2026-11-29T12:00:00Z')
+
+/** A step that started `ago` seconds before `now` and took one second. */
+const outcome = (step: string, ago: number, rest: Pick<StepOutcome, 'status'> & Partial<StepOutcome>): StepOutcome => ({
+  step,
+  summary: step,
+  started: new Date(now - ago * 1000).toISOString(),
+  finished: new Date(now - (ago - 1) * 1000).toISOString(),
+  ...rest,
+})
 
 async function data(load: SavedLoad, extra: Partial<ReportData> = {}): Promise<ReportData> {
   const svg = await timeChart(
@@ -39,25 +49,8 @@ async function data(load: SavedLoad, extra: Partial<ReportData> = {}): Promise<R
     ],
     compute: 'CPU: Triton runs without a GPU',
     steps: [
-      {
-        step: '01-network',
-        summary: 'network',
-        replaces: 'docker network create ai-monitor-net',
-        started: new Date(now - 60_000).toISOString(),
-        finished: new Date(now - 59_000).toISOString(),
-        status: 'ok',
-        exitCode: 0,
-      },
-      {
-        step: '09-verify',
-        summary: 'verify',
-        started: new Date(now - 10_000).toISOString(),
-        finished: new Date(now - 9_000).toISOString(),
-        status: 'failed',
-        exitCode: 1,
-        cause: 'QPS is <absent>',
-        fix: 'run `make load`',
-      },
+      outcome('01-network', 60, { status: 'ok', exitCode: 0, replaces: 'docker network create ai-monitor-net' }),
+      outcome('09-verify', 10, { status: 'failed', exitCode: 1, cause: 'QPS is <absent>', fix: 'run `make load`' }),
     ],
     load,
     charts: [{ row: 'Throughput', title: 'QPS per model', svg, points: 3, nonzero: 2 }],

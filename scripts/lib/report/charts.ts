@@ -16,7 +16,8 @@ import { tr } from '../i18n.ts'
 
 /** CSS font stacks shared by the page and the charts: system fonts, then CJK ones, then any sans-serif. */
 export const FONT_LATIN = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Helvetica Neue", Arial'
-export const FONT_CJK = '"PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei"'
+export const FONT_CJK =
+  '"PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei"'
 export const fontStack = (chinese: boolean) =>
   chinese ? `${FONT_CJK}, ${FONT_LATIN}, sans-serif` : `${FONT_LATIN}, ${FONT_CJK}, sans-serif`
 

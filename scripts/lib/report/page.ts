@@ -47,6 +47,9 @@ const escapeHtml = (text: unknown) =>
 /** Text with `code` spans, as the step messages write commands: escaped, the spans as <code>. */
 const inline = (text: unknown) => escapeHtml(text).replace(/`([^`]+)`/g, '<code>$1</code>')
 
+/** A highlighted remark: what is missing and what to run. */
+const note = (text: string, className = 'note') => `<p class="${className}">${inline(text)}</p>`
+
 const dateTime = new Intl.DateTimeFormat(chinese ? 'zh-CN' : 'en-GB', { dateStyle: 'medium', timeStyle: 'medium' })
 const when = (time: number | string | Date) => dateTime.format(new Date(time))
 const number = (value: number, digits = 2) =>
@@ -58,7 +61,8 @@ function table(head: string[], rows: string[][], className = ''): string {
   return `<table class="${className}"><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`
 }
 
-const section = (id: string, title: string, body: string) => `<section id="${id}"><h2>${title}</h2>\n${body}\n</section>`
+const section = (id: string, title: string, body: string) =>
+  `<section id="${id}"><h2>${title}</h2>\n${body}\n</section>`
 
 const tile = (label: string, value: string, tone = '') =>
   `<div class="tile ${tone}"><div class="value">${value}</div><div class="label">${label}</div></div>`
@@ -123,12 +127,12 @@ function runSection(data: ReportData): string {
         ]),
         'steps',
       )
-    : `<p class="note">${inline(
+    : note(
         tr(
           'No step has recorded an outcome in this state folder yet: run `make all`.',
           '此状态目录中还没有任何步骤记录结果：请运行 `make all`。',
         ),
-      )}</p>`
+      )
   return section(
     'run',
     tr('The run', '运行概况'),
@@ -184,25 +188,26 @@ function loadSection(data: ReportData): string {
     return section(
       'load',
       title,
-      `<p class="note empty-load">${inline(
+      note(
         tr(
           'No load run yet: `make load` has not run with this state folder, so there are no load figures ' +
             'and the charts below have no traffic. Run `make load`, then `make report` again.',
           '尚未运行负载：此状态目录下还没有运行过 `make load`，因此没有负载数据，下面的图表也没有流量。' +
             '请运行 `make load` 后再运行 `make report`。',
         ),
-      )}</p>`,
+        'note empty-load',
+      ),
     )
   if (data.load.kind === 'unreadable')
     return section(
       'load',
       title,
-      `<p class="note">${inline(
+      note(
         tr(
           `The saved load report cannot be read (${data.load.reason}). Run \`make load\` again.`,
           `无法读取保存的负载报告（${data.load.reason}）。请重新运行 \`make load\`。`,
         ),
-      )}</p>`,
+      ),
     )
   const load: LoadReport = data.load.report
   const rows: string[][] = []
@@ -228,7 +233,8 @@ function loadSection(data: ReportData): string {
     )
   if (typeof load.accuracy === 'number')
     add(tr('Accuracy', '准确率'), `${number(load.accuracy * 100)}% ${tr('of held-out digits', '（留出数字）')}`)
-  for (const [key, value] of Object.entries(load)) if (!KNOWN_LOAD_FIELDS.has(key)) add(escapeHtml(key), anyValue(value))
+  for (const [key, value] of Object.entries(load))
+    if (!KNOWN_LOAD_FIELDS.has(key)) add(escapeHtml(key), anyValue(value))
   const chart = data.loadChart ? `<figure class="chart">${data.loadChart}</figure>` : ''
   return section(
     'load',
@@ -251,7 +257,7 @@ function chartsSection(data: ReportData): string {
     parts.push(`<figure class="chart" ${attributes}>${chart.svg}</figure>`)
   }
   if (parts.length) parts.push('</div>')
-  if (data.gpuNote) parts.push(`<p class="note">${escapeHtml(data.gpuNote)}</p>`)
+  if (data.gpuNote) parts.push(note(data.gpuNote))
   return section(
     'charts',
     tr('Dashboard panels over the run', '运行期间的仪表盘面板'),
@@ -272,10 +278,12 @@ function targetsSection(data: ReportData): string {
     ? table(
         head!,
         rows.map((r) =>
-          r.map((cell, i) => (i === 2 ? `<span class="${cell === 'up' ? 'ok' : 'fail'}">${escapeHtml(cell)}</span>` : escapeHtml(cell))),
+          r.map((cell, i) =>
+            i === 2 ? `<span class="${cell === 'up' ? 'ok' : 'fail'}">${escapeHtml(cell)}</span>` : escapeHtml(cell),
+          ),
         ),
       )
-    : `<p class="note">${tr('Prometheus has no active target.', 'Prometheus 没有活动的抓取目标。')}</p>`
+    : note(tr('Prometheus has no active target.', 'Prometheus 没有活动的抓取目标。'))
   return section('targets', tr('Scrape targets', '抓取目标'), body)
 }
 
@@ -343,7 +351,10 @@ footer { color: #57606a; font-size: 12px; text-align: center; margin: 24px 0; }
 /** The whole page. Anything a secret could hide in has been masked; the page is masked once more as a whole. */
 export function reportHtml(data: ReportData): string {
   const title = tr(`Triton run report — ${data.model}`, `Triton 运行报告 — ${data.model}`)
-  const written = tr(`Written ${when(data.generated)} by \`make report\``, `由 \`make report\` 生成于 ${when(data.generated)}`)
+  const written = tr(
+    `Written ${when(data.generated)} by \`make report\``,
+    `由 \`make report\` 生成于 ${when(data.generated)}`,
+  )
   const html = `<!doctype html>
 <html lang="${chinese ? 'zh-CN' : 'en'}">
 <head>

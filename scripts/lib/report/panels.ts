@@ -66,7 +66,10 @@ export function interpolate(expr: string, values: Record<string, string>): strin
 }
 
 /** The time-series panels, in the dashboard's order (collapsed rows included), their queries interpolated. */
-export function timeseriesPanels(model: DashboardModel, builtins: { interval: string; rateInterval: string }): PanelChart[] {
+export function timeseriesPanels(
+  model: DashboardModel,
+  builtins: { interval: string; rateInterval: string },
+): PanelChart[] {
   const values = { ...variableValues(model), __interval: builtins.interval, __rate_interval: builtins.rateInterval }
   const charts: PanelChart[] = []
   let row: string | undefined

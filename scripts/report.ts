@@ -4,7 +4,7 @@
 // targets and alerts, and writes report/index.html whole or not at all: with no stack, or
 // Prometheus down, it stops with the step to run and leaves any earlier report as it was.
 import { resolve } from 'node:path'
-import { prometheusConfig } from '../prometheus/config.ts'
+import { SCRAPE_INTERVAL } from '../prometheus/config.ts'
 import { writeFileAtomic } from './lib/atomic-file.ts'
 import { step } from './lib/cli.ts'
 import { type Config, loadConfig, url } from './lib/config.ts'
@@ -247,7 +247,7 @@ function seconds(duration: string | undefined): number | undefined {
 }
 
 /** The scrape interval 03-prometheus configures, for a Prometheus too old to report it per target. */
-const typedScrapeSeconds = () => seconds(prometheusConfig({ tritonTarget: '' }).global.scrape_interval) ?? 15
+const typedScrapeSeconds = () => seconds(SCRAPE_INTERVAL) ?? 15
 
 async function panelPoints(
   prometheus: string,

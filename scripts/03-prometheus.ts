@@ -3,10 +3,11 @@
 // source), checked by promtool before anything starts, and the step returns only once the triton
 // target is up (the tutorial's check, done by the script).
 import { createHash } from 'node:crypto'
-import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { $, which } from 'zx'
 import { IMAGE_CONSOLE_FLAGS, renderFiles } from '../prometheus/config.ts'
+import { writeFileAtomic } from './lib/atomic-file.ts'
 import { step } from './lib/cli.ts'
 import { loadConfig, url } from './lib/config.ts'
 import { ensureContainer, ensureEngine, ensureNetwork, runOnce, waitForHttp } from './lib/docker.ts'
@@ -26,13 +27,7 @@ function writeFiles(dir: string, files: Record<string, string>): string {
   mkdirSync(dir, { recursive: true })
   // The container runs as an unprivileged user: the folder and files must be world-readable.
   chmodSync(dir, 0o755)
-  for (const [name, text] of Object.entries(files)) {
-    const tmp = join(dir, `.${name}.${process.pid}.tmp`)
-    writeFileSync(tmp, text)
-    // Explicitly, not through writeFileSync's mode, which the umask narrows (077 gives 0600).
-    chmodSync(tmp, 0o644)
-    renameSync(tmp, join(dir, name))
-  }
+  for (const [name, text] of Object.entries(files)) writeFileAtomic(join(dir, name), text, 0o644)
   return createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 16)
 }
 

@@ -159,7 +159,7 @@ async function gather(config: Config, prometheus: string, version: string, minut
     targets,
     alerts: {
       source: `Prometheus (${prometheus}/alerts)`,
-      list: alerts.filter((a) => a.state !== 'inactive'),
+      list: alerts,
     },
     grafana: await dashboardLink(config, dashboard.uid, range),
   })
@@ -257,23 +257,25 @@ async function panelPoints(
 ): Promise<{ points: Point[]; series: Series[] }> {
   const points: Point[] = []
   const all: Series[] = []
-  const start = Math.floor(range.from / 1000 / stepS) * stepS
-  const end = range.to / 1000
+  // The grid ends at the range's end (now, to the millisecond), as an instant query would: a grid
+  // aligned to its start would end up to one step earlier and miss a load that has just finished.
+  const steps = Math.floor((range.to - range.from) / 1000 / stepS)
+  const times = Array.from({ length: steps + 1 }, (_, k) => range.to - (steps - k) * stepS * 1000)
   for (const query of panel.queries) {
     const { result } = await prometheusApi<{ result: Series[] }>(prometheus, 'query_range', {
       query: query.expr,
-      start: String(start),
-      end: end.toFixed(3),
+      start: (times[0]! / 1000).toFixed(3),
+      end: (range.to / 1000).toFixed(3),
       step: String(stepS),
     })
     for (const series of result) {
       all.push(series)
       const name = legendName(series.metric, query.legend)
-      const byTime = new Map(series.values.map(([t, v]) => [Math.round(t), Number(v)]))
+      const byTime = new Map(series.values.map(([t, v]) => [Math.round(t * 1000), Number(v)]))
       // Every step, so a missing sample is a gap in the line, not a straight line across it.
-      for (let t = start; t <= end; t += stepS) {
+      for (const t of times) {
         const v = byTime.get(t)
-        points.push({ t: t * 1000, v: v !== undefined && Number.isFinite(v) ? v : null, series: name })
+        points.push({ t, v: v !== undefined && Number.isFinite(v) ? v : null, series: name })
       }
     }
   }

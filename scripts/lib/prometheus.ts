@@ -42,6 +42,15 @@ export interface Target {
   scrapeInterval?: string
 }
 
+/** One of `/api/v1/alerts`' alerts: pending or firing, since `activeAt` (when it became pending). */
+export interface PrometheusAlert {
+  labels: Record<string, string>
+  annotations: Record<string, string>
+  state: 'pending' | 'firing'
+  activeAt: string
+  value: string
+}
+
 const age = (time: string) => Math.max(0, Math.round((Date.now() - Date.parse(time)) / 1000))
 
 /** The targets as Prometheus's Status → Targets page shows them: job, endpoint, health, last scrape, error; a header first. */
@@ -78,15 +87,6 @@ export function targetTable(targets: Target[]): string {
 
 /** Prometheus did not answer at all (refused, timed out, not HTTP): the caller says which step starts it. */
 export class PrometheusUnreachable extends Error {}
-
-/** One active alert of `/api/v1/alerts`. */
-export interface PrometheusAlert {
-  labels: Record<string, string>
-  annotations: Record<string, string>
-  state: 'pending' | 'firing' | 'inactive'
-  activeAt?: string
-  value?: string
-}
 
 /**
  * GET `/api/v1/<route>` of the Prometheus at `base` (this machine's side of its port): the answer's

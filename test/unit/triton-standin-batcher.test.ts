@@ -22,9 +22,13 @@ function heldSession() {
       return { y: new ort.Tensor('float32', Float32Array.from(x.data as Float32Array), x.dims) }
     },
   }
-  // Executions start on later turns of the event loop: wait for them, bounded in turns.
-  const turns = async (until: () => boolean) => {
-    for (let turn = 0; turn < 1000 && !until(); turn++) await new Promise((r) => setImmediate(r))
+  // Executions start on later turns of the event loop, one only after the one before has loaded
+  // onnxruntime (its first import takes a while on a busy machine): wait for them with a deadline,
+  // not a count of turns, which a loaded machine used up before the import ended (uvu then saw the
+  // loop empty and exited early).
+  const turns = async (until: () => boolean, deadlineMs = 10_000) => {
+    const deadline = Date.now() + deadlineMs
+    while (!until() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1))
   }
   const release = async () => {
     await turns(() => waiting.length > 0)

@@ -1,6 +1,7 @@
 // Prometheus as the steps run and read it: its port inside the container, the job that scrapes
 // Triton, and the shapes of its HTTP API's answers (read directly by 03, through Grafana by 09).
 import { tr } from './i18n.ts'
+import { log } from './log.ts'
 
 /** Prometheus's port inside its container, as Grafana reaches it on the network; the host port is PROMETHEUS_PORT. */
 export const PROMETHEUS_CONTAINER_PORT = 9090
@@ -100,6 +101,7 @@ export async function prometheusApi<T>(
   timeoutMs = 10_000,
 ): Promise<T> {
   const url = `${base}/api/v1/${route}${Object.keys(query).length ? `?${new URLSearchParams(query)}` : ''}`
+  log.request({ url })
   let response: Response
   let answer: ApiAnswer<T> | undefined
   try {

@@ -8,6 +8,7 @@ import { docker, inspectContainer } from '../docker.ts'
 import { health } from '../grafana/client.ts'
 import { grafanaUrl } from '../grafana/session.ts'
 import { tr } from '../i18n.ts'
+import { log } from '../log.ts'
 
 export interface HostFacts {
   hostname: string
@@ -53,6 +54,7 @@ export async function hostFacts(): Promise<HostFacts> {
 }
 
 async function json<T>(address: string): Promise<T | undefined> {
+  log.request({ url: address })
   try {
     const response = await fetch(address, { signal: AbortSignal.timeout(5000) })
     return response.ok ? ((await response.json()) as T) : undefined

@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # Installs and starts what the tests run for real: Debian's Docker engine, Prometheus
-# (prometheus, promtool) and Chromium (headless, for the pages a person opens: make report).
-# Idempotent: does nothing when all are there.
+# (prometheus, promtool), Chromium (headless, for the pages a person opens: make report) and the
+# CNCF distribution registry (docker-registry; each test that needs one starts its own on
+# 127.0.0.1, see test/helpers/registry.ts). Idempotent: does nothing when all are there.
 set -euo pipefail
 
 need=()
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v promtool >/dev/null || need+=(prometheus)
 command -v chromium >/dev/null || need+=(chromium)
+command -v docker-registry >/dev/null || need+=(docker-registry)
 if ((${#need[@]})); then
   echo "installing ${need[*]} (apt-get)" >&2
   export DEBIAN_FRONTEND=noninteractive
   # Other sessions on this machine may run apt at the same moment: wait for their lock, not fail.
   apt=(apt-get -o DPkg::Lock::Timeout=300)
   "${apt[@]}" update -qq >/dev/null
-  # The package's own service start fails without systemd; we start dockerd below.
+  # The packages' own service starts fail or are refused without systemd; we start dockerd below,
+  # and the tests start their own registries.
   "${apt[@]}" install -y -qq "${need[@]}" iptables >/dev/null
 fi
 

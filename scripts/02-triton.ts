@@ -17,6 +17,7 @@ import {
 import { fail } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
+import { pullEnv, pullFlags, pullSettings } from './lib/pull.ts'
 import { TRITON_PORTS } from './lib/triton.ts'
 
 type GpuMode = 'auto' | 'all' | 'none'
@@ -79,6 +80,7 @@ await step(
       BIND_ADDRESS: tr('host address the ports are published on (127.0.0.1)', '端口发布到的主机地址（127.0.0.1）'),
       MODEL: tr('model whose readiness is awaited (mnist_mlp)', '等待就绪的模型（mnist_mlp）'),
       NETWORK: tr('Docker network (ai-monitor-net)', 'Docker 网络（ai-monitor-net）'),
+      ...pullEnv,
     },
     flags: {
       models: {
@@ -96,6 +98,7 @@ await step(
         ),
       },
       timeout: { type: 'number', help: tr('seconds to wait for readiness', '等待就绪的秒数'), default: 300, min: 1 },
+      ...pullFlags,
     },
   },
   async (flags) => {
@@ -116,7 +119,8 @@ await step(
     }
     await ensureEngine()
     const hints = { nameVariable: 'TRITON_CONTAINER', imageVariable: 'TRITON_IMAGE' }
-    await ensureImage(triton.image, hints)
+    // The long part of a first run, before anything is created: a pull that fails changes nothing.
+    await ensureImage(triton.image, hints, pullSettings(flags['pull-stall-timeout']))
     const gpus = await chooseGpus(flags.gpus as GpuMode, { name: triton.container, image: triton.image, hints })
     await ensureNetwork(config.network)
     await ensureContainer({

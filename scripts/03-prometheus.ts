@@ -10,12 +10,13 @@ import { IMAGE_CONSOLE_FLAGS, renderFiles } from '../prometheus/config.ts'
 import { writeFileAtomic } from './lib/atomic-file.ts'
 import { step } from './lib/cli.ts'
 import { loadConfig, url } from './lib/config.ts'
-import { ensureContainer, ensureEngine, ensureNetwork, runOnce, waitForHttp } from './lib/docker.ts'
+import { ensureContainer, ensureEngine, ensureImage, ensureNetwork, runOnce, waitForHttp } from './lib/docker.ts'
 import { fail } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
 import { waitFor } from './lib/poll.ts'
 import { PROMETHEUS_CONTAINER_PORT, type Target, TRITON_JOB, targetTable } from './lib/prometheus.ts'
+import { pullEnv, pullFlags, pullSettings } from './lib/pull.ts'
 import { stateDir } from './lib/secrets.ts'
 import { tritonTarget } from './lib/triton.ts'
 
@@ -85,6 +86,7 @@ await step(
       STATE_DIR: tr('state folder (.state)', '状态目录（.state）'),
       TRITON_CONTAINER: tr('scrape target name on the network (triton)', '网络上的抓取目标名称（triton）'),
       BIND_ADDRESS: tr('host address the port is published on (127.0.0.1)', '端口发布到的主机地址（127.0.0.1）'),
+      ...pullEnv,
     },
     flags: {
       timeout: {
@@ -93,6 +95,7 @@ await step(
         default: 120,
         min: 1,
       },
+      ...pullFlags,
     },
   },
   async (flags) => {
@@ -102,6 +105,8 @@ await step(
     const filesHash = writeFiles(dir, renderFiles({ tritonTarget: tritonTarget(config.triton.container) }))
     log.info(tr(`generated ${dir}/prometheus.yml and rules.yml`, `已生成 ${dir}/prometheus.yml 和 rules.yml`))
     await ensureEngine()
+    const hints = { nameVariable: 'PROMETHEUS_CONTAINER', imageVariable: 'PROMETHEUS_IMAGE' }
+    await ensureImage(prometheus.image, hints, pullSettings(flags['pull-stall-timeout']))
     await checkConfig(dir, prometheus.image)
     await ensureNetwork(config.network)
     await ensureContainer({
@@ -125,7 +130,7 @@ await step(
       ],
       // The files are read at start: a change in them must recreate the container like any other change.
       labels: { 'io.triton-monitoring.prometheus-files': filesHash },
-      hints: { nameVariable: 'PROMETHEUS_CONTAINER', imageVariable: 'PROMETHEUS_IMAGE' },
+      hints,
     })
     const base = url(config, prometheus.port)
     await waitForHttp(`${base}/-/ready`, {

@@ -3,10 +3,11 @@
 // `docker inspect`), and set with Grafana's CLI when the state folder and Grafana disagree.
 import { step } from './lib/cli.ts'
 import { loadConfig } from './lib/config.ts'
-import { ensureContainer, ensureEngine, ensureNetwork, ensureVolume, waitForHttp } from './lib/docker.ts'
+import { ensureContainer, ensureEngine, ensureImage, ensureNetwork, ensureVolume, waitForHttp } from './lib/docker.ts'
 import { fail } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
+import { pullEnv, pullFlags, pullSettings } from './lib/pull.ts'
 import { generatePassword, readSecret, statePath, writeSecret } from './lib/secrets.ts'
 import { resetAdminPassword } from './lib/grafana/admin.ts'
 import { grafana, health, ok } from './lib/grafana/client.ts'
@@ -40,6 +41,7 @@ await step(
       ),
       BIND_ADDRESS: tr('host address the port is published on (127.0.0.1)', '端口发布到的主机地址（127.0.0.1）'),
       STATE_DIR: tr('state folder for the password (.state)', '保存密码的状态目录（.state）'),
+      ...pullEnv,
     },
     flags: {
       timeout: {
@@ -48,6 +50,7 @@ await step(
         default: 120,
         min: 1,
       },
+      ...pullFlags,
     },
   },
   async (flags) => {
@@ -75,6 +78,8 @@ await step(
       log.change(tr(`admin password generated into ${path} (mode 0600)`, `已生成 admin 密码：${path}（权限 0600）`))
     }
     await ensureEngine()
+    const hints = { nameVariable: 'GRAFANA_CONTAINER', imageVariable: 'GRAFANA_IMAGE' }
+    await ensureImage(g.image, hints, pullSettings(flags['pull-stall-timeout']))
     await ensureNetwork(config.network)
     const volume = await ensureVolume(g.volume)
     await ensureContainer({
@@ -87,7 +92,7 @@ await step(
       secrets: [{ path: ADMIN_PASSWORD_IN_CONTAINER, value: password, ...GRAFANA_USER }],
       mounts: [{ type: 'volume', source: g.volume, target: GRAFANA_DATA_DIR }],
       ports: [{ address: config.bind, host: g.port, container: GRAFANA_CONTAINER_PORT, variable: 'GRAFANA_PORT' }],
-      hints: { nameVariable: 'GRAFANA_CONTAINER', imageVariable: 'GRAFANA_IMAGE' },
+      hints,
     })
     const base = grafanaUrl(config)
     await waitForHttp(`${base}/api/health`, {

@@ -9,8 +9,10 @@ import { delimiter, join } from 'node:path'
 import { $, type ProcessOutput } from 'zx'
 import { fail, StepError } from './fail.ts'
 import { tr } from './i18n.ts'
+import type { EngineInfo } from './engine-api.ts'
 import { log } from './log.ts'
 import { waitFor } from './poll.ts'
+import { type PullSettings, pullImage, pullSettings } from './pull.ts'
 import { type SecretFile, secretsTar } from './secret-files.ts'
 
 /** Marks what triton-monitoring created; anything without it is someone else's and is left alone. */
@@ -81,8 +83,6 @@ interface RunOptions {
 }
 
 interface FailureContext {
-  /** Set while pulling: any failure that is not the engine itself means "cannot get the image". */
-  pulling?: boolean
   container?: string
   image?: string
   ports?: PortSpec[]
@@ -202,10 +202,7 @@ export function explainDockerError(stderr: string, context: FailureContext = {})
   if (/Conflict\. The container name .* is already in use/i.test(stderr)) {
     return foreignName(context.container ?? '?', context.hints)
   }
-  if (
-    context.image &&
-    (context.pulling || /pull access denied|manifest unknown|No such image|repository does not exist/i.test(stderr))
-  ) {
+  if (context.image && /pull access denied|manifest unknown|No such image|repository does not exist/i.test(stderr)) {
     return imageMissing(context.image, said, context.hints)
   }
   return fail(
@@ -322,6 +319,11 @@ export async function ensureEngine(timeoutMs = ENGINE_TIMEOUT_MS): Promise<void>
   await docker(['version', '--format', '{{json .Server.Version}}'], { timeoutMs })
 }
 
+/** `docker info`: platform, data root, runtimes, registry mirrors. */
+export async function engineInfo(timeoutMs = ENGINE_TIMEOUT_MS): Promise<EngineInfo> {
+  return JSON.parse(await docker(['info', '--format', '{{json .}}'], { timeoutMs })) as EngineInfo
+}
+
 export async function ensureNetwork(name: string): Promise<'created' | 'kept'> {
   if (await inspect('network', name)) {
     log.ok(tr(`network ${name} exists, kept`, `网络 ${name} 已存在，保留`))
@@ -411,13 +413,19 @@ function createArgs(spec: ContainerSpec): string[] {
   return args
 }
 
-/** Makes sure the image is on this machine, pulling it if a registry is reachable. */
-export async function ensureImage(image: string, hints?: ContainerSpec['hints']): Promise<string> {
+/**
+ * Makes sure the image is on this machine, pulling it with progress (pull.ts) when it is missing.
+ * Steps that pull call it first, with their --pull-stall-timeout, so a pull that fails has
+ * changed nothing yet; the containers' own call then finds the image here.
+ */
+export async function ensureImage(
+  image: string,
+  hints?: ContainerSpec['hints'],
+  settings: PullSettings = pullSettings(),
+): Promise<string> {
   const local = await inspect<{ Id: string }>('image', image)
   if (local) return local.Id
-  log.info(tr(`pulling ${image} (large images take minutes)…`, `正在拉取 ${image}（大镜像需要几分钟）…`))
-  const out = await run(['pull', '--quiet', image])
-  if (out.exitCode !== 0) throw explainDockerError(out.stderr, { image, hints, pulling: true })
+  await pullImage(image, { ...settings, info: await engineInfo(), imageVariable: hints?.imageVariable })
   const pulled = await inspect<{ Id: string }>('image', image)
   if (!pulled) throw imageMissing(image, '', hints)
   return pulled.Id
@@ -757,11 +765,6 @@ export async function containerLogs(name: string, lines = 30): Promise<string> {
   return out.exitCode === 0 ? out.stdall.trimEnd() : ''
 }
 
-interface EngineInfo {
-  Runtimes?: Record<string, unknown>
-  CDISpecDirs?: string[] | null
-}
-
 function engineIsLocal(): boolean {
   const host = process.env.DOCKER_HOST
   return !host || host === 'unix:///var/run/docker.sock' || host === 'unix:///run/docker.sock'
@@ -794,7 +797,7 @@ function nvidiaCdiSpec(dirs: string[]): boolean {
  * be checked when the engine runs on this machine.
  */
 export async function gpuAvailable(): Promise<boolean> {
-  const info = JSON.parse(await docker(['info', '--format', '{{json .}}'])) as EngineInfo
+  const info = await engineInfo()
   if (info.Runtimes && 'nvidia' in info.Runtimes) return true
   if (!engineIsLocal()) return false
   if (onPath('nvidia-container-runtime-hook')) return true

@@ -1,0 +1,117 @@
+// Room for images under the engine's data root (`DockerRootDir`), measured where it can be: on this
+// machine, when the engine runs here. Docker Desktop runs its engine in a VM and a remote engine
+// has its own disks; both are skipped with a note rather than measured wrong.
+import { existsSync } from 'node:fs'
+import { statfs } from 'node:fs/promises'
+import { hostname } from 'node:os'
+import { type EngineInfo, type Endpoint, endpointOnThisMachine, isDockerDesktop } from './engine-api.ts'
+import { fail, type StepError } from './fail.ts'
+import { tr } from './i18n.ts'
+import { formatBytes } from './pull-progress.ts'
+
+/**
+ * What a pull needs, as multiples of the compressed size the registry reports. Layers are gzip'd
+ * tarballs; unpacked, images of binaries and libraries (Triton's CUDA, Python, Grafana's Go and
+ * JavaScript) take about 2 to 2.5 times their compressed size, and while a layer is unpacked its
+ * compressed download sits beside it in the engine's tmp folder. The containerd image store
+ * (Docker 29's default) keeps the compressed blobs for good, next to the unpacked snapshots.
+ * - Below 1.5×, the pull cannot fit even at a compression ratio these images never have: refuse,
+ *   rather than download gigabytes and stop with "no space left on device".
+ * - Below 3× (plus HEADROOM for the containers' own writes and logs), it may fit or may not: warn.
+ */
+export const REFUSE_BELOW = 1.5
+export const WARN_BELOW = 3
+const HEADROOM = 2 * 1024 ** 3
+/** Unpacked size of a typical layer, as a multiple of its compressed size: what messages quote. */
+const UNPACKED = 2.5
+
+export type DiskSpace = { kind: 'measured'; path: string; free: number } | { kind: 'skipped'; reason: string }
+
+/** Free bytes under the engine's data root, or why they cannot be measured from here. */
+export async function engineDiskSpace(info: EngineInfo, endpoint: Endpoint): Promise<DiskSpace> {
+  if (isDockerDesktop(info)) {
+    return {
+      kind: 'skipped',
+      reason: tr(
+        "Docker Desktop runs the engine in a VM, whose disk is not this machine's: not measured (its size is set in Settings → Resources)",
+        'Docker Desktop 在虚拟机中运行引擎，其磁盘不是本机磁盘：不检查（大小在 Settings → Resources 中设置）',
+      ),
+    }
+  }
+  if (!endpointOnThisMachine(endpoint)) {
+    return {
+      kind: 'skipped',
+      reason: tr(
+        `the engine (${endpoint.address}) runs on another machine: its disk is not measured from here`,
+        `引擎（${endpoint.address}）运行在另一台机器上：不在本机检查其磁盘`,
+      ),
+    }
+  }
+  // A socket passed into a container (or a VM's forwarded socket) leads to an engine elsewhere.
+  if (info.Name && info.Name !== hostname()) {
+    return {
+      kind: 'skipped',
+      reason: tr(
+        `the engine runs on host "${info.Name}", not on this one ("${hostname()}"): its disk is not measured from here`,
+        `引擎运行在主机 "${info.Name}" 上，而不是本机（"${hostname()}"）：不在本机检查其磁盘`,
+      ),
+    }
+  }
+  const path = info.DockerRootDir || '/var/lib/docker'
+  try {
+    if (!existsSync(path)) throw new Error('ENOENT')
+    const s = await statfs(path)
+    return { kind: 'measured', path, free: s.bavail * s.bsize }
+  } catch {
+    return {
+      kind: 'skipped',
+      reason: tr(
+        `the engine's data root ${path} cannot be read from here: free space not measured`,
+        `无法在本机读取引擎的数据目录 ${path}：未检查剩余空间`,
+      ),
+    }
+  }
+}
+
+export type Verdict = 'ok' | 'tight' | 'too-small'
+
+export function diskVerdict(free: number, compressed: number): Verdict {
+  if (free < compressed * REFUSE_BELOW) return 'too-small'
+  if (free < compressed * WARN_BELOW + HEADROOM) return 'tight'
+  return 'ok'
+}
+
+/** How to make room under the engine's data root. */
+export const freeUpFix = (path: string) =>
+  tr(
+    `free space on the disk of ${path} (\`docker system df\` shows what Docker holds; \`docker image ` +
+      `prune\` removes unused images), or move Docker's data-root to a larger disk ("data-root" in ` +
+      `/etc/docker/daemon.json)`,
+    `请释放 ${path} 所在磁盘的空间（\`docker system df\` 显示 Docker 占用；\`docker image prune\` 删除未使用的镜像），或把 Docker 的 ` +
+      `data-root 移到更大的磁盘（/etc/docker/daemon.json 中的 "data-root"）`,
+  )
+
+/** `what`: e.g. the image, or "the missing images". */
+export function diskTooSmall(what: string, space: { path: string; free: number }, compressed: number): StepError {
+  return fail(
+    tr(
+      `not enough disk for ${what}: ${formatBytes(compressed)} to download (about ` +
+        `${formatBytes(compressed * UNPACKED)} unpacked), but only ${formatBytes(space.free)} free under ` +
+        `${space.path}`,
+      `磁盘空间不足，无法容纳 ${what}：需下载 ${formatBytes(compressed)}（解压后约 ${formatBytes(compressed * UNPACKED)}），但 ` +
+        `${space.path} 下只剩 ${formatBytes(space.free)}`,
+    ),
+    freeUpFix(space.path),
+  )
+}
+
+export function diskTight(what: string, space: { path: string; free: number }, compressed: number): string {
+  return tr(
+    `disk is tight for ${what}: ${formatBytes(compressed)} to download (about ` +
+      `${formatBytes(compressed * UNPACKED)} unpacked), ${formatBytes(space.free)} free under ` +
+      `${space.path}; if it stops with "no space left on device": ${freeUpFix(space.path)}`,
+    `磁盘空间紧张（${what}）：需下载 ${formatBytes(compressed)}（解压后约 ` +
+      `${formatBytes(compressed * UNPACKED)}），${space.path} 下剩余 ${formatBytes(space.free)}；如果出现 "no space ` +
+      `left on device"：${freeUpFix(space.path)}`,
+  )
+}

@@ -1,0 +1,81 @@
+// The logins `docker login` stored, found the way the docker CLI finds them: a credential helper
+// for the registry, the credential store, or the inline `auths`; and never printed.
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { credentialsFor, registryAuthHeader } from '../../scripts/lib/registry-auth.ts'
+import { maskSecrets } from '../../scripts/lib/mask.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'tm-auth-'))
+const bin = join(dir, 'bin')
+mkdirSync(bin)
+// A credential helper speaks JSON on stdout for the server URL on stdin (docker-credential-helpers).
+writeFileSync(
+  join(bin, 'docker-credential-tmtest'),
+  `#!/bin/sh
+read server
+case "$server" in
+  helped.example) echo '{"ServerURL":"helped.example","Username":"hu","Secret":"helper-secret-1"}' ;;
+  https://index.docker.io/v1/) echo '{"ServerURL":"x","Username":"<token>","Secret":"hub-identity-token"}' ;;
+  *) echo "credentials not found in native keychain"; exit 1 ;;
+esac
+`,
+)
+chmodSync(join(bin, 'docker-credential-tmtest'), 0o755)
+
+function env(config: object): NodeJS.ProcessEnv {
+  const home = mkdtempSync(join(dir, 'cfg-'))
+  writeFileSync(join(home, 'config.json'), JSON.stringify(config))
+  return { DOCKER_CONFIG: home, PATH: `${bin}:${process.env.PATH}` }
+}
+
+const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString('base64')
+
+test.after(() => rmSync(dir, { recursive: true, force: true }))
+
+test('inline auths, by host, with or without a scheme', async () => {
+  const e = env({ auths: { 'https://mirror.example:5000': { auth: basic('me', 'inline-secret-1') } } })
+  assert.equal(await credentialsFor('mirror.example:5000', e), { username: 'me', password: 'inline-secret-1' })
+  assert.is(await credentialsFor('other.example', e), undefined)
+})
+
+test('Docker Hub is filed under https://index.docker.io/v1/, as docker login files it', async () => {
+  const e = env({ auths: { 'https://index.docker.io/v1/': { auth: basic('hubber', 'hub-secret-1') } } })
+  assert.equal(await credentialsFor('docker.io', e), { username: 'hubber', password: 'hub-secret-1' })
+})
+
+test('a credential helper for the registry, an identity token from the store, and a miss', async () => {
+  const e = env({ credHelpers: { 'helped.example': 'tmtest' }, credsStore: 'tmtest' })
+  assert.equal(await credentialsFor('helped.example', e), { username: 'hu', password: 'helper-secret-1' })
+  assert.equal(await credentialsFor('docker.io', e), { identitytoken: 'hub-identity-token' })
+  assert.is(await credentialsFor('unknown.example', e), undefined)
+})
+
+test('a helper that has nothing falls back to the inline auths', async () => {
+  const e = env({ credsStore: 'tmtest', auths: { 'plain.example': { auth: basic('p', 'plain-secret-1') } } })
+  assert.equal(await credentialsFor('plain.example', e), { username: 'p', password: 'plain-secret-1' })
+})
+
+test('no config at all: anonymous', async () => {
+  assert.is(await credentialsFor('docker.io', { DOCKER_CONFIG: join(dir, 'missing') }), undefined)
+})
+
+test('found secrets are masked in every line printed', async () => {
+  await credentialsFor('helped.example', env({ credHelpers: { 'helped.example': 'tmtest' } }))
+  assert.not.match(maskSecrets('login helper-secret-1 used'), 'helper-secret-1')
+})
+
+test("the engine's X-Registry-Auth: base64url JSON with the server address", () => {
+  const header = registryAuthHeader({ username: 'u', password: 'p' }, 'docker.io')
+  assert.equal(JSON.parse(Buffer.from(header, 'base64url').toString()), {
+    username: 'u',
+    password: 'p',
+    serveraddress: 'https://index.docker.io/v1/',
+  })
+  const token = registryAuthHeader({ identitytoken: 't' }, 'm.example')
+  assert.equal(JSON.parse(Buffer.from(token, 'base64url').toString()), { identitytoken: 't' })
+})
+
+test.run()

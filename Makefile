@@ -17,7 +17,7 @@ SOURCES := $(shell find scripts prometheus -name '*.ts' 2>/dev/null)
 BUILT := dist/.built
 DEPS := node_modules/.package-lock.json
 
-.PHONY: help all up down network triton prometheus grafana token datasource dashboard load verify report \
+.PHONY: help all up down doctor network triton prometheus grafana token datasource dashboard load verify report \
         images dashboards model test clone-test bench publish build typecheck lint format system clean
 
 help: ## List the targets
@@ -29,6 +29,8 @@ all: network triton prometheus grafana token datasource dashboard load verify ##
 
 up: network triton prometheus ## Network, Triton and Prometheus
 
+doctor: $(BUILT) ## Check what make all needs first: engine, images, GPU, disk, ports, state folder, Node.js
+	@$(STEP) dist/scripts/doctor.mjs $(ARGS)
 network: $(BUILT) ## Step 1: create the Docker network
 	@$(STEP) dist/scripts/01-network.mjs $(ARGS)
 triton: $(BUILT) ## Step 2: run Triton serving models/ and wait until the model is ready

@@ -105,8 +105,29 @@ function grafanaUid(env: Env, name: keyof typeof defaults): string {
   return value
 }
 
+/** One setting of the stack as read: the variable that sets it and its value. */
+export interface Setting<T> {
+  variable: keyof typeof defaults
+  value: T
+}
+
 export function loadConfig(env: Env = process.env) {
   const bind = address(env)
+  // Every image, container and host port of the stack, recorded as it is read: `make doctor`
+  // checks them all, so a service added below is checked with no second list to keep in step.
+  const stack = {
+    images: [] as Setting<string>[],
+    containers: [] as Setting<string>[],
+    /** Host ports published on `bind`. */
+    ports: [] as Setting<number>[],
+  }
+  const record = <T>(list: Setting<T>[], variable: keyof typeof defaults, value: T) => {
+    list.push({ variable, value })
+    return value
+  }
+  const containerName = (name: keyof typeof defaults) => record(stack.containers, name, dockerName(env, name))
+  const imageRef = (name: keyof typeof defaults) => record(stack.images, name, image(env, name))
+  const hostPort = (name: keyof typeof defaults) => record(stack.ports, name, port(env, name))
   return {
     network: dockerName(env, 'NETWORK'),
     bind,
@@ -114,16 +135,16 @@ export function loadConfig(env: Env = process.env) {
     host: bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind,
     model: text(env, 'MODEL'),
     triton: {
-      container: dockerName(env, 'TRITON_CONTAINER'),
-      image: image(env, 'TRITON_IMAGE'),
-      httpPort: port(env, 'TRITON_HTTP_PORT'),
-      grpcPort: port(env, 'TRITON_GRPC_PORT'),
-      metricsPort: port(env, 'TRITON_METRICS_PORT'),
+      container: containerName('TRITON_CONTAINER'),
+      image: imageRef('TRITON_IMAGE'),
+      httpPort: hostPort('TRITON_HTTP_PORT'),
+      grpcPort: hostPort('TRITON_GRPC_PORT'),
+      metricsPort: hostPort('TRITON_METRICS_PORT'),
     },
     prometheus: {
-      container: dockerName(env, 'PROMETHEUS_CONTAINER'),
-      image: image(env, 'PROMETHEUS_IMAGE'),
-      port: port(env, 'PROMETHEUS_PORT'),
+      container: containerName('PROMETHEUS_CONTAINER'),
+      image: imageRef('PROMETHEUS_IMAGE'),
+      port: hostPort('PROMETHEUS_PORT'),
       /**
        * Folder the generated prometheus.yml and rules.yml are written to, mounted at /etc/prometheus;
        * unset, `prometheus` in the state folder (never the committed prometheus/, which is source).
@@ -131,12 +152,13 @@ export function loadConfig(env: Env = process.env) {
       configDir: env.PROMETHEUS_CONFIG_DIR?.trim() || undefined,
     },
     grafana: {
-      container: dockerName(env, 'GRAFANA_CONTAINER'),
-      image: image(env, 'GRAFANA_IMAGE'),
-      port: port(env, 'GRAFANA_PORT'),
+      container: containerName('GRAFANA_CONTAINER'),
+      image: imageRef('GRAFANA_IMAGE'),
+      port: hostPort('GRAFANA_PORT'),
       volume: dockerName(env, 'GRAFANA_VOLUME'),
     },
     datasourceUid: grafanaUid(env, 'DATASOURCE_UID'),
+    stack,
   }
 }
 

@@ -177,9 +177,11 @@ export function explainDockerError(stderr: string, context: FailureContext = {})
       port
         ? tr(
             `free it (\`ss -ltnp 'sport = :${port.host}'\` shows who holds it) ` +
-              `or pick another port: ${port.variable ?? 'the port setting'}=<free port>`,
+              `or pick another port: ${port.variable ?? 'the port setting'}=<free port>; ` +
+              '`make doctor` checks every port of the stack',
             `释放它（\`ss -ltnp 'sport = :${port.host}'\` 可查看占用者），` +
-              `或换一个端口：${port.variable ?? '端口设置'}=<空闲端口>`,
+              `或换一个端口：${port.variable ?? '端口设置'}=<空闲端口>；` +
+              '`make doctor` 会检查整套服务的所有端口',
           )
         : tr('free the port or choose another one in the environment', '释放该端口，或在环境变量中换一个端口'),
     )
@@ -757,6 +759,41 @@ export async function execIn(
     throw explainDockerError(said, { container })
   }
   return { exitCode: out.exitCode ?? 1, output: out.stdall.trim() }
+}
+
+/** A running container that publishes a host port. */
+export interface PortHolder {
+  container: string
+  /** Created by triton-monitoring (ensureContainer's labels). */
+  managed: boolean
+  address: string
+  port: number
+}
+
+/** Every host port published by a running container: what `make doctor` checks ports against. */
+export async function portHolders(): Promise<PortHolder[]> {
+  const ids = (await docker(['ps', '--quiet', '--no-trunc'], { timeoutMs: ENGINE_TIMEOUT_MS }))
+    .split('\n')
+    .filter(Boolean)
+  if (ids.length === 0) return []
+  // A container that ends between the two calls is missing from the answer, not an error.
+  const out = await run(['container', 'inspect', ...ids], { timeoutMs: ENGINE_TIMEOUT_MS })
+  if (!out.stdout.trim()) throw explainDockerError(out.stderr)
+  const inspected = JSON.parse(out.stdout) as {
+    Name: string
+    Config: { Labels: Record<string, string> | null }
+    NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[] | null> | null }
+  }[]
+  return inspected.flatMap((c) =>
+    Object.values(c.NetworkSettings.Ports ?? {}).flatMap((bindings) =>
+      (bindings ?? []).map((b) => ({
+        container: c.Name.replace(/^\//, ''),
+        managed: managed(c.Config.Labels),
+        address: b.HostIp,
+        port: Number(b.HostPort),
+      })),
+    ),
+  )
 }
 
 /** The last lines a container printed (stdout and stderr), for error messages. */

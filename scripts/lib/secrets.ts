@@ -1,6 +1,6 @@
 // Tokens and generated passwords live in a git-ignored state folder, mode 0600; each one read or
 // written is registered with mask.ts, so it is hidden wherever it would be printed.
-import { chmodSync, mkdirSync, readFileSync, existsSync, statSync } from 'node:fs'
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, type Stats, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { writeFileAtomic } from './atomic-file.ts'
@@ -19,32 +19,38 @@ function unusable(path: string, error: unknown, fix: string): StepError {
 
 const checked = new Set<string>()
 
-/** Where a state file is, as messages name it: the real STATE_DIR, never a guessed `.state`. */
-export function statePath(name: string): string {
-  return resolve(process.env.STATE_DIR || '.state', name)
+/** The state folder's name: STATE_DIR, or `.state` in the current folder. */
+export function stateDirName(): string {
+  return process.env.STATE_DIR || '.state'
 }
 
-/**
- * The state folder, created 0700. One that others can read is refused rather than chmod-ed:
- * STATE_DIR may point at a folder that is not ours to narrow.
- */
-export function stateDir(): string {
-  const dir = process.env.STATE_DIR || '.state'
-  if (checked.has(dir)) return dir
-  const fix = tr(
+/** Where a state file is, as messages name it: the real STATE_DIR, never a guessed `.state`. */
+export function statePath(name: string): string {
+  return resolve(stateDirName(), name)
+}
+
+const stateDirFix = (dir: string) =>
+  tr(
     `point STATE_DIR at a folder you own, or remove ${dir} so the next step creates it (mode 0700)`,
     `把 STATE_DIR 指向你拥有的目录，或删除 ${dir}，下一步会重新创建它（权限 0700）`,
   )
-  let mode: number
+
+/**
+ * Why an existing state folder cannot be used, or undefined when it can. One that others can
+ * read is refused rather than chmod-ed: STATE_DIR may point at a folder that is not ours to narrow.
+ */
+export function stateDirProblem(dir: string): StepError | undefined {
+  let stat: Stats
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 })
-    mode = statSync(dir).mode
+    stat = statSync(dir)
+    if (!stat.isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' })
+    accessSync(dir, constants.W_OK | constants.X_OK)
   } catch (error) {
-    throw unusable(resolve(dir), error, fix)
+    return unusable(resolve(dir), error, stateDirFix(dir))
   }
-  if (mode & 0o077) {
-    const octal = (mode & 0o777).toString(8).padStart(4, '0')
-    throw fail(
+  if (stat.mode & 0o077) {
+    const octal = (stat.mode & 0o777).toString(8).padStart(4, '0')
+    return fail(
       tr(
         `the state folder ${resolve(dir)} is open to other users (mode ${octal}), and it holds passwords and tokens`,
         `状态目录 ${resolve(dir)} 对其他用户开放（权限 ${octal}），而其中保存着密码和令牌`,
@@ -55,6 +61,20 @@ export function stateDir(): string {
       ),
     )
   }
+  return undefined
+}
+
+/** The state folder, created 0700 when missing; refused when it cannot be used (stateDirProblem). */
+export function stateDir(): string {
+  const dir = stateDirName()
+  if (checked.has(dir)) return dir
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+  } catch (error) {
+    throw unusable(resolve(dir), error, stateDirFix(dir))
+  }
+  const problem = stateDirProblem(dir)
+  if (problem) throw problem
   checked.add(dir)
   return dir
 }

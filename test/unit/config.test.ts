@@ -19,6 +19,29 @@ test('environment overrides images and ports', () => {
   assert.is(url(config, 1), 'http://127.0.0.1:1')
 })
 
+test("the stack's images, containers and host ports are recorded as read, with their variables", () => {
+  const { stack } = loadConfig({ GRAFANA_PORT: '13000', PROMETHEUS_IMAGE: 'm.example/prom:1' })
+  assert.equal(
+    stack.ports.map((p) => `${p.variable}=${p.value}`),
+    [
+      'TRITON_HTTP_PORT=8000',
+      'TRITON_GRPC_PORT=8001',
+      'TRITON_METRICS_PORT=8002',
+      'PROMETHEUS_PORT=9090',
+      'GRAFANA_PORT=13000',
+    ],
+  )
+  assert.equal(
+    stack.images.map((i) => i.variable),
+    ['TRITON_IMAGE', 'PROMETHEUS_IMAGE', 'GRAFANA_IMAGE'],
+  )
+  assert.is(stack.images[1]!.value, 'm.example/prom:1')
+  assert.equal(
+    stack.containers.map((c) => c.value),
+    ['triton', 'prometheus', 'grafana'],
+  )
+})
+
 for (const [env, pattern] of [
   [{ TRITON_HTTP_PORT: '80a' }, /TRITON_HTTP_PORT="80a" is not a TCP port/],
   [{ PROMETHEUS_PORT: '70000' }, /not a TCP port/],

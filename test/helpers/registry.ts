@@ -240,21 +240,23 @@ const MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json'
 
 /**
  * Writes an image straight through the registry's HTTP API (no engine): the given layers, a
- * config, a manifest; with `platforms`, one manifest per platform under a manifest list.
- * Returns the compressed size the registry will report (layers and config).
+ * config, a manifest; with `platforms`, one manifest per platform under a manifest list. With
+ * `claimedSizes`, the manifest states those layer sizes instead (the registry does not check them):
+ * an image as large as a test needs, without the bytes. Returns the size the registry will report.
  */
 export async function putImage(
   host: string,
   repository: string,
   tag: string,
   layers: Buffer[],
-  platforms?: { os: string; architecture: string }[],
+  options: { platforms?: { os: string; architecture: string }[]; claimedSizes?: number[] } = {},
 ): Promise<number> {
+  const { platforms, claimedSizes } = options
   const layerDescriptors = []
-  for (const data of layers) {
+  for (const [i, data] of layers.entries()) {
     layerDescriptors.push({
       mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
-      size: data.length,
+      size: claimedSizes?.[i] ?? data.length,
       digest: await putBlob(host, repository, data),
     })
   }
@@ -275,5 +277,5 @@ export async function putImage(
     const list = 'application/vnd.docker.distribution.manifest.list.v2+json'
     await putManifest(host, repository, tag, { schemaVersion: 2, mediaType: list, manifests: entries }, list)
   }
-  return layers.reduce((n, l) => n + l.length, config.length)
+  return layerDescriptors.reduce((n, l) => n + l.size, config.length)
 }

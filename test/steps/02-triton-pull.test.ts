@@ -4,12 +4,14 @@
 // tag. Each failure ends with cause and fix within its deadline and leaves nothing behind.
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { statfs } from 'node:fs/promises'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { buildImages, dockerId, run, runStep, suiteEnv, type SuiteEnv } from '../helpers/docker-suite.ts'
 import {
   imageExists,
   pushStandIn,
+  putImage,
   removeTag,
   startMuteServer,
   startRegistry,
@@ -144,6 +146,44 @@ test('a tag the registry does not have: named, with the variable to change, noth
   )
   assert.match(result.text, 'point TRITON_IMAGE at an image this machine has')
   nothingLeft(image, names)
+})
+
+test('disk: an image clearly too large is refused before its bytes move; a tight one is warned about', async () => {
+  // The registry's manifest claims the sizes (it does not check them); the bytes never flow, since
+  // the proxy holds every layer download from its first byte.
+  const proxy = await startStallingProxy(registry.host, 0)
+  const { bavail, bsize } = await statfs('/var/lib/docker')
+  const free = bavail * bsize
+  try {
+    const huge = `${proxy.host}/${repo}/huge:1`
+    await putImage(registry.host, `${repo}/huge`, '1', [randomBytes(4000)], { claimedSizes: [free * 10] })
+    const names = fresh('huge')
+    const refused = await runStep(
+      '02-triton',
+      [],
+      { ...env, TRITON_IMAGE: huge, ...names, PULL_STALL_TIMEOUT: '60' },
+      60_000,
+    )
+    assert.is(refused.code, 1, refused.text)
+    assert.match(refused.text, new RegExp(`not enough disk for ${huge}: [\\d.]+ [GT]B to download .* free under /`))
+    assert.match(refused.text, 'docker system df')
+    assert.not.match(refused.text, 'made no progress', 'refused by the stall, not the disk check')
+    nothingLeft(huge, names)
+
+    const tight = `${proxy.host}/${repo}/tight:1`
+    await putImage(registry.host, `${repo}/tight`, '1', [randomBytes(4000)], { claimedSizes: [Math.round(free / 2)] })
+    const warned = await runStep(
+      '02-triton',
+      [],
+      { ...env, TRITON_IMAGE: tight, ...fresh('tight'), PULL_STALL_TIMEOUT: '3' },
+      60_000,
+    )
+    assert.is(warned.code, 1, warned.text)
+    assert.match(warned.text, new RegExp(`⚠ disk is tight for ${tight}: `))
+    assert.match(warned.text, 'made no progress for 3 s')
+  } finally {
+    await proxy.close()
+  }
 })
 
 test.run()

@@ -80,13 +80,9 @@ test('a tag the registry does not have, and a repository it does not have', asyn
 })
 
 test("a manifest list: the engine's platform is picked, or none matches", async () => {
-  await putImage(
-    registry.host,
-    'tm/multi',
-    '1',
-    [Buffer.alloc(700, 3)],
-    [amd64, { os: 'linux', architecture: 's390x' }],
-  )
+  await putImage(registry.host, 'tm/multi', '1', [Buffer.alloc(700, 3)], {
+    platforms: [amd64, { os: 'linux', architecture: 's390x' }],
+  })
   const found = await lookupImage(`${registry.host}/tm/multi:1`, { timeoutMs: 5000, platform: amd64 })
   assert.is(found.kind, 'found')
   const arm = await lookupImage(`${registry.host}/tm/multi:1`, {

@@ -21,7 +21,7 @@ import {
 import { fail, StepError } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
-import { mirrorFix } from './lib/pull.ts'
+import { registryFix } from './lib/pull.ts'
 import { formatBytes } from './lib/pull-progress.ts'
 import { enginePlatform, type Lookup, lookupImage, parseImageRef } from './lib/registry.ts'
 import { stateDirName, stateDirProblem } from './lib/secrets.ts'
@@ -117,111 +117,68 @@ interface ImageState {
 
 async function imageCheck(setting: Setting<string>, info: EngineInfo, timeoutMs: number): Promise<ImageState> {
   const { variable, value: image } = setting
-  const check = 'image'
   const size = await imageHere(image)
-  if (size !== undefined) {
-    return {
-      setting,
-      here: true,
-      check: {
-        check,
-        variable,
-        status: 'ok',
-        message: `${variable}=${image}: ${tr('here', '本机已有')} (${formatBytes(size)})`,
-      },
-    }
-  }
+  const state = (status: Status, message: string, fix?: string, toPull?: number): ImageState => ({
+    setting,
+    here: size !== undefined,
+    toPull,
+    check: { check: 'image', variable, status, message: `${variable}=${image}: ${message}`, fix },
+  })
+  if (size !== undefined) return state('ok', `${tr('here', '本机已有')} (${formatBytes(size)})`)
   const ref = parseImageRef(image)
   const lookup: Lookup = await lookupImage(image, {
     timeoutMs,
     platform: enginePlatform(info),
     mirrors: info.RegistryConfig?.Mirrors ?? [],
   })
-  const head = `${variable}=${image}: ${tr('not here', '本机没有')}, `
-  const missing = { setting, here: false }
+  const missing = (message: string) => `${tr('not here', '本机没有')}, ${message}`
+  if (lookup.kind === 'found') {
+    const bytes = formatBytes(lookup.bytes)
+    return state(
+      'ok',
+      missing(tr(`${lookup.via} has it (${bytes} to pull)`, `${lookup.via} 上有（需拉取 ${bytes}）`)),
+      undefined,
+      lookup.bytes,
+    )
+  }
+  const fix = registryFix(lookup.kind, ref, variable)
   switch (lookup.kind) {
-    case 'found':
-      return {
-        ...missing,
-        toPull: lookup.bytes,
-        check: {
-          check,
-          variable,
-          status: 'ok',
-          message:
-            head +
-            tr(
-              `${lookup.via} has it (${formatBytes(lookup.bytes)} to pull)`,
-              `${lookup.via} 上有（需拉取 ${formatBytes(lookup.bytes)}）`,
-            ),
-        },
-      }
     case 'not-found':
-      return {
-        ...missing,
-        check: {
-          check,
-          variable,
-          status: 'fail',
-          message:
-            head +
-            tr(
-              `${lookup.via} has no such image or tag (${lookup.detail})`,
-              `${lookup.via} 上没有这个镜像或标签（${lookup.detail}）`,
-            ),
-          fix: tr(`check the name and tag in ${variable}`, `检查 ${variable} 中的镜像名和标签`),
-        },
-      }
-    case 'denied':
-      return {
-        ...missing,
-        check: {
-          check,
-          variable,
-          status: 'fail',
-          message:
-            head + tr(`${lookup.via} refuses access (${lookup.detail})`, `${lookup.via} 拒绝访问（${lookup.detail}）`),
-          fix: tr(
-            `\`docker login ${ref.registry === 'docker.io' ? '' : ref.registry}\`, or point ${variable} at an image you can pull`,
-            `\`docker login ${ref.registry === 'docker.io' ? '' : ref.registry}\`，或把 ${variable} 指向可以拉取的镜像`,
+      return state(
+        'fail',
+        missing(
+          tr(
+            `${lookup.via} has no such image or tag (${lookup.detail})`,
+            `${lookup.via} 上没有这个镜像或标签（${lookup.detail}）`,
           ),
-        },
-      }
-    case 'no-platform':
-      return {
-        ...missing,
-        check: {
-          check,
-          variable,
-          status: 'fail',
-          message:
-            head +
-            tr(
-              `it is built for ${lookup.platforms.join(', ')} only, not for this engine`,
-              `它只有 ${lookup.platforms.join('、')} 版本，不适合此引擎`,
-            ),
-          fix: tr(`point ${variable} at an image built for this machine`, `把 ${variable} 指向为本机构建的镜像`),
-        },
-      }
+        ),
+        fix,
+      )
+    case 'denied':
+      return state(
+        'fail',
+        missing(tr(`${lookup.via} refuses access (${lookup.detail})`, `${lookup.via} 拒绝访问（${lookup.detail}）`)),
+        fix,
+      )
+    case 'no-platform': {
+      const platforms = lookup.platforms.join(', ')
+      return state(
+        'fail',
+        missing(tr(`it is built for ${platforms} only, not for this engine`, `它只有 ${platforms} 版本，不适合此引擎`)),
+        fix,
+      )
+    }
     case 'unreachable': {
       // The engine may reach it where we cannot: through its own proxy.
       const proxied = Boolean(info.HttpsProxy || info.HttpProxy)
-      return {
-        ...missing,
-        check: {
-          check,
-          variable,
-          status: proxied ? 'warn' : 'fail',
-          message:
-            head +
-            tr(
-              `its registry ${lookup.via} cannot be reached from here within ${timeoutMs / 1000} s: ` +
-                `${lookup.detail}${proxied ? '; the engine uses a proxy and may reach it' : ''}`,
-              `在 ${timeoutMs / 1000} 秒内无法从本机连接其镜像仓库 ${lookup.via}：${lookup.detail}${proxied ? '；引擎使用代理，可能可以访问' : ''}`,
-            ),
-          fix: mirrorFix(ref, variable),
-        },
-      }
+      const seconds = timeoutMs / 1000
+      const message = tr(
+        `its registry ${lookup.via} cannot be reached from here within ${seconds} s: ${lookup.detail}` +
+          (proxied ? '; the engine uses a proxy and may reach it' : ''),
+        `在 ${seconds} 秒内无法从本机连接其镜像仓库 ${lookup.via}：${lookup.detail}` +
+          (proxied ? '；引擎使用代理，可能可以访问' : ''),
+      )
+      return state(proxied ? 'warn' : 'fail', missing(message), fix)
     }
   }
 }

@@ -107,6 +107,35 @@ export function mirrorFix(ref: ImageRef, variable = tr('the image variable', '�
   )
 }
 
+/** What a registry can say about an image, as the pull and `make doctor` meet it. */
+export type RegistryTrouble = 'denied' | 'not-found' | 'no-platform' | 'unreachable'
+
+/** The fix for each kind of registry trouble: one wording for the pull's failure and the doctor's. */
+export function registryFix(trouble: RegistryTrouble, ref: ImageRef, variable: string): string {
+  switch (trouble) {
+    case 'denied': {
+      const login = `\`docker login ${ref.registry === 'docker.io' ? '' : ref.registry}\``
+      return tr(
+        `log in first (${login}), check the name, or point ${variable} at an image you can pull`,
+        `先登录（${login}），检查镜像名，或把 ${variable} 指向可以拉取的镜像`,
+      )
+    }
+    case 'not-found':
+      return tr(
+        `check the name and tag, or point ${variable} at an image this machine has (\`docker images\`; for local ` +
+          `test images: eval "$(make -s images)")`,
+        `检查镜像名和标签，或把 ${variable} 指向本机已有的镜像（\`docker images\`；本地测试镜像：eval "$(make -s images)"）`,
+      )
+    case 'no-platform':
+      return tr(
+        `point ${variable} at an image built for this machine's architecture`,
+        `把 ${variable} 指向为本机架构构建的镜像`,
+      )
+    case 'unreachable':
+      return mirrorFix(ref, variable)
+  }
+}
+
 /** The engine's reason a pull failed, as a cause and a fix. */
 export function pullFailed(
   image: string,
@@ -123,38 +152,30 @@ export function pullFailed(
   if (/no space left on device/i.test(said)) {
     return fail(cause(tr('the disk is full', '磁盘已满')), freeUpFix(context.dataRoot ?? '/var/lib/docker'))
   }
-  if (/no matching manifest/i.test(said)) {
-    return fail(
-      cause(tr("it has no build for this engine's platform", '它没有适合此引擎平台的版本')),
-      tr(`point ${name} at an image built for this machine's architecture`, `把 ${name} 指向为本机架构构建的镜像`),
-    )
-  }
-  if (/unauthorized|authentication required|denied|forbidden/i.test(said)) {
-    return fail(
-      cause(tr('the registry refused access', '镜像仓库拒绝访问')),
-      tr(
-        `log in first (\`docker login ${ref.registry === 'docker.io' ? '' : ref.registry}\`), check the name, ` +
-          `or point ${name} at an image you can pull`,
-        `先登录（\`docker login ${ref.registry === 'docker.io' ? '' : ref.registry}\`），检查镜像名，或把 ${name} 指向可以拉取的镜像`,
-      ),
-    )
-  }
-  if (/manifest unknown|not found|does not exist|no such image/i.test(said)) {
-    return fail(
-      cause(tr(`${ref.registry} has no such image or tag`, `${ref.registry} 上没有这个镜像或标签`)),
-      tr(
-        `check the name and tag, or point ${name} at an image this machine has (\`docker images\`; for local ` +
-          `test images: eval "$(make -s images)")`,
-        `检查镜像名和标签，或把 ${name} 指向本机已有的镜像（\`docker images\`；本地测试镜像：eval "$(make -s images)"）`,
-      ),
-    )
-  }
-  if (/dial tcp|no such host|connection refused|timeout|timed out|connection reset|EOF|unreachable|TLS/i.test(said)) {
-    return fail(
-      cause(tr(`its registry ${ref.registry} cannot be reached`, `无法连接镜像仓库 ${ref.registry}`)),
-      mirrorFix(ref, name),
-    )
-  }
+  const troubles: [RegExp, RegistryTrouble, string][] = [
+    [
+      /no matching manifest/i,
+      'no-platform',
+      tr("it has no build for this engine's platform", '它没有适合此引擎平台的版本'),
+    ],
+    [
+      /unauthorized|authentication required|denied|forbidden/i,
+      'denied',
+      tr('the registry refused access', '镜像仓库拒绝访问'),
+    ],
+    [
+      /manifest unknown|not found|does not exist|no such image/i,
+      'not-found',
+      tr(`${ref.registry} has no such image or tag`, `${ref.registry} 上没有这个镜像或标签`),
+    ],
+    [
+      /dial tcp|no such host|connection refused|timeout|timed out|connection reset|EOF|unreachable|TLS/i,
+      'unreachable',
+      tr(`its registry ${ref.registry} cannot be reached`, `无法连接镜像仓库 ${ref.registry}`),
+    ],
+  ]
+  const trouble = troubles.find(([pattern]) => pattern.test(said))
+  if (trouble) return fail(cause(trouble[2]), registryFix(trouble[1], ref, name))
   return fail(
     cause(tr('the engine reported an error', '引擎报告了错误')),
     tr(
@@ -211,7 +232,10 @@ const shortName = (image: string) => image.slice(image.lastIndexOf('/') + 1)
 function barView(image: string, progress: PullProgress): View {
   const bar = new cliProgress.SingleBar({
     stream: process.stderr,
-    hideCursor: true,
+    // Neither the cursor nor line wrapping is switched off: a Ctrl-C mid-pull would leave the
+    // terminal that way. The line is cut to the terminal's width instead.
+    hideCursor: false,
+    linewrap: true,
     clearOnComplete: true,
     barsize: 20,
     fps: 4,

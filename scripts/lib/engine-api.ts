@@ -7,6 +7,8 @@ import { type ClientRequest, type IncomingMessage, request } from 'node:http'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { $ } from 'zx'
+import { tr } from './i18n.ts'
+import { log } from './log.ts'
 
 /**
  * Pinned, so the messages keep the shape they were written against: 1.41 is Docker 20.10's API
@@ -124,10 +126,23 @@ export interface EngineCall {
 export function engineCall(endpoint: Exclude<Endpoint, { kind: 'cli' }>, call: EngineRequest): EngineCall {
   const target =
     endpoint.kind === 'unix' ? { socketPath: endpoint.socketPath } : { host: endpoint.host, port: endpoint.port }
+  const path = `/v${API_VERSION}${call.path}`
+  // --verbose: the curl a learner can type to ask the engine the same; header values are not shown.
+  log.command(
+    [
+      'curl',
+      ...(endpoint.kind === 'unix'
+        ? ['--unix-socket', endpoint.socketPath, '-X', call.method, `http://docker${path}`]
+        : []),
+      ...(endpoint.kind === 'tcp' ? ['-X', call.method, `http://${endpoint.host}:${endpoint.port}${path}`] : []),
+      ...Object.keys(call.headers ?? {}).flatMap((name) => ['-H', `${name}: ****`]),
+    ],
+    tr('the Engine API, as the docker CLI speaks it', 'Engine API，docker 命令也是这样调用的'),
+  )
   const req = request({
     ...target,
     method: call.method,
-    path: `/v${API_VERSION}${call.path}`,
+    path,
     headers: { Host: 'docker', ...call.headers },
   })
   const response = new Promise<IncomingMessage>((resolve, reject) => {

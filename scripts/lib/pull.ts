@@ -213,7 +213,8 @@ function stalled(
       `${mirrorFix(ref, variable)}. Layers already complete are kept, so a re-run goes on from them; to ` +
         `wait longer, pass --pull-stall-timeout <seconds> or set PULL_STALL_TIMEOUT; \`make doctor\` checks ` +
         `each registry`,
-      `${mirrorFix(ref, variable)}。已完成的层会保留，重新运行会从这里继续；要等待更久，请传入 --pull-stall-timeout <秒> 或设置 PULL_STALL_TIMEOUT；\`make doctor\` 会检查每个镜像仓库`,
+      `${mirrorFix(ref, variable)}。已完成的层会保留，重新运行会从这里继续；` +
+        '要等待更久，请传入 --pull-stall-timeout <秒> 或设置 PULL_STALL_TIMEOUT；`make doctor` 会检查每个镜像仓库',
     ),
   )
 }
@@ -524,10 +525,11 @@ async function pullWithCli(
       `pulling ${image} with the docker CLI: the engine (${endpoint.address}) is reached over ` +
         `${endpoint.reason}, which this tool does not speak; docker's own progress follows, without the ` +
         `${request.stallTimeoutMs / 1000} s stall deadline`,
-      `用 docker 命令拉取 ${image}：引擎（${endpoint.address}）通过 ${endpoint.reason} 连接，本工具不支持；下面是 docker 自己的进度，没有 ` +
-        `${request.stallTimeoutMs / 1000} 秒无进展的限制`,
+      `用 docker 命令拉取 ${image}：引擎（${endpoint.address}）通过 ${endpoint.reason} 连接，本工具不支持；` +
+        `下面是 docker 自己的进度，没有 ${request.stallTimeoutMs / 1000} 秒无进展的限制`,
     ),
   )
+  log.command(['docker', 'pull', image])
   const child = spawn('docker', ['pull', image], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   // stdout of the step stays clean for --json: docker's progress goes to stderr.

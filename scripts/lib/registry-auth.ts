@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { $ } from 'zx'
+import { tr } from './i18n.ts'
+import { log } from './log.ts'
 import { registerSecret } from './mask.ts'
 
 export type Credentials = { username: string; password: string } | { identitytoken: string }
@@ -32,6 +34,7 @@ function readConfig(env: NodeJS.ProcessEnv): DockerConfig {
 const hostOf = (key: string) => key.replace(/^https?:\/\//, '').replace(/\/.*$/, '')
 
 async function fromHelper(helper: string, server: string, env: NodeJS.ProcessEnv): Promise<Credentials | undefined> {
+  log.command([`docker-credential-${helper}`, 'get'], tr(`${server} on stdin`, `标准输入：${server}`))
   const out = await $({
     quiet: true,
     nothrow: true,

@@ -3,6 +3,7 @@
 // with the registry's HTTP API v2 and a short deadline. Used before a pull (disk space, a total
 // for the progress bar) and by `make doctor`. Only a help: the pull itself is the engine's.
 import { tr } from './i18n.ts'
+import { log } from './log.ts'
 import { credentialsFor } from './registry-auth.ts'
 
 export interface ImageRef {
@@ -152,6 +153,7 @@ function session(base: string, registry: string, repository: string, signal: Abo
     const url = new URL(c.params.realm)
     if (c.params.service) url.searchParams.set('service', c.params.service)
     url.searchParams.set('scope', c.params.scope ?? `repository:${repository}:pull`)
+    log.request({ url: url.toString(), authorization: basic })
     const r = await fetch(url, { signal, headers: basic ? { Authorization: basic } : {} })
     if (!r.ok) return false
     const body = (await r.json()) as { token?: string; access_token?: string }
@@ -161,8 +163,13 @@ function session(base: string, registry: string, repository: string, signal: Abo
   }
   return async function manifest(reference: string): Promise<Manifest> {
     const url = `${base}/v2/${repository}/manifests/${reference}`
-    const get = () =>
-      fetch(url, { signal, headers: { Accept: ACCEPT, ...(authorization ? { Authorization: authorization } : {}) } })
+    const get = () => {
+      log.request({ url, authorization })
+      return fetch(url, {
+        signal,
+        headers: { Accept: ACCEPT, ...(authorization ? { Authorization: authorization } : {}) },
+      })
+    }
     let r = await get()
     if (r.status === 401 && (await authorize(r.headers.get('www-authenticate')))) r = await get()
     if (r.status === 401 || r.status === 403) {

@@ -67,10 +67,18 @@ const nothingLeft = (image: string, names: Record<string, string>) => {
   assert.not.ok(imageExists(image), 'an image was left under the name')
 }
 
-test('make triton pulls TRITON_IMAGE from the registry, shows sizes, and Triton runs', async () => {
+test('make triton pulls TRITON_IMAGE from the registry, shows sizes and its calls, and Triton runs', async () => {
   const image = standIn('triton', 24)
-  const result = await run('make', ['-s', 'triton'], { ...env, TRITON_IMAGE: image })
+  // VERBOSE=1: a learner sees the Engine API call and the registry request as commands to type.
+  const result = await run('make', ['-s', 'triton'], { ...env, TRITON_IMAGE: image, VERBOSE: '1' })
   assert.is(result.code, 0, result.text)
+  const [name, tag] = image.split(/:(?=[^:]+$)/)
+  assert.match(
+    result.text,
+    `$ curl --unix-socket /var/run/docker.sock -X POST 'http://docker/v1.41/images/create?fromImage=`,
+  )
+  assert.match(result.text, `fromImage=${encodeURIComponent(name!)}&tag=${tag}'`)
+  assert.match(result.text, `$ curl http://${registry.host}/v2/${repo}/triton/manifests/1`)
   assert.match(result.text, `pulling ${image} from ${registry.host}`)
   // The registry's manifest: the whole image's compressed size and its layers.
   assert.match(result.text, new RegExp(`\\d+(\\.\\d+)? MB in 2 layers \\(http://${registry.host}\\)`))

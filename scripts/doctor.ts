@@ -415,6 +415,8 @@ await step(
       '*_PORT, BIND_ADDRESS': tr('host ports checked', '检查的主机端口'),
       STATE_DIR: tr('state folder checked (.state)', '检查的状态目录（.state）'),
     },
+    // It changes nothing, not even the state folder: no outcome is kept for the report.
+    record: false,
     flags: {
       json: { type: 'boolean', help: tr('print the checks as JSON on stdout', '在标准输出打印 JSON 格式的检查结果') },
       'registry-timeout': {

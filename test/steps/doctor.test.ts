@@ -3,7 +3,7 @@
 // container or set twice, an image is neither here nor in its registry, or the state folder is
 // open. The ports and images it checks are the ones the config reads, not a list of its own.
 import { spawnSync } from 'node:child_process'
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -156,6 +156,14 @@ test('a registry that never answers: named within the short deadline, with the m
   } finally {
     await mute.close()
   }
+})
+
+test('changes nothing: a missing state folder is not created, not even for the report', async () => {
+  const missing = join(state, 'not-yet')
+  const result = await doctor({ STATE_DIR: missing })
+  assert.is(result.code, 0, result.text)
+  assert.match(result.text, `✔ state folder: ${missing}: created 0700 on first use`)
+  assert.not.ok(existsSync(missing), `${missing} was created`)
 })
 
 test('a state folder others can read: named with chmod as the fix', async () => {

@@ -117,14 +117,18 @@ test("the stack's own container holds its ports; another container's is named", 
     { encoding: 'utf8' },
   )
   assert.is(started.status, 0, started.stderr)
-  const result = await doctor()
-  assert.is(result.code, 1, result.text)
-  assert.match(
-    result.text,
-    `✔ port: 127.0.0.1:${env.TRITON_HTTP_PORT} (TRITON_HTTP_PORT): held by this stack's ${env.TRITON_CONTAINER}`,
-  )
-  assert.match(result.text, `✖ port: 127.0.0.1:${env.GRAFANA_PORT} (GRAFANA_PORT): taken by container ${foreign}`)
-  assert.match(result.text, `docker stop ${foreign}`)
+  try {
+    const result = await doctor()
+    assert.is(result.code, 1, result.text)
+    assert.match(
+      result.text,
+      `✔ port: 127.0.0.1:${env.TRITON_HTTP_PORT} (TRITON_HTTP_PORT): held by this stack's ${env.TRITON_CONTAINER}`,
+    )
+    assert.match(result.text, `✖ port: 127.0.0.1:${env.GRAFANA_PORT} (GRAFANA_PORT): taken by container ${foreign}`)
+    assert.match(result.text, `docker stop ${foreign}`)
+  } finally {
+    spawnSync('docker', ['rm', '--force', foreign], { stdio: 'ignore' })
+  }
 })
 
 test('an image not here: its registry has it (and the size to pull), or it has not', async () => {

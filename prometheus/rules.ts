@@ -2,7 +2,16 @@
 // The queries come from scripts/lib/triton-metrics.ts, as the dashboard's do.
 import { stringify } from 'yaml'
 import { TRITON_JOB } from '../scripts/lib/prometheus.ts'
-import { failureRatio, label, meanMsPerRequest, metric, rate, type Scope } from '../scripts/lib/triton-metrics.ts'
+import {
+  failureRatio,
+  label,
+  meanMsPerRequest,
+  metric,
+  rate,
+  type Scope,
+  targetsDown,
+} from '../scripts/lib/triton-metrics.ts'
+import { alertTiming, duration } from './alert-timing.ts'
 
 export interface RecordingRule {
   record: string
@@ -29,10 +38,6 @@ export const thresholds = {
   failureRatio: 0.05,
   /** Mean end-to-end request latency over 5 minutes, in milliseconds. */
   meanLatencyMs: 100,
-  /** How long a condition must hold before its alert fires. */
-  forDown: '1m',
-  forFailures: '5m',
-  forLatency: '5m',
 } as const
 
 /** Rules keep one series per model, over the window their name says. */
@@ -64,18 +69,24 @@ export const ruleGroups: RuleGroup[] = [
     rules: [
       {
         alert: 'TritonTargetDown',
-        expr: `up{job="${TRITON_JOB}"} == 0`,
-        for: thresholds.forDown,
+        expr: targetsDown(TRITON_JOB),
+        for: duration(alertTiming.targetDownFor),
         labels: { severity: 'critical' },
+        // A failing target has an instance; when discovery lists none, absent() gives only the job.
         annotations: {
-          summary: 'Triton target {{ $labels.instance }} is down',
-          description: `Prometheus has not been able to scrape {{ $labels.instance }} for ${thresholds.forDown}.`,
+          summary:
+            '{{ if $labels.instance }}Triton target {{ $labels.instance }} is down' +
+            '{{ else }}No Triton target is left to scrape{{ end }}',
+          description:
+            '{{ if $labels.instance }}Prometheus has not been able to scrape {{ $labels.instance }}' +
+            '{{ else }}Service discovery has found no Triton for job {{ $labels.job }}{{ end }}' +
+            ` for ${duration(alertTiming.targetDownFor)}.`,
         },
       },
       {
         alert: 'TritonFailureRatioHigh',
         expr: `${failureRatio(perModel('5m'))} > ${thresholds.failureRatio}`,
-        for: thresholds.forFailures,
+        for: duration(alertTiming.failureRatioFor),
         labels: { severity: 'warning' },
         annotations: {
           summary: 'Model {{ $labels.model }} fails {{ $value | humanizePercentage }} of its requests',
@@ -85,7 +96,7 @@ export const ruleGroups: RuleGroup[] = [
       {
         alert: 'TritonMeanLatencyHigh',
         expr: `${meanMsPerRequest(metric.requestDuration, perModel('5m'))} > ${thresholds.meanLatencyMs}`,
-        for: thresholds.forLatency,
+        for: duration(alertTiming.meanLatencyFor),
         labels: { severity: 'warning' },
         annotations: {
           summary: 'Model {{ $labels.model }} takes {{ $value | printf "%.0f" }} ms per request on average',

@@ -109,3 +109,29 @@ export const latencyStages = [
  */
 export const latencyQuantileMs = (quantile: number, scope: Omit<Scope, 'window'>) =>
   `${aggregate('max', selector(metric.requestSummary, scope.match, `${label.quantile}="${quantile}"`), scope.by)} / 1000`
+
+/** Prometheus's own series for each target it scrapes: 1 when the last scrape worked, 0 when it failed. */
+export const UP = 'up'
+/** Prometheus's series of the alerts its rules produce, by `alertname` and `alertstate` (pending, firing). */
+export const ALERTS = 'ALERTS'
+
+/** `job="triton"`: the series of one scrape job, for `Scope.match` or `selector`. */
+export const jobIs = (job: string) => `job="${job}"`
+
+/**
+ * The targets of `job` that are down, for an alert. Two ways a target goes down:
+ * - it stays in service discovery and its scrape fails (a static target whose container stopped):
+ *   `up == 0`, one series per target with its `instance`;
+ * - it leaves service discovery (a stopped container drops out of Docker's DNS, so DNS discovery
+ *   stops listing it): its `up` goes stale and `up == 0` returns nothing at all, so the first
+ *   clause alone would never fire. `absent(up{job=…})` then gives one series `{job=…}`, without
+ *   an instance, once the job has no target left.
+ * One vanished target among several that stay is not covered: the job still has `up` series.
+ */
+export const targetsDown = (job: string) => {
+  const up = selector(UP, jobIs(job))
+  return `${up} == 0 or absent(${up})`
+}
+
+/** Alerts firing right now, one series each, labelled as the alert is (`alertname`, `instance`, …). */
+export const firingAlerts = () => selector(ALERTS, 'alertstate="firing"')

@@ -17,7 +17,7 @@ SOURCES := $(shell find scripts prometheus -name '*.ts' 2>/dev/null)
 BUILT := dist/.built
 DEPS := node_modules/.package-lock.json
 
-.PHONY: help all up down doctor network triton prometheus grafana token datasource dashboard load verify report \
+.PHONY: help all up down doctor network triton prometheus alertmanager grafana token datasource dashboard load verify report \
         images dashboards model test clone-test bench publish build typecheck lint format system clean
 
 help: ## List the targets
@@ -25,9 +25,9 @@ help: ## List the targets
 	  awk 'BEGIN {FS = ":.*## "} {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 	@echo '  VERBOSE=1 shows each docker command and HTTP request a step runs; ARGS="..." passes flags to a step'
 
-all: network triton prometheus grafana token datasource dashboard load verify ## Everything, from nothing to a verified dashboard (re-runnable)
+all: network triton prometheus alertmanager grafana token datasource dashboard load verify ## Everything, from nothing to a verified dashboard (re-runnable)
 
-up: network triton prometheus ## Network, Triton and Prometheus
+up: network triton prometheus alertmanager ## Network, Triton, Prometheus and Alertmanager
 
 doctor: $(BUILT) ## Check what make all needs first: engine, images, GPU, disk, ports, state folder, Node.js
 	@$(STEP) dist/scripts/doctor.mjs $(ARGS)
@@ -37,6 +37,8 @@ triton: $(BUILT) ## Step 2: run Triton serving models/ and wait until the model 
 	@$(STEP) dist/scripts/02-triton.mjs $(ARGS)
 prometheus: $(BUILT) ## Step 3: run Prometheus scraping Triton and wait for the target to be up
 	@$(STEP) dist/scripts/03-prometheus.mjs $(ARGS)
+alertmanager: $(BUILT) ## Step 10: Alertmanager for Prometheus's alerts; a webhook with ALERT_WEBHOOK_URL=...
+	@$(STEP) dist/scripts/10-alertmanager.mjs $(ARGS)
 grafana: $(BUILT) ## Step 4: run Grafana with a generated admin password
 	@$(STEP) dist/scripts/04-grafana.mjs $(ARGS)
 token: $(BUILT) ## Step 5: service account and token (stored masked, mode 0600)
@@ -76,7 +78,7 @@ lint: $(DEPS) ## Formatter check, linter (Biome) and type check; `make format` f
 format: $(DEPS) ## Format and apply the linter's safe fixes (Biome)
 	@npm run -s format
 
-system: ## Install and start what tests need: Docker engine, Prometheus, promtool, Chromium
+system: ## Install and start what tests need: Docker engine, Prometheus, promtool, Alertmanager, amtool, Chromium
 	@bash test/setup/system.sh
 
 build: $(BUILT) ## Bundle the step scripts into dist/

@@ -1,6 +1,7 @@
 // Prometheus's own configuration as typed data; `prometheus.yml` is generated from it.
 import { stringify } from 'yaml'
 import { PROMETHEUS_CONTAINER_PORT, TRITON_JOB } from '../scripts/lib/prometheus.ts'
+import { alertTiming, duration } from './alert-timing.ts'
 import { GENERATED_HEADER, rulesYaml } from './rules.ts'
 
 export interface StaticScrape {
@@ -8,9 +9,15 @@ export interface StaticScrape {
   static_configs: { targets: string[] }[]
 }
 
+/** Where Prometheus sends its alerts (`<alertmanager_config>`; API v2 and http are the defaults). */
+export interface AlertmanagerTargets {
+  static_configs: { targets: string[] }[]
+}
+
 export interface PrometheusConfig {
   global: { scrape_interval: string; evaluation_interval: string }
   rule_files: string[]
+  alerting: { alertmanagers: AlertmanagerTargets[] }
   scrape_configs: StaticScrape[]
 }
 
@@ -34,15 +41,22 @@ export interface ConfigOptions {
   tritonTarget: string
   /** Prometheus's own listen address, scraped as job `prometheus`. */
   selfTarget?: string
+  /**
+   * `host:port` of Alertmanager (its container name on the network). Prometheus keeps evaluating
+   * and scraping while nothing answers there; it only logs that it could not send the alerts.
+   */
+  alertmanagerTarget: string
 }
 
 export function prometheusConfig({
   tritonTarget,
   selfTarget = `localhost:${PROMETHEUS_CONTAINER_PORT}`,
+  alertmanagerTarget,
 }: ConfigOptions): PrometheusConfig {
   return {
-    global: { scrape_interval: SCRAPE_INTERVAL, evaluation_interval: '5s' },
+    global: { scrape_interval: SCRAPE_INTERVAL, evaluation_interval: duration(alertTiming.evaluationInterval) },
     rule_files: [RULES_FILE],
+    alerting: { alertmanagers: [{ static_configs: [{ targets: [alertmanagerTarget] }] }] },
     scrape_configs: [
       { job_name: TRITON_JOB, static_configs: [{ targets: [tritonTarget] }] },
       { job_name: 'prometheus', static_configs: [{ targets: [selfTarget] }] },

@@ -1,5 +1,5 @@
-// Regenerates the committed prometheus.yml (the tutorial's names) and rules.yml from the typed
-// code beside this file: `node --import tsx prometheus/generate.ts`.
+// Regenerates the committed prometheus.yml (the tutorial's names), rules.yml and alertmanager.yml
+// from the typed code beside this file: `node --import tsx prometheus/generate.ts`.
 import { writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'

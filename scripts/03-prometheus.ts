@@ -5,12 +5,12 @@
 import { createHash } from 'node:crypto'
 import { chmodSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { $, which } from 'zx'
 import { IMAGE_CONSOLE_FLAGS, renderFiles } from '../prometheus/config.ts'
 import { writeFileAtomic } from './lib/atomic-file.ts'
+import { alertmanagerTarget } from './lib/alertmanager.ts'
 import { step } from './lib/cli.ts'
 import { loadConfig, url } from './lib/config.ts'
-import { ensureContainer, ensureEngine, ensureImage, ensureNetwork, runOnce, waitForHttp } from './lib/docker.ts'
+import { ensureContainer, ensureEngine, ensureImage, ensureNetwork, waitForHttp } from './lib/docker.ts'
 import { fail } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
@@ -18,6 +18,7 @@ import { waitFor } from './lib/poll.ts'
 import { PROMETHEUS_CONTAINER_PORT, type Target, TRITON_JOB, targetTable } from './lib/prometheus.ts'
 import { pullEnv, pullFlags, pullSettings } from './lib/pull.ts'
 import { stateDir } from './lib/secrets.ts'
+import { runTool } from './lib/tool.ts'
 import { tritonTarget } from './lib/triton.ts'
 
 const IN_CONTAINER = '/etc/prometheus'
@@ -32,22 +33,15 @@ function writeFiles(dir: string, files: Record<string, string>): string {
   return createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 16)
 }
 
-async function promtoolHere(args: string[]): Promise<{ exitCode: number; output: string }> {
-  log.command(['promtool', ...args])
-  const out = await $({ quiet: true, nothrow: true })`promtool ${args}`
-  return { exitCode: out.exitCode ?? 1, output: out.stdall.trim() }
-}
-
 async function checkConfig(dir: string, image: string): Promise<void> {
-  const local = await which('promtool', { nothrow: true })
-  const result = local
-    ? await promtoolHere(['check', 'config', join(dir, 'prometheus.yml')])
-    : await runOnce({
-        image,
-        entrypoint: '/bin/promtool',
-        args: ['check', 'config', `${IN_CONTAINER}/prometheus.yml`],
-        mounts: [{ type: 'bind', source: dir, target: IN_CONTAINER, readOnly: true }],
-      })
+  const result = await runTool({
+    name: 'promtool',
+    image,
+    pathInImage: '/bin/promtool',
+    localArgs: ['check', 'config', join(dir, 'prometheus.yml')],
+    imageArgs: ['check', 'config', `${IN_CONTAINER}/prometheus.yml`],
+    mounts: [{ type: 'bind', source: dir, target: IN_CONTAINER, readOnly: true }],
+  })
   if (result.exitCode !== 0) {
     throw fail(
       tr(`promtool rejects the generated config:\n${result.output}`, `promtool 拒绝了生成的配置：\n${result.output}`),
@@ -57,12 +51,7 @@ async function checkConfig(dir: string, image: string): Promise<void> {
       ),
     )
   }
-  log.ok(
-    tr(
-      `promtool check config: valid (${local ? 'local promtool' : `promtool in ${image}`})`,
-      `promtool check config：有效（${local ? '本机 promtool' : `${image} 中的 promtool`}）`,
-    ),
-  )
+  log.ok(tr(`promtool check config: valid (${result.where})`, `promtool check config：有效（${result.where}）`))
 }
 
 await step(
@@ -85,6 +74,10 @@ await step(
       ),
       STATE_DIR: tr('state folder (.state)', '状态目录（.state）'),
       TRITON_CONTAINER: tr('scrape target name on the network (triton)', '网络上的抓取目标名称（triton）'),
+      ALERTMANAGER_CONTAINER: tr(
+        'where alerts go, by name on the network (alertmanager); need not run yet',
+        '告警发往的 Alertmanager，网络上的名称（alertmanager）；可以尚未运行',
+      ),
       BIND_ADDRESS: tr('host address the port is published on (127.0.0.1)', '端口发布到的主机地址（127.0.0.1）'),
       ...pullEnv,
     },
@@ -102,7 +95,13 @@ await step(
     const config = loadConfig()
     const { prometheus } = config
     const dir = resolve(prometheus.configDir ?? join(stateDir(), RENDERED))
-    const filesHash = writeFiles(dir, renderFiles({ tritonTarget: tritonTarget(config.triton.container) }))
+    const filesHash = writeFiles(
+      dir,
+      renderFiles({
+        tritonTarget: tritonTarget(config.triton.container),
+        alertmanagerTarget: alertmanagerTarget(config.alertmanager.container),
+      }),
+    )
     log.info(tr(`generated ${dir}/prometheus.yml and rules.yml`, `已生成 ${dir}/prometheus.yml 和 rules.yml`))
     await ensureEngine()
     const hints = { nameVariable: 'PROMETHEUS_CONTAINER', imageVariable: 'PROMETHEUS_IMAGE' }
@@ -137,10 +136,6 @@ await step(
       what: tr('waiting for Prometheus to be ready', '等待 Prometheus 就绪'),
       timeoutMs: flags.timeout * 1000,
       container: prometheus.container,
-      fix: tr(
-        `read the log above (\`docker logs ${prometheus.container}\`)`,
-        `请查看上面的日志（\`docker logs ${prometheus.container}\`）`,
-      ),
     })
     let targets: Target[] = []
     log.request({

@@ -99,10 +99,6 @@ await step(
       what: tr('waiting for Grafana /api/health', '等待 Grafana /api/health'),
       timeoutMs: flags.timeout * 1000,
       container: g.container,
-      fix: tr(
-        `read the log above (\`docker logs ${g.container}\`)`,
-        `请查看上面的日志（\`docker logs ${g.container}\`）`,
-      ),
     })
     const reset = async (why: string) => {
       await resetAdminPassword(g.container, password)

@@ -9,9 +9,12 @@ await step(
   {
     name: 'down',
     summary: tr("Remove the stack's containers and network", '删除整套服务的容器和网络'),
-    replaces: 'docker rm -f grafana prometheus triton && docker network rm ai-monitor-net',
+    replaces: 'docker rm -f grafana alertmanager prometheus triton && docker network rm ai-monitor-net',
     env: {
-      'TRITON_CONTAINER, PROMETHEUS_CONTAINER, GRAFANA_CONTAINER': tr('container names', '容器名称'),
+      'TRITON_CONTAINER, PROMETHEUS_CONTAINER, ALERTMANAGER_CONTAINER, GRAFANA_CONTAINER': tr(
+        'container names',
+        '容器名称',
+      ),
       NETWORK: tr('network name', '网络名称'),
       GRAFANA_VOLUME: tr(
         'Grafana data volume (removed only with --volumes)',
@@ -32,7 +35,8 @@ await step(
     const config = loadConfig()
     await ensureEngine()
     // Dependents first, so the network has no endpoints left when it goes.
-    for (const name of [config.grafana.container, config.prometheus.container, config.triton.container]) {
+    const { grafana, alertmanager, prometheus, triton } = config
+    for (const name of [grafana.container, alertmanager.container, prometheus.container, triton.container]) {
       if ((await removeContainer(name)) === 'absent') log.ok(tr(`container ${name}: none`, `容器 ${name}：不存在`))
     }
     if ((await removeNetwork(config.network)) === 'absent')

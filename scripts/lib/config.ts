@@ -21,6 +21,10 @@ export const defaults = {
   GRAFANA_PORT: 3000,
   GRAFANA_VOLUME: 'grafana-data',
   DATASOURCE_UID: 'triton-prometheus',
+  ALERTMANAGER_CONTAINER: 'alertmanager',
+  ALERTMANAGER_IMAGE: 'prom/alertmanager:v0.27.0',
+  ALERTMANAGER_PORT: 9093,
+  ALERTMANAGER_DATASOURCE_UID: 'triton-alertmanager',
 } as const
 
 type Env = NodeJS.ProcessEnv
@@ -158,6 +162,15 @@ export function loadConfig(env: Env = process.env) {
       volume: dockerName(env, 'GRAFANA_VOLUME'),
     },
     datasourceUid: grafanaUid(env, 'DATASOURCE_UID'),
+    alertmanager: {
+      container: containerName('ALERTMANAGER_CONTAINER'),
+      image: imageRef('ALERTMANAGER_IMAGE'),
+      port: hostPort('ALERTMANAGER_PORT'),
+      /** Your own alertmanager.yml instead of the generated one (ALERTMANAGER_CONFIG); unset, the generated one. */
+      configFile: env.ALERTMANAGER_CONFIG?.trim() || undefined,
+      /** Uid of Grafana's Alertmanager datasource (06-datasource), so its Alerting pages show the stack's alerts. */
+      datasourceUid: grafanaUid(env, 'ALERTMANAGER_DATASOURCE_UID'),
+    },
     stack,
   }
 }

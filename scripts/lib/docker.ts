@@ -60,6 +60,11 @@ export interface ContainerSpec {
   labels?: Record<string, string>
   gpus?: boolean
   restart?: 'no' | 'unless-stopped'
+  /**
+   * `uid:gid` the container runs as instead of its image's USER: pins the user its `secrets` are
+   * made for, whatever the image's passwd says its user's number is.
+   */
+  user?: string
   /** Variables named in fixes: which setting picks this container's name and image. */
   hints?: { nameVariable?: string; imageVariable?: string }
 }
@@ -364,6 +369,8 @@ function desiredConfig(spec: ContainerSpec) {
     labels: spec.labels ?? {},
     gpus: spec.gpus ?? false,
     restart: spec.restart ?? 'no',
+    // Only when set: a new key in every container's record would recreate them all.
+    ...(spec.user ? { user: spec.user } : {}),
   }
 }
 
@@ -410,6 +417,7 @@ function createArgs(spec: ContainerSpec): string[] {
   }
   if (spec.gpus) args.push('--gpus', 'all')
   if (spec.restart && spec.restart !== 'no') args.push('--restart', spec.restart)
+  if (spec.user) args.push('--user', spec.user)
   if (spec.entrypoint !== undefined) args.push('--entrypoint', spec.entrypoint)
   args.push(spec.image, ...config.args)
   return args
@@ -446,12 +454,15 @@ export async function runOnce(spec: {
   entrypoint?: string
   args: string[]
   mounts?: MountSpec[]
+  /** The tool's stdin (`docker run -i`), e.g. a file that must not be mounted. */
+  input?: string
 }): Promise<{ exitCode: number; output: string }> {
   await ensureImage(spec.image)
   const args = ['run', '--rm', '--network', 'none']
+  if (spec.input !== undefined) args.push('--interactive')
   for (const m of spec.mounts ?? []) args.push('--mount', mountArg(m))
   if (spec.entrypoint !== undefined) args.push('--entrypoint', spec.entrypoint)
-  const out = await run([...args, spec.image, ...spec.args])
+  const out = await run([...args, spec.image, ...spec.args], { input: spec.input })
   // 125 is docker's own failure (the container never ran); anything else is the tool's answer.
   if (out.exitCode === 125) throw explainDockerError(out.stderr, { image: spec.image })
   return { exitCode: out.exitCode ?? 1, output: out.stdall.trim() }
@@ -846,15 +857,21 @@ export interface HttpWaitOptions {
   timeoutMs: number
   /** The container serving the URL: its exit ends the wait early, its logs explain a timeout. */
   container?: string
-  fix: string
+  /** Default with a container: read its log (shown with the error). */
+  fix?: string
 }
 
 /**
  * Waits until `url` answers 2xx. Fails early when the container stops, and on timeout shows the
  * container's last log lines.
  */
-export async function waitForHttp(url: string, options: HttpWaitOptions): Promise<void> {
-  const { container } = options
+export async function waitForHttp(url: string, waitOptions: HttpWaitOptions): Promise<void> {
+  const { container } = waitOptions
+  const readLog = tr(
+    `read the log above (\`docker logs ${container}\`)`,
+    `请查看上面的日志（\`docker logs ${container}\`）`,
+  )
+  const options = { ...waitOptions, fix: waitOptions.fix ?? (container ? readLog : '') }
   log.request({ url, note: tr('every 0.5 s until it answers 2xx', '每 0.5 秒一次，直到返回 2xx') })
   let outcome: 'ready' | { exited: string }
   try {

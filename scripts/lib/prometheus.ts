@@ -2,6 +2,7 @@
 // Triton, and the shapes of its HTTP API's answers (read directly by 03, through Grafana by 09).
 import { tr } from './i18n.ts'
 import { log } from './log.ts'
+import { formatTable } from './table.ts'
 
 /** Prometheus's port inside its container, as Grafana reaches it on the network; the host port is PROMETHEUS_PORT. */
 export const PROMETHEUS_CONTAINER_PORT = 9090
@@ -52,6 +53,11 @@ export interface PrometheusAlert {
   value: string
 }
 
+/** One of `/api/v1/alertmanagers`' activeAlertmanagers: where Prometheus sends alerts. */
+export interface AlertmanagerTargetInfo {
+  url: string
+}
+
 const age = (time: string) => Math.max(0, Math.round((Date.now() - Date.parse(time)) / 1000))
 
 /** The targets as Prometheus's Status → Targets page shows them: job, endpoint, health, last scrape, error; a header first. */
@@ -72,18 +78,7 @@ export function targetRows(targets: Target[]): string[][] {
 
 /** targetRows as aligned text for the terminal. */
 export function targetTable(targets: Target[]): string {
-  const rows = targetRows(targets)
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
-  return rows
-    .map(
-      (r) =>
-        '  ' +
-        r
-          .map((c, i) => c.padEnd(widths[i]!))
-          .join('  ')
-          .trimEnd(),
-    )
-    .join('\n')
+  return formatTable(targetRows(targets))
 }
 
 /** Prometheus did not answer at all (refused, timed out, not HTTP): the caller says which step starts it. */

@@ -1,6 +1,16 @@
 // Tokens and generated passwords live in a git-ignored state folder, mode 0600; each one read or
 // written is registered with mask.ts, so it is hidden wherever it would be printed.
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, type Stats, statSync } from 'node:fs'
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  type Stats,
+  statSync,
+} from 'node:fs'
 import { join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { writeFileAtomic } from './atomic-file.ts'
@@ -145,6 +155,14 @@ export function readStateFile(name: string): string | undefined {
       tr(`delete ${path}; the step that writes it makes it again`, `删除 ${path}；写入它的步骤会重新生成`),
     )
   }
+}
+
+/** Deletes a stored secret; true when there was one. */
+export function removeSecret(name: string): boolean {
+  const path = join(stateDir(), name)
+  if (!existsSync(path)) return false
+  rmSync(path, { force: true })
+  return true
 }
 
 export function generatePassword(): string {

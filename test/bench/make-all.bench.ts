@@ -40,7 +40,7 @@ function timedMake(args: string[]): Promise<Timed> {
   })
 }
 
-/** The peer: the three containers started bare, as the tutorial does, with no wait for readiness. */
+/** The peer: the four containers started bare, as the tutorial does, with no wait for readiness. */
 function bareDockerRun(): number {
   const names = suite.containers.map((n) => `${n}-bare`)
   const net = `${suite.network}-bare`
@@ -69,6 +69,7 @@ function bareDockerRun(): number {
   ])
   docker(['run', '-d', '--name', names[1]!, '--network', net, images.PROMETHEUS_IMAGE!])
   docker(['run', '-d', '--name', names[2]!, '--network', net, images.GRAFANA_IMAGE!])
+  docker(['run', '-d', '--name', names[3]!, '--network', net, images.ALERTMANAGER_IMAGE!])
   const ms = performance.now() - started
   cleanup()
   return ms
@@ -82,7 +83,7 @@ try {
   const bare = bareDockerRun()
   const first = await timedMake(['all'])
   const again = await timedMake(['all'])
-  process.stdout.write('make all (Triton, Prometheus and Grafana stand-in images, 2-core machine)\n')
+  process.stdout.write('make all (Triton, Prometheus, Alertmanager and Grafana stand-in images, 2-core machine)\n')
   line(
     'from nothing (images present)',
     `${verdict(first.ms, TARGET_FROM_NOTHING_S)}, ${(first.ms / bare).toFixed(1)}x the bare docker run`,
@@ -91,7 +92,7 @@ try {
     're-run on the converged stack',
     `${verdict(again.ms, TARGET_RERUN_S)}, ${(again.ms / bare).toFixed(1)}x the bare docker run`,
   )
-  line('peer: bare docker run -d of the 3 containers', `${s(bare)} (no readiness wait, no configuration)`)
+  line('peer: bare docker run -d of the 4 containers', `${s(bare)} (no readiness wait, no configuration)`)
   process.stdout.write('  per step, from nothing / re-run:\n')
   for (const [i, [name, ms]] of first.steps.entries())
     line(`    ${name.slice(0, 40)}`, `${s(ms)} / ${s(again.steps[i]?.[1] ?? NaN)}`)

@@ -49,13 +49,18 @@ test.before(async () => {
 
 test.after(() => suite?.cleanup())
 
-test('make up creates network, Triton and Prometheus, and waits for the triton target', async () => {
+test('make up creates network, Triton, Prometheus and Alertmanager, and waits for the triton target', async () => {
   const result = await run('make', ['-s', 'up'], env)
   assert.is(result.code, 0, result.text)
   assert.match(result.text, `network ${env.NETWORK} created`)
   assert.match(result.text, `container ${env.TRITON_CONTAINER} created and started`)
   assert.match(result.text, `container ${env.PROMETHEUS_CONTAINER} created and started`)
   assert.match(result.text, /triton\s+http:\/\/\S+:8002\/metrics\s+up/)
+  // Prometheus started before Alertmanager existed, and is up all the same.
+  assert.ok(
+    result.text.indexOf('Prometheus is up') < result.text.indexOf(`container ${env.ALERTMANAGER_CONTAINER} created`),
+  )
+  assert.match(result.text, `Alertmanager 0.25.0 is ready at http://127.0.0.1:${env.ALERTMANAGER_PORT}`)
   ids.triton = dockerId('container', env.TRITON_CONTAINER!)
   ids.prometheus = dockerId('container', env.PROMETHEUS_CONTAINER!)
   assert.ok(ids.triton && ids.prometheus)
@@ -118,8 +123,9 @@ test('load through the load step shows in Prometheus: target up, QPS > 0, mean l
   assert.ok(qps > 0)
   const latency = await waitFor(
     async () => {
+      // NaN until the 1m window holds two scrapes that both saw requests (0/0 before): wait for a number.
       const result = await query('model:nv_inference_request_duration_ms:mean1m')
-      return result.length ? result : false
+      return result.length && Number(result[0]!.value[1]) > 0 ? result : false
     },
     {
       what: 'recording rule evaluated',
@@ -138,6 +144,7 @@ test('a second make up keeps everything (same container ids, "kept" in the outpu
   assert.match(result.text, `network ${env.NETWORK} exists, kept`)
   assert.match(result.text, `container ${env.TRITON_CONTAINER} already runs with this configuration, kept`)
   assert.match(result.text, `container ${env.PROMETHEUS_CONTAINER} already runs with this configuration, kept`)
+  assert.match(result.text, `container ${env.ALERTMANAGER_CONTAINER} already runs with this configuration, kept`)
   assert.not.match(result.text, /created|recreat/)
   assert.is(dockerId('container', env.TRITON_CONTAINER!), ids.triton)
   assert.is(dockerId('container', env.PROMETHEUS_CONTAINER!), ids.prometheus)

@@ -1,8 +1,8 @@
 // What an end-to-end suite needs to run the steps against the real Docker engine next to other
 // suites: names and host ports of its own, the local images, commands run with that environment,
 // and a cleanup that removes everything the suite's names point to, also after a failure.
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -54,6 +54,8 @@ export interface SuiteEnv {
   network: string
   volume: string
   configDir: string
+  /** The suite's own state folder (STATE_DIR): steps never write into the checkout's .state. */
+  stateDir: string
   /** Removes every container, network, volume and folder the suite's names point to. */
   cleanup(): void
 }
@@ -64,12 +66,13 @@ export async function suiteEnv(suite: string): Promise<SuiteEnv> {
   const configDir = mkdtempSync(join(tmpdir(), `${id}-prometheus-`))
   // A state folder of its own: steps record their outcomes there, never in the checkout's .state.
   const stateDir = mkdtempSync(join(tmpdir(), `${id}-state-`))
-  const containers = [`${id}-triton`, `${id}-prometheus`, `${id}-grafana`]
+  const containers = [`${id}-triton`, `${id}-prometheus`, `${id}-grafana`, `${id}-alertmanager`]
   const env: Record<string, string> = {
     NETWORK: `${id}-net`,
     TRITON_CONTAINER: containers[0]!,
     PROMETHEUS_CONTAINER: containers[1]!,
     GRAFANA_CONTAINER: containers[2]!,
+    ALERTMANAGER_CONTAINER: containers[3]!,
     GRAFANA_VOLUME: `${id}-grafana-data`,
     PROMETHEUS_CONFIG_DIR: configDir,
     STATE_DIR: stateDir,
@@ -79,6 +82,7 @@ export async function suiteEnv(suite: string): Promise<SuiteEnv> {
     TRITON_METRICS_PORT: String(await freePort()),
     PROMETHEUS_PORT: String(await freePort()),
     GRAFANA_PORT: String(await freePort()),
+    ALERTMANAGER_PORT: String(await freePort()),
     // Messages are matched in English.
     LANG: 'C.UTF-8',
     LC_ALL: '',
@@ -90,6 +94,7 @@ export async function suiteEnv(suite: string): Promise<SuiteEnv> {
     network: env.NETWORK!,
     volume: env.GRAFANA_VOLUME!,
     configDir,
+    stateDir,
     cleanup() {
       spawnSync('docker', ['rm', '--force', '--volumes', ...containers], { stdio: 'ignore' })
       spawnSync('docker', ['network', 'rm', env.NETWORK!], { stdio: 'ignore' })
@@ -98,6 +103,20 @@ export async function suiteEnv(suite: string): Promise<SuiteEnv> {
       rmSync(stateDir, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * A `docker` that writes each argv it is called with to `log`, then runs the real one: put `bin`
+ * first on a suite's PATH to prove no secret was ever passed on a docker command line.
+ */
+export function dockerArgvRecorder(folder: string): { bin: string; log: string } {
+  const real = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim()
+  const bin = join(folder, 'bin')
+  const log = join(folder, 'docker-argv.log')
+  mkdirSync(bin, { recursive: true })
+  writeFileSync(join(bin, 'docker'), `#!/bin/sh\nprintf '%s\\n' "$*" >> "${log}"\nexec "${real}" "$@"\n`)
+  chmodSync(join(bin, 'docker'), 0o755)
+  return { bin, log }
 }
 
 /** The id of a container or network, or undefined when there is none. */

@@ -16,6 +16,13 @@ scrape_configs:
       - targets: [localhost:9090]
 `
 
+/** Like prom/alertmanager's own: a valid config until the step mounts its own over the folder. */
+const defaultAlertmanagerConfig = `route:
+  receiver: default
+receivers:
+  - name: default
+`
+
 export const images: Record<string, () => Promise<BuiltImage>> = {
   // Debian's prometheus and promtool, laid out like prom/prometheus (entrypoint, default command,
   // console folders, data folder as a VOLUME, user nobody), so the steps run it exactly as they run
@@ -43,6 +50,37 @@ export const images: Record<string, () => Promise<BuiltImage>> = {
       entrypoint: ['/bin/prometheus'],
       cmd: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', ...IMAGE_CONSOLE_FLAGS],
     }),
+  // Debian's prometheus-alertmanager (0.25) and amtool, laid out like prom/alertmanager (binary and
+  // amtool in /bin, config in /etc/alertmanager, data folder /alertmanager as a VOLUME and the
+  // working folder, user nobody, the same ENTRYPOINT and CMD), so the step runs both images alike.
+  ALERTMANAGER_IMAGE: () =>
+    buildScratchImage({
+      repository: 'triton-monitoring/alertmanager',
+      files: [
+        { from: '/usr/bin/prometheus-alertmanager', to: '/bin/alertmanager' },
+        { from: '/usr/bin/amtool', to: '/bin/amtool' },
+        // Debian's build reads its notification templates (and a UI placeholder) from here, where
+        // upstream's embeds them.
+        {
+          from: '/usr/share/prometheus/alertmanager',
+          to: '/usr/share/prometheus/alertmanager',
+          skip: /\.sh$/,
+        },
+      ],
+      texts: {
+        '/etc/alertmanager/alertmanager.yml': defaultAlertmanagerConfig,
+        '/etc/passwd': 'root:x:0:0:root:/root:/bin/false\nnobody:x:65534:65534:nobody:/home:/bin/false\n',
+        '/etc/group': 'root:x:0:\nnogroup:x:65534:\n',
+        '/etc/nsswitch.conf': 'hosts: files dns\n',
+      },
+      writable: ['/alertmanager'],
+      volumes: ['/alertmanager'],
+      user: '65534:65534',
+      workdir: '/alertmanager',
+      expose: [9093],
+      entrypoint: ['/bin/alertmanager'],
+      cmd: ['--config.file=/etc/alertmanager/alertmanager.yml', '--storage.path=/alertmanager'],
+    }),
   // The Triton stand-in behind a `tritonserver` command: like NVIDIA's image, the container runs
   // the command it is given (`tritonserver --model-repository=/models …`).
   TRITON_IMAGE: () =>
@@ -54,6 +92,15 @@ export const images: Record<string, () => Promise<BuiltImage>> = {
       // root, like NVIDIA's image, so a model folder readable only by its owner still loads.
       expose: [8000, 8001, 8002],
       cmd: ['tritonserver', '--model-repository=/models'],
+    }),
+  // The webhook receiver of the alert tests (a chat bot's endpoint, as Alertmanager sees one),
+  // run as nobody like most such services; on 8080.
+  WEBHOOK_IMAGE: () =>
+    buildNodeImage({
+      repository: 'triton-monitoring/webhook-standin',
+      entry: 'test/standins/webhook/main.ts',
+      user: '65534:65534',
+      expose: [8080],
     }),
   // The Grafana stand-in with the OpenAPI spec bundled in; like grafana/grafana it runs as uid 472
   // gid 0, listens on 3000, keeps its state in /var/lib/grafana (the data volume), resolves

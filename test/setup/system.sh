@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs and starts what the tests run for real: Debian's Docker engine, Prometheus
-# (prometheus, promtool), Chromium (headless, for the pages a person opens: make report) and the
-# CNCF distribution registry (docker-registry; each test that needs one starts its own on
-# 127.0.0.1, see test/helpers/registry.ts). Idempotent: does nothing when all are there.
+# (prometheus, promtool), Alertmanager (prometheus-alertmanager, amtool), Chromium (headless, for
+# the pages a person opens: make report) and the CNCF distribution registry (docker-registry; each
+# test that needs one starts its own on 127.0.0.1, see test/helpers/registry.ts). Idempotent: does
+# nothing when all are there.
 set -euo pipefail
 
 need=()
@@ -10,6 +11,7 @@ command -v dockerd >/dev/null || need+=(docker.io)
 command -v promtool >/dev/null || need+=(prometheus)
 command -v chromium >/dev/null || need+=(chromium)
 command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v amtool >/dev/null || need+=(prometheus-alertmanager)
 if ((${#need[@]})); then
   echo "installing ${need[*]} (apt-get)" >&2
   export DEBIAN_FRONTEND=noninteractive
@@ -17,7 +19,7 @@ if ((${#need[@]})); then
   apt=(apt-get -o DPkg::Lock::Timeout=300)
   "${apt[@]}" update -qq >/dev/null
   # The packages' own service starts fail or are refused without systemd; we start dockerd below,
-  # and the tests start their own registries.
+  # and the tests start their own registries and run Alertmanager in containers of their own.
   "${apt[@]}" install -y -qq "${need[@]}" iptables >/dev/null
 fi
 

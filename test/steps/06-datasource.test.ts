@@ -18,7 +18,7 @@ test('06 creates the datasource, and a second run keeps it (one datasource, by u
 
 test("06 gives the datasource Prometheus's scrape interval, and converges one that lacks it", async () => {
   // What 03-prometheus deploys, so Grafana's $__rate_interval follows the real scrape.
-  const scrape = prometheusConfig({ tritonTarget: 'triton:8002' }).global.scrape_interval
+  const scrape = prometheusConfig({ tritonTarget: 'triton:8002', alertmanagerTarget: 'alertmanager:9093' }).global.scrape_interval
   const path = '/api/datasources/uid/triton-prometheus'
   const old = await steps.api(path)
   assert.is(old.jsonData.timeInterval, scrape)

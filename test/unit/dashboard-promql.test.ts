@@ -67,7 +67,8 @@ test.before(async () => {
   const target = new URL(standin.metricsUrl).host
   prometheus = await startPrometheus({
     files: (self) => {
-      const config = prometheusConfig({ tritonTarget: target, selfTarget: self })
+      // Nothing listens there: Prometheus evaluates and scrapes all the same, as `make prometheus` before Alertmanager.
+      const config = prometheusConfig({ tritonTarget: target, selfTarget: self, alertmanagerTarget: '127.0.0.1:9' })
       config.global = { scrape_interval: '1s', evaluation_interval: '1s' }
       return { 'prometheus.yml': configYaml(config), [RULES_FILE]: rulesYaml() }
     },

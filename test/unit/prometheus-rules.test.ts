@@ -15,7 +15,7 @@ const promtool = (...args: string[]) => {
 
 const scratch = mkdtempSync(join(tmpdir(), 'prom-rules-'))
 
-test('committed prometheus.yml and rules.yml equal a fresh generation', () => {
+test('committed prometheus.yml, rules.yml and alertmanager.yml equal a fresh generation', () => {
   for (const [name, text] of Object.entries(defaultFiles())) {
     assert.fixture(
       readFileSync(join('prometheus', name), 'utf8'),
@@ -32,11 +32,15 @@ test('promtool check rules accepts rules.yml', () => {
 })
 
 test('promtool check config accepts a config generated for other names', () => {
-  for (const [name, text] of Object.entries(renderFiles({ tritonTarget: 'triton-e2e-1:8002' })))
-    writeFileSync(join(scratch, name), text)
+  const files = renderFiles({ tritonTarget: 'triton-e2e-1:8002', alertmanagerTarget: 'am-e2e-1:9093' })
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(scratch, name), text)
   const { code, output } = promtool('check', 'config', join(scratch, 'prometheus.yml'))
   assert.is(code, 0, output)
   assert.match(readFileSync(join(scratch, 'prometheus.yml'), 'utf8'), /- triton-e2e-1:8002/)
+  assert.match(
+    readFileSync(join(scratch, 'prometheus.yml'), 'utf8'),
+    /alertmanagers:\n.*\n.*targets:\n\s+- am-e2e-1:9093/,
+  )
 })
 
 test('promtool test rules: hand-computed expectations hold', () => {
@@ -59,6 +63,21 @@ test("the same tests reject the tutorial's avg(duration)/1000 latency", () => {
   const { code, output } = promtool('test', 'rules', join(scratch, 'rules.test.yml'))
   assert.is.not(code, 0)
   assert.match(output, /model:nv_inference_request_duration_ms:mean1m/)
+})
+
+test('the same tests reject a TritonTargetDown that only looks for up == 0 (blind to a target that vanished)', () => {
+  const blind: RuleGroup[] = ruleGroups.map((group) => ({
+    ...group,
+    rules: group.rules.map((rule) =>
+      'alert' in rule && rule.alert === 'TritonTargetDown' ? { ...rule, expr: 'up{job="triton"} == 0' } : rule,
+    ),
+  }))
+  writeFileSync(join(scratch, 'rules.yml'), rulesYaml(blind))
+  copyFileSync('prometheus/rules.test.yml', join(scratch, 'rules.test.yml'))
+  const { code, output } = promtool('test', 'rules', join(scratch, 'rules.test.yml'))
+  assert.is.not(code, 0)
+  assert.match(output, /alertname: TritonTargetDown/)
+  assert.match(output, /No Triton target is left to scrape/)
 })
 
 test('every alert has a severity, a summary and a description; durations are only used through rate()', () => {

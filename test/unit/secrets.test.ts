@@ -7,15 +7,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { StepError } from '../../scripts/lib/fail.ts'
 import { readSecret, stateDir, writeSecret } from '../../scripts/lib/secrets.ts'
+import { stateDirs } from '../helpers/state-dir.ts'
 
 const work = mkdtempSync(join(tmpdir(), 'secrets-test-'))
-let n = 0
-/** A fresh STATE_DIR path per test: the module remembers folders it has already checked. */
-function useState(): string {
-  const dir = join(work, `state-${n++}`)
-  process.env.STATE_DIR = dir
-  return dir
-}
+const useState = stateDirs(work)
 const mode = (path: string) => statSync(path).mode & 0o777
 
 function throwsStepError(fn: () => unknown, pattern: RegExp): void {

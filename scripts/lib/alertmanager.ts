@@ -1,0 +1,142 @@
+// Alertmanager as prom/alertmanager runs it and as the steps read it: its port, user and config path
+// inside the container, and the shapes of its API v2 answers (api/v2/openapi.yaml, the same in
+// 0.25 and 0.27), read by `make alerts`, the alert drill and Grafana's Alertmanager datasource.
+import { parse } from 'yaml'
+import { tr } from './i18n.ts'
+
+/** Alertmanager's port inside its container, as Prometheus and Grafana reach it; the host port is ALERTMANAGER_PORT. */
+export const ALERTMANAGER_CONTAINER_PORT = 9093
+
+/**
+ * prom/alertmanager's `USER nobody` (busybox: uid and gid 65534). The step runs the container as
+ * these numbers explicitly, so the config file it owns is readable by exactly that user.
+ */
+export const ALERTMANAGER_USER = { uid: 65534, gid: 65534 } as const
+
+/** The image's config file (its CMD's `--config.file`), and its data folder (a VOLUME). */
+export const ALERTMANAGER_CONFIG_PATH = '/etc/alertmanager/alertmanager.yml'
+export const ALERTMANAGER_DATA_DIR = '/alertmanager'
+
+/** `alertmanager:9093`: where Prometheus sends its alerts on the Docker network. */
+export const alertmanagerTarget = (container: string) => `${container}:${ALERTMANAGER_CONTAINER_PORT}`
+
+/** `http://alertmanager:9093`: Alertmanager as Grafana reaches it on the Docker network. */
+export const alertmanagerUrlOnNetwork = (container: string) => `http://${alertmanagerTarget(container)}`
+
+/** One of `GET /api/v2/alerts` (gettableAlert). */
+export interface GettableAlert {
+  labels: Record<string, string>
+  annotations: Record<string, string>
+  startsAt: string
+  endsAt: string
+  updatedAt: string
+  fingerprint: string
+  generatorURL?: string
+  receivers: { name: string }[]
+  status: { state: 'unprocessed' | 'active' | 'suppressed'; silencedBy: string[]; inhibitedBy: string[] }
+}
+
+/** The alerts Alertmanager holds now (resolved ones are not listed), or a thrown error. */
+export async function fetchAlerts(base: string, filter: string[] = [], timeoutMs = 5000): Promise<GettableAlert[]> {
+  const query = filter.map((f) => `filter=${encodeURIComponent(f)}`).join('&')
+  const response = await fetch(`${base}/api/v2/alerts${query ? `?${query}` : ''}`, {
+    signal: AbortSignal.timeout(timeoutMs),
+  })
+  if (!response.ok) throw new Error(`HTTP ${response.status} from ${base}/api/v2/alerts`)
+  const body = (await response.json()) as unknown
+  if (!Array.isArray(body)) throw new Error(`${base}/api/v2/alerts did not answer a list`)
+  return body as GettableAlert[]
+}
+
+/** What a person reads in the STATE column: firing, silenced, inhibited, or not yet processed. */
+export function alertState(alert: GettableAlert): string {
+  if (alert.status.state === 'active') return tr('firing', '触发中')
+  if (alert.status.silencedBy.length) return tr('silenced', '已静默')
+  if (alert.status.inhibitedBy.length) return tr('inhibited', '已抑制')
+  return tr(alert.status.state, alert.status.state === 'unprocessed' ? '未处理' : '已抑制')
+}
+
+/** Labels every alert has and the table shows in columns of their own; the rest go to LABELS. */
+const SHOWN = new Set(['alertname', 'severity', 'instance', 'job'])
+
+const since = (time: string, now: number) => {
+  const seconds = Math.max(0, Math.round((now - Date.parse(time)) / 1000))
+  if (seconds < 120) return tr(`${seconds}s`, `${seconds} 秒`)
+  if (seconds < 7200) return tr(`${Math.round(seconds / 60)}m`, `${Math.round(seconds / 60)} 分钟`)
+  return tr(`${Math.round(seconds / 3600)}h`, `${Math.round(seconds / 3600)} 小时`)
+}
+
+/** The alerts as rows of a table: name, state, severity, where, since when, summary. */
+export function alertRows(alerts: GettableAlert[], now = Date.now()): string[][] {
+  const header = [
+    tr('ALERT', '告警'),
+    tr('STATE', '状态'),
+    tr('SEVERITY', '级别'),
+    tr('INSTANCE', '实例'),
+    tr('SINCE', '持续'),
+    tr('SUMMARY', '摘要'),
+  ]
+  const sorted = [...alerts].sort(
+    (a, b) =>
+      (a.labels.alertname ?? '').localeCompare(b.labels.alertname ?? '') || a.startsAt.localeCompare(b.startsAt),
+  )
+  return [
+    header,
+    ...sorted.map((a) => {
+      const rest = Object.entries(a.labels)
+        .filter(([k]) => !SHOWN.has(k))
+        .map(([k, v]) => `${k}=${v}`)
+      const where = a.labels.instance ?? (a.labels.job ? `job=${a.labels.job}` : '-')
+      const summary = a.annotations.summary ?? ''
+      return [
+        a.labels.alertname ?? '?',
+        alertState(a),
+        a.labels.severity ?? '-',
+        rest.length ? `${where} (${rest.join(', ')})` : where,
+        since(a.startsAt, now),
+        summary,
+      ]
+    }),
+  ]
+}
+
+/** Alertmanager's own counters of notifications (every integration together), from its /metrics. */
+export interface NotificationCounts {
+  sent: number
+  failed: number
+}
+
+/**
+ * Sums `alertmanager_notifications_total` and `…_failed_total` over their labels (`integration`,
+ * and `receiver_name` in newer versions): how many notifications it has tried, and how many failed.
+ */
+export function parseNotificationCounts(metrics: string): NotificationCounts {
+  const sum = (name: string) =>
+    [...metrics.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'gm'))].reduce(
+      (total, m) => total + Number(m[1]),
+      0,
+    )
+  return {
+    sent: sum('alertmanager_notifications_total'),
+    failed: sum('alertmanager_notifications_failed_total'),
+  }
+}
+
+export async function notificationCounts(base: string, timeoutMs = 5000): Promise<NotificationCounts> {
+  const response = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(timeoutMs) })
+  if (!response.ok) throw new Error(`HTTP ${response.status} from ${base}/metrics`)
+  return parseNotificationCounts(await response.text())
+}
+
+/**
+ * Whether the loaded config sends anywhere: a receiver with any `*_configs` (webhook, e-mail,
+ * Slack…). From `/api/v2/status`, whose `config.original` is the YAML Alertmanager runs.
+ */
+export function hasIntegrations(configYaml: string): boolean {
+  const config = parse(configYaml) as { receivers?: Record<string, unknown>[] } | null
+  return (config?.receivers ?? []).some((receiver) =>
+    Object.entries(receiver).some(
+      ([key, value]) => key.endsWith('_configs') && Array.isArray(value) && value.length > 0,
+    ),
+  )
+}

@@ -1,0 +1,53 @@
+// The check tools that ship with a service (promtool, amtool): the copy on this machine's PATH when
+// there is one (no container to start), else the one inside the service's own image, which is
+// there anyway and always matches the version that will run.
+import { $, which } from 'zx'
+import { type MountSpec, runOnce } from './docker.ts'
+import { tr } from './i18n.ts'
+import { log } from './log.ts'
+
+export interface ToolRun {
+  exitCode: number
+  output: string
+  /** Which copy ran, for the step's message: `local amtool` or `amtool in <image>`. */
+  where: string
+}
+
+export interface ToolSpec {
+  /** Command name on PATH, e.g. `amtool`. */
+  name: string
+  /** The image that ships it, and where (e.g. `/bin/amtool`). */
+  image: string
+  pathInImage: string
+  /** Arguments for the local copy and for the image's (file paths differ when a folder is mounted). */
+  localArgs: string[]
+  imageArgs: string[]
+  /** What the image's copy needs mounted. */
+  mounts?: MountSpec[]
+  /**
+   * Stdin of the image's copy, for content the container's user could not read from our files
+   * (amtool reads /dev/stdin; a local copy gets a file instead: Node's stdin pipe is a socket, which
+   * /dev/stdin cannot open).
+   */
+  imageInput?: string
+}
+
+export async function runTool(spec: ToolSpec): Promise<ToolRun> {
+  if (await which(spec.name, { nothrow: true })) {
+    log.command([spec.name, ...spec.localArgs])
+    const out = await $({ quiet: true, nothrow: true })`${spec.name} ${spec.localArgs}`
+    return {
+      exitCode: out.exitCode ?? 1,
+      output: out.stdall.trim(),
+      where: tr(`local ${spec.name}`, `本机 ${spec.name}`),
+    }
+  }
+  const result = await runOnce({
+    image: spec.image,
+    entrypoint: spec.pathInImage,
+    args: spec.imageArgs,
+    mounts: spec.mounts,
+    input: spec.imageInput,
+  })
+  return { ...result, where: tr(`${spec.name} in ${spec.image}`, `${spec.image} 中的 ${spec.name}`) }
+}

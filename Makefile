@@ -18,7 +18,7 @@ BUILT := dist/.built
 DEPS := node_modules/.package-lock.json
 
 .PHONY: help all up down doctor network triton prometheus alertmanager grafana token datasource dashboard load verify report \
-        images dashboards model test clone-test bench publish build typecheck lint format system clean
+        alerts images dashboards model test clone-test bench publish build typecheck lint format system clean
 
 help: ## List the targets
 	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | \
@@ -53,6 +53,8 @@ verify: $(BUILT) ## Step 9: check target, QPS and latency through Grafana
 	@$(STEP) dist/scripts/09-verify.mjs $(ARGS)
 report: $(BUILT) ## Write report/index.html: the run, the load, charts, targets and alerts in one offline file
 	@$(STEP) dist/scripts/report.mjs $(ARGS)
+alerts: $(BUILT) ## Firing and silenced alerts in Alertmanager, as a table (ARGS=--json)
+	@$(STEP) dist/scripts/alerts.mjs $(ARGS)
 down: $(BUILT) ## Remove the containers and the network (data volumes only with ARGS=--volumes)
 	@$(STEP) dist/scripts/down.mjs $(ARGS)
 publish: $(BUILT) ## Publish the exported dashboard to the GitHub release TAG=...

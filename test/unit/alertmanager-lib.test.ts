@@ -1,0 +1,91 @@
+// What the steps read from Alertmanager (scripts/lib/alertmanager.ts) and how they show it: the
+// alert table of `make alerts` (states, labels, widths in both languages), the notification
+// counters the alert drill watches, and whether a loaded config notifies anyone.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import {
+  alertRows,
+  type GettableAlert,
+  hasIntegrations,
+  parseNotificationCounts,
+} from '../../scripts/lib/alertmanager.ts'
+import { displayWidth, formatTable } from '../../scripts/lib/table.ts'
+
+const NOW = Date.parse('2026-01-01T12:00:00Z')
+const alert = (labels: Record<string, string>, status: Partial<GettableAlert['status']> = {}): GettableAlert => ({
+  labels,
+  annotations: { summary: `${labels.alertname} summary` },
+  startsAt: '2026-01-01T11:59:15Z',
+  endsAt: '2026-01-01T12:03:15Z',
+  updatedAt: '2026-01-01T11:59:15Z',
+  fingerprint: 'f',
+  receivers: [{ name: 'webhook' }],
+  status: { state: 'active', silencedBy: [], inhibitedBy: [], ...status },
+})
+
+test('the table: one row per alert, by name, with state, severity, where and since when', () => {
+  const rows = alertRows(
+    [
+      alert({ alertname: 'TritonTargetDown', severity: 'critical', job: 'triton', instance: 'triton:8002' }),
+      alert(
+        { alertname: 'TritonFailureRatioHigh', severity: 'warning', model: 'mnist_mlp' },
+        {
+          state: 'suppressed',
+          silencedBy: ['s1'],
+        },
+      ),
+      alert(
+        { alertname: 'TritonTargetDown', severity: 'critical', job: 'triton' },
+        {
+          state: 'suppressed',
+          inhibitedBy: ['x'],
+        },
+      ),
+    ],
+    NOW,
+  )
+  assert.equal(rows[0], ['ALERT', 'STATE', 'SEVERITY', 'INSTANCE', 'SINCE', 'SUMMARY'])
+  assert.equal(rows.slice(1), [
+    ['TritonFailureRatioHigh', 'silenced', 'warning', '- (model=mnist_mlp)', '45s', 'TritonFailureRatioHigh summary'],
+    ['TritonTargetDown', 'firing', 'critical', 'triton:8002', '45s', 'TritonTargetDown summary'],
+    ['TritonTargetDown', 'inhibited', 'critical', 'job=triton', '45s', 'TritonTargetDown summary'],
+  ])
+})
+
+test('columns line up, Chinese characters counted as two columns', () => {
+  assert.is(displayWidth('告警'), 4)
+  assert.is(displayWidth('a告b'), 4)
+  const lines = formatTable([
+    ['告警', 'X'],
+    ['abcdef', 'Y'],
+  ]).split('\n')
+  assert.is(lines[0], '  告警    X')
+  assert.is(lines[1], '  abcdef  Y')
+})
+
+test('notification counters are summed over integrations and receivers, as 0.25 and 0.27 label them', () => {
+  const metrics = [
+    '# HELP alertmanager_notifications_total The total number of attempted notifications.',
+    '# TYPE alertmanager_notifications_total counter',
+    'alertmanager_notifications_total{integration="email"} 0',
+    'alertmanager_notifications_total{integration="webhook"} 3',
+    'alertmanager_notifications_total{integration="webhook",receiver_name="webhook"} 2',
+    'alertmanager_notifications_failed_total{integration="webhook",reason="clientError"} 1',
+    'alertmanager_notifications_failed_total{integration="webhook"} 0',
+    'alertmanager_notification_latency_seconds_count{integration="webhook"} 5',
+  ].join('\n')
+  assert.equal(parseNotificationCounts(metrics), { sent: 5, failed: 1 })
+  assert.equal(parseNotificationCounts(''), { sent: 0, failed: 0 })
+})
+
+test('a loaded config notifies when a receiver has any integration, not when it has none', () => {
+  // As Alertmanager 0.25 answers /api/v2/status (config.original), cut down.
+  const loaded = (receivers: string) =>
+    `global:\n  resolve_timeout: 5m\n  http_config:\n    follow_redirects: true\nroute:\n  receiver: r\n${receivers}templates: []\n`
+  assert.ok(hasIntegrations(loaded('receivers:\n- name: r\n  webhook_configs:\n  - url: <secret>\n')))
+  assert.ok(hasIntegrations(loaded('receivers:\n- name: a\n- name: r\n  email_configs:\n  - to: x@y\n')))
+  assert.not.ok(hasIntegrations(loaded('receivers:\n- name: r\n')))
+  assert.not.ok(hasIntegrations(loaded('receivers:\n- name: r\n  webhook_configs: []\n')))
+})
+
+test.run()

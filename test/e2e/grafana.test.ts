@@ -7,13 +7,13 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { execFileSync } from 'node:child_process'
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildImages, run, suiteEnv, type Result, type SuiteEnv } from '../helpers/docker-suite.ts'
+import { buildImages, dockerArgvRecorder, run, suiteEnv, type Result, type SuiteEnv } from '../helpers/docker-suite.ts'
 
 const work = mkdtempSync(join(tmpdir(), 'grafana-e2e-'))
-const argvLog = join(work, 'docker-argv.log')
+let argvLog = ''
 const outputs: string[] = []
 const tokens = new Set<string>()
 /** Every admin password the state folder held: none may leak, the old ones included. */
@@ -54,13 +54,10 @@ test.before(async () => {
     'make images printed the three images',
   )
   // A docker that writes down its argv, so the test can prove no secret was ever passed in it.
-  const realDocker = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim()
-  const shim = join(work, 'bin')
-  mkdirSync(shim)
-  writeFileSync(join(shim, 'docker'), `#!/bin/sh\nprintf '%s\\n' "$*" >> "${argvLog}"\nexec "${realDocker}" "$@"\n`)
-  chmodSync(join(shim, 'docker'), 0o755)
+  const shim = dockerArgvRecorder(work)
+  argvLog = shim.log
   suite = await suiteEnv('grafana')
-  env = { ...suite.env, ...images, PATH: `${shim}:${process.env.PATH}`, STATE_DIR: join(work, 'state') }
+  env = { ...suite.env, ...images, PATH: `${shim.bin}:${process.env.PATH}`, STATE_DIR: join(work, 'state') }
 })
 
 test.after(() => {
@@ -76,7 +73,7 @@ test('make all passes from nothing', async () => {
   token()
 })
 
-test('make all again converges: one account, one datasource, one dashboard, the same token', async () => {
+test('make all again converges: one account, one datasource each, one dashboard, the same token', async () => {
   const before = token()
   const result = await make('all')
   assert.is(result.code, 0, result.text)
@@ -89,7 +86,10 @@ test('make all again converges: one account, one datasource, one dashboard, the 
   const datasources = await api('/api/datasources')
   assert.equal(
     datasources.map((d: { uid: string; url: string }) => [d.uid, d.url]),
-    [['triton-prometheus', `http://${env.PROMETHEUS_CONTAINER}:9090`]],
+    [
+      ['triton-alertmanager', `http://${env.ALERTMANAGER_CONTAINER}:9093`],
+      ['triton-prometheus', `http://${env.PROMETHEUS_CONTAINER}:9090`],
+    ],
   )
   const dashboards = await api('/api/search?type=dash-db')
   assert.equal(
@@ -132,7 +132,7 @@ async function assertOneOfEach(): Promise<void> {
   )
   const tokenNames = (await api(`/api/serviceaccounts/${accounts[0].id}/tokens`)).map((t: { name: string }) => t.name)
   assert.equal(tokenNames, ['cli-token'])
-  assert.is((await api('/api/datasources')).length, 1)
+  assert.is((await api('/api/datasources')).length, 2)
   assert.is((await api('/api/search?type=dash-db')).length, 1)
   const works = await fetch(`${grafanaUrl()}/api/search`, { headers: { authorization: `Bearer ${token()}` } })
   assert.is(works.status, 200)
@@ -168,7 +168,7 @@ test('with Prometheus stopped, make verify fails naming the triton target', asyn
 test('no container of the stack shows a secret in docker inspect (env, command, labels, host config)', () => {
   password()
   token()
-  const names = [env.TRITON_CONTAINER!, env.PROMETHEUS_CONTAINER!, env.GRAFANA_CONTAINER!]
+  const names = [env.TRITON_CONTAINER!, env.PROMETHEUS_CONTAINER!, env.ALERTMANAGER_CONTAINER!, env.GRAFANA_CONTAINER!]
   const inspected = JSON.parse(execFileSync('docker', ['container', 'inspect', ...names]).toString()) as {
     Name: string
     Args: string[]

@@ -1,5 +1,6 @@
-// Step 06 against the Grafana stand-in: one Prometheus datasource by its fixed uid, kept on a
-// re-run; a bad --url, a name held under another uid and a name clash are named, nothing duplicated.
+// Step 06 against the Grafana stand-in: one Prometheus and one Alertmanager datasource by their
+// fixed uids, kept on a re-run; a bad --url, a name held under another uid and a name clash are
+// named, nothing duplicated.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { testWhatEveryGrafanaStepOwes, useGrafanaSteps } from '../helpers/grafana-steps.ts'
@@ -7,18 +8,43 @@ import { prometheusConfig } from '../../prometheus/config.ts'
 
 const steps = useGrafanaSteps(() => [['05-token', []]])
 
-test('06 creates the datasource, and a second run keeps it (one datasource, by uid)', async () => {
+test('06 creates the datasources, and a second run keeps them (one each, by uid)', async () => {
   await steps.assertKeptOnRerun('06-datasource', ['--url', steps.prometheusUrl])
   const datasources = await steps.api('/api/datasources')
   assert.equal(
-    datasources.map((d: { uid: string; url: string }) => [d.uid, d.url]),
-    [['triton-prometheus', steps.prometheusUrl]],
+    datasources.map((d: { uid: string; type: string; url: string }) => [d.uid, d.type, d.url]),
+    [
+      ['triton-alertmanager', 'alertmanager', 'http://alertmanager:9093'],
+      ['triton-prometheus', 'prometheus', steps.prometheusUrl],
+    ],
   )
+  // What Grafana's Alerting pages need to read Prometheus's Alertmanager (not Mimir's, its default).
+  const alertmanager = await steps.api('/api/datasources/uid/triton-alertmanager')
+  assert.equal(alertmanager.jsonData, { handleGrafanaManagedAlerts: false, implementation: 'prometheus' })
+  assert.is(alertmanager.access, 'proxy')
+})
+
+test('06 points the Alertmanager datasource at ALERTMANAGER_CONTAINER, under ALERTMANAGER_DATASOURCE_UID', async () => {
+  const env = { ALERTMANAGER_CONTAINER: 'tm-other-am', ALERTMANAGER_DATASOURCE_UID: 'other-am' }
+  const moved = await steps.run('06-datasource', ['--url', steps.prometheusUrl], env)
+  // Same name, other uid: named, not duplicated (the rule for every datasource the step owns).
+  assert.is(moved.code, 1, moved.stderr)
+  assert.match(moved.stderr, /named "Alertmanager" already exists with uid triton-alertmanager, not other-am/)
+  assert.match(moved.stderr, /ALERTMANAGER_DATASOURCE_UID=triton-alertmanager to adopt it/)
+  const result = await steps.run('06-datasource', ['--url', steps.prometheusUrl], {
+    ALERTMANAGER_CONTAINER: 'tm-other-am',
+  })
+  assert.is(result.code, 0, result.stderr)
+  assert.match(result.stderr, /datasource triton-alertmanager updated \(url differed\)/)
+  assert.is((await steps.api('/api/datasources/uid/triton-alertmanager')).url, 'http://tm-other-am:9093')
+  const back = await steps.run('06-datasource', ['--url', steps.prometheusUrl])
+  assert.is(back.code, 0, back.stderr)
 })
 
 test("06 gives the datasource Prometheus's scrape interval, and converges one that lacks it", async () => {
   // What 03-prometheus deploys, so Grafana's $__rate_interval follows the real scrape.
-  const scrape = prometheusConfig({ tritonTarget: 'triton:8002', alertmanagerTarget: 'alertmanager:9093' }).global.scrape_interval
+  const scrape = prometheusConfig({ tritonTarget: 'triton:8002', alertmanagerTarget: 'alertmanager:9093' }).global
+    .scrape_interval
   const path = '/api/datasources/uid/triton-prometheus'
   const old = await steps.api(path)
   assert.is(old.jsonData.timeInterval, scrape)
@@ -50,7 +76,7 @@ test('06 reports a datasource of the same name under another uid instead of dupl
   const result = await steps.run('06-datasource', ['--url', steps.prometheusUrl], { DATASOURCE_UID: 'another-uid' })
   assert.is(result.code, 1)
   assert.match(result.stderr, /named "Prometheus" already exists with uid triton-prometheus, not another-uid/)
-  assert.is((await steps.api('/api/datasources')).length, 1)
+  assert.is((await steps.api('/api/datasources')).length, 2)
 })
 
 test('06 names the clash when the new name belongs to another datasource (Grafana: 409)', async () => {

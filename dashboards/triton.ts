@@ -10,6 +10,7 @@ import {
   DashboardBuilder,
   DashboardCursorSync,
   DatasourceVariableBuilder,
+  MappingType,
   QueryVariableBuilder,
   RowBuilder,
   ThresholdsConfigBuilder,
@@ -19,11 +20,13 @@ import {
 } from '@grafana/grafana-foundation-sdk/dashboard'
 import { DataqueryBuilder, QueryEditorMode } from '@grafana/grafana-foundation-sdk/prometheus'
 import { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/stat'
+import { PanelBuilder as StateTimelineBuilder } from '@grafana/grafana-foundation-sdk/statetimeline'
 import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries'
 import * as units from '@grafana/grafana-foundation-sdk/units'
 import { stableJson } from '../scripts/lib/stable-json.ts'
 import {
   failureRatio,
+  firingAlerts,
   inferencesPerExecution,
   label,
   latencyQuantileMs,
@@ -81,6 +84,14 @@ function targets(queries: Query[]): cog.Builder<cog.Dataquery>[] {
   })
 }
 
+/** A legend listed under the chart, with no calculations; shown or not. */
+const listLegend = (show: boolean) =>
+  new common.VizLegendOptionsBuilder()
+    .showLegend(show)
+    .displayMode(common.LegendDisplayMode.List)
+    .placement(common.LegendPlacement.Bottom)
+    .calcs([])
+
 const thresholds = (steps: { value: number | null; color: string }[]) =>
   new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps(steps)
 
@@ -109,7 +120,11 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
   const id = idCounter()
 
   /** What every panel carries: id, title, description, datasource, queries, unit, size. */
-  const withBasics = <B extends TimeseriesBuilder | StatBuilder>(panel: B, spec: PanelSpec, height: number): B => {
+  const withBasics = <B extends TimeseriesBuilder | StatBuilder | StateTimelineBuilder>(
+    panel: B,
+    spec: PanelSpec,
+    height: number,
+  ): B => {
     panel
       .id(id())
       .title(spec.title)
@@ -127,13 +142,7 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
       .fillOpacity(spec.stack ? 35 : 10)
       .showPoints(common.VisibilityMode.Never)
       .spanNulls(false)
-      .legend(
-        new common.VizLegendOptionsBuilder()
-          .showLegend(true)
-          .displayMode(common.LegendDisplayMode.List)
-          .placement(common.LegendPlacement.Bottom)
-          .calcs([]),
-      )
+      .legend(listLegend(true))
       .tooltip(
         new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending),
       )
@@ -161,6 +170,24 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
     if (spec.decimals !== undefined) panel.decimals(spec.decimals)
     return panel
   }
+
+  /**
+   * Prometheus's ALERTS series, one bar per alert and target while it fires: when Triton went down
+   * and came back, beside the charts it explains. On the Prometheus datasource the dashboard uses
+   * already; Grafana's Alerting pages show the same alerts through the Alertmanager datasource.
+   */
+  const alertTimeline = (spec: PanelSpec) =>
+    withBasics(new StateTimelineBuilder(), spec, 6)
+      .noValue(spec.noValue ?? '')
+      .showValue(common.VisibilityMode.Never)
+      .rowHeight(0.8)
+      .mergeValues(true)
+      .fillOpacity(80)
+      // Each bar is labelled with its alert and target on the left; a legend would repeat them.
+      .legend(listLegend(false))
+      .tooltip(new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Single).sort(common.SortOrder.None))
+      .mappings([{ type: MappingType.ValueToText, options: { '1': { text: 'firing', color: 'red', index: 0 } } }])
+      .thresholds(thresholds([{ value: null, color: 'red' }]))
 
   /** GPU series exist only where Triton found a GPU; elsewhere the panel says so. */
   const gpu = (spec: Omit<PanelSpec, 'width' | 'noValue'> & { max?: number }) =>
@@ -240,6 +267,20 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
           { value: 0.95, color: 'orange' },
           { value: 0.99, color: 'green' },
         ],
+      }),
+    )
+
+    .withRow(row('Alerts'))
+    .withPanel(
+      alertTimeline({
+        title: 'Alerts firing',
+        description:
+          'Alerts of the Prometheus rules while they fire (ALERTS{alertstate="firing"}): TritonTargetDown, failure ratio, ' +
+          'latency, by target or model. Alertmanager has the same alerts and sends them on (`make alerts`, Alerting pages).',
+        unit: units.NoUnit,
+        queries: [{ expr: firingAlerts(), legend: '{{alertname}} {{instance}}{{model}}' }],
+        width: 24,
+        noValue: 'No alert fired in this time range',
       }),
     )
 

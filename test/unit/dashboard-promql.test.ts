@@ -7,7 +7,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { buildTritonDashboard } from '../../dashboards/triton.ts'
 import { configYaml, prometheusConfig, RULES_FILE } from '../../prometheus/config.ts'
-import { rulesYaml } from '../../prometheus/rules.ts'
+import { type AlertRule, rulesYaml } from '../../prometheus/rules.ts'
 import { defaults } from '../../scripts/lib/config.ts'
 import { waitFor } from '../../scripts/lib/poll.ts'
 import { fail } from '../../scripts/lib/fail.ts'
@@ -28,6 +28,15 @@ let standin: Standin | undefined
 let prometheus: Prometheus | undefined
 let window = { start: 0, end: 0 }
 let cpuOnly = true
+
+const ALWAYS_FIRING_FILE = 'always-firing.yml'
+const alwaysFiring: AlertRule = {
+  alert: 'DashboardTestAlert',
+  expr: 'vector(1)',
+  for: '0s',
+  labels: { severity: 'warning' },
+  annotations: { summary: 'always firing', description: 'gives the Alerts panel data' },
+}
 
 const queries = dashboardQueries(buildTritonDashboard({ datasourceUid: defaults.DATASOURCE_UID }))
 const isGpu = (expr: string) => /\bnv_(gpu_|energy_)/.test(expr)
@@ -70,7 +79,13 @@ test.before(async () => {
       // Nothing listens there: Prometheus evaluates and scrapes all the same, as `make prometheus` before Alertmanager.
       const config = prometheusConfig({ tritonTarget: target, selfTarget: self, alertmanagerTarget: '127.0.0.1:9' })
       config.global = { scrape_interval: '1s', evaluation_interval: '1s' }
-      return { 'prometheus.yml': configYaml(config), [RULES_FILE]: rulesYaml() }
+      // An alert that always fires, so the Alerts panel's ALERTS query has something to show.
+      config.rule_files.push(ALWAYS_FIRING_FILE)
+      return {
+        'prometheus.yml': configYaml(config),
+        [RULES_FILE]: rulesYaml(),
+        [ALWAYS_FIRING_FILE]: rulesYaml([{ name: 'test', rules: [alwaysFiring] }]),
+      }
     },
   })
   await prometheus.waitForTargets(30_000)

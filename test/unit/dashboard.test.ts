@@ -195,6 +195,7 @@ test('the panels the issue asks for are there, with the right units, in rows', (
     ['Current QPS', 'stat', 'reqps'],
     ['Mean latency', 'stat', 'ms'],
     ['Success ratio', 'stat', 'percentunit'],
+    ['Alerts firing', 'state-timeline', 'none'],
   ]
   for (const [title, type, unit] of expected) {
     const panel = byTitle.get(title)
@@ -204,7 +205,7 @@ test('the panels the issue asks for are there, with the right units, in rows', (
   }
   assert.equal(
     (dashboard.panels as Json[]).filter((p) => p.type === 'row').map((p) => p.title),
-    ['Overview', 'Throughput', 'Errors', 'Latency', 'GPU', 'CPU and memory'],
+    ['Overview', 'Alerts', 'Throughput', 'Errors', 'Latency', 'GPU', 'CPU and memory'],
   )
   const breakdown = byTitle
     .get('Latency breakdown per request')!
@@ -212,6 +213,27 @@ test('the panels the issue asks for are there, with the right units, in rows', (
     .join('\n')
   for (const part of ['queue', 'compute_input', 'compute_infer', 'compute_output'])
     assert.match(breakdown, `nv_inference_${part}_duration_us`)
+})
+
+test('the Alerts row shows the firing alerts of the Prometheus rules on the Prometheus datasource', () => {
+  const panel = visualizations.find((p) => p.title === 'Alerts firing')!
+  assert.equal(
+    panel.targets.map((t: Json) => t.expr),
+    ['ALERTS{alertstate="firing"}'],
+  )
+  assert.equal(panel.datasource, datasourceRef)
+  // ALERTS is 1 while an alert fires: the bar says so, in red.
+  assert.equal(panel.fieldConfig.defaults.mappings, [
+    { type: 'value', options: { '1': { color: 'red', index: 0, text: 'firing' } } },
+  ])
+  assert.match(panel.fieldConfig.defaults.noValue, /No alert/)
+  assert.is(panel.gridPos.w, 24)
+})
+
+test('a panel type without a schema in the reference folder is refused unless listed as such', () => {
+  const broken = JSON.parse(JSON.stringify(dashboard)) as Json
+  broken.panels.find((p: Json) => p.type === 'state-timeline').type = 'table'
+  assert.match(JSON.stringify(validate(broken)), /no schema for panel type table/)
 })
 
 test('GPU panels say there is no GPU instead of showing an empty chart', () => {

@@ -18,7 +18,7 @@ BUILT := dist/.built
 DEPS := node_modules/.package-lock.json
 
 .PHONY: help all up down doctor network triton prometheus alertmanager grafana token datasource dashboard load verify report \
-        alerts images dashboards model test clone-test bench publish build typecheck lint format system clean
+        alerts alert-drill images dashboards model test clone-test bench publish build typecheck lint format system clean
 
 help: ## List the targets
 	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | \
@@ -55,6 +55,8 @@ report: $(BUILT) ## Write report/index.html: the run, the load, charts, targets 
 	@$(STEP) dist/scripts/report.mjs $(ARGS)
 alerts: $(BUILT) ## Firing and silenced alerts in Alertmanager, as a table (ARGS=--json)
 	@$(STEP) dist/scripts/alerts.mjs $(ARGS)
+alert-drill: $(BUILT) ## Stop Triton, watch TritonTargetDown fire and reach the webhook, start it, watch it resolve
+	@$(STEP) dist/scripts/alert-drill.mjs $(ARGS)
 down: $(BUILT) ## Remove the containers and the network (data volumes only with ARGS=--volumes)
 	@$(STEP) dist/scripts/down.mjs $(ARGS)
 publish: $(BUILT) ## Publish the exported dashboard to the GitHub release TAG=...

@@ -1,0 +1,283 @@
+// `make alert-drill`: the lesson after the dashboards. Stops Triton, watches TritonTargetDown go
+// pending in Prometheus, fire in Alertmanager and (when a receiver is configured) reach it; starts
+// Triton again and watches the alert resolve and the resolution go out. Prints the timeline. Every
+// wait has a deadline, and Triton is started again whatever happens, Ctrl-C included.
+import chalk from 'chalk'
+import { alertTiming, duration } from '../prometheus/alert-timing.ts'
+import { fetchAlerts, hasIntegrations, notificationCounts, type NotificationCounts } from './lib/alertmanager.ts'
+import { step } from './lib/cli.ts'
+import { loadConfig, url } from './lib/config.ts'
+import { docker, ensureEngine, inspectContainer, MANAGED_LABEL } from './lib/docker.ts'
+import { fail } from './lib/fail.ts'
+import { tr } from './lib/i18n.ts'
+import { log } from './lib/log.ts'
+import { waitFor } from './lib/poll.ts'
+import type { AlertmanagerTargetInfo, ApiAnswer, PrometheusAlert } from './lib/prometheus.ts'
+import { formatTable } from './lib/table.ts'
+
+/** The alert the drill provokes. */
+const ALERT = 'TritonTargetDown'
+
+type Event = 'stopped' | 'pending' | 'firing' | 'notified' | 'restarted' | 'resolved' | 'resolution notified'
+
+const what: Record<Event, () => string> = {
+  stopped: () => tr('Triton stopped (docker stop)', 'Triton 已停止（docker stop）'),
+  pending: () =>
+    tr(
+      `pending in Prometheus: a failed scrape, waiting out for: ${duration(alertTiming.targetDownFor)}`,
+      `在 Prometheus 中待定：抓取失败，等待 for: ${duration(alertTiming.targetDownFor)}`,
+    ),
+  firing: () => tr('firing: Alertmanager has it', '触发：Alertmanager 已收到'),
+  notified: () =>
+    tr(
+      `sent to the receiver (group_wait ${duration(alertTiming.groupWait)})`,
+      `已发送到接收端（group_wait ${duration(alertTiming.groupWait)}）`,
+    ),
+  restarted: () => tr('Triton started again (docker start)', 'Triton 已重新启动（docker start）'),
+  resolved: () => tr('resolved: the scrape works again', '已恢复：抓取恢复正常'),
+  'resolution notified': () =>
+    tr(
+      `resolution sent (group_interval ${duration(alertTiming.groupInterval)})`,
+      `恢复通知已发送（group_interval ${duration(alertTiming.groupInterval)}）`,
+    ),
+}
+
+async function json<T>(address: string): Promise<T> {
+  const response = await fetch(address, { signal: AbortSignal.timeout(5000) })
+  if (!response.ok) throw new Error(`HTTP ${response.status} from ${address}`)
+  return (await response.json()) as T
+}
+
+await step(
+  {
+    name: 'alert-drill',
+    summary: tr(
+      'Alert drill: stop Triton, watch TritonTargetDown fire and resolve',
+      '告警演练：停止 Triton，观察 TritonTargetDown 触发并恢复',
+    ),
+    replaces: `docker stop triton; watch 'curl -s localhost:9093/api/v2/alerts'; docker start triton`,
+    env: {
+      TRITON_CONTAINER: tr('the Triton container to stop and start (triton)', '要停止并重启的 Triton 容器（triton）'),
+      PROMETHEUS_PORT: tr('Prometheus host port (9090)', 'Prometheus 主机端口（9090）'),
+      ALERTMANAGER_PORT: tr('Alertmanager host port (9093)', 'Alertmanager 主机端口（9093）'),
+    },
+    flags: {
+      timeout: {
+        type: 'number',
+        help: tr(
+          'seconds each phase may take: firing and notified after the stop, resolved after the start',
+          '每个阶段的最长秒数：停止后的触发与通知，启动后的恢复',
+        ),
+        default: 150,
+        min: 1,
+      },
+      json: { type: 'boolean', help: tr('print the timeline as JSON', '以 JSON 输出时间线') },
+    },
+  },
+  async (flags) => {
+    const config = loadConfig()
+    const triton = config.triton.container
+    const prometheus = url(config, config.prometheus.port)
+    const alertmanager = url(config, config.alertmanager.port)
+    const timeoutMs = flags.timeout * 1000
+    const filter = [`alertname="${ALERT}"`]
+
+    // Everything is checked before Triton is touched.
+    await ensureEngine()
+    const container = await inspectContainer(triton)
+    if (!container?.State.Running || container.Config.Labels?.[MANAGED_LABEL] !== 'true') {
+      throw fail(
+        tr(`Triton (${triton}) is not running as part of this stack`, `Triton（${triton}）没有作为本套服务运行`),
+        tr('start the stack first: `make up`', '请先启动整套服务：`make up`'),
+      )
+    }
+    /** Anything a service fails to answer before the drill starts stops it, with the cause. */
+    const answered =
+      (service: string, base: string, target: string, port: string) =>
+      <T>(read: () => Promise<T>): Promise<T> =>
+        read().catch((error: Error) => {
+          throw fail(
+            tr(
+              `${service} does not answer as ${service} at ${base} (${error.message})`,
+              `${base} 上的 ${service} 没有正常响应（${error.message}）`,
+            ),
+            tr(
+              `start it with \`make ${target}\`; check that ${port} is its port`,
+              `用 \`make ${target}\` 启动它；确认 ${port} 是它的端口`,
+            ),
+          )
+        })
+    const fromAlertmanager = answered('Alertmanager', alertmanager, 'alertmanager', 'ALERTMANAGER_PORT')
+    const fromPrometheus = answered('Prometheus', prometheus, 'prometheus', 'PROMETHEUS_PORT')
+    const notifying = await fromAlertmanager(async () => {
+      const status = await json<{ config?: { original?: unknown } }>(`${alertmanager}/api/v2/status`)
+      if (typeof status.config?.original !== 'string') throw new Error('/api/v2/status has no config')
+      return hasIntegrations(status.config.original)
+    })
+    const senders = await fromPrometheus(async () => {
+      const answer = await json<ApiAnswer<{ activeAlertmanagers?: AlertmanagerTargetInfo[] }>>(
+        `${prometheus}/api/v1/alertmanagers`,
+      )
+      if (!Array.isArray(answer.data?.activeAlertmanagers)) throw new Error('no list of Alertmanagers')
+      return answer.data.activeAlertmanagers
+    })
+    if (!senders.some((a) => a.url.includes(`//${config.alertmanager.container}:`))) {
+      throw fail(
+        tr(
+          `Prometheus does not send its alerts to ${config.alertmanager.container}`,
+          `Prometheus 没有把告警发送到 ${config.alertmanager.container}`,
+        ),
+        tr(
+          'run `make prometheus` so its config names Alertmanager (a config from before the alerting step does not)',
+          '运行 `make prometheus`，使其配置指向 Alertmanager（早于告警步骤的配置没有）',
+        ),
+      )
+    }
+    const already = await fromAlertmanager(() => fetchAlerts(alertmanager, filter))
+    if (already.length > 0) {
+      throw fail(
+        tr(`${ALERT} is already firing in Alertmanager`, `${ALERT} 已在 Alertmanager 中触发`),
+        tr(
+          'bring Triton back (`make triton`), wait until `make alerts` shows no alert, then run the drill',
+          '先恢复 Triton（`make triton`），等 `make alerts` 不再显示告警后再演练',
+        ),
+      )
+    }
+    const baseline = await fromAlertmanager(() => notificationCounts(alertmanager))
+
+    // The clock starts as the stop begins: Triton stops answering during `docker stop`, which
+    // waits for its graceful shutdown, and Prometheus may see it before the command returns.
+    const started = Date.now()
+    const timeline: { event: Event; seconds: number }[] = []
+    const mark = (event: Event, at = Date.now()) => {
+      const seconds = Math.max(0, Math.round((at - started) / 1000))
+      timeline.push({ event, seconds })
+      log.info(`${chalk.dim(`${String(seconds).padStart(4)}s`)}  ${what[event]()}`)
+    }
+    const logs = `\`docker logs ${config.prometheus.container}\`, \`docker logs ${config.alertmanager.container}\``
+    const timedOut = (phase: string, since: number) => (last: unknown) => {
+      const seconds = Math.round((Date.now() - since) / 1000)
+      const why = last instanceof Error ? last.message : ''
+      return fail(
+        tr(
+          `${phase}: nothing after ${seconds} s${why ? ` (${why})` : ''}`,
+          `${phase}：${seconds} 秒后仍没有结果${why ? `（${why}）` : ''}`,
+        ),
+        tr(`read ${logs}; Triton was started again`, `查看 ${logs}；Triton 已重新启动`),
+      )
+    }
+    /** Waits until Alertmanager has sent `count` more notifications than before the drill; a failed one ends it. */
+    const notified = async (count: number, phase: string, since: number) => {
+      const outcome = await waitFor(
+        async () => {
+          const now: NotificationCounts = await notificationCounts(alertmanager)
+          if (now.failed > baseline.failed) return { failed: now.failed - baseline.failed }
+          return now.sent - baseline.sent >= count && { failed: 0 }
+        },
+        {
+          what: phase,
+          timeoutMs: Math.max(1, since + timeoutMs - Date.now()),
+          intervalMs: 500,
+          onTimeout: timedOut(phase, since),
+        },
+      )
+      if (outcome.failed) {
+        throw fail(
+          tr(
+            `Alertmanager could not deliver to the receiver (${outcome.failed} failed attempts)`,
+            `Alertmanager 无法投递到接收端（失败 ${outcome.failed} 次）`,
+          ),
+          tr(
+            `check that the receiver answers 2xx; \`docker logs ${config.alertmanager.container}\` says why`,
+            `请确认接收端返回 2xx；\`docker logs ${config.alertmanager.container}\` 会说明原因`,
+          ),
+        )
+      }
+    }
+
+    let restarted = false
+    const restart = async () => {
+      if (restarted) return
+      restarted = true
+      await docker(['start', triton], { context: { container: triton } })
+    }
+    // Ctrl-C in the middle of a drill must not leave the class without Triton.
+    const interrupted = () => {
+      restart().finally(() => process.exit(130))
+    }
+    process.once('SIGINT', interrupted)
+    process.once('SIGTERM', interrupted)
+    try {
+      await docker(['stop', triton], { context: { container: triton } })
+      mark('stopped')
+      const pending = await waitFor(
+        async () => {
+          const body = await json<ApiAnswer<{ alerts: PrometheusAlert[] }>>(`${prometheus}/api/v1/alerts`)
+          return body.data.alerts.find((a) => a.labels.alertname === ALERT)
+        },
+        {
+          what: tr(`waiting for ${ALERT} in Prometheus`, `等待 Prometheus 中的 ${ALERT}`),
+          timeoutMs,
+          intervalMs: 1000,
+          onTimeout: timedOut(tr(`${ALERT} pending in Prometheus`, `Prometheus 中 ${ALERT} 待定`), started),
+        },
+      )
+      mark('pending', Math.max(started, Date.parse(pending.activeAt)))
+      const firing = await waitFor(async () => (await fetchAlerts(alertmanager, filter))[0], {
+        what: tr(`waiting for ${ALERT} to fire in Alertmanager`, `等待 ${ALERT} 在 Alertmanager 中触发`),
+        timeoutMs: Math.max(1, started + timeoutMs - Date.now()),
+        intervalMs: 1000,
+        onTimeout: timedOut(tr(`${ALERT} firing in Alertmanager`, `Alertmanager 中 ${ALERT} 触发`), started),
+      })
+      mark('firing', Math.max(started, Date.parse(firing.startsAt)))
+      if (notifying) {
+        await notified(1, tr('waiting for the notification', '等待通知发送'), started)
+        mark('notified')
+      } else {
+        log.info(chalk.dim(tr('      no receiver configured: nothing is sent', '      没有配置接收端：不发送通知')))
+      }
+      await restart()
+      const back = Date.now()
+      mark('restarted', back)
+      await waitFor(async () => (await fetchAlerts(alertmanager, filter)).length === 0, {
+        what: tr(`waiting for ${ALERT} to resolve`, `等待 ${ALERT} 恢复`),
+        timeoutMs,
+        intervalMs: 1000,
+        onTimeout: timedOut(tr(`${ALERT} resolved`, `${ALERT} 恢复`), back),
+      })
+      mark('resolved')
+      if (notifying) {
+        await notified(2, tr('waiting for the resolution to be sent', '等待恢复通知发送'), back)
+        mark('resolution notified')
+      }
+    } finally {
+      process.off('SIGINT', interrupted)
+      process.off('SIGTERM', interrupted)
+      await restart()
+    }
+
+    if (flags.json) {
+      process.stdout.write(
+        `${JSON.stringify({ alert: ALERT, triton, notifying, started: new Date(started).toISOString(), timeline })}\n`,
+      )
+      return
+    }
+    const total = Math.max(1, ...timeline.map((t) => t.seconds))
+    const rows = [
+      [tr('EVENT', '事件'), tr('AT', '时刻'), '', tr('WHAT HAPPENED', '说明')],
+      ...timeline.map(({ event, seconds }) => [
+        event,
+        `${seconds}s`,
+        `${'█'.repeat(Math.round((seconds / total) * 24))}`.padEnd(24, '·'),
+        what[event](),
+      ]),
+    ]
+    process.stdout.write(`${formatTable(rows)}\n`)
+    log.ok(
+      tr(
+        `drill done in ${total} s: ${ALERT} fired, ${notifying ? 'reached the receiver, ' : ''}and resolved`,
+        `演练完成，用时 ${total} 秒：${ALERT} 已触发${notifying ? '、已送达接收端' : ''}并已恢复`,
+      ),
+    )
+  },
+)

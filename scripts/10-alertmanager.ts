@@ -198,6 +198,7 @@ await step(
           `配置 ${ALERTMANAGER_CONFIG_PATH} 已复制进容器（权限 0400，uid ${ALERTMANAGER_USER.uid}），未挂载`,
         ),
       )
+    log.request({ url: `${base}/api/v2/status` })
     const status = (await fetch(`${base}/api/v2/status`, { signal: AbortSignal.timeout(5000) })
       .then((r) => r.json())
       .catch(() => ({}))) as { versionInfo?: { version?: string } }

@@ -43,6 +43,7 @@ const what: Record<Event, () => string> = {
 }
 
 async function json<T>(address: string): Promise<T> {
+  log.request({ url: address })
   const response = await fetch(address, { signal: AbortSignal.timeout(5000) })
   if (!response.ok) throw new Error(`HTTP ${response.status} from ${address}`)
   return (await response.json()) as T

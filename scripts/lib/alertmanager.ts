@@ -3,6 +3,7 @@
 // 0.25 and 0.27), read by `make alerts`, the alert drill and Grafana's Alertmanager datasource.
 import { parse } from 'yaml'
 import { tr } from './i18n.ts'
+import { log } from './log.ts'
 
 /** Alertmanager's port inside its container, as Prometheus and Grafana reach it; the host port is ALERTMANAGER_PORT. */
 export const ALERTMANAGER_CONTAINER_PORT = 9093
@@ -39,9 +40,9 @@ export interface GettableAlert {
 /** The alerts Alertmanager holds now (resolved ones are not listed), or a thrown error. */
 export async function fetchAlerts(base: string, filter: string[] = [], timeoutMs = 5000): Promise<GettableAlert[]> {
   const query = filter.map((f) => `filter=${encodeURIComponent(f)}`).join('&')
-  const response = await fetch(`${base}/api/v2/alerts${query ? `?${query}` : ''}`, {
-    signal: AbortSignal.timeout(timeoutMs),
-  })
+  const address = `${base}/api/v2/alerts${query ? `?${query}` : ''}`
+  log.request({ url: address })
+  const response = await fetch(address, { signal: AbortSignal.timeout(timeoutMs) })
   if (!response.ok) throw new Error(`HTTP ${response.status} from ${base}/api/v2/alerts`)
   const body = (await response.json()) as unknown
   if (!Array.isArray(body)) throw new Error(`${base}/api/v2/alerts did not answer a list`)
@@ -123,6 +124,7 @@ export function parseNotificationCounts(metrics: string): NotificationCounts {
 }
 
 export async function notificationCounts(base: string, timeoutMs = 5000): Promise<NotificationCounts> {
+  log.request({ url: `${base}/metrics` })
   const response = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(timeoutMs) })
   if (!response.ok) throw new Error(`HTTP ${response.status} from ${base}/metrics`)
   return parseNotificationCounts(await response.text())

@@ -12,10 +12,12 @@ import { alertmanagerConfig, alertmanagerYaml, RECEIVERS } from '../prometheus/a
 import { alertTiming, duration } from '../prometheus/alert-timing.ts'
 import { describeWebhook, WEBHOOK_FILE, WEBHOOK_OFF, webhookChoice } from './lib/alert-webhook.ts'
 import {
+  type AlertmanagerStatus,
   ALERTMANAGER_CONFIG_PATH,
   ALERTMANAGER_CONTAINER_PORT,
   ALERTMANAGER_DATA_DIR,
   ALERTMANAGER_USER,
+  fetchStatus,
 } from './lib/alertmanager.ts'
 import { step } from './lib/cli.ts'
 import { loadConfig, url } from './lib/config.ts'
@@ -24,6 +26,7 @@ import { fail } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
 import { stateDir } from './lib/secrets.ts'
+import { pullEnv, pullFlags, pullSettings } from './lib/pull.ts'
 import { runTool, type ToolRun } from './lib/tool.ts'
 
 /**
@@ -111,6 +114,7 @@ await step(
       ),
       STATE_DIR: tr('state folder (.state)', '状态目录（.state）'),
       BIND_ADDRESS: tr('host address the port is published on (127.0.0.1)', '端口发布到的主机地址（127.0.0.1）'),
+      ...pullEnv,
     },
     flags: {
       timeout: {
@@ -119,6 +123,7 @@ await step(
         default: 60,
         min: 1,
       },
+      ...pullFlags,
     },
   },
   async (flags) => {
@@ -143,7 +148,7 @@ await step(
     const webhook = own ? undefined : webhookChoice()
     const text = own ? readOwnConfig(resolve(own)) : alertmanagerYaml(alertmanagerConfig({ webhookUrl: webhook?.url }))
     await ensureEngine()
-    await ensureImage(am.image, hints)
+    await ensureImage(am.image, hints, pullSettings(flags['pull-stall-timeout']))
     await checkConfig(text, am.image)
 
     // Read at start: a changed config recreates the container. Its hash, never its content, goes in a
@@ -198,10 +203,8 @@ await step(
           `配置 ${ALERTMANAGER_CONFIG_PATH} 已复制进容器（权限 0400，uid ${ALERTMANAGER_USER.uid}），未挂载`,
         ),
       )
-    log.request({ url: `${base}/api/v2/status` })
-    const status = (await fetch(`${base}/api/v2/status`, { signal: AbortSignal.timeout(5000) })
-      .then((r) => r.json())
-      .catch(() => ({}))) as { versionInfo?: { version?: string } }
+    // Only for the closing line: Alertmanager is ready, and the version is a detail.
+    const status: AlertmanagerStatus = await fetchStatus(base).catch(() => ({}))
     const version = status.versionInfo?.version ?? '?'
     const timing = tr(
       `group_wait ${duration(alertTiming.groupWait)}, group_interval ${duration(alertTiming.groupInterval)}`,

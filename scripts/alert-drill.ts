@@ -4,7 +4,13 @@
 // wait has a deadline, and Triton is started again whatever happens, Ctrl-C included.
 import chalk from 'chalk'
 import { alertTiming, duration } from '../prometheus/alert-timing.ts'
-import { fetchAlerts, hasIntegrations, notificationCounts, type NotificationCounts } from './lib/alertmanager.ts'
+import {
+  fetchAlerts,
+  fetchStatus,
+  hasIntegrations,
+  notificationCounts,
+  type NotificationCounts,
+} from './lib/alertmanager.ts'
 import { step } from './lib/cli.ts'
 import { loadConfig, url } from './lib/config.ts'
 import { docker, ensureEngine, inspectContainer, MANAGED_LABEL } from './lib/docker.ts'
@@ -12,7 +18,7 @@ import { fail } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
 import { waitFor } from './lib/poll.ts'
-import type { AlertmanagerTargetInfo, ApiAnswer, PrometheusAlert } from './lib/prometheus.ts'
+import { type AlertmanagerTargetInfo, type PrometheusAlert, prometheusApi } from './lib/prometheus.ts'
 import { formatTable } from './lib/table.ts'
 
 /** The alert the drill provokes. */
@@ -40,13 +46,6 @@ const what: Record<Event, () => string> = {
       `resolution sent (group_interval ${duration(alertTiming.groupInterval)})`,
       `恢复通知已发送（group_interval ${duration(alertTiming.groupInterval)}）`,
     ),
-}
-
-async function json<T>(address: string): Promise<T> {
-  log.request({ url: address })
-  const response = await fetch(address, { signal: AbortSignal.timeout(5000) })
-  if (!response.ok) throw new Error(`HTTP ${response.status} from ${address}`)
-  return (await response.json()) as T
 }
 
 await step(
@@ -111,16 +110,17 @@ await step(
     const fromAlertmanager = answered('Alertmanager', alertmanager, 'alertmanager', 'ALERTMANAGER_PORT')
     const fromPrometheus = answered('Prometheus', prometheus, 'prometheus', 'PROMETHEUS_PORT')
     const notifying = await fromAlertmanager(async () => {
-      const status = await json<{ config?: { original?: unknown } }>(`${alertmanager}/api/v2/status`)
+      const status = await fetchStatus(alertmanager)
       if (typeof status.config?.original !== 'string') throw new Error('/api/v2/status has no config')
       return hasIntegrations(status.config.original)
     })
     const senders = await fromPrometheus(async () => {
-      const answer = await json<ApiAnswer<{ activeAlertmanagers?: AlertmanagerTargetInfo[] }>>(
-        `${prometheus}/api/v1/alertmanagers`,
+      const { activeAlertmanagers } = await prometheusApi<{ activeAlertmanagers?: AlertmanagerTargetInfo[] }>(
+        prometheus,
+        'alertmanagers',
       )
-      if (!Array.isArray(answer.data?.activeAlertmanagers)) throw new Error('no list of Alertmanagers')
-      return answer.data.activeAlertmanagers
+      if (!Array.isArray(activeAlertmanagers)) throw new Error('no list of Alertmanagers')
+      return activeAlertmanagers
     })
     if (!senders.some((a) => a.url.includes(`//${config.alertmanager.container}:`))) {
       throw fail(
@@ -213,8 +213,8 @@ await step(
       mark('stopped')
       const pending = await waitFor(
         async () => {
-          const body = await json<ApiAnswer<{ alerts: PrometheusAlert[] }>>(`${prometheus}/api/v1/alerts`)
-          return body.data.alerts.find((a) => a.labels.alertname === ALERT)
+          const { alerts } = await prometheusApi<{ alerts: PrometheusAlert[] }>(prometheus, 'alerts')
+          return alerts.find((a) => a.labels.alertname === ALERT)
         },
         {
           what: tr(`waiting for ${ALERT} in Prometheus`, `等待 Prometheus 中的 ${ALERT}`),

@@ -49,6 +49,19 @@ export async function fetchAlerts(base: string, filter: string[] = [], timeoutMs
   return body as GettableAlert[]
 }
 
+/** `GET /api/v2/status` (alertmanagerStatus): the version, and the config it runs as YAML (secrets `<secret>` from 0.26). */
+export interface AlertmanagerStatus {
+  versionInfo?: { version?: string }
+  config?: { original?: string }
+}
+
+export async function fetchStatus(base: string, timeoutMs = 5000): Promise<AlertmanagerStatus> {
+  log.request({ url: `${base}/api/v2/status` })
+  const response = await fetch(`${base}/api/v2/status`, { signal: AbortSignal.timeout(timeoutMs) })
+  if (!response.ok) throw new Error(`HTTP ${response.status} from ${base}/api/v2/status`)
+  return (await response.json()) as AlertmanagerStatus
+}
+
 /** What a person reads in the STATE column: firing, silenced, inhibited, or not yet processed. */
 export function alertState(alert: GettableAlert): string {
   if (alert.status.state === 'active') return tr('firing', '触发中')

@@ -49,20 +49,24 @@ interface Report {
   checks: { check: string; status: 'ok' | 'warn' | 'fail'; message: string; fix?: string; variable?: string }[]
 }
 
+/** Every host port of the stack, in the order loadConfig reads them. */
+const PORTS = [
+  'TRITON_HTTP_PORT',
+  'TRITON_GRPC_PORT',
+  'TRITON_METRICS_PORT',
+  'PROMETHEUS_PORT',
+  'GRAFANA_PORT',
+  'ALERTMANAGER_PORT',
+]
+
 test('a ready machine: nothing fails, exit 0, every image and port of the config checked', async () => {
   const result = await doctor()
   assert.is(result.code, 0, result.text)
   assert.match(result.text, /✔ Docker engine: \S+ \(API [\d.]+, /)
-  for (const variable of ['TRITON_IMAGE', 'PROMETHEUS_IMAGE', 'GRAFANA_IMAGE']) {
+  for (const variable of ['TRITON_IMAGE', 'PROMETHEUS_IMAGE', 'GRAFANA_IMAGE', 'ALERTMANAGER_IMAGE']) {
     assert.match(result.text, `✔ image: ${variable}=${env[variable]}: here`)
   }
-  for (const variable of [
-    'TRITON_HTTP_PORT',
-    'TRITON_GRPC_PORT',
-    'TRITON_METRICS_PORT',
-    'PROMETHEUS_PORT',
-    'GRAFANA_PORT',
-  ]) {
+  for (const variable of PORTS) {
     assert.match(result.text, `✔ port: 127.0.0.1:${env[variable]} (${variable}): free`)
   }
   assert.match(result.text, /GPU: /)
@@ -79,7 +83,7 @@ test('--json: the same checks for a machine to read, on stdout alone', async () 
   assert.ok(report.ok)
   assert.equal(
     report.checks.filter((c) => c.check === 'port').map((c) => c.variable),
-    ['TRITON_HTTP_PORT', 'TRITON_GRPC_PORT', 'TRITON_METRICS_PORT', 'PROMETHEUS_PORT', 'GRAFANA_PORT'],
+    PORTS,
   )
   assert.not.ok(report.checks.some((c) => c.status === 'fail'))
 })

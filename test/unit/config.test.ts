@@ -29,16 +29,17 @@ test("the stack's images, containers and host ports are recorded as read, with t
       'TRITON_METRICS_PORT=8002',
       'PROMETHEUS_PORT=9090',
       'GRAFANA_PORT=13000',
+      'ALERTMANAGER_PORT=9093',
     ],
   )
   assert.equal(
     stack.images.map((i) => i.variable),
-    ['TRITON_IMAGE', 'PROMETHEUS_IMAGE', 'GRAFANA_IMAGE'],
+    ['TRITON_IMAGE', 'PROMETHEUS_IMAGE', 'GRAFANA_IMAGE', 'ALERTMANAGER_IMAGE'],
   )
   assert.is(stack.images[1]!.value, 'm.example/prom:1')
   assert.equal(
     stack.containers.map((c) => c.value),
-    ['triton', 'prometheus', 'grafana'],
+    ['triton', 'prometheus', 'grafana', 'alertmanager'],
   )
 })
 
@@ -50,6 +51,9 @@ for (const [env, pattern] of [
   [{ GRAFANA_IMAGE: '--privileged' }, /not an image reference/],
   [{ DATASOURCE_UID: 'triton prometheus' }, /DATASOURCE_UID="triton prometheus" is not a Grafana uid/],
   [{ DATASOURCE_UID: 'x'.repeat(41) }, /not a Grafana uid/],
+  [{ ALERTMANAGER_PORT: '9o93' }, /ALERTMANAGER_PORT="9o93" is not a TCP port/],
+  [{ ALERTMANAGER_CONTAINER: 'alert manager' }, /not a valid Docker name/],
+  [{ ALERTMANAGER_DATASOURCE_UID: 'a/b' }, /ALERTMANAGER_DATASOURCE_UID="a\/b" is not a Grafana uid/],
 ] as const) {
   test(`rejects ${JSON.stringify(env)}`, () => {
     try {

@@ -17,14 +17,8 @@ import { chinese, tr } from './lib/i18n.ts'
 import { type LoadReport, readLoadReport } from './lib/load-report.ts'
 import { log } from './lib/log.ts'
 import { readOutcomes, type StepOutcome } from './lib/outcomes.ts'
-import {
-  type PrometheusAlert,
-  PrometheusUnreachable,
-  prometheusApi,
-  type Series,
-  type Target,
-  TRITON_JOB,
-} from './lib/prometheus.ts'
+import { PrometheusUnreachable, prometheusApi, type Series, type Target, TRITON_JOB } from './lib/prometheus.ts'
+import { activeAlerts } from './lib/report/alerts.ts'
 import { barChart, type Point, type TimeChart, timeChart } from './lib/report/charts.ts'
 import { type ReportChart, reportHtml } from './lib/report/page.ts'
 import { type PanelChart, legendName, rateIntervalSeconds, timeseriesPanels } from './lib/report/panels.ts'
@@ -138,7 +132,6 @@ async function gather(config: Config, prometheus: string, version: string, minut
   )
   const { charts, gpus, gpuPanelsLeftOut } = await drawPanels(prometheus, panels, range, stepS, loadBand(loaded))
   const services = await serviceFacts(config, version)
-  const alerts = (await prometheusApi<{ alerts: PrometheusAlert[] }>(prometheus, 'alerts')).alerts
   return reportHtml({
     generated: new Date(),
     model: loaded?.model ?? config.model,
@@ -157,10 +150,7 @@ async function gather(config: Config, prometheus: string, version: string, minut
         )
       : undefined,
     targets,
-    alerts: {
-      source: `Prometheus (${prometheus}/alerts)`,
-      list: alerts,
-    },
+    alerts: await activeAlerts(config, prometheus),
     grafana: await dashboardLink(config, dashboard.uid, range),
   })
 }

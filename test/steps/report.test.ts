@@ -3,8 +3,9 @@
 // and before any load, a report that says so and charts without traffic; after `make all`, a file
 // that Debian's Chromium opens offline with no request leaving it, no console error, at least four
 // charts with a size and the run's own figures (a screenshot goes to test/artifacts/); Chinese
-// with LANG=zh_CN.UTF-8; and with Prometheus stopped, a refusal naming `make prometheus` that
-// leaves the earlier report as it was. Names and ports are this suite's own.
+// with LANG=zh_CN.UTF-8; with Triton stopped, its target down and TritonTargetDown in the alerts;
+// and with Prometheus stopped, a refusal naming `make prometheus` that leaves the earlier report
+// as it was. Names and ports are this suite's own.
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -112,6 +113,9 @@ test('after make all: Chromium opens it offline with four charts or more, no err
     assert.match(text, /docker network create/, 'the manual command a step replaces')
     assert.match(text, new RegExp(`http://${env.PROMETHEUS_CONTAINER}:9090|${env.TRITON_CONTAINER}:8002`))
     assert.match(text, /No alert is firing or pending/)
+    assert.match(text, /Source: Alertmanager \(http:\/\/127\.0\.0\.1:\d+\)/)
+    // The services table: service, container, image and id, the version the service reports, state.
+    assert.match(text, /Alertmanager\t\S+alertmanager\t\S+ \w+\t\d+\.\d+\.\d+\trunning/)
     assert.match(text, new RegExp(`127\\.0\\.0\\.1:${env.GRAFANA_PORT}/d/triton-monitoring/`))
     assert.match(text, /CPU: Triton runs without a GPU/)
     mkdirSync(dirname(screenshot), { recursive: true })
@@ -136,6 +140,21 @@ test('LANG=zh_CN.UTF-8 writes it in Chinese', async () => {
   } finally {
     await opened.close()
   }
+})
+
+test('with Triton stopped: its target is down and TritonTargetDown is in the alerts', async () => {
+  execFileSync('docker', ['stop', '--time', '1', env.TRITON_CONTAINER!], { stdio: 'ignore' })
+  // The rule's first evaluation after a failed scrape makes it pending: poll, bounded in time and runs.
+  const deadline = Date.now() + 90_000
+  let text = ''
+  for (let run = 0; run < 30 && Date.now() < deadline && !/TritonTargetDown/.test(text); run++) {
+    const result = await report()
+    assert.is(result.code, 0, result.text)
+    text = readFileSync(out, 'utf8')
+  }
+  assert.match(text, /<b>TritonTargetDown<\/b>/)
+  assert.match(text, /<span class="(warn|fail)">(pending|firing)<\/span>/)
+  assert.match(text, /<span class="fail">down<\/span>/, 'the triton target is down')
 })
 
 test('with Prometheus stopped: refused naming make prometheus, the earlier report left as it was', async () => {

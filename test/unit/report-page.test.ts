@@ -111,6 +111,27 @@ test('no load yet, or a load file that cannot be read, is said plainly', async (
   assert.match(reportHtml(await data({ kind: 'unreadable', reason: 'Unexpected end of JSON input' })), /cannot be read/)
 })
 
+test('alerts: a firing one is counted in the tiles and listed with its state, labels and summary', async () => {
+  const alerts = {
+    source: 'Alertmanager (http://127.0.0.1:9093)',
+    list: [
+      {
+        name: 'TritonTargetDown',
+        state: 'firing',
+        firing: true,
+        since: new Date(now - 60_000).toISOString(),
+        labels: { severity: 'critical', instance: 'triton:8002' },
+        summary: 'Prometheus cannot scrape Triton',
+      },
+    ],
+  }
+  const html = reportHtml(await data({ kind: 'none' }, { alerts }))
+  assert.match(html, /<div class="tile bad"><div class="value">1<\/div><div class="label">alerts firing/)
+  for (const text of ['<b>TritonTargetDown</b>', '<span class="fail">firing</span>', 'triton:8002', 'cannot scrape'])
+    assert.ok(html.includes(text), text)
+  assert.match(html, /Source: Alertmanager/)
+})
+
 test('a secret that reached any value is masked in the page', async () => {
   registerSecret('glsa_pretend_token_0123456789')
   const html = reportHtml(

@@ -6,7 +6,8 @@ import { chinese, tr } from '../i18n.ts'
 import type { LoadReport, SavedLoad } from '../load-report.ts'
 import { maskSecrets } from '../mask.ts'
 import type { StepOutcome } from '../outcomes.ts'
-import { type PrometheusAlert, type Target, targetRows } from '../prometheus.ts'
+import { type Target, targetRows } from '../prometheus.ts'
+import type { ReportAlerts } from './alerts.ts'
 import { fontStack } from './charts.ts'
 import type { HostFacts, ServiceFacts } from './run-facts.ts'
 
@@ -34,7 +35,7 @@ export interface ReportData {
   /** Said in place of the GPU charts on a host without one. */
   gpuNote?: string
   targets: Target[]
-  alerts: { source: string; list: PrometheusAlert[]; note?: string }
+  alerts: ReportAlerts
   grafana: { url: string; note?: string }
 }
 
@@ -69,7 +70,7 @@ const tile = (label: string, value: string, tone = '') =>
 
 function tiles(data: ReportData): string {
   const up = data.targets.filter((t) => t.health === 'up').length
-  const firing = data.alerts.list.filter((a) => a.state === 'firing').length
+  const firing = data.alerts.list.filter((a) => a.firing).length
   const list = [
     tile(tr('model', '模型'), escapeHtml(data.model)),
     tile(tr('targets up', '抓取目标正常'), `${up}/${data.targets.length}`, up === data.targets.length ? 'good' : 'bad'),
@@ -293,15 +294,15 @@ function alertsSection(data: ReportData): string {
     ? table(
         [tr('alert', '告警'), tr('state', '状态'), tr('since', '开始于'), tr('labels', '标签'), tr('summary', '摘要')],
         list.map((a) => [
-          `<b>${escapeHtml(a.labels.alertname)}</b>`,
-          `<span class="${a.state === 'firing' ? 'fail' : 'warn'}">${escapeHtml(a.state)}</span>`,
-          a.activeAt ? escapeHtml(when(a.activeAt)) : '—',
-          anyValue(Object.fromEntries(Object.entries(a.labels).filter(([k]) => k !== 'alertname'))),
-          escapeHtml(a.annotations.summary ?? a.annotations.description ?? ''),
+          `<b>${escapeHtml(a.name)}</b>`,
+          `<span class="${a.firing ? 'fail' : 'warn'}">${escapeHtml(a.state)}</span>`,
+          a.since ? escapeHtml(when(a.since)) : '—',
+          anyValue(a.labels),
+          escapeHtml(a.summary),
         ]),
       )
     : `<p class="ok">✔ ${tr('No alert is firing or pending.', '没有正在触发或待触发的告警。')}</p>`
-  const from = `<p class="dim">${tr('Source', '来源')}: ${escapeHtml(source)}${note ? ` — ${escapeHtml(note)}` : ''}</p>`
+  const from = `<p class="dim">${tr('Source', '来源')}: ${escapeHtml(source)}${note ? ` — ${inline(note)}` : ''}</p>`
   return section('alerts', tr('Alerts', '告警'), `${body}\n${from}`)
 }
 

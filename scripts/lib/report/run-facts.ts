@@ -3,6 +3,7 @@
 // service itself reports, and whether Triton runs on a GPU. A part that cannot be read is shown as
 // such; only Prometheus is required (report.ts checks it first).
 import { cpus, arch, hostname, release, totalmem, type } from 'node:os'
+import { fetchStatus } from '../alertmanager.ts'
 import { type Config, url } from '../config.ts'
 import { docker, inspectContainer } from '../docker.ts'
 import { health } from '../grafana/client.ts'
@@ -81,19 +82,24 @@ async function container(service: string, name: string): Promise<ServiceFacts> {
   }
 }
 
-/** Triton, Prometheus and Grafana: container, image and version; `prometheusVersion` is already known. */
+/** Triton, Prometheus, Alertmanager and Grafana: container, image and version; `prometheusVersion` is already known. */
 export async function serviceFacts(config: Config, prometheusVersion: string): Promise<ServiceFacts[]> {
-  const [triton, prometheus, grafana] = await Promise.all([
+  const [triton, prometheus, alertmanager, grafana] = await Promise.all([
     container('Triton', config.triton.container),
     container('Prometheus', config.prometheus.container),
+    container('Alertmanager', config.alertmanager.container),
     container('Grafana', config.grafana.container),
   ])
   const server = await json<{ name?: string; version?: string }>(`${url(config, config.triton.httpPort)}/v2`)
-  triton!.version = server?.version
-  prometheus!.version = prometheusVersion
-  grafana!.version = await health(grafanaUrl(config)).then(
+  triton.version = server?.version
+  prometheus.version = prometheusVersion
+  alertmanager.version = await fetchStatus(url(config, config.alertmanager.port)).then(
+    (status) => status.versionInfo?.version,
+    () => undefined,
+  )
+  grafana.version = await health(grafanaUrl(config)).then(
     (h) => h.version,
     () => undefined,
   )
-  return [triton!, prometheus!, grafana!]
+  return [triton, prometheus, alertmanager, grafana]
 }

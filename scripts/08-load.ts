@@ -2,13 +2,14 @@
 // Python process per request. Keep-alive connections; closed loop by default, or open loop at a
 // fixed --rate where latency counts from each request's intended send time, so a server that
 // falls behind shows up as latency instead of being hidden by the client waiting (wrk2 style).
+// The loop itself, and why its numbers are honest, is lib/load-run.ts.
 import chalk from 'chalk'
 import { assertHttpUrl, step } from './lib/cli.ts'
 import { loadConfig, url as portUrl } from './lib/config.ts'
 import { fail, type StepError } from './lib/fail.ts'
 import { CLASSES, loadHeldout, PIXELS } from './lib/heldout.ts'
 import { tr } from './lib/i18n.ts'
-import { encodeRequest, KeepAliveConnection } from './lib/keepalive.ts'
+import { encodeRequest, type KeepAliveConnection } from './lib/keepalive.ts'
 import { endpoint, modelMetadata, networkCause, waitModelReady, type TensorMetadata } from './lib/kserve.ts'
 import {
   type HistogramBucket,
@@ -17,19 +18,12 @@ import {
   type LoadReport,
   saveLoadReport,
 } from './lib/load-report.ts'
+import { type Outcome, type Plan, runLoad, Tally, Target } from './lib/load-run.ts'
 import { log } from './lib/log.ts'
 
 const MAX_REQUESTS = 1_000_000
 const DEFAULT_REQUESTS = 1000
 const READY_TIMEOUT_MS = 30_000
-
-type Outcome = { predicted: number } | { error: string; detail: string }
-
-interface Plan {
-  count: number
-  durationMs?: number
-  rate?: number
-}
 
 await step(
   {
@@ -145,67 +139,24 @@ await step(
       ),
     })
 
-    const latencies: number[] = []
-    const errors = new Map<string, { count: number; detail: string }>()
-    let correct = 0
-    let next = 0
     const startedAt = new Date().toISOString()
-    const started = performance.now()
-    const progress = showProgress(plan, started, () => ({ done: latencies.length, errors: errorCount(errors) }))
-
-    const connections = Array.from(
-      { length: flags.concurrency },
-      () => new KeepAliveConnection(inferUrl, flags.timeout * 1000),
-    )
-    async function worker(connection: KeepAliveConnection): Promise<void> {
-      for (;;) {
-        const index = next++
-        if (index >= plan.count) return
-        const intended = plan.rate ? started + (index * 1000) / plan.rate : performance.now()
-        if (plan.durationMs !== undefined && intended - started >= plan.durationMs) return
-        // Timers fire on whole milliseconds, sometimes just early: wait until the send time is reached.
-        for (let wait = intended - performance.now(); wait > 0; wait = intended - performance.now()) {
-          await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)))
-        }
-        const digit = index % heldout.count
-        const outcome = await infer(connection, requests[digit]!, output, flags.timeout)
-        latencies.push(performance.now() - intended)
-        if ('error' in outcome) {
-          const seen = errors.get(outcome.error)
-          errors.set(outcome.error, { count: (seen?.count ?? 0) + 1, detail: seen?.detail ?? outcome.detail })
-        } else if (outcome.predicted === heldout.labels[digit]) {
-          correct++
-        }
-      }
-    }
-    await Promise.all(connections.map(worker))
-    const elapsed = (performance.now() - started) / 1000
+    const targets = [new Target(inferUrl, requests, flags.concurrency, flags.timeout * 1000)]
+    const progress = showProgress(plan, performance.now(), () => Tally.merge(targets.map((t) => t.tally)))
+    const run = await runLoad(targets, plan, async (_target, connection, index) => {
+      const digit = index % heldout.count
+      return infer(connection, requests[digit]!, output, heldout.labels[digit]!, flags.timeout)
+    })
     progress.stop()
-    for (const connection of connections) connection.close()
 
-    const failed = errorCount(errors)
-    const answered = latencies.length - failed
-    const sorted = Float64Array.from(latencies).sort()
+    const all = Tally.merge(targets.map((t) => t.tally))
     const result = {
       model,
       started: startedAt,
-      requests: latencies.length,
-      errors: failed,
-      error_kinds: Object.fromEntries([...errors].map(([kind, { count }]) => [kind, count])),
-      qps: round(latencies.length / elapsed, 2),
-      duration_s: round(elapsed, 3),
-      latency_ms: {
-        min: round(sorted[0] ?? 0, 3),
-        p50: percentile(sorted, 50),
-        p90: percentile(sorted, 90),
-        p95: percentile(sorted, 95),
-        p99: percentile(sorted, 99),
-        max: round(sorted[sorted.length - 1] ?? 0, 3),
-      },
-      accuracy: answered > 0 ? round(correct / answered, 4) : null,
-      histogram: histogramBuckets(sorted),
+      ...summarize(all, run.elapsedMs),
+      dropped: run.dropped,
+      targets: targets.map((t) => ({ url: t.url.origin, ...summarize(t.tally, run.elapsedMs) })),
     }
-    report(result, errors, correct, answered)
+    report(result, all)
     keepForReport(result)
     if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`)
     if (result.accuracy !== null && result.accuracy < 0.9) {
@@ -218,13 +169,40 @@ await step(
         ),
       )
     }
+    if (result.dropped > 0) {
+      log.warn(
+        tr(
+          `${result.dropped} requests due before the end were never sent: this client could not keep --rate ${plan.rate} ` +
+            `with --concurrency ${flags.concurrency} (each connection sends one request at a time); raise --concurrency`,
+          `${result.dropped} 个按计划应发送的请求在结束前未发出：此客户端在 --concurrency ${flags.concurrency} 下` +
+            `跟不上 --rate ${plan.rate}（每个连接一次只发一个请求）；请提高 --concurrency`,
+        ),
+      )
+    }
 
-    if (failed > 0) {
-      const [kind, { detail }] = [...errors].sort((a, b) => b[1].count - a[1].count)[0]!
+    const gaveUp = targets.find((t) => t.gaveUp)
+    if (gaveUp?.gaveUp) {
       throw fail(
         tr(
-          `${failed} of ${latencies.length} requests failed, most with ${kind}: ${detail}`,
-          `${latencies.length} 个请求中 ${failed} 个失败，主要是 ${kind}：${detail}`,
+          `Triton at ${gaveUp.url.origin} stopped accepting connections (${gaveUp.gaveUp.detail}, ` +
+            `${gaveUp.gaveUp.inRow} times in a row with growing pauses, after ${gaveUp.tally.ok} answered): the load stopped`,
+          `${gaveUp.url.origin} 上的 Triton 不再接受连接（${gaveUp.gaveUp.detail}，间隔递增地连续 ` +
+            `${gaveUp.gaveUp.inRow} 次，此前 ${gaveUp.tally.ok} 个请求已应答）：负载已停止`,
+        ),
+        tr(
+          `check that it still runs (\`docker ps -a --filter name=${config.triton.container}\`, ` +
+            `\`docker logs ${config.triton.container}\`) and start it again with \`make triton\``,
+          `确认它仍在运行（\`docker ps -a --filter name=${config.triton.container}\`，` +
+            `\`docker logs ${config.triton.container}\`），然后用 \`make triton\` 重新启动`,
+        ),
+      )
+    }
+    if (result.errors > 0) {
+      const [kind, { detail }] = [...all.errors].sort((a, b) => b[1].count - a[1].count)[0]!
+      throw fail(
+        tr(
+          `${result.errors} of ${result.requests} requests failed, most with ${kind}: ${detail}`,
+          `${result.requests} 个请求中 ${result.errors} 个失败，主要是 ${kind}：${detail}`,
         ),
         kind.startsWith('HTTP') || kind === 'wrong output'
           ? tr(
@@ -266,6 +244,7 @@ function keepForReport(result: LoadReport): void {
 }
 
 function makePlan(flags: { requests?: number; duration?: number; rate?: number }): Plan {
+  const counted = flags.requests !== undefined || flags.duration === undefined || flags.rate !== undefined
   const count =
     flags.requests ??
     (flags.duration === undefined
@@ -273,7 +252,12 @@ function makePlan(flags: { requests?: number; duration?: number; rate?: number }
       : flags.rate
         ? Math.min(MAX_REQUESTS, Math.ceil(flags.rate * flags.duration))
         : MAX_REQUESTS)
-  return { count, durationMs: flags.duration === undefined ? undefined : flags.duration * 1000, rate: flags.rate }
+  return {
+    count,
+    counted,
+    durationMs: flags.duration === undefined ? undefined : flags.duration * 1000,
+    rate: flags.rate,
+  }
 }
 
 /** The input that takes one 28×28 digit: FP32 with 784 values once the batch dimension is 1. */
@@ -320,22 +304,25 @@ async function infer(
   connection: KeepAliveConnection,
   request: Buffer,
   output: string,
+  label: number,
   timeoutS: number,
 ): Promise<Outcome> {
   try {
     const { status, body } = await connection.send(request)
     const text = body.toString()
-    if (status !== 200) return { error: `HTTP ${status}`, detail: text.slice(0, 200) || tr('empty body', '空响应体') }
-    return predicted(text, output)
+    if (status !== 200)
+      return { ok: false, kind: `HTTP ${status}`, detail: text.slice(0, 200) || tr('empty body', '空响应体') }
+    const digit = predicted(text, output)
+    return typeof digit === 'number' ? { ok: true, correct: digit === label } : digit
   } catch (error) {
     return (error as Error).name === 'TimeoutError'
-      ? { error: 'timeout', detail: tr(`no answer within ${timeoutS} s`, `${timeoutS} 秒内无响应`) }
-      : { error: 'connection', detail: networkCause(error) }
+      ? { ok: false, kind: 'timeout', detail: tr(`no answer within ${timeoutS} s`, `${timeoutS} 秒内无响应`) }
+      : { ok: false, kind: 'connection', detail: networkCause(error), connection: true }
   }
 }
 
 /** The digit the model picked, from a KServe v2 response; anything else is a wrong output. */
-function predicted(text: string, output: string): Outcome {
+function predicted(text: string, output: string): number | Outcome {
   let data: unknown
   try {
     const parsed = JSON.parse(text) as { outputs?: { name?: string; data?: unknown }[] }
@@ -345,7 +332,8 @@ function predicted(text: string, output: string): Outcome {
   }
   if (!Array.isArray(data) || data.length !== CLASSES || !data.every((v) => typeof v === 'number')) {
     return {
-      error: 'wrong output',
+      ok: false,
+      kind: 'wrong output',
       detail: tr(
         `no ${CLASSES}-number "${output}" in ${text.slice(0, 120)}`,
         `响应中没有 ${CLASSES} 个数的 "${output}"：${text.slice(0, 120)}`,
@@ -353,12 +341,38 @@ function predicted(text: string, output: string): Outcome {
     }
   }
   const scores = data as number[]
-  return { predicted: scores.indexOf(Math.max(...scores)) }
+  return scores.indexOf(Math.max(...scores))
 }
 
-function errorCount(errors: Map<string, { count: number }>): number {
-  return [...errors.values()].reduce((n, e) => n + e.count, 0)
+/**
+ * One line of the report, and of `--json`: for a target or for all. Throughput and latency come
+ * from successful requests only; failures are counted by kind beside them.
+ */
+function summarize(tally: Tally, elapsedMs: number) {
+  const sorted = Float64Array.from(tally.latencies).sort()
+  return {
+    /** Requests that got an answer or a failure (the ones cut at the deadline are `unfinished`). */
+    requests: tally.done,
+    ok: tally.ok,
+    errors: tally.failed,
+    error_kinds: Object.fromEntries([...tally.errors].map(([kind, { count }]) => [kind, count])),
+    unfinished: tally.unfinished,
+    qps: round(tally.ok / Math.max(elapsedMs / 1000, 0.001), 2),
+    duration_s: round(elapsedMs / 1000, 3),
+    latency_ms: {
+      min: round(sorted[0] ?? 0, 3),
+      p50: percentile(sorted, 50),
+      p90: percentile(sorted, 90),
+      p95: percentile(sorted, 95),
+      p99: percentile(sorted, 99),
+      max: round(sorted[sorted.length - 1] ?? 0, 3),
+    },
+    accuracy: tally.ok > 0 ? round(tally.correct / tally.ok, 4) : null,
+    histogram: histogramBuckets(sorted),
+  }
 }
+
+type Summary = ReturnType<typeof summarize>
 
 function round(value: number, digits: number): number {
   return Number(value.toFixed(digits))
@@ -370,11 +384,12 @@ function percentile(sorted: Float64Array, p: number): number {
   return round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!, 3)
 }
 
-function showProgress(plan: Plan, started: number, state: () => { done: number; errors: number }) {
+function showProgress(plan: Plan, started: number, state: () => Tally) {
   if (!process.stderr.isTTY) return { stop() {} }
   const width = 30
   const draw = () => {
-    const { done, errors } = state()
+    const { ok, failed } = state()
+    const done = ok + failed
     const now = performance.now()
     const fraction = Math.min(
       1,
@@ -383,11 +398,11 @@ function showProgress(plan: Plan, started: number, state: () => { done: number; 
         : done / plan.count,
     )
     const filled = Math.round(fraction * width)
-    const qps = done / Math.max(0.001, (now - started) / 1000)
+    const qps = ok / Math.max(0.001, (now - started) / 1000)
     process.stderr.write(
       `\r  ${chalk.cyan('█'.repeat(filled))}${chalk.dim('░'.repeat(width - filled))} ` +
-        `${done} ${tr('requests', '请求')}  ${qps.toFixed(0)}/s` +
-        (errors ? chalk.red(`  ${errors} ${tr('errors', '错误')}`) : '') +
+        `${ok} ${tr('ok', '成功')}  ${qps.toFixed(0)}/s` +
+        (failed ? chalk.red(`  ${failed} ${tr('errors', '错误')}`) : '') +
         '\x1b[K',
     )
   }
@@ -400,40 +415,37 @@ function showProgress(plan: Plan, started: number, state: () => { done: number; 
   }
 }
 
-function report(
-  result: {
-    requests: number
-    errors: number
-    qps: number
-    duration_s: number
-    latency_ms: Record<string, number>
-    accuracy: number | null
-    histogram: HistogramBucket[]
-  },
-  errors: Map<string, { count: number; detail: string }>,
-  correct: number,
-  answered: number,
-): void {
+/** perf_analyzer-like: what was sent and what came of it, then throughput and latency of the successes. */
+function report(result: Summary & { dropped: number }, all: Tally): void {
   const label = (text: string) => `  ${chalk.bold(text.padEnd(12))}`
+  const beside = [
+    result.errors ? chalk.red(`${result.errors} ${tr('failed', '失败')}`) : chalk.green(tr('no errors', '无错误')),
+    ...(result.dropped
+      ? [chalk.yellow(`${result.dropped} ${tr('dropped (due, never sent)', '丢弃（到期未发出）')}`)]
+      : []),
+    ...(result.unfinished ? [chalk.yellow(`${result.unfinished} ${tr('cut at the deadline', '在截止时被中断')}`)] : []),
+  ]
   log.raw(
     label(tr('Requests', '请求')) +
-      `${result.requests} ${tr('in', '用时')} ${result.duration_s} s, ` +
-      (result.errors ? chalk.red(`${result.errors} ${tr('errors', '错误')}`) : chalk.green(tr('no errors', '无错误'))),
+      `${result.requests} ${tr('in', '用时')} ${result.duration_s} s: ${result.ok} ${tr('ok', '成功')}, ${beside.join(', ')}`,
   )
-  for (const [kind, { count, detail }] of errors)
+  for (const [kind, { count, detail }] of all.errors)
     log.raw(`${' '.repeat(14)}${chalk.red(`${kind} ×${count}`)} ${chalk.dim(detail)}`)
-  log.raw(`${label(tr('Throughput', '吞吐量'))}${result.qps} infer/sec`)
+  log.raw(
+    `${label(tr('Throughput', '吞吐量'))}${result.qps} infer/sec ${chalk.dim(tr('(successful)', '（成功的请求）'))}`,
+  )
+  if (result.ok === 0) return
   log.raw(
     label(tr('Latency', '延迟')) +
       Object.entries(result.latency_ms)
         .map(([k, v]) => `${k} ${v.toFixed(3)}`)
         .join('  ') +
-      ' ms',
+      ` ms ${chalk.dim(tr('(successful)', '（成功的请求）'))}`,
   )
   if (result.accuracy !== null) {
     log.raw(
       label(tr('Accuracy', '准确率')) +
-        `${(result.accuracy * 100).toFixed(2)}% (${correct}/${answered} ${tr('held-out digits right', '个留出数字正确')})`,
+        `${(result.accuracy * 100).toFixed(2)}% (${all.correct}/${all.ok} ${tr('held-out digits right', '个留出数字正确')})`,
     )
   }
   for (const line of histogram(result.histogram)) log.raw(line)

@@ -98,9 +98,13 @@ export class KeepAliveConnection {
     })
   }
 
+  /** Closes the connection; a request still waiting for its answer rejects (name AbortError). */
   close(): void {
+    const pending = this.pending
+    this.pending = undefined
     this.socket?.destroy()
     this.socket = undefined
+    pending?.reject(Object.assign(new Error('the request was cut off by the client'), { name: 'AbortError' }))
   }
 
   private connected(): net.Socket {
@@ -113,6 +117,15 @@ export class KeepAliveConnection {
         : net.connect({ host, port })
     socket.setNoDelay(true)
     socket.setTimeout(this.timeoutMs)
+    // With nothing listening on a port in the ephemeral range, a connect can pick that same port
+    // as its own source and connect to itself (TCP simultaneous open): no server, just an echo.
+    socket.once('connect', () => {
+      if (socket.localPort === socket.remotePort && socket.localAddress === socket.remoteAddress) {
+        socket.destroy(
+          Object.assign(new Error(`connected to itself: nothing listens on port ${port}`), { code: 'ESELFCONNECT' }),
+        )
+      }
+    })
     // A socket given up on (Connection: close, an error) may still speak; only the current one counts.
     const current = () => this.socket === socket
     socket.on('data', (chunk: Buffer) => current() && this.receive(chunk))

@@ -34,6 +34,9 @@ export function networkCause(error: unknown): string {
   const code = cause?.code ?? (error as { code?: string }).code
   if ((error as Error).name === 'TimeoutError' || code === 'UND_ERR_CONNECT_TIMEOUT') return tr('timed out', '超时')
   if (code === 'ECONNREFUSED') return tr('connection refused', '连接被拒绝')
+  if (code === 'ECONNRESET') return tr('connection reset', '连接被重置')
+  if (code === 'ESELFCONNECT')
+    return tr('nothing listens (the connection reached itself)', '无服务监听（连接连到了自身）')
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return tr('host name not found', '找不到主机名')
   return cause?.message ?? code ?? (error as Error).message
 }

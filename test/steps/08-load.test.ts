@@ -1,6 +1,8 @@
 // The load step against the Triton stand-in serving the committed model: accuracy through HTTP,
 // the --json shape, exact request counts (checked on the server's own statistics), open-loop
-// pacing, and a cause and fix for each way a person can get it wrong.
+// pacing that ends at --duration, honest numbers (successes only, failures by kind, what was
+// dropped), a dead target backed off from and given up on, and a cause and fix for each way a
+// person can get it wrong.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import { createServer, type AddressInfo } from 'node:net'
@@ -10,6 +12,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runProcess } from '../helpers/process.ts'
 import { startTritonStandin, withLoadingStandin } from '../helpers/triton-standin.ts'
+import { fail } from '../../scripts/lib/fail.ts'
+import { waitFor } from '../../scripts/lib/poll.ts'
 
 const RUN_TIMEOUT_MS = 60_000
 const triton = await startTritonStandin({ modelRepository: 'models' })
@@ -24,7 +28,11 @@ const load = (args: string[]) =>
 
 interface Result {
   requests: number
+  ok: number
   errors: number
+  error_kinds: Record<string, number>
+  dropped: number
+  unfinished: number
   qps: number
   duration_s: number
   latency_ms: Record<'min' | 'p50' | 'p90' | 'p95' | 'p99' | 'max', number>
@@ -59,7 +67,7 @@ function closedPort(): Promise<number> {
  * A server that passes the step's checks (metadata, ready) and then answers every n-th infer
  * with `bad(n)`: how the step sorts failures it cannot get from a healthy stand-in.
  */
-async function faultyServer(bad: (n: number, res: http.ServerResponse) => boolean) {
+async function faultyServer(bad: (n: number, res: http.ServerResponse) => boolean, slowOkMs = 0) {
   let n = 0
   const server = http.createServer(async (req, res) => {
     for await (const _ of req) {
@@ -76,6 +84,7 @@ async function faultyServer(bad: (n: number, res: http.ServerResponse) => boolea
     } else if (req.url === '/v2/models/mnist_mlp/ready') {
       res.end()
     } else if (!bad(n++, res)) {
+      if (slowOkMs) await new Promise((resolve) => setTimeout(resolve, slowOkMs))
       res.end(
         JSON.stringify({
           model_name: 'mnist_mlp',
@@ -139,9 +148,11 @@ test('--requests sends exactly that many, as the server counts them', async () =
   assert.is((await successCount()) - before, 37)
 })
 
-test('--rate paces an open loop: 40/s for 0.5 s sends 20, spread over the schedule', async () => {
+test('--rate paces an open loop: 40/s for 0.5 s schedules 20, spread over the schedule', async () => {
   const result = await loadJson(['--rate', '40', '--duration', '0.5', '--concurrency', '2'])
-  assert.is(result.requests, 20)
+  // Each is answered, or was still in flight (or not yet sent) when the 0.5 s were over.
+  assert.is(result.requests + result.unfinished + result.dropped, 20)
+  assert.ok(result.requests >= 18, `${result.requests} answered`)
   // The 20th request is not due before 475 ms: a client ignoring --rate would finish far sooner.
   assert.ok(result.duration_s >= 0.45, `took ${result.duration_s} s`)
 })
@@ -191,6 +202,84 @@ test('a model still loading when the step starts: it waits for the model, then s
     assert.is(result.requests, 20)
     assert.is(result.errors, 0)
   })
+})
+
+test('a Triton that dies mid-load: backed off from, given up on within seconds, with cause and fix', async () => {
+  const doomed = await startTritonStandin({ modelRepository: 'models' })
+  const started = Date.now()
+  const running = load(['--url', doomed.httpUrl, '--duration', '30', '--concurrency', '8', '--json'])
+  try {
+    // Killed once it has answered some: what `docker kill` of Triton does to a running load.
+    await waitFor(
+      async () => {
+        const stats = await fetch(`${doomed.httpUrl}/v2/models/mnist_mlp/stats`).then(
+          (r) => r.json(),
+          () => undefined,
+        )
+        return (
+          stats as { model_stats?: { inference_stats: { success: { count: number } } }[] } | undefined
+        )?.model_stats?.some((m) => m.inference_stats.success.count > 50)
+      },
+      {
+        what: 'load under way',
+        timeoutMs: 30_000,
+        onTimeout: () => fail('the load never reached Triton', 'see above'),
+      },
+    )
+  } finally {
+    await doomed.stop()
+  }
+  const killed = Date.now()
+  const run = await running
+  assert.is(run.code, 1, run.stderr)
+  assert.ok(Date.now() - killed < 10_000, `ran ${Date.now() - killed} ms after Triton died (--duration 30)`)
+  assert.match(run.stderr, /stopped accepting connections \(connection refused, 6 times in a row/)
+  assert.match(run.stderr, /make triton/)
+  const result = JSON.parse(run.stdout) as Result
+  // No flood: the connections in flight when it died, and one probe per back-off.
+  assert.ok(result.error_kinds.connection! <= 8 + 6, `${result.error_kinds.connection} connection failures`)
+  assert.ok(result.ok > 50)
+  assert.ok(result.duration_s < (killed - started) / 1000 + 10)
+})
+
+test('--rate with --duration ends at the duration: requests it could not send in time are counted as dropped', async () => {
+  const run = await load([
+    '--url',
+    triton.httpUrl,
+    '--rate',
+    '100000',
+    '--duration',
+    '1',
+    '--concurrency',
+    '2',
+    '--json',
+  ])
+  assert.is(run.code, 0, run.stderr)
+  const result = JSON.parse(run.stdout) as Result
+  assert.ok(result.duration_s <= 1.05, `ran ${result.duration_s} s with --duration 1`)
+  assert.ok(result.dropped > 0)
+  assert.is(result.requests + result.unfinished + result.dropped, 100_000)
+  assert.match(run.stderr, /requests due before the end were never sent/)
+})
+
+test('throughput and latency count successful requests only; failures are counted beside them', async () => {
+  // Failures answer at once, successes after 40 ms: mixing them in would pull p50 towards 0.
+  const server = await faultyServer((n, res) => {
+    if (n % 2 === 0) return false
+    res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"busy"}')
+    return true
+  }, 40)
+  try {
+    const run = await load(['--url', server.url, '--requests', '40', '--concurrency', '2', '--json'])
+    assert.is(run.code, 1)
+    const result = JSON.parse(run.stdout) as Result
+    assert.equal([result.requests, result.ok, result.errors, result.error_kinds], [40, 20, 20, { 'HTTP 503': 20 }])
+    assert.ok(result.latency_ms.min >= 40, `min ${result.latency_ms.min} ms: a failure's latency was counted`)
+    assert.ok(Math.abs(result.qps - result.ok / result.duration_s) < 1, `qps ${result.qps} is not ok / duration`)
+    assert.match(run.stderr, /40 in [\d.]+ s: 20 ok, 20 failed/)
+  } finally {
+    await server.close()
+  }
 })
 
 test("unknown model: exit 1, the server's reason and the models it has", async () => {

@@ -5,6 +5,7 @@ import net from 'node:net'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { encodeRequest, KeepAliveConnection } from '../../scripts/lib/keepalive.ts'
+import { settleWithin } from '../helpers/settle-within.ts'
 
 /** A TCP server that answers each request with `reply(n)` (n counts requests per connection). */
 async function rawServer(reply: (n: number, request: string) => string | undefined) {
@@ -161,6 +162,39 @@ test('a refused connection rejects with ECONNREFUSED', async () => {
     .send(encodeRequest(server.url, 'POST', {}, body))
     .catch((e: Error) => e)
   assert.is((error as NodeJS.ErrnoException).code, 'ECONNREFUSED')
+})
+
+test('close() while a request waits: it rejects at once as an AbortError (the load cuts it at --duration)', async () => {
+  const silent = await rawServer(() => '')
+  try {
+    const connection = new KeepAliveConnection(silent.url, 60_000)
+    const pending = connection.send(encodeRequest(silent.url, 'POST', {}, body))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    connection.close()
+    assert.is(((await settleWithin(pending, 2000)) as Error).name, 'AbortError')
+  } finally {
+    await silent.close()
+  }
+})
+
+test('a connection that reaches itself (nothing listens on an ephemeral port) is refused as ESELFCONNECT', async () => {
+  const server = await rawServer(() => '')
+  await server.close()
+  const port = Number(server.url.port)
+  // TCP simultaneous open: a socket whose source port is the port it connects to, with no listener,
+  // connects to itself. Forced here; the kernel picks it by chance when the port is ephemeral.
+  const connect = net.connect
+  net.connect = ((options: net.NetConnectOpts) =>
+    connect({ ...options, localAddress: '127.0.0.1', localPort: port } as net.NetConnectOpts)) as typeof net.connect
+  try {
+    const error = await settleWithin(
+      new KeepAliveConnection(server.url, 5000).send(encodeRequest(server.url, 'POST', {}, body)),
+      5000,
+    )
+    assert.is((error as NodeJS.ErrnoException).code, 'ESELFCONNECT')
+  } finally {
+    net.connect = connect
+  }
 })
 
 test.run()

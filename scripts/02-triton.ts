@@ -148,8 +148,8 @@ await step(
       ...wait,
       what: tr('waiting for Triton to be ready', '等待 Triton 就绪'),
       fix: tr(
-        `read the log above (\`docker logs ${triton.container}\`); a model that fails to load keeps Triton unready`,
-        `请查看上面的日志（\`docker logs ${triton.container}\`）；模型加载失败会使 Triton 一直未就绪`,
+        `read its log (\`docker logs ${triton.container}\`): a model that fails to load keeps Triton unready`,
+        `查看它的日志（\`docker logs ${triton.container}\`）：模型加载失败会使 Triton 一直未就绪`,
       ),
     })
     await waitForHttp(`${http}/v2/models/${config.model}/ready`, {

@@ -10,7 +10,7 @@ import { writeFileAtomic } from './lib/atomic-file.ts'
 import { alertmanagerTarget } from './lib/alertmanager.ts'
 import { step } from './lib/cli.ts'
 import { loadConfig, url } from './lib/config.ts'
-import { ensureContainer, ensureEngine, ensureImage, ensureNetwork, waitForHttp } from './lib/docker.ts'
+import { ensureContainer, ensureEngine, ensureImage, ensureNetwork, waitForHttp, waitTrouble } from './lib/docker.ts'
 import { fail } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
@@ -142,13 +142,30 @@ await step(
       url: `${base}/api/v1/targets?state=active`,
       note: tr('every second until the triton target is up', '每秒一次，直到 triton 目标为 up'),
     })
-    await waitFor(
+    const scrape = `http://${tritonTarget(config.triton.container)}/metrics`
+    const outcome = await waitFor(
       async () => {
         const body = (await (
           await fetch(`${base}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(3000) })
-        ).json()) as { data: { activeTargets: Target[] } }
-        targets = body.data.activeTargets
-        return targets.some((t) => t.labels.job === TRITON_JOB && t.health === 'up')
+        )
+          .json()
+          .catch(() => undefined)) as { data: { activeTargets: Target[] } } | undefined
+        targets = body?.data?.activeTargets ?? targets
+        if (targets.some((t) => t.labels.job === TRITON_JOB && t.health === 'up')) return 'up'
+        // A dead engine, or a Prometheus or Triton that stopped, ends the wait now, named.
+        return (
+          (await waitTrouble(
+            prometheus.container,
+            base,
+            tr(`read \`docker logs ${prometheus.container}\``, `查看 \`docker logs ${prometheus.container}\``),
+          )) ??
+          (await waitTrouble(
+            config.triton.container,
+            scrape,
+            tr('start it with `make triton`', '用 `make triton` 启动它'),
+          )) ??
+          false
+        )
       },
       {
         what: tr(
@@ -172,6 +189,7 @@ await step(
           ),
       },
     )
+    if (outcome !== 'up') throw outcome
     log.raw(targetTable(targets))
     log.request({ url: `${base}/api/v1/rules` })
     const rules = (await fetch(`${base}/api/v1/rules`, { signal: AbortSignal.timeout(3000) })

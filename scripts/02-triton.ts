@@ -1,9 +1,8 @@
 // Step 2: Triton serving models/, with a GPU only when the engine can give one, ports on
 // BIND_ADDRESS, and no return until the server and the model say they are ready.
-import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { step } from './lib/cli.ts'
-import { loadConfig, url } from './lib/config.ts'
+import { assertDistinctPorts, loadConfig, url } from './lib/config.ts'
 import {
   ensureContainer,
   ensureEngine,
@@ -14,9 +13,9 @@ import {
   gpuRefusal,
   waitForHttp,
 } from './lib/docker.ts'
-import { fail } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
+import { modelProblem } from './lib/model-repository.ts'
 import { pullEnv, pullFlags, pullSettings } from './lib/pull.ts'
 import { TRITON_PORTS } from './lib/triton.ts'
 
@@ -105,61 +104,60 @@ await step(
     const config = loadConfig()
     const { triton } = config
     const models = resolve(flags.models)
-    if (!existsSync(resolve(models, config.model, 'config.pbtxt'))) {
-      throw fail(
-        tr(
-          `${models} has no model "${config.model}" (no ${config.model}/config.pbtxt)`,
-          `${models} 中没有模型 "${config.model}"（缺少 ${config.model}/config.pbtxt）`,
-        ),
-        tr(
-          'run from the project folder, pass --models <folder>, or set MODEL to a model in that folder',
-          '请在项目目录中运行，或传入 --models <目录>，或把 MODEL 设为该目录中的模型',
-        ),
-      )
-    }
+    // Everything checkable before a running Triton is touched: a bad value changes nothing.
+    assertDistinctPorts(config)
+    const problem = modelProblem(models, config.model)
+    if (problem) throw problem
     await ensureEngine()
     const hints = { nameVariable: 'TRITON_CONTAINER', imageVariable: 'TRITON_IMAGE' }
     // The long part of a first run, before anything is created: a pull that fails changes nothing.
     await ensureImage(triton.image, hints, pullSettings(flags['pull-stall-timeout']))
     const gpus = await chooseGpus(flags.gpus as GpuMode, { name: triton.container, image: triton.image, hints })
     await ensureNetwork(config.network)
-    await ensureContainer({
-      name: triton.container,
-      image: triton.image,
-      network: config.network,
-      args: ['tritonserver', '--model-repository=/models', '--metrics-config=summary_latencies=true'],
-      mounts: [{ type: 'bind', source: models, target: '/models', readOnly: true }],
-      ports: [
-        { address: config.bind, host: triton.httpPort, container: TRITON_PORTS.http, variable: 'TRITON_HTTP_PORT' },
-        { address: config.bind, host: triton.grpcPort, container: TRITON_PORTS.grpc, variable: 'TRITON_GRPC_PORT' },
-        {
-          address: config.bind,
-          host: triton.metricsPort,
-          container: TRITON_PORTS.metrics,
-          variable: 'TRITON_METRICS_PORT',
-        },
-      ],
-      gpus,
-      hints,
-    })
     const http = url(config, triton.httpPort)
     const wait = { timeoutMs: flags.timeout * 1000, container: triton.container }
-    await waitForHttp(`${http}/v2/health/ready`, {
-      ...wait,
-      what: tr('waiting for Triton to be ready', '等待 Triton 就绪'),
-      fix: tr(
-        `read its log (\`docker logs ${triton.container}\`): a model that fails to load keeps Triton unready`,
-        `查看它的日志（\`docker logs ${triton.container}\`）：模型加载失败会使 Triton 一直未就绪`,
-      ),
-    })
-    await waitForHttp(`${http}/v2/models/${config.model}/ready`, {
-      ...wait,
-      what: tr(`waiting for model ${config.model}`, `等待模型 ${config.model}`),
-      fix: tr(
-        `check that ${models}/${config.model} is a valid model (\`docker logs ${triton.container}\`)`,
-        `请检查 ${models}/${config.model} 是否为有效模型（\`docker logs ${triton.container}\`）`,
-      ),
-    })
+    // Awaited inside ensureContainer: a replacement that starts but never gets ready (a model
+    // that fails to load) is removed and the Triton that ran before runs again.
+    const ready = async () => {
+      await waitForHttp(`${http}/v2/health/ready`, {
+        ...wait,
+        what: tr('waiting for Triton to be ready', '等待 Triton 就绪'),
+        fix: tr(
+          `read its log (\`docker logs ${triton.container}\`): a model that fails to load keeps Triton unready`,
+          `查看它的日志（\`docker logs ${triton.container}\`）：模型加载失败会使 Triton 一直未就绪`,
+        ),
+      })
+      await waitForHttp(`${http}/v2/models/${config.model}/ready`, {
+        ...wait,
+        what: tr(`waiting for model ${config.model}`, `等待模型 ${config.model}`),
+        fix: tr(
+          `check that ${models}/${config.model} is a valid model (\`docker logs ${triton.container}\`)`,
+          `请检查 ${models}/${config.model} 是否为有效模型（\`docker logs ${triton.container}\`）`,
+        ),
+      })
+    }
+    await ensureContainer(
+      {
+        name: triton.container,
+        image: triton.image,
+        network: config.network,
+        args: ['tritonserver', '--model-repository=/models', '--metrics-config=summary_latencies=true'],
+        mounts: [{ type: 'bind', source: models, target: '/models', readOnly: true }],
+        ports: [
+          { address: config.bind, host: triton.httpPort, container: TRITON_PORTS.http, variable: 'TRITON_HTTP_PORT' },
+          { address: config.bind, host: triton.grpcPort, container: TRITON_PORTS.grpc, variable: 'TRITON_GRPC_PORT' },
+          {
+            address: config.bind,
+            host: triton.metricsPort,
+            container: TRITON_PORTS.metrics,
+            variable: 'TRITON_METRICS_PORT',
+          },
+        ],
+        gpus,
+        hints,
+      },
+      { ready },
+    )
     log.ok(
       tr(
         `Triton is ready: ${http} (HTTP), ${url(config, triton.metricsPort)}/metrics, model ${config.model} loaded`,

@@ -9,7 +9,7 @@ import { IMAGE_CONSOLE_FLAGS, renderFiles } from '../prometheus/config.ts'
 import { writeFileAtomic } from './lib/atomic-file.ts'
 import { alertmanagerTarget } from './lib/alertmanager.ts'
 import { step } from './lib/cli.ts'
-import { loadConfig, url } from './lib/config.ts'
+import { assertDistinctPorts, loadConfig, url } from './lib/config.ts'
 import { ensureContainer, ensureEngine, ensureImage, ensureNetwork, waitForHttp, waitTrouble } from './lib/docker.ts'
 import { fail } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
@@ -94,6 +94,7 @@ await step(
   async (flags) => {
     const config = loadConfig()
     const { prometheus } = config
+    assertDistinctPorts(config)
     const dir = resolve(prometheus.configDir ?? join(stateDir(), RENDERED))
     const filesHash = writeFiles(
       dir,

@@ -2,7 +2,7 @@
 // its admin password generated into the state folder, handed over as a file (never in argv or
 // `docker inspect`), and set with Grafana's CLI when the state folder and Grafana disagree.
 import { step } from './lib/cli.ts'
-import { loadConfig } from './lib/config.ts'
+import { assertDistinctPorts, loadConfig } from './lib/config.ts'
 import { ensureContainer, ensureEngine, ensureImage, ensureNetwork, ensureVolume, waitForHttp } from './lib/docker.ts'
 import { fail } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
@@ -56,6 +56,7 @@ await step(
   async (flags) => {
     const config = loadConfig()
     const { grafana: g } = config
+    assertDistinctPorts(config)
     let password = readSecret(ADMIN_PASSWORD_FILE)
     const path = statePath(ADMIN_PASSWORD_FILE)
     // A hand-written file can hold the default; never run with it.

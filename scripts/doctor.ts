@@ -3,14 +3,13 @@
 // disk, every host port, the state folder, Node.js. It changes nothing, and exits 1 when something
 // would stop `make all`. The images, containers and ports come from the config, not a list here.
 import { existsSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { dirname, resolve } from 'node:path'
 import chalk from 'chalk'
 import pkg from '../package.json' with { type: 'json' }
 import { step } from './lib/cli.ts'
-import { type Config, loadConfig, type Setting } from './lib/config.ts'
+import { type Config, loadConfig, portsByNumber, type Setting } from './lib/config.ts'
 import { diskTight, diskTooSmall, diskVerdict, engineDiskSpace } from './lib/disk.ts'
-import { docker, engineInfo, gpuAvailable, portHolders, type PortHolder } from './lib/docker.ts'
+import { docker, engineInfo, gpuAvailable, listenProbe, portHolders, type PortHolder } from './lib/docker.ts'
 import {
   type Endpoint,
   type EngineInfo,
@@ -261,22 +260,11 @@ async function diskCheck(info: EngineInfo, endpoint: Endpoint, images: ImageStat
   }
 }
 
-/** Whether something on this machine listens on address:port (what `docker run -p` would meet). */
-function listenProbe(address: string, port: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const server = createServer()
-    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message))
-    server.listen({ host: address, port, exclusive: true }, () => server.close(() => resolve(undefined)))
-  })
-}
-
 async function portChecks(config: Config, holders: PortHolder[] | undefined, engineHere: boolean): Promise<Check[]> {
   const check = 'port'
   const ours = new Set(config.stack.containers.map((c) => c.value))
-  const byPort = new Map<number, Setting<number>[]>()
-  for (const p of config.stack.ports) byPort.set(p.value, [...(byPort.get(p.value) ?? []), p])
   const checks: Check[] = []
-  for (const [port, settings] of byPort) {
+  for (const [port, settings] of portsByNumber(config)) {
     const names = settings.map((s) => s.variable)
     const where = `${config.bind}:${port} (${names.join(', ')})`
     const variable = names.join(', ')

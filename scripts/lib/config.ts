@@ -177,6 +177,36 @@ export function loadConfig(env: Env = process.env) {
 
 export type Config = ReturnType<typeof loadConfig>
 
+/** The stack's host ports by number: a number with more than one setting is a duplicate. */
+export function portsByNumber(config: Config): Map<number, Setting<number>[]> {
+  const byPort = new Map<number, Setting<number>[]>()
+  for (const p of config.stack.ports) byPort.set(p.value, [...(byPort.get(p.value) ?? []), p])
+  return byPort
+}
+
+/**
+ * Two settings with the same host port cannot both be published: refused before anything is
+ * touched, named as the duplicate it is (docker would only say "port is already allocated").
+ */
+export function assertDistinctPorts(config: Config): void {
+  for (const [port, settings] of portsByNumber(config)) {
+    if (settings.length < 2) continue
+    const names = settings.map((s) => s.variable)
+    const last = names[names.length - 1]!
+    throw fail(
+      tr(
+        `${names.join(' and ')} are the same port (${port}): each published port needs a number of its own`,
+        `${names.join(' 和 ')} 是同一个端口（${port}）：每个发布的端口都需要不同的端口号`,
+      ),
+      tr(
+        `set ${last} to another free port, or unset it for ${defaults[last]}`,
+        `把 ${last} 设为另一个空闲端口，或取消设置以使用 ${defaults[last]}`,
+      ),
+      2,
+    )
+  }
+}
+
 /** `http://127.0.0.1:8000`, for reaching a published port from this machine. */
 export function url(config: Config, port: number): string {
   const host = config.host.includes(':') ? `[${config.host}]` : config.host

@@ -5,6 +5,7 @@
 // and nothing half-created is left behind.
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { delimiter, join } from 'node:path'
 import { $, type ProcessOutput } from 'zx'
 import { fail, StepError } from './fail.ts'
@@ -173,23 +174,7 @@ export function explainDockerError(stderr: string, context: FailureContext = {})
       (p) =>
         stderr.includes(`:${p.host} `) || stderr.includes(`:${p.host}:`) || new RegExp(`:${p.host}\\b`).test(stderr),
     )
-    const where = port ? `${port.address}:${port.host}` : tr('a published port', '一个发布端口')
-    return fail(
-      tr(
-        `port ${where} is already taken by another program or container${quoted}`,
-        `端口 ${where} 已被其他程序或容器占用${quoted}`,
-      ),
-      port
-        ? tr(
-            `free it (\`ss -ltnp 'sport = :${port.host}'\` shows who holds it) ` +
-              `or pick another port: ${port.variable ?? 'the port setting'}=<free port>; ` +
-              '`make doctor` checks every port of the stack',
-            `释放它（\`ss -ltnp 'sport = :${port.host}'\` 可查看占用者），` +
-              `或换一个端口：${port.variable ?? '端口设置'}=<空闲端口>；` +
-              '`make doctor` 会检查整套服务的所有端口',
-          )
-        : tr('free the port or choose another one in the environment', '释放该端口，或在环境变量中换一个端口'),
-    )
+    return portTaken(port, quoted)
   }
   if (isGpuRefusal(stderr)) {
     return fail(
@@ -221,6 +206,26 @@ export function explainDockerError(stderr: string, context: FailureContext = {})
       "read Docker's message above; `docker info` shows whether the engine is healthy",
       '请阅读上面 Docker 的信息；`docker info` 可查看引擎是否正常',
     ),
+  )
+}
+
+function portTaken(port: PortSpec | undefined, quoted = ''): StepError {
+  const where = port ? `${port.address}:${port.host}` : tr('a published port', '一个发布端口')
+  return fail(
+    tr(
+      `port ${where} is already taken by another program or container${quoted}`,
+      `端口 ${where} 已被其他程序或容器占用${quoted}`,
+    ),
+    port
+      ? tr(
+          `free it (\`ss -ltnp 'sport = :${port.host}'\` shows who holds it) ` +
+            `or pick another port: ${port.variable ?? 'the port setting'}=<free port>; ` +
+            '`make doctor` checks every port of the stack',
+          `释放它（\`ss -ltnp 'sport = :${port.host}'\` 可查看占用者），` +
+            `或换一个端口：${port.variable ?? '端口设置'}=<空闲端口>；` +
+            '`make doctor` 会检查整套服务的所有端口',
+        )
+      : tr('free the port or choose another one in the environment', '释放该端口，或在环境变量中换一个端口'),
   )
 }
 
@@ -515,6 +520,7 @@ export async function ensureContainer(spec: ContainerSpec, options: EnsureOption
   const existing = await unparked(spec, await inspectContainer(spec.name))
   const context = { container: spec.name, image: spec.image, ports: spec.ports, gpus: spec.gpus, hints: spec.hints }
   if (!existing) {
+    await assertPortsFree(spec)
     const id = await create(spec, context)
     await startOrRemove(spec, id)
     log.change(tr(`container ${spec.name} created and started`, `已创建并启动容器 ${spec.name}`))
@@ -554,9 +560,42 @@ export async function ensureContainer(spec: ContainerSpec, options: EnsureOption
       `容器 ${spec.name} 的配置不同（${changed.join(', ')}）：正在重新创建`,
     ),
   )
+  await assertPortsFree(spec, existing)
   const id = await replace(spec, existing, context, options.ready)
   log.change(tr(`container ${spec.name} recreated and started`, `已重新创建并启动容器 ${spec.name}`))
   return { id, action: 'recreated' }
+}
+
+/**
+ * Whether address:port can be listened on here, as `docker run -p` would meet it: undefined when
+ * free, else the error code (EADDRINUSE: taken; EACCES under 1024 says nothing, docker binds as root).
+ */
+export function listenProbe(address: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message))
+    server.listen({ host: address, port, exclusive: true }, () => server.close(() => resolve(undefined)))
+  })
+}
+
+/**
+ * Before anything changes: every host port the container is to publish is free, or published
+ * by the container it replaces (freed when that one stops). Otherwise a recreate would stop the
+ * running container only to find out, and restart it. Only an engine on this machine shares its
+ * ports with us; with another one the start itself tells.
+ */
+async function assertPortsFree(spec: ContainerSpec, replaced?: ContainerInfo): Promise<void> {
+  if (!engineIsLocal()) return
+  let held: { host?: number }[] = []
+  try {
+    held = (JSON.parse(replaced?.Config.Labels?.[CONFIG_LABEL] ?? '{}') as { ports?: { host?: number }[] }).ports ?? []
+  } catch {
+    // An unreadable record: assume it holds nothing.
+  }
+  for (const port of spec.ports ?? []) {
+    if (held.some((p) => p.host === port.host)) continue
+    if ((await listenProbe(port.address, port.host)) === 'EADDRINUSE') throw portTaken(port)
+  }
 }
 
 /** `docker create`, then the secret files copied in; a container that cannot get them is removed. */

@@ -1,17 +1,21 @@
 // Step 02 on the real Docker engine, where most of what a person can meet shows: the step
 // checks the model folder before anything starts, and each Docker failure (a port taken, no GPU,
 // no image, a model that cannot load, a name held by someone else's container) gives its cause
-// and fix, a non-zero exit, and leaves no half-made container behind. The happy path, with
+// and fix, a non-zero exit, and leaves no half-made container behind; and bad values (a duplicate
+// port, --gpus all without a GPU, a broken repository, a port held elsewhere, a model that fails
+// once loaded) leave a running Triton as it was. The happy path, with
 // Prometheus scraping it, is test/e2e/stack.test.ts.
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createServer, type Server } from 'node:net'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { gpuAvailable } from '../../scripts/lib/docker.ts'
-import { buildImages, dockerId, run, runStep, suiteEnv, type SuiteEnv } from '../helpers/docker-suite.ts'
+import { fail } from '../../scripts/lib/fail.ts'
+import { waitFor } from '../../scripts/lib/poll.ts'
+import { buildImages, dockerId, freePort, run, runStep, suiteEnv, type SuiteEnv } from '../helpers/docker-suite.ts'
+import { addMnist, type TempRepository, tempRepository } from '../helpers/model-repository.ts'
 
 let suite: SuiteEnv
 let env: Record<string, string>
@@ -70,20 +74,135 @@ test('image missing and no registry: names the image and TRITON_IMAGE, nothing l
   noTriton()
 })
 
-test('a model that cannot load: the step stops waiting when Triton exits and shows its last log lines', async () => {
-  const models = mkdtempSync(join(tmpdir(), 'tm-faults-models-'))
+/** models/ with mnist_mlp asking for a GPU instance: valid on disk, it fails only once Triton loads it. */
+function gpuOnlyModels(): TempRepository {
+  const repo = tempRepository()
+  addMnist(repo.dir)
+  const config = join(repo.dir, 'mnist_mlp', 'config.pbtxt')
+  writeFileSync(config, `${readFileSync(config, 'utf8')}instance_group [ { kind: KIND_GPU } ]\n`)
+  return repo
+}
+
+test('a model that fails to load: the step stops waiting when Triton exits and shows its last log lines', async () => {
+  const models = gpuOnlyModels()
   try {
-    mkdirSync(join(models, 'mnist_mlp', '1'), { recursive: true })
-    writeFileSync(join(models, 'mnist_mlp', 'config.pbtxt'), 'name: "mnist_mlp"\nplatform: "onnxruntime_onnx"\n')
-    writeFileSync(join(models, 'mnist_mlp', '1', 'model.onnx'), 'not an onnx file')
-    const result = await runStep('02-triton', ['--models', models, '--timeout', '60'], env)
+    const result = await runStep('02-triton', ['--models', models.dir, '--timeout', '60'], env)
     assert.is(result.code, 1, result.text)
     assert.match(result.text, /container \S+ stopped \(exited, exit code 1\) before \S+\/v2\/health\/ready answered/)
     assert.match(result.text, 'last lines of the container log:')
-    assert.match(result.text, /failed to load 'mnist_mlp'/)
+    assert.match(result.text, /no GPUs are available/)
   } finally {
     spawnSync('docker', ['rm', '--force', env.TRITON_CONTAINER!], { stdio: 'ignore' })
-    rmSync(models, { recursive: true, force: true })
+    models.remove()
+  }
+})
+
+// Bad values change nothing: each leaves the running Triton as it was (the fault-injection run
+// found three that removed it before its replacement was known to start).
+interface Running {
+  Id: string
+  State: { Running: boolean; StartedAt: string }
+}
+const triton = (): Running =>
+  JSON.parse(
+    spawnSync('docker', ['container', 'inspect', '--format', '{{json .}}', env.TRITON_CONTAINER!], {
+      encoding: 'utf8',
+    }).stdout,
+  ) as Running
+const serving = () =>
+  waitFor(
+    () =>
+      fetch(`http://127.0.0.1:${env.TRITON_HTTP_PORT}/v2/models/mnist_mlp/ready`, {
+        signal: AbortSignal.timeout(2000),
+      }).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    {
+      what: 'Triton serving',
+      timeoutMs: 60_000,
+      onTimeout: () => fail('Triton is not serving mnist_mlp', 'see above'),
+    },
+  )
+let before: Running
+
+/** The Triton that ran before is the one that runs now, never stopped, and it still serves. */
+async function untouched(): Promise<void> {
+  const now = triton()
+  assert.is(now.Id, before.Id, 'the running Triton was replaced')
+  assert.is(now.State.StartedAt, before.State.StartedAt, 'the running Triton was stopped and started again')
+  assert.ok(await serving())
+}
+
+test('(a Triton that runs, for the bad values below)', async () => {
+  const result = await runStep('02-triton', ['--timeout', '60'], env)
+  assert.is(result.code, 0, result.text)
+  before = triton()
+  assert.ok(before.State.Running)
+})
+
+test('TRITON_GRPC_PORT=$TRITON_HTTP_PORT: named as a duplicate, exit 2, the running Triton untouched', async () => {
+  const result = await runStep('02-triton', [], { ...env, TRITON_GRPC_PORT: env.TRITON_HTTP_PORT! })
+  assert.is(result.code, 2, result.text)
+  assert.match(result.text, `TRITON_HTTP_PORT and TRITON_GRPC_PORT are the same port (${env.TRITON_HTTP_PORT})`)
+  assert.not.match(result.text, /taken by another program/)
+  await untouched()
+})
+
+test('--gpus all on a host without a GPU: refused, the running Triton untouched', async () => {
+  if (await gpuAvailable()) {
+    console.log('  (skipped: this engine can provide a GPU)')
+    return
+  }
+  const result = await runStep('02-triton', ['--gpus', 'all'], env)
+  assert.is(result.code, 1, result.text)
+  assert.match(result.text, 'a GPU was asked for, but this Docker engine cannot provide one')
+  await untouched()
+})
+
+test('--models pointing at a broken repository: refused before the engine is asked, the running Triton untouched', async () => {
+  const repo = tempRepository()
+  try {
+    addMnist(repo.dir)
+    writeFileSync(join(repo.dir, 'mnist_mlp', '1', 'model.onnx'), 'not an onnx file')
+    const result = await runStep('02-triton', ['--models', repo.dir], env)
+    assert.is(result.code, 1, result.text)
+    assert.match(result.text, /cannot be served: 1\/model\.onnx is not an ONNX model/)
+    await untouched()
+  } finally {
+    repo.remove()
+  }
+})
+
+test('a new port another program holds: refused before the running Triton is stopped', async () => {
+  const holder: Server = createServer()
+  const port = await freePort()
+  await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve))
+  try {
+    const result = await runStep('02-triton', [], { ...env, TRITON_METRICS_PORT: String(port) })
+    assert.is(result.code, 1, result.text)
+    assert.match(result.text, `port 127.0.0.1:${port} is already taken`)
+    assert.match(result.text, 'TRITON_METRICS_PORT=<free port>')
+    await untouched()
+  } finally {
+    await new Promise((resolve) => holder.close(resolve))
+  }
+})
+
+test('a repository that fails only once loaded: the replacement is removed and the Triton before runs again', async () => {
+  const models = gpuOnlyModels()
+  try {
+    const result = await runStep('02-triton', ['--models', models.dir, '--timeout', '60'], env)
+    assert.is(result.code, 1, result.text)
+    assert.match(result.text, `the previous container ${env.TRITON_CONTAINER} was kept`)
+    assert.match(result.text, /no GPUs are available/)
+    const now = triton()
+    assert.is(now.Id, before.Id, 'the Triton that ran before is gone')
+    assert.ok(await serving())
+    assert.is(dockerId('container', `${env.TRITON_CONTAINER}-previous`), undefined)
+  } finally {
+    models.remove()
+    spawnSync('docker', ['rm', '--force', env.TRITON_CONTAINER!], { stdio: 'ignore' })
   }
 })
 

@@ -4,12 +4,17 @@
 
 /** The Alertmanager datasource's name in Grafana (its uid is ALERTMANAGER_DATASOURCE_UID). */
 const ALERTMANAGER_DATASOURCE_NAME = 'Alertmanager'
+import { isIP } from 'node:net'
 import { assertHttpUrl, step } from './lib/cli.ts'
+import type { Config } from './lib/config.ts'
+import { fail } from './lib/fail.ts'
 import { alertmanagerUrlOnNetwork } from './lib/alertmanager.ts'
 import { tr } from './lib/i18n.ts'
+import { log } from './lib/log.ts'
 import { ensureDatasource } from './lib/grafana/datasource.ts'
+import { DATASOURCE_NAME_MAX, DATASOURCE_URL_MAX } from './lib/grafana/server.ts'
 import { tokenSession } from './lib/grafana/session.ts'
-import { prometheusUrlOnNetwork } from './lib/prometheus.ts'
+import { lookupFailure, prometheusUrlOnNetwork } from './lib/prometheus.ts'
 import { SCRAPE_INTERVAL } from '../prometheus/config.ts'
 
 await step(
@@ -49,8 +54,32 @@ await step(
     },
   },
   async (flags) => {
-    if (flags.url !== undefined) assertHttpUrl('url', flags.url, prometheusUrlOnNetwork('prometheus'))
+    // Grafana's own rules, checked before any call (an empty --name is refused by parseFlags).
+    if (flags.name.length > DATASOURCE_NAME_MAX) {
+      throw fail(
+        tr(
+          `--name is ${flags.name.length} characters long; Grafana takes at most ${DATASOURCE_NAME_MAX}`,
+          `--name 有 ${flags.name.length} 个字符；Grafana 最多接受 ${DATASOURCE_NAME_MAX} 个`,
+        ),
+        tr('pass a shorter --name', '请传入更短的 --name'),
+        2,
+      )
+    }
+    if (flags.url !== undefined) {
+      assertHttpUrl('url', flags.url, prometheusUrlOnNetwork('prometheus'))
+      if (flags.url.length > DATASOURCE_URL_MAX) {
+        throw fail(
+          tr(
+            `--url is ${flags.url.length} characters long; Grafana takes at most ${DATASOURCE_URL_MAX}`,
+            `--url 有 ${flags.url.length} 个字符；Grafana 最多接受 ${DATASOURCE_URL_MAX} 个`,
+          ),
+          tr('pass a shorter --url', '请传入更短的 --url'),
+          2,
+        )
+      }
+    }
     const { config, base, api } = tokenSession()
+    if (flags.url !== undefined) await warnIfUnresolvable(flags.url, config)
     await ensureDatasource(
       api,
       base,
@@ -84,3 +113,23 @@ await step(
     )
   },
 )
+
+/**
+ * Grafana reaches the datasource from inside the stack's network, where another name than on
+ * this machine may or may not resolve: a host it cannot look up there is worth a warning before
+ * the datasource is saved (saved anyway: the container may come later).
+ */
+async function warnIfUnresolvable(url: string, config: Config): Promise<void> {
+  const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1')
+  if (isIP(host)) return
+  const failure = await lookupFailure(url, config.network, config.prometheus.image)
+  if (!failure) return
+  log.warn(
+    tr(
+      `Grafana will not reach ${url}: on network ${config.network}, ${failure}. ` +
+        `The stack's Prometheus is ${prometheusUrlOnNetwork(config.prometheus.container)} there`,
+      `Grafana 将无法访问 ${url}：在网络 ${config.network} 上，${failure}。` +
+        `本套服务的 Prometheus 在该网络上是 ${prometheusUrlOnNetwork(config.prometheus.container)}`,
+    ),
+  )
+}

@@ -1,11 +1,13 @@
 // Step 7: the exported dashboard imported into its folder with overwrite, pointing at the fixed
 // datasource uid; kept untouched when Grafana already holds the same model.
 import { step } from './lib/cli.ts'
+import { fail } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
 import { stableJson } from './lib/stable-json.ts'
 import { GrafanaError, ok, type Grafana, type Json } from './lib/grafana/client.ts'
 import { DASHBOARD_FILE, readDashboard, withDatasourceUid, type DashboardModel } from './lib/grafana/dashboard.ts'
+import { isGrafanaUid } from './lib/grafana/server.ts'
 import { tokenSession } from './lib/grafana/session.ts'
 
 await step(
@@ -32,9 +34,20 @@ await step(
     },
   },
   async (flags) => {
+    const folderUid = flags['folder-uid']
+    // Grafana's own rule, before any call: it would refuse a folder uid outside it with a 400.
+    if (!isGrafanaUid(folderUid)) {
+      throw fail(
+        tr(`--folder-uid "${folderUid}" is not a Grafana uid`, `--folder-uid "${folderUid}" 不是合法的 Grafana uid`),
+        tr(
+          'use up to 40 letters, digits, "_" or "-", e.g. --folder-uid triton',
+          '最多 40 个字母、数字、"_" 或 "-"，例如 --folder-uid triton',
+        ),
+        2,
+      )
+    }
     const { config, base, api } = tokenSession()
     const model = withDatasourceUid(readDashboard(flags.file), config.datasourceUid)
-    const folderUid = flags['folder-uid']
     await ensureFolder(api, folderUid, flags.folder)
     const what = tr(`import the dashboard ${model.uid}`, `导入仪表盘 ${model.uid}`)
 

@@ -99,6 +99,16 @@ export function parseFlags<F extends Record<string, FlagSpec>>(
     if (spec.type === 'boolean') {
       values[name] = raw === true
     } else if (spec.type === 'string') {
+      // `--name ''` is never a name: refused here, before it reaches anything (a search for '' matches all).
+      if (typeof raw === 'string' && raw.trim() === '') {
+        throw fail(
+          tr(`--${name} is empty`, `--${name} 为空`),
+          spec.default === undefined
+            ? tr(`pass a value, or leave --${name} out`, `请传入一个值，或不使用 --${name}`)
+            : tr(`pass a value, or leave it out for ${spec.default}`, `请传入一个值，或不使用它以采用 ${spec.default}`),
+          2,
+        )
+      }
       const value = (raw as string | undefined) ?? spec.default
       if (value !== undefined && spec.choices && !spec.choices.includes(value)) {
         throw fail(

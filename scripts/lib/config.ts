@@ -2,6 +2,7 @@
 // Read once per step; a bad value stops the step before anything is touched.
 import { isIP } from 'node:net'
 import { fail } from './fail.ts'
+import { isGrafanaUid } from './grafana/server.ts'
 import { tr } from './i18n.ts'
 
 export const defaults = {
@@ -95,8 +96,8 @@ function image(env: Env, name: keyof typeof defaults): string {
 
 function grafanaUid(env: Env, name: keyof typeof defaults): string {
   const value = text(env, name)
-  // Grafana's own rule (util.IsValidShortUID, MaxUIDLength): checked here, before any call.
-  if (!/^[a-zA-Z0-9_-]{1,40}$/.test(value)) {
+  // Grafana's own rule, checked here, before any call.
+  if (!isGrafanaUid(value)) {
     throw fail(
       tr(`${name}="${value}" is not a Grafana uid`, `${name}="${value}" 不是合法的 Grafana uid`),
       tr(

@@ -461,13 +461,22 @@ export async function runOnce(spec: {
   mounts?: MountSpec[]
   /** The tool's stdin (`docker run -i`), e.g. a file that must not be mounted. */
   input?: string
+  /** A network to join (none by default): to see names as the stack's containers see them. */
+  network?: string
+  /** Only an image already here; otherwise this throws instead of pulling. */
+  local?: boolean
+  timeoutMs?: number
 }): Promise<{ exitCode: number; output: string }> {
-  await ensureImage(spec.image)
-  const args = ['run', '--rm', '--network', 'none']
+  if (spec.local) {
+    if (!(await inspect('image', spec.image))) throw imageMissing(spec.image, '')
+  } else {
+    await ensureImage(spec.image)
+  }
+  const args = ['run', '--rm', '--network', spec.network ?? 'none']
   if (spec.input !== undefined) args.push('--interactive')
   for (const m of spec.mounts ?? []) args.push('--mount', mountArg(m))
   if (spec.entrypoint !== undefined) args.push('--entrypoint', spec.entrypoint)
-  const out = await run([...args, spec.image, ...spec.args], { input: spec.input })
+  const out = await run([...args, spec.image, ...spec.args], { input: spec.input, timeoutMs: spec.timeoutMs })
   // 125 is docker's own failure (the container never ran); anything else is the tool's answer.
   if (out.exitCode === 125) throw explainDockerError(out.stderr, { image: spec.image })
   return { exitCode: out.exitCode ?? 1, output: out.stdall.trim() }

@@ -176,6 +176,32 @@ export function useGrafanaSteps(
 }
 
 /**
+ * Bad values are refused before any call to Grafana: with GRAFANA_PORT where nothing listens,
+ * a step that called would say Grafana is not reachable; this one must exit 2 with `said`.
+ */
+export async function assertRefusedBeforeAnyCall(
+  steps: GrafanaSteps,
+  script: string,
+  args: readonly string[],
+  said: RegExp,
+): Promise<void> {
+  const result = await steps.run(script, args, { GRAFANA_PORT: String(await closedPort()) })
+  assert.is(result.code, 2, `${script} ${args.join(' ')}: ${result.stderr}`)
+  assert.match(result.stderr, said)
+  assert.not.match(result.stderr, /not reachable/)
+}
+
+/** A loopback port nothing listens on: bound, then released. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/**
  * What every Grafana step owes, as the suite's last tests: a GRAFANA_PORT where another web app
  * answers is named with its fix (not a parse crash), no secret was printed, and the stand-in saw
  * only requests its OpenAPI spec allows.

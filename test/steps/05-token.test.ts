@@ -4,7 +4,12 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PASSWORD, testWhatEveryGrafanaStepOwes, useGrafanaSteps } from '../helpers/grafana-steps.ts'
+import {
+  assertRefusedBeforeAnyCall,
+  PASSWORD,
+  testWhatEveryGrafanaStepOwes,
+  useGrafanaSteps,
+} from '../helpers/grafana-steps.ts'
 
 const steps = useGrafanaSteps()
 
@@ -62,6 +67,11 @@ test('05 for another account issues that account its own token, and so does swit
   assert.not.match(back.stderr, /still works, kept/)
   assert.match((await steps.run('05-token')).stderr, /still works, kept/)
   steps.token()
+})
+
+test('an empty --account or --token-name is refused with exit 2 before any call (it was silently searched for)', async () => {
+  await assertRefusedBeforeAnyCall(steps, '05-token', ['--account', ''], /--account is empty/)
+  await assertRefusedBeforeAnyCall(steps, '05-token', ['--token-name', ' '], /--token-name is empty/)
 })
 
 test('--verbose shows each call to Grafana as curl, the admin password and the token masked', async () => {

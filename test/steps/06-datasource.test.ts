@@ -1,10 +1,12 @@
 // Step 06 against the Grafana stand-in: one Prometheus and one Alertmanager datasource by their
 // fixed uids, kept on a re-run; a bad --url, a name held under another uid and a name clash are
-// named, nothing duplicated.
+// named, nothing duplicated; values Grafana would refuse are refused before any call.
+import { spawnSync } from 'node:child_process'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { testWhatEveryGrafanaStepOwes, useGrafanaSteps } from '../helpers/grafana-steps.ts'
+import { assertRefusedBeforeAnyCall, testWhatEveryGrafanaStepOwes, useGrafanaSteps } from '../helpers/grafana-steps.ts'
 import { prometheusConfig } from '../../prometheus/config.ts'
+import { buildImages } from '../helpers/docker-suite.ts'
 
 const steps = useGrafanaSteps(() => [['05-token', []]])
 
@@ -98,6 +100,30 @@ test('06 names the clash when the new name belongs to another datasource (Grafan
     assert.match(result.stderr, /already named "Taken".*--name <other name>/)
   } finally {
     await steps.api(`/api/datasources/uid/${other.datasource.uid}`, { method: 'DELETE' })
+  }
+})
+
+test("an empty --name, or one longer than Grafana's 190, is refused with exit 2 before any call", async () => {
+  await assertRefusedBeforeAnyCall(steps, '06-datasource', ['--name', ''], /--name is empty/)
+  await assertRefusedBeforeAnyCall(steps, '06-datasource', ['--name', 'n'.repeat(191)], /Grafana takes at most 190/)
+})
+
+test("a --url whose host the stack's network cannot look up is saved, with a warning that Grafana will not reach it", async () => {
+  const images = await buildImages()
+  const network = `tm-datasource-${process.pid}-net`
+  spawnSync('docker', ['network', 'create', network], { stdio: 'ignore' })
+  try {
+    const env = { NETWORK: network, PROMETHEUS_IMAGE: images.PROMETHEUS_IMAGE! }
+    const result = await steps.run('06-datasource', ['--url', 'http://tm-no-such-host:9090'], env)
+    assert.is(result.code, 0, result.stderr)
+    assert.match(result.stderr, `Grafana will not reach http://tm-no-such-host:9090: on network ${network}`)
+    assert.match(result.stderr, /no such host/)
+    // An address needs no lookup, and the stack's own name is not checked at all.
+    const back = await steps.run('06-datasource', ['--url', steps.prometheusUrl], env)
+    assert.is(back.code, 0, back.stderr)
+    assert.not.match(back.stderr, /will not reach/)
+  } finally {
+    spawnSync('docker', ['network', 'rm', network], { stdio: 'ignore' })
   }
 })
 

@@ -2,7 +2,7 @@
 // at the fixed datasource uid, kept on a re-run, and the folder's title converged to --folder.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { testWhatEveryGrafanaStepOwes, useGrafanaSteps } from '../helpers/grafana-steps.ts'
+import { assertRefusedBeforeAnyCall, testWhatEveryGrafanaStepOwes, useGrafanaSteps } from '../helpers/grafana-steps.ts'
 
 const steps = useGrafanaSteps(() => [['05-token', []]])
 
@@ -28,6 +28,12 @@ test('07 converges the folder title to --folder, once, and back', async () => {
   assert.not.match(again.stderr, /renamed/)
   assert.is((await steps.run('07-dashboard')).code, 0)
   assert.is((await steps.api('/api/folders/triton')).title, 'Triton')
+})
+
+test("an empty --folder, or a --folder-uid outside Grafana's uid rule, is refused with exit 2 before any call", async () => {
+  await assertRefusedBeforeAnyCall(steps, '07-dashboard', ['--folder', ''], /--folder is empty/)
+  await assertRefusedBeforeAnyCall(steps, '07-dashboard', ['--folder-uid', 'my folder!'], /is not a Grafana uid/)
+  await assertRefusedBeforeAnyCall(steps, '07-dashboard', ['--folder-uid', 'x'.repeat(41)], /is not a Grafana uid/)
 })
 
 testWhatEveryGrafanaStepOwes(steps, '07-dashboard')

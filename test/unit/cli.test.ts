@@ -27,6 +27,21 @@ test('values are parsed and typed', () => {
   assert.equal(flags, { concurrency: 8, ratio: undefined, model: 'x', mode: 'b', json: true })
 })
 
+test("an empty string value is refused with exit 2: '' is never a name, and a search for it matches all", () => {
+  for (const args of [['--model', ''], ['--model=   '], ['--mode', '']]) {
+    const error = (() => {
+      try {
+        parseFlags(meta, args)
+      } catch (e) {
+        return e
+      }
+    })()
+    assert.instance(error, StepError, args.join(' '))
+    assert.is((error as StepError).exitCode, 2)
+    assert.match((error as StepError).cause_, /^--(model|mode) is empty$/)
+  }
+})
+
 test('--help is recognised', () => {
   assert.is(parseFlags(meta, ['--help']), 'help')
 })

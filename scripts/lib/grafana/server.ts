@@ -15,3 +15,8 @@ export const GRAFANA_CLI = ['grafana', 'cli', '--homepath', GRAFANA_HOME, '--con
 export const ADMIN_USER = 'admin'
 /** What the admin password is when nothing sets it: public, so never one to run with. */
 export const GRAFANA_DEFAULT_PASSWORD = 'admin'
+/** Grafana's limits on a datasource (pkg/services/datasources/service: maxDatasourceNameLen, maxDatasourceUrlLen). */
+export const DATASOURCE_NAME_MAX = 190
+export const DATASOURCE_URL_MAX = 255
+/** Grafana's rule for a uid of a datasource, folder or dashboard (util.IsValidShortUID, MaxUIDLength). */
+export const isGrafanaUid = (value: string) => /^[a-zA-Z0-9_-]{1,40}$/.test(value)

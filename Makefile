@@ -11,6 +11,12 @@ NODE := node
 TSX := $(NODE) --import tsx
 STEP := $(NODE) --enable-source-maps
 ARGS ?=
+# One id per make invocation: a notice every step of `make all` would give (BIND_ADDRESS exposing
+# the stack) is given once per run. Inherited, so a make called from make shares it.
+ifeq ($(strip $(TM_RUN)),)
+TM_RUN := $(shell date +%s%N)
+endif
+export TM_RUN
 
 # prometheus/ too: 03-prometheus bundles the typed config it renders prometheus.yml and rules.yml from.
 SOURCES := $(shell find scripts prometheus -name '*.ts' 2>/dev/null)

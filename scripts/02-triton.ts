@@ -2,6 +2,7 @@
 // BIND_ADDRESS, and no return until the server and the model say they are ready.
 import { resolve } from 'node:path'
 import { step } from './lib/cli.ts'
+import { warnIfExposed } from './lib/exposure.ts'
 import { assertDistinctPorts, loadConfig, url } from './lib/config.ts'
 import {
   ensureContainer,
@@ -106,6 +107,7 @@ await step(
     const models = resolve(flags.models)
     // Everything checkable before a running Triton is touched: a bad value changes nothing.
     assertDistinctPorts(config)
+    warnIfExposed(config)
     const problem = modelProblem(models, config.model)
     if (problem) throw problem
     await ensureEngine()

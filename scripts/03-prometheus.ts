@@ -9,6 +9,7 @@ import { IMAGE_CONSOLE_FLAGS, renderFiles } from '../prometheus/config.ts'
 import { writeFileAtomic } from './lib/atomic-file.ts'
 import { alertmanagerTarget } from './lib/alertmanager.ts'
 import { step } from './lib/cli.ts'
+import { warnIfExposed } from './lib/exposure.ts'
 import { assertDistinctPorts, loadConfig, url } from './lib/config.ts'
 import { ensureContainer, ensureEngine, ensureImage, ensureNetwork, waitForHttp, waitTrouble } from './lib/docker.ts'
 import { fail } from './lib/fail.ts'
@@ -95,6 +96,7 @@ await step(
     const config = loadConfig()
     const { prometheus } = config
     assertDistinctPorts(config)
+    warnIfExposed(config)
     const dir = resolve(prometheus.configDir ?? join(stateDir(), RENDERED))
     const filesHash = writeFiles(
       dir,

@@ -2,6 +2,7 @@
 // its admin password generated into the state folder, handed over as a file (never in argv or
 // `docker inspect`), and set with Grafana's CLI when the state folder and Grafana disagree.
 import { step } from './lib/cli.ts'
+import { warnIfExposed } from './lib/exposure.ts'
 import { assertDistinctPorts, loadConfig } from './lib/config.ts'
 import { ensureContainer, ensureEngine, ensureImage, ensureNetwork, ensureVolume, waitForHttp } from './lib/docker.ts'
 import { fail } from './lib/fail.ts'
@@ -57,6 +58,7 @@ await step(
     const config = loadConfig()
     const { grafana: g } = config
     assertDistinctPorts(config)
+    warnIfExposed(config)
     let password = readSecret(ADMIN_PASSWORD_FILE)
     const path = statePath(ADMIN_PASSWORD_FILE)
     // A hand-written file can hold the default; never run with it.

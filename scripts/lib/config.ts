@@ -136,8 +136,8 @@ export function loadConfig(env: Env = process.env) {
   return {
     network: dockerName(env, 'NETWORK'),
     bind,
-    /** Where a published port is reached from this machine. */
-    host: bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind,
+    /** Where a published port is reached from this machine: an "any" address by its family's loopback. */
+    host: bind === '0.0.0.0' ? '127.0.0.1' : bind === '::' ? '::1' : bind,
     model: text(env, 'MODEL'),
     triton: {
       container: containerName('TRITON_CONTAINER'),

@@ -563,13 +563,13 @@ export async function ensureContainer(spec: ContainerSpec, options: EnsureOption
     await options.ready?.()
     return { id: existing.Id, action: 'started' }
   }
+  await assertPortsFree(spec, existing)
   log.change(
     tr(
       `container ${spec.name} has a different configuration (${changed.join(', ')}): recreating it`,
       `容器 ${spec.name} 的配置不同（${changed.join(', ')}）：正在重新创建`,
     ),
   )
-  await assertPortsFree(spec, existing)
   const id = await replace(spec, existing, context, options.ready)
   log.change(tr(`container ${spec.name} recreated and started`, `已重新创建并启动容器 ${spec.name}`))
   return { id, action: 'recreated' }

@@ -7,6 +7,7 @@ import { tr } from './lib/i18n.ts'
 await step(
   {
     name: '01-network',
+    lock: true,
     summary: tr('Docker network for the stack', '为整套服务创建 Docker 网络'),
     replaces: 'docker network create ai-monitor-net',
     env: { NETWORK: tr('network name (default ai-monitor-net)', '网络名称（默认 ai-monitor-net）') },

@@ -66,6 +66,7 @@ async function chooseGpus(
 await step(
   {
     name: '02-triton',
+    lock: true,
     summary: tr('Triton Inference Server serving models/', '运行 Triton 推理服务器并加载 models/'),
     replaces:
       'docker run -d --gpus all --name triton --network ai-monitor-net -v $PWD/models:/models ' +

@@ -58,6 +58,7 @@ async function checkConfig(dir: string, image: string): Promise<void> {
 await step(
   {
     name: '03-prometheus',
+    lock: true,
     summary: tr(
       'Prometheus scraping Triton every 5s, with recording and alert rules',
       '运行 Prometheus，每 5 秒抓取 Triton，并加载记录规则和告警规则',

@@ -24,6 +24,7 @@ import { ADMIN_PASSWORD_FILE, ADMIN_PASSWORD_IN_CONTAINER, grafanaUrl } from './
 await step(
   {
     name: '04-grafana',
+    lock: true,
     summary: tr(
       'Grafana with a generated admin password and a persistent data volume',
       '运行 Grafana（生成的 admin 密码、持久化数据卷）',

@@ -22,6 +22,7 @@ const TOKEN_ACCOUNT_FILE = 'grafana-token-account'
 await step(
   {
     name: '05-token',
+    lock: true,
     summary: tr(
       'Grafana service account and its token (stored masked, mode 0600)',
       'Grafana 服务账号及其令牌（掩码显示，权限 0600 保存）',

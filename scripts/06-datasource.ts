@@ -20,6 +20,7 @@ import { SCRAPE_INTERVAL } from '../prometheus/config.ts'
 await step(
   {
     name: '06-datasource',
+    lock: true,
     summary: tr(
       'Prometheus and Alertmanager datasources in Grafana by fixed uids',
       '在 Grafana 中以固定 uid 添加 Prometheus 和 Alertmanager 数据源',

@@ -13,6 +13,7 @@ import { tokenSession } from './lib/grafana/session.ts'
 await step(
   {
     name: '07-dashboard',
+    lock: true,
     summary: tr('import the Triton dashboard into Grafana', '把 Triton 仪表盘导入 Grafana'),
     replaces:
       'curl -X POST http://localhost:3000/api/dashboards/db -H "Authorization: Bearer glsa_****" ' +

@@ -8,6 +8,7 @@ import { log } from './lib/log.ts'
 await step(
   {
     name: 'down',
+    lock: true,
     summary: tr("Remove the stack's containers and network", '删除整套服务的容器和网络'),
     replaces: 'docker rm -f grafana alertmanager prometheus triton && docker network rm ai-monitor-net',
     env: {

@@ -7,6 +7,7 @@ import { fail, runStep, StepError } from './fail.ts'
 import { tr } from './i18n.ts'
 import { log, setVerbose } from './log.ts'
 import { recordOutcome, type StepOutcome } from './outcomes.ts'
+import { lockStack } from './stack-lock.ts'
 
 export type FlagSpec =
   | { type: 'string'; help: string; default?: string; choices?: readonly string[] }
@@ -37,6 +38,8 @@ export interface StepMeta<F extends Record<string, FlagSpec>> {
   flags: F
   /** Keep the outcome in the state folder for `make report` (default true; the report itself does not). */
   record?: boolean
+  /** The step changes the stack: one such step at a time per state folder (stack-lock.ts). */
+  lock?: boolean
 }
 
 function usage<F extends Record<string, FlagSpec>>(meta: StepMeta<F>): string {
@@ -203,6 +206,7 @@ export async function step<F extends Record<string, FlagSpec>>(
     }
     log.step(meta.summary)
     if (meta.replaces) log.replaces(meta.replaces)
+    if (meta.lock) await lockStack(meta.name)
     if (meta.record === false) return body(flags)
     const outcome: StepOutcome = {
       step: meta.name,

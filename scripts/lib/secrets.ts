@@ -11,7 +11,7 @@ import {
   type Stats,
   statSync,
 } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { writeFileAtomic } from './atomic-file.ts'
 import { fail, type StepError } from './fail.ts'
@@ -21,9 +21,53 @@ import { registerSecret } from './mask.ts'
 
 function unusable(path: string, error: unknown, fix: string): StepError {
   const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+  // Denied: most often a state folder made by `sudo make …` and used as yourself, or the reverse.
+  const owner = code === 'EACCES' || code === 'EPERM' ? ownerOf(path) : undefined
+  if (owner !== undefined && owner !== process.getuid?.()) return ownedByAnother(path, owner)
   return fail(
     tr(`cannot use the state file or folder ${path} (${code})`, `无法使用状态文件或目录 ${path}（${code}）`),
     fix,
+  )
+}
+
+/** The uid that owns `path`, or its nearest existing parent's. */
+function ownerOf(path: string): number | undefined {
+  for (let at = path; ; at = dirname(at)) {
+    try {
+      return statSync(at).uid
+    } catch {
+      if (dirname(at) === at) return undefined
+    }
+  }
+}
+
+/** A user's name from /etc/passwd, or `uid <n>` when it has none there. */
+export function userName(uid: number): string {
+  try {
+    const line = readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((l) => l.split(':')[2] === String(uid))
+    if (line) return line.split(':')[0]!
+  } catch {
+    // No /etc/passwd to read: the number says it.
+  }
+  return `uid ${uid}`
+}
+
+/**
+ * A state folder (or file) that belongs to someone else: never written into, even by root, since
+ * files it made there would lock their owner out next. Named with the two ways out.
+ */
+function ownedByAnother(path: string, owner: number): StepError {
+  const me = process.getuid?.()
+  const who = userName(owner)
+  const dir = resolve(stateDirName())
+  return fail(
+    tr(`${path} is owned by ${who}`, `${path} 属于 ${who}`),
+    tr(
+      `run as that user, or take the state folder: \`sudo chown -R ${me === undefined ? '$(id -un)' : userName(me)} ${dir}\``,
+      `请以该用户运行，或接管状态目录：\`sudo chown -R ${me === undefined ? '$(id -un)' : userName(me)} ${dir}\``,
+    ),
   )
 }
 
@@ -54,6 +98,8 @@ export function stateDirProblem(dir: string): StepError | undefined {
   try {
     stat = statSync(dir)
     if (!stat.isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' })
+    const me = process.getuid?.()
+    if (me !== undefined && stat.uid !== me) return ownedByAnother(resolve(dir), stat.uid)
     accessSync(dir, constants.W_OK | constants.X_OK)
   } catch (error) {
     return unusable(resolve(dir), error, stateDirFix(dir))

@@ -1,8 +1,10 @@
-// Step 04's checks that come before anything is started. Grafana itself, from nothing to a
-// converged stack, is run on the real engine by test/e2e/grafana.test.ts (`make all`).
+// Step 04's checks that come before anything is started, the state folder's owner among them
+// (a `sudo make all` leaves one that is root's). Grafana itself, from nothing to a converged
+// stack, is run on the real engine by test/e2e/grafana.test.ts (`make all`).
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runProcess } from '../helpers/process.ts'
@@ -20,6 +22,54 @@ test("04 refuses a state folder whose admin password is Grafana's default, befor
     assert.not.match(result.stderr, /Docker engine/)
   } finally {
     rmSync(own, { recursive: true, force: true })
+  }
+})
+
+const asRoot = process.getuid?.() === 0 && spawnSync('runuser', ['--help']).status === 0
+const offline = { DOCKER_HOST: 'unix:///nonexistent.sock', LANG: 'C', LC_ALL: '', LANGUAGE: '' }
+
+test('a state folder owned by another user is named with its owner and both ways out, never "a bug"', async () => {
+  if (!asRoot) {
+    console.log('  (skipped: needs root to make a folder that belongs to someone else)')
+    return
+  }
+  const work = mkdtempSync(join(tmpdir(), 'grafana-steps-owner-'))
+  try {
+    const state = join(work, 'state')
+    mkdirSync(state, { mode: 0o700 })
+    chownSync(state, 65534, 65534)
+    const result = await runProcess(process.execPath, ['--import', 'tsx', 'scripts/04-grafana.ts'], {
+      env: { STATE_DIR: state, ...offline },
+      timeoutMs: 60_000,
+    })
+    assert.is(result.code, 1, result.stderr)
+    assert.match(result.stderr, `${state} is owned by nobody`)
+    assert.match(result.stderr, `run as that user, or take the state folder: \`sudo chown -R root ${state}\``)
+    assert.not.match(result.stderr, /this is a bug/)
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+  }
+})
+
+test("after `sudo make all`, the state folder is root's: a user running a step is told so", async () => {
+  if (!asRoot) {
+    console.log('  (skipped: needs root to run the step as another user)')
+    return
+  }
+  const state = mkdtempSync(join(tmpdir(), 'grafana-steps-root-'))
+  try {
+    writeFileSync(join(state, 'grafana-admin-password'), 'made-by-sudo-make-all\n', { mode: 0o600 })
+    const result = await runProcess(
+      'runuser',
+      ['-u', 'nobody', '--', process.execPath, 'dist/scripts/04-grafana.mjs'],
+      { env: { STATE_DIR: state, HOME: '/tmp', ...offline }, timeoutMs: 60_000 },
+    )
+    assert.is(result.code, 1, result.stderr)
+    assert.match(result.stderr, `${state} is owned by root`)
+    assert.match(result.stderr, `\`sudo chown -R nobody ${state}\``)
+    assert.not.match(result.stderr, /this is a bug/)
+  } finally {
+    rmSync(state, { recursive: true, force: true })
   }
 })
 

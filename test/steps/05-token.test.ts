@@ -2,7 +2,7 @@
 // lost token re-issued, one login attempt only with a wrong admin password, and a token per account.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { writeFileSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   assertRefusedBeforeAnyCall,
@@ -67,6 +67,20 @@ test('05 for another account issues that account its own token, and so does swit
   assert.not.match(back.stderr, /still works, kept/)
   assert.match((await steps.run('05-token')).stderr, /still works, kept/)
   steps.token()
+})
+
+test('two runs at once (two terminals): the second waits for the first; one account, one token, no false clash', async () => {
+  // Both start with a lost token, so both would issue one: only the lock keeps them apart.
+  rmSync(join(steps.state, 'grafana-token'), { force: true })
+  const [a, b] = await Promise.all([steps.run('05-token'), steps.run('05-token')])
+  assert.is(a.code, 0, a.stderr)
+  assert.is(b.code, 0, b.stderr)
+  const both = a.stderr + b.stderr
+  assert.match(both, /another run is changing this stack: 05-token \(pid \d+/)
+  assert.not.match(both, /already exists|another service account has a token/)
+  const sa = (await steps.api('/api/serviceaccounts/search?query=cli-service')).serviceAccounts
+  assert.is(sa.length, 1)
+  assert.is((await steps.api(`/api/serviceaccounts/${sa[0].id}/tokens`)).length, 1)
 })
 
 test('an empty --account or --token-name is refused with exit 2 before any call (it was silently searched for)', async () => {

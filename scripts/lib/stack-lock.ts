@@ -1,0 +1,156 @@
+// One step at a time on a stack: two runs at once (two terminals, two `make all`) raced each
+// other into a container name "not created by triton-monitoring" or a token name that "already
+// exists". Every step that changes the stack takes a lock file in the state folder (the stack's
+// own place: one state folder, one stack); a second one waits, saying for whom, up to
+// LOCK_TIMEOUT seconds, then stops with who holds it. A lock whose process is gone (killed,
+// Ctrl-C) is taken over: its pid no longer runs, or runs another program since.
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { join } from 'node:path'
+import { fail, StepError } from './fail.ts'
+import { tr } from './i18n.ts'
+import { log } from './log.ts'
+import { waitFor } from './poll.ts'
+import { stateDir } from './secrets.ts'
+
+const LOCK_FILE = 'stack.lock'
+const DEFAULT_TIMEOUT_S = 600
+
+interface Holder {
+  pid: number
+  host: string
+  step: string
+  since: string
+  /** The process's start time (/proc/<pid>/stat field 22), so a reused pid is not taken for it. */
+  start?: string
+}
+
+/** Field 22 of /proc/<pid>/stat (after the command name, which may hold spaces), undefined off Linux. */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
+  } catch {
+    return undefined
+  }
+}
+
+function alive(holder: Holder): boolean {
+  if (holder.host !== hostname()) return true // another machine's process: cannot tell, so it holds
+  try {
+    process.kill(holder.pid, 0)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false
+  }
+  const start = startTime(holder.pid)
+  return !(holder.start && start && start !== holder.start)
+}
+
+function read(path: string): Holder | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Holder
+  } catch {
+    return undefined
+  }
+}
+
+function lockTimeoutS(): number {
+  const raw = process.env.LOCK_TIMEOUT?.trim()
+  if (!raw) return DEFAULT_TIMEOUT_S
+  const value = Number(raw)
+  if (!/^\d+$/.test(raw)) {
+    throw fail(
+      tr(`LOCK_TIMEOUT="${raw}" is not a number of seconds`, `LOCK_TIMEOUT="${raw}" 不是秒数`),
+      tr(
+        `set it to whole seconds, or unset it for ${DEFAULT_TIMEOUT_S}`,
+        `请设为整数秒，或取消设置以使用 ${DEFAULT_TIMEOUT_S}`,
+      ),
+      2,
+    )
+  }
+  return value
+}
+
+const describe = (h: Holder) =>
+  tr(
+    `${h.step} (pid ${h.pid}${h.host === hostname() ? '' : ` on ${h.host}`}, since ${h.since})`,
+    `${h.step}（pid ${h.pid}${h.host === hostname() ? '' : `，在 ${h.host} 上`}，开始于 ${h.since}）`,
+  )
+
+/**
+ * Takes the stack's lock for `step`, waiting for another holder up to LOCK_TIMEOUT seconds.
+ * Released when this process exits (a crash or Ctrl-C leaves a lock the next run takes over).
+ */
+export async function lockStack(step: string): Promise<void> {
+  const path = join(stateDir(), LOCK_FILE)
+  const timeoutS = lockTimeoutS()
+  const me: Holder = { pid: process.pid, host: hostname(), step, since: new Date().toISOString() }
+  const start = startTime(process.pid)
+  if (start) me.start = start
+  let told: string | undefined
+  let last: Holder | undefined
+  const take = (): boolean | StepError => {
+    try {
+      writeFileSync(path, JSON.stringify(me), { flag: 'wx', mode: 0o600 })
+      return true
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code !== 'EEXIST') {
+        return fail(
+          tr(`cannot write the stack's lock ${path} (${code})`, `无法写入这套服务的锁文件 ${path}（${code}）`),
+          tr(
+            'check that the state folder is yours and writable (STATE_DIR)',
+            '请确认状态目录属于你且可写（STATE_DIR）',
+          ),
+        )
+      }
+    }
+    const holder = read(path)
+    if (holder && alive(holder)) {
+      last = holder
+      const who = describe(holder)
+      if (told !== who) {
+        told = who
+        log.info(
+          tr(
+            `another run is changing this stack: ${who}; waiting for it (up to ${timeoutS} s, LOCK_TIMEOUT)`,
+            `另一个运行正在修改这套服务：${who}；正在等待它结束（最多 ${timeoutS} 秒，LOCK_TIMEOUT）`,
+          ),
+        )
+      }
+      return false
+    }
+    // Its process is gone: move the lock aside (one mover wins), and take over if it was the dead one.
+    const aside = `${path}.${process.pid}.stale`
+    try {
+      renameSync(path, aside)
+    } catch {
+      return false
+    }
+    const moved = read(aside)
+    if (moved && alive(moved))
+      renameSync(aside, path) // it had just been retaken: give it back
+    else rmSync(aside, { force: true })
+    return false
+  }
+  const taken = await waitFor(async () => take(), {
+    what: tr('waiting for the other run', '等待另一个运行'),
+    timeoutMs: timeoutS * 1000,
+    intervalMs: 250,
+    onTimeout: () =>
+      fail(
+        tr(
+          `this stack is still being changed by ${last ? describe(last) : 'another run'} after ${timeoutS} s`,
+          `${timeoutS} 秒后这套服务仍在被 ${last ? describe(last) : '另一个运行'} 修改`,
+        ),
+        tr(
+          `let it finish and run the step again (LOCK_TIMEOUT=<seconds> waits longer); if no other run is going on, delete ${path}`,
+          `等它结束后重新运行该步骤（LOCK_TIMEOUT=<秒数> 可等待更久）；如果并没有其他运行，请删除 ${path}`,
+        ),
+      ),
+  })
+  if (taken instanceof StepError) throw taken
+  process.once('exit', () => {
+    if (read(path)?.pid === process.pid) rmSync(path, { force: true })
+  })
+}

@@ -8,7 +8,8 @@ import { fail, StepError } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
 import { waitFor } from './lib/poll.ts'
-import { ok, proxyGet, type GrafanaCall } from './lib/grafana/client.ts'
+import { whyProxyFailed } from './lib/datasource-diagnosis.ts'
+import { GrafanaError, ok, proxyGet, type GrafanaCall } from './lib/grafana/client.ts'
 import { DASHBOARD_FILE, readDashboard } from './lib/grafana/dashboard.ts'
 import { tokenSession } from './lib/grafana/session.ts'
 import {
@@ -187,7 +188,7 @@ await step(
 
     // API failures end the wait at once; only "not scraped yet" is worth waiting for.
     let last: Outcome | undefined
-    const settled = await waitFor<Outcome | StepError>(
+    let settled = await waitFor<Outcome | StepError>(
       async () => {
         try {
           last = await check()
@@ -216,6 +217,18 @@ await step(
           ),
       },
     ).catch((error: unknown) => error as StepError)
+    // Grafana's proxy says only 502 or 504, or nothing in time (a keep-alive connection to a
+    // Prometheus that left the network hangs until its 30 s timeout): the datasource's URL and
+    // the containers' state say why.
+    const proxyStatus = settled instanceof GrafanaError ? settled.status : last === undefined ? 504 : undefined
+    if (settled instanceof Error && (proxyStatus === 502 || proxyStatus === 504)) {
+      const datasource = await api.GET('/datasources/uid/{uid}', { params: { path: { uid } } }).catch(() => undefined)
+      const bodyText = settled instanceof GrafanaError ? (settled.body.message ?? '') : ''
+      const why = datasource?.data?.url
+        ? await whyProxyFailed({ status: proxyStatus, bodyText }, datasource.data.url, config)
+        : undefined
+      if (why) settled = why
+    }
     if (settled instanceof Error) {
       if (flags.json)
         process.stdout.write(

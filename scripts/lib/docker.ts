@@ -308,7 +308,7 @@ function managed(labels: Record<string, string> | null): boolean {
   return labels?.[MANAGED_LABEL] === 'true' && Boolean(labels[HASH_LABEL])
 }
 
-interface ContainerInfo {
+export interface ContainerInfo {
   Id: string
   /** The image's id (sha256:…); `Config.Image` is the reference it was started from. */
   Image: string
@@ -316,6 +316,8 @@ interface ContainerInfo {
   Config: { Labels: Record<string, string> | null; Image?: string }
   /** `--gpus` shows as a device request with the `gpu` capability. */
   HostConfig?: { DeviceRequests?: { Capabilities?: string[][] | null }[] | null }
+  /** The networks it is on, by name (a name resolves only between containers on one of them). */
+  NetworkSettings?: { Networks?: Record<string, unknown> | null }
 }
 
 export async function inspectContainer(name: string): Promise<ContainerInfo | undefined> {

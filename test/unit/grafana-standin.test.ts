@@ -125,6 +125,36 @@ test('the datasource proxy forwards the rest of the path and the query; unknown 
   assert.is((await call('GET', '/api/datasources/proxy/uid/dead/api/v1/query', admin)).status, 502)
 })
 
+test("the proxy's own failures, as Grafana's reverse proxy writes them: 502 unreachable, 504 timed out, no body", async () => {
+  const silent = createServer(() => {})
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  const quick = await startGrafanaStandin({ env: { GF_SECURITY_ADMIN_PASSWORD: PASSWORD, GF_DATAPROXY_TIMEOUT: '1' } })
+  try {
+    const add = async (uid: string, url: string) =>
+      fetch(`${quick.url}/api/datasources`, {
+        method: 'POST',
+        headers: { authorization: admin, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: uid, type: 'prometheus', url, access: 'proxy', uid }),
+      })
+    await add('refused', 'http://127.0.0.1:9')
+    await add('mute', `http://127.0.0.1:${(silent.address() as { port: number }).port}`)
+    for (const [uid, status] of [
+      ['refused', 502],
+      ['mute', 504],
+    ] as const) {
+      const answer = await fetch(`${quick.url}/api/datasources/proxy/uid/${uid}/api/v1/query?query=up`, {
+        headers: { authorization: admin },
+      })
+      assert.is(answer.status, status, uid)
+      assert.is(await answer.text(), '', `${uid}: Grafana writes no body`)
+    }
+  } finally {
+    await quick.stop()
+    silent.closeAllConnections()
+    silent.close()
+  }
+})
+
 test("a Prometheus datasource proxies any GET, but only the plugin's allow-listed POSTs, and no DELETE", async () => {
   assert.equal(await call('GET', '/api/datasources/proxy/uid/prom-a/api/v1/targets?state=active', admin), {
     status: 200,

@@ -186,6 +186,8 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
   }
   save()
   const violations: Violation[] = []
+  /** [dataproxy] timeout (GF_DATAPROXY_TIMEOUT, seconds; Grafana's default 30). */
+  const dataproxyTimeoutMs = Number(options.env.GF_DATAPROXY_TIMEOUT || 30) * 1000
   const failures = new Map<string, number[]>()
   /** Every failed basic-auth login since start, so tests can prove a step tried only once. */
   let failedLogins = 0
@@ -728,11 +730,13 @@ export function createGrafanaStandin(options: StandinOptions): { server: Server;
           ...(req.headers['content-type'] ? { 'content-type': req.headers['content-type'] } : {}),
         },
         body: ['GET', 'HEAD'].includes(req.method!) ? undefined : body,
-        signal: AbortSignal.timeout(30_000),
+        signal: AbortSignal.timeout(dataproxyTimeoutMs),
       })
-    } catch {
-      // Grafana's reverse proxy answers 502 with an empty body when the datasource is unreachable.
-      res.writeHead(502).end()
+    } catch (error) {
+      // Grafana's reverse proxy (pkg/util/proxyutil/reverse_proxy.go, errorHandler) writes a status
+      // and no body: 504 when talking to the datasource timed out, 502 for any other failure (a
+      // name it cannot look up, a refused connection). The body says nothing; only the status does.
+      res.writeHead((error as Error).name === 'TimeoutError' ? 504 : 502).end()
       return
     }
     const payload = Buffer.from(await upstream.arrayBuffer())

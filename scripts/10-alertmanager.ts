@@ -20,7 +20,8 @@ import {
   fetchStatus,
 } from './lib/alertmanager.ts'
 import { step } from './lib/cli.ts'
-import { loadConfig, url } from './lib/config.ts'
+import { warnIfExposed } from './lib/exposure.ts'
+import { assertDistinctPorts, loadConfig, url } from './lib/config.ts'
 import { ensureContainer, ensureEngine, ensureImage, ensureNetwork, waitForHttp } from './lib/docker.ts'
 import { fail } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
@@ -87,6 +88,7 @@ function readOwnConfig(path: string): string {
 await step(
   {
     name: '10-alertmanager',
+    lock: true,
     summary: tr(
       'Alertmanager receiving the alerts of Prometheus, with a webhook when ALERT_WEBHOOK_URL is set',
       '运行 Alertmanager 接收 Prometheus 的告警；设置 ALERT_WEBHOOK_URL 时推送到 webhook',
@@ -128,6 +130,8 @@ await step(
   },
   async (flags) => {
     const config = loadConfig()
+    assertDistinctPorts(config)
+    warnIfExposed(config)
     const am = config.alertmanager
     const hints = { nameVariable: 'ALERTMANAGER_CONTAINER', imageVariable: 'ALERTMANAGER_IMAGE' }
     // Every input is checked before anything changes: the variables, then the config by amtool.

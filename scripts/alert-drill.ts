@@ -51,6 +51,8 @@ const what: Record<Event, () => string> = {
 await step(
   {
     name: 'alert-drill',
+    // It stops and starts Triton: no other step may change the stack meanwhile.
+    lock: true,
     summary: tr(
       'Alert drill: stop Triton, watch TritonTargetDown fire and resolve',
       '告警演练：停止 Triton，观察 TritonTargetDown 触发并恢复',

@@ -1,7 +1,8 @@
 // BIND_ADDRESS other than loopback works, but publishes the stack to the network: Triton answers
-// anyone (it has no authentication) and Prometheus runs with --web.enable-lifecycle (anyone can
-// shut it down over HTTP). Said once per `make` run (TM_RUN, exported by the Makefile), not by
-// every step that publishes a port; a step run by hand says it every time.
+// anyone (it has no authentication), Prometheus runs with --web.enable-lifecycle (anyone can shut
+// it down over HTTP), and Alertmanager's API silences alerts for whoever asks. Said once per
+// `make` run (TM_RUN, exported by the Makefile), not by every step that publishes a port; a step
+// run by hand says it every time.
 import type { Config } from './config.ts'
 import { tr } from './i18n.ts'
 import { log } from './log.ts'
@@ -30,11 +31,11 @@ export function warnIfExposed(config: Config): void {
   log.warn(
     tr(
       `BIND_ADDRESS=${config.bind} publishes the stack's ports to the network: Triton answers anyone (it has no ` +
-        'authentication), and anyone can shut Prometheus down (--web.enable-lifecycle). Unset BIND_ADDRESS ' +
-        '(127.0.0.1) unless that is what you want, e.g. on a trusted classroom network',
+        'authentication), anyone can shut Prometheus down (--web.enable-lifecycle) and silence Alertmanager. ' +
+        'Unset BIND_ADDRESS (127.0.0.1) unless that is what you want, e.g. on a trusted classroom network',
       `BIND_ADDRESS=${config.bind} 会把整套服务的端口发布到网络上：任何人都能访问 Triton（它没有身份验证），` +
-        '任何人都能关闭 Prometheus（--web.enable-lifecycle）。除非确实需要（例如在可信的教室网络中），' +
-        '请取消设置 BIND_ADDRESS（即 127.0.0.1）',
+        '任何人都能关闭 Prometheus（--web.enable-lifecycle）并静默 Alertmanager 的告警。' +
+        '除非确实需要（例如在可信的教室网络中），请取消设置 BIND_ADDRESS（即 127.0.0.1）',
     ),
   )
   if (run) {

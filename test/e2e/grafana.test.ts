@@ -4,6 +4,7 @@
 // (three times over), a stopped Prometheus is named by 09-verify, no secret reaches any docker
 // argv, output or `docker inspect`, and the Grafana stand-in saw only requests its OpenAPI spec
 // allows. Names and ports are this suite's own, so other suites can run beside it.
+import { randomBytes } from 'node:crypto'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { execFileSync } from 'node:child_process'
@@ -16,6 +17,7 @@ const work = mkdtempSync(join(tmpdir(), 'grafana-e2e-'))
 let argvLog = ''
 const outputs: string[] = []
 const tokens = new Set<string>()
+const WEBHOOK = `http://tm-hook-${process.pid}.invalid:9/hook/${randomBytes(12).toString('hex')}`
 /** Every admin password the state folder held: none may leak, the old ones included. */
 const passwords = new Set<string>()
 let suite: SuiteEnv | undefined
@@ -57,7 +59,14 @@ test.before(async () => {
   const shim = dockerArgvRecorder(work)
   argvLog = shim.log
   suite = await suiteEnv('grafana')
-  env = { ...suite.env, ...images, PATH: `${shim.bin}:${process.env.PATH}`, STATE_DIR: join(work, 'state') }
+  env = {
+    ...suite.env,
+    ...images,
+    PATH: `${shim.bin}:${process.env.PATH}`,
+    STATE_DIR: join(work, 'state'),
+    // A chat bot's URL carries its token: a secret Alertmanager holds, checked like Grafana's.
+    ALERT_WEBHOOK_URL: WEBHOOK,
+  }
 })
 
 test.after(() => {
@@ -207,7 +216,8 @@ test('no container of the stack shows a secret in docker inspect (env, command, 
   for (const c of inspected) {
     const { Env, Cmd, Entrypoint, Labels } = c.Config
     const shown = JSON.stringify({ Env, Cmd, Entrypoint, Args: c.Args, Labels, HostConfig: c.HostConfig })
-    for (const secret of [...passwords, ...tokens]) assert.not.ok(shown.includes(secret), `a secret shows in ${c.Name}`)
+    for (const secret of [...passwords, ...tokens, WEBHOOK])
+      assert.not.ok(shown.includes(secret), `a secret shows in ${c.Name}`)
   }
   const grafana = inspected.find((c) => c.Name === `/${env.GRAFANA_CONTAINER}`)!
   assert.ok(
@@ -216,7 +226,7 @@ test('no container of the stack shows a secret in docker inspect (env, command, 
 })
 
 test('no secret appears in any docker argv or in any output', () => {
-  const secrets = [password(), ...passwords, ...tokens]
+  const secrets = [password(), ...passwords, ...tokens, WEBHOOK]
   const argv = readFileSync(argvLog, 'utf8')
   assert.match(argv, /-e GF_SECURITY_ADMIN_PASSWORD__FILE(\s|$)/)
   for (const secret of secrets) {

@@ -7,7 +7,6 @@ const ALERTMANAGER_DATASOURCE_NAME = 'Alertmanager'
 import { isIP } from 'node:net'
 import { assertHttpUrl, step } from './lib/cli.ts'
 import type { Config } from './lib/config.ts'
-import { fail } from './lib/fail.ts'
 import { alertmanagerUrlOnNetwork } from './lib/alertmanager.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
@@ -44,9 +43,15 @@ await step(
       ),
     },
     flags: {
-      name: { type: 'string', help: tr('Prometheus datasource name', 'Prometheus 数据源名称'), default: 'Prometheus' },
+      name: {
+        type: 'string',
+        help: tr('Prometheus datasource name', 'Prometheus 数据源名称'),
+        default: 'Prometheus',
+        maxLength: DATASOURCE_NAME_MAX,
+      },
       url: {
         type: 'string',
+        maxLength: DATASOURCE_URL_MAX,
         help: tr(
           `Prometheus URL as Grafana reaches it (default ${prometheusUrlOnNetwork('<PROMETHEUS_CONTAINER>')})`,
           `Grafana 访问 Prometheus 的 URL（默认 ${prometheusUrlOnNetwork('<PROMETHEUS_CONTAINER>')}）`,
@@ -55,30 +60,8 @@ await step(
     },
   },
   async (flags) => {
-    // Grafana's own rules, checked before any call (an empty --name is refused by parseFlags).
-    if (flags.name.length > DATASOURCE_NAME_MAX) {
-      throw fail(
-        tr(
-          `--name is ${flags.name.length} characters long; Grafana takes at most ${DATASOURCE_NAME_MAX}`,
-          `--name 有 ${flags.name.length} 个字符；Grafana 最多接受 ${DATASOURCE_NAME_MAX} 个`,
-        ),
-        tr('pass a shorter --name', '请传入更短的 --name'),
-        2,
-      )
-    }
-    if (flags.url !== undefined) {
-      assertHttpUrl('url', flags.url, prometheusUrlOnNetwork('prometheus'))
-      if (flags.url.length > DATASOURCE_URL_MAX) {
-        throw fail(
-          tr(
-            `--url is ${flags.url.length} characters long; Grafana takes at most ${DATASOURCE_URL_MAX}`,
-            `--url 有 ${flags.url.length} 个字符；Grafana 最多接受 ${DATASOURCE_URL_MAX} 个`,
-          ),
-          tr('pass a shorter --url', '请传入更短的 --url'),
-          2,
-        )
-      }
-    }
+    // Grafana's own limits are checked by parseFlags (maxLength), an empty value too.
+    if (flags.url !== undefined) assertHttpUrl('url', flags.url, prometheusUrlOnNetwork('prometheus'))
     const { config, base, api } = tokenSession()
     if (flags.url !== undefined) await warnIfUnresolvable(flags.url, config)
     await ensureDatasource(

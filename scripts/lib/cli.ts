@@ -10,7 +10,7 @@ import { recordOutcome, type StepOutcome } from './outcomes.ts'
 import { lockStack } from './stack-lock.ts'
 
 export type FlagSpec =
-  | { type: 'string'; help: string; default?: string; choices?: readonly string[] }
+  | { type: 'string'; help: string; default?: string; choices?: readonly string[]; maxLength?: number }
   | { type: 'number'; help: string; default?: number; min?: number; max?: number; integer?: boolean }
   | { type: 'boolean'; help: string }
 
@@ -109,6 +109,16 @@ export function parseFlags<F extends Record<string, FlagSpec>>(
           spec.default === undefined
             ? tr(`pass a value, or leave --${name} out`, `请传入一个值，或不使用 --${name}`)
             : tr(`pass a value, or leave it out for ${spec.default}`, `请传入一个值，或不使用它以采用 ${spec.default}`),
+          2,
+        )
+      }
+      if (typeof raw === 'string' && spec.maxLength !== undefined && raw.length > spec.maxLength) {
+        throw fail(
+          tr(
+            `--${name} is ${raw.length} characters long; it takes at most ${spec.maxLength}`,
+            `--${name} 有 ${raw.length} 个字符；最多 ${spec.maxLength} 个`,
+          ),
+          tr(`pass a shorter --${name}`, `请传入更短的 --${name}`),
           2,
         )
       }

@@ -1,5 +1,5 @@
 // Starts the Grafana stand-in as a child process on a free loopback port, for fast tests.
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -53,4 +53,9 @@ export async function startGrafanaStandin(
       if (removeData) rmSync(dataDir, { recursive: true, force: true })
     },
   }
+}
+
+/** The stand-in's image run as `name` (`docker run -d`), port 3000 on 127.0.0.1:`port`, with more `docker run` options. */
+export function runGrafanaImage(name: string, image: string, port: number, options: string[] = []): void {
+  execFileSync('docker', ['run', '-d', '--name', name, '-p', `127.0.0.1:${port}:3000`, ...options, image])
 }

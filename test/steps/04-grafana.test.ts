@@ -25,14 +25,13 @@ test("04 refuses a state folder whose admin password is Grafana's default, befor
   }
 })
 
+/** Root with runuser: what making another user's folder, or running as another user, takes. */
 const asRoot = process.getuid?.() === 0 && spawnSync('runuser', ['--help']).status === 0
+const skipped = () => console.log('  (skipped: needs root and runuser to play another user)')
 const offline = { DOCKER_HOST: 'unix:///nonexistent.sock', LANG: 'C', LC_ALL: '', LANGUAGE: '' }
 
 test('a state folder owned by another user is named with its owner and both ways out, never "a bug"', async () => {
-  if (!asRoot) {
-    console.log('  (skipped: needs root to make a folder that belongs to someone else)')
-    return
-  }
+  if (!asRoot) return skipped()
   const work = mkdtempSync(join(tmpdir(), 'grafana-steps-owner-'))
   try {
     const state = join(work, 'state')
@@ -52,10 +51,7 @@ test('a state folder owned by another user is named with its owner and both ways
 })
 
 test("after `sudo make all`, the state folder is root's: a user running a step is told so", async () => {
-  if (!asRoot) {
-    console.log('  (skipped: needs root to run the step as another user)')
-    return
-  }
+  if (!asRoot) return skipped()
   const state = mkdtempSync(join(tmpdir(), 'grafana-steps-root-'))
   try {
     writeFileSync(join(state, 'grafana-admin-password'), 'made-by-sudo-make-all\n', { mode: 0o600 })

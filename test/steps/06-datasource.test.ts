@@ -105,7 +105,12 @@ test('06 names the clash when the new name belongs to another datasource (Grafan
 
 test("an empty --name, or one longer than Grafana's 190, is refused with exit 2 before any call", async () => {
   await assertRefusedBeforeAnyCall(steps, '06-datasource', ['--name', ''], /--name is empty/)
-  await assertRefusedBeforeAnyCall(steps, '06-datasource', ['--name', 'n'.repeat(191)], /Grafana takes at most 190/)
+  await assertRefusedBeforeAnyCall(
+    steps,
+    '06-datasource',
+    ['--name', 'n'.repeat(191)],
+    /--name is 191 characters long; it takes at most 190/,
+  )
 })
 
 test("a --url whose host the stack's network cannot look up is saved, with a warning that Grafana will not reach it", async () => {

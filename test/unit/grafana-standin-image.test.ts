@@ -3,12 +3,13 @@
 // lines, exit codes) changes the password the running server checks, and leaves the login
 // lockout alone; the entrypoint resolves GF_*__FILE as run.sh does. Facts: the shared reference
 // grafana-admin-reset-and-secrets.md (reset_password_command.go, main.go, run.sh).
-import { execFileSync, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { fail } from '../../scripts/lib/fail.ts'
 import { waitFor } from '../../scripts/lib/poll.ts'
 import { buildImages, freePort } from '../helpers/docker-suite.ts'
+import { runGrafanaImage } from '../helpers/grafana-standin.ts'
 
 const name = `tm-grafana-cli-${process.pid}`
 const FIRST = 'first-admin-pw-3'
@@ -34,18 +35,7 @@ function exec(args: string[], input?: string, options: string[] = []) {
 test.before(async () => {
   image = (await buildImages()).GRAFANA_IMAGE!
   port = await freePort()
-  execFileSync('docker', [
-    'run',
-    '-d',
-    '--name',
-    name,
-    '-p',
-    `127.0.0.1:${port}:3000`,
-    '-e',
-    `GF_SECURITY_ADMIN_PASSWORD=${FIRST}`,
-    image,
-  ])
-
+  runGrafanaImage(name, image, port, ['-e', `GF_SECURITY_ADMIN_PASSWORD=${FIRST}`])
   await waitFor(async () => (await status(FIRST)) === 200, {
     what: 'stand-in up',
     timeoutMs: 30_000,

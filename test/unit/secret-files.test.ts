@@ -12,6 +12,7 @@ import { waitFor } from '../../scripts/lib/poll.ts'
 import { fail } from '../../scripts/lib/fail.ts'
 import { secretsTar } from '../../scripts/lib/secret-files.ts'
 import { buildImages, freePort } from '../helpers/docker-suite.ts'
+import { runGrafanaImage } from '../helpers/grafana-standin.ts'
 
 const name = `tm-secret-files-${process.pid}`
 const work = mkdtempSync(join(tmpdir(), 'secret-files-'))
@@ -58,18 +59,11 @@ test("the trap: a 0600 host file mounted into Grafana's container is unreadable,
   writeFileSync(file, SECRET)
   chmodSync(file, 0o600)
   const port = await freePort()
-  execFileSync('docker', [
-    'run',
-    '-d',
-    '--name',
-    name,
-    '-p',
-    `127.0.0.1:${port}:3000`,
+  runGrafanaImage(name, image, port, [
     '--mount',
     `type=bind,source=${file},target=/run/secrets/pw,readonly`,
     '-e',
     'GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/pw',
-    image,
   ])
   try {
     assert.is(await login(port, 'admin'), 200)

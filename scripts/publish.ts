@@ -179,6 +179,8 @@ await step(
       tag: {
         type: 'string',
         help: tr('release tag, e.g. v1.0.0 (make publish TAG=…)', '发布标签，例如 v1.0.0（make publish TAG=…）'),
+        // `make publish` with no TAG passes --tag '': the tag's own message names TAG=.
+        validate: validateTag,
       },
       repo: { type: 'string', help: tr('repository owner/name', '仓库 所有者/仓库名') },
       dashboard: {

@@ -10,7 +10,15 @@ import { recordOutcome, type StepOutcome } from './outcomes.ts'
 import { lockStack } from './stack-lock.ts'
 
 export type FlagSpec =
-  | { type: 'string'; help: string; default?: string; choices?: readonly string[]; maxLength?: number }
+  | {
+      type: 'string'
+      help: string
+      default?: string
+      choices?: readonly string[]
+      maxLength?: number
+      /** The step's own check of a given value (throws its StepError); it then also judges an empty one. */
+      validate?: (value: string) => unknown
+    }
   | { type: 'number'; help: string; default?: number; min?: number; max?: number; integer?: boolean }
   | { type: 'boolean'; help: string }
 
@@ -102,6 +110,7 @@ export function parseFlags<F extends Record<string, FlagSpec>>(
     if (spec.type === 'boolean') {
       values[name] = raw === true
     } else if (spec.type === 'string') {
+      if (typeof raw === 'string' && spec.validate) spec.validate(raw)
       // `--name ''` is never a name: refused here, before it reaches anything (a search for '' matches all).
       if (typeof raw === 'string' && raw.trim() === '') {
         throw fail(

@@ -236,8 +236,10 @@ test('a Triton that dies mid-load: backed off from, given up on within seconds, 
   assert.match(run.stderr, /stopped accepting connections \(connection refused, 6 times in a row/)
   assert.match(run.stderr, /make triton/)
   const result = JSON.parse(run.stdout) as Result
-  // No flood: the connections in flight when it died, and one probe per back-off.
-  assert.ok(result.error_kinds.connection! <= 8 + 6, `${result.error_kinds.connection} connection failures`)
+  // No flood (before: 132,907 failing requests in 7 s): the requests in flight as it went down (a
+  // shutting-down server closes its keep-alive connections in waves, with answers between them),
+  // then one probe per back-off.
+  assert.ok(result.error_kinds.connection! <= 50, `${result.error_kinds.connection} connection failures`)
   assert.ok(result.ok > 50)
   assert.ok(result.duration_s < (killed - started) / 1000 + 10)
 })

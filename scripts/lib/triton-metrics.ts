@@ -126,7 +126,8 @@ export const jobIs = (job: string) => `job="${job}"`
  *   stops listing it): its `up` goes stale and `up == 0` returns nothing at all, so the first
  *   clause alone would never fire. `absent(up{job=…})` then gives one series `{job=…}`, without
  *   an instance, once the job has no target left.
- * One vanished target among several that stay is not covered: the job still has `up` series.
+ * One vanished target among several that stay is not covered: the job still has `up` series
+ * (TritonReplicaMissing counts them against TRITON_REPLICAS, with discoveredTargets).
  */
 export const targetsDown = (job: string) => {
   const up = selector(UP, jobIs(job))
@@ -135,3 +136,6 @@ export const targetsDown = (job: string) => {
 
 /** Alerts firing right now, one series each, labelled as the alert is (`alertname`, `instance`, …). */
 export const firingAlerts = () => selector(ALERTS, 'alertstate="firing"')
+
+/** How many targets of `job` Prometheus has discovered, up or not; nothing when there are none. */
+export const discoveredTargets = (job: string) => `count(${selector(UP, jobIs(job))})`

@@ -77,7 +77,11 @@ test.before(async () => {
   prometheus = await startPrometheus({
     files: (self) => {
       // Nothing listens there: Prometheus evaluates and scrapes all the same, as `make prometheus` before Alertmanager.
-      const config = prometheusConfig({ tritonTarget: target, selfTarget: self, alertmanagerTarget: '127.0.0.1:9' })
+      const config = prometheusConfig({
+        triton: { targets: [target] },
+        selfTarget: self,
+        alertmanagerTarget: '127.0.0.1:9',
+      })
       config.global = { scrape_interval: '1s', evaluation_interval: '1s' }
       // An alert that always fires, so the Alerts panel's ALERTS query has something to show.
       config.rule_files.push(ALWAYS_FIRING_FILE)

@@ -4,7 +4,7 @@
 // falls behind shows up as latency instead of being hidden by the client waiting (wrk2 style).
 import chalk from 'chalk'
 import { assertHttpUrl, step } from './lib/cli.ts'
-import { loadConfig, url as portUrl } from './lib/config.ts'
+import { type Config, loadConfig, url as portUrl } from './lib/config.ts'
 import { fail, type StepError } from './lib/fail.ts'
 import { CLASSES, loadHeldout, PIXELS } from './lib/heldout.ts'
 import { tr } from './lib/i18n.ts'
@@ -17,13 +17,12 @@ import {
   type LoadReport,
   saveLoadReport,
 } from './lib/load-report.ts'
+import { type Outcome, type Summary, Tally } from './lib/load-stats.ts'
 import { log } from './lib/log.ts'
 
 const MAX_REQUESTS = 1_000_000
 const DEFAULT_REQUESTS = 1000
 const READY_TIMEOUT_MS = 30_000
-
-type Outcome = { predicted: number } | { error: string; detail: string }
 
 interface Plan {
   count: number
@@ -41,14 +40,19 @@ await step(
         'Triton HTTP port for the default --url (8000)',
         '默认 --url 使用的 Triton HTTP 端口（8000）',
       ),
+      TRITON_REPLICAS: tr(
+        'replicas the default --url spreads over, each on its own port (1)',
+        '默认 --url 分发到的副本数，每个副本有自己的端口（1）',
+      ),
       MODEL: tr('model for the default --model (mnist_mlp)', '默认 --model 使用的模型（mnist_mlp）'),
     },
     flags: {
       url: {
         type: 'string',
         help: tr(
-          'Triton HTTP endpoint (default http://127.0.0.1:$TRITON_HTTP_PORT)',
-          'Triton HTTP 地址（默认 http://127.0.0.1:$TRITON_HTTP_PORT）',
+          'Triton HTTP endpoint, or several separated by commas, sent to in turn ' +
+            '(default: every replica, http://127.0.0.1:$TRITON_HTTP_PORT first)',
+          'Triton HTTP 地址，或用逗号分隔的多个地址（轮流发送）（默认：每个副本，第一个为 http://127.0.0.1:$TRITON_HTTP_PORT）',
         ),
       },
       model: {
@@ -100,64 +104,74 @@ await step(
   },
   async (flags) => {
     const config = loadConfig()
-    const base = flags.url ?? portUrl(config, config.triton.httpPort)
-    assertHttpUrl('url', base, 'http://127.0.0.1:8000')
+    const targets = loadTargets(config, flags.url)
     const model = flags.model ?? config.model
     const heldout = loadHeldout()
 
-    await waitModelReady(base, model, READY_TIMEOUT_MS, config.triton.container)
-    const metadata = await modelMetadata(base, model)
+    // Ready first: Triton 23.05 answers metadata for a model still loading as an unknown model.
+    for (const target of targets) await waitModelReady(target.url, model, READY_TIMEOUT_MS, target.container)
+    const metadata = await modelMetadata(targets[0]!.url, model)
     const input = digitInput(model, metadata.inputs)
     const output = scoresOutput(model, metadata.outputs)
     log.ok(
-      tr(`model ${model} is ready at ${base}`, `模型 ${model} 已在 ${base} 就绪`) +
-        chalk.dim(`  ${input.name} [${input.shape}] FP32 → ${output}`),
+      tr(
+        `model ${model} is ready at ${targets.map((t) => t.url).join(', ')}`,
+        `模型 ${model} 已在 ${targets.map((t) => t.url).join('、')} 就绪`,
+      ) + chalk.dim(`  ${input.name} [${input.shape}] FP32 → ${output}`),
     )
 
-    const inferUrl = new URL(endpoint(base, `/v2/models/${encodeURIComponent(model)}/infer`))
     const bodies = heldout.inputs.map((pixels) =>
       JSON.stringify({
         inputs: [{ name: input.name, shape: input.shape, datatype: 'FP32', data: Array.from(pixels) }],
         outputs: [{ name: output }],
       }),
     )
-    const requests = bodies.map((body) =>
-      encodeRequest(inferUrl, 'POST', { 'Content-Type': 'application/json' }, Buffer.from(body)),
+    const inferUrls = targets.map((t) => new URL(endpoint(t.url, `/v2/models/${encodeURIComponent(model)}/infer`)))
+    const requests = inferUrls.map((inferUrl) =>
+      bodies.map((body) => encodeRequest(inferUrl, 'POST', { 'Content-Type': 'application/json' }, Buffer.from(body))),
     )
     const plan = makePlan(flags)
     const amount = plan.durationMs
       ? tr(`for ${flags.duration} s`, ` ${flags.duration} 秒`)
       : tr(`${plan.count} requests`, ` ${plan.count} 个请求`)
     const schedule = plan.rate ? tr(`, ${plan.rate}/s on schedule`, `，按计划每秒 ${plan.rate} 个`) : ''
+    const spread =
+      targets.length > 1
+        ? tr(`, round robin over ${targets.length} replicas`, `，轮询分发到 ${targets.length} 个副本`)
+        : ''
     log.info(
       tr(
-        `sending ${amount}, ${flags.concurrency} at once${schedule}`,
-        `发送${amount}，并发 ${flags.concurrency}${schedule}`,
+        `sending ${amount}, ${flags.concurrency} at once${schedule}${spread}`,
+        `发送${amount}，并发 ${flags.concurrency}${schedule}${spread}`,
       ),
     )
     log.request({
       method: 'POST',
-      url: inferUrl.href,
+      url: inferUrls[0]!.href,
       body: bodies[0],
       note: tr(
-        `one held-out digit each, over ${flags.concurrency} keep-alive connections`,
-        `每个请求一个留出数字，使用 ${flags.concurrency} 个长连接`,
+        `one held-out digit each, over ${flags.concurrency} keep-alive connections` +
+          (targets.length > 1 ? ' per replica, to each replica in turn' : ''),
+        `每个请求一个留出数字，使用 ${flags.concurrency} 个长连接` +
+          (targets.length > 1 ? '（每个副本），轮流发往各副本' : ''),
       ),
     })
 
-    const latencies: number[] = []
-    const errors = new Map<string, { count: number; detail: string }>()
-    let correct = 0
+    const tallies = targets.map(() => new Tally())
     let next = 0
     const startedAt = new Date().toISOString()
     const started = performance.now()
-    const progress = showProgress(plan, started, () => ({ done: latencies.length, errors: errorCount(errors) }))
+    const progress = showProgress(plan, started, () => ({
+      done: sum(tallies, (t) => t.latencies.length),
+      errors: sum(tallies, (t) => t.errorCount()),
+    }))
 
-    const connections = Array.from(
-      { length: flags.concurrency },
-      () => new KeepAliveConnection(inferUrl, flags.timeout * 1000),
+    // Like a round-robin load balancer with keep-alive upstreams: request i goes to replica
+    // i mod N, on the sending worker's own connection to it (opened on first use).
+    const connections = Array.from({ length: flags.concurrency }, () =>
+      inferUrls.map((inferUrl) => new KeepAliveConnection(inferUrl, flags.timeout * 1000)),
     )
-    async function worker(connection: KeepAliveConnection): Promise<void> {
+    async function worker(own: KeepAliveConnection[]): Promise<void> {
       for (;;) {
         const index = next++
         if (index >= plan.count) return
@@ -167,45 +181,27 @@ await step(
         for (let wait = intended - performance.now(); wait > 0; wait = intended - performance.now()) {
           await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)))
         }
+        const replica = index % targets.length
         const digit = index % heldout.count
-        const outcome = await infer(connection, requests[digit]!, output, flags.timeout)
-        latencies.push(performance.now() - intended)
-        if ('error' in outcome) {
-          const seen = errors.get(outcome.error)
-          errors.set(outcome.error, { count: (seen?.count ?? 0) + 1, detail: seen?.detail ?? outcome.detail })
-        } else if (outcome.predicted === heldout.labels[digit]) {
-          correct++
-        }
+        const outcome = await infer(own[replica]!, requests[replica]![digit]!, output, flags.timeout)
+        tallies[replica]!.record(performance.now() - intended, outcome, heldout.labels[digit]!)
       }
     }
     await Promise.all(connections.map(worker))
     const elapsed = (performance.now() - started) / 1000
     progress.stop()
-    for (const connection of connections) connection.close()
+    for (const connection of connections.flat()) connection.close()
 
-    const failed = errorCount(errors)
-    const answered = latencies.length - failed
-    const sorted = Float64Array.from(latencies).sort()
+    const total = Tally.merge(tallies)
     const result = {
       model,
       started: startedAt,
-      requests: latencies.length,
-      errors: failed,
-      error_kinds: Object.fromEntries([...errors].map(([kind, { count }]) => [kind, count])),
-      qps: round(latencies.length / elapsed, 2),
-      duration_s: round(elapsed, 3),
-      latency_ms: {
-        min: round(sorted[0] ?? 0, 3),
-        p50: percentile(sorted, 50),
-        p90: percentile(sorted, 90),
-        p95: percentile(sorted, 95),
-        p99: percentile(sorted, 99),
-        max: round(sorted[sorted.length - 1] ?? 0, 3),
-      },
-      accuracy: answered > 0 ? round(correct / answered, 4) : null,
-      histogram: histogramBuckets(sorted),
+      ...total.summary(elapsed),
+      histogram: histogramBuckets(total.sorted()),
+      replicas: targets.map((target, i) => ({ name: target.name, url: target.url, ...tallies[i]!.summary(elapsed) })),
     }
-    report(result, errors, correct, answered)
+    report(result, total)
+    if (targets.length > 1) log.raw(replicaReport(result.replicas))
     keepForReport(result)
     if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`)
     if (result.accuracy !== null && result.accuracy < 0.9) {
@@ -219,12 +215,12 @@ await step(
       )
     }
 
-    if (failed > 0) {
-      const [kind, { detail }] = [...errors].sort((a, b) => b[1].count - a[1].count)[0]!
+    if (result.errors > 0) {
+      const [kind, { detail }] = [...total.errors].sort((a, b) => b[1].count - a[1].count)[0]!
       throw fail(
         tr(
-          `${failed} of ${latencies.length} requests failed, most with ${kind}: ${detail}`,
-          `${latencies.length} 个请求中 ${failed} 个失败，主要是 ${kind}：${detail}`,
+          `${result.errors} of ${result.requests} requests failed, most with ${kind}: ${detail}`,
+          `${result.requests} 个请求中 ${result.errors} 个失败，主要是 ${kind}：${detail}`,
         ),
         kind.startsWith('HTTP') || kind === 'wrong output'
           ? tr(
@@ -356,18 +352,28 @@ function predicted(text: string, output: string): Outcome {
   return { predicted: scores.indexOf(Math.max(...scores)) }
 }
 
-function errorCount(errors: Map<string, { count: number }>): number {
-  return [...errors.values()].reduce((n, e) => n + e.count, 0)
+/** Where the load goes: one Triton HTTP endpoint per replica, with the container whose log explains it. */
+interface Target {
+  /** The replica's container, or the address for an endpoint given with --url. */
+  name: string
+  url: string
+  container: string
 }
 
-function round(value: number, digits: number): number {
-  return Number(value.toFixed(digits))
+/** Every replica of TRITON_REPLICAS on its published HTTP port, or the endpoints --url lists. */
+function loadTargets(config: Config, urls: string | undefined): Target[] {
+  if (urls === undefined) {
+    return config.triton.replicas.map((r) => ({ name: r.name, url: portUrl(config, r.httpPort), container: r.name }))
+  }
+  return urls.split(',').map((raw) => {
+    const url = raw.trim()
+    assertHttpUrl('url', url, 'http://127.0.0.1:8000')
+    return { name: new URL(url).host, url, container: config.triton.container }
+  })
 }
 
-/** Nearest-rank percentile of sorted latencies, in ms to the microsecond. */
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0
-  return round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!, 3)
+function sum<T>(items: T[], value: (item: T) => number): number {
+  return items.reduce((n, item) => n + value(item), 0)
 }
 
 function showProgress(plan: Plan, started: number, state: () => { done: number; errors: number }) {
@@ -400,27 +406,14 @@ function showProgress(plan: Plan, started: number, state: () => { done: number; 
   }
 }
 
-function report(
-  result: {
-    requests: number
-    errors: number
-    qps: number
-    duration_s: number
-    latency_ms: Record<string, number>
-    accuracy: number | null
-    histogram: HistogramBucket[]
-  },
-  errors: Map<string, { count: number; detail: string }>,
-  correct: number,
-  answered: number,
-): void {
+function report(result: Summary & { histogram: HistogramBucket[] }, total: Tally): void {
   const label = (text: string) => `  ${chalk.bold(text.padEnd(12))}`
   log.raw(
     label(tr('Requests', '请求')) +
       `${result.requests} ${tr('in', '用时')} ${result.duration_s} s, ` +
       (result.errors ? chalk.red(`${result.errors} ${tr('errors', '错误')}`) : chalk.green(tr('no errors', '无错误'))),
   )
-  for (const [kind, { count, detail }] of errors)
+  for (const [kind, { count, detail }] of total.errors)
     log.raw(`${' '.repeat(14)}${chalk.red(`${kind} ×${count}`)} ${chalk.dim(detail)}`)
   log.raw(`${label(tr('Throughput', '吞吐量'))}${result.qps} infer/sec`)
   log.raw(
@@ -433,10 +426,33 @@ function report(
   if (result.accuracy !== null) {
     log.raw(
       label(tr('Accuracy', '准确率')) +
-        `${(result.accuracy * 100).toFixed(2)}% (${correct}/${answered} ${tr('held-out digits right', '个留出数字正确')})`,
+        `${(result.accuracy * 100).toFixed(2)}% (${total.correct}/${total.answered()} ` +
+        `${tr('held-out digits right', '个留出数字正确')})`,
     )
   }
   for (const line of histogram(result.histogram)) log.raw(line)
+}
+
+/** A line per replica, as perf_analyzer prints one per model: where the load went and how each answered. */
+function replicaReport(replicas: (Summary & { name: string })[]): string {
+  const rows = [
+    [tr('REPLICA', '副本'), tr('REQUESTS', '请求'), 'QPS', 'P50 ms', 'P99 ms', tr('ERRORS', '错误')],
+    ...replicas.map((r) => [
+      r.name,
+      String(r.requests),
+      r.qps.toFixed(2),
+      r.latency_ms.p50.toFixed(3),
+      r.latency_ms.p99.toFixed(3),
+      String(r.errors),
+    ]),
+  ]
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)))
+  return rows
+    .map((row, n) => {
+      const line = `  ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')}`
+      return n === 0 ? chalk.bold(line) : row[5] !== '0' ? chalk.red(line) : line
+    })
+    .join('\n')
 }
 
 /** One bar per bucket, so a slow tail is visible at a glance. */

@@ -20,7 +20,7 @@ import { fail } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
 import { pullEnv, pullFlags, pullSettings } from './lib/pull.ts'
-import { REPLICA_LABEL, REPLICA_PORT_STEP, TRITON_PORTS } from './lib/triton.ts'
+import { REPLICA_LABEL, REPLICA_PORT_STEP, TRITON_ARGS, TRITON_PORTS } from './lib/triton.ts'
 
 type GpuMode = 'auto' | 'all' | 'none'
 
@@ -177,7 +177,6 @@ await step(
     await ensureImage(triton.image, hints, pullSettings(flags['pull-stall-timeout']))
     const gpus = await chooseGpus(flags.gpus as GpuMode, { name: triton.container, image: triton.image, hints })
     await ensureNetwork(config.network)
-    const args = ['tritonserver', '--model-repository=/models', '--metrics-config=summary_latencies=true']
     const mounts = [{ type: 'bind' as const, source: models, target: '/models', readOnly: true }]
     const before = await containersLabelled(REPLICA_LABEL, triton.container)
     // All replicas are created first and awaited after, so their model loads overlap.
@@ -190,7 +189,7 @@ await step(
         // reaches one of them (DNS round robin); replica 1 is also named so, which changes nothing.
         aliases: [triton.container],
         labels: { [REPLICA_LABEL]: triton.container },
-        args,
+        args: TRITON_ARGS,
         mounts,
         ports: [
           { address: config.bind, host: replica.httpPort, container: TRITON_PORTS.http, variable: 'TRITON_HTTP_PORT' },

@@ -4,6 +4,12 @@
 export const TRITON_PORTS = { http: 8000, grpc: 8001, metrics: 8002 } as const
 
 /**
+ * The command every Triton runs, in Docker and on Kubernetes: the model repository mounted at
+ * /models, and latency summaries on (the dashboard's p50/p95/p99 need them).
+ */
+export const TRITON_ARGS = ['tritonserver', '--model-repository=/models', '--metrics-config=summary_latencies=true']
+
+/**
  * Every replica carries this label with the stack's TRITON_CONTAINER as value: the step finds the
  * replicas left over after a scale-down by it, and Prometheus discovers the running ones by it.
  */

@@ -8,6 +8,8 @@ import * as assert from 'uvu/assert'
 import { fail } from '../../scripts/lib/fail.ts'
 import { waitFor } from '../../scripts/lib/poll.ts'
 import { buildImages, dockerId, freeReplicaPorts, run, type SuiteEnv, suiteEnv } from '../helpers/docker-suite.ts'
+import { buildTritonDashboard } from '../../dashboards/triton.ts'
+import { dashboardQueries, substitute } from '../helpers/dashboard-queries.ts'
 import { prometheusApi } from '../helpers/prometheus.ts'
 
 let suite: SuiteEnv
@@ -117,6 +119,16 @@ test('make load spreads over the three: a line each, and three instances with mo
     return seen.join() === instances(3).sort().join() ? series : false
   })
   assert.is(moving.length, 3)
+})
+
+test("the dashboard's per-instance queries give one series per replica, named by its container", async () => {
+  const queries = dashboardQueries(buildTritonDashboard({ datasourceUid: 'unused' }))
+  for (const panel of ['QPS by instance', 'Mean latency by instance', 'Queue time per request by instance']) {
+    const { expr } = queries.find((q) => q.panel === panel)!
+    // A 1 m window holds the load sent a moment ago, scraped every 5 s.
+    const series = await prometheus.query(substitute(expr, { model: '.*', rateInterval: '1m' }))
+    assert.equal(series.map((s) => s.metric.instance).sort(), instances(3).sort(), panel)
+  }
 })
 
 test('a second make up with the same count keeps every container', async () => {

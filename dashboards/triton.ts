@@ -117,6 +117,20 @@ interface PanelSpec {
   noValue?: string
 }
 
+/** A multi-select variable of the values a label of Triton's series takes, All by default. */
+const labelVariable = (name: string, labelName: string, title: string, description: string) =>
+  new QueryVariableBuilder(name)
+    .label(title)
+    .description(description)
+    .datasource(datasourceRef)
+    .query(`label_values(${metric.success}, ${labelName})`)
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .sort(VariableSort.AlphabeticalAsc)
+    .multi(true)
+    .includeAll(true)
+    .allValue('.*')
+    .current({ text: ['All'], value: ['$__all'], selected: true })
+
 /** Panel ids must be unique in a dashboard; numbering them in build order keeps them stable. */
 function idCounter() {
   let next = 1
@@ -230,32 +244,15 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
         .current({ text: datasourceUid, value: datasourceUid, selected: true }),
     )
     .withVariable(
-      new QueryVariableBuilder(MODEL_VARIABLE)
-        .label('Model')
-        .description('Models Triton reports metrics for (label `model`).')
-        .datasource(datasourceRef)
-        .query(`label_values(${metric.success}, ${label.model})`)
-        .refresh(VariableRefresh.OnTimeRangeChanged)
-        .sort(VariableSort.AlphabeticalAsc)
-        .multi(true)
-        .includeAll(true)
-        .allValue('.*')
-        .current({ text: ['All'], value: ['$__all'], selected: true }),
+      labelVariable(MODEL_VARIABLE, label.model, 'Model', 'Models Triton reports metrics for (label `model`).'),
     )
     .withVariable(
-      new QueryVariableBuilder(INSTANCE_VARIABLE)
-        .label('Instance')
-        .description(
-          'Triton replicas Prometheus scrapes (label `instance`: the container on Docker, the pod on Kubernetes).',
-        )
-        .datasource(datasourceRef)
-        .query(`label_values(${metric.success}, ${label.instance})`)
-        .refresh(VariableRefresh.OnTimeRangeChanged)
-        .sort(VariableSort.AlphabeticalAsc)
-        .multi(true)
-        .includeAll(true)
-        .allValue('.*')
-        .current({ text: ['All'], value: ['$__all'], selected: true }),
+      labelVariable(
+        INSTANCE_VARIABLE,
+        label.instance,
+        'Instance',
+        'Triton replicas Prometheus scrapes (label `instance`: the container on Docker, the pod on Kubernetes).',
+      ),
     )
 
     .withRow(row('Overview'))

@@ -20,6 +20,7 @@ import { fail } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
 import { pullEnv, pullFlags, pullSettings } from './lib/pull.ts'
+import { formatTable } from './lib/table.ts'
 import { REPLICA_LABEL, REPLICA_PORT_STEP, TRITON_ARGS, TRITON_PORTS } from './lib/triton.ts'
 
 type GpuMode = 'auto' | 'all' | 'none'
@@ -57,16 +58,7 @@ function replicaTable(config: Config): string {
       `${url(config, r.metricsPort)}/metrics`,
     ]),
   ]
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)))
-  return rows
-    .map(
-      (row) =>
-        `  ${row
-          .map((cell, i) => cell.padEnd(widths[i]!))
-          .join('  ')
-          .trimEnd()}`,
-    )
-    .join('\n')
+  return formatTable(rows)
 }
 
 /**

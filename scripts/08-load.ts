@@ -19,6 +19,7 @@ import {
 } from './lib/load-report.ts'
 import { type Outcome, type Summary, Tally } from './lib/load-stats.ts'
 import { log } from './lib/log.ts'
+import { formatTable } from './lib/table.ts'
 
 const MAX_REQUESTS = 1_000_000
 const DEFAULT_REQUESTS = 1000
@@ -446,12 +447,9 @@ function replicaReport(replicas: (Summary & { name: string })[]): string {
       String(r.errors),
     ]),
   ]
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)))
-  return rows
-    .map((row, n) => {
-      const line = `  ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')}`
-      return n === 0 ? chalk.bold(line) : row[5] !== '0' ? chalk.red(line) : line
-    })
+  return formatTable(rows, (column) => column > 0)
+    .split('\n')
+    .map((line, n) => (n === 0 ? chalk.bold(line) : rows[n]![5] !== '0' ? chalk.red(line) : line))
     .join('\n')
 }
 

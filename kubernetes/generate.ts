@@ -19,6 +19,8 @@ await step(
       'Kubernetes manifests for a cluster with kube-prometheus-stack, from the typed sources',
       '从类型化源码生成适用于装有 kube-prometheus-stack 的集群的 Kubernetes 清单',
     ),
+    // It writes source files, like `make dashboards`: no part of a run for `make report` to show.
+    record: false,
     flags: {
       release: {
         type: 'string',

@@ -169,6 +169,33 @@ test('make up with the same count starts the stopped replica again, and the aler
   await eventually('TritonReplicaMissing resolved', async () => (await replicaAlert()).length === 0)
 })
 
+test('make alert-drill with three replicas stops the last one and watches TritonReplicaMissing fire and resolve', async () => {
+  // The alert of the stop above has to be gone from Alertmanager before a drill may start.
+  await eventually(
+    'no alert left in Alertmanager',
+    async () => {
+      const alerts = await run('make', ['-s', 'alerts', 'ARGS=--json'], { ...env, TRITON_REPLICAS: '3' })
+      return (JSON.parse(alerts.stdout) as unknown[]).length === 0
+    },
+    90_000,
+  )
+  const result = await run('make', ['-s', 'alert-drill', 'ARGS=--json'], { ...env, TRITON_REPLICAS: '3' }, 400_000)
+  assert.is(result.code, 0, result.text)
+  const drill = JSON.parse(result.stdout.trim().split('\n').pop()!) as {
+    alert: string
+    triton: string
+    timeline: { event: string }[]
+  }
+  assert.is(drill.alert, 'TritonReplicaMissing')
+  assert.is(drill.triton, names(3)[2])
+  assert.equal(
+    drill.timeline.map((t) => t.event),
+    ['stopped', 'pending', 'firing', 'restarted', 'resolved'],
+  )
+  assert.match(result.stderr, 'a replica left discovery')
+  for (const name of names(3)) assert.ok(running(name), name)
+})
+
 test('TRITON_REPLICAS=2 make up: two containers, two targets, no stale series, same Prometheus, no alert', async () => {
   const result = await run('make', ['-s', 'up'], { ...env, TRITON_REPLICAS: '2' }, 300_000)
   assert.is(result.code, 0, result.text)

@@ -71,11 +71,12 @@ test("every replica's container and ports are recorded, so make doctor checks th
       'TRITON_METRICS_PORT=8012',
       'PROMETHEUS_PORT=8011',
       'GRAFANA_PORT=3000',
+      'ALERTMANAGER_PORT=9093',
     ],
   )
   assert.equal(
     stack.containers.map((c) => c.value),
-    ['triton', 'triton-2', 'prometheus', 'grafana'],
+    ['triton', 'triton-2', 'prometheus', 'grafana', 'alertmanager'],
   )
 })
 

@@ -24,7 +24,7 @@ BUILT := dist/.built
 DEPS := node_modules/.package-lock.json
 
 .PHONY: help all up down doctor network triton prometheus alertmanager grafana token datasource dashboard load verify report \
-        alerts alert-drill images dashboards model test clone-test bench publish build typecheck lint format system clean
+        alerts alert-drill images dashboards kubernetes model test clone-test bench publish build typecheck lint format system clean
 
 help: ## List the targets
 	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | \
@@ -72,6 +72,8 @@ images: $(DEPS) ## Build local test images; prints TRITON_IMAGE=... lines for ev
 	@$(TSX) test/images/build.ts
 dashboards: $(DEPS) ## Export the typed dashboards to JSON under dashboards/
 	@$(TSX) dashboards/export.ts
+kubernetes: $(DEPS) ## Write the Kubernetes manifests under kubernetes/ (ARGS="--release <kps release> --gpus 1")
+	@$(TSX) kubernetes/generate.ts $(ARGS)
 model: $(DEPS) ## Re-train models/mnist_mlp (deterministic: same bytes every time)
 	@$(TSX) models/train.ts
 

@@ -27,7 +27,9 @@ import { stableJson } from '../scripts/lib/stable-json.ts'
 import {
   failureRatio,
   firingAlerts,
+  imbalance,
   inferencesPerExecution,
+  instanceMatches,
   label,
   latencyQuantileMs,
   latencyStages,
@@ -36,8 +38,12 @@ import {
   modelMatches,
   qps,
   rate,
+  SCALE_OUT_QUEUE_MS,
   type Scope,
+  scalingSignal,
+  selector,
   successRatio,
+  trafficShare,
 } from '../scripts/lib/triton-metrics.ts'
 
 export const DASHBOARD_UID = 'triton-monitoring'
@@ -45,6 +51,8 @@ export const DASHBOARD_TITLE = 'Triton Inference Server'
 /** Name of the datasource template variable every panel and query goes through. */
 export const DATASOURCE_VARIABLE = 'datasource'
 export const MODEL_VARIABLE = 'model'
+/** The replicas a query looks at (label `instance`: the container, or the pod on Kubernetes). */
+export const INSTANCE_VARIABLE = 'instance'
 
 /**
  * What panels and queries carry. The variable's saved value is the fixed datasource uid, so the
@@ -56,10 +64,14 @@ export const datasourceRef: DataSourceRef = { type: 'prometheus', uid: `\${${DAT
 const NO_GPU = 'No GPU metrics: Triton found no GPU (CPU-only host), so it exports no nv_gpu_* series'
 const NO_REQUESTS = 'No requests in this time range'
 
-/** Every query looks at the models the variable selects, over Grafana's rate interval. */
-const selected = { match: modelMatches(`$${MODEL_VARIABLE}`), window: '$__rate_interval' }
+const onSelectedInstances = instanceMatches(`$${INSTANCE_VARIABLE}`)
+/** Every query looks at the models and replicas the variables select, over Grafana's rate interval. */
+const selected = { match: `${modelMatches(`$${MODEL_VARIABLE}`)}, ${onSelectedInstances}`, window: '$__rate_interval' }
 const perModel: Scope = { ...selected, by: [label.model] }
+const perInstance: Scope = { ...selected, by: [label.instance] }
 const total: Scope = selected
+/** A gauge of the selected replicas (GPU and host figures have no model). */
+const gauge = (name: string) => selector(name, onSelectedInstances)
 
 interface Query {
   expr: string
@@ -68,8 +80,8 @@ interface Query {
 
 /** Triton's memory gauges come in used/total pairs (GPU per uuid, host RAM per instance). */
 const usedAndTotal = (used: string, total: string, by: string): Query[] => [
-  { expr: used, legend: `{{${by}}} used` },
-  { expr: total, legend: `{{${by}}} total` },
+  { expr: gauge(used), legend: `{{${by}}} used` },
+  { expr: gauge(total), legend: `{{${by}}} total` },
 ]
 
 function targets(queries: Query[]): cog.Builder<cog.Dataquery>[] {
@@ -105,6 +117,20 @@ interface PanelSpec {
   noValue?: string
 }
 
+/** A multi-select variable of the values a label of Triton's series takes, All by default. */
+const labelVariable = (name: string, labelName: string, title: string, description: string) =>
+  new QueryVariableBuilder(name)
+    .label(title)
+    .description(description)
+    .datasource(datasourceRef)
+    .query(`label_values(${metric.success}, ${labelName})`)
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .sort(VariableSort.AlphabeticalAsc)
+    .multi(true)
+    .includeAll(true)
+    .allValue('.*')
+    .current({ text: ['All'], value: ['$__all'], selected: true })
+
 /** Panel ids must be unique in a dashboard; numbering them in build order keeps them stable. */
 function idCounter() {
   let next = 1
@@ -137,7 +163,9 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
     return panel
   }
 
-  const timeseries = (spec: PanelSpec & { stack?: boolean; min?: number; max?: number }) => {
+  const timeseries = (
+    spec: PanelSpec & { stack?: boolean; min?: number; max?: number; line?: { value: number; color: string } },
+  ) => {
     const panel = withBasics(new TimeseriesBuilder(), spec, 8)
       .fillOpacity(spec.stack ? 35 : 10)
       .showPoints(common.VisibilityMode.Never)
@@ -146,7 +174,9 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
       .tooltip(
         new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending),
       )
-      .thresholds(thresholds([{ value: null, color: 'green' }]))
+      .thresholds(thresholds([{ value: null, color: 'green' }, ...(spec.line ? [spec.line] : [])]))
+    if (spec.line)
+      panel.thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed))
     if (spec.stack) panel.stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal).group('A'))
     if (spec.min !== undefined) panel.min(spec.min)
     if (spec.max !== undefined) panel.max(spec.max)
@@ -214,17 +244,15 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
         .current({ text: datasourceUid, value: datasourceUid, selected: true }),
     )
     .withVariable(
-      new QueryVariableBuilder(MODEL_VARIABLE)
-        .label('Model')
-        .description('Models Triton reports metrics for (label `model`).')
-        .datasource(datasourceRef)
-        .query(`label_values(${metric.success}, ${label.model})`)
-        .refresh(VariableRefresh.OnTimeRangeChanged)
-        .sort(VariableSort.AlphabeticalAsc)
-        .multi(true)
-        .includeAll(true)
-        .allValue('.*')
-        .current({ text: ['All'], value: ['$__all'], selected: true }),
+      labelVariable(MODEL_VARIABLE, label.model, 'Model', 'Models Triton reports metrics for (label `model`).'),
+    )
+    .withVariable(
+      labelVariable(
+        INSTANCE_VARIABLE,
+        label.instance,
+        'Instance',
+        'Triton replicas Prometheus scrapes (label `instance`: the container on Docker, the pod on Kubernetes).',
+      ),
     )
 
     .withRow(row('Overview'))
@@ -276,11 +304,83 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
         title: 'Alerts firing',
         description:
           'Alerts of the Prometheus rules while they fire (ALERTS{alertstate="firing"}): TritonTargetDown, failure ratio, ' +
-          'latency, by target or model. Alertmanager has the same alerts and sends them on (`make alerts`, Alerting pages).',
+          'latency, missing replicas, by target or model. Alertmanager has the same alerts and sends them on ' +
+          '(`make alerts`, Alerting pages).',
         unit: units.NoUnit,
         queries: [{ expr: firingAlerts(), legend: '{{alertname}} {{instance}}{{model}}' }],
         width: 24,
         noValue: 'No alert fired in this time range',
+      }),
+    )
+
+    .withRow(row('Replicas'))
+    .withPanel(
+      timeseries({
+        title: 'QPS by instance',
+        description:
+          'Successful requests per second on each Triton replica (label `instance`), the selected models together.',
+        unit: units.RequestsPerSecond,
+        queries: [{ expr: qps(perInstance), legend: '{{instance}}' }],
+        width: 8,
+        min: 0,
+      }),
+    )
+    .withPanel(
+      timeseries({
+        title: 'Mean latency by instance',
+        description:
+          'Mean end-to-end time per successful request on each replica, in ms: one slow replica stands out here ' +
+          'while the mean of all of them hides it.',
+        unit: units.Milliseconds,
+        queries: [{ expr: meanMsPerRequest(metric.requestDuration, perInstance), legend: '{{instance}}' }],
+        width: 8,
+        min: 0,
+      }),
+    )
+    .withPanel(
+      timeseries({
+        title: 'Queue time per request by instance',
+        description:
+          "Mean time a request waited in each replica's queue, in ms: the signal to scale on (the Kubernetes HPA " +
+          `scales out above ${SCALE_OUT_QUEUE_MS} ms, the dashed line). A request queues only while every model ` +
+          'instance is busy; an idle replica reads 0.',
+        unit: units.Milliseconds,
+        queries: [{ expr: scalingSignal(perInstance), legend: '{{instance}}' }],
+        width: 8,
+        min: 0,
+        line: { value: SCALE_OUT_QUEUE_MS, color: 'red' },
+      }),
+    )
+    .withPanel(
+      timeseries({
+        title: 'Traffic share by instance',
+        description:
+          "Each replica's share of the successful requests, stacked to 100%: even bands (1/N each) are a balanced " +
+          'load, a wide band a replica that gets more than its share.',
+        unit: units.PercentUnit,
+        queries: [{ expr: trafficShare(perInstance), legend: '{{instance}}' }],
+        width: 16,
+        stack: true,
+        min: 0,
+        max: 1,
+      }),
+    )
+    .withPanel(
+      stat({
+        title: 'Load imbalance',
+        description:
+          "QPS of the busiest replica over the replicas' mean: 1 is perfectly even, 1.5 means one replica takes half " +
+          'again its fair share. A single replica is always 1.',
+        unit: units.Short,
+        queries: [{ expr: imbalance(perInstance) }],
+        width: 8,
+        height: 8,
+        decimals: 2,
+        steps: [
+          { value: null, color: 'green' },
+          { value: 1.25, color: 'orange' },
+          { value: 1.5, color: 'red' },
+        ],
       }),
     )
 
@@ -397,7 +497,7 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
         description:
           'Busy fraction of each GPU (DCGM), by GPU uuid. Empty on CPU-only hosts, where Triton exports no GPU metrics.',
         unit: units.PercentUnit,
-        queries: [{ expr: metric.gpuUtilization, legend: '{{gpu_uuid}}' }],
+        queries: [{ expr: gauge(metric.gpuUtilization), legend: '{{gpu_uuid}}' }],
         max: 1,
       }),
     )
@@ -415,8 +515,8 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
         description: 'Power drawn by each GPU and its power limit, in watts.',
         unit: units.Watt,
         queries: [
-          { expr: metric.gpuPowerUsage, legend: '{{gpu_uuid}} draw' },
-          { expr: metric.gpuPowerLimit, legend: '{{gpu_uuid}} limit' },
+          { expr: gauge(metric.gpuPowerUsage), legend: '{{gpu_uuid}} draw' },
+          { expr: gauge(metric.gpuPowerLimit), legend: '{{gpu_uuid}} limit' },
         ],
       }),
     )
@@ -428,7 +528,7 @@ export function buildTritonDashboard({ datasourceUid }: TritonDashboardOptions):
         description:
           "Busy fraction of the host's CPUs as Triton reads it from /proc/stat: host-wide, not limited to Triton's container.",
         unit: units.PercentUnit,
-        queries: [{ expr: metric.cpuUtilization, legend: '{{instance}}' }],
+        queries: [{ expr: gauge(metric.cpuUtilization), legend: '{{instance}}' }],
         width: 12,
         min: 0,
         max: 1,

@@ -1,15 +1,16 @@
-// The files as committed: generated for the tutorial's container names, and Alertmanager's
-// configuration without a webhook (a webhook URL is a secret: it only ever goes to the state folder).
+// The files as committed: generated for the tutorial's container names and one Triton, and
+// Alertmanager's configuration without a webhook (a webhook URL is a secret: it only ever goes to
+// the state folder).
 import { alertmanagerTarget } from '../scripts/lib/alertmanager.ts'
 import { defaults } from '../scripts/lib/config.ts'
 import { tritonTarget } from '../scripts/lib/triton.ts'
 import { alertmanagerConfig, alertmanagerYaml } from './alertmanager.ts'
 import { renderFiles } from './config.ts'
 
-export function defaultFiles(): Record<string, string> {
+export function defaultFiles() {
   return {
     ...renderFiles({
-      tritonTarget: tritonTarget(defaults.TRITON_CONTAINER),
+      triton: { targets: [tritonTarget(defaults.TRITON_CONTAINER)] },
       alertmanagerTarget: alertmanagerTarget(defaults.ALERTMANAGER_CONTAINER),
     }),
     'alertmanager.yml': alertmanagerYaml(alertmanagerConfig()),

@@ -2,9 +2,10 @@
 // BIND_ADDRESS, and no return until the server and the model say they are ready.
 import { resolve } from 'node:path'
 import { step } from './lib/cli.ts'
+import { assertDistinctPorts, type Config, loadConfig, type TritonReplica, url } from './lib/config.ts'
 import { warnIfExposed } from './lib/exposure.ts'
-import { assertDistinctPorts, loadConfig, url } from './lib/config.ts'
 import {
+  containersLabelled,
   ensureContainer,
   ensureEngine,
   ensureImage,
@@ -12,15 +13,53 @@ import {
   explainDockerError,
   gpuAvailable,
   gpuRefusal,
+  removeContainer,
   waitForHttp,
 } from './lib/docker.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
 import { modelProblem } from './lib/model-repository.ts'
 import { pullEnv, pullFlags, pullSettings } from './lib/pull.ts'
-import { TRITON_PORTS } from './lib/triton.ts'
+import { formatTable } from './lib/table.ts'
+import { REPLICA_LABEL, REPLICA_PORT_STEP, TRITON_ARGS, TRITON_PORTS } from './lib/triton.ts'
 
 type GpuMode = 'auto' | 'all' | 'none'
+
+/** Waits until a replica's server, then its model, say they are ready; a stopped container ends the wait. */
+async function waitReady(config: Config, replica: TritonReplica, models: string, timeoutS: number): Promise<void> {
+  const http = url(config, replica.httpPort)
+  const wait = { timeoutMs: timeoutS * 1000, container: replica.name }
+  await waitForHttp(`${http}/v2/health/ready`, {
+    ...wait,
+    what: tr(`waiting for ${replica.name} to be ready`, `等待 ${replica.name} 就绪`),
+    fix: tr(
+      `read its log (\`docker logs ${replica.name}\`): a model that fails to load keeps Triton unready`,
+      `查看它的日志（\`docker logs ${replica.name}\`）：模型加载失败会使 Triton 一直未就绪`,
+    ),
+  })
+  await waitForHttp(`${http}/v2/models/${config.model}/ready`, {
+    ...wait,
+    what: tr(`waiting for model ${config.model} on ${replica.name}`, `等待 ${replica.name} 上的模型 ${config.model}`),
+    fix: tr(
+      `check that ${models}/${config.model} is a valid model (\`docker logs ${replica.name}\`)`,
+      `请检查 ${models}/${config.model} 是否为有效模型（\`docker logs ${replica.name}\`）`,
+    ),
+  })
+}
+
+/** One line per replica: its container and where its ports are reached from this machine. */
+function replicaTable(config: Config): string {
+  const rows = [
+    ['REPLICA', 'HTTP', 'GRPC', 'METRICS'],
+    ...config.triton.replicas.map((r) => [
+      r.name,
+      url(config, r.httpPort),
+      String(r.grpcPort),
+      `${url(config, r.metricsPort)}/metrics`,
+    ]),
+  ]
+  return formatTable(rows)
+}
 
 /**
  * Decides `--gpus all` before any container changes. An engine that lists the NVIDIA runtime may
@@ -73,10 +112,17 @@ await step(
       '-p 8000:8000 -p 8001:8001 -p 8002:8002 nvcr.io/nvidia/tritonserver:23.05-py3 tritonserver --model-repository=/models',
     env: {
       TRITON_IMAGE: tr('Triton image', 'Triton 镜像'),
-      TRITON_CONTAINER: tr('container name (default triton)', '容器名称（默认 triton）'),
+      TRITON_CONTAINER: tr(
+        'container name (triton): replica 1, the others triton-2, triton-3, …; all answer to it on the network',
+        '容器名称（triton）：第 1 个副本，其余为 triton-2、triton-3……；在网络上都响应这个名称',
+      ),
+      TRITON_REPLICAS: tr(
+        'how many Triton containers (1); a re-run with another count adds or removes replicas',
+        'Triton 容器数量（1）；用另一个数量重新运行会增加或删除副本',
+      ),
       'TRITON_HTTP_PORT, TRITON_GRPC_PORT, TRITON_METRICS_PORT': tr(
-        'host ports (8000, 8001, 8002)',
-        '主机端口（8000、8001、8002）',
+        `host ports of replica 1 (8000, 8001, 8002); replica k adds (k-1)×${REPLICA_PORT_STEP}`,
+        `第 1 个副本的主机端口（8000、8001、8002）；第 k 个副本加 (k-1)×${REPLICA_PORT_STEP}`,
       ),
       BIND_ADDRESS: tr('host address the ports are published on (127.0.0.1)', '端口发布到的主机地址（127.0.0.1）'),
       MODEL: tr('model whose readiness is awaited (mnist_mlp)', '等待就绪的模型（mnist_mlp）'),
@@ -117,55 +163,83 @@ await step(
     await ensureImage(triton.image, hints, pullSettings(flags['pull-stall-timeout']))
     const gpus = await chooseGpus(flags.gpus as GpuMode, { name: triton.container, image: triton.image, hints })
     await ensureNetwork(config.network)
-    const http = url(config, triton.httpPort)
-    const wait = { timeoutMs: flags.timeout * 1000, container: triton.container }
-    // Awaited inside ensureContainer: a replacement that starts but never gets ready (a model
-    // that fails to load) is removed and the Triton that ran before runs again.
-    const ready = async () => {
-      await waitForHttp(`${http}/v2/health/ready`, {
-        ...wait,
-        what: tr('waiting for Triton to be ready', '等待 Triton 就绪'),
-        fix: tr(
-          `read its log (\`docker logs ${triton.container}\`): a model that fails to load keeps Triton unready`,
-          `查看它的日志（\`docker logs ${triton.container}\`）：模型加载失败会使 Triton 一直未就绪`,
-        ),
-      })
-      await waitForHttp(`${http}/v2/models/${config.model}/ready`, {
-        ...wait,
-        what: tr(`waiting for model ${config.model}`, `等待模型 ${config.model}`),
-        fix: tr(
-          `check that ${models}/${config.model} is a valid model (\`docker logs ${triton.container}\`)`,
-          `请检查 ${models}/${config.model} 是否为有效模型（\`docker logs ${triton.container}\`）`,
-        ),
-      })
+    const mounts = [{ type: 'bind' as const, source: models, target: '/models', readOnly: true }]
+    const before = await containersLabelled(REPLICA_LABEL, triton.container)
+    // One replica at a time, each awaited inside ensureContainer: a replacement that starts but never
+    // gets ready (a model that fails to load) is removed and the Triton that ran before runs again.
+    for (const replica of triton.replicas) {
+      await ensureContainer(
+        {
+          name: replica.name,
+          image: triton.image,
+          network: config.network,
+          // The name every replica answers to on the network, like a Kubernetes Service: `triton:8000`
+          // reaches one of them (DNS round robin); replica 1 is also named so, which changes nothing.
+          aliases: [triton.container],
+          labels: { [REPLICA_LABEL]: triton.container },
+          args: TRITON_ARGS,
+          mounts,
+          ports: [
+            {
+              address: config.bind,
+              host: replica.httpPort,
+              container: TRITON_PORTS.http,
+              variable: 'TRITON_HTTP_PORT',
+            },
+            {
+              address: config.bind,
+              host: replica.grpcPort,
+              container: TRITON_PORTS.grpc,
+              variable: 'TRITON_GRPC_PORT',
+            },
+            {
+              address: config.bind,
+              host: replica.metricsPort,
+              container: TRITON_PORTS.metrics,
+              variable: 'TRITON_METRICS_PORT',
+            },
+          ],
+          gpus,
+          hints,
+        },
+        { ready: () => waitReady(config, replica, models, flags.timeout) },
+      )
     }
-    await ensureContainer(
-      {
-        name: triton.container,
-        image: triton.image,
-        network: config.network,
-        args: ['tritonserver', '--model-repository=/models', '--metrics-config=summary_latencies=true'],
-        mounts: [{ type: 'bind', source: models, target: '/models', readOnly: true }],
-        ports: [
-          { address: config.bind, host: triton.httpPort, container: TRITON_PORTS.http, variable: 'TRITON_HTTP_PORT' },
-          { address: config.bind, host: triton.grpcPort, container: TRITON_PORTS.grpc, variable: 'TRITON_GRPC_PORT' },
-          {
-            address: config.bind,
-            host: triton.metricsPort,
-            container: TRITON_PORTS.metrics,
-            variable: 'TRITON_METRICS_PORT',
-          },
-        ],
-        gpus,
-        hints,
-      },
-      { ready },
-    )
-    log.ok(
-      tr(
-        `Triton is ready: ${http} (HTTP), ${url(config, triton.metricsPort)}/metrics, model ${config.model} loaded`,
-        `Triton 已就绪：${http}（HTTP），${url(config, triton.metricsPort)}/metrics，模型 ${config.model} 已加载`,
-      ),
-    )
+    // Only once the wanted replicas serve: a scale-down that fails half-way leaves more, never fewer.
+    const wanted = new Set(triton.replicas.map((r) => r.name))
+    for (const name of await containersLabelled(REPLICA_LABEL, triton.container)) {
+      if (wanted.has(name)) continue
+      await removeContainer(name)
+    }
+    const [first] = triton.replicas
+    if (triton.replicas.length === 1 && first) {
+      log.ok(
+        tr(
+          `Triton is ready: ${url(config, first.httpPort)} (HTTP), ${url(config, first.metricsPort)}/metrics, ` +
+            `model ${config.model} loaded`,
+          `Triton 已就绪：${url(config, first.httpPort)}（HTTP），${url(config, first.metricsPort)}/metrics，` +
+            `模型 ${config.model} 已加载`,
+        ),
+      )
+    } else {
+      log.ok(
+        tr(
+          `${triton.replicas.length} Triton replicas are ready, model ${config.model} loaded in each, ` +
+            `one name on the network: ${triton.container}`,
+          `${triton.replicas.length} 个 Triton 副本已就绪，每个都已加载模型 ${config.model}，` +
+            `网络上的统一名称：${triton.container}`,
+        ),
+      )
+      log.raw(replicaTable(config))
+    }
+    // A first run has nothing to compare with; a run that changed the count has.
+    if (before.length > 0 && before.join() !== [...wanted].sort().join()) {
+      log.info(
+        tr(
+          'the replica count changed: `make prometheus` (or `make up`) makes Prometheus expect the new count',
+          '副本数已变化：运行 `make prometheus`（或 `make up`）让 Prometheus 按新的副本数检查',
+        ),
+      )
+    }
   },
 )

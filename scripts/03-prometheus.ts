@@ -2,16 +2,30 @@
 // typed code in prometheus/ into the state folder (they hold this machine's names, so they are no
 // source), checked by promtool before anything starts, and the step returns only once the triton
 // target is up (the tutorial's check, done by the script).
-import { createHash } from 'node:crypto'
-import { chmodSync, mkdirSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { IMAGE_CONSOLE_FLAGS, renderFiles } from '../prometheus/config.ts'
+import {
+  DOCKER_SOCKET_IN_CONTAINER,
+  expectedReplicas,
+  IMAGE_CONSOLE_FLAGS,
+  renderFiles,
+  type TritonDiscovery,
+} from '../prometheus/config.ts'
 import { writeFileAtomic } from './lib/atomic-file.ts'
 import { alertmanagerTarget } from './lib/alertmanager.ts'
 import { step } from './lib/cli.ts'
+import { assertDistinctPorts, type Config, loadConfig, url } from './lib/config.ts'
+import {
+  ensureContainer,
+  ensureEngine,
+  ensureImage,
+  ensureNetwork,
+  type MountSpec,
+  waitForHttp,
+  waitTrouble,
+} from './lib/docker.ts'
+import { engineEndpoint } from './lib/engine-api.ts'
 import { warnIfExposed } from './lib/exposure.ts'
-import { assertDistinctPorts, loadConfig, url } from './lib/config.ts'
-import { ensureContainer, ensureEngine, ensureImage, ensureNetwork, waitForHttp, waitTrouble } from './lib/docker.ts'
 import { fail } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
@@ -23,15 +37,94 @@ import { runTool } from './lib/tool.ts'
 import { tritonTarget } from './lib/triton.ts'
 
 const IN_CONTAINER = '/etc/prometheus'
+/** Three discovery refreshes: longer, and a replica above TRITON_REPLICAS is still running. */
+const EXTRA_TARGETS_WAIT_MS = 15_000
 /** The folder in the state folder the files go to when PROMETHEUS_CONFIG_DIR is unset. */
 const RENDERED = 'prometheus'
 
-function writeFiles(dir: string, files: Record<string, string>): string {
+/** Writes the files (each replaced whole, by rename); says whether any of them changed. */
+function writeFiles(dir: string, files: Record<string, string>): boolean {
   mkdirSync(dir, { recursive: true })
   // The container runs as an unprivileged user: the folder and files must be world-readable.
   chmodSync(dir, 0o755)
-  for (const [name, text] of Object.entries(files)) writeFileAtomic(join(dir, name), text, 0o644)
-  return createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 16)
+  let changed = false
+  for (const [name, text] of Object.entries(files)) {
+    const path = join(dir, name)
+    changed ||= !existsSync(path) || readFileSync(path, 'utf8') !== text
+    writeFileAtomic(path, text, 0o644)
+  }
+  return changed
+}
+
+/** One replica is a fixed target; several are found through the engine (see TritonDiscovery). */
+function tritonDiscovery(config: Config): TritonDiscovery {
+  const { triton } = config
+  if (triton.replicas.length === 1) return { targets: [tritonTarget(triton.container)] }
+  return {
+    docker: {
+      host: `unix://${DOCKER_SOCKET_IN_CONTAINER}`,
+      network: config.network,
+      service: triton.container,
+      replicas: triton.replicas.length,
+    },
+  }
+}
+
+/**
+ * The engine's socket, mounted for Docker discovery, and its group, which Prometheus's user
+ * (nobody) needs to open it. Read-only only keeps the socket file from being replaced: the API
+ * behind it has no read-only mode (see TritonDiscovery for why the stack still pays this).
+ */
+async function engineSocketMount(config: Config): Promise<{ mount: MountSpec; group: string }> {
+  const endpoint = await engineEndpoint()
+  const path = endpoint.kind === 'unix' ? endpoint.socketPath : undefined
+  const fix = tr(
+    'run the steps on the machine of the Docker engine (unset DOCKER_HOST), or set TRITON_REPLICAS=1',
+    '在 Docker 引擎所在的机器上运行这些步骤（取消设置 DOCKER_HOST），或设置 TRITON_REPLICAS=1',
+  )
+  const why = tr(
+    `with TRITON_REPLICAS=${config.triton.replicas.length}, Prometheus finds the replicas through the engine's socket`,
+    `TRITON_REPLICAS=${config.triton.replicas.length} 时，Prometheus 通过引擎的套接字发现副本`,
+  )
+  if (!path) {
+    const where = endpoint.address
+    throw fail(
+      why + tr(`, but the engine is reached at ${where}, not a socket here`, `，但引擎位于 ${where}，不是本机的套接字`),
+      fix,
+    )
+  }
+  let gid: number
+  try {
+    gid = statSync(path).gid
+  } catch (error) {
+    const said = (error as Error).message
+    throw fail(why + tr(`, but ${path} cannot be read: ${said}`, `，但无法读取 ${path}：${said}`), fix)
+  }
+  return {
+    mount: { type: 'bind', source: path, target: DOCKER_SOCKET_IN_CONTAINER, readOnly: true },
+    group: String(gid),
+  }
+}
+
+/** Makes a running Prometheus read its files again (`--web.enable-lifecycle`), keeping its data. */
+async function reload(base: string, container: string): Promise<void> {
+  log.request({ method: 'POST', url: `${base}/-/reload` })
+  const answer = await fetch(`${base}/-/reload`, { method: 'POST', signal: AbortSignal.timeout(10_000) }).then(
+    async (r) => (r.ok ? undefined : `HTTP ${r.status}: ${(await r.text()).trim().slice(0, 300)}`),
+    (e: Error) => e.message,
+  )
+  if (answer !== undefined) {
+    throw fail(
+      tr(
+        `Prometheus at ${base} did not reload its configuration: ${answer}`,
+        `${base} 上的 Prometheus 未能重新加载配置：${answer}`,
+      ),
+      tr(
+        `read \`docker logs ${container}\`; it keeps running with the configuration it had`,
+        `查看 \`docker logs ${container}\`；它仍按原来的配置运行`,
+      ),
+    )
+  }
 }
 
 async function checkConfig(dir: string, image: string): Promise<void> {
@@ -99,12 +192,12 @@ await step(
     assertDistinctPorts(config)
     warnIfExposed(config)
     const dir = resolve(prometheus.configDir ?? join(stateDir(), RENDERED))
-    const filesHash = writeFiles(
+    const discovery = tritonDiscovery(config)
+    const expected = expectedReplicas(discovery)
+    const socket = 'docker' in discovery ? await engineSocketMount(config) : undefined
+    const filesChanged = writeFiles(
       dir,
-      renderFiles({
-        tritonTarget: tritonTarget(config.triton.container),
-        alertmanagerTarget: alertmanagerTarget(config.alertmanager.container),
-      }),
+      renderFiles({ triton: discovery, alertmanagerTarget: alertmanagerTarget(config.alertmanager.container) }),
     )
     log.info(tr(`generated ${dir}/prometheus.yml and rules.yml`, `已生成 ${dir}/prometheus.yml 和 rules.yml`))
     await ensureEngine()
@@ -112,7 +205,7 @@ await step(
     await ensureImage(prometheus.image, hints, pullSettings(flags['pull-stall-timeout']))
     await checkConfig(dir, prometheus.image)
     await ensureNetwork(config.network)
-    await ensureContainer({
+    const { action } = await ensureContainer({
       name: prometheus.container,
       image: prometheus.image,
       network: config.network,
@@ -122,7 +215,8 @@ await step(
         ...IMAGE_CONSOLE_FLAGS,
         '--web.enable-lifecycle',
       ],
-      mounts: [{ type: 'bind', source: dir, target: IN_CONTAINER, readOnly: true }],
+      mounts: [{ type: 'bind', source: dir, target: IN_CONTAINER, readOnly: true }, ...(socket ? [socket.mount] : [])],
+      groups: socket ? [socket.group] : undefined,
       ports: [
         {
           address: config.bind,
@@ -131,8 +225,6 @@ await step(
           variable: 'PROMETHEUS_PORT',
         },
       ],
-      // The files are read at start: a change in them must recreate the container like any other change.
-      labels: { 'io.triton-monitoring.prometheus-files': filesHash },
       hints,
     })
     const base = url(config, prometheus.port)
@@ -141,60 +233,100 @@ await step(
       timeoutMs: flags.timeout * 1000,
       container: prometheus.container,
     })
+    // A kept container still runs with the files it read before: reloaded, not recreated, so its
+    // data (kept in the container's own volume) survives a change of rules or replica count.
+    if (action === 'kept') {
+      await reload(base, prometheus.container)
+      if (filesChanged)
+        log.change(tr('Prometheus reloaded the changed configuration', 'Prometheus 已重新加载变更的配置'))
+    }
+    const what =
+      expected === 1
+        ? tr(
+            `the triton target (${tritonTarget(config.triton.container)})`,
+            `triton 目标（${tritonTarget(config.triton.container)}）`,
+          )
+        : tr(
+            `${expected} triton targets (replicas found through Docker)`,
+            `${expected} 个 triton 目标（通过 Docker 发现的副本）`,
+          )
     let targets: Target[] = []
     log.request({
       url: `${base}/api/v1/targets?state=active`,
-      note: tr('every second until the triton target is up', '每秒一次，直到 triton 目标为 up'),
+      note: tr(`every second, waiting for ${what} to be up`, `每秒一次，等待${what}变为 up`),
     })
-    const scrape = `http://${tritonTarget(config.triton.container)}/metrics`
+    const tritonTargets = () => targets.filter((t) => t.labels.job === TRITON_JOB)
+    const upToDate = async () => {
+      const body = (await (
+        await fetch(`${base}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(3000) })
+      )
+        .json()
+        .catch(() => undefined)) as { data: { activeTargets: Target[] } } | undefined
+      targets = body?.data?.activeTargets ?? targets
+      return tritonTargets().filter((t) => t.health === 'up').length >= expected
+    }
+    const first = config.triton.container
     const outcome = await waitFor(
-      async () => {
-        const body = (await (
-          await fetch(`${base}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(3000) })
-        )
-          .json()
-          .catch(() => undefined)) as { data: { activeTargets: Target[] } } | undefined
-        targets = body?.data?.activeTargets ?? targets
-        if (targets.some((t) => t.labels.job === TRITON_JOB && t.health === 'up')) return 'up'
-        // A dead engine, or a Prometheus or Triton that stopped, ends the wait now, named.
-        return (
-          (await waitTrouble(
-            prometheus.container,
-            base,
-            tr(`read \`docker logs ${prometheus.container}\``, `查看 \`docker logs ${prometheus.container}\``),
-          )) ??
-          (await waitTrouble(
-            config.triton.container,
-            scrape,
-            tr('start it with `make triton`', '用 `make triton` 启动它'),
-          )) ??
-          false
-        )
-      },
+      async () =>
+        ((await upToDate()) && 'up') ||
+        // A dead engine, or a Prometheus or (first) Triton that stopped, ends the wait now, named.
+        (await waitTrouble(
+          prometheus.container,
+          base,
+          tr(`read \`docker logs ${prometheus.container}\``, `查看 \`docker logs ${prometheus.container}\``),
+        )) ||
+        (await waitTrouble(
+          first,
+          `http://${tritonTarget(first)}/metrics`,
+          tr('start it with `make triton`', '用 `make triton` 启动它'),
+        )) ||
+        false,
       {
-        what: tr(
-          `waiting for the triton target (${tritonTarget(config.triton.container)}) to be up`,
-          `等待 triton 目标（${tritonTarget(config.triton.container)}）变为 up`,
-        ),
+        what: tr(`waiting for ${what} to be up`, `等待${what}变为 up`),
         timeoutMs: flags.timeout * 1000,
         intervalMs: 1000,
         onTimeout: () =>
           fail(
             tr(
-              `the triton target is not up after ${flags.timeout}s:\n${targetTable(targets)}`,
-              `${flags.timeout} 秒后 triton 目标仍不是 up：\n${targetTable(targets)}`,
+              `${what} not up after ${flags.timeout}s:\n${targetTable(targets)}`,
+              `${flags.timeout} 秒后${what}仍不是 up：\n${targetTable(targets)}`,
             ),
-            tr(
-              `check that Triton runs on network ${config.network} as ${config.triton.container} ` +
-                `(\`make triton\`, \`docker logs ${config.triton.container}\`)`,
-              `请确认 Triton 以 ${config.triton.container} 的名称运行在网络 ${config.network} 上` +
-                `（\`make triton\`，\`docker logs ${config.triton.container}\`）`,
-            ),
+            expected === 1
+              ? tr(
+                  `check that Triton runs on network ${config.network} as ${first} ` +
+                    `(\`make triton\`, \`docker logs ${first}\`)`,
+                  `请确认 Triton 以 ${first} 的名称运行在网络 ${config.network} 上` +
+                    `（\`make triton\`，\`docker logs ${first}\`）`,
+                )
+              : tr(
+                  'start the replicas with the same TRITON_REPLICAS (`make triton`); ' +
+                    `\`docker logs ${prometheus.container}\` shows discovery errors`,
+                  '用相同的 TRITON_REPLICAS 启动副本（`make triton`）；' +
+                    `\`docker logs ${prometheus.container}\` 会显示发现错误`,
+                ),
           ),
       },
     )
     if (outcome !== 'up') throw outcome
+    // A replica removed a moment ago stays a target until the next discovery refresh (5 s); one
+    // still running past TRITON_REPLICAS stays for good, and is only warned about below.
+    await waitFor(async () => (await upToDate()) && tritonTargets().length <= expected, {
+      what: tr('waiting for removed replicas to leave discovery', '等待已删除的副本退出服务发现'),
+      timeoutMs: EXTRA_TARGETS_WAIT_MS,
+      intervalMs: 1000,
+      onTimeout: () => fail('extra Triton targets', 'warned below'),
+    }).catch(() => undefined)
     log.raw(targetTable(targets))
+    if (tritonTargets().length > expected) {
+      log.warn(
+        tr(
+          `Prometheus finds ${tritonTargets().length} Triton replicas, TRITON_REPLICAS=${expected}: ` +
+            '`make triton` removes the extra ones',
+          `Prometheus 发现了 ${tritonTargets().length} 个 Triton 副本，而 TRITON_REPLICAS=${expected}：` +
+            '`make triton` 会删除多余的副本',
+        ),
+      )
+    }
     log.request({ url: `${base}/api/v1/rules` })
     const rules = (await fetch(`${base}/api/v1/rules`, { signal: AbortSignal.timeout(3000) })
       .then((r) => r.json())
@@ -215,8 +347,8 @@ await step(
     const count = groups.reduce((n, g) => n + (g.rules?.length ?? 0), 0)
     log.ok(
       tr(
-        `Prometheus is up at ${base}: triton target up, ${count} rules loaded`,
-        `Prometheus 已在 ${base} 运行：triton 目标为 up，已加载 ${count} 条规则`,
+        `Prometheus is up at ${base}: ${what} up, ${count} rules loaded`,
+        `Prometheus 已在 ${base} 运行：${what}为 up，已加载 ${count} 条规则`,
       ),
     )
   },

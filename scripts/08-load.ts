@@ -5,7 +5,7 @@
 // The loop itself, and why its numbers are honest, is lib/load-run.ts.
 import chalk from 'chalk'
 import { assertHttpUrl, step } from './lib/cli.ts'
-import { loadConfig, url as portUrl } from './lib/config.ts'
+import { type Config, loadConfig, url as portUrl } from './lib/config.ts'
 import { fail, type StepError } from './lib/fail.ts'
 import { CLASSES, loadHeldout, PIXELS } from './lib/heldout.ts'
 import { tr } from './lib/i18n.ts'
@@ -20,6 +20,7 @@ import {
 } from './lib/load-report.ts'
 import { type Outcome, type Plan, runLoad, Tally, Target } from './lib/load-run.ts'
 import { log } from './lib/log.ts'
+import { formatTable } from './lib/table.ts'
 
 const MAX_REQUESTS = 1_000_000
 const DEFAULT_REQUESTS = 1000
@@ -35,14 +36,19 @@ await step(
         'Triton HTTP port for the default --url (8000)',
         '默认 --url 使用的 Triton HTTP 端口（8000）',
       ),
+      TRITON_REPLICAS: tr(
+        'replicas the default --url spreads over, each on its own port (1)',
+        '默认 --url 分发到的副本数，每个副本有自己的端口（1）',
+      ),
       MODEL: tr('model for the default --model (mnist_mlp)', '默认 --model 使用的模型（mnist_mlp）'),
     },
     flags: {
       url: {
         type: 'string',
         help: tr(
-          'Triton HTTP endpoint (default http://127.0.0.1:$TRITON_HTTP_PORT)',
-          'Triton HTTP 地址（默认 http://127.0.0.1:$TRITON_HTTP_PORT）',
+          'Triton HTTP endpoint, or several separated by commas, sent to in turn ' +
+            '(default: every replica, http://127.0.0.1:$TRITON_HTTP_PORT first)',
+          'Triton HTTP 地址，或用逗号分隔的多个地址（轮流发送）（默认：每个副本，第一个为 http://127.0.0.1:$TRITON_HTTP_PORT）',
         ),
       },
       model: {
@@ -94,69 +100,85 @@ await step(
   },
   async (flags) => {
     const config = loadConfig()
-    const base = flags.url ?? portUrl(config, config.triton.httpPort)
-    assertHttpUrl('url', base, 'http://127.0.0.1:8000')
+    const endpoints = loadEndpoints(config, flags.url)
     const model = flags.model ?? config.model
     const heldout = loadHeldout()
 
-    await waitModelReady(base, model, READY_TIMEOUT_MS, config.triton.container)
-    const metadata = await modelMetadata(base, model)
+    // Ready first: Triton 23.05 answers metadata for a model still loading as an unknown model.
+    for (const e of endpoints) await waitModelReady(e.url, model, READY_TIMEOUT_MS, e.container)
+    const metadata = await modelMetadata(endpoints[0]!.url, model)
     const input = digitInput(model, metadata.inputs)
     const output = scoresOutput(model, metadata.outputs)
     log.ok(
-      tr(`model ${model} is ready at ${base}`, `模型 ${model} 已在 ${base} 就绪`) +
-        chalk.dim(`  ${input.name} [${input.shape}] FP32 → ${output}`),
+      tr(
+        `model ${model} is ready at ${endpoints.map((t) => t.url).join(', ')}`,
+        `模型 ${model} 已在 ${endpoints.map((t) => t.url).join('、')} 就绪`,
+      ) + chalk.dim(`  ${input.name} [${input.shape}] FP32 → ${output}`),
     )
 
-    const inferUrl = new URL(endpoint(base, `/v2/models/${encodeURIComponent(model)}/infer`))
     const bodies = heldout.inputs.map((pixels) =>
       JSON.stringify({
         inputs: [{ name: input.name, shape: input.shape, datatype: 'FP32', data: Array.from(pixels) }],
         outputs: [{ name: output }],
       }),
     )
-    const requests = bodies.map((body) =>
-      encodeRequest(inferUrl, 'POST', { 'Content-Type': 'application/json' }, Buffer.from(body)),
+    const inferUrls = endpoints.map((t) => new URL(endpoint(t.url, `/v2/models/${encodeURIComponent(model)}/infer`)))
+    const requests = inferUrls.map((inferUrl) =>
+      bodies.map((body) => encodeRequest(inferUrl, 'POST', { 'Content-Type': 'application/json' }, Buffer.from(body))),
     )
     const plan = makePlan(flags)
     const amount = plan.durationMs
       ? tr(`for ${flags.duration} s`, ` ${flags.duration} 秒`)
       : tr(`${plan.count} requests`, ` ${plan.count} 个请求`)
     const schedule = plan.rate ? tr(`, ${plan.rate}/s on schedule`, `，按计划每秒 ${plan.rate} 个`) : ''
+    const spread =
+      endpoints.length > 1
+        ? tr(`, round robin over ${endpoints.length} replicas`, `，轮询分发到 ${endpoints.length} 个副本`)
+        : ''
     log.info(
       tr(
-        `sending ${amount}, ${flags.concurrency} at once${schedule}`,
-        `发送${amount}，并发 ${flags.concurrency}${schedule}`,
+        `sending ${amount}, ${flags.concurrency} at once${schedule}${spread}`,
+        `发送${amount}，并发 ${flags.concurrency}${schedule}${spread}`,
       ),
     )
     log.request({
       method: 'POST',
-      url: inferUrl.href,
+      url: inferUrls[0]!.href,
       body: bodies[0],
       note: tr(
-        `one held-out digit each, over ${flags.concurrency} keep-alive connections`,
-        `每个请求一个留出数字，使用 ${flags.concurrency} 个长连接`,
+        `one held-out digit each, over ${flags.concurrency} keep-alive connections` +
+          (endpoints.length > 1 ? ' per replica, to each replica in turn' : ''),
+        `每个请求一个留出数字，使用 ${flags.concurrency} 个长连接` +
+          (endpoints.length > 1 ? '（每个副本），轮流发往各副本' : ''),
       ),
     })
 
     const startedAt = new Date().toISOString()
-    const targets = [new Target(inferUrl, requests, flags.concurrency, flags.timeout * 1000)]
-    const progress = showProgress(plan, performance.now(), () => Tally.merge(targets.map((t) => t.tally)))
-    const run = await runLoad(targets, plan, async (_target, connection, index) => {
+    // Like a round-robin load balancer with keep-alive upstreams: request i goes to replica
+    // i mod N, on the sending worker's own connection to it (opened on first use).
+    const replicas = endpoints.map(
+      (t, i) => new Target(t.name, inferUrls[i]!, requests[i]!, flags.concurrency, flags.timeout * 1000),
+    )
+    const progress = showProgress(plan, performance.now(), () => Tally.merge(replicas.map((t) => t.tally)))
+    const run = await runLoad(replicas, flags.concurrency, plan, async (replica, connection, index) => {
       const digit = index % heldout.count
-      return infer(connection, requests[digit]!, output, heldout.labels[digit]!, flags.timeout)
+      return infer(connection, replica.requests[digit]!, output, heldout.labels[digit]!, flags.timeout)
     })
     progress.stop()
 
-    const all = Tally.merge(targets.map((t) => t.tally))
+    const all = Tally.merge(replicas.map((t) => t.tally))
     const result = {
       model,
       started: startedAt,
       ...summarize(all, run.elapsedMs),
       dropped: run.dropped,
-      targets: targets.map((t) => ({ url: t.url.origin, ...summarize(t.tally, run.elapsedMs) })),
+      replicas: replicas.map((replica, i) => {
+        const { histogram: _, ...line } = summarize(replica.tally, run.elapsedMs)
+        return { name: replica.name, url: endpoints[i]!.url, ...line }
+      }),
     }
     report(result, all)
+    if (replicas.length > 1) log.raw(replicaReport(result.replicas))
     keepForReport(result)
     if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`)
     if (result.accuracy !== null && result.accuracy < 0.9) {
@@ -180,20 +202,32 @@ await step(
       )
     }
 
-    const gaveUp = targets.find((t) => t.gaveUp)
-    if (gaveUp?.gaveUp) {
-      throw fail(
+    const gaveUp = replicas.filter((t) => t.gaveUp)
+    for (const replica of gaveUp) {
+      log.error(
         tr(
-          `Triton at ${gaveUp.url.origin} stopped accepting connections (${gaveUp.gaveUp.detail}, ` +
-            `${gaveUp.gaveUp.inRow} times in a row with growing pauses, after ${gaveUp.tally.ok} answered): the load stopped`,
-          `${gaveUp.url.origin} 上的 Triton 不再接受连接（${gaveUp.gaveUp.detail}，间隔递增地连续 ` +
-            `${gaveUp.gaveUp.inRow} 次，此前 ${gaveUp.tally.ok} 个请求已应答）：负载已停止`,
+          `Triton at ${replica.url.origin} stopped accepting connections (${replica.gaveUp!.detail}, ` +
+            `${replica.gaveUp!.inRow} times in a row with growing pauses, after ${replica.tally.ok} answered)`,
+          `${replica.url.origin} 上的 Triton 不再接受连接（${replica.gaveUp!.detail}，间隔递增地连续 ` +
+            `${replica.gaveUp!.inRow} 次，此前 ${replica.tally.ok} 个请求已应答）`,
         ),
+      )
+    }
+    const [first] = gaveUp
+    if (first) {
+      const container = endpoints[replicas.indexOf(first)]!.container
+      throw fail(
+        gaveUp.length === replicas.length
+          ? tr('no Triton accepts connections any more: the load stopped', '没有 Triton 再接受连接：负载已停止')
+          : tr(
+              `${gaveUp.length} of ${replicas.length} replicas stopped accepting connections: the others took their turns`,
+              `${replicas.length} 个副本中有 ${gaveUp.length} 个不再接受连接：其余副本接替了它们的请求`,
+            ),
         tr(
-          `check that it still runs (\`docker ps -a --filter name=${config.triton.container}\`, ` +
-            `\`docker logs ${config.triton.container}\`) and start it again with \`make triton\``,
-          `确认它仍在运行（\`docker ps -a --filter name=${config.triton.container}\`，` +
-            `\`docker logs ${config.triton.container}\`），然后用 \`make triton\` 重新启动`,
+          `check that it still runs (\`docker ps -a --filter name=${container}\`, ` +
+            `\`docker logs ${container}\`) and start it again with \`make triton\``,
+          `确认它仍在运行（\`docker ps -a --filter name=${container}\`，` +
+            `\`docker logs ${container}\`），然后用 \`make triton\` 重新启动`,
         ),
       )
     }
@@ -384,6 +418,26 @@ function percentile(sorted: Float64Array, p: number): number {
   return round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!, 3)
 }
 
+/** Where the load goes: one Triton HTTP endpoint per replica, with the container whose log explains it. */
+interface Endpoint {
+  /** The replica's container, or the address for an endpoint given with --url. */
+  name: string
+  url: string
+  container: string
+}
+
+/** Every replica of TRITON_REPLICAS on its published HTTP port, or the endpoints --url lists. */
+function loadEndpoints(config: Config, urls: string | undefined): Endpoint[] {
+  if (urls === undefined) {
+    return config.triton.replicas.map((r) => ({ name: r.name, url: portUrl(config, r.httpPort), container: r.name }))
+  }
+  return urls.split(',').map((raw) => {
+    const url = raw.trim()
+    assertHttpUrl('url', url, 'http://127.0.0.1:8000')
+    return { name: new URL(url).host, url, container: config.triton.container }
+  })
+}
+
 function showProgress(plan: Plan, started: number, state: () => Tally) {
   if (!process.stderr.isTTY) return { stop() {} }
   const width = 30
@@ -449,6 +503,25 @@ function report(result: Summary & { dropped: number }, all: Tally): void {
     )
   }
   for (const line of histogram(result.histogram)) log.raw(line)
+}
+
+/** A line per replica, as perf_analyzer prints one per model: where the load went and how each answered. */
+function replicaReport(replicas: (Omit<Summary, 'histogram'> & { name: string })[]): string {
+  const rows = [
+    [tr('REPLICA', '副本'), tr('REQUESTS', '请求'), 'QPS', 'P50 ms', 'P99 ms', tr('ERRORS', '错误')],
+    ...replicas.map((r) => [
+      r.name,
+      String(r.requests),
+      r.qps.toFixed(2),
+      r.latency_ms.p50.toFixed(3),
+      r.latency_ms.p99.toFixed(3),
+      String(r.errors),
+    ]),
+  ]
+  return formatTable(rows, (column) => column > 0)
+    .split('\n')
+    .map((line, n) => (n === 0 ? chalk.bold(line) : rows[n]![5] !== '0' ? chalk.red(line) : line))
+    .join('\n')
 }
 
 /** One bar per bucket, so a slow tail is visible at a glance. */

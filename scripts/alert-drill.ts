@@ -1,7 +1,9 @@
 // `make alert-drill`: the lesson after the dashboards. Stops Triton, watches TritonTargetDown go
 // pending in Prometheus, fire in Alertmanager and (when a receiver is configured) reach it; starts
 // Triton again and watches the alert resolve and the resolution go out. Prints the timeline. Every
-// wait has a deadline, and Triton is started again whatever happens, Ctrl-C included.
+// wait has a deadline, and Triton is started again whatever happens, Ctrl-C included. With several
+// replicas it stops the last one, which leaves discovery while the others answer: the alert that
+// sees that is TritonReplicaMissing.
 import chalk from 'chalk'
 import { alertTiming, duration } from '../prometheus/alert-timing.ts'
 import {
@@ -21,18 +23,24 @@ import { waitFor } from './lib/poll.ts'
 import { type AlertmanagerTargetInfo, type PrometheusAlert, prometheusApi } from './lib/prometheus.ts'
 import { formatTable } from './lib/table.ts'
 
-/** The alert the drill provokes. */
-const ALERT = 'TritonTargetDown'
+/** The alert the drill provokes: a stopped Triton's, or with several replicas a missing one's. */
+const alertFor = (replicas: number) => (replicas > 1 ? 'TritonReplicaMissing' : 'TritonTargetDown')
 
 type Event = 'stopped' | 'pending' | 'firing' | 'notified' | 'restarted' | 'resolved' | 'resolution notified'
 
-const what: Record<Event, () => string> = {
+/** What each event means; `replica` when one replica of several is stopped. */
+const what: Record<Event, (replica: boolean) => string> = {
   stopped: () => tr('Triton stopped (docker stop)', 'Triton 已停止（docker stop）'),
-  pending: () =>
-    tr(
-      `pending in Prometheus: a failed scrape, waiting out for: ${duration(alertTiming.targetDownFor)}`,
-      `在 Prometheus 中待定：抓取失败，等待 for: ${duration(alertTiming.targetDownFor)}`,
-    ),
+  pending: (replica) =>
+    replica
+      ? tr(
+          `pending in Prometheus: a replica left discovery, waiting out for: ${duration(alertTiming.targetDownFor)}`,
+          `在 Prometheus 中待定：一个副本退出了服务发现，等待 for: ${duration(alertTiming.targetDownFor)}`,
+        )
+      : tr(
+          `pending in Prometheus: a failed scrape, waiting out for: ${duration(alertTiming.targetDownFor)}`,
+          `在 Prometheus 中待定：抓取失败，等待 for: ${duration(alertTiming.targetDownFor)}`,
+        ),
   firing: () => tr('firing: Alertmanager has it', '触发：Alertmanager 已收到'),
   notified: () =>
     tr(
@@ -40,7 +48,10 @@ const what: Record<Event, () => string> = {
       `已发送到接收端（group_wait ${duration(alertTiming.groupWait)}）`,
     ),
   restarted: () => tr('Triton started again (docker start)', 'Triton 已重新启动（docker start）'),
-  resolved: () => tr('resolved: the scrape works again', '已恢复：抓取恢复正常'),
+  resolved: (replica) =>
+    replica
+      ? tr('resolved: every replica is found again', '已恢复：所有副本都重新被发现')
+      : tr('resolved: the scrape works again', '已恢复：抓取恢复正常'),
   'resolution notified': () =>
     tr(
       `resolution sent (group_interval ${duration(alertTiming.groupInterval)})`,
@@ -60,6 +71,10 @@ await step(
     replaces: `docker stop triton; watch 'curl -s localhost:9093/api/v2/alerts'; docker start triton`,
     env: {
       TRITON_CONTAINER: tr('the Triton container to stop and start (triton)', '要停止并重启的 Triton 容器（triton）'),
+      TRITON_REPLICAS: tr(
+        'with 2 or more, the last replica is stopped and TritonReplicaMissing watched',
+        '为 2 或更多时，停止最后一个副本并观察 TritonReplicaMissing',
+      ),
       PROMETHEUS_PORT: tr('Prometheus host port (9090)', 'Prometheus 主机端口（9090）'),
       ALERTMANAGER_PORT: tr('Alertmanager host port (9093)', 'Alertmanager 主机端口（9093）'),
     },
@@ -78,11 +93,14 @@ await step(
   },
   async (flags) => {
     const config = loadConfig()
-    const triton = config.triton.container
+    const { replicas } = config.triton
+    const several = replicas.length > 1
+    const alert = alertFor(replicas.length)
+    const triton = replicas[replicas.length - 1]!.name
     const prometheus = url(config, config.prometheus.port)
     const alertmanager = url(config, config.alertmanager.port)
     const timeoutMs = flags.timeout * 1000
-    const filter = [`alertname="${ALERT}"`]
+    const filter = [`alertname="${alert}"`]
 
     // Everything is checked before Triton is touched.
     await ensureEngine()
@@ -139,7 +157,7 @@ await step(
     const already = await fromAlertmanager(() => fetchAlerts(alertmanager, filter))
     if (already.length > 0) {
       throw fail(
-        tr(`${ALERT} is already firing in Alertmanager`, `${ALERT} 已在 Alertmanager 中触发`),
+        tr(`${alert} is already firing in Alertmanager`, `${alert} 已在 Alertmanager 中触发`),
         tr(
           'bring Triton back (`make triton`), wait until `make alerts` shows no alert, then run the drill',
           '先恢复 Triton（`make triton`），等 `make alerts` 不再显示告警后再演练',
@@ -155,7 +173,7 @@ await step(
     const mark = (event: Event, at = Date.now()) => {
       const seconds = Math.max(0, Math.round((at - started) / 1000))
       timeline.push({ event, seconds })
-      log.info(`${chalk.dim(`${String(seconds).padStart(4)}s`)}  ${what[event]()}`)
+      log.info(`${chalk.dim(`${String(seconds).padStart(4)}s`)}  ${what[event](several)}`)
     }
     const logs = `\`docker logs ${config.prometheus.container}\`, \`docker logs ${config.alertmanager.container}\``
     const timedOut = (phase: string, since: number) => (last: unknown) => {
@@ -216,21 +234,21 @@ await step(
       const pending = await waitFor(
         async () => {
           const { alerts } = await prometheusApi<{ alerts: PrometheusAlert[] }>(prometheus, 'alerts')
-          return alerts.find((a) => a.labels.alertname === ALERT)
+          return alerts.find((a) => a.labels.alertname === alert)
         },
         {
-          what: tr(`waiting for ${ALERT} in Prometheus`, `等待 Prometheus 中的 ${ALERT}`),
+          what: tr(`waiting for ${alert} in Prometheus`, `等待 Prometheus 中的 ${alert}`),
           timeoutMs,
           intervalMs: 1000,
-          onTimeout: timedOut(tr(`${ALERT} pending in Prometheus`, `Prometheus 中 ${ALERT} 待定`), started),
+          onTimeout: timedOut(tr(`${alert} pending in Prometheus`, `Prometheus 中 ${alert} 待定`), started),
         },
       )
       mark('pending', Math.max(started, Date.parse(pending.activeAt)))
       const firing = await waitFor(async () => (await fetchAlerts(alertmanager, filter))[0], {
-        what: tr(`waiting for ${ALERT} to fire in Alertmanager`, `等待 ${ALERT} 在 Alertmanager 中触发`),
+        what: tr(`waiting for ${alert} to fire in Alertmanager`, `等待 ${alert} 在 Alertmanager 中触发`),
         timeoutMs: Math.max(1, started + timeoutMs - Date.now()),
         intervalMs: 1000,
-        onTimeout: timedOut(tr(`${ALERT} firing in Alertmanager`, `Alertmanager 中 ${ALERT} 触发`), started),
+        onTimeout: timedOut(tr(`${alert} firing in Alertmanager`, `Alertmanager 中 ${alert} 触发`), started),
       })
       mark('firing', Math.max(started, Date.parse(firing.startsAt)))
       if (notifying) {
@@ -243,10 +261,10 @@ await step(
       const back = Date.now()
       mark('restarted', back)
       await waitFor(async () => (await fetchAlerts(alertmanager, filter)).length === 0, {
-        what: tr(`waiting for ${ALERT} to resolve`, `等待 ${ALERT} 恢复`),
+        what: tr(`waiting for ${alert} to resolve`, `等待 ${alert} 恢复`),
         timeoutMs,
         intervalMs: 1000,
-        onTimeout: timedOut(tr(`${ALERT} resolved`, `${ALERT} 恢复`), back),
+        onTimeout: timedOut(tr(`${alert} resolved`, `${alert} 恢复`), back),
       })
       mark('resolved')
       if (notifying) {
@@ -261,7 +279,7 @@ await step(
 
     if (flags.json) {
       process.stdout.write(
-        `${JSON.stringify({ alert: ALERT, triton, notifying, started: new Date(started).toISOString(), timeline })}\n`,
+        `${JSON.stringify({ alert, triton, notifying, started: new Date(started).toISOString(), timeline })}\n`,
       )
       return
     }
@@ -272,14 +290,14 @@ await step(
         event,
         `${seconds}s`,
         `${'█'.repeat(Math.round((seconds / total) * 24))}`.padEnd(24, '·'),
-        what[event](),
+        what[event](several),
       ]),
     ]
     process.stdout.write(`${formatTable(rows)}\n`)
     log.ok(
       tr(
-        `drill done in ${total} s: ${ALERT} fired, ${notifying ? 'reached the receiver, ' : ''}and resolved`,
-        `演练完成，用时 ${total} 秒：${ALERT} 已触发${notifying ? '、已送达接收端' : ''}并已恢复`,
+        `drill done in ${total} s: ${alert} fired, ${notifying ? 'reached the receiver, ' : ''}and resolved`,
+        `演练完成，用时 ${total} 秒：${alert} 已触发${notifying ? '、已送达接收端' : ''}并已恢复`,
       ),
     )
   },

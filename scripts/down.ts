@@ -1,9 +1,10 @@
 // Tears the stack down: the containers and the network; data volumes only when asked.
 import { step } from './lib/cli.ts'
 import { loadConfig } from './lib/config.ts'
-import { ensureEngine, removeContainer, removeNetwork, removeVolume } from './lib/docker.ts'
+import { containersLabelled, ensureEngine, removeContainer, removeNetwork, removeVolume } from './lib/docker.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
+import { REPLICA_LABEL } from './lib/triton.ts'
 
 await step(
   {
@@ -37,7 +38,12 @@ await step(
     await ensureEngine()
     // Dependents first, so the network has no endpoints left when it goes.
     const { grafana, alertmanager, prometheus, triton } = config
-    for (const name of [grafana.container, alertmanager.container, prometheus.container, triton.container]) {
+    // Every Triton replica: those TRITON_REPLICAS names, and any a larger count left behind.
+    const replicas = new Set([
+      ...triton.replicas.map((r) => r.name),
+      ...(await containersLabelled(REPLICA_LABEL, triton.container)),
+    ])
+    for (const name of [grafana.container, alertmanager.container, prometheus.container, ...replicas]) {
       if ((await removeContainer(name)) === 'absent') log.ok(tr(`container ${name}: none`, `容器 ${name}：不存在`))
     }
     if ((await removeNetwork(config.network)) === 'absent')

@@ -4,6 +4,7 @@ import { isIP } from 'node:net'
 import { fail } from './fail.ts'
 import { isGrafanaUid } from './grafana/server.ts'
 import { tr } from './i18n.ts'
+import { MAX_REPLICAS, REPLICA_PORT_STEP, replicaName } from './triton.ts'
 
 export const defaults = {
   NETWORK: 'ai-monitor-net',
@@ -13,6 +14,7 @@ export const defaults = {
   TRITON_HTTP_PORT: 8000,
   TRITON_GRPC_PORT: 8001,
   TRITON_METRICS_PORT: 8002,
+  TRITON_REPLICAS: 1,
   MODEL: 'mnist_mlp',
   PROMETHEUS_CONTAINER: 'prometheus',
   PROMETHEUS_IMAGE: 'prom/prometheus:v2.53.1',
@@ -65,6 +67,77 @@ function port(env: Env, name: keyof typeof defaults): number {
     )
   }
   return value
+}
+
+function replicaCount(env: Env): number {
+  const raw = text(env, 'TRITON_REPLICAS')
+  const value = Number(raw)
+  if (!/^\d+$/.test(raw) || value < 1 || value > MAX_REPLICAS) {
+    throw fail(
+      tr(`TRITON_REPLICAS="${raw}" is not a replica count`, `TRITON_REPLICAS="${raw}" 不是有效的副本数`),
+      tr(
+        `set it to a whole number from 1 to ${MAX_REPLICAS}, or unset it for one Triton`,
+        `请设为 1 到 ${MAX_REPLICAS} 之间的整数，或取消设置以只运行一个 Triton`,
+      ),
+      2,
+    )
+  }
+  return value
+}
+
+/** One Triton container of the stack: its name and the host ports it publishes. */
+export interface TritonReplica {
+  name: string
+  httpPort: number
+  grpcPort: number
+  metricsPort: number
+}
+
+/** The highest first-replica port that leaves room for `count` replicas. */
+const maxBase = (count: number) => 65536 - (count - 1) * REPLICA_PORT_STEP
+
+/**
+ * Replica k publishes the configured ports plus (k - 1) × REPLICA_PORT_STEP. Refused before
+ * anything runs: a scheme that leaves the TCP range, or that gives one port to two replicas
+ * (TRITON_GRPC_PORT=8010 with two replicas, say).
+ */
+function replicas(container: string, ports: Omit<TritonReplica, 'name'>, count: number): TritonReplica[] {
+  const list = Array.from({ length: count }, (_, i) => ({
+    name: replicaName(container, i + 1),
+    httpPort: ports.httpPort + i * REPLICA_PORT_STEP,
+    grpcPort: ports.grpcPort + i * REPLICA_PORT_STEP,
+    metricsPort: ports.metricsPort + i * REPLICA_PORT_STEP,
+  }))
+  const owner = new Map<number, string>()
+  for (const replica of list) {
+    for (const port of [replica.httpPort, replica.grpcPort, replica.metricsPort]) {
+      const clash = owner.get(port)
+      if (port > 65535 || clash) {
+        throw fail(
+          clash
+            ? tr(
+                `with TRITON_REPLICAS=${count}, host port ${port} would be published by both ${clash} and ${replica.name}`,
+                `TRITON_REPLICAS=${count} 时，主机端口 ${port} 会同时被 ${clash} 和 ${replica.name} 发布`,
+              )
+            : tr(
+                `with TRITON_REPLICAS=${count}, ${replica.name} would publish port ${port}, past 65535`,
+                `TRITON_REPLICAS=${count} 时，${replica.name} 的端口 ${port} 超过 65535`,
+              ),
+          tr(
+            `replica k publishes TRITON_HTTP_PORT, TRITON_GRPC_PORT and TRITON_METRICS_PORT plus (k-1)×${REPLICA_PORT_STEP}: ` +
+              `keep those three less than ${REPLICA_PORT_STEP} apart (8000, 8001, 8002) and under ${maxBase(count)}, ` +
+              'or lower TRITON_REPLICAS',
+            `第 k 个副本发布 TRITON_HTTP_PORT、TRITON_GRPC_PORT、TRITON_METRICS_PORT 加 (k-1)×${REPLICA_PORT_STEP}：` +
+              `请让这三个端口相差小于 ${REPLICA_PORT_STEP}（如 8000、8001、8002）且低于 ${maxBase(count)}，` +
+              '或减少 TRITON_REPLICAS',
+          ),
+          2,
+        )
+      }
+      owner.set(port, replica.name)
+    }
+  }
+  return list
 }
 
 function address(env: Env): string {
@@ -133,6 +206,21 @@ export function loadConfig(env: Env = process.env) {
   const containerName = (name: keyof typeof defaults) => record(stack.containers, name, dockerName(env, name))
   const imageRef = (name: keyof typeof defaults) => record(stack.images, name, image(env, name))
   const hostPort = (name: keyof typeof defaults) => record(stack.ports, name, port(env, name))
+  const tritonContainer = containerName('TRITON_CONTAINER')
+  const tritonPorts = {
+    httpPort: hostPort('TRITON_HTTP_PORT'),
+    grpcPort: hostPort('TRITON_GRPC_PORT'),
+    metricsPort: hostPort('TRITON_METRICS_PORT'),
+  }
+  const tritonReplicas = replicas(tritonContainer, tritonPorts, replicaCount(env))
+  // Replicas past the first publish ports and take names derived from those settings: recorded
+  // under them, so `make doctor` checks every replica and names the setting that moves it.
+  for (const replica of tritonReplicas.slice(1)) {
+    record(stack.containers, 'TRITON_CONTAINER', replica.name)
+    record(stack.ports, 'TRITON_HTTP_PORT', replica.httpPort)
+    record(stack.ports, 'TRITON_GRPC_PORT', replica.grpcPort)
+    record(stack.ports, 'TRITON_METRICS_PORT', replica.metricsPort)
+  }
   return {
     network: dockerName(env, 'NETWORK'),
     bind,
@@ -140,11 +228,13 @@ export function loadConfig(env: Env = process.env) {
     host: bind === '0.0.0.0' ? '127.0.0.1' : bind === '::' ? '::1' : bind,
     model: text(env, 'MODEL'),
     triton: {
-      container: containerName('TRITON_CONTAINER'),
+      /** Name of the first replica, and the network alias every replica answers to. */
+      container: tritonContainer,
       image: imageRef('TRITON_IMAGE'),
-      httpPort: hostPort('TRITON_HTTP_PORT'),
-      grpcPort: hostPort('TRITON_GRPC_PORT'),
-      metricsPort: hostPort('TRITON_METRICS_PORT'),
+      /** Host ports of the first replica. */
+      ...tritonPorts,
+      /** Every replica, the first one first (TRITON_REPLICAS, default 1). */
+      replicas: tritonReplicas,
     },
     prometheus: {
       container: containerName('PROMETHEUS_CONTAINER'),

@@ -40,6 +40,8 @@ export interface ContainerSpec {
   name: string
   image: string
   network?: string
+  /** More names the container answers to on `network` (DNS round robin when several share one). */
+  aliases?: string[]
   /** Replaces the image's entrypoint. */
   entrypoint?: string
   /** Command (or arguments to the entrypoint) after the image. */
@@ -60,6 +62,8 @@ export interface ContainerSpec {
   ports?: PortSpec[]
   labels?: Record<string, string>
   gpus?: boolean
+  /** Supplementary groups of the container's user (`--group-add`), e.g. the gid owning a mounted socket. */
+  groups?: string[]
   restart?: 'no' | 'unless-stopped'
   /**
    * `uid:gid` the container runs as instead of its image's USER: pins the user its `secrets` are
@@ -378,6 +382,8 @@ function desiredConfig(spec: ContainerSpec) {
     restart: spec.restart ?? 'no',
     // Only when set: a new key in every container's record would recreate them all.
     ...(spec.user ? { user: spec.user } : {}),
+    ...(spec.aliases?.length ? { aliases: spec.aliases } : {}),
+    ...(spec.groups?.length ? { groups: spec.groups } : {}),
   }
 }
 
@@ -416,6 +422,8 @@ function createArgs(spec: ContainerSpec): string[] {
   ]
   for (const [key, value] of Object.entries(config.labels)) args.push('--label', `${key}=${value}`)
   if (spec.network) args.push('--network', spec.network)
+  for (const alias of config.aliases ?? []) args.push('--network-alias', alias)
+  for (const group of config.groups ?? []) args.push('--group-add', group)
   for (const name of config.env) args.push('-e', name)
   for (const m of config.mounts) args.push('--mount', mountArg(m))
   for (const p of config.ports) {
@@ -747,6 +755,12 @@ export async function removeContainer(name: string): Promise<'removed' | 'absent
   await docker(['rm', '--force', '--volumes', existing.Id], { context: { container: name } })
   log.change(tr(`container ${name} removed`, `已删除容器 ${name}`))
   return 'removed'
+}
+
+/** Names of the containers (running or not) that carry `label=value`, whoever created them. */
+export async function containersLabelled(label: string, value: string): Promise<string[]> {
+  const out = await docker(['ps', '--all', '--filter', `label=${label}=${value}`, '--format', '{{.Names}}'])
+  return out.split('\n').filter(Boolean).sort()
 }
 
 export async function removeNetwork(name: string): Promise<'removed' | 'absent'> {

@@ -1,6 +1,7 @@
 // The load loop of 08-load: requests on a schedule over keep-alive connections, with everything
 // kept about one Triton in one place (Target: its requests, connections, tally and circuit), so
-// more targets are more entries, not more loops. Honest numbers: throughput and latency count
+// more replicas are more entries, not more loops. Request i goes to replica i mod N, like a
+// round-robin balancer, and one a balancer would mark down (given up) passes its turn on. Honest numbers: throughput and latency count
 // successful answers only, failures are tallied by kind beside them, a deadline is a deadline
 // (requests still due are dropped and counted, those in flight are cut and counted), and a target
 // that stops accepting connections is backed off from and then given up on, with its cause,
@@ -89,9 +90,12 @@ export class Target {
   private probing = false
 
   constructor(
+    /** The replica's container, or the address for an endpoint given with --url. */
+    readonly name: string,
     readonly url: URL,
     /** Encoded requests, sent in turn (request i is requests[i % length]). */
     readonly requests: Buffer[],
+    /** One per sending worker (--concurrency), opened on first use. */
     connections: number,
     timeoutMs: number,
   ) {
@@ -139,12 +143,14 @@ export interface RunResult {
 }
 
 /**
- * Runs the plan over every target's connections, one worker per connection taking the next
- * request of one shared schedule, until the plan is done, the deadline passes or every target
- * was given up. `send` sends request `index` on a connection and says what it came to.
+ * Runs the plan with `lanes` workers, each taking the next request of one shared schedule and
+ * sending it to its target (i mod N, the next one alive when that one was given up) on the
+ * worker's own connection to it, until the plan is done, the deadline passes or every target was
+ * given up. `send` sends request `index` on a connection and says what it came to.
  */
 export async function runLoad(
   targets: Target[],
+  lanes: number,
   plan: Plan,
   send: (target: Target, connection: KeepAliveConnection, index: number) => Promise<Outcome>,
 ): Promise<RunResult> {
@@ -152,22 +158,38 @@ export async function runLoad(
   const deadline = plan.durationMs === undefined ? Number.POSITIVE_INFINITY : started + plan.durationMs
   let ended = false
   const past = () => ended || performance.now() >= deadline
+  const closeAll = () => {
+    for (const t of targets) for (const c of t.connections) c.close()
+  }
   // At the deadline, whatever is in flight is cut: no run outlives its --duration.
   const timer =
     plan.durationMs === undefined
       ? undefined
       : setTimeout(() => {
           ended = true
-          for (const t of targets) for (const c of t.connections) c.close()
+          closeAll()
         }, plan.durationMs)
   let next = 0
   let taken = 0
 
-  async function worker(target: Target, connection: KeepAliveConnection): Promise<void> {
+  /** Request `index`'s target once its circuit lets it send; undefined when past or all given up. */
+  async function targetFor(index: number): Promise<Target | undefined> {
     for (;;) {
-      if (!(await target.admit(past))) return
+      const turn = targets[index % targets.length]!
+      const alive = targets.filter((t) => !t.gaveUp)
+      const target = turn.gaveUp ? alive[index % alive.length] : turn
+      if (!target || past()) return undefined
+      if (await target.admit(past)) return target
+    }
+  }
+
+  async function worker(lane: number): Promise<void> {
+    for (;;) {
+      if (past() || targets.every((t) => t.gaveUp)) return
       const index = next++
       if (index >= plan.count) return
+      const target = await targetFor(index)
+      if (!target) return
       const due = plan.rate ? started + (index * 1000) / plan.rate : performance.now()
       if (due >= deadline) return
       // Timers fire on whole milliseconds, sometimes just early: wait until the send time is reached.
@@ -175,7 +197,7 @@ export async function runLoad(
       if (past()) return
       taken++
       const sentAt = performance.now()
-      const outcome = await send(target, connection, index)
+      const outcome = await send(target, target.connections[lane]!, index)
       if (ended) {
         target.tally.unfinished++
         return
@@ -186,10 +208,10 @@ export async function runLoad(
   }
 
   try {
-    await Promise.all(targets.flatMap((t) => t.connections.map((c) => worker(t, c))))
+    await Promise.all(Array.from({ length: lanes }, (_, lane) => worker(lane)))
   } finally {
     clearTimeout(timer)
-    for (const t of targets) for (const c of t.connections) c.close()
+    closeAll()
   }
   const elapsedMs = Math.min(performance.now(), deadline) - started
   const stopped = targets.every((t) => t.gaveUp)

@@ -61,12 +61,16 @@ export interface AlertmanagerTargetInfo {
 
 const age = (time: string) => Math.max(0, Math.round((Date.now() - Date.parse(time)) / 1000))
 
-/** The targets as Prometheus's Status → Targets page shows them: job, endpoint, health, last scrape, error; a header first. */
+/**
+ * The targets as Prometheus's Status → Targets page shows them: job, instance (which replica),
+ * endpoint, health, last scrape, error; a header first.
+ */
 export function targetRows(targets: Target[]): string[][] {
   return [
-    ['JOB', 'ENDPOINT', 'HEALTH', 'LAST SCRAPE', 'ERROR'],
+    ['JOB', 'INSTANCE', 'ENDPOINT', 'HEALTH', 'LAST SCRAPE', 'ERROR'],
     ...targets.map((t) => [
       t.labels.job ?? '',
+      t.labels.instance ?? '',
       t.scrapeUrl,
       t.health,
       t.lastScrape && !t.lastScrape.startsWith('0001')

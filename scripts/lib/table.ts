@@ -12,17 +12,20 @@ export function displayWidth(text: string): number {
   return width
 }
 
-const pad = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - displayWidth(text)))
+const fill = (text: string, width: number) => ' '.repeat(Math.max(0, width - displayWidth(text)))
 
-/** The rows (the first is the header) as lines, each column as wide as its widest cell. */
-export function formatTable(rows: string[][]): string {
+/**
+ * The rows (the first is the header) as lines, each column as wide as its widest cell; columns
+ * `right` names are aligned right (numbers), the others left.
+ */
+export function formatTable(rows: string[][], right: (column: number) => boolean = () => false): string {
   const columns = Math.max(0, ...rows.map((r) => r.length))
   const widths = Array.from({ length: columns }, (_, i) => Math.max(...rows.map((r) => displayWidth(r[i] ?? ''))))
   return rows
     .map(
       (r) =>
         `  ${r
-          .map((c, i) => pad(c, widths[i]!))
+          .map((c, i) => (right(i) ? fill(c, widths[i]!) + c : c + fill(c, widths[i]!)))
           .join('  ')
           .trimEnd()}`,
     )

@@ -60,6 +60,8 @@ export interface Scope {
 export const modelIs = (name: string) => `${label.model}="${name}"`
 /** `model=~"a|b"`: models by regular expression (a Grafana multi-value variable), for `Scope.match`. */
 export const modelMatches = (regex: string) => `${label.model}=~"${regex}"`
+/** `instance=~"a|b"`: replicas by regular expression (a Grafana multi-value variable), for `Scope.match`. */
+export const instanceMatches = (regex: string) => `${label.instance}=~"${regex}"`
 
 /** `metric{a="x", b="y"}`, or the bare metric when nothing is matched. */
 export function selector(name: string, ...matchers: (string | undefined)[]): string {
@@ -84,6 +86,35 @@ export const qps = (scope: Scope) => rate(metric.success, scope)
  */
 export const meanMsPerRequest = (durationCounter: string, scope: Scope) =>
   `${rate(durationCounter, scope)} / ${rate(metric.success, scope)} / 1000`
+
+/**
+ * Each part's share of the successful requests, e.g. of each replica with `by: ['instance']`:
+ * 1/N each when a balancer spreads evenly. The parts sum to 1.
+ */
+export const trafficShare = (scope: Scope) => `${qps(scope)} / on() group_left() ${qps({ ...scope, by: [] })}`
+
+/**
+ * How uneven the parts `by` names are: the busiest part's QPS over the mean part's. 1 is even;
+ * 2 means one replica takes twice its fair share.
+ */
+export const imbalance = (scope: Scope) => `max(${qps(scope)}) / avg(${qps(scope)})`
+
+/**
+ * Queue time per request (ms) above which Triton needs another replica: the Kubernetes HPA's
+ * target, and the dashed line of the dashboard's queue panel. A request waits only when every
+ * model instance is busy, so a few ms of waiting is a server out of capacity, long before its
+ * total latency shows it (the course's MNIST MLP computes in well under a millisecond).
+ */
+export const SCALE_OUT_QUEUE_MS = 5
+
+/**
+ * Queue time per request in ms, the signal to scale Triton on: a request waits in the queue only
+ * while every model instance is busy. Unlike meanMsPerRequest, a replica with no requests in the
+ * window reads 0 (nothing waited), not NaN: an autoscaler needs a number for every pod.
+ */
+export const scalingSignal = (scope: Scope) =>
+  `${rate(metric.queueDuration, scope)} / (${rate(metric.success, scope)} > 0) / 1000` +
+  ` or ${rate(metric.queueDuration, scope)} * 0`
 
 /** Failures over all finished requests; the sum drops the `reason` label Triton adds from 24.07. */
 export const failureRatio = (scope: Scope) =>
@@ -126,7 +157,8 @@ export const jobIs = (job: string) => `job="${job}"`
  *   stops listing it): its `up` goes stale and `up == 0` returns nothing at all, so the first
  *   clause alone would never fire. `absent(up{job=…})` then gives one series `{job=…}`, without
  *   an instance, once the job has no target left.
- * One vanished target among several that stay is not covered: the job still has `up` series.
+ * One vanished target among several that stay is not covered: the job still has `up` series
+ * (TritonReplicaMissing counts them against TRITON_REPLICAS, with discoveredTargets).
  */
 export const targetsDown = (job: string) => {
   const up = selector(UP, jobIs(job))
@@ -135,3 +167,6 @@ export const targetsDown = (job: string) => {
 
 /** Alerts firing right now, one series each, labelled as the alert is (`alertname`, `instance`, …). */
 export const firingAlerts = () => selector(ALERTS, 'alertstate="firing"')
+
+/** How many targets of `job` Prometheus has discovered, up or not; nothing when there are none. */
+export const discoveredTargets = (job: string) => `count(${selector(UP, jobIs(job))})`

@@ -55,7 +55,7 @@ test('make up creates network, Triton, Prometheus and Alertmanager, and waits fo
   assert.match(result.text, `network ${env.NETWORK} created`)
   assert.match(result.text, `container ${env.TRITON_CONTAINER} created and started`)
   assert.match(result.text, `container ${env.PROMETHEUS_CONTAINER} created and started`)
-  assert.match(result.text, /triton\s+http:\/\/\S+:8002\/metrics\s+up/)
+  assert.match(result.text, /triton\s+\S+-triton:8002\s+http:\/\/\S+:8002\/metrics\s+up/)
   // Prometheus started before Alertmanager existed, and is up all the same.
   assert.ok(
     result.text.indexOf('Prometheus is up') < result.text.indexOf(`container ${env.ALERTMANAGER_CONTAINER} created`),

@@ -25,14 +25,18 @@ export interface Substitutions {
   model: string
   /** What Grafana's `$__rate_interval` would be, e.g. `15s` for a 1 s scrape interval. */
   rateInterval: string
+  /** Value of `$instance`: a replica's `instance` or a regex; All (`.*`) when not given. */
+  instance?: string
 }
 
 /** Replaces the dashboard's variables; throws if a `$` reference is left that Prometheus would reject. */
-export function substitute(expr: string, { model, rateInterval }: Substitutions): string {
+export function substitute(expr: string, { model, rateInterval, instance = '.*' }: Substitutions): string {
   const out = expr
     .replaceAll('$__rate_interval', rateInterval)
     .replaceAll('${model}', model)
     .replace(/\$model\b/g, model)
+    .replaceAll('${instance}', instance)
+    .replace(/\$instance\b/g, instance)
   if (out.includes('$')) throw new Error(`unsubstituted variable in ${out}`)
   return out
 }

@@ -6,6 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { REPLICA_PORT_STEP } from '../../scripts/lib/triton.ts'
 import { runProcess, type Result } from './process.ts'
 
 export type { Result }
@@ -19,6 +20,34 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port))
     })
   })
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
+}
+
+/**
+ * Host ports for `replicas` Triton replicas in the stack's scheme (replica k: the three ports
+ * plus (k - 1) × REPLICA_PORT_STEP), each of them free right now.
+ */
+export async function freeReplicaPorts(replicas: number): Promise<Record<string, string>> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = await freePort()
+    if (base + 2 + (replicas - 1) * REPLICA_PORT_STEP > 65535) continue
+    const ports = Array.from({ length: replicas }, (_, k) => [0, 1, 2].map((i) => base + i + k * REPLICA_PORT_STEP))
+    if ((await Promise.all(ports.flat().map(portFree))).every(Boolean)) {
+      return {
+        TRITON_HTTP_PORT: String(base),
+        TRITON_GRPC_PORT: String(base + 1),
+        TRITON_METRICS_PORT: String(base + 2),
+      }
+    }
+  }
+  throw new Error(`no free block of ports for ${replicas} Triton replicas`)
 }
 
 /** Runs a command in the repository with `env` added; killed after `timeoutMs`. */

@@ -54,7 +54,7 @@ interface ApiAnswer<T> {
 }
 
 async function api<T>(url: string): Promise<T> {
-  const response = await fetch(url)
+  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) })
   const body = (await response.json()) as ApiAnswer<T>
   if (body.status !== 'success')
     throw new Error(`Prometheus ${body.errorType ?? response.status}: ${body.error ?? ''} (${url})`)
@@ -151,13 +151,27 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
   }
 }
 
-function handle(run: Awaited<ReturnType<typeof launch>>, cleanup: () => void): Prometheus {
-  const { url, child } = run
+/** A target as `/api/v1/targets` lists it, the fields tests look at. */
+export interface ActiveTarget {
+  labels: Record<string, string>
+  scrapeUrl: string
+  health: string
+  lastScrape: string
+}
+
+/** An alert as `/api/v1/alerts` lists it. */
+export interface ActiveAlert {
+  labels: Record<string, string>
+  annotations: Record<string, string>
+  state: 'pending' | 'firing'
+  value: string
+}
+
+/** Queries of the HTTP API of any Prometheus: a child process here, or a container of the stack. */
+export function prometheusApi(url: string) {
   const number = (v: string) => Number(v) // "NaN", "+Inf" → NaN, Infinity
   return {
-    url,
-    pid: child.pid!,
-    async query(expr, time) {
+    async query(expr: string, time?: number): Promise<Sample[]> {
       const params = new URLSearchParams({ query: expr, ...(time === undefined ? {} : { time: String(time) }) })
       const data = await api<{
         resultType: string
@@ -167,7 +181,7 @@ function handle(run: Awaited<ReturnType<typeof launch>>, cleanup: () => void): P
         throw new Error(`expected an instant vector from ${expr}, got ${data.resultType}`)
       return data.result.map((r) => ({ metric: r.metric, value: number(r.value[1]) }))
     },
-    async queryRange(expr, start, end, stepSeconds) {
+    async queryRange(expr: string, start: number, end: number, stepSeconds: number): Promise<Series[]> {
       const params = new URLSearchParams({
         query: expr,
         start: String(start),
@@ -182,13 +196,28 @@ function handle(run: Awaited<ReturnType<typeof launch>>, cleanup: () => void): P
         values: r.values.map(([t, v]) => [t, number(v)] as [number, number]),
       }))
     },
+    async activeTargets(): Promise<ActiveTarget[]> {
+      return (await api<{ activeTargets: ActiveTarget[] }>(`${url}/api/v1/targets?state=active`)).activeTargets
+    },
+    async alerts(): Promise<ActiveAlert[]> {
+      return (await api<{ alerts: ActiveAlert[] }>(`${url}/api/v1/alerts`)).alerts
+    },
+  }
+}
+
+function handle(run: Awaited<ReturnType<typeof launch>>, cleanup: () => void): Prometheus {
+  const { url, child } = run
+  const { query, queryRange, activeTargets } = prometheusApi(url)
+  return {
+    url,
+    pid: child.pid!,
+    query,
+    queryRange,
     async waitForTargets(timeoutMs) {
       await waitFor(
         async () => {
-          const { activeTargets } = await api<{ activeTargets: { health: string; lastScrape: string }[] }>(
-            `${url}/api/v1/targets`,
-          )
-          return activeTargets.length > 0 && activeTargets.every((t) => t.health === 'up')
+          const targets = await activeTargets()
+          return targets.length > 0 && targets.every((t) => t.health === 'up')
         },
         {
           what: 'Prometheus targets up',

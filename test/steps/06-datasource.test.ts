@@ -45,8 +45,8 @@ test('06 points the Alertmanager datasource at ALERTMANAGER_CONTAINER, under ALE
 
 test("06 gives the datasource Prometheus's scrape interval, and converges one that lacks it", async () => {
   // What 03-prometheus deploys, so Grafana's $__rate_interval follows the real scrape.
-  const scrape = prometheusConfig({ tritonTarget: 'triton:8002', alertmanagerTarget: 'alertmanager:9093' }).global
-    .scrape_interval
+  const scrape = prometheusConfig({ triton: { targets: ['triton:8002'] }, alertmanagerTarget: 'alertmanager:9093' })
+    .global.scrape_interval
   const path = '/api/datasources/uid/triton-prometheus'
   const old = await steps.api(path)
   assert.is(old.jsonData.timeInterval, scrape)

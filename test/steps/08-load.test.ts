@@ -47,8 +47,8 @@ async function loadJson(args: string[]): Promise<Result> {
   return JSON.parse(lines[0]!) as Result
 }
 
-async function successCount(): Promise<number> {
-  const response = await fetch(`${triton.httpUrl}/v2/models/mnist_mlp/stats`)
+async function successCount(server = triton): Promise<number> {
+  const response = await fetch(`${server.httpUrl}/v2/models/mnist_mlp/stats`)
   const body = (await response.json()) as { model_stats: { inference_stats: { success: { count: number } } }[] }
   return body.model_stats.reduce((n, s) => n + s.inference_stats.success.count, 0)
 }
@@ -155,6 +155,45 @@ test('--rate paces an open loop: 40/s for 0.5 s schedules 20, spread over the sc
   assert.ok(result.requests >= 18, `${result.requests} answered`)
   // The 20th request is not due before 475 ms: a client ignoring --rate would finish far sooner.
   assert.ok(result.duration_s >= 0.45, `took ${result.duration_s} s`)
+})
+
+test('several endpoints in --url: round robin like a load balancer, each counted by its server, a line each', async () => {
+  const second = await startTritonStandin({ modelRepository: 'models' })
+  try {
+    const before = [await successCount(triton), await successCount(second)]
+    const run = await load(['--url', `${triton.httpUrl},${second.httpUrl}`, '--requests', '41', '--json'])
+    assert.is(run.code, 0, run.stderr)
+    const result = JSON.parse(run.stdout) as Result & { replicas: (Result & { name: string; url: string })[] }
+    assert.is(result.requests, 41)
+    assert.equal(
+      result.replicas.map((r) => [r.url, r.name, r.requests, r.errors]),
+      [
+        [triton.httpUrl, new URL(triton.httpUrl).host, 21, 0],
+        [second.httpUrl, new URL(second.httpUrl).host, 20, 0],
+      ],
+    )
+    assert.is((await successCount(triton)) - before[0]!, 21)
+    assert.is((await successCount(second)) - before[1]!, 20)
+    for (const replica of result.replicas) {
+      assert.equal(Object.keys(replica.latency_ms), ['min', 'p50', 'p90', 'p95', 'p99', 'max'])
+      assert.ok(replica.qps > 0 && replica.latency_ms.p50 <= replica.latency_ms.p99, JSON.stringify(replica))
+    }
+    // Totals are the sum of the replicas, and the text report has a line for each.
+    assert.ok(Math.abs(result.qps - result.replicas[0]!.qps - result.replicas[1]!.qps) <= 0.02, JSON.stringify(result))
+    assert.match(run.stderr, /REPLICA\s+REQUESTS\s+QPS\s+P50 ms\s+P99 ms\s+ERRORS/)
+    assert.match(
+      run.stderr,
+      new RegExp(`${new URL(second.httpUrl).host}\\s+20\\s+\\d+\\.\\d{2}\\s+\\d+\\.\\d{3}\\s+\\d+\\.\\d{3}\\s+0`),
+    )
+  } finally {
+    await second.stop()
+  }
+})
+
+test('one endpoint: its totals, and the same shape with one replica for machines to read', async () => {
+  const result = (await loadJson(['--requests', '10'])) as Result & { replicas: Result[] }
+  assert.is(result.replicas.length, 1)
+  assert.is(result.replicas[0]!.requests, 10)
 })
 
 test('the report names latency percentiles and accuracy on stderr, stdout stays empty without --json', async () => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { buildImages, run, runStep, suiteEnv, type SuiteEnv } from '../helpers/docker-suite.ts'
+import { buildImages, freeReplicaPorts, run, runStep, suiteEnv, type SuiteEnv } from '../helpers/docker-suite.ts'
 import { putImage, startMuteServer, startRegistry, type TestRegistry } from '../helpers/registry.ts'
 
 let suite: SuiteEnv
@@ -110,6 +110,22 @@ test('the same port for two services: named as a duplicate', async () => {
     result.text,
     `✖ port: 127.0.0.1:${env.TRITON_HTTP_PORT} (TRITON_HTTP_PORT, PROMETHEUS_PORT): the same port is set 2 times`,
   )
+})
+
+test("TRITON_REPLICAS=2: the second replica's ports are checked too, a taken one named with the setting that moves it", async () => {
+  const ports = await freeReplicaPorts(2)
+  const second = Number(ports.TRITON_HTTP_PORT) + 10
+  const holder = await hold(second)
+  try {
+    const result = await doctor({ ...ports, TRITON_REPLICAS: '2' })
+    assert.is(result.code, 1, result.text)
+    for (const port of [1, 2].map((i) => Number(ports.TRITON_HTTP_PORT) + 10 + i))
+      assert.match(result.text, new RegExp(`✔ port: 127\\.0\\.0\\.1:${port} \\(TRITON_\\w+_PORT\\): free`))
+    assert.match(result.text, `✖ port: 127.0.0.1:${second} (TRITON_HTTP_PORT): taken by another program`)
+    assert.match(result.text, 'TRITON_HTTP_PORT=<free port>')
+  } finally {
+    await release(holder)
+  }
 })
 
 test("the stack's own container holds its ports; another container's is named", async () => {

@@ -8,7 +8,7 @@ import { alertTiming, duration, firingBudget, resolutionBudget } from '../../pro
 import { prometheusConfig } from '../../prometheus/config.ts'
 import { defaultFiles } from '../../prometheus/defaults.ts'
 
-const config = prometheusConfig({ tritonTarget: 'triton:8002', alertmanagerTarget: 'alertmanager:9093' })
+const config = prometheusConfig({ triton: { targets: ['triton:8002'] }, alertmanagerTarget: 'alertmanager:9093' })
 const seconds = (text: string) => {
   const match = /^(\d+)([smh])$/.exec(text)
   assert.ok(match, `${text} is a duration`)

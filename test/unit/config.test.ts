@@ -43,7 +43,53 @@ test("the stack's images, containers and host ports are recorded as read, with t
   )
 })
 
+test('one Triton by default, exactly the container and ports of before', () => {
+  assert.equal(loadConfig({}).triton.replicas, [{ name: 'triton', httpPort: 8000, grpcPort: 8001, metricsPort: 8002 }])
+})
+
+test('TRITON_REPLICAS=3: triton, triton-2, triton-3, each on the ports plus 10 per replica', () => {
+  const { triton } = loadConfig({ TRITON_REPLICAS: '3', TRITON_CONTAINER: 'tm-x' })
+  assert.equal(triton.replicas, [
+    { name: 'tm-x', httpPort: 8000, grpcPort: 8001, metricsPort: 8002 },
+    { name: 'tm-x-2', httpPort: 8010, grpcPort: 8011, metricsPort: 8012 },
+    { name: 'tm-x-3', httpPort: 8020, grpcPort: 8021, metricsPort: 8022 },
+  ])
+  assert.is(triton.container, 'tm-x')
+  assert.is(triton.httpPort, 8000)
+})
+
+test("every replica's container and ports are recorded, so make doctor checks them all", () => {
+  const { stack } = loadConfig({ TRITON_REPLICAS: '2', PROMETHEUS_PORT: '8011' })
+  assert.equal(
+    stack.ports.map((p) => `${p.variable}=${p.value}`),
+    [
+      'TRITON_HTTP_PORT=8000',
+      'TRITON_GRPC_PORT=8001',
+      'TRITON_METRICS_PORT=8002',
+      'TRITON_HTTP_PORT=8010',
+      'TRITON_GRPC_PORT=8011',
+      'TRITON_METRICS_PORT=8012',
+      'PROMETHEUS_PORT=8011',
+      'GRAFANA_PORT=3000',
+      'ALERTMANAGER_PORT=9093',
+    ],
+  )
+  assert.equal(
+    stack.containers.map((c) => c.value),
+    ['triton', 'triton-2', 'prometheus', 'grafana', 'alertmanager'],
+  )
+})
+
 for (const [env, pattern] of [
+  [{ TRITON_REPLICAS: '0' }, /TRITON_REPLICAS="0" is not a replica count/],
+  [{ TRITON_REPLICAS: '17' }, /TRITON_REPLICAS="17" is not a replica count/],
+  [{ TRITON_REPLICAS: '2.5' }, /not a replica count/],
+  [{ TRITON_REPLICAS: 'three' }, /not a replica count/],
+  [
+    { TRITON_REPLICAS: '2', TRITON_GRPC_PORT: '8010' },
+    /TRITON_REPLICAS=2, host port 8010 would be published by both triton and triton-2/,
+  ],
+  [{ TRITON_REPLICAS: '3', TRITON_METRICS_PORT: '65520' }, /triton-3 would publish port 65540, past 65535/],
   [{ TRITON_HTTP_PORT: '80a' }, /TRITON_HTTP_PORT="80a" is not a TCP port/],
   [{ PROMETHEUS_PORT: '70000' }, /not a TCP port/],
   [{ BIND_ADDRESS: 'localhost' }, /not an IP address/],

@@ -1,7 +1,8 @@
-// Every PromQL expression of the dashboard, run by real Prometheus that scraped the Triton stand-in
-// (summaries on) while the load step sent requests: each must parse and return data, except the
-// GPU panels on a host without GPU metrics, which must return nothing (and then show their
-// "no GPU metrics" text).
+// Every PromQL expression of the dashboard, run by real Prometheus that scraped three Triton
+// stand-ins (replicas, summaries on) while the load step spread requests over them: each must
+// parse and return data, except the GPU panels on a host without GPU metrics, which must return
+// nothing (and then show their "no GPU metrics" text). The per-instance panels give one series
+// per replica, and the instance variable narrows every panel to the replicas it names.
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -20,11 +21,14 @@ import { startTritonStandin } from '../helpers/triton-standin.ts'
 const MODEL = defaults.MODEL
 /** Grafana's $__rate_interval for a 1 s scrape: max(4 × scrape interval, step + scrape interval). */
 const RATE_INTERVAL = '4s'
-const LOAD = { rate: 50, seconds: 8 }
+const LOAD = { rate: 60, seconds: 8 }
+const REPLICAS = 3
 const LOAD_TIMEOUT_MS = 60_000
 
 type Standin = Awaited<ReturnType<typeof startTritonStandin>>
-let standin: Standin | undefined
+let standins: Standin[] = []
+/** The `instance` of each replica: its metrics address, as a static target has it. */
+let instances: string[] = []
 let prometheus: Prometheus | undefined
 let window = { start: 0, end: 0 }
 let cpuOnly = true
@@ -41,7 +45,7 @@ const alwaysFiring: AlertRule = {
 const queries = dashboardQueries(buildTritonDashboard({ datasourceUid: defaults.DATASOURCE_UID }))
 const isGpu = (expr: string) => /\bnv_(gpu_|energy_)/.test(expr)
 
-/** Runs the load step against the stand-in, bounded in requests and time. */
+/** Runs the load step against the stand-ins (round robin), bounded in requests and time. */
 async function runLoad(httpUrl: string): Promise<{ requests: number; errors: number }> {
   const { code, stdout, stderr } = await runProcess(
     process.execPath,
@@ -72,12 +76,21 @@ async function runLoad(httpUrl: string): Promise<{ requests: number; errors: num
 const finite = (series: Series[]) => series.flatMap((s) => s.values.map(([, v]) => v)).filter(Number.isFinite)
 
 test.before(async () => {
-  standin = await startTritonStandin({ args: ['--metrics-config', 'summary_latencies=true'] })
-  const target = new URL(standin.metricsUrl).host
+  standins = await Promise.all(
+    Array.from({ length: REPLICAS }, () =>
+      startTritonStandin({ args: ['--metrics-config', 'summary_latencies=true'] }),
+    ),
+  )
+  instances = standins.map((s) => new URL(s.metricsUrl).host).sort()
+  const [standin] = standins
   prometheus = await startPrometheus({
     files: (self) => {
       // Nothing listens there: Prometheus evaluates and scrapes all the same, as `make prometheus` before Alertmanager.
-      const config = prometheusConfig({ tritonTarget: target, selfTarget: self, alertmanagerTarget: '127.0.0.1:9' })
+      const config = prometheusConfig({
+        triton: { targets: instances },
+        selfTarget: self,
+        alertmanagerTarget: '127.0.0.1:9',
+      })
       config.global = { scrape_interval: '1s', evaluation_interval: '1s' }
       // An alert that always fires, so the Alerts panel's ALERTS query has something to show.
       config.rule_files.push(ALWAYS_FIRING_FILE)
@@ -89,12 +102,12 @@ test.before(async () => {
     },
   })
   await prometheus.waitForTargets(30_000)
-  const scrape = await (await fetch(new URL('/metrics', standin.metricsUrl))).text()
+  const scrape = await (await fetch(new URL('/metrics', standin!.metricsUrl))).text()
   assert.match(scrape, /^nv_inference_request_success\{/m, 'the stand-in serves Triton metrics')
   cpuOnly = !/^nv_gpu_/m.test(scrape)
 
   const start = Date.now() / 1000
-  const result = await runLoad(standin.httpUrl)
+  const result = await runLoad(standins.map((s) => s.httpUrl).join(','))
   const end = Date.now() / 1000
   assert.is(result.errors, 0, 'the load step got answers')
   assert.ok(result.requests > 0)
@@ -102,7 +115,7 @@ test.before(async () => {
   // Wait for a scrape taken after the load finished, so the whole load is in the TSDB.
   await waitFor(
     async () => {
-      const [sample] = await prometheus!.query(`timestamp(nv_inference_request_success{model="${MODEL}"})`)
+      const [sample] = await prometheus!.query(`min(timestamp(nv_inference_request_success{model="${MODEL}"}))`)
       return sample !== undefined && sample.value > end
     },
     {
@@ -115,7 +128,7 @@ test.before(async () => {
 
 test.after(async () => {
   await prometheus?.stop()
-  await standin?.stop()
+  await Promise.all(standins.map((s) => s.stop()))
 })
 
 test('the dashboard has queries, GPU ones among them', () => {
@@ -192,6 +205,61 @@ test('latency percentiles are ordered and the breakdown fits inside the mean lat
   let parts = 0
   for (const refId of ['A', 'B', 'C', 'D']) parts += await value('Latency breakdown per request', refId)
   assert.ok(parts > 0 && parts <= mean * 1.001, `breakdown ${parts} ms vs mean ${mean} ms`)
+})
+
+const mid = () => (window.start + window.end) / 2
+const replicaPanels = [
+  'QPS by instance',
+  'Mean latency by instance',
+  'Queue time per request by instance',
+  'Traffic share by instance',
+]
+
+test('each per-instance panel gives one series per replica, named by its instance', async () => {
+  for (const panel of replicaPanels) {
+    const { expr } = queries.find((q) => q.panel === panel)!
+    const series = await prometheus!.query(substitute(expr, { model: MODEL, rateInterval: RATE_INTERVAL }), mid())
+    assert.equal(series.map((s) => s.metric.instance).sort(), instances, panel)
+    assert.ok(
+      series.every((s) => Number.isFinite(s.value)),
+      `${panel}: ${JSON.stringify(series)}`,
+    )
+  }
+})
+
+test('round robin shows as balance: a third of the traffic each, an imbalance near 1', async () => {
+  const value = async (panel: string) =>
+    prometheus!.query(
+      substitute(queries.find((q) => q.panel === panel)!.expr, { model: MODEL, rateInterval: RATE_INTERVAL }),
+      mid(),
+    )
+  const shares = await value('Traffic share by instance')
+  const sum = shares.reduce((n, s) => n + s.value, 0)
+  assert.ok(Math.abs(sum - 1) < 1e-9, `shares sum to ${sum}`)
+  for (const share of shares) assert.ok(Math.abs(share.value - 1 / REPLICAS) < 0.1, JSON.stringify(shares))
+  const [imbalance] = await value('Load imbalance')
+  assert.ok(imbalance && imbalance.value >= 1 && imbalance.value < 1.3, JSON.stringify(imbalance))
+})
+
+test('the instance variable narrows every panel to the replica it names', async () => {
+  const one = instances[1]!
+  const problems: string[] = []
+  for (const { panel, refId, expr } of queries.filter((q) => !isGpu(q.expr))) {
+    const series = await prometheus!.query(
+      substitute(expr, { model: MODEL, rateInterval: RATE_INTERVAL, instance: one }),
+      mid(),
+    )
+    const seen = new Set(series.map((s) => s.metric.instance).filter(Boolean))
+    if (series.length === 0 || [...seen].some((i) => i !== one)) problems.push(`${panel} ${refId}: ${[...seen]}`)
+  }
+  assert.equal(problems, [])
+  const qps = queries.find((q) => q.panel === 'Current QPS')!
+  const [sample] = await prometheus!.query(
+    substitute(qps.expr, { model: MODEL, rateInterval: RATE_INTERVAL, instance: one }),
+    mid(),
+  )
+  const expected = LOAD.rate / REPLICAS
+  assert.ok(sample && Math.abs(sample.value - expected) / expected < 0.3, `QPS ${sample?.value} vs ${expected}/s`)
 })
 
 test.run()

@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert'
 import {
   DASHBOARD_UID,
   DATASOURCE_VARIABLE,
+  INSTANCE_VARIABLE,
   MODEL_VARIABLE,
   buildTritonDashboard,
   datasourceRef,
@@ -149,6 +150,41 @@ test("the model variable lists Triton's models and every per-model query filters
   }
 })
 
+test('the instance variable (multi-select, default All) lists the replicas and every Triton query filters on it', () => {
+  const instance = (dashboard.templating.list as Json[]).find((v) => v.name === INSTANCE_VARIABLE)!
+  assert.is(instance.type, 'query')
+  assert.equal(instance.datasource, datasourceRef)
+  assert.match(instance.query, /^label_values\(nv_inference_\w+, instance\)$/)
+  assert.is(instance.multi, true)
+  assert.is(instance.includeAll, true)
+  assert.equal(instance.current.value, ['$__all'])
+  for (const panel of visualizations) {
+    for (const target of panel.targets) {
+      for (const selector of target.expr.match(/nv_\w+(\{[^}]*\})?/g) ?? []) {
+        assert.match(selector, /instance=~"\$instance"/, `${panel.title}: ${selector}`)
+      }
+    }
+  }
+})
+
+test('the replica panels keep one series per instance; the imbalance is one number', () => {
+  const byTitle = new Map(visualizations.map((p) => [p.title as string, p]))
+  for (const title of [
+    'QPS by instance',
+    'Mean latency by instance',
+    'Queue time per request by instance',
+    'Traffic share by instance',
+  ]) {
+    const [target] = byTitle.get(title)!.targets as Json[]
+    assert.match(target!.expr, /sum by \(instance\)/, title)
+    assert.is(target!.legendFormat, '{{instance}}', title)
+  }
+  assert.match(
+    byTitle.get('Load imbalance')!.targets[0].expr,
+    /^max\(sum by \(instance\) .*\/ avg\(sum by \(instance\)/,
+  )
+})
+
 test('every panel has a unit, a title and a description; every target a refId and a PromQL expression', () => {
   for (const panel of visualizations) {
     assert.type(panel.fieldConfig?.defaults?.unit, 'string', `panel "${panel.title}" has no unit`)
@@ -196,6 +232,11 @@ test('the panels the issue asks for are there, with the right units, in rows', (
     ['Mean latency', 'stat', 'ms'],
     ['Success ratio', 'stat', 'percentunit'],
     ['Alerts firing', 'state-timeline', 'none'],
+    ['QPS by instance', 'timeseries', 'reqps'],
+    ['Mean latency by instance', 'timeseries', 'ms'],
+    ['Queue time per request by instance', 'timeseries', 'ms'],
+    ['Traffic share by instance', 'timeseries', 'percentunit'],
+    ['Load imbalance', 'stat', 'short'],
   ]
   for (const [title, type, unit] of expected) {
     const panel = byTitle.get(title)
@@ -205,7 +246,7 @@ test('the panels the issue asks for are there, with the right units, in rows', (
   }
   assert.equal(
     (dashboard.panels as Json[]).filter((p) => p.type === 'row').map((p) => p.title),
-    ['Overview', 'Alerts', 'Throughput', 'Errors', 'Latency', 'GPU', 'CPU and memory'],
+    ['Overview', 'Alerts', 'Replicas', 'Throughput', 'Errors', 'Latency', 'GPU', 'CPU and memory'],
   )
   const breakdown = byTitle
     .get('Latency breakdown per request')!

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { renderFiles } from '../../prometheus/config.ts'
+import { prometheusConfig, renderFiles } from '../../prometheus/config.ts'
 import { defaultFiles } from '../../prometheus/defaults.ts'
 import { ruleGroups, rulesYaml, type AlertRule, type RuleGroup } from '../../prometheus/rules.ts'
 
@@ -32,7 +32,7 @@ test('promtool check rules accepts rules.yml', () => {
 })
 
 test('promtool check config accepts a config generated for other names', () => {
-  const files = renderFiles({ tritonTarget: 'triton-e2e-1:8002', alertmanagerTarget: 'am-e2e-1:9093' })
+  const files = renderFiles({ triton: { targets: ['triton-e2e-1:8002'] }, alertmanagerTarget: 'am-e2e-1:9093' })
   for (const [name, text] of Object.entries(files)) writeFileSync(join(scratch, name), text)
   const { code, output } = promtool('check', 'config', join(scratch, 'prometheus.yml'))
   assert.is(code, 0, output)
@@ -41,6 +41,68 @@ test('promtool check config accepts a config generated for other names', () => {
     readFileSync(join(scratch, 'prometheus.yml'), 'utf8'),
     /alertmanagers:\n.*\n.*targets:\n\s+- am-e2e-1:9093/,
   )
+})
+
+/** The files 03-prometheus renders for `replicas` Triton replicas found through Docker. */
+const replicaFiles = (replicas: number, network = 'tm.replicas-net') =>
+  renderFiles({
+    triton: { docker: { host: 'unix:///var/run/docker.sock', network, service: 'tm-replicas', replicas } },
+    alertmanagerTarget: 'am-replicas:9093',
+  })
+
+test('several replicas: promtool accepts the Docker discovery, which keeps the metrics port and names the container', () => {
+  for (const [name, text] of Object.entries(replicaFiles(3))) writeFileSync(join(scratch, name), text)
+  const { code, output } = promtool('check', 'config', join(scratch, 'prometheus.yml'))
+  assert.is(code, 0, output)
+  const triton = prometheusConfig({
+    triton: { docker: { host: 'unix:///x.sock', network: 'tm.replicas-net', service: 'tm-replicas', replicas: 3 } },
+    alertmanagerTarget: 'am-replicas:9093',
+  }).scrape_configs[0]!
+  assert.equal(triton.docker_sd_configs?.[0]?.filters, [
+    { name: 'label', values: ['io.triton-monitoring.triton=tm-replicas'] },
+    { name: 'network', values: ['tm.replicas-net'] },
+  ])
+  // The dot of the network name is matched literally, not as "any character".
+  assert.is(triton.relabel_configs?.[0]?.regex, 'tm\\.replicas-net;8002')
+  assert.equal(triton.relabel_configs?.[1], {
+    source_labels: ['__meta_docker_container_name'],
+    regex: '/(.+)',
+    target_label: 'instance',
+    replacement: '$1:8002',
+  })
+})
+
+test('the replica alert is rendered for two or more replicas only, with the count it expects', () => {
+  assert.not.match(defaultFiles()['rules.yml'], /TritonReplicaMissing/)
+  assert.not.match(
+    renderFiles({ triton: { targets: ['a:8002'] }, alertmanagerTarget: 'am:9093' })['rules.yml'],
+    /TritonReplicaMissing/,
+  )
+  assert.match(replicaFiles(2)['rules.yml'], /expr: count\(up\{job="triton"\}\) < 2\n/)
+  writeFileSync(join(scratch, 'rules.yml'), replicaFiles(3)['rules.yml'])
+  const { code, output } = promtool('check', 'rules', join(scratch, 'rules.yml'))
+  assert.is(code, 0, output)
+  assert.match(output, /SUCCESS: 10 rules found/)
+})
+
+test('promtool test rules: a replica that leaves discovery fires TritonReplicaMissing, and only it', () => {
+  writeFileSync(join(scratch, 'rules.yml'), replicaFiles(3)['rules.yml'])
+  copyFileSync('prometheus/replicas.test.yml', join(scratch, 'replicas.test.yml'))
+  const { code, output } = promtool('test', 'rules', join(scratch, 'replicas.test.yml'))
+  assert.is(code, 0, output)
+  assert.match(output, /SUCCESS/)
+})
+
+test('the same tests catch an alert on `up == 0`, which never sees a replica leave', () => {
+  const blind = replicaFiles(3)['rules.yml'].replace(
+    /count\(up\{job="triton"\}\) < 3/,
+    'count(up{job="triton"} == 0) > 0',
+  )
+  writeFileSync(join(scratch, 'rules.yml'), blind)
+  copyFileSync('prometheus/replicas.test.yml', join(scratch, 'replicas.test.yml'))
+  const { code, output } = promtool('test', 'rules', join(scratch, 'replicas.test.yml'))
+  assert.is.not(code, 0)
+  assert.match(output, /TritonReplicaMissing/)
 })
 
 test('promtool test rules: hand-computed expectations hold', () => {

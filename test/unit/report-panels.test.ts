@@ -13,6 +13,7 @@ import {
 } from '../../scripts/lib/report/panels.ts'
 import {
   failureRatio,
+  instanceMatches,
   label,
   latencyQuantileMs,
   meanMsPerRequest,
@@ -20,12 +21,13 @@ import {
   modelMatches,
   qps,
   type Scope,
+  selector,
 } from '../../scripts/lib/triton-metrics.ts'
 import { repoRoot } from '../helpers/paths.ts'
 
 const dashboard = readDashboard(`${repoRoot}/${DASHBOARD_FILE}`)
 const panels = timeseriesPanels(dashboard, { interval: '5s', rateInterval: '20s' })
-const perModel: Scope = { window: '20s', match: modelMatches('.*'), by: [label.model] }
+const perModel: Scope = { window: '20s', match: `${modelMatches('.*')}, ${instanceMatches('.*')}`, by: [label.model] }
 const panel = (title: string) => {
   const found = panels.find((p) => p.title === title)
   assert.ok(found, `panel "${title}" in ${panels.map((p) => p.title).join(', ')}`)
@@ -45,7 +47,7 @@ test("the main panels' queries are the ones lib/triton-metrics.ts builds", () =>
     panel('Latency percentiles (p50 / p95 / p99)').queries.map((q) => q.expr),
     [0.5, 0.95, 0.99].map((quantile) => latencyQuantileMs(quantile, perModel)),
   )
-  assert.is(panel('CPU utilization').queries[0]!.expr, metric.cpuUtilization)
+  assert.is(panel('CPU utilization').queries[0]!.expr, selector(metric.cpuUtilization, instanceMatches('.*')))
 })
 
 test('units, limits, stacking and GPU panels come from the panel', () => {
@@ -60,7 +62,7 @@ test('units, limits, stacking and GPU panels come from the panel', () => {
 })
 
 test("variables open at their saved value: All is the variable's all value, others are regex-escaped", () => {
-  assert.equal(variableValues(dashboard), { model: '.*' })
+  assert.equal(variableValues(dashboard), { model: '.*', instance: '.*' })
   const model = (value: unknown, extra = {}) =>
     variableValues({
       uid: 'u',

@@ -275,12 +275,15 @@ function chartsSection(data: ReportData): string {
 
 function targetsSection(data: ReportData): string {
   const [head, ...rows] = targetRows(data.targets)
+  const health = head!.indexOf('HEALTH')
   const body = rows.length
     ? table(
         head!,
         rows.map((r) =>
           r.map((cell, i) =>
-            i === 2 ? `<span class="${cell === 'up' ? 'ok' : 'fail'}">${escapeHtml(cell)}</span>` : escapeHtml(cell),
+            i === health
+              ? `<span class="${cell === 'up' ? 'ok' : 'fail'}">${escapeHtml(cell)}</span>`
+              : escapeHtml(cell),
           ),
         ),
       )

@@ -1,0 +1,57 @@
+// `make kubernetes`: writes the manifests of kubernetes/manifests.ts as YAML beside it, every
+// object checked against its schema first (nothing is written when one fails). Only files whose
+// bytes change are rewritten, so a second run leaves `git status` clean.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { step } from '../scripts/lib/cli.ts'
+import { tr } from '../scripts/lib/i18n.ts'
+import { log } from '../scripts/lib/log.ts'
+import { defaultOptions } from './manifests.ts'
+import { kubernetesFiles } from './render.ts'
+
+const here = dirname(fileURLToPath(import.meta.url))
+
+await step(
+  {
+    name: 'kubernetes',
+    summary: tr(
+      'Kubernetes manifests for a cluster with kube-prometheus-stack, from the typed sources',
+      '从类型化源码生成适用于装有 kube-prometheus-stack 的集群的 Kubernetes 清单',
+    ),
+    // It writes source files, like `make dashboards`: no part of a run for `make report` to show.
+    record: false,
+    flags: {
+      release: {
+        type: 'string',
+        default: defaultOptions.release,
+        help: tr(
+          "kube-prometheus-stack's Helm release: the `release` label its Prometheus selects by",
+          'kube-prometheus-stack 的 Helm release 名称：其 Prometheus 按 `release` 标签选择对象',
+        ),
+      },
+      gpus: {
+        type: 'number',
+        default: defaultOptions.gpus,
+        min: 0,
+        max: 16,
+        integer: true,
+        help: tr('nvidia.com/gpu per Triton pod (0: CPU only)', '每个 Triton Pod 的 nvidia.com/gpu 数量（0：仅 CPU）'),
+      },
+    },
+  },
+  async (flags) => {
+    const files = kubernetesFiles({ release: flags.release, gpus: flags.gpus })
+    for (const [name, text] of Object.entries(files)) {
+      const path = join(here, name)
+      const shown = relative(process.cwd(), path)
+      if (existsSync(path) && readFileSync(path, 'utf8') === text) {
+        log.ok(tr(`${shown} is up to date`, `${shown} 已是最新`))
+      } else {
+        mkdirSync(dirname(path), { recursive: true })
+        writeFileSync(path, text)
+        log.change(tr(`${shown} written`, `已写入 ${shown}`))
+      }
+    }
+  },
+)

@@ -1,0 +1,233 @@
+// TRITON_REPLICAS on the real Docker engine with the real Prometheus: three replicas, found by
+// Docker discovery and named by container; one of them stopped is seen by the replica alert
+// (neither `up == 0` nor absent() can see it); scaling to two converges containers, targets and
+// rules without restarting Prometheus and leaves no stale series; `make down` takes every replica.
+import { spawnSync } from 'node:child_process'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { fail } from '../../scripts/lib/fail.ts'
+import { waitFor } from '../../scripts/lib/poll.ts'
+import { buildImages, dockerId, freeReplicaPorts, run, type SuiteEnv, suiteEnv } from '../helpers/docker-suite.ts'
+import { buildTritonDashboard } from '../../dashboards/triton.ts'
+import { dashboardQueries, substitute } from '../helpers/dashboard-queries.ts'
+import { prometheusApi } from '../helpers/prometheus.ts'
+
+let suite: SuiteEnv
+let env: Record<string, string>
+let prometheus: ReturnType<typeof prometheusApi>
+let prometheusId: string | undefined
+
+/** Container names of replicas 1..n. */
+const names = (n: number) =>
+  Array.from({ length: n }, (_, k) => (k === 0 ? env.TRITON_CONTAINER! : `${env.TRITON_CONTAINER}-${k + 1}`))
+const instances = (n: number) => names(n).map((name) => `${name}:8002`)
+
+/** Polls `probe` until it holds, or fails the test with what it last saw. */
+async function eventually<T>(what: string, probe: () => Promise<T | false>, timeoutMs = 60_000): Promise<T> {
+  return waitFor(probe, {
+    what,
+    timeoutMs,
+    intervalMs: 1000,
+    onTimeout: (last) => fail(`${what}: not after ${timeoutMs / 1000} s (last: ${JSON.stringify(last)})`, ''),
+  })
+}
+
+/** The instances of the triton job's `up` series Prometheus answers now (stale ones are not answered). */
+async function upInstances(): Promise<string[]> {
+  return (await prometheus.query('up{job="triton"}')).map((s) => s.metric.instance!).sort()
+}
+
+const running = (name: string) =>
+  spawnSync('docker', ['inspect', '--format', '{{.State.Running}}', name], { encoding: 'utf8' }).stdout.trim() ===
+  'true'
+
+test.before(async () => {
+  suite = await suiteEnv('replicas')
+  env = { ...suite.env, ...(await freeReplicaPorts(3)), ...(await buildImages()) }
+  // Cleanup removes every replica this suite can create.
+  suite.containers.push(...names(3).slice(1))
+  prometheus = prometheusApi(`http://127.0.0.1:${env.PROMETHEUS_PORT}`)
+})
+
+test.after(() => suite?.cleanup())
+
+test('TRITON_REPLICAS=3 make up: three containers, three targets up, each instance named by its container', async () => {
+  const result = await run('make', ['-s', 'up'], { ...env, TRITON_REPLICAS: '3' }, 600_000)
+  assert.is(result.code, 0, result.text)
+  for (const name of names(3)) {
+    assert.match(result.text, `container ${name} created and started`)
+    assert.ok(running(name), name)
+  }
+  assert.match(result.text, '3 triton targets (replicas found through Docker) up')
+  const targets = (await prometheus.activeTargets()).filter((t) => t.labels.job === 'triton')
+  assert.equal(targets.map((t) => t.labels.instance).sort(), instances(3).sort())
+  assert.ok(
+    targets.every((t) => t.health === 'up'),
+    JSON.stringify(targets),
+  )
+  prometheusId = dockerId('container', env.PROMETHEUS_CONTAINER!)
+})
+
+test('replica k publishes the ports plus 10 per replica, on 127.0.0.1', () => {
+  const http = Number(env.TRITON_HTTP_PORT)
+  for (const [k, name] of names(3).entries()) {
+    const ports = spawnSync('docker', ['port', name], { encoding: 'utf8' }).stdout.trim().split('\n').sort()
+    assert.equal(
+      ports,
+      [0, 1, 2].map((i) => `${8000 + i}/tcp -> 127.0.0.1:${http + i + k * 10}`),
+    )
+  }
+})
+
+test('the replicas share the network alias: the name resolves to all three', () => {
+  const lookup = spawnSync(
+    'docker',
+    [
+      'exec',
+      names(3)[1]!,
+      'node',
+      '-e',
+      `require('dns').lookup(${JSON.stringify(env.TRITON_CONTAINER)}, { all: true }, (e, a) => console.log(e ? e.code : a.length))`,
+    ],
+    { encoding: 'utf8' },
+  )
+  assert.is(lookup.stdout.trim(), '3', lookup.stderr)
+})
+
+test('make load spreads over the three: a line each, and three instances with moving counters in Prometheus', async () => {
+  const result = await run(
+    'make',
+    ['-s', 'load', 'ARGS=--requests 300 --concurrency 3 --json'],
+    { ...env, TRITON_REPLICAS: '3' },
+    120_000,
+  )
+  assert.is(result.code, 0, result.text)
+  const report = JSON.parse(result.stdout.trim().split('\n').pop()!) as {
+    requests: number
+    errors: number
+    replicas: { name: string; requests: number; errors: number }[]
+  }
+  assert.is(report.requests, 300)
+  assert.equal(
+    report.replicas.map((r) => [r.name, r.requests, r.errors]),
+    names(3).map((name) => [name, 100, 0]),
+  )
+  for (const name of names(3)) assert.match(result.stderr, new RegExp(`\\n\\s+${name}\\s+100\\s`))
+  const moving = await eventually("every replica's success counter moved", async () => {
+    const series = await prometheus.query('increase(nv_inference_request_success{job="triton"}[1m]) > 0')
+    const seen = series.map((s) => s.metric.instance!).sort()
+    return seen.join() === instances(3).sort().join() ? series : false
+  })
+  assert.is(moving.length, 3)
+})
+
+test("the dashboard's per-instance queries give one series per replica, named by its container", async () => {
+  const queries = dashboardQueries(buildTritonDashboard({ datasourceUid: 'unused' }))
+  for (const panel of ['QPS by instance', 'Mean latency by instance', 'Queue time per request by instance']) {
+    const { expr } = queries.find((q) => q.panel === panel)!
+    // A 1 m window holds the load sent a moment ago, scraped every 5 s.
+    const series = await prometheus.query(substitute(expr, { model: '.*', rateInterval: '1m' }))
+    assert.equal(series.map((s) => s.metric.instance).sort(), instances(3).sort(), panel)
+  }
+})
+
+test('a second make up with the same count keeps every container', async () => {
+  const result = await run('make', ['-s', 'up'], { ...env, TRITON_REPLICAS: '3' }, 300_000)
+  assert.is(result.code, 0, result.text)
+  for (const name of names(3)) assert.match(result.text, `container ${name} already runs with this configuration, kept`)
+  assert.not.match(result.text, /created|recreat|removed/)
+  assert.is(dockerId('container', env.PROMETHEUS_CONTAINER!), prometheusId)
+})
+
+test('a stopped replica leaves discovery: up == 0 never sees it, TritonReplicaMissing fires', async () => {
+  const stopped = names(3)[2]!
+  assert.is(spawnSync('docker', ['stop', stopped], { stdio: 'ignore' }).status, 0)
+  await eventually('the stopped replica leaves up{job="triton"}', async () => {
+    const up = await upInstances()
+    return up.length === 2 ? up : false
+  })
+  assert.equal(await prometheus.query('up{job="triton"} == 0'), [])
+  const alert = await eventually(
+    'TritonReplicaMissing firing',
+    async () =>
+      (await prometheus.alerts()).find((a) => a.labels.alertname === 'TritonReplicaMissing' && a.state === 'firing') ??
+      false,
+    150_000,
+  )
+  assert.is(alert.annotations.summary, 'Prometheus finds 2 of the 3 Triton replicas it expects')
+  assert.not.ok((await prometheus.alerts()).some((a) => a.labels.alertname === 'TritonTargetDown'))
+})
+
+const replicaAlert = async () =>
+  (await prometheus.alerts()).filter((a) => a.labels.alertname === 'TritonReplicaMissing')
+
+test('make up with the same count starts the stopped replica again, and the alert resolves', async () => {
+  const result = await run('make', ['-s', 'up'], { ...env, TRITON_REPLICAS: '3' }, 300_000)
+  assert.is(result.code, 0, result.text)
+  assert.match(result.text, `container ${names(3)[2]} had the same configuration but was exited: started, kept`)
+  await eventually('three triton targets up again', async () => (await upInstances()).length === 3)
+  await eventually('TritonReplicaMissing resolved', async () => (await replicaAlert()).length === 0)
+})
+
+test('make alert-drill with three replicas stops the last one and watches TritonReplicaMissing fire and resolve', async () => {
+  // The alert of the stop above has to be gone from Alertmanager before a drill may start.
+  await eventually(
+    'no alert left in Alertmanager',
+    async () => {
+      const alerts = await run('make', ['-s', 'alerts', 'ARGS=--json'], { ...env, TRITON_REPLICAS: '3' })
+      return (JSON.parse(alerts.stdout) as unknown[]).length === 0
+    },
+    90_000,
+  )
+  const result = await run('make', ['-s', 'alert-drill', 'ARGS=--json'], { ...env, TRITON_REPLICAS: '3' }, 400_000)
+  assert.is(result.code, 0, result.text)
+  const drill = JSON.parse(result.stdout.trim().split('\n').pop()!) as {
+    alert: string
+    triton: string
+    timeline: { event: string }[]
+  }
+  assert.is(drill.alert, 'TritonReplicaMissing')
+  assert.is(drill.triton, names(3)[2])
+  assert.equal(
+    drill.timeline.map((t) => t.event),
+    ['stopped', 'pending', 'firing', 'restarted', 'resolved'],
+  )
+  assert.match(result.stderr, 'a replica left discovery')
+  for (const name of names(3)) assert.ok(running(name), name)
+})
+
+test('TRITON_REPLICAS=2 make up: two containers, two targets, no stale series, same Prometheus, no alert', async () => {
+  const result = await run('make', ['-s', 'up'], { ...env, TRITON_REPLICAS: '2' }, 300_000)
+  assert.is(result.code, 0, result.text)
+  assert.match(result.text, `container ${names(3)[2]} removed`)
+  assert.match(result.text, `container ${env.PROMETHEUS_CONTAINER} already runs with this configuration, kept`)
+  assert.match(result.text, 'Prometheus reloaded the changed configuration')
+  assert.match(result.text, '2 triton targets (replicas found through Docker) up')
+  assert.not.match(result.text, /Prometheus finds \d+ Triton replicas/)
+  assert.is(dockerId('container', env.PROMETHEUS_CONTAINER!), prometheusId, 'Prometheus was not recreated')
+  assert.is(dockerId('container', names(3)[2]!), undefined)
+  for (const name of names(2)) assert.ok(running(name), name)
+  const targets = (await prometheus.activeTargets()).filter((t) => t.labels.job === 'triton')
+  assert.equal(targets.map((t) => t.labels.instance).sort(), instances(2).sort())
+  // Prometheus marks a vanished target's series stale two scrape intervals after it leaves.
+  await eventually('up{job="triton"} answers the two replicas only', async () => {
+    const up = await upInstances()
+    return up.join() === instances(2).sort().join() ? up : false
+  })
+  // The rules now expect two: the removed replica raises nothing, during `for` or after it.
+  const { data } = (await (await fetch(`http://127.0.0.1:${env.PROMETHEUS_PORT}/api/v1/rules?type=alert`)).json()) as {
+    data: { groups: { rules: { name: string; query: string }[] }[] }
+  }
+  const rule = data.groups.flatMap((g) => g.rules).find((r) => r.name === 'TritonReplicaMissing')
+  assert.is(rule?.query, 'count(up{job="triton"}) < 2')
+  assert.equal(await replicaAlert(), [])
+})
+
+test('make down with the default count still removes every replica', async () => {
+  const result = await run('make', ['-s', 'down'], env)
+  assert.is(result.code, 0, result.text)
+  for (const name of [...names(3), env.PROMETHEUS_CONTAINER!]) assert.is(dockerId('container', name), undefined, name)
+  assert.is(dockerId('network', suite.network), undefined)
+})
+
+test.run()

@@ -3,6 +3,7 @@
 // (neither `up == 0` nor absent() can see it); scaling to two converges containers, targets and
 // rules without restarting Prometheus and leaves no stale series; `make down` takes every replica.
 import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { fail } from '../../scripts/lib/fail.ts'
@@ -128,6 +129,17 @@ test("the dashboard's per-instance queries give one series per replica, named by
     // A 1 m window holds the load sent a moment ago, scraped every 5 s.
     const series = await prometheus.query(substitute(expr, { model: '.*', rateInterval: '1m' }))
     assert.equal(series.map((s) => s.metric.instance).sort(), instances(3).sort(), panel)
+  }
+})
+
+test("make report lists every replica in its services table, with the version each one's server reports", async () => {
+  const out = `${suite.stateDir}/report.html`
+  const result = await run('make', ['-s', 'report', `ARGS=--out ${out}`], { ...env, TRITON_REPLICAS: '3' }, 120_000)
+  assert.is(result.code, 0, result.text)
+  const html = readFileSync(out, 'utf8')
+  const services = html.slice(html.indexOf('<h3>Services</h3>'), html.indexOf('<h3>Steps</h3>'))
+  for (const name of names(3)) {
+    assert.match(services, new RegExp(`<td>Triton</td><td><code>${name}</code></td>[^\\n]*<td>\\d+\\.\\d+\\.\\d+</td>`))
   }
 })
 

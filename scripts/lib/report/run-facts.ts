@@ -84,14 +84,19 @@ async function container(service: string, name: string): Promise<ServiceFacts> {
 
 /** Triton, Prometheus, Alertmanager and Grafana: container, image and version; `prometheusVersion` is already known. */
 export async function serviceFacts(config: Config, prometheusVersion: string): Promise<ServiceFacts[]> {
-  const [triton, prometheus, alertmanager, grafana] = await Promise.all([
-    container('Triton', config.triton.container),
+  // A row per Triton replica (TRITON_REPLICAS), each with the version its own server reports.
+  const tritons = await Promise.all(
+    config.triton.replicas.map(async (replica) => {
+      const facts = await container('Triton', replica.name)
+      facts.version = (await json<{ version?: string }>(`${url(config, replica.httpPort)}/v2`))?.version
+      return facts
+    }),
+  )
+  const [prometheus, alertmanager, grafana] = await Promise.all([
     container('Prometheus', config.prometheus.container),
     container('Alertmanager', config.alertmanager.container),
     container('Grafana', config.grafana.container),
   ])
-  const server = await json<{ name?: string; version?: string }>(`${url(config, config.triton.httpPort)}/v2`)
-  triton.version = server?.version
   prometheus.version = prometheusVersion
   alertmanager.version = await fetchStatus(url(config, config.alertmanager.port)).then(
     (status) => status.versionInfo?.version,
@@ -101,5 +106,5 @@ export async function serviceFacts(config: Config, prometheusVersion: string): P
     (h) => h.version,
     () => undefined,
   )
-  return [triton, prometheus, alertmanager, grafana]
+  return [...tritons, prometheus, alertmanager, grafana]
 }

@@ -92,7 +92,7 @@ async function chooseGpus(
     log.info(tr('GPU: the engine provides one, passing --gpus all', 'GPU：引擎可提供 GPU，使用 --gpus all'))
     return true
   }
-  if (mode === 'all') throw explainDockerError(refused, { container: triton.name, gpus: true, hints: triton.hints })
+  if (mode === 'all') throw explainDockerError(refused, { container: triton.name, hints: triton.hints })
   log.warn(
     tr(
       `GPU: the NVIDIA runtime is installed but cannot give a GPU (${refused}), running on CPU; --gpus all forces the GPU`,

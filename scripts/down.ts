@@ -1,7 +1,14 @@
 // Tears the stack down: the containers and the network; data volumes only when asked.
 import { step } from './lib/cli.ts'
 import { loadConfig } from './lib/config.ts'
-import { containersLabelled, ensureEngine, removeContainer, removeNetwork, removeVolume } from './lib/docker.ts'
+import {
+  containersLabelled,
+  ensureEngine,
+  removeContainer,
+  removeLeftovers,
+  removeNetwork,
+  removeVolume,
+} from './lib/docker.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
 import { REPLICA_LABEL } from './lib/triton.ts'
@@ -36,15 +43,14 @@ await step(
   async (flags) => {
     const config = loadConfig()
     await ensureEngine()
-    // Dependents first, so the network has no endpoints left when it goes.
-    const { grafana, alertmanager, prometheus, triton } = config
-    // Every Triton replica: those TRITON_REPLICAS names, and any a larger count left behind.
-    const replicas = new Set([
-      ...triton.replicas.map((r) => r.name),
-      ...(await containersLabelled(REPLICA_LABEL, triton.container)),
-    ])
-    for (const name of [grafana.container, alertmanager.container, prometheus.container, ...replicas]) {
+    // Every container the settings name (each Triton replica included), any replica a larger count
+    // left behind, and what an interrupted run may have left beside them; dependents first, so the
+    // network has no endpoints left when it goes.
+    const named = config.stack.containers.map((c) => c.value).reverse()
+    const extra = await containersLabelled(REPLICA_LABEL, config.triton.container)
+    for (const name of new Set([...named, ...extra])) {
       if ((await removeContainer(name)) === 'absent') log.ok(tr(`container ${name}: none`, `容器 ${name}：不存在`))
+      await removeLeftovers(name)
     }
     if ((await removeNetwork(config.network)) === 'absent')
       log.ok(tr(`network ${config.network}: none`, `网络 ${config.network}：不存在`))

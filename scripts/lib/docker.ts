@@ -96,7 +96,6 @@ interface FailureContext {
   container?: string
   image?: string
   ports?: PortSpec[]
-  gpus?: boolean
   hints?: ContainerSpec['hints']
 }
 
@@ -501,7 +500,6 @@ async function startOrRemove(spec: ContainerSpec, id: string): Promise<void> {
     container: spec.name,
     image: spec.image,
     ports: spec.ports,
-    gpus: spec.gpus,
     hints: spec.hints,
   })
 }
@@ -537,7 +535,7 @@ export async function ensureContainer(spec: ContainerSpec, options: EnsureOption
   }
   const imageId = await ensureImage(spec.image, spec.hints)
   const existing = await unparked(spec, await inspectContainer(spec.name))
-  const context = { container: spec.name, image: spec.image, ports: spec.ports, gpus: spec.gpus, hints: spec.hints }
+  const context = { container: spec.name, image: spec.image, ports: spec.ports, hints: spec.hints }
   if (!existing) {
     await assertPortsFree(spec)
     const id = await create(spec, context)
@@ -635,6 +633,9 @@ async function create(spec: ContainerSpec, context: FailureContext): Promise<str
 /** Where the old container waits while its replacement starts (see `replace`). */
 const parkedName = (name: string) => `${name}-previous`
 
+/** The throw-away container `gpuRefusal` starts for a container of this name. */
+const probeName = (name: string) => `${name}-gpu-probe`
+
 /**
  * Replaces `old` without ever leaving less than before: the old container steps aside under
  * another name, the new one is created under the real name, and only when it has started (and is
@@ -714,7 +715,7 @@ const PROBE_LABEL = 'io.triton-monitoring.gpu-probe'
  * other container, so a caller decides before changing anything.
  */
 export async function gpuRefusal(probe: { name: string; image: string; args: string[] }): Promise<string | undefined> {
-  const name = `${probe.name}-gpu-probe`
+  const name = probeName(probe.name)
   const context = { container: name, image: probe.image }
   const leftover = await inspectContainer(name)
   if (leftover && leftover.Config.Labels?.[PROBE_LABEL] !== 'true') throw foreignName(name)
@@ -755,6 +756,26 @@ export async function removeContainer(name: string): Promise<'removed' | 'absent
   await docker(['rm', '--force', '--volumes', existing.Id], { context: { container: name } })
   log.change(tr(`container ${name} removed`, `已删除容器 ${name}`))
   return 'removed'
+}
+
+/**
+ * Removes what a run killed at the wrong moment can leave beside `name`: its parked predecessor
+ * (see `replace`) and its GPU probe, each only when it is ours. The next run of the step cleans
+ * them up as well; `make down` calls this so that nothing is left.
+ */
+export async function removeLeftovers(name: string): Promise<void> {
+  const ours: [string, (labels: Record<string, string> | null) => boolean][] = [
+    [parkedName(name), managed],
+    [probeName(name), (labels) => labels?.[PROBE_LABEL] === 'true'],
+  ]
+  for (const [leftover, isOurs] of ours) {
+    const found = await inspectContainer(leftover)
+    if (!found || !isOurs(found.Config.Labels)) continue
+    await docker(['rm', '--force', '--volumes', found.Id], { context: { container: leftover } })
+    log.change(
+      tr(`container ${leftover}, left by an interrupted run, removed`, `已删除中断的运行遗留的容器 ${leftover}`),
+    )
+  }
 }
 
 /** Names of the containers (running or not) that carry `label=value`, whoever created them. */

@@ -176,8 +176,20 @@ test('a recreated Prometheus takes the anonymous volume of its /prometheus with 
 })
 
 test('make down leaves no container, no network and no anonymous volume; a second make down is fine', async () => {
+  // What a run killed mid-recreate or mid-probe leaves beside Triton: a parked predecessor, a GPU probe.
+  const leftovers = {
+    [`${env.TRITON_CONTAINER}-previous`]: ['io.triton-monitoring.managed=true', 'io.triton-monitoring.config-hash=x'],
+    [`${env.TRITON_CONTAINER}-gpu-probe`]: ['io.triton-monitoring.gpu-probe=true'],
+  }
+  for (const [name, labels] of Object.entries(leftovers)) {
+    const args = ['create', '--name', name, ...labels.flatMap((l) => ['--label', l]), env.TRITON_IMAGE!, 'tritonserver']
+    assert.is(spawnSync('docker', args, { stdio: 'ignore' }).status, 0, name)
+    suite.containers.push(name)
+  }
   const result = await run('make', ['-s', 'down'], env)
   assert.is(result.code, 0, result.text)
+  for (const name of Object.keys(leftovers))
+    assert.match(result.text, `container ${name}, left by an interrupted run, removed`)
   assert.not.ok(volumeExists(ids.prometheusVolume!), `volume ${ids.prometheusVolume} was left behind`)
   for (const name of suite.containers) assert.is(dockerId('container', name), undefined, name)
   assert.is(dockerId('network', suite.network), undefined)

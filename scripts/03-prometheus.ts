@@ -214,6 +214,9 @@ await step(
         '--storage.tsdb.path=/prometheus',
         ...IMAGE_CONSOLE_FLAGS,
         '--web.enable-lifecycle',
+        // The links in its alerts (generatorURL, which Alertmanager sends on) lead to this
+        // machine's port, not to the container's id as a host name that resolves nowhere.
+        `--web.external-url=${url(config, prometheus.port)}`,
       ],
       mounts: [{ type: 'bind', source: dir, target: IN_CONTAINER, readOnly: true }, ...(socket ? [socket.mount] : [])],
       groups: socket ? [socket.group] : undefined,

@@ -149,6 +149,10 @@ test('Triton stopped: a firing TritonTargetDown reaches the receiver within 150 
   assert.is(firing.message.receiver, 'webhook')
   assert.is(firing.path, `/hook/${TOKEN}`)
   assert.match(firing.userAgent, /^Alertmanager\/0\.25\.0$/)
+  // Its links open from this machine: Prometheus's graph of the rule, Alertmanager's page.
+  const alert = firing.message.alerts.find((a) => a.labels.alertname === 'TritonTargetDown')!
+  assert.ok(alert.generatorURL.startsWith(`http://127.0.0.1:${env.PROMETHEUS_PORT}/graph?`), alert.generatorURL)
+  assert.is(firing.message.externalURL, `http://127.0.0.1:${env.ALERTMANAGER_PORT}`)
 
   // While it fires: `make alerts` lists it, and the dashboard's Alerts query sees it in Prometheus.
   const table = await make('-s', 'alerts')

@@ -111,7 +111,8 @@ function replicas(container: string, ports: Omit<TritonReplica, 'name'>, count: 
   const owner = new Map<number, string>()
   for (const replica of list) {
     for (const port of [replica.httpPort, replica.grpcPort, replica.metricsPort]) {
-      const clash = owner.get(port)
+      // Two settings of one replica on one port are assertDistinctPorts's to name, by their variables.
+      const clash = owner.get(port) === replica.name ? undefined : owner.get(port)
       if (port > 65535 || clash) {
         throw fail(
           clash

@@ -37,7 +37,7 @@ test('Prometheus killed: the next make up starts the same container again, and t
   const result = await make('up')
   assert.is(result.code, 0, result.text)
   assert.match(result.text, `container ${env.PROMETHEUS_CONTAINER} had the same configuration but was exited: started`)
-  assert.match(result.text, /triton\s+http:\/\/\S+:8002\/metrics\s+up/)
+  assert.match(result.text, /triton\s+\S+:8002\s+http:\/\/\S+:8002\/metrics\s+up/)
   assert.is(inspect(env.PROMETHEUS_CONTAINER!).Id, before)
 })
 

@@ -166,7 +166,8 @@ test('a recreated Prometheus takes the anonymous volume of its /prometheus with 
   assert.is(result.code, 0, result.text)
   assert.match(
     result.text,
-    `container ${env.PROMETHEUS_CONTAINER} has a different configuration (ports): recreating it`,
+    // args too: --web.external-url names the host port.
+    `container ${env.PROMETHEUS_CONTAINER} has a different configuration (args, ports): recreating it`,
   )
   assert.not.ok(
     volumeExists(ids.prometheusVolume!),

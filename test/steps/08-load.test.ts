@@ -315,7 +315,9 @@ test('throughput and latency count successful requests only; failures are counte
     assert.is(run.code, 1)
     const result = JSON.parse(run.stdout) as Result
     assert.equal([result.requests, result.ok, result.errors, result.error_kinds], [40, 20, 20, { 'HTTP 503': 20 }])
-    assert.ok(result.latency_ms.min >= 40, `min ${result.latency_ms.min} ms: a failure's latency was counted`)
+    // 35, not 40: the server's timer may fire a little early (libuv's clock is cached per loop
+    // turn, in whole ms); a failure, answered at once, would still be far below.
+    assert.ok(result.latency_ms.min >= 35, `min ${result.latency_ms.min} ms: a failure's latency was counted`)
     assert.ok(Math.abs(result.qps - result.ok / result.duration_s) < 1, `qps ${result.qps} is not ok / duration`)
     assert.match(run.stderr, /40 in [\d.]+ s: 20 ok, 20 failed/)
   } finally {

@@ -1,11 +1,14 @@
-// Runs every uvu suite in its own process, in order (unit suites before the end-to-end ones that
-// share Docker ports), and ends with the one line CI reads: `N passed, N failed`.
+// Runs every uvu suite in its own process: the unit and step suites one after another, then the
+// end-to-end ones E2E_JOBS at a time (2 by default; each has its own names, ports and state
+// folder, and most of their time is spent waiting on alert and scrape timings, not on the CPU).
+// Ends with the one line CI reads: `N passed, N failed`.
 // Usage: node --import tsx test/run.ts [substring ...]   (only suites whose path contains one)
 import { spawn } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 
 const SUITE_TIMEOUT_MS = 20 * 60_000
+const E2E_JOBS = Math.max(1, Number.parseInt(process.env.E2E_JOBS ?? '2', 10) || 1)
 
 function findSuites(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {
@@ -31,8 +34,10 @@ interface Result {
   ms: number
 }
 
-function runSuite(path: string): Promise<Result> {
+/** Runs one suite; its output goes on live, or, when `live` is false, all at once when it ends. */
+function runSuite(path: string, live: boolean): Promise<Result> {
   const started = Date.now()
+  if (live) process.stdout.write(`\n=== ${path}\n`)
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--import', './test/setup/uvu-hooks.ts', path], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -40,11 +45,11 @@ function runSuite(path: string): Promise<Result> {
     let output = ''
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk
-      process.stdout.write(chunk)
+      if (live) process.stdout.write(chunk)
     })
     child.stderr.on('data', (chunk: Buffer) => {
       output += chunk
-      process.stderr.write(chunk)
+      if (live) process.stderr.write(chunk)
     })
     const timer = setTimeout(() => {
       process.stderr.write(`\n${path}: still running after ${SUITE_TIMEOUT_MS / 60_000} min, killed\n`)
@@ -52,6 +57,7 @@ function runSuite(path: string): Promise<Result> {
     }, SUITE_TIMEOUT_MS)
     child.on('close', (code) => {
       clearTimeout(timer)
+      if (!live) process.stdout.write(`\n=== ${path}\n${output}`)
       const text = strip(output)
       const count = (label: string) => {
         const matches = [...text.matchAll(new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'gm'))]
@@ -69,10 +75,17 @@ function runSuite(path: string): Promise<Result> {
 }
 
 const results: Result[] = []
-for (const suite of suites) {
-  process.stdout.write(`\n=== ${suite}\n`)
-  results.push(await runSuite(suite))
-}
+for (const suite of suites.filter((s) => !isE2e(s))) results.push(await runSuite(suite, true))
+const e2e = suites.filter(isE2e)
+const jobs = Math.min(E2E_JOBS, e2e.length)
+if (jobs > 1) process.stdout.write(`\n(${e2e.length} end-to-end suites, ${jobs} at a time: each shown when it ends)\n`)
+let next = 0
+await Promise.all(
+  Array.from({ length: jobs }, async () => {
+    while (next < e2e.length) results.push(await runSuite(e2e[next++]!, jobs === 1))
+  }),
+)
+results.sort((a, b) => suites.indexOf(a.suite) - suites.indexOf(b.suite))
 
 const sum = (key: 'passed' | 'failed' | 'skipped') => results.reduce((n, r) => n + r[key], 0)
 process.stdout.write('\n')

@@ -29,7 +29,8 @@ test.after(() => suite?.cleanup())
  * went on after the fault.
  */
 async function faultDuringWait(fault: (proxy: EngineProxy) => unknown): Promise<{ result: Result; afterMs: number }> {
-  for (const name of suite.containers) spawnSync('docker', ['rm', '--force', name], { stdio: 'ignore' })
+  // --volumes: the dummy and Prometheus both run the Prometheus image, whose VOLUME leaves one each.
+  for (const name of suite.containers) spawnSync('docker', ['rm', '--force', '--volumes', name], { stdio: 'ignore' })
   const dummy = spawnSync('docker', ['run', '-d', '--name', env.TRITON_CONTAINER!, env.PROMETHEUS_IMAGE!], {
     encoding: 'utf8',
   })

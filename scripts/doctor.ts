@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path'
 import chalk from 'chalk'
 import pkg from '../package.json' with { type: 'json' }
 import { step } from './lib/cli.ts'
-import { type Config, loadConfig, portsByNumber, type Setting } from './lib/config.ts'
+import { type Config, loadConfig, portsByNumber, type Setting, settingLabel } from './lib/config.ts'
 import { diskTight, diskTooSmall, diskVerdict, engineDiskSpace } from './lib/disk.ts'
 import { docker, engineInfo, gpuAvailable, listenProbe, portHolders, type PortHolder } from './lib/docker.ts'
 import {
@@ -266,7 +266,7 @@ async function portChecks(config: Config, holders: PortHolder[] | undefined, eng
   const checks: Check[] = []
   for (const [port, settings] of portsByNumber(config)) {
     const names = settings.map((s) => s.variable)
-    const where = `${config.bind}:${port} (${names.join(', ')})`
+    const where = `${config.bind}:${port} (${settings.map(settingLabel).join(', ')})`
     const variable = names.join(', ')
     if (settings.length > 1) {
       checks.push({

@@ -188,7 +188,12 @@ function grafanaUid(env: Env, name: keyof typeof defaults): string {
 export interface Setting<T> {
   variable: keyof typeof defaults
   value: T
+  /** For a value derived from the variable's (a replica past the first): which, and how. */
+  derived?: string
 }
+
+/** A setting as a person reads it: `TRITON_HTTP_PORT`, or `TRITON_HTTP_PORT (triton-2: +10)`. */
+export const settingLabel = (s: Setting<unknown>): string => (s.derived ? `${s.variable} (${s.derived})` : s.variable)
 
 export function loadConfig(env: Env = process.env) {
   const bind = address(env)
@@ -200,8 +205,8 @@ export function loadConfig(env: Env = process.env) {
     /** Host ports published on `bind`. */
     ports: [] as Setting<number>[],
   }
-  const record = <T>(list: Setting<T>[], variable: keyof typeof defaults, value: T) => {
-    list.push({ variable, value })
+  const record = <T>(list: Setting<T>[], variable: keyof typeof defaults, value: T, derived?: string) => {
+    list.push({ variable, value, ...(derived ? { derived } : {}) })
     return value
   }
   const containerName = (name: keyof typeof defaults) => record(stack.containers, name, dockerName(env, name))
@@ -217,10 +222,11 @@ export function loadConfig(env: Env = process.env) {
   // Replicas past the first publish ports and take names derived from those settings: recorded
   // under them, so `make doctor` checks every replica and names the setting that moves it.
   for (const replica of tritonReplicas.slice(1)) {
+    const derived = `${replica.name}: +${replica.httpPort - tritonPorts.httpPort}`
     record(stack.containers, 'TRITON_CONTAINER', replica.name)
-    record(stack.ports, 'TRITON_HTTP_PORT', replica.httpPort)
-    record(stack.ports, 'TRITON_GRPC_PORT', replica.grpcPort)
-    record(stack.ports, 'TRITON_METRICS_PORT', replica.metricsPort)
+    record(stack.ports, 'TRITON_HTTP_PORT', replica.httpPort, derived)
+    record(stack.ports, 'TRITON_GRPC_PORT', replica.grpcPort, derived)
+    record(stack.ports, 'TRITON_METRICS_PORT', replica.metricsPort, derived)
   }
   return {
     network: dockerName(env, 'NETWORK'),
@@ -283,8 +289,8 @@ export function portsByNumber(config: Config): Map<number, Setting<number>[]> {
 export function assertDistinctPorts(config: Config): void {
   for (const [port, settings] of portsByNumber(config)) {
     if (settings.length < 2) continue
-    const names = settings.map((s) => s.variable)
-    const last = names[names.length - 1]!
+    const names = settings.map(settingLabel)
+    const last = settings[settings.length - 1]!.variable
     throw fail(
       tr(
         `${names.join(' and ')} are the same port (${port}): each published port needs a number of its own`,

@@ -120,8 +120,16 @@ test("TRITON_REPLICAS=2: the second replica's ports are checked too, a taken one
     const result = await doctor({ ...ports, TRITON_REPLICAS: '2' })
     assert.is(result.code, 1, result.text)
     for (const port of [1, 2].map((i) => Number(ports.TRITON_HTTP_PORT) + 10 + i))
-      assert.match(result.text, new RegExp(`✔ port: 127\\.0\\.0\\.1:${port} \\(TRITON_\\w+_PORT\\): free`))
-    assert.match(result.text, `✖ port: 127.0.0.1:${second} (TRITON_HTTP_PORT): taken by another program`)
+      assert.match(
+        result.text,
+        new RegExp(
+          `✔ port: 127\\.0\\.0\\.1:${port} \\(TRITON_\\w+_PORT \\(${env.TRITON_CONTAINER}-2: \\+10\\)\\): free`,
+        ),
+      )
+    assert.match(
+      result.text,
+      `✖ port: 127.0.0.1:${second} (TRITON_HTTP_PORT (${env.TRITON_CONTAINER}-2: +10)): taken by another program`,
+    )
     assert.match(result.text, 'TRITON_HTTP_PORT=<free port>')
   } finally {
     await release(holder)

@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { loadConfig, url } from '../../scripts/lib/config.ts'
+import { assertDistinctPorts, loadConfig, url } from '../../scripts/lib/config.ts'
 import { StepError } from '../../scripts/lib/fail.ts'
 
 test('defaults are the tutorial values, published on loopback', () => {
@@ -78,6 +78,20 @@ test("every replica's container and ports are recorded, so make doctor checks th
     stack.containers.map((c) => c.value),
     ['triton', 'triton-2', 'prometheus', 'grafana', 'alertmanager'],
   )
+})
+
+test("a replica's port on another service's: named with the replica and its offset, not as replica 1's", () => {
+  const config = loadConfig({ TRITON_REPLICAS: '2', PROMETHEUS_PORT: '8010' })
+  const error = (() => {
+    try {
+      assertDistinctPorts(config)
+    } catch (e) {
+      return e as StepError
+    }
+  })()
+  assert.ok(error instanceof StepError, 'refused')
+  assert.match(error.cause_, 'TRITON_HTTP_PORT (triton-2: +10) and PROMETHEUS_PORT are the same port (8010)')
+  assert.match(error.fix, 'set PROMETHEUS_PORT to another free port')
 })
 
 for (const [env, pattern] of [

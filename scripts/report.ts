@@ -114,6 +114,10 @@ async function gather(config: Config, prometheus: string, version: string, minut
   const steps = readOutcomes()
   const load = readLoadReport()
   const loaded = load.kind === 'ok' ? load.report : undefined
+  // Alerts, then targets, read together before the charts (which take seconds): an alert implies
+  // the failed scrape behind it, so the targets read after it show that scrape; read apart, the
+  // page could show a target up beside the alert that says it is down.
+  const alerts = await activeAlerts(config, prometheus)
   const targets = (await prometheusApi<{ activeTargets: Target[] }>(prometheus, 'targets', { state: 'active' }))
     .activeTargets
   const range = chartRange(steps, loaded, minutes)
@@ -150,7 +154,7 @@ async function gather(config: Config, prometheus: string, version: string, minut
         )
       : undefined,
     targets,
-    alerts: await activeAlerts(config, prometheus),
+    alerts,
     grafana: await dashboardLink(config, dashboard.uid, range),
   })
 }

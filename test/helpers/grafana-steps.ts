@@ -35,8 +35,13 @@ export interface GrafanaSteps {
   fake: FakePrometheus
   /** The state folder the steps use (admin password, token). */
   state: string
-  /** Runs `scripts/<script>.ts` with the suite's environment plus `env`. */
-  run(script: string, args?: readonly string[], env?: Record<string, string>): Promise<Run>
+  /** Runs `scripts/<script>.ts` with the suite's environment plus `env`; `onStderr` sees its stderr as it comes. */
+  run(
+    script: string,
+    args?: readonly string[],
+    env?: Record<string, string>,
+    onStderr?: (soFar: string) => void,
+  ): Promise<Run>
   /** Runs `script` twice: both pass, and the second keeps everything (creates, imports, issues nothing). */
   assertKeptOnRerun(script: string, args?: readonly string[]): Promise<void>
   /** The token in the state folder (remembered, so the secret check looks for it too). */
@@ -96,7 +101,12 @@ export async function startGrafanaSteps(): Promise<GrafanaSteps> {
   const tokens = new Set<string>()
   const admin = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`
 
-  const run = (script: string, args: readonly string[] = [], env: Record<string, string> = {}) =>
+  const run = (
+    script: string,
+    args: readonly string[] = [],
+    env: Record<string, string> = {},
+    onStderr?: (soFar: string) => void,
+  ) =>
     new Promise<Run>((resolve) => {
       const child = spawn(process.execPath, ['--import', 'tsx', join('scripts', `${script}.ts`), ...args], {
         cwd: repoRoot,
@@ -113,7 +123,10 @@ export async function startGrafanaSteps(): Promise<GrafanaSteps> {
       let stdout = ''
       let stderr = ''
       child.stdout.on('data', (c: Buffer) => (stdout += c))
-      child.stderr.on('data', (c: Buffer) => (stderr += c))
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c
+        onStderr?.(stderr)
+      })
       child.on('close', (code) => {
         outputs.push(stdout, stderr)
         resolve({ code, stdout, stderr })

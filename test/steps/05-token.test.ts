@@ -3,6 +3,10 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { rmSync, writeFileSync } from 'node:fs'
+import { createServer, request } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { fail } from '../../scripts/lib/fail.ts'
+import { waitFor } from '../../scripts/lib/poll.ts'
 import { join } from 'node:path'
 import {
   assertRefusedBeforeAnyCall,
@@ -69,18 +73,74 @@ test('05 for another account issues that account its own token, and so does swit
   steps.token()
 })
 
+/**
+ * A proxy to the Grafana stand-in that holds every request until `release()`: a run sent through
+ * it is caught inside its step, holding the stack's lock, for as long as the test needs.
+ */
+async function holdingProxy(target: string) {
+  const waiting: (() => void)[] = []
+  let held = true
+  const server = createServer((req, res) => {
+    const forward = () => {
+      const upstream = request(
+        new URL(req.url ?? '/', target),
+        { method: req.method, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers)
+          answer.pipe(res)
+        },
+      )
+      upstream.on('error', () => res.destroy())
+      req.pipe(upstream)
+    }
+    if (held) waiting.push(forward)
+    else forward()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: String((server.address() as AddressInfo).port),
+    held: () => waiting.length,
+    release() {
+      held = false
+      for (const forward of waiting.splice(0)) forward()
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
+
+/** Polls `probe` until it holds, failing the test after 30 s. */
+const until = (what: string, probe: () => boolean) =>
+  waitFor(async () => probe(), {
+    what,
+    timeoutMs: 30_000,
+    intervalMs: 50,
+    onTimeout: () => fail(`${what}: not within 30 s`, ''),
+  })
+
 test('two runs at once (two terminals): the second waits for the first; one account, one token, no false clash', async () => {
   // Both start with a lost token, so both would issue one: only the lock keeps them apart.
   rmSync(join(steps.state, 'grafana-token'), { force: true })
-  const [a, b] = await Promise.all([steps.run('05-token'), steps.run('05-token')])
-  assert.is(a.code, 0, a.stderr)
-  assert.is(b.code, 0, b.stderr)
-  const both = a.stderr + b.stderr
-  assert.match(both, /another run is changing this stack: 05-token \(pid \d+/)
-  assert.not.match(both, /already exists|another service account has a token/)
-  const sa = (await steps.api('/api/serviceaccounts/search?query=cli-service')).serviceAccounts
-  assert.is(sa.length, 1)
-  assert.is((await steps.api(`/api/serviceaccounts/${sa[0].id}/tokens`)).length, 1)
+  const proxy = await holdingProxy(steps.grafana.url)
+  try {
+    // The first run is held at its first call to Grafana, inside its step, the lock taken.
+    const first = steps.run('05-token', [], { GRAFANA_PORT: proxy.port })
+    await until('the first run calling Grafana', () => proxy.held() > 0)
+    let secondSaid = ''
+    const second = steps.run('05-token', [], {}, (soFar) => (secondSaid = soFar))
+    await until('the second run waiting for the lock', () => /another run is changing this stack/.test(secondSaid))
+    proxy.release()
+    const [a, b] = await Promise.all([first, second])
+    assert.is(a.code, 0, a.stderr)
+    assert.is(b.code, 0, b.stderr)
+    assert.match(b.stderr, /another run is changing this stack: 05-token \(pid \d+/)
+    assert.not.match(a.stderr + b.stderr, /already exists|another service account has a token/)
+    const sa = (await steps.api('/api/serviceaccounts/search?query=cli-service')).serviceAccounts
+    assert.is(sa.length, 1)
+    assert.is((await steps.api(`/api/serviceaccounts/${sa[0].id}/tokens`)).length, 1)
+  } finally {
+    proxy.release()
+    await proxy.close()
+  }
 })
 
 test('an empty --account or --token-name is refused with exit 2 before any call (it was silently searched for)', async () => {

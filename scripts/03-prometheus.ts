@@ -30,7 +30,7 @@ import { fail } from './lib/fail.ts'
 import { tr } from './lib/i18n.ts'
 import { log } from './lib/log.ts'
 import { waitFor } from './lib/poll.ts'
-import { PROMETHEUS_CONTAINER_PORT, type Target, TRITON_JOB, targetTable } from './lib/prometheus.ts'
+import { PROMETHEUS_CONTAINER_PORT, prometheusApi, type Target, TRITON_JOB, targetTable } from './lib/prometheus.ts'
 import { pullEnv, pullFlags, pullSettings } from './lib/pull.ts'
 import { stateDir } from './lib/secrets.ts'
 import { runTool } from './lib/tool.ts'
@@ -254,18 +254,13 @@ await step(
             `${expected} 个 triton 目标（通过 Docker 发现的副本）`,
           )
     let targets: Target[] = []
-    log.request({
-      url: `${base}/api/v1/targets?state=active`,
-      note: tr(`every second, waiting for ${what} to be up`, `每秒一次，等待${what}变为 up`),
-    })
     const tritonTargets = () => targets.filter((t) => t.labels.job === TRITON_JOB)
+    // A Prometheus that does not answer is "not yet" here, so the checks below can name why.
     const upToDate = async () => {
-      const body = (await (
-        await fetch(`${base}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(3000) })
+      const data = await prometheusApi<{ activeTargets: Target[] }>(base, 'targets', { state: 'active' }, 3000).catch(
+        () => undefined,
       )
-        .json()
-        .catch(() => undefined)) as { data: { activeTargets: Target[] } } | undefined
-      targets = body?.data?.activeTargets ?? targets
+      targets = data?.activeTargets ?? targets
       return tritonTargets().filter((t) => t.health === 'up').length >= expected
     }
     const first = config.triton.container
@@ -330,11 +325,10 @@ await step(
         ),
       )
     }
-    log.request({ url: `${base}/api/v1/rules` })
-    const rules = (await fetch(`${base}/api/v1/rules`, { signal: AbortSignal.timeout(3000) })
-      .then((r) => r.json())
-      .catch((e: Error) => e.message)) as { data?: { groups?: { rules?: unknown[] }[] } } | string
-    const groups = typeof rules === 'object' ? rules?.data?.groups : undefined
+    const rules = await prometheusApi<{ groups?: { rules?: unknown[] }[] }>(base, 'rules', {}, 3000).catch(
+      (e: Error) => e.message,
+    )
+    const groups = typeof rules === 'object' ? rules?.groups : undefined
     if (!Array.isArray(groups)) {
       throw fail(
         tr(

@@ -10,7 +10,7 @@ import { delimiter, join } from 'node:path'
 import { $, type ProcessOutput } from 'zx'
 import { fail, StepError } from './fail.ts'
 import { tr } from './i18n.ts'
-import type { EngineInfo } from './engine-api.ts'
+import { type EngineInfo, endpointOnThisMachine, engineEndpoint } from './engine-api.ts'
 import { log } from './log.ts'
 import { waitFor } from './poll.ts'
 import { type PullSettings, pullImage, pullSettings } from './pull.ts'
@@ -18,8 +18,8 @@ import { type SecretFile, secretsTar } from './secret-files.ts'
 
 /** Marks what triton-monitoring created; anything without it is someone else's and is left alone. */
 export const MANAGED_LABEL = 'io.triton-monitoring.managed'
-const HASH_LABEL = 'io.triton-monitoring.config-hash'
-const CONFIG_LABEL = 'io.triton-monitoring.config'
+export const HASH_LABEL = 'io.triton-monitoring.config-hash'
+export const CONFIG_LABEL = 'io.triton-monitoring.config'
 /** Bump when the way containers are created changes, so old ones are recreated. */
 const SPEC_VERSION = 1
 
@@ -595,6 +595,9 @@ export function listenProbe(address: string, port: number): Promise<string | und
   })
 }
 
+/** Whether the engine runs on this machine, so that its published ports are ours to probe. */
+let engineHere: Promise<boolean> | undefined
+
 /**
  * Before anything changes: every host port the container is to publish is free, or published
  * by the container it replaces (freed when that one stops). Otherwise a recreate would stop the
@@ -602,7 +605,9 @@ export function listenProbe(address: string, port: number): Promise<string | und
  * ports with us; with another one the start itself tells.
  */
 async function assertPortsFree(spec: ContainerSpec, replaced?: ContainerInfo): Promise<void> {
-  if (!engineIsLocal()) return
+  // As make doctor decides it (DOCKER_HOST, else the docker context), asked once per run.
+  engineHere ??= engineEndpoint().then(endpointOnThisMachine, () => false)
+  if (!(await engineHere)) return
   let held: { host?: number }[] = []
   try {
     held = (JSON.parse(replaced?.Config.Labels?.[CONFIG_LABEL] ?? '{}') as { ports?: { host?: number }[] }).ports ?? []
@@ -704,7 +709,7 @@ async function unparked(spec: ContainerSpec, existing: ContainerInfo | undefined
 }
 
 /** Labels the throw-away container of `gpuRefusal`, so only ours is ever removed by its name. */
-const PROBE_LABEL = 'io.triton-monitoring.gpu-probe'
+export const PROBE_LABEL = 'io.triton-monitoring.gpu-probe'
 
 /**
  * Whether the engine can start a container with `--gpus all` right now: an engine can list the

@@ -7,7 +7,7 @@
 // stopped, or one on no network Grafana is on, each has its own fix.
 import { isIP } from 'node:net'
 import type { Config } from './config.ts'
-import { type ContainerInfo, inspectContainer } from './docker.ts'
+import { type ContainerInfo, inspectContainer, runOnce } from './docker.ts'
 import { fail, type StepError } from './fail.ts'
 import { tr } from './i18n.ts'
 import { PROMETHEUS_CONTAINER_PORT, prometheusUrlOnNetwork } from './prometheus.ts'
@@ -101,4 +101,27 @@ export async function whyProxyFailed(
     )
   }
   return undefined
+}
+
+/**
+ * What a container on `network` meets looking up `url`'s host, when the name does not resolve
+ * there: Grafana reaches its datasource from that network, not from this machine. Asked with the
+ * Prometheus image's own promtool (present in prom/prometheus and the local image). Undefined
+ * when the name resolves, or when this cannot be told (no engine, no such network, the image
+ * not here yet): a check that advises, never one that stops a step.
+ */
+export async function lookupFailure(url: string, network: string, image: string): Promise<string | undefined> {
+  try {
+    const { output } = await runOnce({
+      image,
+      local: true,
+      network,
+      entrypoint: '/bin/promtool',
+      args: ['query', 'instant', url, 'up'],
+      timeoutMs: 20_000,
+    })
+    return output.match(/lookup \S+ on \S+: (no such host|server misbehaving)/)?.[0]
+  } catch {
+    return undefined
+  }
 }

@@ -1,6 +1,5 @@
 // Prometheus as the steps run and read it: its port inside the container, the job that scrapes
 // Triton, and the shapes of its HTTP API's answers (read directly by 03, through Grafana by 09).
-import { runOnce } from './docker.ts'
 import { tr } from './i18n.ts'
 import { log } from './log.ts'
 import { formatTable } from './table.ts'
@@ -120,27 +119,4 @@ export async function prometheusApi<T>(
     )
   }
   return answer.data
-}
-
-/**
- * What a container on `network` meets looking up `url`'s host, when the name does not resolve
- * there: Grafana reaches its datasource from that network, not from this machine. Asked with the
- * Prometheus image's own promtool (present in prom/prometheus and the local image). Undefined
- * when the name resolves, or when this cannot be told (no engine, no such network, the image
- * not here yet): a check that advises, never one that stops a step.
- */
-export async function lookupFailure(url: string, network: string, image: string): Promise<string | undefined> {
-  try {
-    const { output } = await runOnce({
-      image,
-      local: true,
-      network,
-      entrypoint: '/bin/promtool',
-      args: ['query', 'instant', url, 'up'],
-      timeoutMs: 20_000,
-    })
-    return output.match(/lookup \S+ on \S+: (no such host|server misbehaving)/)?.[0]
-  } catch {
-    return undefined
-  }
 }

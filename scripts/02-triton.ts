@@ -207,10 +207,7 @@ await step(
     }
     // Only once the wanted replicas serve: a scale-down that fails half-way leaves more, never fewer.
     const wanted = new Set(triton.replicas.map((r) => r.name))
-    for (const name of await containersLabelled(REPLICA_LABEL, triton.container)) {
-      if (wanted.has(name)) continue
-      await removeContainer(name)
-    }
+    for (const name of before) if (!wanted.has(name)) await removeContainer(name)
     const [first] = triton.replicas
     if (triton.replicas.length === 1 && first) {
       log.ok(

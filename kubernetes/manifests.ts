@@ -25,7 +25,7 @@ import { ruleGroups } from '../prometheus/rules.ts'
 import { defaults } from '../scripts/lib/config.ts'
 import { TRITON_JOB } from '../scripts/lib/prometheus.ts'
 import { TRITON_ARGS, TRITON_PORTS } from '../scripts/lib/triton.ts'
-import { label, SCALE_OUT_QUEUE_MS, scalingSignal } from '../scripts/lib/triton-metrics.ts'
+import { label, metric, SCALE_OUT_QUEUE_MS, scalingSignal } from '../scripts/lib/triton-metrics.ts'
 
 export interface KubernetesOptions {
   /** The kube-prometheus-stack Helm release: its Prometheus selects ServiceMonitors and rules by `release: <name>`. */
@@ -242,9 +242,9 @@ export interface AdapterRule {
  */
 export function adapterRule(): AdapterRule {
   return {
-    seriesQuery: `nv_inference_queue_duration_us{namespace!="",pod!=""}`,
+    seriesQuery: `${metric.queueDuration}{namespace!="",pod!=""}`,
     resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
-    name: { matches: '^nv_inference_queue_duration_us$', as: autoscaling.metric },
+    name: { matches: `^${metric.queueDuration}$`, as: autoscaling.metric },
     metricsQuery: scalingSignal({ window: autoscaling.window, match: '<<.LabelMatchers>>', by: ['<<.GroupBy>>'] }),
   }
 }

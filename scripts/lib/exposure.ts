@@ -11,7 +11,7 @@ import { readStateFile, writeStateFile } from './secrets.ts'
 /** The state-folder file that remembers which run was told, so the next step of it is not told again. */
 const NOTICE_FILE = 'exposure-notice'
 
-export function isLoopback(address: string): boolean {
+function isLoopback(address: string): boolean {
   return /^127\./.test(address) || address === '::1'
 }
 

@@ -42,7 +42,7 @@ function ownerOf(path: string): number | undefined {
 }
 
 /** A user's name from /etc/passwd, or `uid <n>` when it has none there. */
-export function userName(uid: number): string {
+function userName(uid: number): string {
   try {
     const line = readFileSync('/etc/passwd', 'utf8')
       .split('\n')

@@ -142,12 +142,12 @@ export const latencyQuantileMs = (quantile: number, scope: Omit<Scope, 'window'>
   `${aggregate('max', selector(metric.requestSummary, scope.match, `${label.quantile}="${quantile}"`), scope.by)} / 1000`
 
 /** Prometheus's own series for each target it scrapes: 1 when the last scrape worked, 0 when it failed. */
-export const UP = 'up'
+const UP = 'up'
 /** Prometheus's series of the alerts its rules produce, by `alertname` and `alertstate` (pending, firing). */
-export const ALERTS = 'ALERTS'
+const ALERTS = 'ALERTS'
 
 /** `job="triton"`: the series of one scrape job, for `Scope.match` or `selector`. */
-export const jobIs = (job: string) => `job="${job}"`
+const jobIs = (job: string) => `job="${job}"`
 
 /**
  * The targets of `job` that are down, for an alert. Two ways a target goes down:

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { CONFIG_LABEL } from '../../scripts/lib/docker.ts'
 import { fail } from '../../scripts/lib/fail.ts'
 import { waitFor } from '../../scripts/lib/poll.ts'
 import { buildImages, dockerId, freePort, run, runStep, suiteEnv, type SuiteEnv } from '../helpers/docker-suite.ts'
@@ -54,8 +55,7 @@ function inspect(name: string): Inspected {
   return JSON.parse(out.stdout) as Inspected
 }
 
-const recordedGpus = (c: Inspected) =>
-  (JSON.parse(c.Config.Labels['io.triton-monitoring.config']!) as { gpus: boolean }).gpus
+const recordedGpus = (c: Inspected) => (JSON.parse(c.Config.Labels[CONFIG_LABEL]!) as { gpus: boolean }).gpus
 
 const gpuLines = (text: string) => text.split('\n').filter((line) => /\bGPU:/.test(line))
 

@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { HASH_LABEL, MANAGED_LABEL, PROBE_LABEL } from '../../scripts/lib/docker.ts'
 import { waitFor } from '../../scripts/lib/poll.ts'
 import { fail } from '../../scripts/lib/fail.ts'
 import { buildImages, dockerId, freePort, run, runStep, suiteEnv, type SuiteEnv } from '../helpers/docker-suite.ts'
@@ -179,8 +180,8 @@ test('a recreated Prometheus takes the anonymous volume of its /prometheus with 
 test('make down leaves no container, no network and no anonymous volume; a second make down is fine', async () => {
   // What a run killed mid-recreate or mid-probe leaves beside Triton: a parked predecessor, a GPU probe.
   const leftovers = {
-    [`${env.TRITON_CONTAINER}-previous`]: ['io.triton-monitoring.managed=true', 'io.triton-monitoring.config-hash=x'],
-    [`${env.TRITON_CONTAINER}-gpu-probe`]: ['io.triton-monitoring.gpu-probe=true'],
+    [`${env.TRITON_CONTAINER}-previous`]: [`${MANAGED_LABEL}=true`, `${HASH_LABEL}=x`],
+    [`${env.TRITON_CONTAINER}-gpu-probe`]: [`${PROBE_LABEL}=true`],
   }
   for (const [name, labels] of Object.entries(leftovers)) {
     const args = ['create', '--name', name, ...labels.flatMap((l) => ['--label', l]), env.TRITON_IMAGE!, 'tritonserver']

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
+import { freePort } from './docker-suite.ts'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
@@ -198,20 +199,10 @@ export async function assertRefusedBeforeAnyCall(
   args: readonly string[],
   said: RegExp,
 ): Promise<void> {
-  const result = await steps.run(script, args, { GRAFANA_PORT: String(await closedPort()) })
+  const result = await steps.run(script, args, { GRAFANA_PORT: String(await freePort()) })
   assert.is(result.code, 2, `${script} ${args.join(' ')}: ${result.stderr}`)
   assert.match(result.stderr, said)
   assert.not.match(result.stderr, /not reachable/)
-}
-
-/** A loopback port nothing listens on: bound, then released. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /**

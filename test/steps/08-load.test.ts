@@ -5,7 +5,8 @@
 // person can get it wrong.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
-import { createServer, type AddressInfo } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import { freePort } from '../helpers/docker-suite.ts'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
@@ -51,16 +52,6 @@ async function successCount(server = triton): Promise<number> {
   const response = await fetch(`${server.httpUrl}/v2/models/mnist_mlp/stats`)
   const body = (await response.json()) as { model_stats: { inference_stats: { success: { count: number } } }[] }
   return body.model_stats.reduce((n, s) => n + s.inference_stats.success.count, 0)
-}
-
-/** A loopback port nothing listens on: bound, then released. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /**
@@ -333,7 +324,7 @@ test("unknown model: exit 1, the server's reason and the models it has", async (
 })
 
 test('unreachable server: exit 1, what failed and how to start Triton', async () => {
-  const run = await load(['--url', `http://127.0.0.1:${await closedPort()}`, '--requests', '1'])
+  const run = await load(['--url', `http://127.0.0.1:${await freePort()}`, '--requests', '1'])
   assert.is(run.code, 1)
   assert.match(run.stderr, /cannot reach Triton at .*connection refused/)
   assert.match(run.stderr, /make triton/)

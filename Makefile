@@ -31,7 +31,7 @@ help: ## List the targets
 	  awk 'BEGIN {FS = ":.*## "} {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 	@echo '  VERBOSE=1 shows each docker command and HTTP request a step runs; ARGS="..." passes flags to a step'
 
-all: network triton prometheus alertmanager grafana token datasource dashboard load verify ## Everything, from nothing to a verified dashboard (re-runnable)
+all: network triton prometheus grafana token datasource dashboard load verify alertmanager ## Everything, from nothing to a verified dashboard (re-runnable)
 
 up: network triton prometheus alertmanager ## Network, Triton, Prometheus and Alertmanager
 
@@ -43,8 +43,6 @@ triton: $(BUILT) ## Step 2: run Triton serving models/ and wait until the model 
 	@$(STEP) dist/scripts/02-triton.mjs $(ARGS)
 prometheus: $(BUILT) ## Step 3: run Prometheus scraping Triton and wait for the target to be up
 	@$(STEP) dist/scripts/03-prometheus.mjs $(ARGS)
-alertmanager: $(BUILT) ## Step 10: Alertmanager for Prometheus's alerts; a webhook with ALERT_WEBHOOK_URL=...
-	@$(STEP) dist/scripts/10-alertmanager.mjs $(ARGS)
 grafana: $(BUILT) ## Step 4: run Grafana with a generated admin password
 	@$(STEP) dist/scripts/04-grafana.mjs $(ARGS)
 token: $(BUILT) ## Step 5: service account and token (stored masked, mode 0600)
@@ -57,6 +55,8 @@ load: $(BUILT) ## Step 8: send inference load and report latency and accuracy
 	@$(STEP) dist/scripts/08-load.mjs $(ARGS)
 verify: $(BUILT) ## Step 9: check target, QPS and latency through Grafana
 	@$(STEP) dist/scripts/09-verify.mjs $(ARGS)
+alertmanager: $(BUILT) ## Step 10: Alertmanager for Prometheus's alerts; a webhook with ALERT_WEBHOOK_URL=...
+	@$(STEP) dist/scripts/10-alertmanager.mjs $(ARGS)
 report: $(BUILT) ## Write report/index.html: the run, the load, charts, targets and alerts in one offline file
 	@$(STEP) dist/scripts/report.mjs $(ARGS)
 alerts: $(BUILT) ## Firing and silenced alerts in Alertmanager, as a table (ARGS=--json)

@@ -3,10 +3,10 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { loadConfig } from '../scripts/lib/config.ts'
-import { runStep } from '../scripts/lib/fail.ts'
-import { tr } from '../scripts/lib/i18n.ts'
-import { log } from '../scripts/lib/log.ts'
+import { loadConfig } from '../scripts/lib/step/config.ts'
+import { runStep } from '../scripts/lib/step/fail.ts'
+import { tr } from '../scripts/lib/output/i18n.ts'
+import { log } from '../scripts/lib/output/log.ts'
 import { tritonDashboardFiles } from './triton.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))

@@ -23,7 +23,7 @@ import { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/sta
 import { PanelBuilder as StateTimelineBuilder } from '@grafana/grafana-foundation-sdk/statetimeline'
 import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries'
 import * as units from '@grafana/grafana-foundation-sdk/units'
-import { stableJson } from '../scripts/lib/stable-json.ts'
+import { stableJson } from '../scripts/lib/state/stable-json.ts'
 import {
   failureRatio,
   firingAlerts,
@@ -44,7 +44,7 @@ import {
   selector,
   successRatio,
   trafficShare,
-} from '../scripts/lib/triton-metrics.ts'
+} from '../scripts/lib/triton/metrics.ts'
 
 export const DASHBOARD_UID = 'triton-monitoring'
 export const DASHBOARD_TITLE = 'Triton Inference Server'

@@ -4,9 +4,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { step } from '../scripts/lib/cli.ts'
-import { tr } from '../scripts/lib/i18n.ts'
-import { log } from '../scripts/lib/log.ts'
+import { step } from '../scripts/lib/step/cli.ts'
+import { tr } from '../scripts/lib/output/i18n.ts'
+import { log } from '../scripts/lib/output/log.ts'
 import { defaultOptions } from './manifests.ts'
 import { kubernetesFiles } from './render.ts'
 

@@ -1,7 +1,7 @@
 // The stack on Kubernetes, for a cluster that runs kube-prometheus-stack, built from the same
-// typed sources as the Docker stack: Triton's image, command and ports (scripts/lib/triton.ts),
+// typed sources as the Docker stack: Triton's image, command and ports (scripts/lib/triton/names.ts),
 // the scrape interval and rules (prometheus/), the dashboard (dashboards/), and the queue-time
-// query the HPA scales on (scripts/lib/triton-metrics.ts). Every object is a typed model from
+// query the HPA scales on (scripts/lib/triton/metrics.ts). Every object is a typed model from
 // kubernetes-models / @kubernetes-models/prometheus-operator, whose validate() checks it against
 // the Kubernetes OpenAPI schema and the operator's CRD schema.
 //
@@ -22,10 +22,10 @@ import { ConfigMap, Service } from 'kubernetes-models/v1'
 import { tritonDashboardFiles } from '../dashboards/triton.ts'
 import { SCRAPE_INTERVAL } from '../prometheus/config.ts'
 import { ruleGroups } from '../prometheus/rules.ts'
-import { defaults } from '../scripts/lib/config.ts'
-import { TRITON_JOB } from '../scripts/lib/prometheus.ts'
-import { TRITON_ARGS, TRITON_PORTS } from '../scripts/lib/triton.ts'
-import { label, metric, SCALE_OUT_QUEUE_MS, scalingSignal } from '../scripts/lib/triton-metrics.ts'
+import { defaults } from '../scripts/lib/step/config.ts'
+import { TRITON_JOB } from '../scripts/lib/prometheus/api.ts'
+import { TRITON_ARGS, TRITON_PORTS } from '../scripts/lib/triton/names.ts'
+import { label, metric, SCALE_OUT_QUEUE_MS, scalingSignal } from '../scripts/lib/triton/metrics.ts'
 
 export interface KubernetesOptions {
   /** The kube-prometheus-stack Helm release: its Prometheus selects ServiceMonitors and rules by `release: <name>`. */

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CLASSES, PIXELS, SIDE } from '../scripts/lib/heldout.ts'
+import { CLASSES, PIXELS, SIDE } from '../scripts/lib/triton/heldout.ts'
 import { ATTRIBUTE_INT, encodeModel, floatTensor, floatValueInfo } from './onnx.ts'
 
 const SEED = 20230506

@@ -1,7 +1,7 @@
 // Prometheus's own configuration as typed data; `prometheus.yml` is generated from it.
 import { stringify } from 'yaml'
-import { PROMETHEUS_CONTAINER_PORT, TRITON_JOB } from '../scripts/lib/prometheus.ts'
-import { REPLICA_LABEL, TRITON_PORTS } from '../scripts/lib/triton.ts'
+import { PROMETHEUS_CONTAINER_PORT, TRITON_JOB } from '../scripts/lib/prometheus/api.ts'
+import { REPLICA_LABEL, TRITON_PORTS } from '../scripts/lib/triton/names.ts'
 import { alertTiming, duration } from './alert-timing.ts'
 import { GENERATED_HEADER, replicaRuleGroups, ruleGroups, rulesYaml } from './rules.ts'
 

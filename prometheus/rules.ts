@@ -1,7 +1,7 @@
 // Recording and alert rules for Triton, as typed data; `rules.yml` is generated from this file.
-// The queries come from scripts/lib/triton-metrics.ts, as the dashboard's do.
+// The queries come from scripts/lib/triton/metrics.ts, as the dashboard's do.
 import { stringify } from 'yaml'
-import { TRITON_JOB } from '../scripts/lib/prometheus.ts'
+import { TRITON_JOB } from '../scripts/lib/prometheus/api.ts'
 import {
   discoveredTargets,
   failureRatio,
@@ -11,7 +11,7 @@ import {
   rate,
   type Scope,
   targetsDown,
-} from '../scripts/lib/triton-metrics.ts'
+} from '../scripts/lib/triton/metrics.ts'
 import { alertTiming, duration } from './alert-timing.ts'
 
 export interface RecordingRule {

@@ -1,9 +1,9 @@
 // Step 2: Triton serving models/, with a GPU only when the engine can give one, ports on
 // BIND_ADDRESS, and no return until the server and the model say they are ready.
 import { resolve } from 'node:path'
-import { step } from './lib/cli.ts'
-import { assertDistinctPorts, type Config, loadConfig, type TritonReplica, url } from './lib/config.ts'
-import { warnIfExposed } from './lib/exposure.ts'
+import { step } from './lib/step/cli.ts'
+import { assertDistinctPorts, type Config, loadConfig, type TritonReplica, url } from './lib/step/config.ts'
+import { warnIfExposed } from './lib/step/exposure.ts'
 import {
   containersLabelled,
   ensureContainer,
@@ -15,13 +15,13 @@ import {
   gpuRefusal,
   removeContainer,
   waitForHttp,
-} from './lib/docker.ts'
-import { tr } from './lib/i18n.ts'
-import { log } from './lib/log.ts'
-import { modelProblem } from './lib/model-repository.ts'
-import { pullEnv, pullFlags, pullSettings } from './lib/pull.ts'
-import { formatTable } from './lib/table.ts'
-import { REPLICA_LABEL, REPLICA_PORT_STEP, TRITON_ARGS, TRITON_PORTS } from './lib/triton.ts'
+} from './lib/engine/docker.ts'
+import { tr } from './lib/output/i18n.ts'
+import { log } from './lib/output/log.ts'
+import { modelProblem } from './lib/triton/model-repository.ts'
+import { pullEnv, pullFlags, pullSettings } from './lib/engine/pull.ts'
+import { formatTable } from './lib/output/table.ts'
+import { REPLICA_LABEL, REPLICA_PORT_STEP, TRITON_ARGS, TRITON_PORTS } from './lib/triton/names.ts'
 
 type GpuMode = 'auto' | 'all' | 'none'
 

@@ -11,10 +11,10 @@ import {
   renderFiles,
   type TritonDiscovery,
 } from '../prometheus/config.ts'
-import { writeFileAtomic } from './lib/atomic-file.ts'
-import { alertmanagerTarget } from './lib/alertmanager.ts'
-import { step } from './lib/cli.ts'
-import { assertDistinctPorts, type Config, loadConfig, url } from './lib/config.ts'
+import { writeFileAtomic } from './lib/state/atomic-file.ts'
+import { alertmanagerTarget } from './lib/prometheus/alertmanager.ts'
+import { step } from './lib/step/cli.ts'
+import { assertDistinctPorts, type Config, loadConfig, url } from './lib/step/config.ts'
 import {
   ensureContainer,
   ensureEngine,
@@ -23,18 +23,18 @@ import {
   type MountSpec,
   waitForHttp,
   waitTrouble,
-} from './lib/docker.ts'
-import { engineEndpoint } from './lib/engine-api.ts'
-import { warnIfExposed } from './lib/exposure.ts'
-import { fail } from './lib/fail.ts'
-import { tr } from './lib/i18n.ts'
-import { log } from './lib/log.ts'
-import { waitFor } from './lib/poll.ts'
-import { PROMETHEUS_CONTAINER_PORT, prometheusApi, type Target, TRITON_JOB, targetTable } from './lib/prometheus.ts'
-import { pullEnv, pullFlags, pullSettings } from './lib/pull.ts'
-import { stateDir } from './lib/secrets.ts'
-import { runTool } from './lib/tool.ts'
-import { tritonTarget } from './lib/triton.ts'
+} from './lib/engine/docker.ts'
+import { engineEndpoint } from './lib/engine/api.ts'
+import { warnIfExposed } from './lib/step/exposure.ts'
+import { fail } from './lib/step/fail.ts'
+import { tr } from './lib/output/i18n.ts'
+import { log } from './lib/output/log.ts'
+import { waitFor } from './lib/step/poll.ts'
+import { PROMETHEUS_CONTAINER_PORT, prometheusApi, type Target, TRITON_JOB, targetTable } from './lib/prometheus/api.ts'
+import { pullEnv, pullFlags, pullSettings } from './lib/engine/pull.ts'
+import { stateDir } from './lib/state/secrets.ts'
+import { runTool } from './lib/engine/tool.ts'
+import { tritonTarget } from './lib/triton/names.ts'
 
 const IN_CONTAINER = '/etc/prometheus'
 /** Three discovery refreshes: longer, and a replica above TRITON_REPLICAS is still running. */

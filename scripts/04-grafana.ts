@@ -1,15 +1,22 @@
 // Step 4: Grafana on the network with a persistent data volume, published on BIND_ADDRESS only,
 // its admin password generated into the state folder, handed over as a file (never in argv or
 // `docker inspect`), and set with Grafana's CLI when the state folder and Grafana disagree.
-import { step } from './lib/cli.ts'
-import { warnIfExposed } from './lib/exposure.ts'
-import { assertDistinctPorts, loadConfig } from './lib/config.ts'
-import { ensureContainer, ensureEngine, ensureImage, ensureNetwork, ensureVolume, waitForHttp } from './lib/docker.ts'
-import { fail } from './lib/fail.ts'
-import { tr } from './lib/i18n.ts'
-import { log } from './lib/log.ts'
-import { pullEnv, pullFlags, pullSettings } from './lib/pull.ts'
-import { generatePassword, readSecret, statePath, writeSecret } from './lib/secrets.ts'
+import { step } from './lib/step/cli.ts'
+import { warnIfExposed } from './lib/step/exposure.ts'
+import { assertDistinctPorts, loadConfig } from './lib/step/config.ts'
+import {
+  ensureContainer,
+  ensureEngine,
+  ensureImage,
+  ensureNetwork,
+  ensureVolume,
+  waitForHttp,
+} from './lib/engine/docker.ts'
+import { fail } from './lib/step/fail.ts'
+import { tr } from './lib/output/i18n.ts'
+import { log } from './lib/output/log.ts'
+import { pullEnv, pullFlags, pullSettings } from './lib/engine/pull.ts'
+import { generatePassword, readSecret, statePath, writeSecret } from './lib/state/secrets.ts'
 import { resetAdminPassword } from './lib/grafana/admin.ts'
 import { grafana, health, ok } from './lib/grafana/client.ts'
 import {
@@ -91,7 +98,7 @@ await step(
       image: g.image,
       network: config.network,
       // The image's run.sh reads the file into GF_SECURITY_ADMIN_PASSWORD: the value is in no
-      // Env, Cmd or Label of the container (secret-files.ts says why it is copied, not mounted).
+      // Env, Cmd or Label of the container (lib/engine/secret-files.ts says why it is copied, not mounted).
       env: { GF_SECURITY_ADMIN_PASSWORD__FILE: ADMIN_PASSWORD_IN_CONTAINER },
       secrets: [{ path: ADMIN_PASSWORD_IN_CONTAINER, value: password, ...GRAFANA_USER }],
       mounts: [{ type: 'volume', source: g.volume, target: GRAFANA_DATA_DIR }],

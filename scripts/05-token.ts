@@ -2,12 +2,12 @@
 // a key only once, so it is stored (0600) and reused while it still works, re-issued when not.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { step } from './lib/cli.ts'
-import { loadConfig } from './lib/config.ts'
-import { fail } from './lib/fail.ts'
-import { tr } from './lib/i18n.ts'
-import { log } from './lib/log.ts'
-import { readSecret, stateDir, writeSecret } from './lib/secrets.ts'
+import { step } from './lib/step/cli.ts'
+import { loadConfig } from './lib/step/config.ts'
+import { fail } from './lib/step/fail.ts'
+import { tr } from './lib/output/i18n.ts'
+import { log } from './lib/output/log.ts'
+import { readSecret, stateDir, writeSecret } from './lib/state/secrets.ts'
 import { GrafanaError, grafana, ok, type Grafana } from './lib/grafana/client.ts'
 import { TOKEN_FILE, adminAuth, grafanaUrl } from './lib/grafana/session.ts'
 

@@ -5,16 +5,16 @@
 /** The Alertmanager datasource's name in Grafana (its uid is ALERTMANAGER_DATASOURCE_UID). */
 const ALERTMANAGER_DATASOURCE_NAME = 'Alertmanager'
 import { isIP } from 'node:net'
-import { assertHttpUrl, step } from './lib/cli.ts'
-import type { Config } from './lib/config.ts'
-import { alertmanagerUrlOnNetwork } from './lib/alertmanager.ts'
-import { lookupFailure } from './lib/datasource-diagnosis.ts'
-import { tr } from './lib/i18n.ts'
-import { log } from './lib/log.ts'
+import { assertHttpUrl, step } from './lib/step/cli.ts'
+import type { Config } from './lib/step/config.ts'
+import { alertmanagerUrlOnNetwork } from './lib/prometheus/alertmanager.ts'
+import { lookupFailure } from './lib/prometheus/datasource-diagnosis.ts'
+import { tr } from './lib/output/i18n.ts'
+import { log } from './lib/output/log.ts'
 import { ensureDatasource } from './lib/grafana/datasource.ts'
 import { DATASOURCE_NAME_MAX, DATASOURCE_URL_MAX } from './lib/grafana/server.ts'
 import { tokenSession } from './lib/grafana/session.ts'
-import { prometheusUrlOnNetwork } from './lib/prometheus.ts'
+import { prometheusUrlOnNetwork } from './lib/prometheus/api.ts'
 import { SCRAPE_INTERVAL } from '../prometheus/config.ts'
 
 await step(

@@ -1,10 +1,10 @@
 // Step 7: the exported dashboard imported into its folder with overwrite, pointing at the fixed
 // datasource uid; kept untouched when Grafana already holds the same model.
-import { step } from './lib/cli.ts'
-import { fail } from './lib/fail.ts'
-import { tr } from './lib/i18n.ts'
-import { log } from './lib/log.ts'
-import { stableJson } from './lib/stable-json.ts'
+import { step } from './lib/step/cli.ts'
+import { fail } from './lib/step/fail.ts'
+import { tr } from './lib/output/i18n.ts'
+import { log } from './lib/output/log.ts'
+import { stableJson } from './lib/state/stable-json.ts'
 import { GrafanaError, ok, type Grafana, type Json } from './lib/grafana/client.ts'
 import { DASHBOARD_FILE, readDashboard, withDatasourceUid, type DashboardModel } from './lib/grafana/dashboard.ts'
 import { isGrafanaUid } from './lib/grafana/server.ts'

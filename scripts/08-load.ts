@@ -2,25 +2,25 @@
 // Python process per request. Keep-alive connections; closed loop by default, or open loop at a
 // fixed --rate where latency counts from each request's intended send time, so a server that
 // falls behind shows up as latency instead of being hidden by the client waiting (wrk2 style).
-// The loop itself, and why its numbers are honest, is lib/load-run.ts.
+// The loop itself, and why its numbers are honest, is lib/triton/load-run.ts.
 import chalk from 'chalk'
-import { assertHttpUrl, step } from './lib/cli.ts'
-import { type Config, loadConfig, url as portUrl } from './lib/config.ts'
-import { fail, type StepError } from './lib/fail.ts'
-import { CLASSES, loadHeldout, PIXELS } from './lib/heldout.ts'
-import { tr } from './lib/i18n.ts'
-import { encodeRequest, type KeepAliveConnection } from './lib/keepalive.ts'
-import { endpoint, modelMetadata, networkCause, waitModelReady, type TensorMetadata } from './lib/kserve.ts'
+import { assertHttpUrl, step } from './lib/step/cli.ts'
+import { type Config, loadConfig, url as portUrl } from './lib/step/config.ts'
+import { fail, type StepError } from './lib/step/fail.ts'
+import { CLASSES, loadHeldout, PIXELS } from './lib/triton/heldout.ts'
+import { tr } from './lib/output/i18n.ts'
+import { encodeRequest, type KeepAliveConnection } from './lib/triton/keepalive.ts'
+import { endpoint, modelMetadata, networkCause, waitModelReady, type TensorMetadata } from './lib/triton/kserve.ts'
 import {
   type HistogramBucket,
   histogramBuckets,
   LOAD_REPORT_FILE,
   type LoadReport,
   saveLoadReport,
-} from './lib/load-report.ts'
-import { type Outcome, type Plan, runLoad, Tally, Target } from './lib/load-run.ts'
-import { log } from './lib/log.ts'
-import { formatTable } from './lib/table.ts'
+} from './lib/triton/load-report.ts'
+import { type Outcome, type Plan, runLoad, Tally, Target } from './lib/triton/load-run.ts'
+import { log } from './lib/output/log.ts'
+import { formatTable } from './lib/output/table.ts'
 
 const MAX_REQUESTS = 1_000_000
 const DEFAULT_REQUESTS = 1000

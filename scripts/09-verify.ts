@@ -2,13 +2,13 @@
 // dashboard is listed, and Prometheus, queried through Grafana's proxy by datasource uid, has the
 // triton target up, QPS > 0 and a mean latency. Waits (with a deadline) for the scrape that
 // follows the load, then draws QPS and latency over the last minutes.
-import { step } from './lib/cli.ts'
-import { chart } from './lib/chart.ts'
-import { fail, StepError } from './lib/fail.ts'
-import { tr } from './lib/i18n.ts'
-import { log } from './lib/log.ts'
-import { waitFor } from './lib/poll.ts'
-import { whyProxyFailed } from './lib/datasource-diagnosis.ts'
+import { step } from './lib/step/cli.ts'
+import { chart } from './lib/output/chart.ts'
+import { fail, StepError } from './lib/step/fail.ts'
+import { tr } from './lib/output/i18n.ts'
+import { log } from './lib/output/log.ts'
+import { waitFor } from './lib/step/poll.ts'
+import { whyProxyFailed } from './lib/prometheus/datasource-diagnosis.ts'
 import { GrafanaError, ok, proxyGet, type GrafanaCall } from './lib/grafana/client.ts'
 import { DASHBOARD_FILE, readDashboard } from './lib/grafana/dashboard.ts'
 import { tokenSession } from './lib/grafana/session.ts'
@@ -19,8 +19,8 @@ import {
   type Series,
   type Target,
   TRITON_JOB,
-} from './lib/prometheus.ts'
-import { meanMsPerRequest, metric, modelIs, qps, type Scope } from './lib/triton-metrics.ts'
+} from './lib/prometheus/api.ts'
+import { meanMsPerRequest, metric, modelIs, qps, type Scope } from './lib/triton/metrics.ts'
 
 await step(
   {

@@ -3,14 +3,14 @@
 // watches. Its config is typed code (prometheus/alertmanager.ts) with the classroom timing of
 // prometheus/alert-timing.ts, checked by amtool before anything changes. With ALERT_WEBHOOK_URL
 // the alerts are posted to a webhook; the URL is a secret and only ever travels in the config file,
-// which reaches the container the way every secret does (lib/secret-files.ts): copied in before it
+// which reaches the container the way every secret does (lib/engine/secret-files.ts): copied in before it
 // starts, mode 0400, owned by the user the container runs as, so that user alone can read it.
 import { createHash } from 'node:crypto'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { alertmanagerConfig, alertmanagerYaml, RECEIVERS } from '../prometheus/alertmanager.ts'
 import { alertTiming, duration } from '../prometheus/alert-timing.ts'
-import { describeWebhook, WEBHOOK_FILE, WEBHOOK_OFF, webhookChoice } from './lib/alert-webhook.ts'
+import { describeWebhook, WEBHOOK_FILE, WEBHOOK_OFF, webhookChoice } from './lib/prometheus/alert-webhook.ts'
 import {
   type AlertmanagerStatus,
   ALERTMANAGER_CONFIG_PATH,
@@ -18,17 +18,17 @@ import {
   ALERTMANAGER_DATA_DIR,
   ALERTMANAGER_USER,
   fetchStatus,
-} from './lib/alertmanager.ts'
-import { step } from './lib/cli.ts'
-import { warnIfExposed } from './lib/exposure.ts'
-import { assertDistinctPorts, loadConfig, url } from './lib/config.ts'
-import { ensureContainer, ensureEngine, ensureImage, ensureNetwork, waitForHttp } from './lib/docker.ts'
-import { fail } from './lib/fail.ts'
-import { tr } from './lib/i18n.ts'
-import { log } from './lib/log.ts'
-import { stateDir } from './lib/secrets.ts'
-import { pullEnv, pullFlags, pullSettings } from './lib/pull.ts'
-import { runTool, type ToolRun } from './lib/tool.ts'
+} from './lib/prometheus/alertmanager.ts'
+import { step } from './lib/step/cli.ts'
+import { warnIfExposed } from './lib/step/exposure.ts'
+import { assertDistinctPorts, loadConfig, url } from './lib/step/config.ts'
+import { ensureContainer, ensureEngine, ensureImage, ensureNetwork, waitForHttp } from './lib/engine/docker.ts'
+import { fail } from './lib/step/fail.ts'
+import { tr } from './lib/output/i18n.ts'
+import { log } from './lib/output/log.ts'
+import { stateDir } from './lib/state/secrets.ts'
+import { pullEnv, pullFlags, pullSettings } from './lib/engine/pull.ts'
+import { runTool, type ToolRun } from './lib/engine/tool.ts'
 
 /**
  * The config holds the webhook URL, so amtool never reads it from a file others could read: a

@@ -12,16 +12,16 @@ import {
   hasIntegrations,
   notificationCounts,
   type NotificationCounts,
-} from './lib/alertmanager.ts'
-import { step } from './lib/cli.ts'
-import { loadConfig, url } from './lib/config.ts'
-import { docker, ensureEngine, inspectContainer, MANAGED_LABEL } from './lib/docker.ts'
-import { fail } from './lib/fail.ts'
-import { tr } from './lib/i18n.ts'
-import { log } from './lib/log.ts'
-import { waitFor } from './lib/poll.ts'
-import { type AlertmanagerTargetInfo, type PrometheusAlert, prometheusApi } from './lib/prometheus.ts'
-import { formatTable } from './lib/table.ts'
+} from './lib/prometheus/alertmanager.ts'
+import { step } from './lib/step/cli.ts'
+import { loadConfig, url } from './lib/step/config.ts'
+import { docker, ensureEngine, inspectContainer, MANAGED_LABEL } from './lib/engine/docker.ts'
+import { fail } from './lib/step/fail.ts'
+import { tr } from './lib/output/i18n.ts'
+import { log } from './lib/output/log.ts'
+import { waitFor } from './lib/step/poll.ts'
+import { type AlertmanagerTargetInfo, type PrometheusAlert, prometheusApi } from './lib/prometheus/api.ts'
+import { formatTable } from './lib/output/table.ts'
 
 /** The alert the drill provokes: a stopped Triton's, or with several replicas a missing one's. */
 const alertFor = (replicas: number) => (replicas > 1 ? 'TritonReplicaMissing' : 'TritonTargetDown')

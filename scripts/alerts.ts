@@ -1,12 +1,12 @@
 // `make alerts`: the alerts Alertmanager holds right now (firing, silenced, inhibited), as a table,
 // or as JSON for a script. What Alertmanager's UI shows on its first page, in the terminal.
-import { alertRows, fetchAlerts, type GettableAlert } from './lib/alertmanager.ts'
-import { step } from './lib/cli.ts'
-import { loadConfig, url } from './lib/config.ts'
-import { fail } from './lib/fail.ts'
-import { tr } from './lib/i18n.ts'
-import { log } from './lib/log.ts'
-import { formatTable } from './lib/table.ts'
+import { alertRows, fetchAlerts, type GettableAlert } from './lib/prometheus/alertmanager.ts'
+import { step } from './lib/step/cli.ts'
+import { loadConfig, url } from './lib/step/config.ts'
+import { fail } from './lib/step/fail.ts'
+import { tr } from './lib/output/i18n.ts'
+import { log } from './lib/output/log.ts'
+import { formatTable } from './lib/output/table.ts'
 
 await step(
   {

@@ -6,24 +6,24 @@ import { existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import chalk from 'chalk'
 import pkg from '../package.json' with { type: 'json' }
-import { step } from './lib/cli.ts'
-import { type Config, loadConfig, portsByNumber, type Setting, settingLabel } from './lib/config.ts'
-import { diskTight, diskTooSmall, diskVerdict, engineDiskSpace } from './lib/disk.ts'
-import { docker, engineInfo, gpuAvailable, listenProbe, portHolders, type PortHolder } from './lib/docker.ts'
+import { step } from './lib/step/cli.ts'
+import { type Config, loadConfig, portsByNumber, type Setting, settingLabel } from './lib/step/config.ts'
+import { diskTight, diskTooSmall, diskVerdict, engineDiskSpace } from './lib/engine/disk.ts'
+import { docker, engineInfo, gpuAvailable, listenProbe, portHolders, type PortHolder } from './lib/engine/docker.ts'
 import {
   type Endpoint,
   type EngineInfo,
   endpointOnThisMachine,
   engineEndpoint,
   isDockerDesktop,
-} from './lib/engine-api.ts'
-import { fail, StepError } from './lib/fail.ts'
-import { tr } from './lib/i18n.ts'
-import { log } from './lib/log.ts'
-import { registryFix } from './lib/pull.ts'
-import { formatBytes } from './lib/pull-progress.ts'
-import { enginePlatform, type Lookup, lookupImage, parseImageRef } from './lib/registry.ts'
-import { stateDirName, stateDirProblem } from './lib/secrets.ts'
+} from './lib/engine/api.ts'
+import { fail, StepError } from './lib/step/fail.ts'
+import { tr } from './lib/output/i18n.ts'
+import { log } from './lib/output/log.ts'
+import { registryFix } from './lib/engine/pull.ts'
+import { formatBytes } from './lib/engine/pull-progress.ts'
+import { enginePlatform, type Lookup, lookupImage, parseImageRef } from './lib/engine/registry.ts'
+import { stateDirName, stateDirProblem } from './lib/state/secrets.ts'
 
 type Status = 'ok' | 'warn' | 'fail'
 

@@ -1,6 +1,6 @@
 // Tears the stack down: the containers and the network; data volumes only when asked.
-import { step } from './lib/cli.ts'
-import { loadConfig } from './lib/config.ts'
+import { step } from './lib/step/cli.ts'
+import { loadConfig } from './lib/step/config.ts'
 import {
   containersLabelled,
   ensureEngine,
@@ -8,10 +8,10 @@ import {
   removeLeftovers,
   removeNetwork,
   removeVolume,
-} from './lib/docker.ts'
-import { tr } from './lib/i18n.ts'
-import { log } from './lib/log.ts'
-import { REPLICA_LABEL } from './lib/triton.ts'
+} from './lib/engine/docker.ts'
+import { tr } from './lib/output/i18n.ts'
+import { log } from './lib/output/log.ts'
+import { REPLICA_LABEL } from './lib/triton/names.ts'
 
 await step(
   {

@@ -8,8 +8,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, extname, join } from 'node:path'
 import type { RestEndpointMethodTypes } from '@octokit/rest'
-import { step } from './lib/cli.ts'
-import { fail } from './lib/fail.ts'
+import { step } from './lib/step/cli.ts'
+import { fail } from './lib/step/fail.ts'
 import {
   apiUrl,
   call,
@@ -20,12 +20,12 @@ import {
   resolveRepository,
   validateTag,
   type GithubCall,
-} from './lib/github.ts'
-import { tr } from './lib/i18n.ts'
-import { log } from './lib/log.ts'
+} from './lib/github/releases.ts'
+import { tr } from './lib/output/i18n.ts'
+import { log } from './lib/output/log.ts'
 import { DASHBOARD_FILE, parseDashboard } from './lib/grafana/dashboard.ts'
-import { mergeNotes, releaseNotes, sha256 } from './lib/release-notes.ts'
-import { registerSecret } from './lib/mask.ts'
+import { mergeNotes, releaseNotes, sha256 } from './lib/github/release-notes.ts'
+import { registerSecret } from './lib/output/mask.ts'
 
 // Releases are listed newest first; a draft for this tag past the first 1000 is not looked for.
 const MAX_RELEASE_PAGES = 10

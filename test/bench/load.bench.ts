@@ -3,7 +3,7 @@
 // duration, and the tutorial's way, one new process per request.
 import { spawn, spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
-import { loadHeldout } from '../../scripts/lib/heldout.ts'
+import { loadHeldout } from '../../scripts/lib/triton/heldout.ts'
 import { startTritonStandin } from '../helpers/triton-standin.ts'
 import { builtStep, line, ratio, wallMs } from './measure.ts'
 

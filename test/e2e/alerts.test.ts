@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { fail } from '../../scripts/lib/fail.ts'
-import { waitFor } from '../../scripts/lib/poll.ts'
-import { firingAlerts } from '../../scripts/lib/triton-metrics.ts'
+import { fail } from '../../scripts/lib/step/fail.ts'
+import { waitFor } from '../../scripts/lib/step/poll.ts'
+import { firingAlerts } from '../../scripts/lib/triton/metrics.ts'
 import {
   buildImages,
   dockerArgvRecorder,

@@ -6,8 +6,8 @@
 import { spawnSync } from 'node:child_process'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { fail } from '../../scripts/lib/fail.ts'
-import { waitFor } from '../../scripts/lib/poll.ts'
+import { fail } from '../../scripts/lib/step/fail.ts'
+import { waitFor } from '../../scripts/lib/step/poll.ts'
 import { buildImages, run, runStep, suiteEnv, type Result, type SuiteEnv } from '../helpers/docker-suite.ts'
 import { type EngineProxy, startEngineProxy } from '../helpers/engine-proxy.ts'
 

@@ -4,9 +4,9 @@
 import { spawnSync } from 'node:child_process'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { HASH_LABEL, MANAGED_LABEL, PROBE_LABEL } from '../../scripts/lib/docker.ts'
-import { waitFor } from '../../scripts/lib/poll.ts'
-import { fail } from '../../scripts/lib/fail.ts'
+import { HASH_LABEL, MANAGED_LABEL, PROBE_LABEL } from '../../scripts/lib/engine/docker.ts'
+import { waitFor } from '../../scripts/lib/step/poll.ts'
+import { fail } from '../../scripts/lib/step/fail.ts'
 import { buildImages, dockerId, freePort, run, runStep, suiteEnv, type SuiteEnv } from '../helpers/docker-suite.ts'
 
 let suite: SuiteEnv

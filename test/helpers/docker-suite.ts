@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { REPLICA_PORT_STEP } from '../../scripts/lib/triton.ts'
+import { REPLICA_PORT_STEP } from '../../scripts/lib/triton/names.ts'
 import { runProcess, type Result } from './process.ts'
 
 export type { Result }

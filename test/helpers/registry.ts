@@ -9,8 +9,8 @@ import { createServer as createHttpServer, request } from 'node:http'
 import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { waitFor } from '../../scripts/lib/poll.ts'
-import { fail } from '../../scripts/lib/fail.ts'
+import { waitFor } from '../../scripts/lib/step/poll.ts'
+import { fail } from '../../scripts/lib/step/fail.ts'
 import { freePort } from './docker-suite.ts'
 
 export interface TestRegistry {

@@ -5,8 +5,8 @@
 import { spawn } from 'node:child_process'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { waitFor } from '../../scripts/lib/poll.ts'
-import { fail } from '../../scripts/lib/fail.ts'
+import { waitFor } from '../../scripts/lib/step/poll.ts'
+import { fail } from '../../scripts/lib/step/fail.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const MAIN = fileURLToPath(new URL('../standins/triton/main.ts', import.meta.url))

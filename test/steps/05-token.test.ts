@@ -5,8 +5,8 @@ import * as assert from 'uvu/assert'
 import { rmSync, writeFileSync } from 'node:fs'
 import { createServer, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { fail } from '../../scripts/lib/fail.ts'
-import { waitFor } from '../../scripts/lib/poll.ts'
+import { fail } from '../../scripts/lib/step/fail.ts'
+import { waitFor } from '../../scripts/lib/step/poll.ts'
 import { join } from 'node:path'
 import {
   assertRefusedBeforeAnyCall,

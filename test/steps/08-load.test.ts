@@ -13,8 +13,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runProcess } from '../helpers/process.ts'
 import { startTritonStandin, withLoadingStandin } from '../helpers/triton-standin.ts'
-import { fail } from '../../scripts/lib/fail.ts'
-import { waitFor } from '../../scripts/lib/poll.ts'
+import { fail } from '../../scripts/lib/step/fail.ts'
+import { waitFor } from '../../scripts/lib/step/poll.ts'
 
 const RUN_TIMEOUT_MS = 60_000
 const triton = await startTritonStandin({ modelRepository: 'models' })

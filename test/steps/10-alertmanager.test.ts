@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { WEBHOOK_FILE } from '../../scripts/lib/alert-webhook.ts'
-import { ALERTMANAGER_CONFIG_PATH, ALERTMANAGER_USER } from '../../scripts/lib/alertmanager.ts'
+import { WEBHOOK_FILE } from '../../scripts/lib/prometheus/alert-webhook.ts'
+import { ALERTMANAGER_CONFIG_PATH, ALERTMANAGER_USER } from '../../scripts/lib/prometheus/alertmanager.ts'
 import { buildImages, dockerId, run, runStep, suiteEnv, type Result, type SuiteEnv } from '../helpers/docker-suite.ts'
 
 let suite: SuiteEnv

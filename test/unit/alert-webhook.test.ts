@@ -1,4 +1,4 @@
-// ALERT_WEBHOOK_URL (scripts/lib/alert-webhook.ts): checked as Alertmanager checks it, refused
+// ALERT_WEBHOOK_URL (scripts/lib/prometheus/alert-webhook.ts): checked as Alertmanager checks it, refused
 // without quoting more than its scheme, stored 0600 in the state folder only once the step commits,
 // kept when unset, forgotten with `none`, and masked wherever it would be printed.
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -6,9 +6,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { describeWebhook, parseWebhookUrl, WEBHOOK_FILE, webhookChoice } from '../../scripts/lib/alert-webhook.ts'
-import { StepError } from '../../scripts/lib/fail.ts'
-import { maskSecrets } from '../../scripts/lib/mask.ts'
+import {
+  describeWebhook,
+  parseWebhookUrl,
+  WEBHOOK_FILE,
+  webhookChoice,
+} from '../../scripts/lib/prometheus/alert-webhook.ts'
+import { StepError } from '../../scripts/lib/step/fail.ts'
+import { maskSecrets } from '../../scripts/lib/output/mask.ts'
 import { stateDirs } from '../helpers/state-dir.ts'
 
 const work = mkdtempSync(join(tmpdir(), 'alert-webhook-'))

@@ -1,4 +1,4 @@
-// What the steps read from Alertmanager (scripts/lib/alertmanager.ts) and how they show it: the
+// What the steps read from Alertmanager (scripts/lib/prometheus/alertmanager.ts) and how they show it: the
 // alert table of `make alerts` (states, labels, widths in both languages), the notification
 // counters the alert drill watches, and whether a loaded config notifies anyone.
 import { test } from 'uvu'
@@ -8,8 +8,8 @@ import {
   type GettableAlert,
   hasIntegrations,
   parseNotificationCounts,
-} from '../../scripts/lib/alertmanager.ts'
-import { displayWidth, formatTable } from '../../scripts/lib/table.ts'
+} from '../../scripts/lib/prometheus/alertmanager.ts'
+import { displayWidth, formatTable } from '../../scripts/lib/output/table.ts'
 
 const NOW = Date.parse('2026-01-01T12:00:00Z')
 const alert = (labels: Record<string, string>, status: Partial<GettableAlert['status']> = {}): GettableAlert => ({

@@ -2,7 +2,7 @@
 // are skipped, and an empty or flat series says so in one line.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { chart } from '../../scripts/lib/chart.ts'
+import { chart } from '../../scripts/lib/output/chart.ts'
 
 test('a series that differs only by float noise is one steady line', () => {
   assert.is(

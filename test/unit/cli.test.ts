@@ -1,9 +1,9 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
-import { parseFlags } from '../../scripts/lib/cli.ts'
-import { StepError } from '../../scripts/lib/fail.ts'
-import { isVerbose, setVerbose } from '../../scripts/lib/log.ts'
+import { parseFlags } from '../../scripts/lib/step/cli.ts'
+import { StepError } from '../../scripts/lib/step/fail.ts'
+import { isVerbose, setVerbose } from '../../scripts/lib/output/log.ts'
 
 const meta = {
   name: 'demo',

@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { assertDistinctPorts, loadConfig, url } from '../../scripts/lib/config.ts'
-import { StepError } from '../../scripts/lib/fail.ts'
+import { assertDistinctPorts, loadConfig, url } from '../../scripts/lib/step/config.ts'
+import { StepError } from '../../scripts/lib/step/fail.ts'
 
 test('defaults are the tutorial values, published on loopback', () => {
   const config = loadConfig({})

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { StepError } from '../../scripts/lib/fail.ts'
+import { StepError } from '../../scripts/lib/step/fail.ts'
 import { DASHBOARD_FILE, readDashboard } from '../../scripts/lib/grafana/dashboard.ts'
 import { repoRoot } from '../helpers/paths.ts'
 

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { buildTritonDashboard } from '../../dashboards/triton.ts'
-import { defaults } from '../../scripts/lib/config.ts'
+import { defaults } from '../../scripts/lib/step/config.ts'
 import { dashboardQueries, substitute } from '../helpers/dashboard-queries.ts'
 import { startPrometheus, type Prometheus } from '../helpers/prometheus.ts'
 

@@ -13,7 +13,7 @@ import {
   datasourceRef,
   tritonDashboardFiles,
 } from '../../dashboards/triton.ts'
-import { defaults, loadConfig } from '../../scripts/lib/config.ts'
+import { defaults, loadConfig } from '../../scripts/lib/step/config.ts'
 import { dashboardValidator } from '../helpers/dashboard-schema.ts'
 import { repoRoot } from '../helpers/paths.ts'
 

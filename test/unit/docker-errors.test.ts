@@ -6,8 +6,8 @@ import { createServer, type Socket } from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { configHash, ensureEngine, explainDockerError, type ContainerSpec } from '../../scripts/lib/docker.ts'
-import { StepError } from '../../scripts/lib/fail.ts'
+import { configHash, ensureEngine, explainDockerError, type ContainerSpec } from '../../scripts/lib/engine/docker.ts'
+import { StepError } from '../../scripts/lib/step/fail.ts'
 import { settleWithin } from '../helpers/settle-within.ts'
 
 const ports = [{ address: '127.0.0.1', host: 8000, container: 8000, variable: 'TRITON_HTTP_PORT' }]

@@ -3,7 +3,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createServer, type Socket } from 'node:net'
-import { StepError } from '../../scripts/lib/fail.ts'
+import { StepError } from '../../scripts/lib/step/fail.ts'
 import { grafana } from '../../scripts/lib/grafana/client.ts'
 import { settleWithin } from '../helpers/settle-within.ts'
 

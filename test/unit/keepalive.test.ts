@@ -4,7 +4,7 @@ import http from 'node:http'
 import net from 'node:net'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { encodeRequest, KeepAliveConnection } from '../../scripts/lib/keepalive.ts'
+import { encodeRequest, KeepAliveConnection } from '../../scripts/lib/triton/keepalive.ts'
 import { settleWithin } from '../helpers/settle-within.ts'
 
 /** A TCP server that answers each request with `reply(n)` (n counts requests per connection). */

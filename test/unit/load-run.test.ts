@@ -1,9 +1,9 @@
-// The load loop of 08-load (scripts/lib/load-run.ts) with a send that answers at once, so the
+// The load loop of 08-load (scripts/lib/triton/load-run.ts) with a send that answers at once, so the
 // schedule itself is what is tested: request i to replica i mod N, a replica given up passing
 // its turn on to the next one alive, and a deadline that holds with the schedule behind.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { type Outcome, runLoad, Target } from '../../scripts/lib/load-run.ts'
+import { type Outcome, runLoad, Target } from '../../scripts/lib/triton/load-run.ts'
 
 const ok: Outcome = { ok: true, correct: true }
 const refused: Outcome = { ok: false, kind: 'connection', detail: 'connection refused', connection: true }

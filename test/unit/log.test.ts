@@ -2,10 +2,10 @@
 // sends it (PromQL readable, bodies cut short), every secret masked, a poll's repeats hushed.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { hushCommands, log, setVerbose } from '../../scripts/lib/log.ts'
-import { registerSecret } from '../../scripts/lib/mask.ts'
-import { fail } from '../../scripts/lib/fail.ts'
-import { waitFor } from '../../scripts/lib/poll.ts'
+import { hushCommands, log, setVerbose } from '../../scripts/lib/output/log.ts'
+import { registerSecret } from '../../scripts/lib/output/mask.ts'
+import { fail } from '../../scripts/lib/step/fail.ts'
+import { waitFor } from '../../scripts/lib/step/poll.ts'
 
 /** What `body` printed on stderr, colors removed. */
 async function printed(body: () => unknown): Promise<string> {

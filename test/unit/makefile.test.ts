@@ -13,7 +13,7 @@ const work = mkdtempSync(join(tmpdir(), 'makefile-test-'))
 const past = new Date(Date.now() - 60_000)
 for (const file of [
   'scripts/03-prometheus.ts',
-  'scripts/lib/cli.ts',
+  'scripts/lib/step/cli.ts',
   'prometheus/rules.ts',
   'prometheus/config.ts',
   'build.ts',
@@ -46,7 +46,7 @@ test('an up-to-date bundle is not rebuilt', () => {
   assert.not.match(wouldRun(), /build\.ts/)
 })
 
-for (const file of ['scripts/lib/cli.ts', 'prometheus/rules.ts', 'prometheus/config.ts']) {
+for (const file of ['scripts/lib/step/cli.ts', 'prometheus/rules.ts', 'prometheus/config.ts']) {
   test(`an edit of ${file} rebuilds the bundle`, () => {
     assert.match(wouldRun(file), /build\.ts/)
   })

@@ -1,10 +1,10 @@
 // What 02-triton checks in a model repository before a running Triton is touched
-// (scripts/lib/model-repository.ts): each problem named, and a repository Triton serves passes.
+// (scripts/lib/triton/model-repository.ts): each problem named, and a repository Triton serves passes.
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { modelProblem } from '../../scripts/lib/model-repository.ts'
+import { modelProblem } from '../../scripts/lib/triton/model-repository.ts'
 import { addMnist, tempRepository } from '../helpers/model-repository.ts'
 
 const problem = (setup: (model: string) => void): string | undefined => {

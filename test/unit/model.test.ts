@@ -5,7 +5,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { InferenceSession, Tensor } from 'onnxruntime-node'
 import { decodeModel, FLOAT } from '../../models/onnx.ts'
-import { loadHeldout } from '../../scripts/lib/heldout.ts'
+import { loadHeldout } from '../../scripts/lib/triton/heldout.ts'
 
 const MODEL = 'models/mnist_mlp/1/model.onnx'
 const bytes = readFileSync(MODEL)

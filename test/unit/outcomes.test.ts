@@ -15,9 +15,9 @@ const state = join(work, 'state')
 const script = join(work, 'demo.mts')
 writeFileSync(
   script,
-  `import { step } from '${repoRoot}/scripts/lib/cli.ts'
-import { fail } from '${repoRoot}/scripts/lib/fail.ts'
-import { registerSecret } from '${repoRoot}/scripts/lib/mask.ts'
+  `import { step } from '${repoRoot}/scripts/lib/step/cli.ts'
+import { fail } from '${repoRoot}/scripts/lib/step/fail.ts'
+import { registerSecret } from '${repoRoot}/scripts/lib/output/mask.ts'
 const name = process.env.DEMO_NAME ?? 'demo'
 await step(
   { name, summary: 'a demo step', replaces: 'curl -u admin:hunter2-secret http://x', record: process.env.DEMO_RECORD !== 'no', flags: {} },
@@ -78,7 +78,8 @@ test('readOutcomes skips what it cannot read and sorts by step', async () => {
   const reader = join(work, 'read.mts')
   writeFileSync(
     reader,
-    `import { readOutcomes } from '${repoRoot}/scripts/lib/outcomes.ts'\nconsole.log(JSON.stringify(readOutcomes().map((o) => o.step)))\n`,
+    `import { readOutcomes } from '${repoRoot}/scripts/lib/state/outcomes.ts'\n` +
+      'console.log(JSON.stringify(readOutcomes().map((o) => o.step)))\n',
   )
   const { stdout } = await runProcess(process.execPath, ['--import', 'tsx', reader], { env: { STATE_DIR: state } })
   assert.equal(JSON.parse(stdout), ['bad-step', 'ok-step'])

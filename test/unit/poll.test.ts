@@ -3,8 +3,8 @@
 // Node exit in the middle of the wait (exit code 13, no message), as it did against docker-proxy.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { fail, StepError } from '../../scripts/lib/fail.ts'
-import { waitFor } from '../../scripts/lib/poll.ts'
+import { fail, StepError } from '../../scripts/lib/step/fail.ts'
+import { waitFor } from '../../scripts/lib/step/poll.ts'
 import { runProcess } from '../helpers/process.ts'
 
 const onTimeout = (last: unknown) => fail(`timed out (last: ${String(last)})`, 'wait longer')
@@ -35,8 +35,8 @@ test('a probe that never settles ends at the deadline with the timeout error', a
 
 test('the wait holds the process: with nothing else pending, Node does not exit before the deadline', async () => {
   const script = `
-    import { waitFor } from './scripts/lib/poll.ts'
-    import { fail } from './scripts/lib/fail.ts'
+    import { waitFor } from './scripts/lib/step/poll.ts'
+    import { fail } from './scripts/lib/step/fail.ts'
     await waitFor(() => new Promise(() => {}), { what: 'x', timeoutMs: 300, onTimeout: () => fail('deadline', 'x') })
       .catch((e) => process.stdout.write(e.cause_))
   `

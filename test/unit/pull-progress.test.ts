@@ -8,7 +8,7 @@ import {
   type PullMessage,
   PullProgress,
   progressFigures,
-} from '../../scripts/lib/pull-progress.ts'
+} from '../../scripts/lib/engine/pull-progress.ts'
 
 const A = 'b2b8bcff04689741f9e511514647f7b6fcdc30b3bc1034b03f90372bde5df1d0'
 const B = '62f28f8edee23d20ad92419e08e4b17808668297665ab3eca09a1e6419eb40c2'

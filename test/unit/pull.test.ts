@@ -3,10 +3,10 @@
 import { hostname } from 'node:os'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { diskVerdict, engineDiskSpace, REFUSE_BELOW, WARN_BELOW } from '../../scripts/lib/disk.ts'
-import { engineEndpoint, parseDockerHost } from '../../scripts/lib/engine-api.ts'
-import { StepError } from '../../scripts/lib/fail.ts'
-import { pullFailed, pullSettings } from '../../scripts/lib/pull.ts'
+import { diskVerdict, engineDiskSpace, REFUSE_BELOW, WARN_BELOW } from '../../scripts/lib/engine/disk.ts'
+import { engineEndpoint, parseDockerHost } from '../../scripts/lib/engine/api.ts'
+import { StepError } from '../../scripts/lib/step/fail.ts'
+import { pullFailed, pullSettings } from '../../scripts/lib/engine/pull.ts'
 
 test('stall deadline: the flag, else PULL_STALL_TIMEOUT, else 120 s; a bad value is refused with exit 2', () => {
   assert.equal(pullSettings(7, { PULL_STALL_TIMEOUT: '30' }), { stallTimeoutMs: 7000 })

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { credentialsFor, registryAuthHeader } from '../../scripts/lib/registry-auth.ts'
-import { maskSecrets } from '../../scripts/lib/mask.ts'
+import { credentialsFor, registryAuthHeader } from '../../scripts/lib/engine/registry-auth.ts'
+import { maskSecrets } from '../../scripts/lib/output/mask.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'tm-auth-'))
 const bin = join(dir, 'bin')

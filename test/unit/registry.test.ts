@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { enginePlatform, isLoopbackRegistry, lookupImage, parseImageRef } from '../../scripts/lib/registry.ts'
+import { enginePlatform, isLoopbackRegistry, lookupImage, parseImageRef } from '../../scripts/lib/engine/registry.ts'
 import { putImage, startMuteServer, startRegistry, type TestRegistry } from '../helpers/registry.ts'
 import { settleWithin } from '../helpers/settle-within.ts'
 

@@ -3,9 +3,9 @@
 // ones left out, no load at all said plainly).
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { LoadReport, SavedLoad } from '../../scripts/lib/load-report.ts'
-import { registerSecret } from '../../scripts/lib/mask.ts'
-import type { StepOutcome } from '../../scripts/lib/outcomes.ts'
+import type { LoadReport, SavedLoad } from '../../scripts/lib/triton/load-report.ts'
+import { registerSecret } from '../../scripts/lib/output/mask.ts'
+import type { StepOutcome } from '../../scripts/lib/state/outcomes.ts'
 import { barChart, timeChart } from '../../scripts/lib/report/charts.ts'
 import { type ReportData, reportHtml } from '../../scripts/lib/report/page.ts'
 

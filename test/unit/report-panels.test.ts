@@ -1,6 +1,6 @@
 // The report charts the dashboard's own panels: read from the exported dashboard, every query
 // interpolated as Grafana would open it (variables at their saved value, $__rate_interval by
-// Grafana's rule), and each equal to the PromQL lib/triton-metrics.ts builds for that panel.
+// Grafana's rule), and each equal to the PromQL lib/triton/metrics.ts builds for that panel.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { DASHBOARD_FILE, readDashboard } from '../../scripts/lib/grafana/dashboard.ts'
@@ -22,7 +22,7 @@ import {
   qps,
   type Scope,
   selector,
-} from '../../scripts/lib/triton-metrics.ts'
+} from '../../scripts/lib/triton/metrics.ts'
 import { repoRoot } from '../helpers/paths.ts'
 
 const dashboard = readDashboard(`${repoRoot}/${DASHBOARD_FILE}`)
@@ -39,7 +39,7 @@ test('every time-series panel, in order, with no variable left for Prometheus to
   for (const p of panels) for (const q of p.queries) assert.not.match(q.expr, /\$|\[\[/, `${p.title}: ${q.expr}`)
 })
 
-test("the main panels' queries are the ones lib/triton-metrics.ts builds", () => {
+test("the main panels' queries are the ones lib/triton/metrics.ts builds", () => {
   assert.is(panel('QPS per model').queries[0]!.expr, qps(perModel))
   assert.is(panel('Mean inference latency').queries[0]!.expr, meanMsPerRequest(metric.requestDuration, perModel))
   assert.is(panel('Failure ratio').queries[0]!.expr, failureRatio(perModel))

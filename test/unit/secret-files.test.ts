@@ -1,4 +1,4 @@
-// How a secret reaches a container (scripts/lib/secret-files.ts), on the real engine with the
+// How a secret reaches a container (scripts/lib/engine/secret-files.ts), on the real engine with the
 // Grafana stand-in image, which resolves GF_*__FILE as the grafana/grafana image's run.sh does:
 // the trap that made a mount unusable, and the copy that replaces it.
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { ensureContainer } from '../../scripts/lib/docker.ts'
-import { waitFor } from '../../scripts/lib/poll.ts'
-import { fail } from '../../scripts/lib/fail.ts'
-import { secretsTar } from '../../scripts/lib/secret-files.ts'
+import { ensureContainer } from '../../scripts/lib/engine/docker.ts'
+import { waitFor } from '../../scripts/lib/step/poll.ts'
+import { fail } from '../../scripts/lib/step/fail.ts'
+import { secretsTar } from '../../scripts/lib/engine/secret-files.ts'
 import { buildImages, freePort } from '../helpers/docker-suite.ts'
 import { runGrafanaImage } from '../helpers/grafana-standin.ts'
 

@@ -5,8 +5,8 @@ import * as assert from 'uvu/assert'
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { StepError } from '../../scripts/lib/fail.ts'
-import { readSecret, stateDir, writeSecret } from '../../scripts/lib/secrets.ts'
+import { StepError } from '../../scripts/lib/step/fail.ts'
+import { readSecret, stateDir, writeSecret } from '../../scripts/lib/state/secrets.ts'
 import { stateDirs } from '../helpers/state-dir.ts'
 
 const work = mkdtempSync(join(tmpdir(), 'secrets-test-'))

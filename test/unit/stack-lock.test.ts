@@ -1,5 +1,5 @@
 // Two runs on one stack at once: a step that changes the stack takes the lock file in the state
-// folder (scripts/lib/stack-lock.ts), waits for a live holder with a message, gives up after
+// folder (scripts/lib/state/lock.ts), waits for a live holder with a message, gives up after
 // LOCK_TIMEOUT naming who holds it, and takes over a lock whose process is gone. Run with the
 // built 01-network step and no engine: it stops at the engine right after the lock.
 import { spawnSync } from 'node:child_process'

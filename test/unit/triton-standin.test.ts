@@ -4,7 +4,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as ort from 'onnxruntime-node'
-import { loadHeldout } from '../../scripts/lib/heldout.ts'
+import { loadHeldout } from '../../scripts/lib/triton/heldout.ts'
 import { startTritonStandin, type TritonStandin, withLoadingStandin } from '../helpers/triton-standin.ts'
 
 let triton: TritonStandin

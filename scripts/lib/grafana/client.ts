@@ -3,10 +3,10 @@
 // quotes Grafana's own text. Credentials travel only in request headers, never in argv or logs.
 import createClient from 'openapi-fetch'
 import type { components, paths } from './schema.ts'
-import { StepError } from '../fail.ts'
-import { tr } from '../i18n.ts'
-import { isVerbose, log, type ShownRequest } from '../log.ts'
-import { registerSecret } from '../mask.ts'
+import { StepError } from '../step/fail.ts'
+import { tr } from '../output/i18n.ts'
+import { isVerbose, log, type ShownRequest } from '../output/log.ts'
+import { registerSecret } from '../output/mask.ts'
 
 /** Any JSON object: the spec types `jsonData` and a dashboard as Go's `*simplejson.Json`, an empty object. */
 export type Json = components['schemas']['Json']

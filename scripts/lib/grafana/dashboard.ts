@@ -1,8 +1,8 @@
 // The exported dashboard as the steps read it (dashboards/triton.json, written by `make dashboards`):
 // one model type and one reader for the steps that import it (07), check it (09) and publish it.
 import { readFileSync } from 'node:fs'
-import { fail } from '../fail.ts'
-import { tr } from '../i18n.ts'
+import { fail } from '../step/fail.ts'
+import { tr } from '../output/i18n.ts'
 
 export const DASHBOARD_FILE = 'dashboards/triton.json'
 

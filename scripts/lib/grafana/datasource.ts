@@ -1,9 +1,9 @@
 // A Grafana datasource under a fixed uid, like the Terraform provider's grafana_data_source:
 // created when missing, kept when it matches, updated in place (PUT, keeping what someone added in
 // the UI) when it does not; a datasource of the same name under another uid is never duplicated.
-import { fail } from '../fail.ts'
-import { tr } from '../i18n.ts'
-import { log } from '../log.ts'
+import { fail } from '../step/fail.ts'
+import { tr } from '../output/i18n.ts'
+import { log } from '../output/log.ts'
 import { type Grafana, type Json, ok } from './client.ts'
 
 /** What the steps manage of a datasource; everything else on it is left as it is. */

@@ -1,9 +1,9 @@
 // Where Grafana is and who the steps are to it: the admin (basic auth, the password 04-grafana
 // generated) for setting up, and the service-account token (05-token) for everything after.
-import { loadConfig, url, type Config } from '../config.ts'
-import { fail } from '../fail.ts'
-import { tr } from '../i18n.ts'
-import { readSecret, statePath } from '../secrets.ts'
+import { loadConfig, url, type Config } from '../step/config.ts'
+import { fail } from '../step/fail.ts'
+import { tr } from '../output/i18n.ts'
+import { readSecret, statePath } from '../state/secrets.ts'
 import { grafana, type GrafanaAuth } from './client.ts'
 import { ADMIN_USER } from './server.ts'
 

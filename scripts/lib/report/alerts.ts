@@ -1,10 +1,10 @@
 // The alerts the report shows: what Alertmanager holds (what reaches a person: firing, silenced,
 // inhibited) and, beside it, the alerts Prometheus still has pending (not sent yet). Where
 // Alertmanager does not answer, Prometheus's own list, with a line saying so.
-import { alertState, fetchAlerts, type GettableAlert } from '../alertmanager.ts'
-import { type Config, url } from '../config.ts'
-import { tr } from '../i18n.ts'
-import { type PrometheusAlert, prometheusApi } from '../prometheus.ts'
+import { alertState, fetchAlerts, type GettableAlert } from '../prometheus/alertmanager.ts'
+import { type Config, url } from '../step/config.ts'
+import { tr } from '../output/i18n.ts'
+import { type PrometheusAlert, prometheusApi } from '../prometheus/api.ts'
 
 export interface ReportAlert {
   name: string

@@ -12,7 +12,7 @@
 // Versions are pinned exactly in package.json (vega, vega-lite).
 import * as vega from 'vega'
 import { compile, type TopLevelSpec } from 'vega-lite'
-import { tr } from '../i18n.ts'
+import { tr } from '../output/i18n.ts'
 
 /** CSS font stacks shared by the page and the charts: system fonts, then CJK ones, then any sans-serif. */
 export const FONT_LATIN = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Helvetica Neue", Arial'

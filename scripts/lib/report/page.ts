@@ -2,11 +2,11 @@
 // anything outside the file (the Grafana link is one a reader clicks, never one the page loads).
 // Text in English or Simplified Chinese by the locale, `<html lang>` to match, and fonts that fall
 // back to any sans-serif where no CJK font is installed.
-import { chinese, tr } from '../i18n.ts'
-import type { LoadReport, SavedLoad } from '../load-report.ts'
-import { maskSecrets } from '../mask.ts'
-import type { StepOutcome } from '../outcomes.ts'
-import { type Target, targetRows } from '../prometheus.ts'
+import { chinese, tr } from '../output/i18n.ts'
+import type { LoadReport, SavedLoad } from '../triton/load-report.ts'
+import { maskSecrets } from '../output/mask.ts'
+import type { StepOutcome } from '../state/outcomes.ts'
+import { type Target, targetRows } from '../prometheus/api.ts'
 import type { ReportAlerts } from './alerts.ts'
 import { fontStack } from './charts.ts'
 import type { HostFacts, ServiceFacts } from './run-facts.ts'

@@ -1,10 +1,10 @@
 // The dashboard's time-series panels as the report charts them: each panel's own PromQL, read from
-// the exported dashboard (the file 07-dashboard imports, built from lib/triton-metrics.ts), with
+// the exported dashboard (the file 07-dashboard imports, built from lib/triton/metrics.ts), with
 // Grafana's variables filled in as the dashboard opens: template variables at their saved value
 // (All → their "all" value), $__rate_interval and $__interval from the report's step and the scrape
 // interval, by Grafana's own rule. So a chart in the report is the panel a person sees in Grafana.
 import type { DashboardModel, DashboardPanel, DashboardVariable } from '../grafana/dashboard.ts'
-import { metric } from '../triton-metrics.ts'
+import { metric } from '../triton/metrics.ts'
 
 export interface PanelQuery {
   expr: string

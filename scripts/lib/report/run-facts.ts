@@ -3,13 +3,13 @@
 // service itself reports, and whether Triton runs on a GPU. A part that cannot be read is shown as
 // such; only Prometheus is required (report.ts checks it first).
 import { cpus, arch, hostname, release, totalmem, type } from 'node:os'
-import { fetchStatus } from '../alertmanager.ts'
-import { type Config, url } from '../config.ts'
-import { docker, inspectContainer } from '../docker.ts'
+import { fetchStatus } from '../prometheus/alertmanager.ts'
+import { type Config, url } from '../step/config.ts'
+import { docker, inspectContainer } from '../engine/docker.ts'
 import { health } from '../grafana/client.ts'
 import { grafanaUrl } from '../grafana/session.ts'
-import { tr } from '../i18n.ts'
-import { log } from '../log.ts'
+import { tr } from '../output/i18n.ts'
+import { log } from '../output/log.ts'
 
 export interface HostFacts {
   hostname: string

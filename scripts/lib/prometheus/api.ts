@@ -1,8 +1,8 @@
 // Prometheus as the steps run and read it: its port inside the container, the job that scrapes
 // Triton, and the shapes of its HTTP API's answers (read directly by 03, through Grafana by 09).
-import { tr } from './i18n.ts'
-import { log } from './log.ts'
-import { formatTable } from './table.ts'
+import { tr } from '../output/i18n.ts'
+import { log } from '../output/log.ts'
+import { formatTable } from '../output/table.ts'
 
 /** Prometheus's port inside its container, as Grafana reaches it on the network; the host port is PROMETHEUS_PORT. */
 export const PROMETHEUS_CONTAINER_PORT = 9090

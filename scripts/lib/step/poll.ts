@@ -1,7 +1,7 @@
 // Readiness is polled with a deadline, never assumed or slept for; a spinner shows the wait.
 import chalk from 'chalk'
 import type { StepError } from './fail.ts'
-import { hushCommands } from './log.ts'
+import { hushCommands } from '../output/log.ts'
 
 const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
 

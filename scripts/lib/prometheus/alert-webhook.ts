@@ -2,11 +2,11 @@
 // DingTalk, Slack, WeCom…) put their token in the URL: it is kept in the state folder (0600) like
 // Grafana's password, registered for masking, and shown only as its scheme and host. It never goes
 // into argv or a container's environment; the only copy outside the state folder is Alertmanager's
-// config file, readable by the container's user alone (10-alertmanager, lib/secret-files.ts).
-import { fail } from './fail.ts'
-import { tr } from './i18n.ts'
-import { registerSecret } from './mask.ts'
-import { readSecret, removeSecret, writeSecret } from './secrets.ts'
+// config file, readable by the container's user alone (10-alertmanager, lib/engine/secret-files.ts).
+import { fail } from '../step/fail.ts'
+import { tr } from '../output/i18n.ts'
+import { registerSecret } from '../output/mask.ts'
+import { readSecret, removeSecret, writeSecret } from '../state/secrets.ts'
 
 /** State-folder file holding the URL. */
 export const WEBHOOK_FILE = 'alert-webhook-url'

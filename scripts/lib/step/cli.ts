@@ -4,10 +4,10 @@
 import { parseArgs } from 'node:util'
 import chalk from 'chalk'
 import { fail, runStep, StepError } from './fail.ts'
-import { tr } from './i18n.ts'
-import { log, setVerbose } from './log.ts'
-import { recordOutcome, type StepOutcome } from './outcomes.ts'
-import { lockStack } from './stack-lock.ts'
+import { tr } from '../output/i18n.ts'
+import { log, setVerbose } from '../output/log.ts'
+import { recordOutcome, type StepOutcome } from '../state/outcomes.ts'
+import { lockStack } from '../state/lock.ts'
 
 export type FlagSpec =
   | {
@@ -46,7 +46,7 @@ export interface StepMeta<F extends Record<string, FlagSpec>> {
   flags: F
   /** Keep the outcome in the state folder for `make report` (default true; the report itself does not). */
   record?: boolean
-  /** The step changes the stack: one such step at a time per state folder (stack-lock.ts). */
+  /** The step changes the stack: one such step at a time per state folder (state/lock.ts). */
   lock?: boolean
 }
 

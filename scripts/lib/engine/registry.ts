@@ -2,8 +2,8 @@
 // (does it answer, is the tag there, how many compressed bytes its layers weigh), asked directly
 // with the registry's HTTP API v2 and a short deadline. Used before a pull (disk space, a total
 // for the progress bar) and by `make doctor`. Only a help: the pull itself is the engine's.
-import { tr } from './i18n.ts'
-import { log } from './log.ts'
+import { tr } from '../output/i18n.ts'
+import { log } from '../output/log.ts'
 import { credentialsFor } from './registry-auth.ts'
 
 export interface ImageRef {

@@ -14,10 +14,10 @@ import {
 import { dirname, join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { writeFileAtomic } from './atomic-file.ts'
-import { fail, type StepError } from './fail.ts'
-import { tr } from './i18n.ts'
-import { log } from './log.ts'
-import { registerSecret } from './mask.ts'
+import { fail, type StepError } from '../step/fail.ts'
+import { tr } from '../output/i18n.ts'
+import { log } from '../output/log.ts'
+import { registerSecret } from '../output/mask.ts'
 
 function unusable(path: string, error: unknown, fix: string): StepError {
   const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message

@@ -1,7 +1,7 @@
 // The last `make load` as 08-load prints it with --json, kept in the state folder (`load.json`)
 // so `make report` can show it. The reader is tolerant: the report shows the fields it knows and
 // lists any others as they are, so a newer 08-load (more fields) or an older one (fewer) still reads.
-import { readStateFile, writeStateFile } from './secrets.ts'
+import { readStateFile, writeStateFile } from '../state/secrets.ts'
 
 export const LOAD_REPORT_FILE = 'load.json'
 

@@ -6,8 +6,8 @@
 // and 02-triton keeps the old container until the new one is ready.
 import { existsSync, openSync, readdirSync, readFileSync, readSync, closeSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { fail, type StepError } from './fail.ts'
-import { tr } from './i18n.ts'
+import { fail, type StepError } from '../step/fail.ts'
+import { tr } from '../output/i18n.ts'
 
 /** The file (or folder) each backend opens in a version folder when config.pbtxt names none. */
 const DEFAULT_FILES: Record<string, string> = {

@@ -1,7 +1,7 @@
 // Every line we print passes through maskSecrets, so a secret that leaks into a message is hidden.
 // Its own module, below log and fail: the state-folder files (secrets.ts) need log and fail, and
 // log needs the masking, so one module doing both tied the three into an import circle.
-import { GRAFANA_DEFAULT_PASSWORD } from './grafana/server.ts'
+import { GRAFANA_DEFAULT_PASSWORD } from '../grafana/server.ts'
 
 const known = new Set<string>()
 

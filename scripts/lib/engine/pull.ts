@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import chalk from 'chalk'
 import cliProgress from 'cli-progress'
-import type { FlagSpec } from './cli.ts'
+import type { FlagSpec } from '../step/cli.ts'
 import { type DiskSpace, diskTight, diskTooSmall, diskVerdict, engineDiskSpace, freeUpFix } from './disk.ts'
 import {
   API_VERSION,
@@ -17,10 +17,10 @@ import {
   engineEndpoint,
   engineMessage,
   readBody,
-} from './engine-api.ts'
-import { fail, type StepError } from './fail.ts'
-import { tr } from './i18n.ts'
-import { log } from './log.ts'
+} from './api.ts'
+import { fail, type StepError } from '../step/fail.ts'
+import { tr } from '../output/i18n.ts'
+import { log } from '../output/log.ts'
 import {
   formatBytes,
   formatSeconds,

@@ -4,7 +4,7 @@
 // at once, and a read-modify-write of one file would lose one of them.
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { maskSecrets } from './mask.ts'
+import { maskSecrets } from '../output/mask.ts'
 import { readStateFile, stateDir, writeStateFile } from './secrets.ts'
 
 const FOLDER = 'steps'

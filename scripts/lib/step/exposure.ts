@@ -4,9 +4,9 @@
 // `make` run (TM_RUN, exported by the Makefile), not by every step that publishes a port; a step
 // run by hand says it every time.
 import type { Config } from './config.ts'
-import { tr } from './i18n.ts'
-import { log } from './log.ts'
-import { readStateFile, writeStateFile } from './secrets.ts'
+import { tr } from '../output/i18n.ts'
+import { log } from '../output/log.ts'
+import { readStateFile, writeStateFile } from '../state/secrets.ts'
 
 /** The state-folder file that remembers which run was told, so the next step of it is not told again. */
 const NOTICE_FILE = 'exposure-notice'

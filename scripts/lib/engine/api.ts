@@ -7,8 +7,8 @@ import { type ClientRequest, type IncomingMessage, request } from 'node:http'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { $ } from 'zx'
-import { tr } from './i18n.ts'
-import { log } from './log.ts'
+import { tr } from '../output/i18n.ts'
+import { log } from '../output/log.ts'
 
 /**
  * Pinned, so the messages keep the shape they were written against: 1.41 is Docker 20.10's API

@@ -6,11 +6,11 @@
 // answers at the URL, not from Grafana's proxy; a host that names no container, one that is
 // stopped, or one on no network Grafana is on, each has its own fix.
 import { isIP } from 'node:net'
-import type { Config } from './config.ts'
-import { type ContainerInfo, inspectContainer, runOnce } from './docker.ts'
-import { fail, type StepError } from './fail.ts'
-import { tr } from './i18n.ts'
-import { PROMETHEUS_CONTAINER_PORT, prometheusUrlOnNetwork } from './prometheus.ts'
+import type { Config } from '../step/config.ts'
+import { type ContainerInfo, inspectContainer, runOnce } from '../engine/docker.ts'
+import { fail, type StepError } from '../step/fail.ts'
+import { tr } from '../output/i18n.ts'
+import { PROMETHEUS_CONTAINER_PORT, prometheusUrlOnNetwork } from './api.ts'
 
 const networks = (c: ContainerInfo) => Object.keys(c.NetworkSettings?.Networks ?? {})
 

@@ -2,7 +2,7 @@
 // schema version) and to check a download (sha256), kept in a marked section so notes a person
 // wrote around it survive every re-publish.
 import { createHash } from 'node:crypto'
-import type { DashboardModel, DashboardPanel } from './grafana/dashboard.ts'
+import type { DashboardModel, DashboardPanel } from '../grafana/dashboard.ts'
 
 export interface NotedAsset {
   name: string

@@ -3,8 +3,8 @@
 // there anyway and always matches the version that will run.
 import { $, which } from 'zx'
 import { type MountSpec, runOnce } from './docker.ts'
-import { tr } from './i18n.ts'
-import { log } from './log.ts'
+import { tr } from '../output/i18n.ts'
+import { log } from '../output/log.ts'
 
 export interface ToolRun {
   exitCode: number

@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { $ } from 'zx'
-import { tr } from './i18n.ts'
-import { log } from './log.ts'
-import { registerSecret } from './mask.ts'
+import { tr } from '../output/i18n.ts'
+import { log } from '../output/log.ts'
+import { registerSecret } from '../output/mask.ts'
 
 export type Credentials = { username: string; password: string } | { identitytoken: string }
 

@@ -1,6 +1,6 @@
 // Every failure a person can meet says its cause and its fix, then the step exits non-zero.
-import { log } from './log.ts'
-import { tr } from './i18n.ts'
+import { log } from '../output/log.ts'
+import { tr } from '../output/i18n.ts'
 
 export class StepError extends Error {
   constructor(

@@ -3,10 +3,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Octokit } from '@octokit/rest'
 import { $ } from 'zx'
-import { fail, type StepError } from './fail.ts'
-import { tr } from './i18n.ts'
-import { isVerbose, log } from './log.ts'
-import { registerSecret } from './mask.ts'
+import { fail, type StepError } from '../step/fail.ts'
+import { tr } from '../output/i18n.ts'
+import { isVerbose, log } from '../output/log.ts'
+import { registerSecret } from '../output/mask.ts'
 
 export const PUBLIC_API_URL = 'https://api.github.com'
 

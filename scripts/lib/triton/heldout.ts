@@ -1,8 +1,8 @@
 // The digits `make model` kept out of training: what the load step sends, and how it knows
 // whether the served model answers correctly.
 import { readFileSync } from 'node:fs'
-import { fail } from './fail.ts'
-import { tr } from './i18n.ts'
+import { fail } from '../step/fail.ts'
+import { tr } from '../output/i18n.ts'
 
 export const HELDOUT_PATH = 'models/heldout.json'
 /** An MNIST digit: SIDE × SIDE grey pixels, one of CLASSES labels (what the model takes and tells). */

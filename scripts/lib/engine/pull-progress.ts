@@ -1,7 +1,7 @@
 // What a pull has done so far, from the engine's progress stream (`POST /images/create`, one JSON
 // message a line): bytes downloaded out of the total, the rate, layers done, and when it last
 // moved. Pure bookkeeping with the clock passed in, so it is tested on recorded streams.
-import { tr } from './i18n.ts'
+import { tr } from '../output/i18n.ts'
 
 /** One line of the stream (pkg/jsonmessage JSONMessage): only the fields a pull sends. */
 export interface PullMessage {

@@ -4,9 +4,9 @@
 import { existsSync } from 'node:fs'
 import { statfs } from 'node:fs/promises'
 import { hostname } from 'node:os'
-import { type EngineInfo, type Endpoint, endpointOnThisMachine, isDockerDesktop } from './engine-api.ts'
-import { fail, type StepError } from './fail.ts'
-import { tr } from './i18n.ts'
+import { type EngineInfo, type Endpoint, endpointOnThisMachine, isDockerDesktop } from './api.ts'
+import { fail, type StepError } from '../step/fail.ts'
+import { tr } from '../output/i18n.ts'
 import { formatBytes } from './pull-progress.ts'
 
 /**

@@ -1,10 +1,10 @@
 // Triton's HTTP API (KServe v2): what a step asks before sending inferences — is the server
 // there, does it know the model, is the model ready, what tensors does it take — each failure
 // turned into a cause and a fix. Works the same against Triton 23.05 and the test stand-in.
-import { fail, StepError } from './fail.ts'
-import { tr } from './i18n.ts'
-import { log } from './log.ts'
-import { waitFor } from './poll.ts'
+import { fail, StepError } from '../step/fail.ts'
+import { tr } from '../output/i18n.ts'
+import { log } from '../output/log.ts'
+import { waitFor } from '../step/poll.ts'
 
 export interface TensorMetadata {
   name: string

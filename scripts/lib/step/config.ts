@@ -2,9 +2,9 @@
 // Read once per step; a bad value stops the step before anything is touched.
 import { isIP } from 'node:net'
 import { fail } from './fail.ts'
-import { isGrafanaUid } from './grafana/server.ts'
-import { tr } from './i18n.ts'
-import { MAX_REPLICAS, REPLICA_PORT_STEP, replicaName } from './triton.ts'
+import { isGrafanaUid } from '../grafana/server.ts'
+import { tr } from '../output/i18n.ts'
+import { MAX_REPLICAS, REPLICA_PORT_STEP, replicaName } from '../triton/names.ts'
 
 export const defaults = {
   NETWORK: 'ai-monitor-net',

@@ -2,8 +2,8 @@
 // inside the container, and the shapes of its API v2 answers (api/v2/openapi.yaml, the same in
 // 0.25 and 0.27), read by `make alerts`, the alert drill and Grafana's Alertmanager datasource.
 import { parse } from 'yaml'
-import { tr } from './i18n.ts'
-import { log } from './log.ts'
+import { tr } from '../output/i18n.ts'
+import { log } from '../output/log.ts'
 
 /** Alertmanager's port inside its container, as Prometheus and Grafana reach it; the host port is ALERTMANAGER_PORT. */
 export const ALERTMANAGER_CONTAINER_PORT = 9093

@@ -1,7 +1,8 @@
 // Step 1: the user-defined network on which the containers reach each other by name.
 import { step } from './lib/step/cli.ts'
 import { loadConfig } from './lib/step/config.ts'
-import { ensureEngine, ensureNetwork } from './lib/engine/docker.ts'
+import { ensureEngine } from './lib/engine/cli.ts'
+import { ensureNetwork } from './lib/engine/networks.ts'
 import { tr } from './lib/output/i18n.ts'
 
 await step(

@@ -4,18 +4,13 @@ import { resolve } from 'node:path'
 import { step } from './lib/step/cli.ts'
 import { assertDistinctPorts, type Config, loadConfig, type TritonReplica, url } from './lib/step/config.ts'
 import { warnIfExposed } from './lib/step/exposure.ts'
-import {
-  containersLabelled,
-  ensureContainer,
-  ensureEngine,
-  ensureImage,
-  ensureNetwork,
-  explainDockerError,
-  gpuAvailable,
-  gpuRefusal,
-  removeContainer,
-  waitForHttp,
-} from './lib/engine/docker.ts'
+import { containersLabelled, ensureContainer, removeContainer } from './lib/engine/containers.ts'
+import { ensureEngine } from './lib/engine/cli.ts'
+import { ensureImage } from './lib/engine/images.ts'
+import { ensureNetwork } from './lib/engine/networks.ts'
+import { explainDockerError } from './lib/engine/errors.ts'
+import { gpuAvailable, gpuRefusal } from './lib/engine/gpu.ts'
+import { waitForHttp } from './lib/engine/readiness.ts'
 import { tr } from './lib/output/i18n.ts'
 import { log } from './lib/output/log.ts'
 import { modelProblem } from './lib/triton/model-repository.ts'

@@ -15,15 +15,12 @@ import { writeFileAtomic } from './lib/state/atomic-file.ts'
 import { alertmanagerTarget } from './lib/prometheus/alertmanager.ts'
 import { step } from './lib/step/cli.ts'
 import { assertDistinctPorts, type Config, loadConfig, url } from './lib/step/config.ts'
-import {
-  ensureContainer,
-  ensureEngine,
-  ensureImage,
-  ensureNetwork,
-  type MountSpec,
-  waitForHttp,
-  waitTrouble,
-} from './lib/engine/docker.ts'
+import { ensureContainer } from './lib/engine/containers.ts'
+import { ensureEngine } from './lib/engine/cli.ts'
+import { ensureImage } from './lib/engine/images.ts'
+import { ensureNetwork } from './lib/engine/networks.ts'
+import type { MountSpec } from './lib/engine/spec.ts'
+import { waitForHttp, waitTrouble } from './lib/engine/readiness.ts'
 import { engineEndpoint } from './lib/engine/api.ts'
 import { warnIfExposed } from './lib/step/exposure.ts'
 import { fail } from './lib/step/fail.ts'

@@ -4,14 +4,11 @@
 import { step } from './lib/step/cli.ts'
 import { warnIfExposed } from './lib/step/exposure.ts'
 import { assertDistinctPorts, loadConfig } from './lib/step/config.ts'
-import {
-  ensureContainer,
-  ensureEngine,
-  ensureImage,
-  ensureNetwork,
-  ensureVolume,
-  waitForHttp,
-} from './lib/engine/docker.ts'
+import { ensureContainer } from './lib/engine/containers.ts'
+import { ensureEngine } from './lib/engine/cli.ts'
+import { ensureImage } from './lib/engine/images.ts'
+import { ensureNetwork, ensureVolume } from './lib/engine/networks.ts'
+import { waitForHttp } from './lib/engine/readiness.ts'
 import { fail } from './lib/step/fail.ts'
 import { tr } from './lib/output/i18n.ts'
 import { log } from './lib/output/log.ts'

@@ -9,7 +9,9 @@ import pkg from '../package.json' with { type: 'json' }
 import { step } from './lib/step/cli.ts'
 import { type Config, loadConfig, portsByNumber, type Setting, settingLabel } from './lib/step/config.ts'
 import { diskTight, diskTooSmall, diskVerdict, engineDiskSpace } from './lib/engine/disk.ts'
-import { docker, engineInfo, gpuAvailable, listenProbe, portHolders, type PortHolder } from './lib/engine/docker.ts'
+import { docker, engineInfo } from './lib/engine/cli.ts'
+import { gpuAvailable } from './lib/engine/gpu.ts'
+import { listenProbe, portHolders, type PortHolder } from './lib/engine/ports.ts'
 import {
   type Endpoint,
   type EngineInfo,

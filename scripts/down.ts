@@ -1,14 +1,9 @@
 // Tears the stack down: the containers and the network; data volumes only when asked.
 import { step } from './lib/step/cli.ts'
 import { loadConfig } from './lib/step/config.ts'
-import {
-  containersLabelled,
-  ensureEngine,
-  removeContainer,
-  removeLeftovers,
-  removeNetwork,
-  removeVolume,
-} from './lib/engine/docker.ts'
+import { containersLabelled, removeContainer, removeLeftovers } from './lib/engine/containers.ts'
+import { ensureEngine } from './lib/engine/cli.ts'
+import { removeNetwork, removeVolume } from './lib/engine/networks.ts'
 import { tr } from './lib/output/i18n.ts'
 import { log } from './lib/output/log.ts'
 import { REPLICA_LABEL } from './lib/triton/names.ts'

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { MANAGED_LABEL } from '../../scripts/lib/engine/docker.ts'
+import { MANAGED_LABEL } from '../../scripts/lib/engine/spec.ts'
 import { buildImages, freePort, runStep, run } from '../helpers/docker-suite.ts'
 
 const triton = `tm-drill-${process.pid}-triton`

@@ -1,6 +1,6 @@
 // The Docker Engine API spoken directly (HTTP over the engine's unix socket, or plain TCP), for what
 // the docker CLI cannot give a program: a pull's progress, layer by layer, as a stream of JSON lines.
-// Everything else goes through the CLI (docker.ts). Where the engine is reached in a way we do not
+// Everything else goes through the CLI (cli.ts). Where the engine is reached in a way we do not
 // speak (ssh://, TLS, a Windows pipe), `engineEndpoint` says so and the caller falls back to the CLI.
 import { readFileSync } from 'node:fs'
 import { type ClientRequest, type IncomingMessage, request } from 'node:http'
@@ -103,6 +103,17 @@ export async function engineEndpoint(env: NodeJS.ProcessEnv = process.env): Prom
 export function endpointOnThisMachine(endpoint: Endpoint): boolean {
   if (endpoint.kind === 'unix') return true
   return endpoint.kind === 'tcp' && /^(localhost|127\.|::1$)/.test(endpoint.host)
+}
+
+let onThisMachine: Promise<boolean> | undefined
+
+/**
+ * Whether the engine runs on this machine (DOCKER_HOST, else the docker context), asked once per
+ * run: only then are its published ports ours to probe and its GPU hooks ours to look for.
+ */
+export function engineOnThisMachine(): Promise<boolean> {
+  onThisMachine ??= engineEndpoint().then(endpointOnThisMachine, () => false)
+  return onThisMachine
 }
 
 export interface EngineRequest {

@@ -17,7 +17,7 @@
 // the same on a remote engine and with user namespaces (the daemon maps the ids). The file lives
 // in the container's own layer and goes with it; whoever can `docker cp` it out can also
 // `docker exec` into the container, so this exposes nothing the engine's users did not have.
-// Use: `ensureContainer({ ..., secrets: [{ path, value, uid, gid }] })` (docker.ts copies them).
+// Use: `ensureContainer({ ..., secrets: [{ path, value, uid, gid }] })` (containers.ts copies them).
 
 export interface SecretFile {
   /** Absolute path inside the container, e.g. /run/secrets/grafana-admin-password. */

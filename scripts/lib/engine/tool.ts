@@ -2,7 +2,8 @@
 // there is one (no container to start), else the one inside the service's own image, which is
 // there anyway and always matches the version that will run.
 import { $, which } from 'zx'
-import { type MountSpec, runOnce } from './docker.ts'
+import { runOnce } from './images.ts'
+import type { MountSpec } from './spec.ts'
 import { tr } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 

@@ -3,7 +3,7 @@
 // database, so it is set the documented way, `grafana cli admin reset-admin-password`, run in the
 // container. Whoever runs the steps has the engine anyway; the password goes on the CLI's stdin
 // (`--password-from-stdin`), never into argv, and no login is spent finding out.
-import { execIn } from '../engine/docker.ts'
+import { execIn } from '../engine/cli.ts'
 import { fail } from '../step/fail.ts'
 import { tr } from '../output/i18n.ts'
 import { GRAFANA_CLI } from './server.ts'

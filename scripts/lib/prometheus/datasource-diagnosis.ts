@@ -7,7 +7,8 @@
 // stopped, or one on no network Grafana is on, each has its own fix.
 import { isIP } from 'node:net'
 import type { Config } from '../step/config.ts'
-import { type ContainerInfo, inspectContainer, runOnce } from '../engine/docker.ts'
+import { type ContainerInfo, inspectContainer } from '../engine/cli.ts'
+import { runOnce } from '../engine/images.ts'
 import { fail, type StepError } from '../step/fail.ts'
 import { tr } from '../output/i18n.ts'
 import { PROMETHEUS_CONTAINER_PORT, prometheusUrlOnNetwork } from './api.ts'

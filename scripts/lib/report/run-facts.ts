@@ -5,7 +5,7 @@
 import { cpus, arch, hostname, release, totalmem, type } from 'node:os'
 import { fetchStatus } from '../prometheus/alertmanager.ts'
 import { type Config, url } from '../step/config.ts'
-import { docker, inspectContainer } from '../engine/docker.ts'
+import { docker, inspectContainer } from '../engine/cli.ts'
 import { health } from '../grafana/client.ts'
 import { grafanaUrl } from '../grafana/session.ts'
 import { tr } from '../output/i18n.ts'

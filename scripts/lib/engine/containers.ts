@@ -1,0 +1,253 @@
+// Create-or-keep-or-recreate, like Terraform: a container remembers the configuration it was made
+// from (spec.ts), so a re-run keeps what already matches and recreates, saying why, what does not;
+// a recreate that fails gives the old container back, and nothing half-created is left behind.
+import { existsSync } from 'node:fs'
+import { tr } from '../output/i18n.ts'
+import { log } from '../output/log.ts'
+import { fail, StepError } from '../step/fail.ts'
+import { type ContainerInfo, docker, inspectContainer, runDocker } from './cli.ts'
+import { explainDockerError, type FailureContext, foreignName } from './errors.ts'
+import { PROBE_LABEL, probeName } from './gpu.ts'
+import { ensureImage } from './images.ts'
+import { assertPortsFree } from './ports.ts'
+import { secretsTar } from './secret-files.ts'
+import {
+  CONFIG_LABEL,
+  type ContainerSpec,
+  changedParts,
+  configHash,
+  createArgs,
+  desiredConfig,
+  HASH_LABEL,
+  managed,
+} from './spec.ts'
+export type ContainerAction = 'created' | 'kept' | 'started' | 'recreated'
+
+export interface EnsureResult {
+  id: string
+  action: ContainerAction
+}
+
+/** Starts a container we own; if it cannot start, removes it so no half-made container remains. */
+async function startOrRemove(spec: ContainerSpec, id: string): Promise<void> {
+  const out = await runDocker(['start', id], { env: spec.env })
+  if (out.exitCode === 0) return
+  await runDocker(['rm', '--force', '--volumes', id])
+  throw explainDockerError(out.stderr, {
+    container: spec.name,
+    image: spec.image,
+    ports: spec.ports,
+    hints: spec.hints,
+  })
+}
+
+export interface EnsureOptions {
+  /**
+   * Resolves once the container serves (a readiness wait), throws when it never will. Awaited on
+   * every path; on a recreate, before the old container is removed, so a replacement that starts
+   * but never becomes ready (a model that fails to load) gives the old container back.
+   */
+  ready?: () => Promise<void>
+}
+
+/**
+ * Creates the container, keeps it when it already matches `spec` (starting it if stopped), or
+ * recreates it when its configuration or its image changed. A container of that name that
+ * triton-monitoring did not create is never touched.
+ */
+export async function ensureContainer(spec: ContainerSpec, options: EnsureOptions = {}): Promise<EnsureResult> {
+  for (const m of spec.mounts ?? []) {
+    if (m.type === 'bind' && !existsSync(m.source)) {
+      throw fail(
+        tr(
+          `${m.source} does not exist, so it cannot be mounted at ${m.target} in ${spec.name}`,
+          `${m.source} 不存在，无法挂载到 ${spec.name} 的 ${m.target}`,
+        ),
+        tr(
+          'run the step from the project folder, or create that folder first',
+          '请在项目目录中运行此步骤，或先创建该目录',
+        ),
+      )
+    }
+  }
+  const imageId = await ensureImage(spec.image, spec.hints)
+  const existing = await unparked(spec, await inspectContainer(spec.name))
+  const context = { container: spec.name, image: spec.image, ports: spec.ports, hints: spec.hints }
+  if (!existing) {
+    await assertPortsFree(spec)
+    const id = await create(spec, context)
+    await startOrRemove(spec, id)
+    log.change(tr(`container ${spec.name} created and started`, `已创建并启动容器 ${spec.name}`))
+    await options.ready?.()
+    return { id, action: 'created' }
+  }
+  const labels = existing.Config.Labels ?? {}
+  if (!managed(labels)) throw foreignName(spec.name, spec.hints)
+  const changed = labels[HASH_LABEL] === configHash(spec) ? [] : changedParts(labels[CONFIG_LABEL], desiredConfig(spec))
+  if (existing.Image !== imageId) changed.push(tr('image content', '镜像内容'))
+  if (changed.length === 0) {
+    const state = existing.State.Status
+    if (existing.State.Running && state !== 'paused') {
+      log.ok(
+        tr(
+          `container ${spec.name} already runs with this configuration, kept`,
+          `容器 ${spec.name} 已按此配置运行，保留`,
+        ),
+      )
+      await options.ready?.()
+      return { id: existing.Id, action: 'kept' }
+    }
+    if (state === 'paused') await docker(['unpause', existing.Id], { context })
+    else await startOrRemove(spec, existing.Id)
+    log.change(
+      tr(
+        `container ${spec.name} had the same configuration but was ${state}: started, kept`,
+        `容器 ${spec.name} 配置相同但处于 ${state} 状态：已启动并保留`,
+      ),
+    )
+    await options.ready?.()
+    return { id: existing.Id, action: 'started' }
+  }
+  await assertPortsFree(spec, existing)
+  log.change(
+    tr(
+      `container ${spec.name} has a different configuration (${changed.join(', ')}): recreating it`,
+      `容器 ${spec.name} 的配置不同（${changed.join(', ')}）：正在重新创建`,
+    ),
+  )
+  const id = await replace(spec, existing, context, options.ready)
+  log.change(tr(`container ${spec.name} recreated and started`, `已重新创建并启动容器 ${spec.name}`))
+  return { id, action: 'recreated' }
+}
+
+/** `docker create`, then the secret files copied in; a container that cannot get them is removed. */
+async function create(spec: ContainerSpec, context: FailureContext): Promise<string> {
+  const out = await runDocker(createArgs(spec), { env: spec.env })
+  if (out.exitCode !== 0) throw explainDockerError(out.stderr, context)
+  const id = out.stdout.trim()
+  if (spec.secrets?.length) {
+    const copied = await runDocker(['cp', '-', `${id}:/`], { input: secretsTar(spec.secrets) })
+    if (copied.exitCode !== 0) {
+      await runDocker(['rm', '--force', '--volumes', id])
+      throw explainDockerError(copied.stderr, context)
+    }
+  }
+  return id
+}
+
+/** Where the old container waits while its replacement starts (see `replace`). */
+const parkedName = (name: string) => `${name}-previous`
+
+/**
+ * Replaces `old` without ever leaving less than before: the old container steps aside under
+ * another name, the new one is created under the real name, and only when it has started (and is
+ * `ready`, when the caller says how to tell) is the old one removed. If the new one cannot be
+ * created, started or made ready, it is removed and the old one gets its name back and runs again
+ * if it ran (stopped only to free its ports), so a failed recreate leaves the stack as it was.
+ */
+async function replace(
+  spec: ContainerSpec,
+  old: ContainerInfo,
+  context: FailureContext,
+  ready?: () => Promise<void>,
+): Promise<string> {
+  await docker(['rename', old.Id, parkedName(spec.name)], { context })
+  let id: string | undefined
+  try {
+    id = await create(spec, context)
+    // Frees the ports the new container publishes too; gracefully, as Grafana writes its database.
+    if (old.State.Running) await docker(['stop', old.Id], { context })
+    const started = await runDocker(['start', id])
+    if (started.exitCode !== 0) throw explainDockerError(started.stderr, context)
+    await ready?.()
+  } catch (error) {
+    if (id) await runDocker(['rm', '--force', '--volumes', id])
+    const renamed = await runDocker(['rename', old.Id, spec.name])
+    const back = renamed.exitCode === 0 && (!old.State.Running || (await runDocker(['start', old.Id])).exitCode === 0)
+    if (!(error instanceof StepError)) throw error
+    const note = back
+      ? tr(`; the previous container ${spec.name} was kept`, `；原来的容器 ${spec.name} 已保留`)
+      : tr(
+          `; the previous container could not be restored (\`docker start ${old.Id.slice(0, 12)}\`)`,
+          `；原来的容器无法恢复（\`docker start ${old.Id.slice(0, 12)}\`）`,
+        )
+    // After the first line: a readiness failure carries the new container's log lines below it.
+    const [first, ...rest] = error.cause_.split('\n')
+    throw new StepError([first + note, ...rest].join('\n'), error.fix, error.exitCode)
+  }
+  // --volumes: the anonymous volumes of the image's VOLUMEs (prom/prometheus's /prometheus) are
+  // never reused by the new container, so they would only pile up; named volumes stay.
+  await docker(['rm', '--force', '--volumes', old.Id], { context })
+  return id
+}
+
+/**
+ * A run stopped in the middle of `replace` leaves the old container parked: it is the container
+ * again when nothing took its name, and a leftover otherwise.
+ */
+async function unparked(spec: ContainerSpec, existing: ContainerInfo | undefined): Promise<ContainerInfo | undefined> {
+  const name = parkedName(spec.name)
+  const parked = await inspectContainer(name)
+  if (!parked) return existing
+  if (!managed(parked.Config.Labels)) throw foreignName(name, spec.hints)
+  if (existing) {
+    await docker(['rm', '--force', '--volumes', parked.Id], { context: { container: name } })
+    log.change(tr(`container ${name}, left by an interrupted run, removed`, `已删除中断的运行遗留的容器 ${name}`))
+    return existing
+  }
+  await docker(['rename', parked.Id, spec.name], { context: { container: name } })
+  log.change(
+    tr(
+      `container ${name}, left by an interrupted run, is ${spec.name} again`,
+      `中断的运行遗留的容器 ${name} 已恢复为 ${spec.name}`,
+    ),
+  )
+  return inspectContainer(spec.name)
+}
+
+/**
+ * Removes a container triton-monitoring created. A foreign container of that name is left alone
+ * (with a warning); a missing one is fine.
+ */
+export async function removeContainer(name: string): Promise<'removed' | 'absent' | 'foreign'> {
+  const existing = await inspectContainer(name)
+  if (!existing) return 'absent'
+  if (!managed(existing.Config.Labels)) {
+    log.warn(
+      tr(
+        `container ${name} was not created by triton-monitoring: left alone (\`docker rm -f ${name}\` removes it)`,
+        `容器 ${name} 不是 triton-monitoring 创建的：未删除（\`docker rm -f ${name}\` 可删除）`,
+      ),
+    )
+    return 'foreign'
+  }
+  await docker(['rm', '--force', '--volumes', existing.Id], { context: { container: name } })
+  log.change(tr(`container ${name} removed`, `已删除容器 ${name}`))
+  return 'removed'
+}
+
+/**
+ * Removes what a run killed at the wrong moment can leave beside `name`: its parked predecessor
+ * (see `replace`) and its GPU probe, each only when it is ours. The next run of the step cleans
+ * them up as well; `make down` calls this so that nothing is left.
+ */
+export async function removeLeftovers(name: string): Promise<void> {
+  const ours: [string, (labels: Record<string, string> | null) => boolean][] = [
+    [parkedName(name), managed],
+    [probeName(name), (labels) => labels?.[PROBE_LABEL] === 'true'],
+  ]
+  for (const [leftover, isOurs] of ours) {
+    const found = await inspectContainer(leftover)
+    if (!found || !isOurs(found.Config.Labels)) continue
+    await docker(['rm', '--force', '--volumes', found.Id], { context: { container: leftover } })
+    log.change(
+      tr(`container ${leftover}, left by an interrupted run, removed`, `已删除中断的运行遗留的容器 ${leftover}`),
+    )
+  }
+}
+
+/** Names of the containers (running or not) that carry `label=value`, whoever created them. */
+export async function containersLabelled(label: string, value: string): Promise<string[]> {
+  const out = await docker(['ps', '--all', '--filter', `label=${label}=${value}`, '--format', '{{.Names}}'])
+  return out.split('\n').filter(Boolean).sort()
+}

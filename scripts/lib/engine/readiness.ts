@@ -1,0 +1,120 @@
+// Waiting for a service to answer, while watching the engine and the container, so that a dead
+// engine or a stopped container ends the wait at once and is named, with the container's log.
+import { tr } from '../output/i18n.ts'
+import { log } from '../output/log.ts'
+import { fail, StepError } from '../step/fail.ts'
+import { waitFor } from '../step/poll.ts'
+import { type ContainerInfo, containerLogs, notFound, runDocker } from './cli.ts'
+import { explainDockerError, unreachable } from './errors.ts'
+export interface HttpWaitOptions {
+  what: string
+  timeoutMs: number
+  /** The container serving the URL: its exit ends the wait early, its logs explain a timeout. */
+  container?: string
+  /** Default with a container: read its log (shown with the error). */
+  fix?: string
+}
+
+/** One look at the engine during a wait: a healthy engine answers an inspect in milliseconds. */
+const WAIT_PROBE_TIMEOUT_MS = 5_000
+
+/**
+ * Why a wait for `container` can no longer end well, or undefined while it can: the engine does
+ * not answer (stopped, or mute past WAIT_PROBE_TIMEOUT_MS), or the container stopped or is gone.
+ * Readiness waits ask it each time their probe fails, so a dead engine ends a 300 s wait in
+ * seconds and is named, instead of a timeout that blames the service and shows no log.
+ */
+export async function waitTrouble(container: string, url: string, fix: string): Promise<StepError | undefined> {
+  const started = Date.now()
+  const out = await runDocker(['container', 'inspect', '--format', '{{json .State}}', container], {
+    timeoutMs: WAIT_PROBE_TIMEOUT_MS,
+  })
+  if (out.exitCode !== 0 && Date.now() - started >= WAIT_PROBE_TIMEOUT_MS) {
+    return fail(
+      tr(
+        `the Docker engine stopped answering while waiting for ${url} ` +
+          `(\`docker inspect ${container}\` got no answer within ${WAIT_PROBE_TIMEOUT_MS / 1000} s)`,
+        `等待 ${url} 时 Docker 引擎不再响应` +
+          `（\`docker inspect ${container}\` 在 ${WAIT_PROBE_TIMEOUT_MS / 1000} 秒内无回答）`,
+      ),
+      tr(
+        'it is stuck: restart it (`sudo systemctl restart docker`, or `make system`), then run the step again',
+        '它卡住了：重启它（`sudo systemctl restart docker`，或 `make system`），然后重新运行该步骤',
+      ),
+    )
+  }
+  if (out.exitCode !== 0 && !(notFound.test(out.stderr) && !unreachable.test(out.stderr))) {
+    const engine = explainDockerError(out.stderr, { container })
+    return new StepError(
+      tr(`while waiting for ${url}, ${engine.cause_}`, `等待 ${url} 时，${engine.cause_}`),
+      tr(`${engine.fix}, then run the step again`, `${engine.fix}，然后重新运行该步骤`),
+    )
+  }
+  const state = out.exitCode === 0 ? (JSON.parse(out.stdout) as ContainerInfo['State']) : undefined
+  if (state?.Running) return undefined
+  const how = state
+    ? tr(`${state.Status}, exit code ${state.ExitCode}`, `${state.Status}，退出码 ${state.ExitCode}`)
+    : tr('no such container', '没有这个容器')
+  return withLogs(
+    fail(
+      tr(
+        `container ${container} stopped (${how}) before ${url} answered`,
+        `容器 ${container} 在 ${url} 响应之前停止了（${how}）`,
+      ),
+      fix,
+    ),
+    state ? await containerLogs(container) : '',
+  )
+}
+
+/**
+ * Waits until `url` answers 2xx. With a container, ends early when the engine stops answering or
+ * the container stops (waitTrouble), and on timeout shows the container's last log lines.
+ */
+export async function waitForHttp(url: string, waitOptions: HttpWaitOptions): Promise<void> {
+  const { container } = waitOptions
+  // Not "the log above": a dead engine shows no log, and a container that printed nothing neither.
+  const readLog = tr(`read its log: \`docker logs ${container}\``, `查看它的日志：\`docker logs ${container}\``)
+  const options = { ...waitOptions, fix: waitOptions.fix ?? (container ? readLog : '') }
+  log.request({ url, note: tr('every 0.5 s until it answers 2xx', '每 0.5 秒一次，直到返回 2xx') })
+  const outcome = await waitFor<'ready' | StepError>(
+    async () => {
+      const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+        (r) => r.ok,
+        () => false,
+      )
+      if (ok) return 'ready'
+      return container ? waitTrouble(container, url, options.fix) : false
+    },
+    {
+      what: options.what,
+      timeoutMs: options.timeoutMs,
+      intervalMs: 500,
+      onTimeout: () =>
+        fail(
+          tr(
+            `${options.what}: no answer from ${url} after ${Math.round(options.timeoutMs / 1000)}s`,
+            `${options.what}：${Math.round(options.timeoutMs / 1000)} 秒后 ${url} 仍无响应`,
+          ),
+          options.fix,
+        ),
+    },
+  ).catch(async (error: unknown) => {
+    if (error instanceof StepError && container) throw withLogs(error, await containerLogs(container))
+    throw error
+  })
+  if (outcome !== 'ready') throw outcome
+}
+
+function withLogs(error: StepError, logs: string): StepError {
+  if (!logs) return error
+  const heading = tr('last lines of the container log:', '容器日志的最后几行：')
+  return new StepError(
+    `${error.cause_}\n${heading}\n${logs
+      .split('\n')
+      .map((l) => `    ${l}`)
+      .join('\n')}`,
+    error.fix,
+    error.exitCode,
+  )
+}

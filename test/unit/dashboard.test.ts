@@ -4,15 +4,13 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { DASHBOARD_UID, buildTritonDashboard, tritonDashboardFiles } from '../../dashboards/triton.ts'
 import {
-  DASHBOARD_UID,
   DATASOURCE_VARIABLE,
   INSTANCE_VARIABLE,
   MODEL_VARIABLE,
-  buildTritonDashboard,
   datasourceRef,
-  tritonDashboardFiles,
-} from '../../dashboards/triton.ts'
+} from '../../dashboards/triton/variables.ts'
 import { defaults, loadConfig } from '../../scripts/lib/step/config.ts'
 import { dashboardValidator } from '../helpers/dashboard-schema.ts'
 import { repoRoot } from '../helpers/paths.ts'

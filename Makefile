@@ -24,7 +24,7 @@ BUILT := dist/.built
 DEPS := node_modules/.package-lock.json
 
 .PHONY: help all up down doctor network triton prometheus alertmanager grafana token datasource dashboard load verify report \
-        alerts alert-drill images dashboards kubernetes model test clone-test bench publish build typecheck lint format system clean
+        alerts alert-drill images generate dashboards kubernetes model test clone-test bench publish build typecheck lint format system clean
 
 help: ## List the targets
 	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | \
@@ -70,6 +70,10 @@ publish: $(BUILT) ## Publish the exported dashboard to the GitHub release TAG=..
 
 images: $(DEPS) ## Build local test images; prints TRITON_IMAGE=... lines for eval
 	@$(TSX) test/images/build.ts
+generate: $(DEPS) ## Regenerate every generated source file: dashboards/*.json, prometheus/*.yml, kubernetes/
+	@$(TSX) dashboards/export.ts
+	@$(TSX) prometheus/generate.ts
+	@$(TSX) kubernetes/generate.ts
 dashboards: $(DEPS) ## Export the typed dashboards to JSON under dashboards/
 	@$(TSX) dashboards/export.ts
 kubernetes: $(DEPS) ## Write the Kubernetes manifests under kubernetes/ (ARGS="--release <kps release> --gpus 1")

@@ -1,12 +1,11 @@
-// `make kubernetes`: writes the manifests of kubernetes/manifests.ts as YAML beside it, every
+// `make kubernetes` (and `make generate`): writes the manifests of kubernetes/manifests.ts as YAML beside it, every
 // object checked against its schema first (nothing is written when one fails). Only files whose
 // bytes change are rewritten, so a second run leaves `git status` clean.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { dirname, join, relative } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { step } from '../scripts/lib/step/cli.ts'
 import { tr } from '../scripts/lib/output/i18n.ts'
-import { log } from '../scripts/lib/output/log.ts'
+import { writeSourceFile } from '../scripts/lib/output/source-file.ts'
 import { defaultOptions } from './manifests.ts'
 import { kubernetesFiles } from './render.ts'
 
@@ -42,16 +41,6 @@ await step(
   },
   async (flags) => {
     const files = kubernetesFiles({ release: flags.release, gpus: flags.gpus })
-    for (const [name, text] of Object.entries(files)) {
-      const path = join(here, name)
-      const shown = relative(process.cwd(), path)
-      if (existsSync(path) && readFileSync(path, 'utf8') === text) {
-        log.ok(tr(`${shown} is up to date`, `${shown} 已是最新`))
-      } else {
-        mkdirSync(dirname(path), { recursive: true })
-        writeFileSync(path, text)
-        log.change(tr(`${shown} written`, `已写入 ${shown}`))
-      }
-    }
+    for (const [name, text] of Object.entries(files)) writeSourceFile(join(here, name), text)
   },
 )

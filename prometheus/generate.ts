@@ -1,12 +1,17 @@
-// Regenerates the committed prometheus.yml (the tutorial's names), rules.yml and alertmanager.yml
-// from the typed code beside this file: `node --import tsx prometheus/generate.ts`.
-import { writeFileSync } from 'node:fs'
+// `make generate`: writes the committed prometheus.yml (the tutorial's names), rules.yml and
+// alertmanager.yml from the typed code beside this file. The steps render their own copies, with
+// this machine's names, into the state folder; these are the ones to read and to diff.
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { tr } from '../scripts/lib/output/i18n.ts'
+import { log } from '../scripts/lib/output/log.ts'
+import { writeSourceFile } from '../scripts/lib/output/source-file.ts'
+import { runStep } from '../scripts/lib/step/fail.ts'
 import { defaultFiles } from './defaults.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
-for (const [name, text] of Object.entries(defaultFiles())) {
-  writeFileSync(join(here, name), text)
-  process.stderr.write(`wrote prometheus/${name}\n`)
-}
+
+await runStep(async () => {
+  log.step(tr('Writing the Prometheus and Alertmanager configuration', '写入 Prometheus 和 Alertmanager 配置'))
+  for (const [name, text] of Object.entries(defaultFiles())) writeSourceFile(join(here, name), text)
+})

@@ -17,7 +17,6 @@ import { parse, parseAllDocuments, stringify } from 'yaml'
 import { adapterRule, autoscaling, defaultOptions, kubernetesObjects } from '../../kubernetes/manifests.ts'
 import { ADAPTER_VALUES, kubernetesFiles } from '../../kubernetes/render.ts'
 import { repoRoot } from '../helpers/paths.ts'
-import { runProcess } from '../helpers/process.ts'
 
 type Json = Record<string, any>
 
@@ -64,18 +63,6 @@ test('the committed YAML equals a fresh generation (run `make kubernetes` when t
   for (const [name, text] of Object.entries(kubernetesFiles())) {
     assert.fixture(committed(name), text, `kubernetes/${name} is stale`)
   }
-})
-
-test('make kubernetes twice rewrites nothing, and its files are what a fresh generation holds', async () => {
-  const before = Object.fromEntries(Object.keys(kubernetesFiles()).map((name) => [name, committed(name)]))
-  const run = await runProcess(process.execPath, ['--import', 'tsx', 'kubernetes/generate.ts'], {
-    env: { LANG: 'C', LC_ALL: '', LANGUAGE: '' },
-    timeoutMs: 60_000,
-  })
-  assert.is(run.code, 0, run.text)
-  assert.not.match(run.text, /written/)
-  assert.is(run.text.match(/is up to date/g)?.length, Object.keys(before).length)
-  for (const [name, text] of Object.entries(before)) assert.is(committed(name), text, name)
 })
 
 test('the PrometheusRule holds exactly the groups of prometheus/rules.yml, for the stack release', () => {

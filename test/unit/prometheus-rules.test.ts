@@ -20,7 +20,7 @@ test('committed prometheus.yml, rules.yml and alertmanager.yml equal a fresh gen
     assert.fixture(
       readFileSync(join('prometheus', name), 'utf8'),
       text,
-      `prometheus/${name} is stale: run node --import tsx prometheus/generate.ts`,
+      `prometheus/${name} is stale: run make generate`,
     )
   }
 })

@@ -1,6 +1,6 @@
 // Alertmanager as prom/alertmanager runs it and as the steps read it: its port, user and config path
 // inside the container, and the shapes of its API v2 answers (api/v2/openapi.yaml, the same in
-// 0.25 and 0.27), read by `make alerts`, the alert drill and Grafana's Alertmanager datasource.
+// 0.25, 0.27 and 0.28), read by `make alerts`, the alert drill and Grafana's Alertmanager datasource.
 import { parse } from 'yaml'
 import { tr } from '../output/i18n.ts'
 import { log } from '../output/log.ts'

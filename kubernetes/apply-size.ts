@@ -7,7 +7,7 @@ export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration'
 /** apimachinery's TotalAnnotationSizeLimitB: the keys and values of all annotations together. */
 export const ANNOTATIONS_LIMIT = 256 * 1024
 
-type Json = { metadata?: { annotations?: Record<string, string> } } & Record<string, unknown>
+type Json = { metadata?: { annotations?: Record<string, string>; [key: string]: unknown } } & Record<string, unknown>
 
 /**
  * The bytes of an object's annotations once `kubectl apply` has written its own: kubectl encodes

@@ -71,11 +71,12 @@ test('notification counters are summed over integrations and receivers, as 0.25 
     'alertmanager_notifications_total{integration="webhook"} 3',
     'alertmanager_notifications_total{integration="webhook",receiver_name="webhook"} 2',
     'alertmanager_notifications_failed_total{integration="webhook",reason="clientError"} 1',
+    'alertmanager_notifications_failed_total{integration="webhook",reason="serverError"} 0',
     'alertmanager_notifications_failed_total{integration="webhook"} 0',
     'alertmanager_notification_latency_seconds_count{integration="webhook"} 5',
   ].join('\n')
-  assert.equal(parseNotificationCounts(metrics), { sent: 5, failed: 1 })
-  assert.equal(parseNotificationCounts(''), { sent: 0, failed: 0 })
+  assert.equal(parseNotificationCounts(metrics), { sent: 5, failed: 1, failedBy: { clientError: 1 } })
+  assert.equal(parseNotificationCounts(''), { sent: 0, failed: 0, failedBy: {} })
 })
 
 test('a loaded config notifies when a receiver has any integration, not when it has none', () => {

@@ -19,6 +19,38 @@ export function describeWebhook(url: string): string {
   return `${parsed.protocol}//${parsed.host}/…`
 }
 
+/**
+ * The parts of the URL a receiver may echo on their own (a bot's error body quoting its path or
+ * token): long path segments, query values and the login. Short ones (`hook`, `v2`) are no secret,
+ * and masking them would garble words like `webhook` in every message.
+ */
+function registerParts(value: string): void {
+  let parsed: URL
+  try {
+    parsed = new URL(value)
+  } catch {
+    return
+  }
+  const parts = [...parsed.pathname.split('/'), ...parsed.searchParams.values(), parsed.username, parsed.password]
+  for (const part of parts) {
+    if (part.length < 8) continue
+    registerSecret(part)
+    try {
+      registerSecret(decodeURIComponent(part))
+    } catch {
+      /* not percent-encoded */
+    }
+  }
+}
+
+/** The stored URL registered for masking, for a command that prints what Alertmanager says about it. */
+export function registerStoredWebhook(): void {
+  const stored = readSecret(WEBHOOK_FILE)
+  if (stored === undefined) return
+  registerSecret(stored)
+  registerParts(stored)
+}
+
 /** Why a value is no http(s) URL Alertmanager takes, in words that quote nothing but its scheme. */
 function urlProblem(value: string): string | undefined {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]
@@ -50,6 +82,7 @@ const LOOPBACK = /^(localhost|.+\.localhost|127(\.\d{1,3}){3}|\[::1?\]|0\.0\.0\.
  */
 export function parseWebhookUrl(value: string, where = 'ALERT_WEBHOOK_URL'): string {
   registerSecret(value)
+  registerParts(value)
   const problem = urlProblem(value)
   if (problem) {
     throw fail(

@@ -118,6 +118,8 @@ export function alertRows(alerts: GettableAlert[], now = Date.now()): string[][]
 export interface NotificationCounts {
   sent: number
   failed: number
+  /** Failed ones by their `reason` label (0.27+: clientError, serverError, other…); none from 0.25. */
+  failedBy: Record<string, number>
 }
 
 /**
@@ -125,15 +127,19 @@ export interface NotificationCounts {
  * and `receiver_name` in newer versions): how many notifications it has tried, and how many failed.
  */
 export function parseNotificationCounts(metrics: string): NotificationCounts {
-  const sum = (name: string) =>
-    [...metrics.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'gm'))].reduce(
-      (total, m) => total + Number(m[1]),
-      0,
-    )
-  return {
-    sent: sum('alertmanager_notifications_total'),
-    failed: sum('alertmanager_notifications_failed_total'),
+  const samples = (name: string) =>
+    [...metrics.matchAll(new RegExp(`^${name}(?:\\{([^}]*)\\})? ([0-9.eE+-]+)$`, 'gm'))].map((m) => ({
+      labels: m[1] ?? '',
+      value: Number(m[2]),
+    }))
+  const failed = samples('alertmanager_notifications_failed_total')
+  const failedBy: Record<string, number> = {}
+  for (const { labels, value } of failed) {
+    const reason = /\breason="([^"]*)"/.exec(labels)?.[1]
+    if (reason && value > 0) failedBy[reason] = (failedBy[reason] ?? 0) + value
   }
+  const sum = (list: { value: number }[]) => list.reduce((total, s) => total + s.value, 0)
+  return { sent: sum(samples('alertmanager_notifications_total')), failed: sum(failed), failedBy }
 }
 
 export async function notificationCounts(base: string, timeoutMs = 5000): Promise<NotificationCounts> {

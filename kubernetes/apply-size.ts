@@ -19,7 +19,8 @@ export function appliedAnnotationBytes(object: Json): number {
   delete annotations[LAST_APPLIED]
   const metadata = { ...object.metadata, annotations }
   if (Object.keys(annotations).length === 0) delete (metadata as { annotations?: unknown }).annotations
-  const json = `${JSON.stringify({ ...object, metadata }).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`
+  const goEscape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+  const json = `${JSON.stringify({ ...object, metadata }).replace(/[<>&\u2028\u2029]/g, goEscape)}\n`
   const others = Object.entries(annotations).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0)
   return others + Buffer.byteLength(LAST_APPLIED) + Buffer.byteLength(json)
 }

@@ -28,9 +28,14 @@ test("the errors of 0.25's and 0.28's log lines, each once, without the URL or t
   const echo = `{\\"error\\":\\"refused\\",\\"request\\":\\"/bot/${PATH_SECRET}?token=${QUERY_SECRET}\\"}`
   const log = [
     'ts=2026-12-06T16:50:00.000Z caller=main.go:240 level=info msg="Starting Alertmanager" version="(version=0.25.0)"',
-    `ts=2026-12-06T16:50:01.000Z caller=notify.go:732 level=warn component=dispatcher receiver=webhook integration=webhook[0] msg="Notify attempt failed, will retry later" attempts=1 err="unexpected status code 500: ${URL_}: ${echo}"`,
-    `ts=2026-12-06T16:50:02.000Z caller=notify.go:732 level=warn component=dispatcher receiver=webhook integration=webhook[0] msg="Notify attempt failed, will retry later" attempts=2 err="unexpected status code 500: ${URL_}: ${echo}"`,
-    `time=2026-12-06T16:50:16.000Z level=ERROR source=dispatch.go:360 msg="Notify for alerts failed" component=dispatcher num_alerts=1 err="webhook/webhook[0]: notify retry canceled after 3 attempts: unexpected status code 500"`,
+    ...[1, 2].map(
+      (n) =>
+        `ts=2026-12-06T16:50:0${n}.000Z caller=notify.go:732 level=warn component=dispatcher receiver=webhook ` +
+        `integration=webhook[0] msg="Notify attempt failed, will retry later" attempts=${n} ` +
+        `err="unexpected status code 500: ${URL_}: ${echo}"`,
+    ),
+    'time=2026-12-06T16:50:16.000Z level=ERROR source=dispatch.go:360 msg="Notify for alerts failed" ' +
+      'component=dispatcher num_alerts=1 err="webhook/webhook[0]: notify retry canceled after 3 attempts: unexpected status code 500"',
   ].join('\n')
   const errors = notifyErrorsIn(log)
   assert.is(errors.length, 2)

@@ -203,13 +203,16 @@ await step(
         ? tr(`\nAlertmanager's error: ${errors.join('\n  ')}`, `\nAlertmanager 的错误：${errors.join('\n  ')}`)
         : ''
     }
-    /** Waits until Alertmanager has sent `count` more notifications than before the drill; a failed one ends it. */
+    /**
+     * Waits until receivers have answered `count` more requests with 2xx than before the drill; a
+     * notification Alertmanager gives up on ends it. A failed attempt it still retries is waited out.
+     */
     const notified = async (count: number, phase: string, since: number) => {
       const outcome = await waitFor(
         async () => {
           const now: NotificationCounts = await notificationCounts(alertmanager)
           if (now.failed > baseline.failed) return { failed: now.failed - baseline.failed, now }
-          return now.sent - baseline.sent >= count && { failed: 0, now }
+          return now.delivered - baseline.delivered >= count && { failed: 0, now }
         },
         {
           what: phase,
@@ -230,9 +233,9 @@ await step(
         const says = await alertmanagerSays()
         throw fail(
           tr(
-            `Alertmanager could not deliver to the receiver (${outcome.failed} failed notifications` +
+            `Alertmanager could not deliver to the receiver (gave up on it ${outcome.failed} time(s)` +
               `${reasons ? `: ${reasons}` : ''})${says}`,
-            `Alertmanager 无法投递到接收端（失败 ${outcome.failed} 次${reasons ? `：${reasons}` : ''}）${says}`,
+            `Alertmanager 无法投递到接收端（放弃 ${outcome.failed} 次${reasons ? `：${reasons}` : ''}）${says}`,
           ),
           tr(
             'make the receiver answer 2xx (Alertmanager retries on 5xx and gives up on other codes), ' +

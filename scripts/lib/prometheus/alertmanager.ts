@@ -116,15 +116,19 @@ export function alertRows(alerts: GettableAlert[], now = Date.now()): string[][]
 
 /** Alertmanager's own counters of notifications (every integration together), from its /metrics. */
 export interface NotificationCounts {
-  sent: number
+  /** Requests the receivers answered 2xx. */
+  delivered: number
+  /** Notifications given up on, after their retries. */
   failed: number
-  /** Failed ones by their `reason` label (0.27+: clientError, serverError, other…); none from 0.25. */
+  /** Those by their `reason` label (0.27+: clientError, serverError, other…); none from 0.25. */
   failedBy: Record<string, number>
 }
 
 /**
- * Sums `alertmanager_notifications_total` and `…_failed_total` over their labels (`integration`,
- * and `receiver_name` in newer versions): how many notifications it has tried, and how many failed.
+ * From the counters summed over their labels (`integration`, and `receiver_name` in newer
+ * versions). Delivered is `…_notification_requests_total` less `…_requests_failed_total`, both
+ * counted as each request ends: `alertmanager_notifications_total` counts a notification as it
+ * starts (RetryStage.Exec), so a delivery that then fails was counted there as sent.
  */
 export function parseNotificationCounts(metrics: string): NotificationCounts {
   const samples = (name: string) =>
@@ -132,14 +136,17 @@ export function parseNotificationCounts(metrics: string): NotificationCounts {
       labels: m[1] ?? '',
       value: Number(m[2]),
     }))
-  const failed = samples('alertmanager_notifications_failed_total')
+  const sum = (name: string) => samples(name).reduce((total, s) => total + s.value, 0)
   const failedBy: Record<string, number> = {}
-  for (const { labels, value } of failed) {
+  for (const { labels, value } of samples('alertmanager_notifications_failed_total')) {
     const reason = /\breason="([^"]*)"/.exec(labels)?.[1]
     if (reason && value > 0) failedBy[reason] = (failedBy[reason] ?? 0) + value
   }
-  const sum = (list: { value: number }[]) => list.reduce((total, s) => total + s.value, 0)
-  return { sent: sum(samples('alertmanager_notifications_total')), failed: sum(failed), failedBy }
+  return {
+    delivered: sum('alertmanager_notification_requests_total') - sum('alertmanager_notification_requests_failed_total'),
+    failed: sum('alertmanager_notifications_failed_total'),
+    failedBy,
+  }
 }
 
 export async function notificationCounts(base: string, timeoutMs = 5000): Promise<NotificationCounts> {

@@ -3,8 +3,9 @@
 // Idempotent: the release is found (drafts too) or created once, always as a draft that gets every
 // file before it is published (GitHub's immutable releases accept no file once published); an
 // asset with the same name is replaced, an identical one is kept, and the generated notes section
-// is rewritten in place. An immutable release is never changed: identical files mean nothing to
-// do, different ones a stop before any change, with a new tag as the fix.
+// is rewritten in place. An immutable release never gets other files: identical files mean only
+// its notes may be refreshed (GitHub keeps them editable), different ones a stop before any
+// change, with a new tag as the fix.
 import { step } from './lib/step/cli.ts'
 import { fail } from './lib/step/fail.ts'
 import { githubClient } from './lib/github/client.ts'

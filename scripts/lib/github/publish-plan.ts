@@ -1,7 +1,8 @@
 // What `make publish` will do, decided before any change and shown as decided: each file is
 // uploaded, replaced or kept; the release is created, published, updated (its notes) or kept. An
-// immutable release takes no change at all: identical files mean nothing to do, different ones a
-// stop before anything is sent.
+// immutable release takes no file change at all (a stop before anything is sent), but its notes
+// are refreshed when they differ: GitHub keeps the title and notes of a published immutable release
+// editable, and locks only its tag and files.
 import { fail } from '../step/fail.ts'
 import { tr } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
@@ -79,9 +80,7 @@ export function planRelease(
   const locked = release !== undefined && !release.draft && release.immutable === true
   if (locked) refuseChanges(tag, steps)
   const notes = release ? mergeNotes(release.body, section) : section
-  // Its notes could still be edited, but a run that finds the files identical changes nothing:
-  // not even notes that a newer triton-monitoring would word differently.
-  const notesChange = !locked && release !== undefined && notes !== release.body
+  const notesChange = release !== undefined && notes !== release.body
   const publishing = !draft && (release === undefined || release.draft)
   const action: ReleaseAction = !release
     ? 'create'
@@ -120,7 +119,12 @@ export function showPlan(
         `publish the draft release ${tag} once it holds every file${notesChange ? ', with updated notes' : ''}`,
         `草稿版本 ${tag} 包含全部文件后发布${notesChange ? '，并更新说明' : ''}`,
       ),
-      update: tr(`update the generated notes of release ${tag}`, `更新版本 ${tag} 的生成说明`),
+      update: locked
+        ? tr(
+            `release ${tag} is immutable and already holds these files; update its generated notes (GitHub keeps notes editable)`,
+            `版本 ${tag} 不可变，且已包含这些文件；更新其生成说明（GitHub 允许修改说明）`,
+          )
+        : tr(`update the generated notes of release ${tag}`, `更新版本 ${tag} 的生成说明`),
       keep: locked
         ? tr(
             `release ${tag} is immutable and already holds these files: nothing to do`,

@@ -319,7 +319,8 @@ test('immutable release, same files, notes that differ: only the notes are refre
       const assets = release.assets.map((a) => [a.name, a.digest])
       // Notes an older triton-monitoring worded differently, around a hand-written intro.
       const section = /<!-- triton-monitoring:begin -->[\s\S]*<!-- triton-monitoring:end -->/
-      release.body = `Hand-written intro.\n\n${fresh.replace(section, '<!-- triton-monitoring:begin -->\nold wording\n<!-- triton-monitoring:end -->')}`
+      const older = '<!-- triton-monitoring:begin -->\nold wording\n<!-- triton-monitoring:end -->'
+      release.body = `Hand-written intro.\n\n${fresh.replace(section, older)}`
       const before = gh.requests.length
       const r = await run(gh, dir, ['--tag', 'v1.0.0', '--with-prometheus', '--json'])
       ok(r)

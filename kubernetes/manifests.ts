@@ -51,8 +51,13 @@ export const autoscaling = {
   window: '1m',
 } as const
 
-/** A model repository folder as ConfigMaps: one per chunk, as a ConfigMap holds at most 1 MiB. */
-const CHUNK_BYTES = 512 * 1024
+/**
+ * Bytes of the ONNX file per ConfigMap. Not the ConfigMap's 1 MiB: a client-side `kubectl apply`
+ * copies the whole object into its last-applied-configuration annotation, and an object's
+ * annotations may hold 256 KiB in all (kubernetes/kubectl#712). 180 KiB is 240 KiB in base64,
+ * which leaves room for the name, the labels and config.pbtxt (render.ts refuses an object over).
+ */
+const CHUNK_BYTES = 180 * 1024
 
 interface ModelVolume {
   configMaps: ConfigMap[]
@@ -62,9 +67,9 @@ interface ModelVolume {
 
 /**
  * The served model (models/<MODEL>: config.pbtxt and 1/model.onnx) as ConfigMaps, so the
- * manifests run on any cluster with nothing to upload first. The ONNX file (800 KB) is over a
- * ConfigMap's 1 MiB once in base64, so it travels in chunks that an init container joins and
- * checks against its SHA-256. A larger model belongs in a volume or an object store instead
+ * manifests run on any cluster with nothing to upload first. The ONNX file (800 KB) is over what
+ * `kubectl apply` takes in one object once in base64, so it travels in chunks that an init
+ * container joins and checks against its SHA-256. A larger model belongs in a volume or an object store instead
  * (Triton reads `--model-repository=s3://…`), which README says how to swap in.
  */
 function modelVolume(modelsDir: string, model: string): ModelVolume {

@@ -1,8 +1,8 @@
 // Alertmanager's configuration as typed data; 10-alertmanager renders it to alertmanager.yml and has
 // amtool check it before the container starts. Only what both Debian's 0.25 (the tests' amtool and
-// local image) and prom/alertmanager 0.27 accept: no `url_file` (0.26+; and 0.27.0 panics with it
-// on a non-2xx answer), so the webhook URL sits in the file itself, which is why the whole file is
-// treated as a secret (see scripts/lib/engine/secret-files.ts).
+// local image) and prom/alertmanager 0.28 accept: no `url_file` (0.26+, and 0.25 refuses it), so
+// the webhook URL sits in the file itself, which is why the whole file is treated as a secret (see
+// scripts/lib/engine/secret-files.ts).
 import { stringify } from 'yaml'
 import { alertTiming, duration } from './alert-timing.ts'
 import { GENERATED_HEADER } from './rules.ts'

@@ -102,8 +102,8 @@ await step(
       '-v $PWD/alertmanager.yml:/etc/alertmanager/alertmanager.yml prom/alertmanager && curl http://localhost:9093/-/ready',
     env: {
       ALERTMANAGER_IMAGE: tr(
-        'Alertmanager image (prom/alertmanager:v0.27.0)',
-        'Alertmanager 镜像（prom/alertmanager:v0.27.0）',
+        'Alertmanager image (prom/alertmanager:v0.28.1)',
+        'Alertmanager 镜像（prom/alertmanager:v0.28.1）',
       ),
       ALERTMANAGER_CONTAINER: tr(
         'container name, where Prometheus sends alerts (alertmanager)',

@@ -22,6 +22,9 @@ import { tr } from './lib/output/i18n.ts'
 import { log } from './lib/output/log.ts'
 import { waitFor } from './lib/step/poll.ts'
 import { type AlertmanagerTargetInfo, type PrometheusAlert, prometheusApi } from './lib/prometheus/api.ts'
+import { registerStoredWebhook } from './lib/prometheus/alert-webhook.ts'
+import { notifyErrors } from './lib/prometheus/notify-errors.ts'
+import { StepError } from './lib/step/fail.ts'
 import { formatTable } from './lib/output/table.ts'
 
 /** The alert the drill provokes: a stopped Triton's, or with several replicas a missing one's. */
@@ -166,6 +169,8 @@ await step(
       )
     }
     const baseline = await fromAlertmanager(() => notificationCounts(alertmanager))
+    // What Alertmanager says about a failed delivery may quote the webhook URL or a receiver's echo of it.
+    registerStoredWebhook()
 
     // The clock starts as the stop begins: Triton stops answering during `docker stop`, which
     // waits for its graceful shutdown, and Prometheus may see it before the command returns.
@@ -176,7 +181,9 @@ await step(
       timeline.push({ event, seconds })
       log.info(`${chalk.dim(`${String(seconds).padStart(4)}s`)}  ${what[event](several)}`)
     }
-    const logs = `\`docker logs ${config.prometheus.container}\`, \`docker logs ${config.alertmanager.container}\``
+    // Prometheus's log holds no webhook URL; Alertmanager's does up to 0.27 (lib/prometheus/notify-errors.ts),
+    // so the drill shows Alertmanager's side itself rather than send anyone to its log.
+    const logs = `\`docker logs ${config.prometheus.container}\`, \`make alerts\``
     const timedOut = (phase: string, since: number) => (last: unknown) => {
       const seconds = Math.round((Date.now() - since) / 1000)
       const why = last instanceof Error ? last.message : ''
@@ -188,13 +195,24 @@ await step(
         tr(`read ${logs}; Triton was started again`, `查看 ${logs}；Triton 已重新启动`),
       )
     }
-    /** Waits until Alertmanager has sent `count` more notifications than before the drill; a failed one ends it. */
+    const drillStart = new Date().toISOString()
+    /** Alertmanager's own errors for failed deliveries during the drill, URLs cut and secrets masked. */
+    const alertmanagerSays = async () => {
+      const errors = await notifyErrors(config.alertmanager.container, drillStart)
+      return errors.length
+        ? tr(`\nAlertmanager's error: ${errors.join('\n  ')}`, `\nAlertmanager 的错误：${errors.join('\n  ')}`)
+        : ''
+    }
+    /**
+     * Waits until receivers have answered `count` more requests with 2xx than before the drill; a
+     * notification Alertmanager gives up on ends it. A failed attempt it still retries is waited out.
+     */
     const notified = async (count: number, phase: string, since: number) => {
       const outcome = await waitFor(
         async () => {
           const now: NotificationCounts = await notificationCounts(alertmanager)
-          if (now.failed > baseline.failed) return { failed: now.failed - baseline.failed }
-          return now.sent - baseline.sent >= count && { failed: 0 }
+          if (now.failed > baseline.failed) return { failed: now.failed - baseline.failed, now }
+          return now.delivered - baseline.delivered >= count && { failed: 0, now }
         },
         {
           what: phase,
@@ -202,16 +220,27 @@ await step(
           intervalMs: 500,
           onTimeout: timedOut(phase, since),
         },
-      )
+      ).catch(async (error) => {
+        // A receiver that never answers: no failure counted yet, but Alertmanager may already say why.
+        if (error instanceof StepError) throw fail(`${error.cause_}${await alertmanagerSays()}`, error.fix)
+        throw error
+      })
       if (outcome.failed) {
+        const reasons = Object.entries(outcome.now.failedBy)
+          .filter(([reason, n]) => n > (baseline.failedBy[reason] ?? 0))
+          .map(([reason]) => reason)
+          .join(', ')
+        const says = await alertmanagerSays()
         throw fail(
           tr(
-            `Alertmanager could not deliver to the receiver (${outcome.failed} failed attempts)`,
-            `Alertmanager 无法投递到接收端（失败 ${outcome.failed} 次）`,
+            `Alertmanager could not deliver to the receiver (gave up on it ${outcome.failed} time(s)` +
+              `${reasons ? `: ${reasons}` : ''})${says}`,
+            `Alertmanager 无法投递到接收端（放弃 ${outcome.failed} 次${reasons ? `：${reasons}` : ''}）${says}`,
           ),
           tr(
-            `check that the receiver answers 2xx; \`docker logs ${config.alertmanager.container}\` says why`,
-            `请确认接收端返回 2xx；\`docker logs ${config.alertmanager.container}\` 会说明原因`,
+            'make the receiver answer 2xx (Alertmanager retries on 5xx and gives up on other codes), ' +
+              'then run the drill again; Triton was started again',
+            '请让接收端返回 2xx（Alertmanager 遇到 5xx 会重试，其他状态码则放弃），然后重新演练；Triton 已重新启动',
           ),
         )
       }

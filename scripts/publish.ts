@@ -3,158 +3,22 @@
 // Idempotent: the release is found (drafts too) or created once, always as a draft that gets every
 // file before it is published (GitHub's immutable releases accept no file once published); an
 // asset with the same name is replaced, an identical one is kept, and the generated notes section
-// is rewritten in place. An immutable release is never changed: identical files mean nothing to
-// do, different ones a stop before any change, with a new tag as the fix.
-import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { basename, extname, join } from 'node:path'
-import type { RestEndpointMethodTypes } from '@octokit/rest'
+// is rewritten in place. An immutable release never gets other files: identical files mean only
+// its notes may be refreshed (GitHub keeps them editable), different ones a stop before any
+// change, with a new tag as the fix.
 import { step } from './lib/step/cli.ts'
 import { fail } from './lib/step/fail.ts'
-import {
-  apiUrl,
-  call,
-  fullName,
-  githubClient,
-  newTagFix,
-  readToken,
-  resolveRepository,
-  validateTag,
-  type GithubCall,
-} from './lib/github/releases.ts'
+import { githubClient } from './lib/github/client.ts'
+import { readAsset, prometheusFiles, uniqueNames } from './lib/github/local-assets.ts'
+import { planAssets, planRelease, showPlan } from './lib/github/publish-plan.ts'
+import { releaseNotes } from './lib/github/release-notes.ts'
+import { releaseApi } from './lib/github/releases.ts'
+import { apiUrl, fullName, readToken, resolveRepository } from './lib/github/repository.ts'
+import { validateTag } from './lib/github/tag.ts'
 import { tr } from './lib/output/i18n.ts'
 import { log } from './lib/output/log.ts'
 import { DASHBOARD_FILE, parseDashboard } from './lib/grafana/dashboard.ts'
-import { mergeNotes, releaseNotes, sha256 } from './lib/github/release-notes.ts'
 import { registerSecret } from './lib/output/mask.ts'
-
-// Releases are listed newest first; a draft for this tag past the first 1000 is not looked for.
-const MAX_RELEASE_PAGES = 10
-// GitHub allows 1000 assets per release.
-const MAX_ASSET_PAGES = 10
-const PROMETHEUS_DIR = 'prometheus'
-
-interface LocalAsset {
-  name: string
-  path: string
-  data: Buffer
-  size: number
-  sha256: string
-  contentType: string
-}
-
-/** create: a new draft, filled, then published (unless --draft); publish: an existing draft, filled, published. */
-type ReleaseAction = 'create' | 'publish' | 'update' | 'keep'
-type Release = RestEndpointMethodTypes['repos']['listReleases']['response']['data'][number]
-type Asset = RestEndpointMethodTypes['repos']['listReleaseAssets']['response']['data'][number]
-type AssetAction = 'upload' | 'replace' | 'keep'
-
-const contentTypes: Record<string, string> = {
-  '.json': 'application/json',
-  '.yml': 'application/yaml',
-  '.yaml': 'application/yaml',
-}
-
-function readAsset(path: string): LocalAsset {
-  let data: Buffer
-  try {
-    data = readFileSync(path)
-  } catch (error) {
-    throw fail(
-      tr(`cannot read ${path}: ${(error as Error).message}`, `无法读取 ${path}：${(error as Error).message}`),
-      path.endsWith('.json')
-        ? tr('export the dashboard first: make dashboards', '请先导出仪表盘：make dashboards')
-        : tr(`write ${path} first, or leave out --with-prometheus`, `请先生成 ${path}，或去掉 --with-prometheus`),
-    )
-  }
-  const name = basename(path)
-  // GitHub silently renames other names, and a renamed asset would never be found to replace.
-  if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(name)) {
-    throw fail(
-      tr(`${path}: GitHub would rename the asset "${name}"`, `${path}：GitHub 会重命名资源文件 "${name}"`),
-      tr('rename the file with letters, digits, ".", "_" and "-" only', '请只用字母、数字、"."、"_"、"-" 重命名该文件'),
-    )
-  }
-  return {
-    name,
-    path,
-    data,
-    size: data.length,
-    sha256: sha256(data),
-    contentType: contentTypes[extname(name)] ?? 'application/octet-stream',
-  }
-}
-
-/**
- * prometheus/prometheus.yml first, then the other YAML files under prometheus/ (the rules),
- * leaving out promtool's unit tests of the rules (`*.test.yml`), which Prometheus never loads.
- */
-function prometheusFiles(): string[] {
-  const config = join(PROMETHEUS_DIR, 'prometheus.yml')
-  let found: string[] = []
-  try {
-    found = readdirSync(PROMETHEUS_DIR, { recursive: true, encoding: 'utf8' })
-      .map((entry) => join(PROMETHEUS_DIR, entry))
-      .filter(
-        (path) => /\.ya?ml$/.test(path) && !/\.test\.ya?ml$/.test(path) && path !== config && statSync(path).isFile(),
-      )
-      .sort()
-  } catch {
-    // A missing folder is reported below, by the missing prometheus.yml.
-  }
-  return [config, ...found]
-}
-
-/**
- * Stops with cause and fix unless every file is already in the immutable release, identical:
- * GitHub refuses to add, replace or delete a file there, and the tag can never be used again.
- */
-function refuseChanges(tag: string, plan: { asset: LocalAsset; old?: Asset; action: AssetAction }[]): void {
-  const differ = plan.filter(({ action }) => action !== 'keep')
-  if (differ.length === 0) return
-  const what = differ
-    .map(({ asset, old }) =>
-      old
-        ? tr(
-            `${asset.name} differs (sha256 ${asset.sha256.slice(0, 12)}… here, ${old.digest?.slice(7, 19) ?? 'other bytes'}… there)`,
-            `${asset.name} 不同（本地 sha256 ${asset.sha256.slice(0, 12)}…，版本中 ${old.digest?.slice(7, 19) ?? '内容不同'}…）`,
-          )
-        : tr(`${asset.name} is not in it`, `${asset.name} 不在其中`),
-    )
-    .join('; ')
-  throw fail(
-    tr(
-      `release ${tag} is immutable (published with immutable releases on), so its files cannot change: ${what}`,
-      `版本 ${tag} 不可变（发布时仓库已开启不可变版本），其文件无法更改：${what}`,
-    ),
-    newTagFix(tag),
-  )
-}
-
-function uniqueNames(assets: LocalAsset[]): LocalAsset[] {
-  const seen = new Map<string, string>()
-  for (const asset of assets) {
-    const other = seen.get(asset.name)
-    if (other) {
-      throw fail(
-        tr(
-          `${other} and ${asset.path} would both be the release asset "${asset.name}"`,
-          `${other} 和 ${asset.path} 会成为同名资源文件 "${asset.name}"`,
-        ),
-        tr('rename one of them', '请重命名其中一个'),
-      )
-    }
-    seen.set(asset.name, asset.path)
-  }
-  return assets
-}
-
-async function* items<T>(pages: AsyncIterable<{ data: T[] }>, maxPages: number): AsyncGenerator<T> {
-  let read = 0
-  for await (const page of pages) {
-    yield* page.data
-    if (++read >= maxPages) return
-  }
-}
 
 await step(
   {
@@ -240,6 +104,7 @@ await step(
         2,
       )
     }
+    // Everything local is read and checked before GitHub is asked anything.
     const tag = validateTag(flags.tag)
     const files = [flags.dashboard, ...(flags['with-prometheus'] ? prometheusFiles() : [])]
     const assets = uniqueNames(files.map(readAsset))
@@ -254,9 +119,7 @@ await step(
       maxWaitMs: flags['max-wait'] * 1000,
       requestTimeoutMs: 60_000,
     })
-    const { owner, repo } = repository
     const name = fullName(repository)
-    const ctx = (action: string): GithubCall => ({ action, repository, apiUrl: api, tag })
     log.info(
       tr(
         `repository ${name} (from ${repository.source}), tag ${tag}, API ${api}`,
@@ -264,192 +127,31 @@ await step(
       ),
     )
 
-    // Listing, not get-by-tag: only the list shows drafts to a token that can push. GitHub keeps
-    // several drafts for a tag but one published release, and that one is the release of the tag.
-    let release = await call(ctx(tr(`list the releases of ${name}`, `列出 ${name} 的发布版本`)), async () => {
-      let draft: Release | undefined
-      for await (const r of items(
-        octokit.paginate.iterator(octokit.rest.repos.listReleases, { owner, repo, per_page: 100 }),
-        MAX_RELEASE_PAGES,
-      )) {
-        if (r.tag_name !== tag) continue
-        if (!r.draft) return r
-        draft ??= r
-      }
-      return draft
-    })
-    const existing = release
-      ? await call(ctx(tr(`list the assets of release ${tag}`, `列出版本 ${tag} 的资源文件`)), async () => {
-          const found = []
-          for await (const a of items(
-            octokit.paginate.iterator(octokit.rest.repos.listReleaseAssets, {
-              owner,
-              repo,
-              release_id: release!.id,
-              per_page: 100,
-            }),
-            MAX_ASSET_PAGES,
-          ))
-            found.push(a)
-          return found
-        })
-      : []
-
-    /** By GitHub's digest of the asset; one uploaded before GitHub computed digests is downloaded. */
-    const sameContent = async (old: Asset, asset: LocalAsset): Promise<boolean> => {
-      if (old.state !== 'uploaded' || old.size !== asset.size) return false
-      if (old.digest) return old.digest === `sha256:${asset.sha256}`
-      const { data } = await call(ctx(tr(`download ${old.name} to compare it`, `下载 ${old.name} 以作比较`)), () =>
-        octokit.rest.repos.getReleaseAsset({
-          owner,
-          repo,
-          asset_id: old.id,
-          headers: { accept: 'application/octet-stream' },
-          // The bytes as they are: parsed, a JSON asset would come back as an object.
-          request: { parseSuccessResponseBody: false },
-        }),
-      )
-      return (
-        sha256(new Uint8Array(await new Response(data as unknown as ReadableStream).arrayBuffer())) === asset.sha256
-      )
-    }
-    const plan: { asset: LocalAsset; old: Asset | undefined; action: AssetAction }[] = []
-    for (const asset of assets) {
-      const old = existing.find((a) => a.name === asset.name)
-      plan.push({ asset, old, action: !old ? 'upload' : (await sameContent(old, asset)) ? 'keep' : 'replace' })
-    }
-
-    // Published in a repository with immutable releases: GitHub refuses to add, replace or delete a
-    // file, so anything but "all identical" stops here, before a change.
-    const locked = release !== undefined && !release.draft && release.immutable === true
-    if (locked) refuseChanges(tag, plan)
-    // Its notes could still be edited, but a run that finds the files identical changes nothing:
-    // not even notes that a newer triton-monitoring would word differently.
-    const notes = release ? mergeNotes(release.body, section) : section
-    const notesChange = !locked && release !== undefined && notes !== release.body
-    // A draft, new or left by an interrupted run, is published once it holds every file.
-    const publishing = !flags.draft && (release === undefined || release.draft)
-    const releaseAction: ReleaseAction = !release
-      ? 'create'
-      : release.draft && publishing
-        ? 'publish'
-        : notesChange
-          ? 'update'
-          : 'keep'
-
-    const say = (action: string, text: string) => (action === 'keep' ? log.ok(text) : log.change(text))
+    // The plan, from what GitHub holds: a stop here (an immutable release needing other files) changes nothing.
+    const github = releaseApi(octokit, repository, api, tag)
+    let release = await github.find()
+    const steps = await planAssets(github, assets, release ? await github.assets(release) : [])
+    const plan = planRelease(tag, release, section, steps, flags.draft)
     if (flags['dry-run']) log.info(tr('dry run: the plan below changes nothing', '试运行：以下计划不会做任何修改'))
-    say(
-      releaseAction,
-      {
-        create: flags.draft
-          ? tr(
-              `create release ${tag} as a draft with generated notes (--draft: it stays a draft)`,
-              `创建草稿版本 ${tag} 并写入生成的说明（--draft：保持为草稿）`,
-            )
-          : tr(
-              `create release ${tag} as a draft with generated notes, upload its files, then publish it`,
-              `创建草稿版本 ${tag} 并写入生成的说明，上传文件后再发布`,
-            ),
-        publish: tr(
-          `publish the draft release ${tag} once it holds every file${notesChange ? ', with updated notes' : ''}`,
-          `草稿版本 ${tag} 包含全部文件后发布${notesChange ? '，并更新说明' : ''}`,
-        ),
-        update: tr(`update the generated notes of release ${tag}`, `更新版本 ${tag} 的生成说明`),
-        keep: locked
-          ? tr(
-              `release ${tag} is immutable and already holds these files: nothing to do`,
-              `版本 ${tag} 不可变，且已包含这些文件：无需任何操作`,
-            )
-          : tr(
-              `release ${tag} exists${release?.draft ? ' (draft)' : ''}, notes up to date`,
-              `版本 ${tag} 已存在${release?.draft ? '（草稿）' : ''}，说明已是最新`,
-            ),
-      }[releaseAction],
-    )
-    for (const { asset, action } of plan) {
-      say(
-        action,
-        `${
-          {
-            upload: tr(`upload ${asset.name}`, `上传 ${asset.name}`),
-            replace: tr(
-              `replace ${asset.name} (delete the old asset, upload the new one)`,
-              `替换 ${asset.name}（删除旧文件后上传新文件）`,
-            ),
-            keep: tr(`${asset.name} unchanged`, `${asset.name} 未改变`),
-          }[action]
-        } — ${asset.size} B, sha256 ${asset.sha256}`,
-      )
-    }
+    showPlan(tag, release, plan, steps, flags.draft)
 
     const urls = new Map(
-      plan.flatMap(({ asset, old, action }) =>
+      steps.flatMap(({ asset, old, action }) =>
         action === 'keep' ? [[asset.name, old!.browser_download_url] as const] : [],
       ),
     )
     if (!flags['dry-run']) {
-      // Always a draft first: files cannot be added to an immutable release once it is published.
-      let target =
-        release ??
-        (await call(
-          ctx(tr(`create the draft release ${tag} in ${name}`, `在 ${name} 创建草稿版本 ${tag}`)),
-          async () =>
-            (
-              await octokit.rest.repos.createRelease({
-                owner,
-                repo,
-                tag_name: tag,
-                name: `${dashboard.title} ${tag}`,
-                body: notes,
-                draft: true,
-              })
-            ).data,
-        ))
-      for (const { asset, old, action } of plan) {
+      let target = release ?? (await github.createDraft(`${dashboard.title} ${tag}`, plan.notes))
+      for (const { asset, old, action } of steps) {
         if (action === 'keep') continue
-        if (old) {
-          await call(ctx(tr(`delete the old asset ${asset.name}`, `删除旧资源文件 ${asset.name}`)), () =>
-            octokit.rest.repos
-              .deleteReleaseAsset({ owner, repo, asset_id: old.id })
-              .catch((error: { status?: number }) => {
-                // Already gone (another run got there first): the goal of the delete is met.
-                if (error.status !== 404) throw error
-              }),
-          )
-        }
-        // The upload host differs from the API host (uploads.github.com, or /api/uploads on
-        // Enterprise): only the release's own upload_url names it.
-        const uploaded = await call(ctx(tr(`upload ${asset.name}`, `上传 ${asset.name}`)), () =>
-          octokit.request({
-            method: 'POST',
-            url: target.upload_url,
-            name: asset.name,
-            data: asset.data,
-            headers: { 'content-type': asset.contentType, 'content-length': asset.size },
-          }),
-        )
-        urls.set(asset.name, (uploaded.data as { browser_download_url: string }).browser_download_url)
+        if (old) await github.deleteAsset(old)
+        urls.set(asset.name, await github.upload(target, asset))
       }
-      if (publishing || notesChange) {
-        const id = target.id
-        target = await call(
-          ctx(
-            publishing
-              ? tr(`publish the release ${tag}`, `发布版本 ${tag}`)
-              : tr(`update the notes of release ${tag}`, `更新版本 ${tag} 的说明`),
-          ),
-          async () =>
-            (
-              await octokit.rest.repos.updateRelease({
-                owner,
-                repo,
-                release_id: id,
-                ...(notesChange ? { body: notes } : {}),
-                ...(publishing ? { draft: false } : {}),
-              })
-            ).data,
-        )
+      if (plan.publishing || plan.notesChange) {
+        target = await github.update(target, {
+          body: plan.notesChange ? plan.notes : undefined,
+          publish: plan.publishing,
+        })
       }
       release = target
       log.ok(tr(`release ${tag}: ${target.html_url}`, `版本 ${tag}：${target.html_url}`))
@@ -460,7 +162,7 @@ await step(
             `该版本是草稿：用 make publish TAG=${tag}（不带 --draft）或在 GitHub 上发布`,
           ),
         )
-      else if (target.immutable && publishing)
+      else if (target.immutable && plan.publishing)
         log.info(
           tr(
             'GitHub made it immutable: its files and its tag can no longer change',
@@ -475,13 +177,13 @@ await step(
         tag,
         dryRun: flags['dry-run'],
         release: {
-          action: releaseAction,
+          action: plan.action,
           id: release?.id ?? null,
           draft: release?.draft ?? flags.draft,
           immutable: release?.immutable ?? false,
           url: release?.html_url ?? null,
         },
-        assets: plan.map(({ asset, action }) => ({
+        assets: steps.map(({ asset, action }) => ({
           name: asset.name,
           path: asset.path,
           size: asset.size,

@@ -28,6 +28,9 @@ import type { Received } from '../standins/webhook/server.ts'
 /** The issue's bound for each way: stop → firing at the receiver, start → resolved at the receiver. */
 const BOUND_MS = 150_000
 const TOKEN = `t0k-${randomBytes(12).toString('hex')}`
+/** The receiver that is down: a secret in its path and one in its query. */
+const PATH_SECRET = `PATHSECRET${randomBytes(6).toString('hex')}`
+const QUERY_SECRET = `QUERYSECRET${randomBytes(6).toString('hex')}`
 const work = mkdtempSync(join(tmpdir(), 'alerts-e2e-'))
 const outputs: string[] = []
 let suite: SuiteEnv | undefined
@@ -103,7 +106,7 @@ test.before(async () => {
 })
 
 test.after(() => {
-  spawnSync('docker', ['rm', '--force', hook], { stdio: 'ignore' })
+  spawnSync('docker', ['rm', '--force', hook, `${hook}-down`], { stdio: 'ignore' })
   suite?.cleanup()
   rmSync(work, { recursive: true, force: true })
 })
@@ -216,6 +219,42 @@ test('make alert-drill: the timeline, in order, with the notifications', async (
     assert.match(table.stdout, new RegExp(`^\\s+${event}\\s+\\d+s`, 'm'))
 })
 
+test("a receiver that answers 500: the drill shows Alertmanager's error without the URL, and no docker logs", async () => {
+  docker(
+    'run',
+    '--detach',
+    '--name',
+    `${hook}-down`,
+    '--network',
+    env.NETWORK!,
+    '-e',
+    'WEBHOOK_STATUS=500',
+    env.WEBHOOK_IMAGE!,
+  )
+  const url = `http://${hook}-down:8080/bot/${PATH_SECRET}?token=${QUERY_SECRET}`
+  const configured = await run('make', ['--no-print-directory', 'alertmanager'], { ...env, ALERT_WEBHOOK_URL: url })
+  outputs.push(configured.stdout, configured.stderr)
+  assert.is(configured.code, 0, configured.text)
+  assert.match(configured.text, `receiver webhook → http://${hook}-down:8080/…`)
+  const result = await make('alert-drill')
+  assert.is.not(result.code, 0, result.text)
+  // Not 'sent to the receiver': Alertmanager counts a notification as it starts, delivered or not.
+  assert.not.match(result.text, /sent to the receiver/)
+  assert.match(result.text, /Alertmanager could not deliver to the receiver \(gave up on it \d+ time\(s\)\)/)
+  // Its own error, the receiver's echo of the path and query masked, the URL cut to its host.
+  assert.match(result.text, `Alertmanager's error: `)
+  assert.match(result.text, `unexpected status code 500: http://${hook}-down:8080/…`)
+  assert.match(result.text, 'make the receiver answer 2xx')
+  assert.not.match(result.text, /docker logs \S*alertmanager/)
+  assert.is(docker('inspect', '--format', '{{.State.Running}}', env.TRITON_CONTAINER!).trim(), 'true')
+  // What the 0.25 test image itself logs: the whole URL, both secrets. Only the drill may read that.
+  const logged = spawnSync('docker', ['logs', env.ALERTMANAGER_CONTAINER!], { encoding: 'utf8' })
+  assert.ok(`${logged.stdout}${logged.stderr}`.includes(QUERY_SECRET), 'the test image logs the URL: the premise')
+  // Back to the working receiver for the suites after.
+  const back = await make('alertmanager')
+  outputs.push(back.stdout)
+})
+
 test('the receiver got only well-formed version-4 messages from Alertmanager', async () => {
   const violations = await (await fetch(`http://127.0.0.1:${hookPort}/__standin/violations`)).json()
   assert.equal(violations, [])
@@ -229,7 +268,11 @@ test("the webhook URL is in no container's argv, env, labels or mounts, no docke
   const argv = readFileSync(argvLog, 'utf8')
   assert.not.ok(argv.includes(TOKEN), "the token reached docker's argv")
   assert.match(argv, /^cp - /m, 'the config went in through docker cp on stdin')
-  for (const text of outputs) assert.not.ok(text.includes(TOKEN), 'the token was printed')
+  for (const secret of [TOKEN, PATH_SECRET, QUERY_SECRET]) {
+    assert.not.ok(inspected.includes(secret), `${secret} shows in docker inspect`)
+    assert.not.ok(argv.includes(secret), `${secret} reached docker's argv`)
+    for (const text of outputs) assert.not.ok(text.includes(secret), `${secret} was printed`)
+  }
 })
 
 test.run()

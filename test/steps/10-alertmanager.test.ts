@@ -59,7 +59,7 @@ test('a webhook URL that is not http(s): exit 2 before the engine is asked anyth
     DOCKER_HOST: 'unix:///nonexistent.sock',
   })
   assert.is(result.code, 2, result.text)
-  assert.match(result.text, /ALERT_WEBHOOK_URL is not an http\(s\) URL \(its scheme is "ftp"/)
+  assert.match(result.text, /ALERT_WEBHOOK_URL is not a usable http\(s\) URL: its scheme is "ftp", not http or https/)
   assert.not.match(result.text, /Docker engine/)
   assert.is(dockerId('container', container()), undefined)
   assert.not.ok(spawnSync('test', ['-e', join(suite.stateDir, WEBHOOK_FILE)]).status === 0, 'nothing stored')

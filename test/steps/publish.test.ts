@@ -9,7 +9,9 @@ import { build } from 'esbuild'
 import { nodeBundle } from '../../build.ts'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { apiUrl, nextTag, parseRemoteUrl, readToken, validateTag } from '../../scripts/lib/github/releases.ts'
+import { nextTag } from '../../scripts/lib/github/errors.ts'
+import { apiUrl, parseRemoteUrl, readToken } from '../../scripts/lib/github/repository.ts'
+import { validateTag } from '../../scripts/lib/github/tag.ts'
 import { mergeNotes } from '../../scripts/lib/github/release-notes.ts'
 import { StepError } from '../../scripts/lib/step/fail.ts'
 import { repoRoot } from '../helpers/paths.ts'
@@ -308,6 +310,52 @@ test(
     ),
 )
 
+test('immutable release, same files, notes that differ: only the notes are refreshed, as GitHub allows', () =>
+  withStandin(
+    async (gh, dir) => {
+      ok(await run(gh, dir, ['--tag', 'v1.0.0', '--with-prometheus']))
+      const release = gh.releases(REPO)[0]!
+      const fresh = release.body!
+      const assets = release.assets.map((a) => [a.name, a.digest])
+      // Notes an older triton-monitoring worded differently, around a hand-written intro.
+      const section = /<!-- triton-monitoring:begin -->[\s\S]*<!-- triton-monitoring:end -->/
+      const older = '<!-- triton-monitoring:begin -->\nold wording\n<!-- triton-monitoring:end -->'
+      release.body = `Hand-written intro.\n\n${fresh.replace(section, older)}`
+      const before = gh.requests.length
+      const r = await run(gh, dir, ['--tag', 'v1.0.0', '--with-prometheus', '--json'])
+      ok(r)
+      assert.match(r.stderr, /release v1\.0\.0 is immutable and already holds these files; update its generated notes/)
+      assert.equal(json(r).release.action, 'update')
+      assert.equal(
+        json(r).assets.map((a) => a.action),
+        ['keep', 'keep', 'keep'],
+      )
+      // One PATCH with the notes alone: no file, no tag, no draft flag sent.
+      const changes = gh.requests.slice(before).filter((q) => q.method !== 'GET')
+      assert.equal(
+        changes.map((q) => [q.method, q.operationId, Object.keys(q.json ?? {})]),
+        [['PATCH', 'repos/update-release', ['body']]],
+      )
+      assert.ok(changes.every((q) => q.status < 400))
+      assert.is(release.body, `Hand-written intro.\n\n${fresh}`)
+      assert.is(release.immutable, true)
+      assert.equal(
+        release.assets.map((a) => [a.name, a.digest]),
+        assets,
+      )
+      // Up to date now: the next run sends nothing.
+      const again = gh.requests.length
+      const third = await run(gh, dir, ['--tag', 'v1.0.0', '--with-prometheus', '--json'])
+      ok(third)
+      assert.equal(json(third).release.action, 'keep')
+      assert.equal(
+        gh.requests.slice(again).filter((q) => q.method !== 'GET'),
+        [],
+      )
+    },
+    { immutable: true },
+  ))
+
 test('immutable release, files differ: stops before any change, naming each file, with a new tag as the fix', () =>
   withStandin(
     async (gh, dir) => {
@@ -379,15 +427,28 @@ test('immutable release with assets from before GitHub computed digests: compare
       assert.is(release.immutable, true)
       const same = await run(gh, dir, ['--tag', 'v1.0.0'])
       ok(same)
-      assert.match(same.stderr, /nothing to do/)
+      // The same bytes: its files are kept, and its empty notes get the generated section (notes stay editable).
+      assert.match(same.stderr, /already holds these files; update its generated notes/)
       assert.is(gh.requests.filter((q) => q.operationId === 'repos/get-release-asset').length, 1)
-      assert.equal(writes(gh), [])
+      assert.equal(
+        writes(gh).map((q) => [q.operationId, Object.keys(q.json ?? {})]),
+        [['repos/update-release', ['body']]],
+      )
+      const again = gh.requests.length
+      const noted = await run(gh, dir, ['--tag', 'v1.0.0'])
+      ok(noted)
+      assert.match(noted.stderr, /nothing to do/)
+      assert.equal(
+        gh.requests.slice(again).filter((q) => q.method !== 'GET'),
+        [],
+      )
       writeFileSync(join(dir, 'dashboards/triton.json'), dashboard('Triton Inference Server', true))
+      const writesBefore = writes(gh).length
       const differ = await run(gh, dir, ['--tag', 'v1.0.0'])
       assert.is(differ.code, 1)
       // Same size would need the bytes; a different size tells at once.
       assert.match(differ.stderr, /triton\.json differs \(sha256 [0-9a-f]{12}… here, other bytes… there\)/)
-      assert.equal(writes(gh), [])
+      assert.is(writes(gh).length, writesBefore)
     },
     { immutable: true },
   ))

@@ -34,17 +34,31 @@ function refused(value: string): StepError {
 test.after(() => rmSync(work, { recursive: true, force: true }))
 
 for (const [value, scheme] of [
-  [`ftp://bot:${TOKEN}@files.example/hook`, /its scheme is "ftp"/],
-  [`hooks.example.com/${TOKEN}`, /its scheme is "hooks.example.com"|it is not a URL/],
-  [`http:///${TOKEN}`, /not an http\(s\) URL/],
-  [`http://hook.example/${TOKEN} extra`, /not an http\(s\) URL/],
-  [TOKEN, /it is not a URL/],
+  [`ftp://bot:${TOKEN}@files.example/hook`, /: its scheme is "ftp", not http or https \(/],
+  [`hooks.example.com/${TOKEN}`, /: it does not start with http:\/\/ or https:\/\/ \(/],
+  [`hooks.example.com:8080/${TOKEN}`, /: its scheme is "hooks.example.com", not http or https \(/],
+  [`http:///${TOKEN}`, /: it has no host after \/\/ \(/],
+  [`http://hook.example/${TOKEN} extra`, /: it contains a space or a control character \(/],
+  // It had said `is not an http(s) URL (its scheme is "http"…)`: true of the scheme, not the reason.
+  [`http://exa mple.com/${TOKEN}`, /: it contains a space or a control character \(/],
+  [`http://hook.example:99999/${TOKEN}`, /: its host or port is not valid \(/],
+  [`/${TOKEN}`, /: it does not start with http:\/\/ or https:\/\/ \(/],
 ] as const) {
   test(`refuses ${value.replace(TOKEN, '<token>')} with exit 2, quoting no token`, () => {
     const error = refused(value)
     assert.is(error.exitCode, 2)
     assert.match(error.cause_, scheme)
     assert.match(error.fix, /ALERT_WEBHOOK_URL=http:\/\/receiver:8080\/hook/)
+    assert.not.match(`${error.cause_} ${error.fix}`, TOKEN)
+  })
+}
+
+for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', 'hook.localhost', '[::1]', '0.0.0.0']) {
+  test(`refuses a webhook on ${host}: inside the Alertmanager container that is the container itself`, () => {
+    const error = refused(`http://${host}:8080/bot/${TOKEN}?token=${TOKEN}`)
+    assert.is(error.exitCode, 2)
+    assert.match(error.cause_, `points at ${host.toLowerCase()}: Alertmanager posts from inside its container`)
+    assert.match(error.fix, /Docker network/)
     assert.not.match(`${error.cause_} ${error.fix}`, TOKEN)
   })
 }
@@ -87,7 +101,7 @@ test('a bad value changes nothing stored; a broken stored file is named as such'
     webhookChoice({})
     assert.unreachable()
   } catch (error) {
-    assert.match((error as StepError).cause_, `${WEBHOOK_FILE} in the state folder is not an http(s) URL`)
+    assert.match((error as StepError).cause_, `${WEBHOOK_FILE} in the state folder is not a usable http(s) URL`)
   }
 })
 

@@ -63,19 +63,25 @@ test('columns line up, Chinese characters counted as two columns', () => {
   assert.is(lines[1], '  abcdef  Y')
 })
 
-test('notification counters are summed over integrations and receivers, as 0.25 and 0.27 label them', () => {
+test('notification counters are summed over integrations and receivers, as 0.25 and 0.28 label them', () => {
   const metrics = [
     '# HELP alertmanager_notifications_total The total number of attempted notifications.',
     '# TYPE alertmanager_notifications_total counter',
-    'alertmanager_notifications_total{integration="email"} 0',
+    // Counted as a notification starts: the failed one is in here too, so it is not what was delivered.
     'alertmanager_notifications_total{integration="webhook"} 3',
     'alertmanager_notifications_total{integration="webhook",receiver_name="webhook"} 2',
+    'alertmanager_notification_requests_total{integration="email"} 0',
+    'alertmanager_notification_requests_total{integration="webhook"} 4',
+    'alertmanager_notification_requests_total{integration="webhook",receiver_name="webhook"} 3',
+    'alertmanager_notification_requests_failed_total{integration="webhook"} 2',
+    'alertmanager_notification_requests_failed_total{integration="webhook",receiver_name="webhook"} 1',
     'alertmanager_notifications_failed_total{integration="webhook",reason="clientError"} 1',
+    'alertmanager_notifications_failed_total{integration="webhook",reason="serverError"} 0',
     'alertmanager_notifications_failed_total{integration="webhook"} 0',
     'alertmanager_notification_latency_seconds_count{integration="webhook"} 5',
   ].join('\n')
-  assert.equal(parseNotificationCounts(metrics), { sent: 5, failed: 1 })
-  assert.equal(parseNotificationCounts(''), { sent: 0, failed: 0 })
+  assert.equal(parseNotificationCounts(metrics), { delivered: 4, failed: 1, failedBy: { clientError: 1 } })
+  assert.equal(parseNotificationCounts(''), { delivered: 0, failed: 0, failedBy: {} })
 })
 
 test('a loaded config notifies when a receiver has any integration, not when it has none', () => {

@@ -72,4 +72,22 @@ test('it answers 200, keeps what matches, and records the rest as violations', a
   }
 })
 
+test('as a receiver that is down it answers every POST with its status, echoing the path and query', async () => {
+  const { server, received } = createWebhookStandin(500)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  try {
+    const address = `http://127.0.0.1:${(server.address() as AddressInfo).port}/bot/p?token=q`
+    const response = await fetch(address, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'Alertmanager/0.25.0' },
+      body: JSON.stringify(firing),
+    })
+    assert.is(response.status, 500)
+    assert.equal(await response.json(), { error: 'refused', request: '/bot/p?token=q' })
+    assert.is(received.length, 1)
+  } finally {
+    server.close()
+  }
+})
+
 test.run()

@@ -20,33 +20,99 @@ export function describeWebhook(url: string): string {
 }
 
 /**
- * The URL, checked the way Alertmanager 0.25 checks it (an http or https URL with a host), or a
- * failure with exit code 2 that quotes the scheme only: the rest may be a token.
+ * The parts of the URL a receiver may echo on their own (a bot's error body quoting its path or
+ * token): long path segments, query values and the login. Short ones (`hook`, `v2`) are no secret,
+ * and masking them would garble words like `webhook` in every message.
  */
-export function parseWebhookUrl(value: string, where = 'ALERT_WEBHOOK_URL'): string {
-  registerSecret(value)
-  let parsed: URL | undefined
+function registerParts(value: string): void {
+  let parsed: URL
   try {
     parsed = new URL(value)
   } catch {
-    /* reported below */
+    return
   }
-  // A control character would end the YAML line; a space has no place in a URL either. The host is
-  // read from the text as Go's url.Parse does: WHATWG's parser makes `http:///x` a host `x`.
-  const clean = !/[\s\x00-\x1f\x7f]/.test(value) && /^https?:\/\/[^/?#]/i.test(value)
-  if (!parsed || !/^https?:$/.test(parsed.protocol) || !parsed.hostname || !clean) {
-    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]
-    const what = scheme ? tr(`its scheme is "${scheme}"`, `其协议是 "${scheme}"`) : tr('it is not a URL', '它不是 URL')
+  const parts = [...parsed.pathname.split('/'), ...parsed.searchParams.values(), parsed.username, parsed.password]
+  for (const part of parts) {
+    if (part.length < 8) continue
+    registerSecret(part)
+    try {
+      registerSecret(decodeURIComponent(part))
+    } catch {
+      /* not percent-encoded */
+    }
+  }
+}
+
+/** The stored URL registered for masking, for a command that prints what Alertmanager says about it. */
+export function registerStoredWebhook(): void {
+  const stored = readSecret(WEBHOOK_FILE)
+  if (stored === undefined) return
+  registerSecret(stored)
+  registerParts(stored)
+}
+
+/** Why a value is no http(s) URL Alertmanager takes, in words that quote nothing but its scheme. */
+function urlProblem(value: string): string | undefined {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]
+  if (!scheme) return tr('it does not start with http:// or https://', '它不以 http:// 或 https:// 开头')
+  if (!/^https?$/i.test(scheme))
+    return tr(`its scheme is "${scheme}", not http or https`, `其协议是 "${scheme}"，不是 http 或 https`)
+  // A control character would end the YAML line; a space has no place in a URL either.
+  if (/[\s\x00-\x1f\x7f]/.test(value)) return tr('it contains a space or a control character', '其中含有空格或控制字符')
+  // The host is read from the text as Go's url.Parse does: WHATWG's parser makes `http:///x` a host `x`.
+  if (!/^https?:\/\/[^/?#]/i.test(value)) return tr('it has no host after //', '// 之后没有主机')
+  try {
+    if (new URL(value).hostname) return undefined
+  } catch {
+    /* below */
+  }
+  return tr('its host or port is not valid', '其主机或端口无效')
+}
+
+/**
+ * Loopback in the URL is the Alertmanager container itself, not this machine: Alertmanager posts
+ * from inside its container, where nothing listens on the receiver's port.
+ */
+const LOOPBACK = /^(localhost|.+\.localhost|127(\.\d{1,3}){3}|\[::1?\]|0\.0\.0\.0)$/i
+
+/**
+ * The URL, checked the way Alertmanager checks it (an http or https URL with a host) and refused
+ * on loopback, or a failure with exit code 2 that quotes the scheme and host at most: the rest may
+ * be a token.
+ */
+export function parseWebhookUrl(value: string, where = 'ALERT_WEBHOOK_URL'): string {
+  registerSecret(value)
+  registerParts(value)
+  const problem = urlProblem(value)
+  if (problem) {
     throw fail(
       tr(
-        `${where} is not an http(s) URL (${what}; the value is not shown, it may hold a token)`,
-        `${where} 不是 http(s) URL（${what}；不显示其值，因为其中可能含有令牌）`,
+        `${where} is not a usable http(s) URL: ${problem} (the value is not shown, it may hold a token)`,
+        `${where} 不是可用的 http(s) URL：${problem}（不显示其值，因为其中可能含有令牌）`,
       ),
       tr(
         "set it to the receiver's address, e.g. ALERT_WEBHOOK_URL=http://receiver:8080/hook, " +
           `or ALERT_WEBHOOK_URL=${WEBHOOK_OFF} for no webhook; nothing was changed`,
         '请设为接收端的地址，例如 ALERT_WEBHOOK_URL=http://receiver:8080/hook，' +
           `或设为 ALERT_WEBHOOK_URL=${WEBHOOK_OFF} 表示不用 webhook；没有做任何改动`,
+      ),
+      2,
+    )
+  }
+  const host = new URL(value).hostname
+  if (LOOPBACK.test(host)) {
+    throw fail(
+      tr(
+        `${where} points at ${host}: Alertmanager posts from inside its container, where ${host} is ` +
+          'that container itself, not this machine, so nothing would receive the alerts',
+        `${where} 指向 ${host}：Alertmanager 在自己的容器里发送请求，那里的 ${host} 是该容器本身而不是本机，告警将无人接收`,
+      ),
+      tr(
+        "run the receiver as a container on the stack's Docker network and use its name " +
+          '(ALERT_WEBHOOK_URL=http://receiver:8080/hook), or use an address of this machine that containers reach; ' +
+          'nothing was changed',
+        '请把接收端作为容器运行在本套服务的 Docker 网络上并使用其容器名（ALERT_WEBHOOK_URL=http://receiver:8080/hook），' +
+          '或使用容器能访问到的本机地址；没有做任何改动',
       ),
       2,
     )

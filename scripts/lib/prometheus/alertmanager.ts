@@ -1,6 +1,6 @@
 // Alertmanager as prom/alertmanager runs it and as the steps read it: its port, user and config path
 // inside the container, and the shapes of its API v2 answers (api/v2/openapi.yaml, the same in
-// 0.25 and 0.27), read by `make alerts`, the alert drill and Grafana's Alertmanager datasource.
+// 0.25, 0.27 and 0.28), read by `make alerts`, the alert drill and Grafana's Alertmanager datasource.
 import { parse } from 'yaml'
 import { tr } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
@@ -116,23 +116,36 @@ export function alertRows(alerts: GettableAlert[], now = Date.now()): string[][]
 
 /** Alertmanager's own counters of notifications (every integration together), from its /metrics. */
 export interface NotificationCounts {
-  sent: number
+  /** Requests the receivers answered 2xx. */
+  delivered: number
+  /** Notifications given up on, after their retries. */
   failed: number
+  /** Those by their `reason` label (0.27+: clientError, serverError, other…); none from 0.25. */
+  failedBy: Record<string, number>
 }
 
 /**
- * Sums `alertmanager_notifications_total` and `…_failed_total` over their labels (`integration`,
- * and `receiver_name` in newer versions): how many notifications it has tried, and how many failed.
+ * From the counters summed over their labels (`integration`, and `receiver_name` in newer
+ * versions). Delivered is `…_notification_requests_total` less `…_requests_failed_total`, both
+ * counted as each request ends: `alertmanager_notifications_total` counts a notification as it
+ * starts (RetryStage.Exec), so a delivery that then fails was counted there as sent.
  */
 export function parseNotificationCounts(metrics: string): NotificationCounts {
-  const sum = (name: string) =>
-    [...metrics.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'gm'))].reduce(
-      (total, m) => total + Number(m[1]),
-      0,
-    )
+  const samples = (name: string) =>
+    [...metrics.matchAll(new RegExp(`^${name}(?:\\{([^}]*)\\})? ([0-9.eE+-]+)$`, 'gm'))].map((m) => ({
+      labels: m[1] ?? '',
+      value: Number(m[2]),
+    }))
+  const sum = (name: string) => samples(name).reduce((total, s) => total + s.value, 0)
+  const failedBy: Record<string, number> = {}
+  for (const { labels, value } of samples('alertmanager_notifications_failed_total')) {
+    const reason = /\breason="([^"]*)"/.exec(labels)?.[1]
+    if (reason && value > 0) failedBy[reason] = (failedBy[reason] ?? 0) + value
+  }
   return {
-    sent: sum('alertmanager_notifications_total'),
+    delivered: sum('alertmanager_notification_requests_total') - sum('alertmanager_notification_requests_failed_total'),
     failed: sum('alertmanager_notifications_failed_total'),
+    failedBy,
   }
 }
 

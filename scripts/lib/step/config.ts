@@ -25,7 +25,9 @@ export const defaults = {
   GRAFANA_VOLUME: 'grafana-data',
   DATASOURCE_UID: 'triton-prometheus',
   ALERTMANAGER_CONTAINER: 'alertmanager',
-  ALERTMANAGER_IMAGE: 'prom/alertmanager:v0.27.0',
+  // 0.28.1, not 0.27: 0.25 to 0.27 write the webhook URL, tokens included, into their log on every
+  // failed delivery, and 0.27's url_file panics on a non-2xx answer; 0.28.0 fixed both (#3800).
+  ALERTMANAGER_IMAGE: 'prom/alertmanager:v0.28.1',
   ALERTMANAGER_PORT: 9093,
   ALERTMANAGER_DATASOURCE_UID: 'triton-alertmanager',
 } as const

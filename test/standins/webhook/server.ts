@@ -1,7 +1,7 @@
 // A webhook receiver as a chat bot or an on-call tool is one to Alertmanager: it takes the POSTs of
 // Alertmanager's webhook integration (notify/webhook/webhook.go, payload version 4) on any path,
-// answers 200, and keeps what it got for the tests to read. Every message is checked against the
-// payload's shape (the Message and template Data structs of v0.25/v0.27, docs/configuration.md
+// answers 200 (or `status`, for a receiver that is down), and keeps what it got for the tests to
+// read. Every message is checked against the payload's shape (the Message and template Data structs of v0.25/v0.27, docs/configuration.md
 // `<webhook_config>`); a message that differs is recorded as a violation, so a test can require none.
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 
@@ -75,7 +75,11 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
-export function createWebhookStandin(): { server: Server; received: Received[]; violations: string[] } {
+/**
+ * `status`: what every POST is answered with. Not 2xx, the answer echoes the request's path and
+ * query, as bots do in their errors ("invalid token …"), so a test sees whether that echo is masked.
+ */
+export function createWebhookStandin(status = 200): { server: Server; received: Received[]; violations: string[] } {
   const received: Received[] = []
   const violations: string[] = []
   const server = createServer(async (req, res) => {
@@ -98,8 +102,9 @@ export function createWebhookStandin(): { server: Server; received: Received[]; 
     if (!/^Alertmanager\//.test(userAgent)) problems.push(`User-Agent is "${userAgent}"`)
     if (problems.length) violations.push(`${path}: ${problems.join('; ')}`)
     else received.push({ at: Date.now(), path, userAgent, message: body as WebhookMessage })
-    // Always 2xx: anything else makes Alertmanager retry (5xx) or give up (4xx).
-    send(200, {})
+    // 2xx unless told otherwise: anything else makes Alertmanager retry (5xx) or give up (4xx).
+    if (status >= 300) return send(status, { error: 'refused', request: req.url })
+    send(status, {})
   })
   return { server, received, violations }
 }

@@ -1,0 +1,142 @@
+// Which GitHub repository, which token and which API host a publishing step talks to, each checked
+// before any request: a name GitHub would refuse, a missing token or a malformed URL stops the step.
+import { $ } from 'zx'
+import { fail } from '../step/fail.ts'
+import { tr } from '../output/i18n.ts'
+import { log } from '../output/log.ts'
+import { registerSecret } from '../output/mask.ts'
+
+export const PUBLIC_API_URL = 'https://api.github.com'
+
+export interface Repository {
+  owner: string
+  repo: string
+  /** Where the name came from, so an error can say which setting to change. */
+  source: string
+}
+
+export const fullName = (r: Pick<Repository, 'owner' | 'repo'>) => `${r.owner}/${r.repo}`
+
+// GitHub's own rules: owners are alphanumeric with single inner hyphens (39 max); repository
+// names are letters, digits, ".", "_", "-", but never "." or "..".
+const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/
+const REPO = /^[A-Za-z0-9._-]{1,100}$/
+
+function splitName(text: string): { owner: string; repo: string } | undefined {
+  const [owner, repo, ...rest] = text.split('/')
+  if (rest.length || !owner || !repo || !OWNER.test(owner) || !REPO.test(repo) || repo === '.' || repo === '..')
+    return undefined
+  return { owner, repo }
+}
+
+/**
+ * `owner/name` from a git remote URL: https (with or without credentials), ssh://, and the
+ * scp-like `git@host:owner/name.git`; Enterprise hosts may add path segments before the owner.
+ */
+export function parseRemoteUrl(remote: string): { owner: string; repo: string } | undefined {
+  const text = remote.trim()
+  const scp = /^(?:[^@/\s]+@)?[^:/\s]+:(?!\/\/)(.+)$/.exec(text)
+  let path: string
+  if (scp && !/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+    path = scp[1]!
+  } else {
+    try {
+      path = new URL(text).pathname
+    } catch {
+      return undefined
+    }
+  }
+  const segments = path
+    .replace(/\.git\/?$/, '')
+    .split('/')
+    .filter(Boolean)
+  return segments.length >= 2 ? splitName(segments.slice(-2).join('/')) : undefined
+}
+
+/** Hides the credentials an https remote may carry before the URL is printed. */
+const withoutCredentials = (remote: string) => remote.replace(/\/\/[^@/\s]+@/, '//')
+
+export async function resolveRepository(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Repository> {
+  const named = (text: string, source: string): Repository => {
+    const parsed = splitName(text.trim())
+    if (!parsed) {
+      throw fail(
+        tr(`${source} is "${text}", not a repository name`, `${source} 的值 "${text}" 不是仓库名`),
+        tr(
+          'use owner/name, e.g. --repo octocat/hello-world',
+          '请使用 所有者/仓库名 形式，例如 --repo octocat/hello-world',
+        ),
+        2,
+      )
+    }
+    return { ...parsed, source }
+  }
+  if (flag !== undefined) return named(flag, '--repo')
+  if (env.GITHUB_REPOSITORY?.trim()) return named(env.GITHUB_REPOSITORY, 'GITHUB_REPOSITORY')
+  log.command(['git', 'remote', 'get-url', 'origin'])
+  const origin = await $({ nothrow: true, quiet: true })`git remote get-url origin`
+  const remote = origin.exitCode === 0 ? origin.stdout.trim() : ''
+  const parsed = remote ? parseRemoteUrl(remote) : undefined
+  if (parsed) return { ...parsed, source: tr('the git remote origin', 'git 远程仓库 origin') }
+  throw fail(
+    remote
+      ? tr(
+          `the git remote origin (${withoutCredentials(remote)}) does not name a GitHub repository`,
+          `git 远程仓库 origin（${withoutCredentials(remote)}）不是 GitHub 仓库地址`,
+        )
+      : tr(
+          'no repository given: no --repo, no GITHUB_REPOSITORY and no git remote origin',
+          '未指定仓库：没有 --repo、没有 GITHUB_REPOSITORY，也没有 git 远程仓库 origin',
+        ),
+    tr(
+      'pass --repo owner/name or export GITHUB_REPOSITORY=owner/name',
+      '请传入 --repo 所有者/仓库名，或 export GITHUB_REPOSITORY=所有者/仓库名',
+    ),
+    2,
+  )
+}
+
+/** The token, from the environment only: argv is readable by every user through `ps`. */
+export function readToken(env: NodeJS.ProcessEnv = process.env): string {
+  const token = env.GITHUB_TOKEN?.trim() || env.GH_TOKEN?.trim()
+  if (!token) {
+    throw fail(
+      tr(
+        'no GitHub token: neither GITHUB_TOKEN nor GH_TOKEN is set',
+        '没有 GitHub 令牌：GITHUB_TOKEN 和 GH_TOKEN 都未设置',
+      ),
+      tr(
+        'create a token with Contents: read and write on the repository (classic: scope repo or public_repo) and export GITHUB_TOKEN=…',
+        '创建对该仓库有 Contents 读写权限的令牌（经典令牌：repo 或 public_repo 权限），然后 export GITHUB_TOKEN=…',
+      ),
+      2,
+    )
+  }
+  registerSecret(token)
+  return token
+}
+
+/** `GITHUB_API_URL` (GitHub Enterprise: `https://host/api/v3`), without a trailing slash. */
+export function apiUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const raw = env.GITHUB_API_URL?.trim() || PUBLIC_API_URL
+  let parsed: URL | undefined
+  try {
+    parsed = new URL(raw)
+  } catch {
+    parsed = undefined
+  }
+  if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.search || parsed.hash) {
+    throw fail(
+      tr(`GITHUB_API_URL="${raw}" is not an http(s) URL`, `GITHUB_API_URL="${raw}" 不是 http(s) 地址`),
+      tr(
+        `unset it for ${PUBLIC_API_URL}, or use https://HOST/api/v3 for GitHub Enterprise Server`,
+        `取消设置以使用 ${PUBLIC_API_URL}；GitHub Enterprise Server 请使用 https://主机/api/v3`,
+      ),
+      2,
+    )
+  }
+  return raw.replace(/\/+$/, '')
+}

@@ -7,7 +7,7 @@
 import { tr } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import type { StepError } from '../step/fail.ts'
-import { CLIENT_API, engineEndpoint } from './api.ts'
+import { engineEndpoint } from './api.ts'
 import { apiTooOld, negotiateApi } from './api-version.ts'
 import { type DiskSpace, diskTight, diskTooSmall, diskVerdict, engineDiskSpace } from './disk.ts'
 import { pullWithCli } from './pull-cli.ts'
@@ -42,10 +42,8 @@ export async function pullImage(image: string, request: PullRequest): Promise<vo
   if (endpoint.kind === 'cli') return pullWithCli(image, endpoint, request)
   const api = await negotiateApi(endpoint)
   if (api.kind === 'engine-older') {
-    const reason = tr(
-      `Engine API ${api.engine.newest}, older than the ${CLIENT_API.oldest} this tool speaks`,
-      `Engine API ${api.engine.newest}，比本工具支持的 ${CLIENT_API.oldest} 旧`,
-    )
+    // "reached over Engine API 1.40, which this tool does not speak": it speaks 1.41 and newer.
+    const reason = `Engine API ${api.engine.newest}`
     return pullWithCli(image, { kind: 'cli', address: endpoint.address, reason }, request)
   }
   if (api.kind === 'engine-newer') throw apiTooOld(endpoint.address, api.engine)

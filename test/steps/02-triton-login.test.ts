@@ -122,7 +122,8 @@ test('a wrong password: doctor and the pull both name it a wrong login, not "log
     assert.is(doctor.code, 1, doctor.text)
     assert.match(
       doctor.text,
-      `✖ image: TRITON_IMAGE=${image}: not here, http://${registry.host} refuses the stored login of ${user.username} (a wrong or expired password`,
+      `✖ image: TRITON_IMAGE=${image}: not here, http://${registry.host} refuses the stored login of ` +
+        `${user.username} (a wrong or expired password`,
     )
     const result = await runStep('02-triton', [], withImage, 120_000)
     assert.is(result.code, 1, result.text)
@@ -140,13 +141,17 @@ test('a wrong password: doctor and the pull both name it a wrong login, not "log
 })
 
 test('no login at all: "log in first", from doctor and from the pull', async () => {
-  const image = `${registry.host}/${repo}/triton-u:1`
-  removeTag(image)
+  // Pushed by the test before, never pulled: only in the registry.
+  const image = `${registry.host}/${repo}/triton-wrong:1`
+  assert.not.ok(imageExists(image))
   writeFileSync(join(dockerConfig, 'config.json'), '{}')
-  const withImage = { ...env, TRITON_IMAGE: image }
+  const names = { TRITON_CONTAINER: `${env.TRITON_CONTAINER}-anonymous`, NETWORK: `${env.NETWORK}-anonymous` }
+  suite.containers.push(names.TRITON_CONTAINER)
+  const withImage = { ...env, ...names, TRITON_IMAGE: image }
   const doctor = await runStep('doctor', [], withImage, 120_000)
   assert.is(doctor.code, 1, doctor.text)
   const result = await runStep('02-triton', [], withImage, 120_000)
+  spawnSync('docker', ['network', 'rm', names.NETWORK], { stdio: 'ignore' })
   assert.is(result.code, 1, result.text)
   for (const text of [doctor.text, result.text]) {
     assert.match(text, `log in first (\`docker login ${registry.host}\`)`)

@@ -19,11 +19,16 @@ export interface TestRegistry {
   stop(): Promise<void>
 }
 
-/** Starts docker-registry with its own port and storage folder, and waits until /v2/ answers. */
-export async function startRegistry(): Promise<TestRegistry> {
+/**
+ * Starts docker-registry with its own port and storage folder, and waits until /v2/ answers.
+ * With `htpasswd` (the file's text, `htpasswd -B` lines), every request needs one of its logins.
+ */
+export async function startRegistry(options: { htpasswd?: string } = {}): Promise<TestRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'tm-registry-'))
   const port = await freePort()
   const config = join(dir, 'config.yml')
+  const auth = join(dir, 'htpasswd')
+  if (options.htpasswd) writeFileSync(auth, options.htpasswd)
   writeFileSync(
     config,
     [
@@ -31,6 +36,7 @@ export async function startRegistry(): Promise<TestRegistry> {
       'log: { level: warn }',
       `storage: { filesystem: { rootdirectory: ${join(dir, 'data')} }, delete: { enabled: true } }`,
       `http: { addr: "127.0.0.1:${port}", secret: ${randomBytes(16).toString('hex')} }`,
+      ...(options.htpasswd ? [`auth: { htpasswd: { realm: tm-test, path: ${auth} } }`] : []),
       '',
     ].join('\n'),
   )
@@ -50,7 +56,8 @@ export async function startRegistry(): Promise<TestRegistry> {
       async () => {
         if (child.exitCode !== null) throw new Error(`docker-registry exited: ${log}`)
         const r = await fetch(`http://127.0.0.1:${port}/v2/`, { signal: AbortSignal.timeout(1000) })
-        return r.ok
+        // With logins, an anonymous /v2/ is refused: the registry answers all the same.
+        return r.ok || (Boolean(options.htpasswd) && r.status === 401)
       },
       {
         what: 'docker-registry',

@@ -6,7 +6,8 @@ import * as assert from 'uvu/assert'
 import { diskVerdict, engineDiskSpace, REFUSE_BELOW, WARN_BELOW } from '../../scripts/lib/engine/disk.ts'
 import { engineEndpoint, parseDockerHost } from '../../scripts/lib/engine/api.ts'
 import { StepError } from '../../scripts/lib/step/fail.ts'
-import { pullFailed, pullSettings } from '../../scripts/lib/engine/pull.ts'
+import { pullFailed } from '../../scripts/lib/engine/pull-failures.ts'
+import { pullSettings } from '../../scripts/lib/engine/pull-settings.ts'
 
 test('stall deadline: the flag, else PULL_STALL_TIMEOUT, else 120 s; a bad value is refused with exit 2', () => {
   assert.equal(pullSettings(7, { PULL_STALL_TIMEOUT: '30' }), { stallTimeoutMs: 7000 })
@@ -67,6 +68,13 @@ for (const [what, image, said, cause, fix] of [
     /no build/,
     /architecture/,
   ],
+  [
+    'no login sent to a registry that wants one',
+    '127.0.0.1:5000/a:1',
+    'Head "http://127.0.0.1:5000/v2/a/manifests/1": no basic auth credentials',
+    /refused access/,
+    /log in first \(`docker login 127\.0\.0\.1:5000`\)/,
+  ],
   ['anything else', 'a:1', 'something odd', /engine reported an error.*something odd/, /make doctor/],
 ] as const) {
   test(`pull failure explained: ${what}`, () => {
@@ -77,6 +85,21 @@ for (const [what, image, said, cause, fix] of [
     assert.is(error.exitCode, 1)
   })
 }
+
+test('a login the registry refuses is named a wrong login, not "log in first"', () => {
+  const error = pullFailed('127.0.0.1:5000/a:1', 'unauthorized: authentication required', {
+    variable: 'TRITON_IMAGE',
+    login: 'student01',
+  })
+  assert.match(error.message, 'the registry refused the stored login of student01 (a wrong or expired password)')
+  assert.match(error.fix, 'log in again with the right password (`docker login 127.0.0.1:5000`')
+  assert.not.match(error.fix, 'log in first')
+  // A login that works but has no access to this repository is not a wrong password.
+  const denied = pullFailed('127.0.0.1:5000/a:1', 'denied: requested access to the resource is denied', {
+    login: 'student01',
+  })
+  assert.match(denied.message, 'refused access')
+})
 
 test('DOCKER_HOST: unix and plain tcp are spoken; TLS, ssh and pipes go to the CLI', () => {
   assert.equal(parseDockerHost('unix:///run/user/1000/docker.sock', {}), {

@@ -67,13 +67,21 @@ test('found secrets are masked in every line printed', async () => {
   assert.not.match(maskSecrets('login helper-secret-1 used'), 'helper-secret-1')
 })
 
-test("the engine's X-Registry-Auth: base64url JSON with the server address", () => {
+test("the engine's X-Registry-Auth: the docker CLI's bytes, URL-safe base64 with its = padding", () => {
+  // What Go's base64.URLEncoding (the CLI's and the daemon's) makes of the same JSON.
+  const go = (json: string) => Buffer.from(json).toString('base64').replaceAll('+', '-').replaceAll('/', '_')
   const header = registryAuthHeader({ username: 'u', password: 'p' }, 'docker.io')
-  assert.equal(JSON.parse(Buffer.from(header, 'base64url').toString()), {
-    username: 'u',
-    password: 'p',
-    serveraddress: 'https://index.docker.io/v1/',
-  })
+  assert.is(header, go('{"username":"u","password":"p","serveraddress":"https://index.docker.io/v1/"}'))
+  // Every padding the JSON's length can need (0, 1 or 2 `=`), and the URL-safe alphabet.
+  const paddings = new Set<number>()
+  for (const password of ['pass', 'pass1', 'S3cret!x', '??>>~~', 'p?p>']) {
+    const json = JSON.stringify({ username: 'user', password, serveraddress: '127.0.0.1:5000' })
+    const sent = registryAuthHeader({ username: 'user', password }, '127.0.0.1:5000')
+    assert.is(sent, go(json))
+    assert.not.match(sent, /[+/]/)
+    paddings.add(sent.length - sent.replace(/=+$/, '').length)
+  }
+  assert.equal([...paddings].sort(), [0, 1, 2])
   const token = registryAuthHeader({ identitytoken: 't' }, 'm.example')
   assert.equal(JSON.parse(Buffer.from(token, 'base64url').toString()), { identitytoken: 't' })
 })

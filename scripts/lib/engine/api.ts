@@ -11,10 +11,14 @@ import { tr } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 
 /**
- * Pinned, so the messages keep the shape they were written against: 1.41 is Docker 20.10's API
- * (Debian bookworm's docker.io), and engines up to 29.x still accept it (their minimum is 1.40).
+ * The Engine API versions this client speaks, negotiated per engine as the docker CLI does (the
+ * newest both sides know). 1.41 is Docker 20.10's (Debian bookworm's docker.io). The newest is the
+ * one whose changelog (moby api/docs/CHANGELOG.md) we read for what we use: `POST /images/create`'s
+ * stream changed only by deprecating its `error` and `progress` fields (1.48), and the stream
+ * parser reads `errorDetail` and `progressDetail` first (PullMessage pins that shape). Docker
+ * 29.0–29.2 refuse anything below 1.44, 29.3 and later accept 1.40 again.
  */
-export const API_VERSION = '1.41'
+export const CLIENT_API = { oldest: '1.41', newest: '1.52' } as const
 
 const DEFAULT_SOCKET = '/var/run/docker.sock'
 
@@ -120,6 +124,8 @@ export interface EngineRequest {
   method: 'GET' | 'POST'
   /** Path after the version, e.g. `/images/create?fromImage=…`. */
   path: string
+  /** The negotiated API version (`negotiateApi`); none: the engine's default, for `/version` itself. */
+  version?: string
   headers?: Record<string, string>
 }
 
@@ -137,7 +143,7 @@ export interface EngineCall {
 export function engineCall(endpoint: Exclude<Endpoint, { kind: 'cli' }>, call: EngineRequest): EngineCall {
   const target =
     endpoint.kind === 'unix' ? { socketPath: endpoint.socketPath } : { host: endpoint.host, port: endpoint.port }
-  const path = `/v${API_VERSION}${call.path}`
+  const path = call.version ? `/v${call.version}${call.path}` : call.path
   // --verbose: the curl a learner can type to ask the engine the same; header values are not shown.
   log.command(
     [

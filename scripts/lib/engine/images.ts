@@ -1,7 +1,8 @@
 // Images: present or pulled with progress before anything changes, and run once as a tool.
 import { engineInfo, inspect, runDocker } from './cli.ts'
 import { explainDockerError, imageMissing } from './errors.ts'
-import { type PullSettings, pullImage, pullSettings } from './pull.ts'
+import { pullImage } from './pull.ts'
+import { type PullSettings, pullSettings } from './pull-settings.ts'
 import { type ContainerSpec, type MountSpec, mountArg } from './spec.ts'
 /**
  * Makes sure the image is on this machine, pulling it with progress (pull.ts) when it is missing.

@@ -78,9 +78,20 @@ export async function credentialsFor(
   return found
 }
 
-/** The Engine API's X-Registry-Auth header: base64url JSON, as the docker CLI sends it. */
+/** Who a login is, for messages: the user name, never the secret. */
+export function loginName(credentials: Credentials): string {
+  return 'password' in credentials ? credentials.username : tr('an identity token', '身份令牌')
+}
+
+/**
+ * The Engine API's X-Registry-Auth header, byte for byte as the docker CLI sends it: JSON in
+ * URL-safe base64 *with* its `=` padding. The daemon decodes with Go's padded
+ * base64.URLEncoding (moby api/pkg/authconfig), and on a decode error it pulls anonymously
+ * without a word: Node's `base64url` drops the padding, which lost every login whose JSON length
+ * is not a multiple of 3.
+ */
 export function registryAuthHeader(credentials: Credentials, registry: string): string {
   const server = registry === 'docker.io' ? DOCKER_HUB_KEY : registry
   const body = 'password' in credentials ? { ...credentials, serveraddress: server } : credentials
-  return Buffer.from(JSON.stringify(body)).toString('base64url')
+  return Buffer.from(JSON.stringify(body)).toString('base64').replace(/\+/g, '-').replace(/\//g, '_')
 }

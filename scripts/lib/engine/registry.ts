@@ -4,7 +4,7 @@
 // for the progress bar) and by `make doctor`. Only a help: the pull itself is the engine's.
 import { tr } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
-import { credentialsFor } from './registry-auth.ts'
+import { credentialsFor, loginName } from './registry-auth.ts'
 
 export interface ImageRef {
   /** The image as written, without its tag or digest: what the engine's `fromImage` takes. */
@@ -79,9 +79,13 @@ export type Lookup =
       layers: { digest: string; size: number }[]
       /** The registry that answered (a mirror for Docker Hub images, when one is set). */
       via: string
+      /** Who it answered to (`docker login`), when the registry asked for a login. */
+      login?: string
     }
   | { kind: 'not-found'; via: string; detail: string }
   | { kind: 'denied'; via: string; detail: string }
+  /** The registry refused the stored login itself (HTTP 401 with credentials): a wrong password. */
+  | { kind: 'wrong-login'; via: string; detail: string; login: string }
   | { kind: 'no-platform'; via: string; platforms: string[] }
   /** No answer within the deadline, a refused connection, a DNS failure, a 5xx. */
   | { kind: 'unreachable'; via: string; detail: string }
@@ -129,6 +133,8 @@ function challenge(header: string | null): { scheme: string; params: Record<stri
 /** One registry base URL: fetches manifests, answering the auth challenge once. */
 function session(base: string, registry: string, repository: string, signal: AbortSignal) {
   let authorization: string | undefined
+  /** Who we logged in as, once credentials were sent. */
+  let login: string | undefined
   const errorDetail = async (r: Response) => {
     const text = await r.text().catch(() => '')
     try {
@@ -141,6 +147,7 @@ function session(base: string, registry: string, repository: string, signal: Abo
   const authorize = async (header: string | null): Promise<boolean> => {
     const c = challenge(header)
     const credentials = await credentialsFor(registry)
+    if (credentials) login = loginName(credentials)
     const basic =
       credentials && 'password' in credentials
         ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
@@ -161,7 +168,7 @@ function session(base: string, registry: string, repository: string, signal: Abo
     authorization = token ? `Bearer ${token}` : undefined
     return Boolean(token)
   }
-  return async function manifest(reference: string): Promise<Manifest> {
+  const manifest = async (reference: string): Promise<Manifest> => {
     const url = `${base}/v2/${repository}/manifests/${reference}`
     const get = () => {
       log.request({ url, authorization })
@@ -172,6 +179,9 @@ function session(base: string, registry: string, repository: string, signal: Abo
     }
     let r = await get()
     if (r.status === 401 && (await authorize(r.headers.get('www-authenticate')))) r = await get()
+    if (r.status === 401 && login) {
+      throw new Answer({ kind: 'wrong-login', via: base, detail: await errorDetail(r), login })
+    }
     if (r.status === 401 || r.status === 403) {
       throw new Answer({ kind: 'denied', via: base, detail: await errorDetail(r) })
     }
@@ -179,12 +189,13 @@ function session(base: string, registry: string, repository: string, signal: Abo
     if (!r.ok) throw new Answer({ kind: 'unreachable', via: base, detail: await errorDetail(r) })
     return (await r.json()) as Manifest
   }
+  return { manifest, loggedInAs: () => login }
 }
 
 const platformName = (p?: Platform) => (p ? [p.os, p.architecture, p.variant].filter(Boolean).join('/') : '?')
 
 async function lookupAt(base: string, ref: ImageRef, options: LookupOptions, signal: AbortSignal): Promise<Lookup> {
-  const manifest = session(base, ref.registry, ref.repository, signal)
+  const { manifest, loggedInAs } = session(base, ref.registry, ref.repository, signal)
   let m = await manifest(ref.reference)
   if (m.manifests) {
     const { os, architecture, variant } = options.platform
@@ -202,7 +213,7 @@ async function lookupAt(base: string, ref: ImageRef, options: LookupOptions, sig
   }
   const layers = m.layers ?? []
   const bytes = layers.reduce((n, l) => n + l.size, m.config?.size ?? 0)
-  return { kind: 'found', bytes, layers, via: base }
+  return { kind: 'found', bytes, layers, via: base, login: loggedInAs() }
 }
 
 function reason(error: unknown): string {

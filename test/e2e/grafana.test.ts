@@ -3,7 +3,8 @@
 // password costs one login and is set again with Grafana's CLI, a lost state folder costs none
 // (three times over) while Prometheus is recreated on the new one with its history kept, a
 // stopped Prometheus is named by 09-verify, no secret reaches any docker argv, output or
-// `docker inspect`, and the Grafana stand-in saw only requests its OpenAPI spec allows. Names and ports are this suite's own, so other suites can run beside it.
+// `docker inspect`, and the Grafana stand-in saw only requests its OpenAPI spec allows. Names
+// and ports are this suite's own, so other suites can run beside it.
 import { randomBytes } from 'node:crypto'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'

@@ -2,7 +2,7 @@
 // container keeps seeing the deleted one, so the step must tell it from "same path, same mount".
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -26,9 +26,9 @@ test('create records each bind-mounted folder by device and inode', () => {
 test('the same folder is not remade; the folder deleted and made again is', () => {
   const labels = { [MOUNT_IDS_LABEL]: JSON.stringify(mountIds(spec)) }
   assert.equal(remadeSources(spec, labels), [])
-  // A file in between, so the new folder cannot get the freed inode back.
-  rmSync(folder, { recursive: true })
-  mkdirSync(join(work, 'holder'))
+  // Moved away rather than deleted, so the new folder cannot get the freed inode back: what the
+  // container holds on to after `rm -rf` is the same, a directory that is no longer at the path.
+  renameSync(folder, join(work, 'gone'))
   mkdirSync(folder)
   assert.equal(remadeSources(spec, labels), [folder])
 })

@@ -1,15 +1,14 @@
 // Prometheus's own configuration as typed data; `prometheus.yml` is generated from it.
 import { stringify } from 'yaml'
 import { PROMETHEUS_CONTAINER_PORT, TRITON_JOB } from '../scripts/lib/prometheus/api.ts'
-import { REPLICA_LABEL, TRITON_PORTS } from '../scripts/lib/triton/names.ts'
+import { tritonTarget } from '../scripts/lib/triton/names.ts'
 import { alertTiming, duration } from './alert-timing.ts'
-import { GENERATED_HEADER, replicaRuleGroups, ruleGroups, rulesYaml } from './rules.ts'
+import { GENERATED_HEADER, ruleGroups, rulesYaml } from './rules.ts'
 
-/** `docker_sd_configs` entry (Prometheus docs, <docker_sd_config>). */
-export interface DockerSdConfig {
-  host: string
+/** `file_sd_configs` entry (Prometheus docs, <file_sd_config>); paths are relative to prometheus.yml. */
+export interface FileSdConfig {
+  files: string[]
   refresh_interval: string
-  filters: { name: string; values: string[] }[]
 }
 
 /** `relabel_configs` entry; only the fields used here. */
@@ -25,7 +24,7 @@ export interface RelabelConfig {
 export interface ScrapeConfig {
   job_name: string
   static_configs?: { targets: string[] }[]
-  docker_sd_configs?: DockerSdConfig[]
+  file_sd_configs?: FileSdConfig[]
   relabel_configs?: RelabelConfig[]
 }
 
@@ -55,41 +54,25 @@ export const IMAGE_CONSOLE_FLAGS = [
   '--web.console.libraries=/usr/share/prometheus/console_libraries',
   '--web.console.templates=/usr/share/prometheus/consoles',
 ] as const
-/** Where 03-prometheus mounts the engine's socket in the Prometheus container when it discovers replicas. */
-export const DOCKER_SOCKET_IN_CONTAINER = '/var/run/docker.sock'
+/** The Triton targets file beside prometheus.yml: written by 02-triton and 03-prometheus, read by Prometheus. */
+export const TRITON_TARGETS_FILE = 'triton-targets.json'
 
 /**
  * How Prometheus finds Triton.
  *
- * One replica (TRITON_REPLICAS=1, the default): a fixed target, `triton:8002`, exactly as before
- * replicas existed, and nothing more is given to Prometheus.
+ * `targets`: fixed, in prometheus.yml: the committed file, which keeps the tutorial's `triton:8002`.
  *
- * Several replicas: found through the Docker engine (`docker_sd_configs`), not through a list
- * that must be rendered again whenever the count changes. The other candidate, `dns_sd_configs`
- * on the network alias the replicas share, needs no socket, but an A record is only an address:
- * every target's `instance` would be `172.18.0.5:8002`, a number that changes when a container
- * is recreated, that no dashboard legend or alert can tie to a container, and that leaves
- * nothing to relabel from. Docker discovery gives the container's name, so `instance` names the
- * replica (`triton-2:8002`, in the same form the single replica has always had), and its label
- * filter keeps foreign containers on the network out. The price is real: the engine's socket is
- * mounted in the Prometheus container (its user gets the socket's group), and the Docker API has
- * no read-only mode, so code running in Prometheus could command the engine, which is root on
- * the host. Prometheus publishes only on 127.0.0.1 by default and runs no user code, and only a
- * stack that asks for replicas pays it; README ("Replicas") says so plainly.
+ * `file`: the targets file (`file_sd_configs`), which the steps write: one target per replica
+ * container, by name (`triton:8002`, `triton-2:8002`, …), so `instance` names the container as a
+ * single replica always has, with no relabelling. The steps create the replicas, so they know
+ * every name; Prometheus watches the file and takes a new list within seconds, with no reload and
+ * no restart, so a change of TRITON_REPLICAS leaves prometheus.yml, and the container, as they are.
+ * Nothing of the engine is given to Prometheus: Docker discovery needed its socket mounted (root on
+ * the host, impossible on Docker Desktop's user socket, rootless and remote engines), and dropped a
+ * stopped replica from discovery, where `up == 0` never saw it. Listed by the steps, a stopped or
+ * dead replica stays a target until `make triton` removes it on purpose, and TritonTargetDown names it.
  */
-export type TritonDiscovery =
-  | { targets: string[] }
-  | {
-      docker: {
-        /** Engine address as Prometheus reaches it, e.g. `unix:///var/run/docker.sock`. */
-        host: string
-        network: string
-        /** TRITON_CONTAINER: the value of every replica's REPLICA_LABEL and their shared alias. */
-        service: string
-        /** TRITON_REPLICAS: how many replicas the replica alert expects to find. */
-        replicas: number
-      }
-    }
+export type TritonDiscovery = { targets: string[] } | { file: string }
 
 export interface ConfigOptions {
   triton: TritonDiscovery
@@ -102,48 +85,16 @@ export interface ConfigOptions {
   alertmanagerTarget: string
 }
 
-/** A value as a regular expression that matches exactly it (Docker names may hold dots). */
-const literal = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-
 export function tritonScrape(discovery: TritonDiscovery): ScrapeConfig {
   if ('targets' in discovery) return { job_name: TRITON_JOB, static_configs: [{ targets: discovery.targets }] }
-  const { host, network, service } = discovery.docker
-  const metrics = String(TRITON_PORTS.metrics)
-  return {
-    job_name: TRITON_JOB,
-    docker_sd_configs: [
-      {
-        host,
-        // Scale-ups and scale-downs show within one scrape interval, not the default minute.
-        refresh_interval: SCRAPE_INTERVAL,
-        filters: [
-          { name: 'label', values: [`${REPLICA_LABEL}=${service}`] },
-          { name: 'network', values: [network] },
-        ],
-      },
-    ],
-    relabel_configs: [
-      // Docker lists one target per network and exposed port: keep the metrics port on the stack's network.
-      {
-        source_labels: ['__meta_docker_network_name', '__meta_docker_port_private'],
-        separator: ';',
-        regex: `${literal(network)};${metrics}`,
-        action: 'keep',
-      },
-      // The container's name (Docker reports it as `/triton-2`) in the form a single replica has.
-      {
-        source_labels: ['__meta_docker_container_name'],
-        regex: '/(.+)',
-        target_label: 'instance',
-        replacement: `$1:${metrics}`,
-      },
-    ],
-  }
+  // The file is watched; the refresh is the fallback where file events do not arrive.
+  return { job_name: TRITON_JOB, file_sd_configs: [{ files: [discovery.file], refresh_interval: SCRAPE_INTERVAL }] }
 }
 
-/** How many Triton replicas the rules expect to see. */
-export const expectedReplicas = (discovery: TritonDiscovery) =>
-  'targets' in discovery ? discovery.targets.length : discovery.docker.replicas
+/** The targets file's text: one group, one target per Triton container (`<name>:8002`). */
+export function tritonTargetsJson(containers: string[]): string {
+  return `${JSON.stringify([{ targets: containers.map(tritonTarget) }], null, 2)}\n`
+}
 
 export function prometheusConfig({
   triton,
@@ -166,6 +117,6 @@ export function configYaml(config: PrometheusConfig): string {
 export function renderFiles(options: ConfigOptions): Record<'prometheus.yml' | typeof RULES_FILE, string> {
   return {
     'prometheus.yml': configYaml(prometheusConfig(options)),
-    [RULES_FILE]: rulesYaml([...ruleGroups, ...replicaRuleGroups(expectedReplicas(options.triton))]),
+    [RULES_FILE]: rulesYaml(ruleGroups),
   }
 }

@@ -1,101 +1,48 @@
 // Step 2: Triton serving models/, with a GPU only when the engine can give one, ports on
-// BIND_ADDRESS, and no return until the server and the model say they are ready.
+// BIND_ADDRESS, and no return until the server and the model say they are ready. Each replica is
+// listed in Prometheus's targets file, which Prometheus re-reads by itself.
 import { resolve } from 'node:path'
-import { step } from './lib/step/cli.ts'
-import { assertDistinctPorts, type Config, loadConfig, type TritonReplica, url } from './lib/step/config.ts'
-import { warnIfExposed } from './lib/step/exposure.ts'
-import { containersLabelled, ensureContainer, removeContainer } from './lib/engine/containers.ts'
 import { ensureEngine } from './lib/engine/cli.ts'
+import { containersLabelled, ensureContainer, removeContainer } from './lib/engine/containers.ts'
 import { ensureImage } from './lib/engine/images.ts'
 import { ensureNetwork } from './lib/engine/networks.ts'
-import { explainDockerError } from './lib/engine/errors.ts'
-import { gpuAvailable, gpuRefusal } from './lib/engine/gpu.ts'
-import { waitForHttp } from './lib/engine/readiness.ts'
-import { tr } from './lib/output/i18n.ts'
-import { log } from './lib/output/log.ts'
-import { modelProblem } from './lib/triton/model-repository.ts'
 import { pullEnv, pullFlags, pullSettings } from './lib/engine/pull.ts'
-import { formatTable } from './lib/output/table.ts'
+import type { ContainerSpec } from './lib/engine/spec.ts'
+import { tr } from './lib/output/i18n.ts'
+import { writeTritonTargets } from './lib/prometheus/files.ts'
+import { step } from './lib/step/cli.ts'
+import { assertDistinctPorts, type Config, loadConfig, type TritonReplica } from './lib/step/config.ts'
+import { warnIfExposed } from './lib/step/exposure.ts'
+import { chooseGpus, type GpuMode } from './lib/triton/gpus.ts'
+import { modelProblem } from './lib/triton/model-repository.ts'
 import { REPLICA_LABEL, REPLICA_PORT_STEP, TRITON_ARGS, TRITON_PORTS } from './lib/triton/names.ts'
+import { logReady, waitReady } from './lib/triton/replicas.ts'
 
-type GpuMode = 'auto' | 'all' | 'none'
-
-/** Waits until a replica's server, then its model, say they are ready; a stopped container ends the wait. */
-async function waitReady(config: Config, replica: TritonReplica, models: string, timeoutS: number): Promise<void> {
-  const http = url(config, replica.httpPort)
-  const wait = { timeoutMs: timeoutS * 1000, container: replica.name }
-  await waitForHttp(`${http}/v2/health/ready`, {
-    ...wait,
-    what: tr(`waiting for ${replica.name} to be ready`, `等待 ${replica.name} 就绪`),
-    fix: tr(
-      `read its log (\`docker logs ${replica.name}\`): a model that fails to load keeps Triton unready`,
-      `查看它的日志（\`docker logs ${replica.name}\`）：模型加载失败会使 Triton 一直未就绪`,
-    ),
-  })
-  await waitForHttp(`${http}/v2/models/${config.model}/ready`, {
-    ...wait,
-    what: tr(`waiting for model ${config.model} on ${replica.name}`, `等待 ${replica.name} 上的模型 ${config.model}`),
-    fix: tr(
-      `check that ${models}/${config.model} is a valid model (\`docker logs ${replica.name}\`)`,
-      `请检查 ${models}/${config.model} 是否为有效模型（\`docker logs ${replica.name}\`）`,
-    ),
-  })
-}
-
-/** One line per replica: its container and where its ports are reached from this machine. */
-function replicaTable(config: Config): string {
-  const rows = [
-    ['REPLICA', 'HTTP', 'GRPC', 'METRICS'],
-    ...config.triton.replicas.map((r) => [
-      r.name,
-      url(config, r.httpPort),
-      String(r.grpcPort),
-      `${url(config, r.metricsPort)}/metrics`,
-    ]),
-  ]
-  return formatTable(rows)
-}
-
-/**
- * Decides `--gpus all` before any container changes. An engine that lists the NVIDIA runtime may
- * still be unable to give a GPU (toolkit installed, driver missing or broken): only starting a
- * throw-away container with it tells, so auto and all both try that first. auto then runs on the
- * CPU and says why; all stops with the cause and fix, leaving a running Triton as it is. Asked on
- * every run, so a CPU container made earlier is kept while the GPU still fails, and replaced by a
- * GPU one on the first run after the driver works.
- */
-async function chooseGpus(
-  mode: GpuMode,
-  triton: { name: string; image: string; hints: { nameVariable: string; imageVariable: string } },
-): Promise<boolean> {
-  if (mode === 'none') {
-    log.info(tr('GPU: not requested (--gpus none)', 'GPU：未请求（--gpus none）'))
-    return false
-  }
-  if (mode === 'auto' && !(await gpuAvailable())) {
-    log.info(
-      tr(
-        'GPU: this engine has no NVIDIA runtime, running on CPU (GPU metrics will be absent)',
-        'GPU：此引擎没有 NVIDIA 运行时，使用 CPU 运行（不会有 GPU 指标）',
-      ),
-    )
-    return false
-  }
-  // `tritonserver --help` only has to start: the engine refuses the GPU before any command runs.
-  const refused = await gpuRefusal({ name: triton.name, image: triton.image, args: ['tritonserver', '--help'] })
-  if (refused === undefined) {
-    log.info(tr('GPU: the engine provides one, passing --gpus all', 'GPU：引擎可提供 GPU，使用 --gpus all'))
-    return true
-  }
-  if (mode === 'all') throw explainDockerError(refused, { container: triton.name, hints: triton.hints })
-  log.warn(
-    tr(
-      `GPU: the NVIDIA runtime is installed but cannot give a GPU (${refused}), running on CPU; --gpus all forces the GPU`,
-      `GPU：已安装 NVIDIA 运行时，但无法提供 GPU（${refused}），改用 CPU 运行；--gpus all 可强制使用 GPU`,
-    ),
-  )
-  return false
-}
+/** One replica's container, as a compose service reads: image, network, ports, mounts, command. */
+const tritonService = (config: Config, replica: TritonReplica, models: string, gpus: boolean): ContainerSpec => ({
+  name: replica.name,
+  image: config.triton.image,
+  network: config.network,
+  // The name every replica answers to on the network, like a Kubernetes Service: `triton:8000`
+  // reaches one of them (DNS round robin); replica 1 is also named so, which changes nothing.
+  aliases: [config.triton.container],
+  // How a scale-down finds the replicas a larger count left.
+  labels: { [REPLICA_LABEL]: config.triton.container },
+  ports: [
+    { address: config.bind, host: replica.httpPort, container: TRITON_PORTS.http, variable: 'TRITON_HTTP_PORT' },
+    { address: config.bind, host: replica.grpcPort, container: TRITON_PORTS.grpc, variable: 'TRITON_GRPC_PORT' },
+    {
+      address: config.bind,
+      host: replica.metricsPort,
+      container: TRITON_PORTS.metrics,
+      variable: 'TRITON_METRICS_PORT',
+    },
+  ],
+  mounts: [{ type: 'bind', source: models, target: '/models', readOnly: true }],
+  args: TRITON_ARGS,
+  gpus,
+  hints: { nameVariable: 'TRITON_CONTAINER', imageVariable: 'TRITON_IMAGE' },
+})
 
 await step(
   {
@@ -152,86 +99,27 @@ await step(
     warnIfExposed(config)
     const problem = modelProblem(models, config.model)
     if (problem) throw problem
+    const first = tritonService(config, triton.replicas[0]!, models, false)
+
+    // Converge: image (the long part of a first run, before anything changes), GPU, network, replicas.
     await ensureEngine()
-    const hints = { nameVariable: 'TRITON_CONTAINER', imageVariable: 'TRITON_IMAGE' }
-    // The long part of a first run, before anything is created: a pull that fails changes nothing.
-    await ensureImage(triton.image, hints, pullSettings(flags['pull-stall-timeout']))
-    const gpus = await chooseGpus(flags.gpus as GpuMode, { name: triton.container, image: triton.image, hints })
+    await ensureImage(first.image, first.hints, pullSettings(flags['pull-stall-timeout']))
+    const gpus = await chooseGpus(flags.gpus as GpuMode, first)
     await ensureNetwork(config.network)
-    const mounts = [{ type: 'bind' as const, source: models, target: '/models', readOnly: true }]
     const before = await containersLabelled(REPLICA_LABEL, triton.container)
     // One replica at a time, each awaited inside ensureContainer: a replacement that starts but never
     // gets ready (a model that fails to load) is removed and the Triton that ran before runs again.
     for (const replica of triton.replicas) {
-      await ensureContainer(
-        {
-          name: replica.name,
-          image: triton.image,
-          network: config.network,
-          // The name every replica answers to on the network, like a Kubernetes Service: `triton:8000`
-          // reaches one of them (DNS round robin); replica 1 is also named so, which changes nothing.
-          aliases: [triton.container],
-          labels: { [REPLICA_LABEL]: triton.container },
-          args: TRITON_ARGS,
-          mounts,
-          ports: [
-            {
-              address: config.bind,
-              host: replica.httpPort,
-              container: TRITON_PORTS.http,
-              variable: 'TRITON_HTTP_PORT',
-            },
-            {
-              address: config.bind,
-              host: replica.grpcPort,
-              container: TRITON_PORTS.grpc,
-              variable: 'TRITON_GRPC_PORT',
-            },
-            {
-              address: config.bind,
-              host: replica.metricsPort,
-              container: TRITON_PORTS.metrics,
-              variable: 'TRITON_METRICS_PORT',
-            },
-          ],
-          gpus,
-          hints,
-        },
-        { ready: () => waitReady(config, replica, models, flags.timeout) },
-      )
+      await ensureContainer(tritonService(config, replica, models, gpus), {
+        ready: () => waitReady(config, replica, models, flags.timeout),
+      })
     }
+    // Prometheus scrapes the wanted replicas from now on, before any other one goes: a replica
+    // removed below is no target by then, so no alert fires for a scale-down.
+    const wanted = triton.replicas.map((r) => r.name)
+    writeTritonTargets(config, wanted)
     // Only once the wanted replicas serve: a scale-down that fails half-way leaves more, never fewer.
-    const wanted = new Set(triton.replicas.map((r) => r.name))
-    for (const name of before) if (!wanted.has(name)) await removeContainer(name)
-    const [first] = triton.replicas
-    if (triton.replicas.length === 1 && first) {
-      log.ok(
-        tr(
-          `Triton is ready: ${url(config, first.httpPort)} (HTTP), ${url(config, first.metricsPort)}/metrics, ` +
-            `model ${config.model} loaded`,
-          `Triton 已就绪：${url(config, first.httpPort)}（HTTP），${url(config, first.metricsPort)}/metrics，` +
-            `模型 ${config.model} 已加载`,
-        ),
-      )
-    } else {
-      log.ok(
-        tr(
-          `${triton.replicas.length} Triton replicas are ready, model ${config.model} loaded in each, ` +
-            `one name on the network: ${triton.container}`,
-          `${triton.replicas.length} 个 Triton 副本已就绪，每个都已加载模型 ${config.model}，` +
-            `网络上的统一名称：${triton.container}`,
-        ),
-      )
-      log.raw(replicaTable(config))
-    }
-    // A first run has nothing to compare with; a run that changed the count has.
-    if (before.length > 0 && before.join() !== [...wanted].sort().join()) {
-      log.info(
-        tr(
-          'the replica count changed: `make prometheus` (or `make up`) makes Prometheus expect the new count',
-          '副本数已变化：运行 `make prometheus`（或 `make up`）让 Prometheus 按新的副本数检查',
-        ),
-      )
-    }
+    for (const name of before) if (!wanted.includes(name)) await removeContainer(name)
+    logReady(config)
   },
 )

@@ -2,8 +2,8 @@
 // pending in Prometheus, fire in Alertmanager and (when a receiver is configured) reach it; starts
 // Triton again and watches the alert resolve and the resolution go out. Prints the timeline. Every
 // wait has a deadline, and Triton is started again whatever happens, Ctrl-C included. With several
-// replicas it stops the last one, which leaves discovery while the others answer: the alert that
-// sees that is TritonReplicaMissing.
+// replicas it stops the last one, which stays a target while the others answer: TritonTargetDown
+// fires for that replica's instance.
 import chalk from 'chalk'
 import { alertTiming, duration } from '../prometheus/alert-timing.ts'
 import {
@@ -26,25 +26,21 @@ import { registerStoredWebhook } from './lib/prometheus/alert-webhook.ts'
 import { notifyErrors } from './lib/prometheus/notify-errors.ts'
 import { StepError } from './lib/step/fail.ts'
 import { formatTable } from './lib/output/table.ts'
+import { tritonTarget } from './lib/triton/names.ts'
 
-/** The alert the drill provokes: a stopped Triton's, or with several replicas a missing one's. */
-const alertFor = (replicas: number) => (replicas > 1 ? 'TritonReplicaMissing' : 'TritonTargetDown')
+/** The alert the drill provokes, for the instance of the Triton it stops. */
+const ALERT = 'TritonTargetDown'
 
 type Event = 'stopped' | 'pending' | 'firing' | 'notified' | 'restarted' | 'resolved' | 'resolution notified'
 
-/** What each event means; `replica` when one replica of several is stopped. */
-const what: Record<Event, (replica: boolean) => string> = {
+/** What each event means. */
+const what: Record<Event, () => string> = {
   stopped: () => tr('Triton stopped (docker stop)', 'Triton 已停止（docker stop）'),
-  pending: (replica) =>
-    replica
-      ? tr(
-          `pending in Prometheus: a replica left discovery, waiting out for: ${duration(alertTiming.targetDownFor)}`,
-          `在 Prometheus 中待定：一个副本退出了服务发现，等待 for: ${duration(alertTiming.targetDownFor)}`,
-        )
-      : tr(
-          `pending in Prometheus: a failed scrape, waiting out for: ${duration(alertTiming.targetDownFor)}`,
-          `在 Prometheus 中待定：抓取失败，等待 for: ${duration(alertTiming.targetDownFor)}`,
-        ),
+  pending: () =>
+    tr(
+      `pending in Prometheus: a failed scrape, waiting out for: ${duration(alertTiming.targetDownFor)}`,
+      `在 Prometheus 中待定：抓取失败，等待 for: ${duration(alertTiming.targetDownFor)}`,
+    ),
   firing: () => tr('firing: Alertmanager has it', '触发：Alertmanager 已收到'),
   notified: () =>
     tr(
@@ -52,10 +48,7 @@ const what: Record<Event, (replica: boolean) => string> = {
       `已发送到接收端（group_wait ${duration(alertTiming.groupWait)}）`,
     ),
   restarted: () => tr('Triton started again (docker start)', 'Triton 已重新启动（docker start）'),
-  resolved: (replica) =>
-    replica
-      ? tr('resolved: every replica is found again', '已恢复：所有副本都重新被发现')
-      : tr('resolved: the scrape works again', '已恢复：抓取恢复正常'),
+  resolved: () => tr('resolved: the scrape works again', '已恢复：抓取恢复正常'),
   'resolution notified': () =>
     tr(
       `resolution sent (group_interval ${duration(alertTiming.groupInterval)})`,
@@ -76,8 +69,8 @@ await step(
     env: {
       TRITON_CONTAINER: tr('the Triton container to stop and start (triton)', '要停止并重启的 Triton 容器（triton）'),
       TRITON_REPLICAS: tr(
-        'with 2 or more, the last replica is stopped and TritonReplicaMissing watched',
-        '为 2 或更多时，停止最后一个副本并观察 TritonReplicaMissing',
+        'with 2 or more, the last replica is stopped and its TritonTargetDown watched',
+        '为 2 或更多时，停止最后一个副本并观察它的 TritonTargetDown',
       ),
       PROMETHEUS_PORT: tr('Prometheus host port (9090)', 'Prometheus 主机端口（9090）'),
       ALERTMANAGER_PORT: tr('Alertmanager host port (9093)', 'Alertmanager 主机端口（9093）'),
@@ -98,13 +91,13 @@ await step(
   async (flags) => {
     const config = loadConfig()
     const { replicas } = config.triton
-    const several = replicas.length > 1
-    const alert = alertFor(replicas.length)
+    const alert = ALERT
     const triton = replicas[replicas.length - 1]!.name
     const prometheus = url(config, config.prometheus.port)
     const alertmanager = url(config, config.alertmanager.port)
     const timeoutMs = flags.timeout * 1000
-    const filter = [`alertname="${alert}"`]
+    const instance = tritonTarget(triton)
+    const filter = [`alertname="${alert}"`, `instance="${instance}"`]
 
     // Everything is checked before Triton is touched.
     await ensureEngine()
@@ -179,7 +172,7 @@ await step(
     const mark = (event: Event, at = Date.now()) => {
       const seconds = Math.max(0, Math.round((at - started) / 1000))
       timeline.push({ event, seconds })
-      log.info(`${chalk.dim(`${String(seconds).padStart(4)}s`)}  ${what[event](several)}`)
+      log.info(`${chalk.dim(`${String(seconds).padStart(4)}s`)}  ${what[event]()}`)
     }
     // Prometheus's log holds no webhook URL; Alertmanager's does up to 0.27 (lib/prometheus/notify-errors.ts),
     // so the drill shows Alertmanager's side itself rather than send anyone to its log.
@@ -264,7 +257,7 @@ await step(
       const pending = await waitFor(
         async () => {
           const { alerts } = await prometheusApi<{ alerts: PrometheusAlert[] }>(prometheus, 'alerts')
-          return alerts.find((a) => a.labels.alertname === alert)
+          return alerts.find((a) => a.labels.alertname === alert && a.labels.instance === instance)
         },
         {
           what: tr(`waiting for ${alert} in Prometheus`, `等待 Prometheus 中的 ${alert}`),
@@ -320,7 +313,7 @@ await step(
         event,
         `${seconds}s`,
         `${'█'.repeat(Math.round((seconds / total) * 24))}`.padEnd(24, '·'),
-        what[event](several),
+        what[event](),
       ]),
     ]
     process.stdout.write(`${formatTable(rows)}\n`)

@@ -20,17 +20,17 @@ await step(
         '容器名称',
       ),
       NETWORK: tr('network name', '网络名称'),
-      GRAFANA_VOLUME: tr(
-        'Grafana data volume (removed only with --volumes)',
-        'Grafana 数据卷（仅在 --volumes 时删除）',
+      'GRAFANA_VOLUME, PROMETHEUS_VOLUME': tr(
+        'data volumes of Grafana and Prometheus (removed only with --volumes)',
+        'Grafana 和 Prometheus 的数据卷（仅在 --volumes 时删除）',
       ),
     },
     flags: {
       volumes: {
         type: 'boolean',
         help: tr(
-          "also remove data volumes (Grafana's users, tokens, dashboards)",
-          '同时删除数据卷（Grafana 的用户、令牌、仪表盘）',
+          "also remove data volumes (Grafana's users, tokens, dashboards; Prometheus's history)",
+          '同时删除数据卷（Grafana 的用户、令牌、仪表盘；Prometheus 的历史数据）',
         ),
       },
     },
@@ -49,16 +49,14 @@ await step(
     }
     if ((await removeNetwork(config.network)) === 'absent')
       log.ok(tr(`network ${config.network}: none`, `网络 ${config.network}：不存在`))
-    if (flags.volumes) {
-      if ((await removeVolume(config.grafana.volume)) === 'absent')
-        log.ok(tr(`volume ${config.grafana.volume}: none`, `数据卷 ${config.grafana.volume}：不存在`))
-    } else {
-      log.info(
-        tr(
-          `volume ${config.grafana.volume} kept (pass --volumes to remove it)`,
-          `数据卷 ${config.grafana.volume} 已保留（传入 --volumes 可删除）`,
-        ),
-      )
+    for (const volume of [config.grafana.volume, config.prometheus.volume]) {
+      if (!flags.volumes) {
+        log.info(
+          tr(`volume ${volume} kept (pass --volumes to remove it)`, `数据卷 ${volume} 已保留（传入 --volumes 可删除）`),
+        )
+      } else if ((await removeVolume(volume)) === 'absent') {
+        log.ok(tr(`volume ${volume}: none`, `数据卷 ${volume}：不存在`))
+      }
     }
   },
 )

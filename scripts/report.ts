@@ -19,6 +19,7 @@ import { log } from './lib/output/log.ts'
 import { readOutcomes, type StepOutcome } from './lib/state/outcomes.ts'
 import { PrometheusUnreachable, prometheusApi, type Series, type Target, TRITON_JOB } from './lib/prometheus/api.ts'
 import { activeAlerts } from './lib/report/alerts.ts'
+import { checkKeptFacts, keptFacts } from './lib/report/kept-facts.ts'
 import { barChart, type Point, type TimeChart, timeChart } from './lib/report/charts.ts'
 import { type ReportChart, reportHtml } from './lib/report/page.ts'
 import { type PanelChart, legendName, rateIntervalSeconds, timeseriesPanels } from './lib/report/panels.ts'
@@ -86,7 +87,7 @@ await step(
           `Prometheus ${build.version ?? ''} 在 ${prometheus} 响应`,
         ),
       )
-      const html = await gather(config, prometheus, build.version ?? '?', flags.minutes)
+      const html = await gather(config, prometheus, build.version ?? '?', out, flags.minutes)
       write(out, html)
     } catch (error) {
       if (error instanceof PrometheusUnreachable) throw await whyNoPrometheus(config, error.message)
@@ -110,9 +111,16 @@ function write(out: string, html: string): void {
 }
 
 /** Everything the page shows, read before anything is written. */
-async function gather(config: Config, prometheus: string, version: string, minutes?: number): Promise<string> {
+async function gather(
+  config: Config,
+  prometheus: string,
+  version: string,
+  out: string,
+  minutes?: number,
+): Promise<string> {
   const steps = readOutcomes()
   const load = readLoadReport()
+  checkKeptFacts(out, keptFacts(steps, load))
   const loaded = load.kind === 'ok' ? load.report : undefined
   // Alerts, then targets, read together before the charts (which take seconds): an alert implies
   // the failed scrape behind it, so the targets read after it show that scrape; read apart, the

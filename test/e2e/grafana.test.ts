@@ -1,9 +1,10 @@
 // `make all` end to end on the real Docker engine with the local images (Triton, Prometheus and
 // Grafana stand-ins): it passes, a re-run converges, a lost token is re-issued, a refused admin
 // password costs one login and is set again with Grafana's CLI, a lost state folder costs none
-// (three times over), a stopped Prometheus is named by 09-verify, no secret reaches any docker
-// argv, output or `docker inspect`, and the Grafana stand-in saw only requests its OpenAPI spec
-// allows. Names and ports are this suite's own, so other suites can run beside it.
+// (three times over) while Prometheus is recreated on the new one with its history kept, a
+// stopped Prometheus is named by 09-verify, no secret reaches any docker argv, output or
+// `docker inspect`, and the Grafana stand-in saw only requests its OpenAPI spec allows. Names
+// and ports are this suite's own, so other suites can run beside it.
 import { randomBytes } from 'node:crypto'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -12,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildImages, dockerArgvRecorder, run, suiteEnv, type Result, type SuiteEnv } from '../helpers/docker-suite.ts'
+import { prometheusApi } from '../helpers/prometheus.ts'
 
 const work = mkdtempSync(join(tmpdir(), 'grafana-e2e-'))
 let argvLog = ''
@@ -64,6 +66,8 @@ test.before(async () => {
     ...images,
     PATH: `${shim.bin}:${process.env.PATH}`,
     STATE_DIR: join(work, 'state'),
+    // Prometheus's files in the state folder, as by default: losing the folder loses them too.
+    PROMETHEUS_CONFIG_DIR: '',
     // A chat bot's URL carries its token: a secret Alertmanager holds, checked like Grafana's.
     ALERT_WEBHOOK_URL: WEBHOOK,
   }
@@ -147,15 +151,29 @@ async function assertOneOfEach(): Promise<void> {
   assert.is(works.status, 200)
 }
 
-test('make all after losing the state folder, three times: it passes, converges and spends no login', async () => {
+test('make all after losing the state folder, three times: it passes, converges, spends no login, keeps history', async () => {
   const before = await failedLogins()
   const grafanaId = execFileSync('docker', ['inspect', '--format', '{{.Id}}', env.GRAFANA_CONTAINER!]).toString()
+  const prometheus = prometheusApi(`http://127.0.0.1:${env.PROMETHEUS_PORT}`)
+  // A moment Prometheus has scraped Triton at: its samples must outlive every recreate below.
+  const earlier = Date.now() / 1000
+  assert.is((await prometheus.query('up{job="triton"}', earlier)).length, 1, 'a sample before the rounds')
   for (let round = 1; round <= 3; round++) {
+    const prometheusId = execFileSync('docker', ['inspect', '--format', '{{.Id}}', env.PROMETHEUS_CONTAINER!])
     rmSync(env.STATE_DIR!, { recursive: true, force: true })
     const result = await make('all')
     assert.is(result.code, 0, `round ${round}: ${result.text}`)
     assert.match(result.text, /the state folder had no admin password, and volume \S+ keeps Grafana's users/)
+    assert.match(
+      result.text,
+      `${join(env.STATE_DIR!, 'prometheus')} was deleted and made again: ${env.PROMETHEUS_CONTAINER} restarts`,
+    )
+    assert.is.not(
+      execFileSync('docker', ['inspect', '--format', '{{.Id}}', env.PROMETHEUS_CONTAINER!]).toString(),
+      prometheusId.toString(),
+    )
     await assertOneOfEach()
+    assert.is((await prometheus.query('up{job="triton"}', earlier)).length, 1, `round ${round}: history kept`)
   }
   // The stand-in counts failed logins since it started: the same container all along.
   assert.is(execFileSync('docker', ['inspect', '--format', '{{.Id}}', env.GRAFANA_CONTAINER!]).toString(), grafanaId)

@@ -1,7 +1,8 @@
-// TRITON_REPLICAS on the real Docker engine with the real Prometheus: three replicas, found by
-// Docker discovery and named by container; one of them stopped is seen by the replica alert
-// (neither `up == 0` nor absent() can see it); scaling to two converges containers, targets and
-// rules without restarting Prometheus and leaves no stale series; `make down` takes every replica.
+// TRITON_REPLICAS on the real Docker engine with the real Prometheus: three replicas, listed by
+// the steps in Prometheus's targets file (no engine socket in Prometheus) and named by container;
+// one of them stopped stays a target and TritonTargetDown names it; 3 → 1 → 3 converges the
+// replicas and the targets with no other container recreated and no stale series; `make down`
+// takes every replica.
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { test } from 'uvu'
@@ -59,7 +60,7 @@ test('TRITON_REPLICAS=3 make up: three containers, three targets up, each instan
     assert.match(result.text, `container ${name} created and started`)
     assert.ok(running(name), name)
   }
-  assert.match(result.text, '3 triton targets (replicas found through Docker) up')
+  assert.match(result.text, '3 triton targets up')
   const targets = (await prometheus.activeTargets()).filter((t) => t.labels.job === 'triton')
   assert.equal(targets.map((t) => t.labels.instance).sort(), instances(3).sort())
   assert.ok(
@@ -67,6 +68,18 @@ test('TRITON_REPLICAS=3 make up: three containers, three targets up, each instan
     JSON.stringify(targets),
   )
   prometheusId = dockerId('container', env.PROMETHEUS_CONTAINER!)
+})
+
+test('Prometheus gets nothing of the engine: no socket mounted, no group added', () => {
+  const inspect = (format: string) =>
+    spawnSync('docker', ['inspect', '--format', format, env.PROMETHEUS_CONTAINER!], { encoding: 'utf8' }).stdout.trim()
+  const mounts = JSON.parse(inspect('{{json .Mounts}}')) as { Source: string; Destination: string }[]
+  assert.ok(mounts.length >= 2, JSON.stringify(mounts))
+  assert.not.ok(
+    mounts.some((m) => /docker\.sock|\.sock$/.test(m.Source) || /\.sock$/.test(m.Destination)),
+    JSON.stringify(mounts),
+  )
+  assert.ok(['null', '[]'].includes(inspect('{{json .HostConfig.GroupAdd}}')), inspect('{{json .HostConfig.GroupAdd}}'))
 })
 
 test('replica k publishes the ports plus 10 per replica, on 127.0.0.1', () => {
@@ -151,37 +164,35 @@ test('a second make up with the same count keeps every container', async () => {
   assert.is(dockerId('container', env.PROMETHEUS_CONTAINER!), prometheusId)
 })
 
-test('a stopped replica leaves discovery: up == 0 never sees it, TritonReplicaMissing fires', async () => {
+test('a stopped replica stays a target: TritonTargetDown fires naming it, and only it', async () => {
   const stopped = names(3)[2]!
   assert.is(spawnSync('docker', ['stop', stopped], { stdio: 'ignore' }).status, 0)
-  await eventually('the stopped replica leaves up{job="triton"}', async () => {
-    const up = await upInstances()
-    return up.length === 2 ? up : false
+  await eventually('the stopped replica is down', async () => {
+    const down = await prometheus.query('up{job="triton"} == 0')
+    return down.length === 1 ? down : false
   })
-  assert.equal(await prometheus.query('up{job="triton"} == 0'), [])
   const alert = await eventually(
-    'TritonReplicaMissing firing',
+    'TritonTargetDown firing',
     async () =>
-      (await prometheus.alerts()).find((a) => a.labels.alertname === 'TritonReplicaMissing' && a.state === 'firing') ??
+      (await prometheus.alerts()).find((a) => a.labels.alertname === 'TritonTargetDown' && a.state === 'firing') ??
       false,
     150_000,
   )
-  assert.is(alert.annotations.summary, 'Prometheus finds 2 of the 3 Triton replicas it expects')
-  assert.not.ok((await prometheus.alerts()).some((a) => a.labels.alertname === 'TritonTargetDown'))
+  assert.is(alert.labels.instance, `${stopped}:8002`)
+  assert.is((await targetDown()).length, 1)
 })
 
-const replicaAlert = async () =>
-  (await prometheus.alerts()).filter((a) => a.labels.alertname === 'TritonReplicaMissing')
+const targetDown = async () => (await prometheus.alerts()).filter((a) => a.labels.alertname === 'TritonTargetDown')
 
 test('make up with the same count starts the stopped replica again, and the alert resolves', async () => {
   const result = await run('make', ['-s', 'up'], { ...env, TRITON_REPLICAS: '3' }, 300_000)
   assert.is(result.code, 0, result.text)
   assert.match(result.text, `container ${names(3)[2]} had the same configuration but was exited: started, kept`)
   await eventually('three triton targets up again', async () => (await upInstances()).length === 3)
-  await eventually('TritonReplicaMissing resolved', async () => (await replicaAlert()).length === 0)
+  await eventually('TritonTargetDown resolved', async () => (await targetDown()).length === 0)
 })
 
-test('make alert-drill with three replicas stops the last one and watches TritonReplicaMissing fire and resolve', async () => {
+test('make alert-drill with three replicas stops the last one and watches its TritonTargetDown fire and resolve', async () => {
   // The alert of the stop above has to be gone from Alertmanager before a drill may start.
   await eventually(
     'no alert left in Alertmanager',
@@ -198,41 +209,37 @@ test('make alert-drill with three replicas stops the last one and watches Triton
     triton: string
     timeline: { event: string }[]
   }
-  assert.is(drill.alert, 'TritonReplicaMissing')
+  assert.is(drill.alert, 'TritonTargetDown')
   assert.is(drill.triton, names(3)[2])
   assert.equal(
     drill.timeline.map((t) => t.event),
     ['stopped', 'pending', 'firing', 'restarted', 'resolved'],
   )
-  assert.match(result.stderr, 'a replica left discovery')
   for (const name of names(3)) assert.ok(running(name), name)
 })
 
-test('TRITON_REPLICAS=2 make up: two containers, two targets, no stale series, same Prometheus, no alert', async () => {
-  const result = await run('make', ['-s', 'up'], { ...env, TRITON_REPLICAS: '2' }, 300_000)
-  assert.is(result.code, 0, result.text)
-  assert.match(result.text, `container ${names(3)[2]} removed`)
-  assert.match(result.text, `container ${env.PROMETHEUS_CONTAINER} already runs with this configuration, kept`)
-  assert.match(result.text, 'Prometheus reloaded the changed configuration')
-  assert.match(result.text, '2 triton targets (replicas found through Docker) up')
-  assert.not.match(result.text, /Prometheus finds \d+ Triton replicas/)
-  assert.is(dockerId('container', env.PROMETHEUS_CONTAINER!), prometheusId, 'Prometheus was not recreated')
-  assert.is(dockerId('container', names(3)[2]!), undefined)
-  for (const name of names(2)) assert.ok(running(name), name)
-  const targets = (await prometheus.activeTargets()).filter((t) => t.labels.job === 'triton')
-  assert.equal(targets.map((t) => t.labels.instance).sort(), instances(2).sort())
-  // Prometheus marks a vanished target's series stale two scrape intervals after it leaves.
-  await eventually('up{job="triton"} answers the two replicas only', async () => {
+test('3 → 1 → 3: the replicas and the targets follow, no other container is recreated, no stale series', async () => {
+  const others = [env.PROMETHEUS_CONTAINER!, env.GRAFANA_CONTAINER!, names(3)[0]!].map((n) => [
+    n,
+    dockerId('container', n),
+  ])
+  const one = await run('make', ['-s', 'up'], { ...env, TRITON_REPLICAS: '1' }, 300_000)
+  assert.is(one.code, 0, one.text)
+  for (const name of names(3).slice(1)) assert.match(one.text, `container ${name} removed`)
+  assert.match(one.text, `the triton target (${instances(1)[0]}) up`)
+  assert.not.match(one.text, /reloaded the changed configuration|recreat/)
+  await eventually('up{job="triton"} answers the first replica only', async () => {
     const up = await upInstances()
-    return up.join() === instances(2).sort().join() ? up : false
+    return up.join() === instances(1).join() ? up : false
   })
-  // The rules now expect two: the removed replica raises nothing, during `for` or after it.
-  const { data } = (await (await fetch(`http://127.0.0.1:${env.PROMETHEUS_PORT}/api/v1/rules?type=alert`)).json()) as {
-    data: { groups: { rules: { name: string; query: string }[] }[] }
-  }
-  const rule = data.groups.flatMap((g) => g.rules).find((r) => r.name === 'TritonReplicaMissing')
-  assert.is(rule?.query, 'count(up{job="triton"}) < 2')
-  assert.equal(await replicaAlert(), [])
+  const three = await run('make', ['-s', 'up'], { ...env, TRITON_REPLICAS: '3' }, 300_000)
+  assert.is(three.code, 0, three.text)
+  for (const name of names(3).slice(1)) assert.match(three.text, `container ${name} created and started`)
+  assert.match(three.text, '3 triton targets up')
+  assert.not.match(three.text, /recreat/)
+  for (const [name, id] of others) assert.is(dockerId('container', name!), id, `${name} was not recreated`)
+  await eventually('three triton targets up', async () => (await upInstances()).length === 3)
+  assert.equal(await targetDown(), [])
 })
 
 test('make down with the default count still removes every replica', async () => {

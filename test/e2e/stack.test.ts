@@ -67,6 +67,7 @@ test('make up creates network, Triton, Prometheus and Alertmanager, and waits fo
   ids.prometheus = dockerId('container', env.PROMETHEUS_CONTAINER!)
   assert.ok(ids.triton && ids.prometheus)
   ids.prometheusVolume = dataVolume(env.PROMETHEUS_CONTAINER!)
+  assert.is(ids.prometheusVolume, env.PROMETHEUS_VOLUME, 'its history lives in the named volume')
 })
 
 test("Prometheus keeps the image's console flags: its console page renders with the image's libraries", async () => {
@@ -162,7 +163,7 @@ test('a changed setting recreates that container and says why; the others are ke
   assert.is(dockerId('container', env.PROMETHEUS_CONTAINER!), ids.prometheus)
 })
 
-test('a recreated Prometheus takes the anonymous volume of its /prometheus with it', async () => {
+test('a recreated Prometheus runs on the same named volume, and has no anonymous one to leave behind', async () => {
   env.PROMETHEUS_PORT = String(await freePort())
   const result = await run('make', ['-s', 'prometheus'], env)
   assert.is(result.code, 0, result.text)
@@ -171,14 +172,18 @@ test('a recreated Prometheus takes the anonymous volume of its /prometheus with 
     // args too: --web.external-url names the host port.
     `container ${env.PROMETHEUS_CONTAINER} has a different configuration (args, ports): recreating it`,
   )
-  assert.not.ok(
-    volumeExists(ids.prometheusVolume!),
-    `volume ${ids.prometheusVolume} of the old container was left behind`,
+  const mounts = JSON.parse(
+    spawnSync('docker', ['container', 'inspect', '--format', '{{json .Mounts}}', env.PROMETHEUS_CONTAINER!], {
+      encoding: 'utf8',
+    }).stdout,
+  ) as { Type: string; Name?: string }[]
+  assert.equal(
+    mounts.filter((m) => m.Type === 'volume').map((m) => m.Name),
+    [env.PROMETHEUS_VOLUME],
   )
-  ids.prometheusVolume = dataVolume(env.PROMETHEUS_CONTAINER!)
 })
 
-test('make down leaves no container, no network and no anonymous volume; a second make down is fine', async () => {
+test('make down leaves no container and no network, keeps the data volumes; make down --volumes removes them', async () => {
   // What a run killed mid-recreate or mid-probe leaves beside Triton: a parked predecessor, a GPU probe.
   const leftovers = {
     [`${env.TRITON_CONTAINER}-previous`]: [`${MANAGED_LABEL}=true`, `${HASH_LABEL}=x`],
@@ -193,12 +198,16 @@ test('make down leaves no container, no network and no anonymous volume; a secon
   assert.is(result.code, 0, result.text)
   for (const name of Object.keys(leftovers))
     assert.match(result.text, `container ${name}, left by an interrupted run, removed`)
-  assert.not.ok(volumeExists(ids.prometheusVolume!), `volume ${ids.prometheusVolume} was left behind`)
+  // Prometheus's history is data, like Grafana's: kept by `make down`, removed with --volumes.
+  assert.ok(volumeExists(env.PROMETHEUS_VOLUME!), `volume ${env.PROMETHEUS_VOLUME} kept`)
+  assert.match(result.text, `volume ${env.PROMETHEUS_VOLUME} kept (pass --volumes to remove it)`)
   for (const name of suite.containers) assert.is(dockerId('container', name), undefined, name)
   assert.is(dockerId('network', suite.network), undefined)
-  const again = await run('make', ['-s', 'down'], env)
+  const again = await run('make', ['-s', 'down', 'ARGS=--volumes'], env)
   assert.is(again.code, 0, again.text)
   assert.match(again.text, `network ${env.NETWORK}: none`)
+  assert.match(again.text, `volume ${env.PROMETHEUS_VOLUME} removed`)
+  assert.not.ok(volumeExists(env.PROMETHEUS_VOLUME!), `volume ${env.PROMETHEUS_VOLUME} removed by --volumes`)
 })
 
 test.run()

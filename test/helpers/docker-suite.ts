@@ -2,7 +2,7 @@
 // suites: names and host ports of its own, the local images, commands run with that environment,
 // and a cleanup that removes everything the suite's names point to, also after a failure.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,15 +11,46 @@ import { runProcess, type Result } from './process.ts'
 
 export type { Result }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
+/**
+ * Ports handed out to this test run, across the suites running in parallel: one file per port in
+ * a folder of this user's, naming the process that holds it. Asking the kernel for a free port
+ * (listen on 0, close) can give the same one twice, and gives it from the range outgoing
+ * connections use too; these come from below it (Linux's ephemeral range starts at 32768).
+ */
+const RESERVED = join(tmpdir(), `triton-monitoring-test-ports-${process.getuid?.() ?? 'user'}`)
+const FIRST_PORT = 20_000
+const LAST_PORT = 32_000
+/** Ports of this process, released when it exits; a dead process's are taken back by the next. */
+const mine = new Set<number>()
+process.once('exit', () => {
+  for (const port of mine) rmSync(join(RESERVED, String(port)), { force: true })
+})
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Takes `port` for this process unless another live one holds it; the file is created exclusively. */
+function reserve(port: number): boolean {
+  mkdirSync(RESERVED, { recursive: true, mode: 0o700 })
+  const file = join(RESERVED, String(port))
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' })
+      mine.add(port)
+      return true
+    } catch {
+      const holder = Number(readFileSync(file, { encoding: 'utf8', flag: 'r' }) || 0)
+      if (holder === process.pid || alive(holder)) return false
+      rmSync(file, { force: true })
+    }
+  }
+  return false
 }
 
 function portFree(port: number): Promise<boolean> {
@@ -30,24 +61,54 @@ function portFree(port: number): Promise<boolean> {
   })
 }
 
+/** A start point per process, so parallel suites rarely probe the same ports first. */
+let next = FIRST_PORT + ((process.pid * 97) % (LAST_PORT - FIRST_PORT))
+
+/**
+ * `count` ports `base + offsets[i]`, reserved for this run and free right now: never handed out
+ * twice, in one suite or across suites.
+ */
+async function reserveBlock(offsets: number[]): Promise<number> {
+  const span = Math.max(...offsets)
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const base = next
+    next = next + span + 1 > LAST_PORT ? FIRST_PORT : next + span + 1
+    if (base + span > LAST_PORT) continue
+    const ports = offsets.map((o) => base + o)
+    const taken: number[] = []
+    for (const port of ports) {
+      if (!reserve(port)) break
+      taken.push(port)
+    }
+    if (taken.length === ports.length && (await Promise.all(ports.map(portFree))).every(Boolean)) return base
+    for (const port of taken) {
+      // Kept reserved when something else listens there: nobody in this run should try it again.
+      if (await portFree(port)) {
+        rmSync(join(RESERVED, String(port)), { force: true })
+        mine.delete(port)
+      }
+    }
+  }
+  throw new Error(`no free block of ports in ${FIRST_PORT}-${LAST_PORT} (reservations in ${RESERVED})`)
+}
+
+/** One port for this run, free now and handed out to no one else in it. */
+export function freePort(): Promise<number> {
+  return reserveBlock([0])
+}
+
 /**
  * Host ports for `replicas` Triton replicas in the stack's scheme (replica k: the three ports
  * plus (k - 1) × REPLICA_PORT_STEP), each of them free right now.
  */
 export async function freeReplicaPorts(replicas: number): Promise<Record<string, string>> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = await freePort()
-    if (base + 2 + (replicas - 1) * REPLICA_PORT_STEP > 65535) continue
-    const ports = Array.from({ length: replicas }, (_, k) => [0, 1, 2].map((i) => base + i + k * REPLICA_PORT_STEP))
-    if ((await Promise.all(ports.flat().map(portFree))).every(Boolean)) {
-      return {
-        TRITON_HTTP_PORT: String(base),
-        TRITON_GRPC_PORT: String(base + 1),
-        TRITON_METRICS_PORT: String(base + 2),
-      }
-    }
+  const offsets = Array.from({ length: replicas }, (_, k) => [0, 1, 2].map((i) => i + k * REPLICA_PORT_STEP)).flat()
+  const base = await reserveBlock(offsets)
+  return {
+    TRITON_HTTP_PORT: String(base),
+    TRITON_GRPC_PORT: String(base + 1),
+    TRITON_METRICS_PORT: String(base + 2),
   }
-  throw new Error(`no free block of ports for ${replicas} Triton replicas`)
 }
 
 /** Runs a command in the repository with `env` added; killed after `timeoutMs`. */
@@ -103,12 +164,11 @@ export async function suiteEnv(suite: string): Promise<SuiteEnv> {
     GRAFANA_CONTAINER: containers[2]!,
     ALERTMANAGER_CONTAINER: containers[3]!,
     GRAFANA_VOLUME: `${id}-grafana-data`,
+    PROMETHEUS_VOLUME: `${id}-prometheus-data`,
     PROMETHEUS_CONFIG_DIR: configDir,
     STATE_DIR: stateDir,
     BIND_ADDRESS: '127.0.0.1',
-    TRITON_HTTP_PORT: String(await freePort()),
-    TRITON_GRPC_PORT: String(await freePort()),
-    TRITON_METRICS_PORT: String(await freePort()),
+    ...(await freeReplicaPorts(1)),
     PROMETHEUS_PORT: String(await freePort()),
     GRAFANA_PORT: String(await freePort()),
     ALERTMANAGER_PORT: String(await freePort()),
@@ -127,7 +187,7 @@ export async function suiteEnv(suite: string): Promise<SuiteEnv> {
     cleanup() {
       spawnSync('docker', ['rm', '--force', '--volumes', ...containers], { stdio: 'ignore' })
       spawnSync('docker', ['network', 'rm', env.NETWORK!], { stdio: 'ignore' })
-      spawnSync('docker', ['volume', 'rm', env.GRAFANA_VOLUME!], { stdio: 'ignore' })
+      spawnSync('docker', ['volume', 'rm', env.GRAFANA_VOLUME!, env.PROMETHEUS_VOLUME!], { stdio: 'ignore' })
       rmSync(configDir, { recursive: true, force: true })
       rmSync(stateDir, { recursive: true, force: true })
     },

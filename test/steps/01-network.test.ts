@@ -1,12 +1,12 @@
 // Step 01 on the real Docker engine: the network is created once and kept after; a bad name is
 // refused before the engine is asked; an engine that cannot be used is named with its fix.
-import { spawnSync } from 'node:child_process'
 import { chownSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { dockerId, run, runStep, suiteEnv, type SuiteEnv } from '../helpers/docker-suite.ts'
+import { cannotPlayNobody, runStepAsNobody } from '../helpers/other-user.ts'
 
 let suite: SuiteEnv
 let env: Record<string, string>
@@ -59,18 +59,14 @@ test('daemon unreachable: names DOCKER_HOST, exit 1', async () => {
 })
 
 test('no permission on the socket: says how to get it, exit 1', async () => {
-  if (process.getuid?.() !== 0 || spawnSync('runuser', ['--help']).status !== 0) {
-    console.log('  (skipped: needs root to run the step as an unprivileged user)')
-    return
-  }
+  const cannot = cannotPlayNobody()
+  if (cannot) return console.log(`  (skipped: ${cannot})`)
   // A state folder of nobody's own: the suite's is root's, which the step would refuse first.
   const state = mkdtempSync(join(tmpdir(), 'network-nobody-state-'))
   chownSync(state, 65534, 65534)
-  const result = await run('runuser', ['-u', 'nobody', '--', process.execPath, 'dist/scripts/01-network.mjs'], {
-    ...env,
-    HOME: '/tmp',
-    STATE_DIR: state,
-  }).finally(() => rmSync(state, { recursive: true, force: true }))
+  const result = await runStepAsNobody('01-network', { ...env, STATE_DIR: state }).finally(() =>
+    rmSync(state, { recursive: true, force: true }),
+  )
   assert.is(result.code, 1, result.text)
   assert.match(result.text, "no permission to use the Docker engine's socket")
   assert.match(result.text, 'usermod -aG docker')

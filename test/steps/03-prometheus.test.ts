@@ -34,7 +34,8 @@ test('under umask 077 the generated folder and files are still readable by other
   try {
     await untilTheEngine({ PROMETHEUS_CONFIG_DIR: dir }, '077')
     assert.is(statSync(dir).mode & 0o777, 0o755)
-    for (const name of ['prometheus.yml', 'rules.yml']) assert.is(statSync(join(dir, name)).mode & 0o777, 0o644, name)
+    for (const name of ['prometheus.yml', 'rules.yml', 'triton-targets.json'])
+      assert.is(statSync(join(dir, name)).mode & 0o777, 0o644, name)
   } finally {
     rmSync(join(dir, '..'), { recursive: true, force: true })
   }
@@ -52,7 +53,11 @@ test('by default the files go to prometheus/ in the state folder, and the commit
       TRITON_CONTAINER: 'tm-elsewhere-triton',
     })
     assert.match(result.text, `generated ${join(state, 'prometheus')}/prometheus.yml and rules.yml`)
-    assert.match(readFileSync(join(state, 'prometheus/prometheus.yml'), 'utf8'), /- tm-elsewhere-triton:8002/)
+    assert.match(readFileSync(join(state, 'prometheus/prometheus.yml'), 'utf8'), /- triton-targets\.json/)
+    // The targets file, written from the settings when no 02-triton wrote it: one target per replica.
+    assert.equal(JSON.parse(readFileSync(join(state, 'prometheus/triton-targets.json'), 'utf8')), [
+      { targets: ['tm-elsewhere-triton:8002'] },
+    ])
     assert.is(statSync(state).mode & 0o777, 0o700, 'the state folder is created private')
     assert.is(committed(), before)
     assert.is(committed(), defaultFiles()['prometheus.yml'])

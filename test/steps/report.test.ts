@@ -4,10 +4,11 @@
 // that Debian's Chromium opens offline with no request leaving it, no console error, at least four
 // charts with a size and the run's own figures (a screenshot goes to test/artifacts/); Chinese
 // with LANG=zh_CN.UTF-8; with Triton stopped, its target down and TritonTargetDown in the alerts;
+// with the state folder lost, a refusal naming what is missing and the step that records it;
 // and with Prometheus stopped, a refusal naming `make prometheus` that leaves the earlier report
 // as it was. Names and ports are this suite's own.
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { test } from 'uvu'
@@ -155,6 +156,23 @@ test('with Triton stopped: its target is down and TritonTargetDown is in the ale
   assert.match(text, /<b>TritonTargetDown<\/b>/)
   assert.match(text, /<span class="(warn|fail)">(pending|firing)<\/span>/)
   assert.match(text, /<span class="fail">down<\/span>/, 'the triton target is down')
+})
+
+test('with the state folder lost: refused naming what is missing and the steps that bring it back, report kept', async () => {
+  const before = readFileSync(out, 'utf8')
+  const aside = `${env.STATE_DIR}-aside`
+  renameSync(env.STATE_DIR!, aside)
+  try {
+    const result = await report()
+    assert.is.not(result.code, 0, result.text)
+    assert.match(result.text, "the steps' outcomes (`make all` records them again)")
+    assert.match(result.text, 'the last load run (`make load` records it again)')
+    assert.match(result.text, `${out} was left as it was`)
+    assert.is(readFileSync(out, 'utf8'), before)
+  } finally {
+    rmSync(env.STATE_DIR!, { recursive: true, force: true })
+    renameSync(aside, env.STATE_DIR!)
+  }
 })
 
 test('with Prometheus stopped: refused naming make prometheus, the earlier report left as it was', async () => {

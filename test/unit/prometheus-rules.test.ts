@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { prometheusConfig, renderFiles } from '../../prometheus/config.ts'
+import { renderFiles, TRITON_TARGETS_FILE, tritonTargetsJson } from '../../prometheus/config.ts'
 import { defaultFiles } from '../../prometheus/defaults.ts'
 import { ruleGroups, rulesYaml, type AlertRule, type RuleGroup } from '../../prometheus/rules.ts'
 
@@ -43,66 +43,39 @@ test('promtool check config accepts a config generated for other names', () => {
   )
 })
 
-/** The files 03-prometheus renders for `replicas` Triton replicas found through Docker. */
-const replicaFiles = (replicas: number, network = 'tm.replicas-net') =>
-  renderFiles({
-    triton: { docker: { host: 'unix:///var/run/docker.sock', network, service: 'tm-replicas', replicas } },
-    alertmanagerTarget: 'am-replicas:9093',
-  })
-
-test('several replicas: promtool accepts the Docker discovery, which keeps the metrics port and names the container', () => {
-  for (const [name, text] of Object.entries(replicaFiles(3))) writeFileSync(join(scratch, name), text)
+test("the steps' config reads Triton from the targets file: promtool accepts it, one target per container by name", () => {
+  const files = renderFiles({ triton: { file: TRITON_TARGETS_FILE }, alertmanagerTarget: 'am-replicas:9093' })
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(scratch, name), text)
+  writeFileSync(join(scratch, TRITON_TARGETS_FILE), tritonTargetsJson(['tm-r', 'tm-r-2', 'tm-r-3']))
   const { code, output } = promtool('check', 'config', join(scratch, 'prometheus.yml'))
   assert.is(code, 0, output)
-  const triton = prometheusConfig({
-    triton: { docker: { host: 'unix:///x.sock', network: 'tm.replicas-net', service: 'tm-replicas', replicas: 3 } },
-    alertmanagerTarget: 'am-replicas:9093',
-  }).scrape_configs[0]!
-  assert.equal(triton.docker_sd_configs?.[0]?.filters, [
-    { name: 'label', values: ['io.triton-monitoring.triton=tm-replicas'] },
-    { name: 'network', values: ['tm.replicas-net'] },
+  assert.match(output, /SUCCESS/)
+  assert.equal(JSON.parse(readFileSync(join(scratch, TRITON_TARGETS_FILE), 'utf8')), [
+    { targets: ['tm-r:8002', 'tm-r-2:8002', 'tm-r-3:8002'] },
   ])
-  // The dot of the network name is matched literally, not as "any character".
-  assert.is(triton.relabel_configs?.[0]?.regex, 'tm\\.replicas-net;8002')
-  assert.equal(triton.relabel_configs?.[1], {
-    source_labels: ['__meta_docker_container_name'],
-    regex: '/(.+)',
-    target_label: 'instance',
-    replacement: '$1:8002',
-  })
+  // No count in the rendered files: 1 → N → 1 replicas changes neither, so no reload or recreate.
+  const one = renderFiles({ triton: { file: TRITON_TARGETS_FILE }, alertmanagerTarget: 'am-replicas:9093' })
+  assert.equal(one, files)
+  assert.not.match(files['prometheus.yml'], /docker/)
 })
 
-test('the replica alert is rendered for two or more replicas only, with the count it expects', () => {
-  assert.not.match(defaultFiles()['rules.yml'], /TritonReplicaMissing/)
-  assert.not.match(
-    renderFiles({ triton: { targets: ['a:8002'] }, alertmanagerTarget: 'am:9093' })['rules.yml'],
-    /TritonReplicaMissing/,
-  )
-  assert.match(replicaFiles(2)['rules.yml'], /expr: count\(up\{job="triton"\}\) < 2\n/)
-  writeFileSync(join(scratch, 'rules.yml'), replicaFiles(3)['rules.yml'])
-  const { code, output } = promtool('check', 'rules', join(scratch, 'rules.yml'))
-  assert.is(code, 0, output)
-  assert.match(output, /SUCCESS: 10 rules found/)
-})
-
-test('promtool test rules: a replica that leaves discovery fires TritonReplicaMissing, and only it', () => {
-  writeFileSync(join(scratch, 'rules.yml'), replicaFiles(3)['rules.yml'])
+test('promtool test rules: a stopped replica stays a target and TritonTargetDown names it', () => {
+  writeFileSync(join(scratch, 'rules.yml'), rulesYaml())
   copyFileSync('prometheus/replicas.test.yml', join(scratch, 'replicas.test.yml'))
   const { code, output } = promtool('test', 'rules', join(scratch, 'replicas.test.yml'))
   assert.is(code, 0, output)
   assert.match(output, /SUCCESS/)
 })
 
-test('the same tests catch an alert on `up == 0`, which never sees a replica leave', () => {
-  const blind = replicaFiles(3)['rules.yml'].replace(
-    /count\(up\{job="triton"\}\) < 3/,
-    'count(up{job="triton"} == 0) > 0',
+test('the same tests catch a TritonTargetDown that forgets the instance of the replica that stopped', () => {
+  writeFileSync(
+    join(scratch, 'rules.yml'),
+    rulesYaml().replace(/up\{job="triton"\} == 0/, 'count(up{job="triton"} == 0) > 0'),
   )
-  writeFileSync(join(scratch, 'rules.yml'), blind)
   copyFileSync('prometheus/replicas.test.yml', join(scratch, 'replicas.test.yml'))
   const { code, output } = promtool('test', 'rules', join(scratch, 'replicas.test.yml'))
   assert.is.not(code, 0)
-  assert.match(output, /TritonReplicaMissing/)
+  assert.match(output, /TritonTargetDown/)
 })
 
 test('promtool test rules: hand-computed expectations hold', () => {

@@ -20,6 +20,7 @@ import {
   desiredConfig,
   HASH_LABEL,
   managed,
+  remadeSources,
 } from './spec.ts'
 export type ContainerAction = 'created' | 'kept' | 'started' | 'recreated'
 
@@ -85,7 +86,8 @@ export async function ensureContainer(spec: ContainerSpec, options: EnsureOption
   if (!managed(labels)) throw foreignName(spec.name, spec.hints)
   const changed = labels[HASH_LABEL] === configHash(spec) ? [] : changedParts(labels[CONFIG_LABEL], desiredConfig(spec))
   if (existing.Image !== imageId) changed.push(tr('image content', '镜像内容'))
-  if (changed.length === 0) {
+  const remade = remadeSources(spec, labels)
+  if (changed.length === 0 && remade.length === 0) {
     const state = existing.State.Status
     if (existing.State.Running && state !== 'paused') {
       log.ok(
@@ -109,11 +111,17 @@ export async function ensureContainer(spec: ContainerSpec, options: EnsureOption
     return { id: existing.Id, action: 'started' }
   }
   await assertPortsFree(spec, existing)
+  const folders = remade.join(', ')
   log.change(
-    tr(
-      `container ${spec.name} has a different configuration (${changed.join(', ')}): recreating it`,
-      `容器 ${spec.name} 的配置不同（${changed.join(', ')}）：正在重新创建`,
-    ),
+    changed.length > 0
+      ? tr(
+          `container ${spec.name} has a different configuration (${changed.join(', ')}): recreating it`,
+          `容器 ${spec.name} 的配置不同（${changed.join(', ')}）：正在重新创建`,
+        )
+      : tr(
+          `${folders} was deleted and made again: ${spec.name} restarts on the new folder, its data volumes kept`,
+          `${folders} 被删除后重新创建：${spec.name} 在新目录上重新启动，其数据卷保留`,
+        ),
   )
   const id = await replace(spec, existing, context, options.ready)
   log.change(tr(`container ${spec.name} recreated and started`, `已重新创建并启动容器 ${spec.name}`))

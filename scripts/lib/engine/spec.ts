@@ -2,11 +2,19 @@
 // mounts, args, like a compose service), the labels that mark it as ours, and the recorded
 // configuration whose hash decides "same container" on a re-run (Terraform's plan, in one label).
 import { createHash } from 'node:crypto'
+import { statSync } from 'node:fs'
 import type { SecretFile } from './secret-files.ts'
 /** Marks what triton-monitoring created; anything without it is someone else's and is left alone. */
 export const MANAGED_LABEL = 'io.triton-monitoring.managed'
 export const HASH_LABEL = 'io.triton-monitoring.config-hash'
 export const CONFIG_LABEL = 'io.triton-monitoring.config'
+/**
+ * The identity (device and inode) of each bind-mounted folder when the container was made. A folder
+ * deleted and made again at the same path (`rm -rf .state`, `git clean`) is another directory: the
+ * container still sees the deleted one, so the same path no longer means the same mount. Outside
+ * the hash, so recording it recreates nothing that already runs.
+ */
+export const MOUNT_IDS_LABEL = 'io.triton-monitoring.mount-ids'
 /** Bump when the way containers are created changes, so old ones are recreated. */
 const SPEC_VERSION = 1
 
@@ -112,8 +120,32 @@ export function changedParts(recorded: string | undefined, wanted: ReturnType<ty
     .map(([key]) => key)
 }
 
+/** `{ source: "dev:inode" }` of the spec's bind mounts as they are now; a missing source is left out. */
+export function mountIds(spec: ContainerSpec): Record<string, string> {
+  const ids: Record<string, string> = {}
+  for (const m of spec.mounts ?? []) {
+    const stat = m.type === 'bind' ? statSync(m.source, { throwIfNoEntry: false }) : undefined
+    if (stat) ids[m.source] = `${stat.dev}:${stat.ino}`
+  }
+  return ids
+}
+
+/** Bind-mount sources that are no longer the directory the container was made with. */
+export function remadeSources(spec: ContainerSpec, labels: Record<string, string>): string[] {
+  let recorded: Record<string, string> = {}
+  try {
+    recorded = JSON.parse(labels[MOUNT_IDS_LABEL] ?? '{}') as Record<string, string>
+  } catch {
+    // A container made before the label existed has nothing to compare: kept as before.
+  }
+  return Object.entries(mountIds(spec))
+    .filter(([source, id]) => recorded[source] !== undefined && recorded[source] !== id)
+    .map(([source]) => source)
+}
+
 export function createArgs(spec: ContainerSpec): string[] {
   const config = desiredConfig(spec)
+  const ids = mountIds(spec)
   const args = [
     'create',
     '--name',
@@ -125,6 +157,7 @@ export function createArgs(spec: ContainerSpec): string[] {
     '--label',
     `${CONFIG_LABEL}=${JSON.stringify(config)}`,
   ]
+  if (Object.keys(ids).length) args.push('--label', `${MOUNT_IDS_LABEL}=${JSON.stringify(ids)}`)
   for (const [key, value] of Object.entries(config.labels)) args.push('--label', `${key}=${value}`)
   if (spec.network) args.push('--network', spec.network)
   for (const alias of config.aliases ?? []) args.push('--network-alias', alias)

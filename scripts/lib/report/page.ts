@@ -10,6 +10,7 @@ import { type Target, targetRows } from '../prometheus/api.ts'
 import type { ReportAlerts } from './alerts.ts'
 import { fontStack } from './charts.ts'
 import type { HostFacts, ServiceFacts } from './run-facts.ts'
+import { KEPT_META, keptFacts } from './kept-facts.ts'
 
 export interface ReportChart {
   row?: string
@@ -365,6 +366,7 @@ export function reportHtml(data: ReportData): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="triton-monitoring make report">
+<meta name="${KEPT_META}" content="${keptFacts(data.steps, data.load).join(' ')}">
 <title>${escapeHtml(title)}</title>
 <style>${STYLE}</style>
 </head>

@@ -19,6 +19,7 @@ export const defaults = {
   PROMETHEUS_CONTAINER: 'prometheus',
   PROMETHEUS_IMAGE: 'prom/prometheus:v2.53.1',
   PROMETHEUS_PORT: 9090,
+  PROMETHEUS_VOLUME: 'prometheus-data',
   GRAFANA_CONTAINER: 'grafana',
   GRAFANA_IMAGE: 'grafana/grafana:11.6.0',
   GRAFANA_PORT: 3000,
@@ -254,6 +255,8 @@ export function loadConfig(env: Env = process.env) {
        * unset, `prometheus` in the state folder (never the committed prometheus/, which is source).
        */
       configDir: env.PROMETHEUS_CONFIG_DIR?.trim() || undefined,
+      /** Named volume of its time series (/prometheus): a recreated container keeps its history. */
+      volume: dockerName(env, 'PROMETHEUS_VOLUME'),
     },
     grafana: {
       container: containerName('GRAFANA_CONTAINER'),

@@ -157,8 +157,8 @@ const jobIs = (job: string) => `job="${job}"`
  *   stops listing it): its `up` goes stale and `up == 0` returns nothing at all, so the first
  *   clause alone would never fire. `absent(up{job=…})` then gives one series `{job=…}`, without
  *   an instance, once the job has no target left.
- * One vanished target among several that stay is not covered: the job still has `up` series
- * (TritonReplicaMissing counts them against TRITON_REPLICAS, with discoveredTargets).
+ * The steps list every replica they create in Prometheus's targets file, so one that stops stays a
+ * target and takes the first clause, with its `instance`.
  */
 export const targetsDown = (job: string) => {
   const up = selector(UP, jobIs(job))
@@ -167,6 +167,3 @@ export const targetsDown = (job: string) => {
 
 /** Alerts firing right now, one series each, labelled as the alert is (`alertname`, `instance`, …). */
 export const firingAlerts = () => selector(ALERTS, 'alertstate="firing"')
-
-/** How many targets of `job` Prometheus has discovered, up or not; nothing when there are none. */
-export const discoveredTargets = (job: string) => `count(${selector(UP, jobIs(job))})`

@@ -1,0 +1,58 @@
+// What a report owes to the state folder (the steps' outcomes, the last load), written into the
+// page, so a new `make report` can tell it would lose them: a state folder deleted since the last
+// report (`rm -rf .state`, a fresh clone) must not quietly turn a good report into an empty one.
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { StepOutcome } from '../state/outcomes.ts'
+import { stateDirName } from '../state/secrets.ts'
+import { fail } from '../step/fail.ts'
+import type { SavedLoad } from '../triton/load-report.ts'
+import { tr } from '../output/i18n.ts'
+import { log } from '../output/log.ts'
+
+/** The `<meta>` of the page that lists what it had from the state folder. */
+export const KEPT_META = 'triton-monitoring-state'
+
+type Fact = 'steps' | 'load'
+
+export function keptFacts(steps: StepOutcome[], load: SavedLoad): Fact[] {
+  return [...(steps.length > 0 ? (['steps'] as const) : []), ...(load.kind === 'ok' ? (['load'] as const) : [])]
+}
+
+/** What each fact is, and the step that records it again. */
+const missing = (fact: Fact) =>
+  fact === 'steps'
+    ? tr("the steps' outcomes (`make all` records them again)", '各步骤的结果（`make all` 会重新记录）')
+    : tr('the last load run (`make load` records it again)', '最近一次负载运行（`make load` 会重新记录）')
+
+function earlierFacts(out: string): Fact[] {
+  if (!existsSync(out)) return []
+  const page = readFileSync(out, 'utf8')
+  const content = new RegExp(`<meta name="${KEPT_META}" content="([^"]*)">`).exec(page)?.[1] ?? ''
+  return content.split(' ').filter((f): f is Fact => f === 'steps' || f === 'load')
+}
+
+/**
+ * Before anything is written: refuses to replace a report that had facts the state folder no
+ * longer holds, and says what is missing, and which step brings it back, in any case.
+ */
+export function checkKeptFacts(out: string, now: Fact[]): void {
+  const dir = resolve(stateDirName())
+  const lost = earlierFacts(out).filter((f) => !now.includes(f))
+  if (lost.length > 0) {
+    throw fail(
+      tr(
+        `the state folder ${dir} no longer holds ${lost.map(missing).join('; ')}: ` +
+          `this report would replace ${out}, which has them`,
+        `状态目录 ${dir} 中已没有${lost.map(missing).join('；')}：此报告会替换含有这些内容的 ${out}`,
+      ),
+      tr(
+        `run the steps named above, then \`make report\`; or write this report elsewhere with --out. ${out} was left as it was`,
+        `先运行上面提到的步骤，再运行 \`make report\`；或用 --out 把此报告写到别处。${out} 保持不变`,
+      ),
+    )
+  }
+  for (const fact of (['steps', 'load'] as const).filter((f) => !now.includes(f))) {
+    log.warn(tr(`the state folder ${dir} has no ${missing(fact)}`, `状态目录 ${dir} 中没有${missing(fact)}`))
+  }
+}

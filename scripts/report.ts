@@ -23,6 +23,8 @@ import { barChart, type Point, type TimeChart, timeChart } from './lib/report/ch
 import { type ReportChart, reportHtml } from './lib/report/page.ts'
 import { type PanelChart, legendName, rateIntervalSeconds, timeseriesPanels } from './lib/report/panels.ts'
 import { hostFacts, serviceFacts } from './lib/report/run-facts.ts'
+import { withEmbeddedFont } from './lib/report/font.ts'
+import { dashboardText, legendText } from './lib/report/labels.ts'
 import { label } from './lib/triton/metrics.ts'
 
 const DEFAULT_OUT = 'report/index.html'
@@ -136,7 +138,7 @@ async function gather(config: Config, prometheus: string, version: string, minut
   )
   const { charts, gpus, gpuPanelsLeftOut } = await drawPanels(prometheus, panels, range, stepS, loadBand(loaded))
   const services = await serviceFacts(config, version)
-  return reportHtml({
+  const html = reportHtml({
     generated: new Date(),
     model: loaded?.model ?? config.model,
     range,
@@ -157,6 +159,7 @@ async function gather(config: Config, prometheus: string, version: string, minut
     alerts,
     grafana: await dashboardLink(config, dashboard.uid, range),
   })
+  return chinese ? withEmbeddedFont(html) : html
 }
 
 /**
@@ -185,8 +188,12 @@ async function drawPanels(
     }
     const svg = await timeChart(
       {
-        title: panel.title,
-        subtitle: drawn ? undefined : (panel.noValue ?? tr('No data in this time range', '此时间范围内没有数据')),
+        title: dashboardText(panel.title),
+        subtitle: drawn
+          ? undefined
+          : panel.noValue
+            ? dashboardText(panel.noValue)
+            : tr('No data in this time range', '此时间范围内没有数据'),
         unit: panel.unit,
         min: panel.min,
         max: panel.max,
@@ -198,7 +205,7 @@ async function drawPanels(
       chinese,
     )
     const nonzero = points.filter((p) => p.v !== null && p.v !== 0).length
-    charts.push({ row: panel.row, title: panel.title, svg, points: drawn, nonzero })
+    charts.push({ row: panel.row && dashboardText(panel.row), title: panel.title, svg, points: drawn, nonzero })
   }
   return { charts, gpus: gpus.size, gpuPanelsLeftOut }
 }
@@ -264,7 +271,7 @@ async function panelPoints(
     })
     for (const series of result) {
       all.push(series)
-      const name = legendName(series.metric, query.legend)
+      const name = legendName(series.metric, query.legend && legendText(query.legend))
       const byTime = new Map(series.values.map(([t, v]) => [Math.round(t * 1000), Number(v)]))
       // Every step, so a missing sample is a gap in the line, not a straight line across it.
       for (const t of times) {

@@ -30,7 +30,7 @@ function prose(file: string): string {
 }
 
 function headings(markdown: string): { level: number; text: string }[] {
-  return [...markdown.matchAll(/^(#{1,6})\s+(.+?)\s*#*\s*$/gm)].map((m) => ({ level: m[1].length, text: m[2] }))
+  return [...markdown.matchAll(/^(#{1,6})\s+(.+?)\s*#*\s*$/gm)].map((m) => ({ level: m[1]!.length, text: m[2]! }))
 }
 
 /** GitHub's anchor for a heading: lower case, markup and punctuation gone, spaces as dashes. */
@@ -93,7 +93,7 @@ test('every relative link, image and anchor points at something that exists', ()
   let checked = 0
   for (const file of pages) {
     for (const m of prose(file).matchAll(/!?\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {
-      const target = m[1]
+      const target = m[1]!
       if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue
       checked++
       const [path, anchor] = target.split('#')

@@ -10,6 +10,7 @@ import { delimiter, join } from 'node:path'
 import { $, type ProcessOutput } from 'zx'
 import { fail, StepError } from '../step/fail.ts'
 import { tr } from '../output/i18n.ts'
+import { changedPartsText } from './config-parts.ts'
 import { type EngineInfo, endpointOnThisMachine, engineEndpoint } from './api.ts'
 import { log } from '../output/log.ts'
 import { waitFor } from '../step/poll.ts'
@@ -574,8 +575,8 @@ export async function ensureContainer(spec: ContainerSpec, options: EnsureOption
   await assertPortsFree(spec, existing)
   log.change(
     tr(
-      `container ${spec.name} has a different configuration (${changed.join(', ')}): recreating it`,
-      `容器 ${spec.name} 的配置不同（${changed.join(', ')}）：正在重新创建`,
+      `container ${spec.name} has a different configuration (${changedPartsText(changed)}): recreating it`,
+      `容器 ${spec.name} 的配置不同（${changedPartsText(changed)}）：正在重新创建`,
     ),
   )
   const id = await replace(spec, existing, context, options.ready)

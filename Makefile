@@ -31,9 +31,16 @@ help: ## List the targets
 	  awk 'BEGIN {FS = ":.*## "} {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 	@echo '  VERBOSE=1 shows each docker command and HTTP request a step runs; ARGS="..." passes flags to a step'
 
-all: network triton prometheus grafana token datasource dashboard load verify alertmanager ## Everything, from nothing to a verified dashboard (re-runnable)
+ALL_STEPS := network triton prometheus grafana token datasource dashboard load verify alertmanager
+UP_STEPS := network triton prometheus alertmanager
+# The targets this make run goes through, in order (all and up spelled out), so a step can tell
+# whether a later one of the same run does what it would otherwise ask the user to run.
+TM_STEPS := $(foreach goal,$(MAKECMDGOALS),$(if $(filter all,$(goal)),$(ALL_STEPS),$(if $(filter up,$(goal)),$(UP_STEPS),$(goal))))
+export TM_STEPS
 
-up: network triton prometheus alertmanager ## Network, Triton, Prometheus and Alertmanager
+all: $(ALL_STEPS) ## Everything, from nothing to a verified dashboard (re-runnable)
+
+up: $(UP_STEPS) ## Network, Triton, Prometheus and Alertmanager
 
 doctor: $(BUILT) ## Check what make all needs first: engine, images, GPU, disk, ports, state folder, Node.js
 	@$(STEP) dist/scripts/doctor.mjs $(ARGS)

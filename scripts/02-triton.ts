@@ -22,6 +22,7 @@ import { modelProblem } from './lib/triton/model-repository.ts'
 import { pullEnv, pullFlags, pullSettings } from './lib/engine/pull.ts'
 import { formatTable } from './lib/output/table.ts'
 import { REPLICA_LABEL, REPLICA_PORT_STEP, TRITON_ARGS, TRITON_PORTS } from './lib/triton/names.ts'
+import { laterInThisRun } from './lib/step/make-run.ts'
 
 type GpuMode = 'auto' | 'all' | 'none'
 
@@ -229,8 +230,9 @@ await step(
       )
       log.raw(replicaTable(config))
     }
-    // A first run has nothing to compare with; a run that changed the count has.
-    if (before.length > 0 && before.join() !== [...wanted].sort().join()) {
+    // A first run has nothing to compare with; a run that changed the count has. Not said when
+    // this make run goes on to `make prometheus` itself (make up, make all).
+    if (before.length > 0 && before.join() !== [...wanted].sort().join() && !laterInThisRun('triton', 'prometheus')) {
       log.info(
         tr(
           'the replica count changed: `make prometheus` (or `make up`) makes Prometheus expect the new count',

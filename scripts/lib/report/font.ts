@@ -10,7 +10,6 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import subsetFont from 'subset-font'
 
 /** The family the page's font stacks name first on a Chinese page. */
 export const EMBEDDED_FAMILY = 'Report Noto Sans SC'
@@ -61,6 +60,8 @@ export async function embeddedFontFaces(text: string): Promise<string> {
 }
 
 async function face(file: string, chars: string[]): Promise<string> {
+  // Imported here, not on top: only a Chinese page pays for loading harfbuzz.
+  const { default: subsetFont } = await import('subset-font')
   const woff2 = await subsetFont(readFileSync(file), chars.join(''), { targetFormat: 'woff2' })
   const range = chars.map((c) => `U+${c.codePointAt(0)!.toString(16)}`).join(',')
   return (

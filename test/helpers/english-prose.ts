@@ -1,7 +1,8 @@
 // English prose in what a Chinese run prints. A zh locale must print every sentence in Chinese;
 // names, commands, units, metric names, URLs and values may stay as they are. So each line loses
 // what is allowed (code spans, URLs, paths, flags, KEY=value, identifiers with digits or _-.:/,
-// CamelCase names, the names below, and what follows 替代： — the manual command a step replaces),
+// CamelCase names, commands (a tool's name and its words), the names below, and what follows
+// 替代： — the manual command a step replaces),
 // and a line where two English words still stand side by side is prose: flagged, with the words.
 
 /** Product, tool and unit names a Chinese sentence keeps in Latin letters. */
@@ -22,6 +23,7 @@ export function englishProse(line: string): string[] {
   const text = line
     .replace(ANSI, '')
     .replace(/(替代：|替代的手动命令：).*$/, '$1')
+    .replace(/\b(promtool|amtool|docker|kubectl|curl|make|npm|grafana cli)\b[^\u3000-\u9fff\uff00-\uffef]*/g, ' ')
     .replace(/`[^`]*`/g, ' ')
     .replace(/"[^"]*"/g, ' ')
     .replace(/'[^']*'/g, ' ')
@@ -29,6 +31,7 @@ export function englishProse(line: string): string[] {
     .replace(/(^|\s)--?[a-z][\w-]*(=\S*)?/gi, ' ')
     .replace(/\b[A-Z][A-Z0-9_]*=\S*/g, ' ')
     .replace(/\S*[/_:.@=0-9]\S*/g, ' ')
+    .replace(/\b[A-Za-z]+(-[A-Za-z]+)+\b/g, ' ')
     .replace(/\b[a-z]+[A-Z]\w*|\b[A-Z][a-z]+[A-Z]\w*/g, ' ')
   const runs: string[] = []
   let run: string[] = []

@@ -17,6 +17,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { openFile, visibleText } from '../helpers/browser.ts'
 import { knownDashboardWords } from '../../scripts/lib/report/labels.ts'
+import { cjkCharacters } from '../../scripts/lib/report/font.ts'
 import { buildImages, run, type Result, type SuiteEnv, suiteEnv } from '../helpers/docker-suite.ts'
 import { repoRoot } from '../helpers/paths.ts'
 
@@ -105,9 +106,12 @@ const LATIN_NAMES = new Set([
   ...['ms', 'GiB', 'MiB', 'KiB', 'UTC'],
 ])
 
-/** The English words of a label: identifiers (names with digits, _ - : . /) and known names left out. */
+/** A label's English words: commands (make load), identifiers (with digits, _ - : . /) and known names left out. */
 const englishIn = (text: string) =>
-  text.split(/[^A-Za-z0-9_\-:./]+/).filter((word) => /^[A-Za-z]{2,}$/.test(word) && !LATIN_NAMES.has(word))
+  text
+    .replace(/\bmake [a-z-]+/g, ' ')
+    .split(/[^A-Za-z0-9_\-:./]+/)
+    .filter((word) => /^[A-Za-z]{2,}$/.test(word) && !LATIN_NAMES.has(word))
 
 /** The charts as drawn: title, size on screen, samples drawn and how many of them are not zero. */
 async function chartsOf(page: import('playwright-core').Page) {
@@ -176,6 +180,7 @@ test('after make all: Chromium opens it offline with four charts or more, no err
   const result = await report()
   assert.is(result.code, 0, result.text)
   const html = readFileSync(out, 'utf8')
+  console.log(`  en page ${html.length} bytes`)
   assert.not.match(html, /<script|<link|<iframe|<img|@import|url\(/i, 'nothing that loads or runs')
   const opened = await openFile(out)
   try {
@@ -220,6 +225,10 @@ test('LANG=zh_CN.UTF-8: Chinese labels in the font the page carries, nothing cut
   const result = await report({ LANG: 'zh_CN.UTF-8' })
   assert.is(result.code, 0, result.text)
   const html = readFileSync(out, 'utf8')
+  const fonts = [...html.matchAll(/@font-face\{[^}]*\}/g)].reduce((sum, m) => sum + m[0].length, 0)
+  console.log(
+    `  zh page ${html.length} bytes, of which ${fonts} in @font-face rules for ${cjkCharacters(html).length} characters`,
+  )
   assert.not.match(html, /<script|<link|<iframe|<img|@import/i, 'nothing that loads or runs')
   for (const m of html.matchAll(/url\(([^)]{0,30})/g))
     assert.match(m[1]!, /^data:font\/woff2;base64,/, 'only inline fonts')

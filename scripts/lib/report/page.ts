@@ -303,7 +303,7 @@ function loadSection(data: ReportData): string {
   )
   if (isRecord(load.latency_ms)) add(tr('Latency', '延迟'), latencyPairs(load.latency_ms))
   if (typeof load.accuracy === 'number')
-    add(tr('Accuracy', '准确率'), `${number(load.accuracy * 100)}% ${tr('of held-out digits', '（留出数字）')}`)
+    add(tr('Accuracy', '准确率'), `${number(load.accuracy * 100)}%${tr(' of held-out digits', '（留出数字）')}`)
   for (const [key, value] of Object.entries(load))
     if (!KNOWN_LOAD_FIELDS.has(key)) add(escapeHtml(key), anyValue(value))
   const chart = data.loadChart ? `<figure class="chart">${data.loadChart}</figure>` : ''

@@ -31,9 +31,12 @@ help: ## List the targets
 	  awk 'BEGIN {FS = ":.*## "} {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 	@echo '  VERBOSE=1 shows each docker command and HTTP request a step runs; ARGS="..." passes flags to a step'
 
-all: network triton prometheus grafana token datasource dashboard load verify alertmanager ## Everything, from nothing to a verified dashboard (re-runnable)
+ALL_STEPS := network triton prometheus grafana token datasource dashboard load verify alertmanager
+UP_STEPS := network triton prometheus alertmanager
 
-up: network triton prometheus alertmanager ## Network, Triton, Prometheus and Alertmanager
+all: $(ALL_STEPS) ## Everything, from nothing to a verified dashboard (re-runnable)
+
+up: $(UP_STEPS) ## Network, Triton, Prometheus and Alertmanager
 
 doctor: $(BUILT) ## Check what make all needs first: engine, images, GPU, disk, ports, state folder, Node.js
 	@$(STEP) dist/scripts/doctor.mjs $(ARGS)

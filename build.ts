@@ -11,6 +11,9 @@ export const nodeBundle = {
   format: 'esm',
   target: 'node20',
   logLevel: 'warning',
+  // subset-font (the Chinese report's font) loads WebAssembly from beside its own files through
+  // __dirname: bundled, it finds neither. It stays in node_modules, imported when a report needs it.
+  external: ['subset-font'],
   // Bundled CommonJS dependencies call require(); give ESM output one.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 } satisfies BuildOptions

@@ -477,7 +477,9 @@ function showProgress(plan: Plan, started: number, state: () => { ok: number; fa
 function report(result: Summary & { dropped: number }, all: Tally): void {
   const label = (text: string) => `  ${chalk.bold(text.padEnd(12))}`
   const beside = [
-    result.errors ? chalk.red(`${result.errors} ${tr('failed', '失败')}`) : chalk.green(tr('no errors', '无错误')),
+    result.errors
+      ? chalk.red(tr(`${result.errors} failed`, `${result.errors} 个失败`))
+      : chalk.green(tr('no errors', '无错误')),
     ...(result.dropped
       ? [chalk.yellow(`${result.dropped} ${tr('dropped (due, never sent)', '丢弃（到期未发出）')}`)]
       : []),
@@ -485,25 +487,33 @@ function report(result: Summary & { dropped: number }, all: Tally): void {
   ]
   log.raw(
     label(tr('Requests', '请求')) +
-      `${result.requests} ${tr('in', '用时')} ${result.duration_s} s: ${result.ok} ${tr('ok', '成功')}, ${beside.join(', ')}`,
+      tr(
+        `${result.requests} in ${result.duration_s} s: ${result.ok} ok, ${beside.join(', ')}`,
+        `${result.requests} 个，用时 ${result.duration_s} 秒：${result.ok} 个成功，${beside.join('，')}`,
+      ),
   )
   for (const [kind, { count, detail }] of all.errors)
     log.raw(`${' '.repeat(14)}${chalk.red(`${kind} ×${count}`)} ${chalk.dim(detail)}`)
   log.raw(
-    `${label(tr('Throughput', '吞吐量'))}${result.qps} infer/sec ${chalk.dim(tr('(successful)', '（成功的请求）'))}`,
+    label(tr('Throughput', '吞吐量')) +
+      tr(`${result.qps} infer/sec`, `${result.qps} 次/秒`) +
+      ` ${chalk.dim(tr('(successful)', '（成功的请求）'))}`,
   )
   if (result.ok === 0) return
   log.raw(
     label(tr('Latency', '延迟')) +
       Object.entries(result.latency_ms)
-        .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+        .map(([k, v]) => `${k === 'min' ? tr('min', '最小') : k === 'max' ? tr('max', '最大') : k} ${v.toFixed(3)}`)
         .join('  ') +
       ` ms ${chalk.dim(tr('(successful)', '（成功的请求）'))}`,
   )
   if (result.accuracy !== null) {
     log.raw(
       label(tr('Accuracy', '准确率')) +
-        `${(result.accuracy * 100).toFixed(2)}% (${all.correct}/${all.ok} ${tr('held-out digits right', '个留出数字正确')})`,
+        tr(
+          `${(result.accuracy * 100).toFixed(2)}% (${all.correct}/${all.ok} held-out digits right)`,
+          `${(result.accuracy * 100).toFixed(2)}%（${all.correct}/${all.ok} 个留出数字正确）`,
+        ),
     )
   }
   for (const line of histogram(result.histogram)) log.raw(line)

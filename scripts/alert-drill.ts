@@ -33,13 +33,24 @@ const ALERT = 'TritonTargetDown'
 
 type Event = 'stopped' | 'pending' | 'firing' | 'notified' | 'restarted' | 'resolved' | 'resolution notified'
 
+/** Each event's name in the timeline; `--json` keeps the English one as its key. */
+const eventName: Record<Event, () => string> = {
+  stopped: () => tr('stopped', '已停止'),
+  pending: () => tr('pending', '待定'),
+  firing: () => tr('firing', '触发'),
+  notified: () => tr('notified', '已通知'),
+  restarted: () => tr('restarted', '已重启'),
+  resolved: () => tr('resolved', '已恢复'),
+  'resolution notified': () => tr('resolution notified', '已通知恢复'),
+}
+
 /** What each event means. */
 const what: Record<Event, () => string> = {
   stopped: () => tr('Triton stopped (docker stop)', 'Triton 已停止（docker stop）'),
   pending: () =>
     tr(
       `pending in Prometheus: a failed scrape, waiting out for: ${duration(alertTiming.targetDownFor)}`,
-      `在 Prometheus 中待定：抓取失败，等待 for: ${duration(alertTiming.targetDownFor)}`,
+      `在 Prometheus 中待定：抓取失败，等待 for 时长 ${duration(alertTiming.targetDownFor)}`,
     ),
   firing: () => tr('firing: Alertmanager has it', '触发：Alertmanager 已收到'),
   notified: () =>
@@ -310,7 +321,7 @@ await step(
     const rows = [
       [tr('EVENT', '事件'), tr('AT', '时刻'), '', tr('WHAT HAPPENED', '说明')],
       ...timeline.map(({ event, seconds }) => [
-        event,
+        eventName[event](),
         `${seconds}s`,
         `${'█'.repeat(Math.round((seconds / total) * 24))}`.padEnd(24, '·'),
         what[event](),

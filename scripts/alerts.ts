@@ -12,8 +12,10 @@ await step(
   {
     name: 'alerts',
     summary: tr('Alerts in Alertmanager: firing and silenced', 'Alertmanager 中的告警：触发中和已静默'),
-    replaces:
+    replaces: tr(
       "amtool alert query --alertmanager.url=http://localhost:9093  (or curl 'http://localhost:9093/api/v2/alerts')",
+      "amtool alert query --alertmanager.url=http://localhost:9093（或 curl 'http://localhost:9093/api/v2/alerts'）",
+    ),
     env: {
       ALERTMANAGER_PORT: tr('Alertmanager host port (9093)', 'Alertmanager 主机端口（9093）'),
       BIND_ADDRESS: tr('host address the port is published on (127.0.0.1)', '端口发布到的主机地址（127.0.0.1）'),

@@ -24,6 +24,8 @@ import { barChart, type Point, type TimeChart, timeChart } from './lib/report/ch
 import { type ReportChart, reportHtml } from './lib/report/page.ts'
 import { type PanelChart, legendName, rateIntervalSeconds, timeseriesPanels } from './lib/report/panels.ts'
 import { hostFacts, serviceFacts } from './lib/report/run-facts.ts'
+import { withEmbeddedFont } from './lib/report/font.ts'
+import { dashboardText, legendText } from './lib/report/labels.ts'
 import { label } from './lib/triton/metrics.ts'
 
 const DEFAULT_OUT = 'report/index.html'
@@ -144,7 +146,7 @@ async function gather(
   )
   const { charts, gpus, gpuPanelsLeftOut } = await drawPanels(prometheus, panels, range, stepS, loadBand(loaded))
   const services = await serviceFacts(config, version)
-  return reportHtml({
+  const html = reportHtml({
     generated: new Date(),
     model: loaded?.model ?? config.model,
     range,
@@ -165,6 +167,7 @@ async function gather(
     alerts,
     grafana: await dashboardLink(config, dashboard.uid, range),
   })
+  return chinese ? withEmbeddedFont(html) : html
 }
 
 /**
@@ -193,8 +196,12 @@ async function drawPanels(
     }
     const svg = await timeChart(
       {
-        title: panel.title,
-        subtitle: drawn ? undefined : (panel.noValue ?? tr('No data in this time range', '此时间范围内没有数据')),
+        title: dashboardText(panel.title),
+        subtitle: drawn
+          ? undefined
+          : panel.noValue
+            ? dashboardText(panel.noValue)
+            : tr('No data in this time range', '此时间范围内没有数据'),
         unit: panel.unit,
         min: panel.min,
         max: panel.max,
@@ -206,7 +213,7 @@ async function drawPanels(
       chinese,
     )
     const nonzero = points.filter((p) => p.v !== null && p.v !== 0).length
-    charts.push({ row: panel.row, title: panel.title, svg, points: drawn, nonzero })
+    charts.push({ row: panel.row && dashboardText(panel.row), title: panel.title, svg, points: drawn, nonzero })
   }
   return { charts, gpus: gpus.size, gpuPanelsLeftOut }
 }
@@ -272,7 +279,7 @@ async function panelPoints(
     })
     for (const series of result) {
       all.push(series)
-      const name = legendName(series.metric, query.legend)
+      const name = legendName(series.metric, query.legend && legendText(query.legend))
       const byTime = new Map(series.values.map(([t, v]) => [Math.round(t * 1000), Number(v)]))
       // Every step, so a missing sample is a gap in the line, not a straight line across it.
       for (const t of times) {

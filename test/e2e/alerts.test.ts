@@ -4,6 +4,8 @@
 // bounds). The same loop through `make alert-drill`, `make alerts` while it fires, the dashboard's
 // Alerts query on the real Prometheus, Grafana reaching Alertmanager through its datasource, and the
 // webhook URL (a secret: it holds a token) in no docker argv, no container's inspect, no output.
+// And the same stack in Chinese: make all, report, alerts, alert-drill and images with
+// LANG=zh_CN.UTF-8 print no line of English prose (helpers/english-prose.ts says what may stay).
 import { execFileSync, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -24,6 +26,7 @@ import {
   suiteEnv,
 } from '../helpers/docker-suite.ts'
 import type { Received } from '../standins/webhook/server.ts'
+import { linesWithEnglish } from '../helpers/english-prose.ts'
 
 /** The issue's bound for each way: stop → firing at the receiver, start → resolved at the receiver. */
 const BOUND_MS = 150_000
@@ -39,8 +42,17 @@ let hook = ''
 let argvLog = ''
 let hookPort = 0
 
+/** Output of the runs with LANG=zh_CN.UTF-8, by command, for the English prose check. */
+const chinese: { command: string; text: string }[] = []
+const ZH = { LANG: 'zh_CN.UTF-8' }
+
 async function make(...args: string[]): Promise<Result> {
-  const result = await run('make', ['--no-print-directory', ...args], env, 400_000)
+  return makeWith({}, ...args)
+}
+
+async function makeWith(extra: Record<string, string>, ...args: string[]): Promise<Result> {
+  const result = await run('make', ['--no-print-directory', ...args], { ...env, ...extra }, 400_000)
+  if (extra.LANG) chinese.push({ command: `make ${args.join(' ')}`, text: result.text })
   outputs.push(result.stdout, result.stderr)
   return result
 }
@@ -209,13 +221,15 @@ test('make alert-drill: the timeline, in order, with the notifications', async (
     'the timeline runs forward',
   )
   assert.ok(at.notified! <= BOUND_MS / 1000 && at['resolution notified']! - at.restarted! <= BOUND_MS / 1000)
+  console.log(`  the drill took ${at['resolution notified']} s (resolution notified)`)
   const statuses = (await received()).slice(before).map((r) => r.message.status)
   assert.equal(statuses, ['firing', 'resolved'])
   // Triton is back: the drill leaves the stack as it found it.
   assert.is(docker('inspect', '--format', '{{.State.Running}}', env.TRITON_CONTAINER!).trim(), 'true')
-  const table = await make('-s', 'alert-drill')
+  // The table, in Chinese: its events named in Chinese, in the order they happened.
+  const table = await makeWith(ZH, '-s', 'alert-drill')
   assert.is(table.code, 0, table.text)
-  for (const event of ['stopped', 'pending', 'firing', 'notified', 'restarted', 'resolved'])
+  for (const event of ['已停止', '待定', '触发', '已通知', '已重启', '已恢复'])
     assert.match(table.stdout, new RegExp(`^\\s+${event}\\s+\\d+s`, 'm'))
 })
 
@@ -253,6 +267,22 @@ test("a receiver that answers 500: the drill shows Alertmanager's error without 
   // Back to the working receiver for the suites after.
   const back = await make('alertmanager')
   outputs.push(back.stdout)
+})
+
+test('LANG=zh_CN.UTF-8: make all, report, alerts and images, and the drill above, print no English prose', async () => {
+  for (const args of [
+    ['all'],
+    ['report', `ARGS=--out ${join(work, 'report', 'index.html')}`],
+    ['alerts'],
+    ['images'],
+  ]) {
+    const result = await makeWith(ZH, ...args)
+    assert.is(result.code, 0, result.text)
+  }
+  const flagged = chinese.flatMap(({ command, text }) => linesWithEnglish(text).map((line) => `${command}: ${line}`))
+  if (flagged.length) console.log(`English prose in a Chinese run:\n${flagged.join('\n')}`)
+  assert.equal(flagged, [])
+  assert.ok(chinese.length >= 5 && chinese.every(({ text }) => /[\u4e00-\u9fff]/.test(text)), 'each printed Chinese')
 })
 
 test('the receiver got only well-formed version-4 messages from Alertmanager', async () => {

@@ -6,6 +6,7 @@
 import { IMAGE_CONSOLE_FLAGS } from '../../prometheus/config.ts'
 import { APP, buildNodeImage, NODE_PASSWD } from './node-image.ts'
 import { buildScratchImage, type BuiltImage } from './scratch-image.ts'
+import { tr } from '../../scripts/lib/output/i18n.ts'
 
 /** Like prom/prometheus: scrapes itself until given a real config. */
 const defaultPrometheusConfig = `global:
@@ -138,10 +139,17 @@ for (const [name, build] of Object.entries(images)) {
   try {
     image = await build()
   } catch (error) {
-    process.stderr.write(`✖ ${name}: ${error instanceof Error ? error.message : String(error)}\n`)
+    const message = error instanceof Error ? error.message : String(error)
+    process.stderr.write(tr(`✖ ${name}: ${message}\n`, `✖ ${name}：${message}\n`))
     process.exit(1)
   }
-  process.stderr.write(`${name}: ${image.built ? 'built' : 'reused'} in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`)
+  const took = ((Date.now() - t0) / 1000).toFixed(1)
+  process.stderr.write(
+    image.built
+      ? tr(`${name}: built in ${took}s\n`, `${name}：已构建，用时 ${took} 秒\n`)
+      : tr(`${name}: reused in ${took}s\n`, `${name}：沿用已有镜像，用时 ${took} 秒\n`),
+  )
   process.stdout.write(`export ${name}=${image.ref}\n`)
 }
-process.stderr.write(`images ready in ${((Date.now() - started) / 1000).toFixed(1)}s\n`)
+const total = ((Date.now() - started) / 1000).toFixed(1)
+process.stderr.write(tr(`images ready in ${total}s\n`, `镜像已就绪，用时 ${total} 秒\n`))

@@ -21,6 +21,7 @@ import {
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { $ } from 'zx'
+import { tr } from '../../scripts/lib/output/i18n.ts'
 
 export interface FileSpec {
   /** File or folder on this machine (symlinks are followed). */
@@ -156,7 +157,7 @@ export async function buildScratchImage(
   const entries = await collect(spec)
   const ref = `${spec.repository}:${inputHash(entries, spec)}`
   if (await imageExists(ref)) {
-    progress(`${ref}: up to date`)
+    progress(tr(`${ref}: up to date`, `${ref}：已是最新`))
     return { ref, built: false }
   }
   const stage = mkdtempSync(join(tmpdir(), 'scratch-image-'))
@@ -176,7 +177,12 @@ export async function buildScratchImage(
     const tarball = join(stage, 'root.tar')
     await $({ quiet: true })`tar --create --file ${tarball} --numeric-owner --owner=0 --group=0 --directory ${root} .`
     const size = (statSync(tarball).size / 1e6).toFixed(0)
-    progress(`${ref}: importing ${entries.length} files (${size} MB)`)
+    progress(
+      tr(
+        `${ref}: importing ${entries.length} files (${size} MB)`,
+        `${ref}：正在导入 ${entries.length} 个文件（${size} MB）`,
+      ),
+    )
     const args = changes(spec).flatMap((c) => ['--change', c])
     await $({ quiet: true })`docker import ${args} ${tarball} ${ref}`
     return { ref, built: true }

@@ -3,7 +3,10 @@
 // and before any load, a report that says so and charts without traffic; after `make all`, a file
 // that Debian's Chromium opens offline with no request leaving it, no console error, at least four
 // charts with a size and the run's own figures (a screenshot goes to test/artifacts/); Chinese
-// with LANG=zh_CN.UTF-8; with Triton stopped, its target down and TritonTargetDown in the alerts;
+// with LANG=zh_CN.UTF-8, drawn in the font the page carries (this machine has no CJK font), every
+// label a Chinese word, nothing wider than its card at 1200 and 800 px and every latency figure of
+// the load card in view (UPDATE_SCREENSHOTS=1 writes both languages' screenshots into docs/);
+// with Triton stopped, its target down and TritonTargetDown in the alerts;
 // with the state folder lost, a refusal naming what is missing and the step that records it;
 // and with Prometheus stopped, a refusal naming `make prometheus` that leaves the earlier report
 // as it was. Names and ports are this suite's own.
@@ -14,12 +17,18 @@ import { dirname, join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { openFile, visibleText } from '../helpers/browser.ts'
+import { knownDashboardWords } from '../../scripts/lib/report/labels.ts'
+import { cjkCharacters } from '../../scripts/lib/report/font.ts'
 import { buildImages, run, type Result, type SuiteEnv, suiteEnv } from '../helpers/docker-suite.ts'
 import { repoRoot } from '../helpers/paths.ts'
 
 const work = mkdtempSync(join(tmpdir(), 'report-step-'))
 const out = join(work, 'report', 'index.html')
-const screenshot = join(repoRoot, 'test/artifacts/report.png')
+/** Where a screenshot goes: test/artifacts/, and docs/ (the READMEs show it) with UPDATE_SCREENSHOTS=1. */
+const screenshots = (name: string) => [
+  join(repoRoot, 'test/artifacts', name),
+  ...(process.env.UPDATE_SCREENSHOTS ? [join(repoRoot, 'docs', name)] : []),
+]
 let suite: SuiteEnv | undefined
 let env: Record<string, string> = {}
 
@@ -27,6 +36,83 @@ const make = (target: string, extra: Record<string, string> = {}, args = ''): Pr
   run('make', ['--no-print-directory', target, `ARGS=${args}`], { ...env, ...extra })
 const report = (extra: Record<string, string> = {}) => make('report', extra, `--out ${out}`)
 const state = (name: string) => readFileSync(join(env.STATE_DIR!, name), 'utf8')
+
+// The functions below run in the page (Playwright's $$eval and evaluate): the browser's globals they use.
+declare const document: {
+  elementFromPoint(x: number, y: number): unknown
+  fonts: { ready: Promise<unknown> } & Iterable<{ family: string; status: string }>
+}
+declare function getComputedStyle(element: unknown): { fontFamily: string }
+
+/** The top of the page (header, tiles, load card) as the READMEs show it: a small PNG. */
+async function screenshot(page: import('playwright-core').Page, name: string) {
+  for (const path of screenshots(name)) {
+    mkdirSync(dirname(path), { recursive: true })
+    await page.screenshot({ path, clip: { x: 0, y: 0, width: 1200, height: 820 } })
+  }
+}
+
+/** Elements wider than their card, or reaching past its edge, at the page's current width. */
+function overflowing(page: import('playwright-core').Page) {
+  return page.$$eval('section', (sections) =>
+    sections.flatMap((section) => {
+      const edge = section.getBoundingClientRect().right + 0.5
+      const out = section.scrollWidth > section.clientWidth ? [`section#${section.id} scrolls sideways`] : []
+      for (const element of section.querySelectorAll('*')) {
+        if (element.closest('svg') && element.tagName !== 'svg') continue
+        const right = element.getBoundingClientRect().right
+        if (right > edge) out.push(`${element.tagName.toLowerCase()} in #${section.id} ends at ${right} > ${edge}`)
+      }
+      return out
+    }),
+  )
+}
+
+/** The load card's latency figures that a reader cannot see: outside the card or under something else. */
+function hiddenLatency(page: import('playwright-core').Page) {
+  return page.$$eval('#load table.facts tr', (rows) => {
+    const row = rows.find((r) => r.querySelectorAll('.pair').length >= 4)
+    if (!row) return ['no latency row']
+    const card = row.closest('section')!.getBoundingClientRect()
+    return [...row.querySelectorAll('.pair')].flatMap((pair) => {
+      const box = pair.getBoundingClientRect()
+      const x = box.left + box.width / 2
+      const y = box.top + box.height / 2
+      const top = document.elementFromPoint(x, y)
+      const seen = box.width > 0 && box.right <= card.right && top !== null && pair.contains(top)
+      return seen ? [] : [pair.textContent ?? '']
+    })
+  })
+}
+
+/** The page's labels (headings, table heads, tiles, chart titles, axes, legends) without their code. */
+const LABELS = [
+  'h1, h2, h3, th, .tile .label, table.facts td:first-child',
+  '.role-title-text, .role-title-subtitle, .role-axis-title, .role-legend-label',
+].join(', ')
+
+function labelWords(page: import('playwright-core').Page) {
+  return page.$$eval(LABELS, (elements) =>
+    elements.map((element) => {
+      const copy = element.cloneNode(true) as typeof element
+      for (const code of copy.querySelectorAll('code')) code.remove()
+      return copy.textContent ?? ''
+    }),
+  )
+}
+
+/** Names, commands and units a Chinese page keeps in Latin letters. */
+const LATIN_NAMES = new Set([
+  ...['Triton', 'Prometheus', 'Grafana', 'Alertmanager', 'Docker', 'Node', 'PromQL', 'QPS', 'GPU', 'CPU'],
+  ...['ms', 'GiB', 'MiB', 'KiB', 'UTC'],
+])
+
+/** A label's English words: commands (make load), identifiers (with digits, _ - : . /) and known names left out. */
+const englishIn = (text: string) =>
+  text
+    .replace(/\bmake [a-z-]+/g, ' ')
+    .split(/[^A-Za-z0-9_\-:./]+/)
+    .filter((word) => /^[A-Za-z]{2,}$/.test(word) && !LATIN_NAMES.has(word))
 
 /** The charts as drawn: title, size on screen, samples drawn and how many of them are not zero. */
 async function chartsOf(page: import('playwright-core').Page) {
@@ -95,6 +181,7 @@ test('after make all: Chromium opens it offline with four charts or more, no err
   const result = await report()
   assert.is(result.code, 0, result.text)
   const html = readFileSync(out, 'utf8')
+  console.log(`  en page ${html.length} bytes`)
   assert.not.match(html, /<script|<link|<iframe|<img|@import|url\(/i, 'nothing that loads or runs')
   const opened = await openFile(out)
   try {
@@ -119,8 +206,13 @@ test('after make all: Chromium opens it offline with four charts or more, no err
     assert.match(text, /Alertmanager\t\S+alertmanager\t\S+ \w+\t\d+\.\d+\.\d+\trunning/)
     assert.match(text, new RegExp(`127\\.0\\.0\\.1:${env.GRAFANA_PORT}/d/triton-monitoring/`))
     assert.match(text, /CPU: Triton runs without a GPU/)
-    mkdirSync(dirname(screenshot), { recursive: true })
-    await page.screenshot({ path: screenshot, fullPage: true })
+    assert.not.match(html, /@font-face/, 'an English page carries no font')
+    assert.equal(await hiddenLatency(page), [], 'every latency figure of the load card in view')
+    assert.equal(await overflowing(page), [], 'nothing wider than its card at 1200 px')
+    await screenshot(page, 'report-en.png')
+    await page.setViewportSize({ width: 800, height: 900 })
+    assert.equal(await overflowing(page), [], 'nothing wider than its card at 800 px')
+    assert.equal(await hiddenLatency(page), [], 'every latency figure in view at 800 px')
   } finally {
     await opened.close()
   }
@@ -128,16 +220,62 @@ test('after make all: Chromium opens it offline with four charts or more, no err
     assert.not.ok(html.includes(secret), 'no secret in the report')
 })
 
-test('LANG=zh_CN.UTF-8 writes it in Chinese', async () => {
+test('LANG=zh_CN.UTF-8: Chinese labels in the font the page carries, nothing cut off at 1200 and 800 px', async () => {
+  const cjkFonts = execFileSync('fc-list', [':lang=zh'], { encoding: 'utf8' }).trim()
+  if (cjkFonts) console.log(`note: this machine has CJK fonts; the page's own font is checked by name:\n${cjkFonts}`)
   const result = await report({ LANG: 'zh_CN.UTF-8' })
   assert.is(result.code, 0, result.text)
+  const html = readFileSync(out, 'utf8')
+  const fonts = [...html.matchAll(/@font-face\{[^}]*\}/g)].reduce((sum, m) => sum + m[0].length, 0)
+  console.log(
+    `  zh page ${html.length} bytes, of which ${fonts} in @font-face rules for ${cjkCharacters(html).length} characters`,
+  )
+  assert.not.match(html, /<script|<link|<iframe|<img|@import/i, 'nothing that loads or runs')
+  for (const m of html.matchAll(/url\(([^)]{0,30})/g))
+    assert.match(m[1]!, /^data:font\/woff2;base64,/, 'only inline fonts')
   const opened = await openFile(out)
   try {
-    assert.is(await opened.page.getAttribute('html', 'lang'), 'zh-CN')
-    const text = await visibleText(opened.page)
+    const { page } = opened
+    assert.is(await page.getAttribute('html', 'lang'), 'zh-CN')
+    assert.equal(opened.requests, [`file://${out}`], 'no request leaves the file')
+    assert.equal(opened.errors, [])
+    const text = await visibleText(page)
     assert.match(text, /运行概况/)
     assert.match(text, /抓取目标/)
-    assert.equal(opened.errors, [])
+    // The embedded face is loaded, named first for the heading, and the one that draws its glyphs.
+    const faces = await page.evaluate(async () => {
+      await document.fonts.ready
+      return [...document.fonts].map((face) => `${face.family} ${face.status}`)
+    })
+    assert.ok(
+      faces.length > 0 &&
+        faces.every((face) => face === '"Report Noto Sans SC" loaded' || face === 'Report Noto Sans SC loaded'),
+      faces.join(),
+    )
+    const heading = 'section#run h2'
+    assert.match(await page.$eval(heading, (h) => getComputedStyle(h).fontFamily), /^"Report Noto Sans SC"/)
+    const cdp = await page.context().newCDPSession(page)
+    await cdp.send('DOM.enable')
+    await cdp.send('CSS.enable')
+    const { root } = await cdp.send('DOM.getDocument', { depth: -1 })
+    const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector: heading })
+    const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId })
+    assert.ok(fonts.length > 0 && fonts.every((font) => font.isCustomFont), `drawn with ${JSON.stringify(fonts)}`)
+    // Every label in Chinese: no dashboard title, legend word or other English word among them.
+    const labels = await labelWords(page)
+    const english = labels.flatMap((label) => englishIn(label).map((word) => `${word} (in "${label.trim()}")`))
+    assert.equal(english, [], 'English words in labels')
+    for (const word of knownDashboardWords().filter((w) => /[a-z]/.test(w)))
+      assert.not.ok(
+        labels.some((label) => label.includes(word)),
+        `dashboard text "${word}" left in English`,
+      )
+    assert.equal(await hiddenLatency(page), [], 'every latency figure of the load card in view')
+    assert.equal(await overflowing(page), [], 'nothing wider than its card at 1200 px')
+    await screenshot(page, 'report-zh.png')
+    await page.setViewportSize({ width: 800, height: 900 })
+    assert.equal(await overflowing(page), [], 'nothing wider than its card at 800 px')
+    assert.equal(await hiddenLatency(page), [], 'every latency figure in view at 800 px')
   } finally {
     await opened.close()
   }

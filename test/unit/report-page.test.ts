@@ -95,15 +95,51 @@ test("a newer 08-load's fields are shown as they are; missing ones are left out"
     requests: 5,
     dropped: 3,
     failures: { connection: 2 },
-    replicas: [
+    workers: [
       { instance: 'triton-1', requests: 3, p99_ms: 1.5 },
       { instance: 'triton-2', requests: 2, p99_ms: 2.5 },
     ],
   }
   const html = reportHtml(await data({ kind: 'ok', report: newer }))
-  for (const text of ['dropped', 'failures', 'connection', 'replicas', 'triton-1', 'triton-2', 'p99_ms'])
+  for (const text of [
+    'Dropped (due, never sent)',
+    'failures',
+    'connection',
+    'workers',
+    'triton-1',
+    'triton-2',
+    'p99_ms',
+  ])
     assert.ok(html.includes(text), text)
   assert.not.match(html, /accuracy<\/div>/, 'no accuracy tile without an accuracy')
+})
+
+test("08-load's own fields are named in words, its replicas a table of their own", async () => {
+  const replica = (name: string, port: number) => ({
+    name,
+    url: `http://127.0.0.1:${port}/v2/models/mnist_mlp/infer`,
+    requests: 500,
+    ok: 499,
+    errors: 1,
+    error_kinds: { timeout: 1 },
+    unfinished: 0,
+    qps: 700.5,
+    duration_s: 0.7,
+    latency_ms: { min: 1, p50: 2.5, p99: 9.75, max: 12 },
+    accuracy: 0.98,
+  })
+  const load = {
+    ...full,
+    ok: 998,
+    unfinished: 0,
+    dropped: 0,
+    replicas: [replica('triton', 8000), replica('triton-2', 8010)],
+  }
+  const html = reportHtml(await data({ kind: 'ok', report: load }))
+  for (const text of ['Succeeded', '998', '<h3>Replicas</h3>', 'triton-2', 'http://127.0.0.1:8010/', '9.75', 'timeout'])
+    assert.ok(html.includes(text), text)
+  for (const field of ['unfinished', 'dropped', 'error_kinds', 'duration_s', 'latency_ms', '>url<', '>ok<'])
+    assert.not.ok(html.includes(field), `no raw field name ${field}`)
 })
 
 test('no load yet, or a load file that cannot be read, is said plainly', async () => {

@@ -8,6 +8,7 @@ import { fail, StepError } from '../step/fail.ts'
 import { type ContainerInfo, docker, inspectContainer, runDocker } from './cli.ts'
 import { explainDockerError, type FailureContext, foreignName } from './errors.ts'
 import { PROBE_LABEL, probeName } from './gpu.ts'
+import { changedPartsText } from './config-parts.ts'
 import { ensureImage } from './images.ts'
 import { assertPortsFree } from './ports.ts'
 import { secretsTar } from './secret-files.ts'
@@ -115,7 +116,7 @@ export async function ensureContainer(spec: ContainerSpec, options: EnsureOption
   log.change(
     changed.length > 0
       ? tr(
-          `container ${spec.name} has a different configuration (${changed.join(', ')}): recreating it`,
+          `container ${spec.name} has a different configuration (${changedPartsText(changed)}): recreating it`,
           `容器 ${spec.name} 的配置不同（${changed.join(', ')}）：正在重新创建`,
         )
       : tr(

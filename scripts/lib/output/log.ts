@@ -71,7 +71,7 @@ export const log = {
   },
   /** The manual command this step replaces, secrets masked. */
   replaces(command: string) {
-    out(chalk.dim(`  ${tr('replaces', '替代')}: ${maskSecrets(command)}`))
+    out(chalk.dim(`  ${tr('replaces: ', '替代：')}${maskSecrets(command)}`))
   },
   info(message: string) {
     out(`  ${maskSecrets(message)}`)

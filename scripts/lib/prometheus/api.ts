@@ -66,7 +66,14 @@ const age = (time: string) => Math.max(0, Math.round((Date.now() - Date.parse(ti
  */
 export function targetRows(targets: Target[]): string[][] {
   return [
-    ['JOB', 'INSTANCE', 'ENDPOINT', 'HEALTH', 'LAST SCRAPE', 'ERROR'],
+    [
+      tr('JOB', '任务'),
+      tr('INSTANCE', '实例'),
+      tr('ENDPOINT', '地址'),
+      tr('HEALTH', '状态'),
+      tr('LAST SCRAPE', '上次抓取'),
+      tr('ERROR', '错误'),
+    ],
     ...targets.map((t) => [
       t.labels.job ?? '',
       t.labels.instance ?? '',

@@ -13,13 +13,17 @@
 import * as vega from 'vega'
 import { compile, type TopLevelSpec } from 'vega-lite'
 import { tr } from '../output/i18n.ts'
+import { EMBEDDED_FAMILY } from './font.ts'
 
-/** CSS font stacks shared by the page and the charts: system fonts, then CJK ones, then any sans-serif. */
+/**
+ * CSS font stacks shared by the page and the charts. A Chinese page names its embedded face first
+ * (font.ts: it holds only the page's CJK characters, so Latin text falls through to system fonts).
+ */
 export const FONT_LATIN = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Helvetica Neue", Arial'
 export const FONT_CJK =
   '"PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei"'
 export const fontStack = (chinese: boolean) =>
-  chinese ? `${FONT_CJK}, ${FONT_LATIN}, sans-serif` : `${FONT_LATIN}, ${FONT_CJK}, sans-serif`
+  chinese ? `"${EMBEDDED_FAMILY}", ${FONT_CJK}, ${FONT_LATIN}, sans-serif` : `${FONT_LATIN}, ${FONT_CJK}, sans-serif`
 
 const WIDTH = 520
 const HEIGHT = 200
@@ -125,13 +129,31 @@ async function render(spec: TopLevelSpec): Promise<string> {
   }
 }
 
+/** The points, each marked `alone` when its series has no sample right before or after it. */
+function isolate(points: Point[]): (Point & { alone: boolean })[] {
+  const bySeries = new Map<string, Point[]>()
+  for (const p of points) {
+    const list = bySeries.get(p.series) ?? []
+    list.push(p)
+    bySeries.set(p.series, list)
+  }
+  const alone = new Set<Point>()
+  for (const list of bySeries.values()) {
+    list.sort((a, b) => a.t - b.t)
+    list.forEach((p, i) => {
+      if (p.v !== null && (list[i - 1]?.v ?? null) === null && (list[i + 1]?.v ?? null) === null) alone.add(p)
+    })
+  }
+  return points.map((p) => ({ ...p, alone: alone.has(p) }))
+}
+
 /** A time series chart: one line (or stacked area) per series, with title, units and both axes. */
 export function timeChart(chart: TimeChart, chinese: boolean): Promise<string> {
   const axis = unitAxis(
     chart.unit,
     chart.points.flatMap((p) => (p.v === null ? [] : [p.v])),
   )
-  const values = chart.points.map((p) => ({ ...p, v: p.v === null ? null : p.v / axis.divisor }))
+  const values = isolate(chart.points).map((p) => ({ ...p, v: p.v === null ? null : p.v / axis.divisor }))
   const yDomain = chart.points.some((p) => p.v !== null)
     ? chart.min !== undefined || chart.max !== undefined
       ? { domainMin: chart.min, domainMax: chart.max === undefined ? undefined : chart.max / axis.divisor }
@@ -143,6 +165,17 @@ export function timeChart(chart: TimeChart, chinese: boolean): Promise<string> {
     title: tr('time (local)', '时间（本地）'),
     scale: { domain: chart.domain },
     axis: { format: timeFormat(chart.domain), labelOverlap: true, tickCount: 6 },
+  } as const
+  const y = {
+    y: {
+      field: 'v',
+      type: 'quantitative',
+      title: axis.title,
+      stack: chart.stacked ? 'zero' : null,
+      scale: { zero: true, nice: true, ...yDomain },
+      axis: axis.format ? { format: axis.format } : {},
+    },
+    color: { field: 'series', type: 'nominal', title: null },
   } as const
   // One x encoding for every layer (the band's start and end are `t` and `t2`), so the layers share one time scale.
   const layers: unknown[] = []
@@ -164,18 +197,17 @@ export function timeChart(chart: TimeChart, chinese: boolean): Promise<string> {
     mark: chart.stacked
       ? { type: 'area', line: true, opacity: 0.55, interpolate: 'linear' }
       : { type: 'line', strokeWidth: 1.6, interpolate: 'linear' },
-    encoding: {
-      y: {
-        field: 'v',
-        type: 'quantitative',
-        title: axis.title,
-        stack: chart.stacked ? 'zero' : null,
-        scale: { zero: true, nice: true, ...yDomain },
-        axis: axis.format ? { format: axis.format } : {},
-      },
-      color: { field: 'series', type: 'nominal', title: null },
-    },
+    encoding: y,
   })
+  // A sample with no neighbour draws no line: a dot shows it (a single scrape, a series that began at the end).
+  if (!chart.stacked && values.some((p) => p.alone)) {
+    layers.push({
+      data: { values },
+      transform: [{ filter: 'datum.alone' }],
+      mark: { type: 'point', filled: true, size: 40, opacity: 1 },
+      encoding: y,
+    })
+  }
   return render({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: chart.subtitle ? { text: chart.title, subtitle: chart.subtitle } : { text: chart.title },

@@ -1,7 +1,9 @@
 // The report as one HTML file: styles inline, charts as inline SVG, no script, no link to
 // anything outside the file (the Grafana link is one a reader clicks, never one the page loads).
-// Text in English or Simplified Chinese by the locale, `<html lang>` to match, and fonts that fall
-// back to any sans-serif where no CJK font is installed.
+// Text in English or Simplified Chinese by the locale, `<html lang>` to match; a Chinese page gets
+// the glyphs it uses embedded (font.ts), so it reads the same where no CJK font is installed.
+// Every label is a word in the page's language, not a JSON field name, and every table fits or
+// wraps inside its card down to an 800 px window.
 import { chinese, tr } from '../output/i18n.ts'
 import type { LoadReport, SavedLoad } from '../triton/load-report.ts'
 import { maskSecrets } from '../output/mask.ts'
@@ -115,7 +117,7 @@ function runSection(data: ReportData): string {
       `<code>${escapeHtml(s.container)}</code>`,
       s.image ? `<code>${escapeHtml(s.image)}</code> <span class="dim">${escapeHtml(s.imageId)}</span>` : '—',
       escapeHtml(s.version ?? '—'),
-      `<span class="${s.state === 'running' ? 'ok' : 'fail'}">${escapeHtml(s.state)}</span>`,
+      `<span class="${s.state === 'running' ? 'ok' : 'fail'}">${escapeHtml(containerState(s.state))}</span>`,
     ]),
   )
   const steps = data.steps.length
@@ -142,6 +144,20 @@ function runSection(data: ReportData): string {
   )
 }
 
+/** Docker's container states, in the page's language; a state Docker adds later is shown as it is. */
+function containerState(state: string): string {
+  const states: Record<string, string> = {
+    created: tr('created', '已创建'),
+    running: tr('running', '运行中'),
+    paused: tr('paused', '已暂停'),
+    restarting: tr('restarting', '重启中'),
+    removing: tr('removing', '删除中'),
+    exited: tr('exited', '已退出'),
+    dead: tr('dead', '已失效'),
+  }
+  return states[state] ?? state
+}
+
 const took = (s: StepOutcome) => `${number((Date.parse(s.finished ?? '') - Date.parse(s.started)) / 1000, 1)} s`
 
 function stepResult(s: StepOutcome): string {
@@ -157,14 +173,65 @@ const KNOWN_LOAD_FIELDS = new Set([
   'model',
   'started',
   'requests',
+  'ok',
   'errors',
   'error_kinds',
+  'unfinished',
+  'dropped',
   'qps',
   'duration_s',
   'latency_ms',
   'accuracy',
   'histogram',
+  'replicas',
 ])
+
+/** Latency figures as `min 1.2 · p50 3.4 …` in ms, each a pair that wraps as a whole. */
+function latencyPairs(latency: Record<string, unknown>): string {
+  const names: Record<string, string> = { min: tr('min', '最小'), max: tr('max', '最大') }
+  return Object.entries(latency)
+    .map(
+      ([k, v]) => `<span class="pair"><span class="dim">${escapeHtml(names[k] ?? k)}</span> ${escapeHtml(v)} ms</span>`,
+    )
+    .join(' ')
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+const count = (value: unknown) => (typeof value === 'number' ? number(value, 0) : '—')
+
+/** A row per replica of the last load, its address under its name so the table stays narrow. */
+function replicasTable(replicas: unknown): string {
+  if (!Array.isArray(replicas) || replicas.length < 2) return ''
+  const rows = replicas.filter(isRecord).map((r) => {
+    const latency = isRecord(r.latency_ms) ? r.latency_ms : {}
+    const kinds =
+      isRecord(r.error_kinds) && Object.keys(r.error_kinds).length
+        ? `<div class="dim">${anyValue(r.error_kinds)}</div>`
+        : ''
+    return [
+      `<b>${escapeHtml(r.name)}</b><div class="dim">${escapeHtml(r.url)}</div>`,
+      count(r.requests),
+      count(r.ok),
+      `${count(r.errors)}${kinds}`,
+      typeof r.qps === 'number' ? number(r.qps) : '—',
+      escapeHtml(latency.p50 ?? '—'),
+      escapeHtml(latency.p99 ?? '—'),
+      typeof r.accuracy === 'number' ? `${number(r.accuracy * 100)}%` : '—',
+    ]
+  })
+  const head = [
+    tr('replica', '副本'),
+    tr('requests', '请求数'),
+    tr('succeeded', '成功'),
+    tr('errors', '错误'),
+    tr('throughput (infer/s)', '吞吐量（次/秒）'),
+    tr('p50 (ms)', 'p50（毫秒）'),
+    tr('p99 (ms)', 'p99（毫秒）'),
+    tr('accuracy', '准确率'),
+  ]
+  return `<h3>${tr('Replicas', '副本')}</h3>\n${table(head, rows, 'replicas')}`
+}
 
 /** Any JSON value, readably: a scalar as text, a flat object as `key value` pairs, a list of objects as a table. */
 function anyValue(value: unknown): string {
@@ -216,32 +283,36 @@ function loadSection(data: ReportData): string {
   const add = (label: string, value: string | undefined) => value !== undefined && rows.push([label, value])
   add(tr('Model', '模型'), load.model === undefined ? undefined : escapeHtml(load.model))
   add(tr('Started', '开始时间'), load.started ? escapeHtml(when(load.started)) : undefined)
+  const seconds = typeof load.duration_s === 'number' ? number(load.duration_s, 3) : undefined
   add(
     tr('Requests', '请求数'),
     typeof load.requests === 'number'
-      ? `${number(load.requests, 0)}${typeof load.duration_s === 'number' ? ` ${tr('in', '用时')} ${number(load.duration_s, 3)} s` : ''}`
+      ? `${number(load.requests, 0)}${seconds === undefined ? '' : tr(` in ${seconds} s`, `，用时 ${seconds} 秒`)}`
       : undefined,
   )
+  add(tr('Succeeded', '成功'), typeof load.ok === 'number' ? number(load.ok, 0) : undefined)
   add(tr('Errors', '错误'), typeof load.errors === 'number' ? number(load.errors, 0) : undefined)
   if (load.error_kinds && Object.keys(load.error_kinds).length)
     add(tr('Errors by kind', '错误分类'), anyValue(load.error_kinds))
-  add(tr('Throughput', '吞吐量'), typeof load.qps === 'number' ? `${number(load.qps)} infer/s` : undefined)
-  if (load.latency_ms && typeof load.latency_ms === 'object')
-    add(
-      tr('Latency', '延迟'),
-      Object.entries(load.latency_ms)
-        .map(([k, v]) => `<span class="pair"><span class="dim">${escapeHtml(k)}</span> ${escapeHtml(v)} ms</span>`)
-        .join(' '),
-    )
+  if (typeof load.unfinished === 'number' && load.unfinished > 0)
+    add(tr('Cut at the deadline', '在截止时被中断'), number(load.unfinished, 0))
+  if (typeof load.dropped === 'number' && load.dropped > 0)
+    add(tr('Dropped (due, never sent)', '丢弃（到期未发出）'), number(load.dropped, 0))
+  add(
+    tr('Throughput', '吞吐量'),
+    typeof load.qps === 'number' ? tr(`${number(load.qps)} infer/s`, `${number(load.qps)} 次/秒`) : undefined,
+  )
+  if (isRecord(load.latency_ms)) add(tr('Latency', '延迟'), latencyPairs(load.latency_ms))
   if (typeof load.accuracy === 'number')
-    add(tr('Accuracy', '准确率'), `${number(load.accuracy * 100)}% ${tr('of held-out digits', '（留出数字）')}`)
+    add(tr('Accuracy', '准确率'), `${number(load.accuracy * 100)}%${tr(' of held-out digits', '（留出数字）')}`)
   for (const [key, value] of Object.entries(load))
     if (!KNOWN_LOAD_FIELDS.has(key)) add(escapeHtml(key), anyValue(value))
   const chart = data.loadChart ? `<figure class="chart">${data.loadChart}</figure>` : ''
   return section(
     'load',
     title,
-    `<div class="split">${table([tr('figure', '指标'), tr('value', '值')], rows, 'facts')}${chart}</div>`,
+    `<div class="split">${table([tr('figure', '指标'), tr('value', '值')], rows, 'facts')}${chart}</div>` +
+      replicasTable(load.replicas),
   )
 }
 
@@ -276,17 +347,23 @@ function chartsSection(data: ReportData): string {
 
 function targetsSection(data: ReportData): string {
   const [head, ...rows] = targetRows(data.targets)
-  const health = head!.indexOf('HEALTH')
+  const health = 3
+  const healthText: Record<string, string> = {
+    up: tr('up', '正常'),
+    down: tr('down', '异常'),
+    unknown: tr('unknown', '未知'),
+  }
   const body = rows.length
     ? table(
         head!,
         rows.map((r) =>
           r.map((cell, i) =>
             i === health
-              ? `<span class="${cell === 'up' ? 'ok' : 'fail'}">${escapeHtml(cell)}</span>`
+              ? `<span class="${cell === 'up' ? 'ok' : 'fail'}">${escapeHtml(healthText[cell] ?? cell)}</span>`
               : escapeHtml(cell),
           ),
         ),
+        'targets',
       )
     : note(tr('Prometheus has no active target.', 'Prometheus 没有活动的抓取目标。'))
   return section('targets', tr('Scrape targets', '抓取目标'), body)
@@ -306,7 +383,7 @@ function alertsSection(data: ReportData): string {
         ]),
       )
     : `<p class="ok">✔ ${tr('No alert is firing or pending.', '没有正在触发或待触发的告警。')}</p>`
-  const from = `<p class="dim">${tr('Source', '来源')}: ${escapeHtml(source)}${note ? ` — ${inline(note)}` : ''}</p>`
+  const from = `<p class="dim">${tr('Source: ', '来源：')}${escapeHtml(source)}${note ? ` — ${inline(note)}` : ''}</p>`
   return section('alerts', tr('Alerts', '告警'), `${body}\n${from}`)
 }
 
@@ -330,7 +407,7 @@ h2 { font-size: 18px; margin: 0 0 12px; border-bottom: 1px solid #d0d7de; paddin
 h3 { font-size: 15px; margin: 18px 0 8px; }
 section { background: white; border: 1px solid #d0d7de; border-radius: 8px; padding: 16px 20px; margin: 16px 0; }
 table { border-collapse: collapse; width: 100%; margin: 4px 0; }
-th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid #eaeef2; }
+th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid #eaeef2; overflow-wrap: anywhere; }
 th { font-weight: 600; color: #57606a; font-size: 12px; text-transform: uppercase; }
 table.facts td:first-child { color: #57606a; white-space: nowrap; width: 1%; }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "Liberation Mono", monospace; font-size: 12px; }
@@ -344,12 +421,15 @@ code.cmd { display: block; white-space: pre-wrap; word-break: break-all; color: 
 .tile .label { color: #57606a; font-size: 12px; }
 .tile.good .value { color: #1a7f37; } .tile.bad .value { color: #cf222e; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); gap: 12px; }
-.split { display: grid; grid-template-columns: minmax(280px, 1fr) minmax(400px, 1.4fr); gap: 16px; align-items: start; }
+.split { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1.2fr); gap: 16px; align-items: start; }
+.split > *, .grid > * { min-width: 0; }
+table.replicas td:not(:first-child) { white-space: nowrap; text-align: right; }
+table.replicas th:not(:first-child) { text-align: right; }
 figure.chart { margin: 0; border: 1px solid #eaeef2; border-radius: 6px; padding: 6px; background: white; }
 figure.chart svg { display: block; width: 100%; height: auto; }
 .pair { display: inline-block; margin-right: 10px; }
 footer { color: #57606a; font-size: 12px; text-align: center; margin: 24px 0; }
-@media (max-width: 720px) { .grid, .split { grid-template-columns: 1fr; } }
+@media (max-width: 1000px) { .grid, .split { grid-template-columns: 1fr; } }
 @media print { body { background: white; } section { break-inside: avoid; border: none; } }
 `
 

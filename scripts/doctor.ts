@@ -4,7 +4,6 @@
 // would stop `make all`. The images, containers and ports come from the config, not a list here.
 import { existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import chalk from 'chalk'
 import pkg from '../package.json' with { type: 'json' }
 import { step } from './lib/step/cli.ts'
 import { type Config, loadConfig, portsByNumber, type Setting, settingLabel } from './lib/step/config.ts'
@@ -20,12 +19,13 @@ import {
 import { fail, StepError } from './lib/step/fail.ts'
 import { tr } from './lib/output/i18n.ts'
 import { log } from './lib/output/log.ts'
+import { type CheckStatus, printCheck } from './lib/output/checklist.ts'
 import { registryFix } from './lib/engine/pull.ts'
 import { formatBytes } from './lib/engine/pull-progress.ts'
 import { enginePlatform, type Lookup, lookupImage, parseImageRef } from './lib/engine/registry.ts'
 import { stateDirName, stateDirProblem } from './lib/state/secrets.ts'
 
-type Status = 'ok' | 'warn' | 'fail'
+type Status = Exclude<CheckStatus, 'skip'>
 
 /** Stable names for --json; the labels people read are translated. */
 type CheckId = 'engine' | 'image' | 'gpu' | 'disk' | 'port' | 'state-folder' | 'node'
@@ -48,8 +48,6 @@ interface Check {
   /** The setting the check is about, when there is one (TRITON_IMAGE, GRAFANA_PORT, …). */
   variable?: string
 }
-
-const MARK: Record<Status, string> = { ok: chalk.green('✔'), warn: chalk.yellow('⚠'), fail: chalk.red('✖') }
 
 const fromError = (check: CheckId, error: unknown, variable?: string): Check =>
   error instanceof StepError
@@ -381,8 +379,7 @@ function stateCheck(): Check {
 }
 
 function print(c: Check): void {
-  log.raw(`  ${MARK[c.status]} ${chalk.bold(LABEL[c.check]())}: ${c.message}`)
-  if (c.fix && c.status !== 'ok') log.raw(`    ${chalk.dim('→')} ${c.fix}`)
+  printCheck(LABEL[c.check](), c.status, c.message, c.fix)
 }
 
 await step(

@@ -10,6 +10,8 @@ import { failed, type Outcome, passed } from './checklist.ts'
 export type Container = ContainerInfo & {
   Name: string
   Mounts?: { Source: string; Destination: string }[]
+  /** The ports asked for at `docker run -p`; NetworkSettings.Ports is empty while it is on no network. */
+  HostConfig?: { PortBindings?: Record<string, { HostIp: string; HostPort: string }[] | null> | null }
   NetworkSettings?: {
     Networks?: Record<string, { IPAddress?: string; Aliases?: string[] | null }> | null
     Ports?: Record<string, { HostIp: string; HostPort: string }[] | null> | null
@@ -30,7 +32,8 @@ export async function networkExists(name: string): Promise<boolean> {
  * undefined when it is not. An "any" address is reached through loopback.
  */
 export function publishedUrl(container: Container, port: number): string | undefined {
-  const binding = container.NetworkSettings?.Ports?.[`${port}/tcp`]?.[0]
+  const key = `${port}/tcp`
+  const binding = container.NetworkSettings?.Ports?.[key]?.[0] ?? container.HostConfig?.PortBindings?.[key]?.[0]
   if (!binding) return undefined
   const ip =
     !binding.HostIp || binding.HostIp === '0.0.0.0' ? '127.0.0.1' : binding.HostIp === '::' ? '::1' : binding.HostIp

@@ -61,7 +61,7 @@ export async function tritonChecks(list: Checklist, config: Config): Promise<Con
     2,
     'triton.ready',
     tr(`ready, ${config.model} ready`, `就绪，${config.model} 就绪`),
-    ['triton.ports'],
+    ['triton.ports', 'triton.network'],
     async () => {
       const server = await httpGet(`${urls.http}/v2/health/ready`)
       if (typeof server === 'string' || server.status !== 200)
@@ -94,7 +94,7 @@ export async function tritonChecks(list: Checklist, config: Config): Promise<Con
     2,
     'triton.metrics',
     tr(':8002/metrics has nv_inference_*', ':8002/metrics 含 nv_inference_*'),
-    ['triton.ports'],
+    ['triton.ports', 'triton.network'],
     async () => {
       const answer = await httpGet(`${urls.metrics}/metrics`)
       scrape = typeof answer === 'string' ? '' : answer.text

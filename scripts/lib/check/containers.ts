@@ -4,7 +4,7 @@
 import { docker, type ContainerInfo, inspectContainer } from '../engine/docker.ts'
 import type { Config } from '../step/config.ts'
 import { tr } from '../output/i18n.ts'
-import { failed, type Outcome, passed } from './checklist.ts'
+import { type Checklist, failed, type Outcome, passed } from './checklist.ts'
 
 /** What `docker container inspect` says beyond ContainerInfo: published ports and addresses. */
 export type Container = ContainerInfo & {
@@ -45,7 +45,7 @@ export const addressOn = (container: Container, network: string) =>
   container.NetworkSettings?.Networks?.[network]?.IPAddress || undefined
 
 /** The tutorial's `docker run -d --name <name> …` for a container that is missing or stopped. */
-export function runningOutcome(container: Container | undefined, name: string, variable: string, run: string): Outcome {
+function runningOutcome(container: Container | undefined, name: string, variable: string, run: string): Outcome {
   if (!container)
     return failed(
       tr(`there is no container ${name}`, `没有容器 ${name}`),
@@ -74,7 +74,7 @@ export function runningOutcome(container: Container | undefined, name: string, v
 }
 
 /** The container is on the stack's network, where the others find it by its name. */
-export function onNetworkOutcome(container: Container, name: string, config: Config): Outcome {
+function onNetworkOutcome(container: Container, name: string, config: Config): Outcome {
   const networks = Object.keys(container.NetworkSettings?.Networks ?? {})
   if (networks.includes(config.network))
     return passed(
@@ -107,3 +107,28 @@ export const tutorialRun = (config: Config) => ({
     '-v $PWD/monitor/prometheus:/etc/prometheus -p 9090:9090 prom/prometheus --config.file=/etc/prometheus/prometheus.yml',
   grafana: `docker run -d --name ${config.grafana.container} --network ${config.network} -p 3000:3000 grafana/grafana`,
 })
+
+type Service = 'triton' | 'prometheus' | 'grafana'
+const LABEL: Record<Service, string> = { triton: 'Triton', prometheus: 'Prometheus', grafana: 'Grafana' }
+
+/** The first two checks of a service's step: `<service>.container` runs, `<service>.network` is on the network. */
+export async function containerChecks(
+  list: Checklist,
+  step: number,
+  service: Service,
+  container: Container | undefined,
+  config: Config,
+): Promise<void> {
+  const name = config[service].container
+  const label = LABEL[service]
+  await list.run(step, `${service}.container`, tr(`${label} runs`, `${label} 在运行`), [], async () =>
+    runningOutcome(container, name, `${service.toUpperCase()}_CONTAINER`, tutorialRun(config)[service]),
+  )
+  await list.run(
+    step,
+    `${service}.network`,
+    tr(`${label} is on the network`, `${label} 在网络上`),
+    ['network.exists', `${service}.container`],
+    async () => onNetworkOutcome(container!, name, config),
+  )
+}

@@ -20,6 +20,20 @@ const PANEL_METRICS = [metric.gpuUtilization, metric.success, metric.requestDura
 /** Every cumulative µs counter: one read without rate() grows for ever. */
 const DURATION_COUNTERS = [metric.requestDuration, ...latencyStages.map((s) => s.counter)]
 
+/** The tutorial's curl commands, for the fixes (not translated: they are typed as they are). */
+const JSON_TYPE = '-H "Content-Type: application/json"'
+const BEARER = '-H "Authorization: Bearer <TOKEN>"'
+const ADMIN_API = 'http://admin:admin@localhost:3000/api'
+const curl = {
+  account: `curl -X POST ${ADMIN_API}/serviceaccounts ${JSON_TYPE} -d '{"name":"${SERVICE_ACCOUNT}","role":"Admin"}'`,
+  token: (id?: number) =>
+    `curl -X POST ${ADMIN_API}/serviceaccounts/${id}/tokens ${JSON_TYPE} -d '{"name":"cli-token"}'`,
+  datasource: (url: string) =>
+    `curl -X POST http://localhost:3000/api/datasources ${BEARER} ${JSON_TYPE} ` +
+    `-d '{"name":"Prometheus","type":"prometheus","url":"${url}","access":"proxy"}'`,
+  dashboard: `curl -X POST http://localhost:3000/api/dashboards/db ${BEARER} ${JSON_TYPE} -d @dashboard.json`,
+}
+
 export interface Found {
   datasource?: { uid: string; name: string; url: string }
   dashboard?: DashboardModel & { url?: string }
@@ -48,10 +62,7 @@ export async function grafanaApiChecks(list: Checklist, config: Config, access: 
   const found: Found = {}
   const base = access.base!
   const api = () => grafana(base, access.auth!)
-  const created = tr(
-    `create it as the tutorial does: \`curl -X POST http://admin:admin@localhost:3000/api/serviceaccounts -H "Content-Type: application/json" -d '{"name":"${SERVICE_ACCOUNT}","role":"Admin"}'\``,
-    `按教程创建它：\`curl -X POST http://admin:admin@localhost:3000/api/serviceaccounts -H "Content-Type: application/json" -d '{"name":"${SERVICE_ACCOUNT}","role":"Admin"}'\``,
-  )
+  const created = tr(`create it as the tutorial does: \`${curl.account}\``, `按教程创建它：\`${curl.account}\``)
   let accountId: number | undefined
   await list.run(
     6,
@@ -92,9 +103,9 @@ export async function grafanaApiChecks(list: Checklist, config: Config, access: 
     ['grafana.serviceaccount'],
     async () => {
       const issue = tr(
-        `issue one: \`curl -X POST http://admin:admin@localhost:3000/api/serviceaccounts/${accountId}/tokens -H "Content-Type: application/json" -d '{"name":"cli-token"}'\`, ` +
+        `issue one: \`${curl.token(accountId)}\`, ` +
           'keep its "key" in a file (it is shown once), and give it with GRAFANA_TOKEN_FILE',
-        `签发一个：\`curl -X POST http://admin:admin@localhost:3000/api/serviceaccounts/${accountId}/tokens -H "Content-Type: application/json" -d '{"name":"cli-token"}'\`，` +
+        `签发一个：\`${curl.token(accountId)}\`，` +
           '把它的 "key" 存到文件中（只显示一次），并用 GRAFANA_TOKEN_FILE 提供',
       )
       if (access.tokenRefused)
@@ -139,8 +150,8 @@ export async function grafanaApiChecks(list: Checklist, config: Config, access: 
         return failed(
           tr('there is no Prometheus datasource', '没有 Prometheus 数据源'),
           tr(
-            `add it as the tutorial does: \`curl -X POST http://localhost:3000/api/datasources -H "Authorization: Bearer <TOKEN>" -H "Content-Type: application/json" -d '{"name":"Prometheus","type":"prometheus","url":"${rightUrl}","access":"proxy"}'\``,
-            `按教程添加：\`curl -X POST http://localhost:3000/api/datasources -H "Authorization: Bearer <TOKEN>" -H "Content-Type: application/json" -d '{"name":"Prometheus","type":"prometheus","url":"${rightUrl}","access":"proxy"}'\``,
+            `add it as the tutorial does: \`${curl.datasource(rightUrl)}\``,
+            `按教程添加：\`${curl.datasource(rightUrl)}\``,
           ),
         )
       const url = ds.url ?? ''
@@ -156,7 +167,8 @@ export async function grafanaApiChecks(list: Checklist, config: Config, access: 
       } catch (error) {
         if (!(error instanceof GrafanaError)) throw error
         const fix = tr(
-          `set the datasource's URL to ${rightUrl} (Connections → Data sources → ${ds.name}), or PUT /api/datasources/uid/${ds.uid} with that url`,
+          `set the datasource's URL to ${rightUrl} (Connections → Data sources → ${ds.name}), ` +
+            `or PUT /api/datasources/uid/${ds.uid} with that url`,
           `把数据源的 URL 改为 ${rightUrl}（连接 → 数据源 → ${ds.name}），或用该 url 调用 PUT /api/datasources/uid/${ds.uid}`,
         )
         if (/^(localhost|127\.|\[::1\])/.test(new URL(url, 'http://x').host))
@@ -208,10 +220,7 @@ export async function grafanaApiChecks(list: Checklist, config: Config, access: 
           `no dashboard "${TUTORIAL_DASHBOARD}", nor one with GPU, QPS and latency panels`,
           `没有仪表盘 "${TUTORIAL_DASHBOARD}"，也没有包含 GPU、QPS 和延迟面板的仪表盘`,
         ),
-        tr(
-          'import the tutorial\'s: `curl -X POST http://localhost:3000/api/dashboards/db -H "Authorization: Bearer <TOKEN>" -H "Content-Type: application/json" -d @dashboard.json`',
-          '导入教程的仪表盘：`curl -X POST http://localhost:3000/api/dashboards/db -H "Authorization: Bearer <TOKEN>" -H "Content-Type: application/json" -d @dashboard.json`',
-        ),
+        tr(`import the tutorial's: \`${curl.dashboard}\``, `导入教程的仪表盘：\`${curl.dashboard}\``),
       )
     },
   )

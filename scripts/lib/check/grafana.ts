@@ -7,7 +7,7 @@ import { tr } from '../output/i18n.ts'
 import { grafana, type GrafanaAuth, health } from '../grafana/client.ts'
 import { ADMIN_USER, GRAFANA_CONTAINER_PORT, GRAFANA_DEFAULT_PASSWORD } from '../grafana/server.ts'
 import { type Checklist, failed, passed, teaches } from './checklist.ts'
-import { inspect, onNetworkOutcome, publishedUrl, runningOutcome, tutorialRun } from './containers.ts'
+import { inspect, containerChecks, publishedUrl } from './containers.ts'
 import { type Given, givenCredentials, howToGive } from './credentials.ts'
 
 export interface GrafanaAccess {
@@ -28,16 +28,7 @@ export async function grafanaChecks(list: Checklist, config: Config): Promise<Gr
   const name = config.grafana.container
   const container = await inspect(name)
   const access: GrafanaAccess = {}
-  await list.run(5, 'grafana.container', tr('Grafana runs', 'Grafana 在运行'), [], async () =>
-    runningOutcome(container, name, 'GRAFANA_CONTAINER', tutorialRun(config).grafana),
-  )
-  await list.run(
-    5,
-    'grafana.network',
-    tr('Grafana is on the network', 'Grafana 在网络上'),
-    ['network.exists', 'grafana.container'],
-    async () => onNetworkOutcome(container!, name, config),
-  )
+  await containerChecks(list, 5, 'grafana', container, config)
   await list.run(5, 'grafana.api', tr('Grafana answers', 'Grafana 有响应'), ['grafana.container'], async () => {
     const base = publishedUrl(container!, GRAFANA_CONTAINER_PORT)
     if (!base)
@@ -97,10 +88,7 @@ export async function grafanaChecks(list: Checklist, config: Config): Promise<Gr
     }
     if (access.auth)
       return passed(
-        tr(
-          `the admin login (${'password' in access.auth && access.auth.password === GRAFANA_DEFAULT_PASSWORD ? 'admin/admin' : password?.from})`,
-          `admin 登录（${'password' in access.auth && access.auth.password === GRAFANA_DEFAULT_PASSWORD ? 'admin/admin' : password?.from}）`,
-        ),
+        tr(`the admin login (${password?.from ?? 'admin/admin'})`, `admin 登录（${password?.from ?? 'admin/admin'}）`),
       )
     return failed(
       access.tokenRefused

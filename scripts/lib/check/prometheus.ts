@@ -10,15 +10,7 @@ import { PROMETHEUS_CONTAINER_PORT, prometheusApi, type Target } from '../promet
 import { SCRAPE_INTERVAL } from '../../../prometheus/config.ts'
 import { TRITON_PORTS, tritonTarget } from '../triton/names.ts'
 import { type Checklist, failed, notReached, passed, teaches } from './checklist.ts'
-import {
-  addressOn,
-  type Container,
-  inspect,
-  onNetworkOutcome,
-  publishedUrl,
-  runningOutcome,
-  tutorialRun,
-} from './containers.ts'
+import { addressOn, type Container, inspect, containerChecks, publishedUrl } from './containers.ts'
 
 interface LoadedConfig {
   global?: { scrape_interval?: string }
@@ -97,7 +89,8 @@ function mistake(t: Target, config: Config, triton: Container | undefined): Retu
   if (names.includes(host))
     return failed(
       tr(
-        `job "${t.labels.job}" scrapes ${address}: port ${port} is Triton's ${port === TRITON_PORTS.http ? 'HTTP (inference)' : 'gRPC'} port; ` +
+        `job "${t.labels.job}" scrapes ${address}: ` +
+          `port ${port} is Triton's ${port === TRITON_PORTS.http ? 'HTTP (inference)' : 'gRPC'} port; ` +
           `its metrics are on ${TRITON_PORTS.metrics}`,
         `任务 "${t.labels.job}" 抓取 ${address}：${port} 是 Triton 的 ${port === TRITON_PORTS.http ? 'HTTP（推理）' : 'gRPC'} 端口；` +
           `指标在 ${TRITON_PORTS.metrics}`,
@@ -116,7 +109,11 @@ function mistake(t: Target, config: Config, triton: Container | undefined): Retu
           edit,
         )
       : failed(
-          `${why}${tr(` (${config.triton.container} is ${now ?? 'not on the network'} now)`, `（${config.triton.container} 现在是 ${now ?? '不在网络上'}）`)}`,
+          why +
+            tr(
+              ` (${config.triton.container} is ${now ?? 'not on the network'} now)`,
+              `（${config.triton.container} 现在是 ${now ?? '不在网络上'}）`,
+            ),
           edit,
         )
   }
@@ -152,8 +149,10 @@ export async function configChecks(list: Checklist, config: Config, facts: Prome
         `每 ${interval} 才抓取一次 Triton，而不是 ${SCRAPE_INTERVAL}：面板会比负载滞后 ${interval}，1m 的 rate 样本太少`,
       ),
       tr(
-        `set \`scrape_interval: ${SCRAPE_INTERVAL}\` under \`global:\` in prometheus.yml, then \`docker restart ${config.prometheus.container}\``,
-        `在 prometheus.yml 的 \`global:\` 下设置 \`scrape_interval: ${SCRAPE_INTERVAL}\`，然后运行 \`docker restart ${config.prometheus.container}\``,
+        `set \`scrape_interval: ${SCRAPE_INTERVAL}\` under \`global:\` in prometheus.yml, ` +
+          `then \`docker restart ${config.prometheus.container}\``,
+        `在 prometheus.yml 的 \`global:\` 下设置 \`scrape_interval: ${SCRAPE_INTERVAL}\`，` +
+          `然后运行 \`docker restart ${config.prometheus.container}\``,
       ),
     )
   })
@@ -192,16 +191,7 @@ export async function configChecks(list: Checklist, config: Config, facts: Prome
 
 export async function prometheusChecks(list: Checklist, config: Config, facts: PrometheusFacts, target?: Target) {
   const name = config.prometheus.container
-  await list.run(4, 'prometheus.container', tr('Prometheus runs', 'Prometheus 在运行'), [], async () =>
-    runningOutcome(facts.container, name, 'PROMETHEUS_CONTAINER', tutorialRun(config).prometheus),
-  )
-  await list.run(
-    4,
-    'prometheus.network',
-    tr('Prometheus is on the network', 'Prometheus 在网络上'),
-    ['network.exists', 'prometheus.container'],
-    async () => onNetworkOutcome(facts.container!, name, config),
-  )
+  await containerChecks(list, 4, 'prometheus', facts.container, config)
   await list.run(
     4,
     'prometheus.api',
@@ -232,7 +222,8 @@ export async function prometheusChecks(list: Checklist, config: Config, facts: P
               `${target?.scrapeUrl}：${target?.health}${target?.lastError ? `（${target.lastError}）` : ''}`,
             ),
             tr(
-              `a target is "unknown" until its first scrape (${SCRAPE_INTERVAL}): run \`make check\` again; otherwise \`docker logs ${name}\``,
+              `a target is "unknown" until its first scrape (${SCRAPE_INTERVAL}): run \`make check\` again; ` +
+                `otherwise \`docker logs ${name}\``,
               `首次抓取（${SCRAPE_INTERVAL}）之前目标为 "unknown"：请再运行一次 \`make check\`；否则查看 \`docker logs ${name}\``,
             ),
           ),

@@ -6,7 +6,7 @@ import { log } from '../output/log.ts'
 import { metric } from '../triton/metrics.ts'
 import { TRITON_PORTS } from '../triton/names.ts'
 import { type Checklist, failed, passed } from './checklist.ts'
-import { type Container, inspect, onNetworkOutcome, publishedUrl, runningOutcome, tutorialRun } from './containers.ts'
+import { type Container, inspect, containerChecks, publishedUrl } from './containers.ts'
 
 /** A GET from this machine: the status and body, or why nothing answered. */
 export async function httpGet(url: string, timeoutMs = 5000): Promise<{ status: number; text: string } | string> {
@@ -26,16 +26,7 @@ export async function tritonChecks(list: Checklist, config: Config): Promise<Con
   const name = config.triton.container
   const container = await inspect(name)
   const urls: Partial<Record<keyof typeof TRITON_PORTS, string>> = {}
-  await list.run(2, 'triton.container', tr('Triton runs', 'Triton 在运行'), [], async () =>
-    runningOutcome(container, name, 'TRITON_CONTAINER', tutorialRun(config).triton),
-  )
-  await list.run(
-    2,
-    'triton.network',
-    tr('Triton is on the network', 'Triton 在网络上'),
-    ['network.exists', 'triton.container'],
-    async () => onNetworkOutcome(container!, name, config),
-  )
+  await containerChecks(list, 2, 'triton', container, config)
   await list.run(2, 'triton.ports', tr('8000-8002 published', '发布了 8000-8002'), ['triton.container'], async () => {
     for (const key of Object.keys(TRITON_PORTS) as (keyof typeof TRITON_PORTS)[])
       urls[key] = publishedUrl(container!, TRITON_PORTS[key])
@@ -98,12 +89,13 @@ export async function tritonChecks(list: Checklist, config: Config): Promise<Con
     async () => {
       const answer = await httpGet(`${urls.metrics}/metrics`)
       scrape = typeof answer === 'string' ? '' : answer.text
+      const said = typeof answer === 'string' ? answer : answer.status
       const inference = families(scrape).filter((f) => f.startsWith('nv_inference_'))
       if (!inference.includes(metric.success) || !inference.includes(metric.requestDuration))
         return failed(
           tr(
-            `${urls.metrics}/metrics answers ${typeof answer === 'string' ? answer : answer.status} without ${metric.success} and ${metric.requestDuration}`,
-            `${urls.metrics}/metrics 返回 ${typeof answer === 'string' ? answer : answer.status}，没有 ${metric.success} 和 ${metric.requestDuration}`,
+            `${urls.metrics}/metrics answers ${said} without ${metric.success} and ${metric.requestDuration}`,
+            `${urls.metrics}/metrics 返回 ${said}，没有 ${metric.success} 和 ${metric.requestDuration}`,
           ),
           tr(
             'Triton exposes them once a model is loaded: check `triton.ready` above and `docker logs`',

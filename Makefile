@@ -23,7 +23,7 @@ SOURCES := $(shell find scripts prometheus -name '*.ts' 2>/dev/null)
 BUILT := dist/.built
 DEPS := node_modules/.package-lock.json
 
-.PHONY: help all up down doctor network triton prometheus alertmanager grafana token datasource dashboard load verify report \
+.PHONY: help all up down doctor check network triton prometheus alertmanager grafana token datasource dashboard load verify report \
         alerts alert-drill images generate dashboards kubernetes model test clone-test bench publish build typecheck lint format system clean
 
 help: ## List the targets
@@ -60,6 +60,8 @@ verify: $(BUILT) ## Step 9: check target, QPS and latency through Grafana
 	@$(STEP) dist/scripts/09-verify.mjs $(ARGS)
 alertmanager: $(BUILT) ## Step 10: Alertmanager for Prometheus's alerts; a webhook with ALERT_WEBHOOK_URL=...
 	@$(STEP) dist/scripts/10-alertmanager.mjs $(ARGS)
+check: $(BUILT) ## Grade a stack built by hand, the tutorial's steps as a checklist (ARGS="--step 4", --json, --junit FILE)
+	@$(STEP) dist/scripts/check.mjs $(ARGS)
 report: $(BUILT) ## Write report/index.html: the run, the load, charts, targets and alerts in one offline file
 	@$(STEP) dist/scripts/report.mjs $(ARGS)
 alerts: $(BUILT) ## Firing and silenced alerts in Alertmanager, as a table (ARGS=--json)

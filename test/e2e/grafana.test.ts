@@ -86,6 +86,17 @@ test('make all passes from nothing', async () => {
   token()
 })
 
+test('make check on the make all stack: every check ✔, no lesson left (token and password from the state folder)', async () => {
+  const result = await make('-s', 'check', 'ARGS=--json')
+  assert.is(result.code, 0, result.text)
+  const { checks } = JSON.parse(result.stdout) as { checks: { id: string; status: string }[] }
+  assert.ok(checks.length >= 28, `${checks.length} checks`)
+  assert.equal(
+    checks.filter((c) => c.status !== 'ok').map((c) => c.id),
+    [],
+  )
+})
+
 test('make all again converges: one account, one datasource each, one dashboard, the same token', async () => {
   const before = token()
   const result = await make('all')

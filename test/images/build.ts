@@ -17,6 +17,20 @@ scrape_configs:
       - targets: [localhost:9090]
 `
 
+/**
+ * /bin/prometheus of the image. Debian's binary defaults --storage.tsdb.path to
+ * /var/lib/prometheus/metrics2/ and panics there ("Unable to create mmap-ed active query log");
+ * upstream's defaults to `data/`, under the image's WORKDIR /prometheus. The tutorial's
+ * `docker run … prom/prometheus --config.file=…` replaces CMD and relies on that default, so the
+ * path is given as upstream's default whenever the command names none.
+ */
+const prometheusWrapper = `#!/bin/sh
+for arg in "$@"; do
+  case "$arg" in --storage.tsdb.path | --storage.tsdb.path=*) exec /bin/prometheus.debian "$@" ;; esac
+done
+exec /bin/prometheus.debian --storage.tsdb.path=data/ "$@"
+`
+
 /** Like prom/alertmanager's own: a valid config until the step mounts its own over the folder. */
 const defaultAlertmanagerConfig = `route:
   receiver: default
@@ -26,18 +40,22 @@ receivers:
 
 export const images: Record<string, () => Promise<BuiltImage>> = {
   // Debian's prometheus and promtool, laid out like prom/prometheus (entrypoint, default command,
-  // console folders, data folder as a VOLUME, user nobody), so the steps run it exactly as they run
-  // the real image. Debian ships the same console templates and libraries as examples.
+  // console folders, data folder as a VOLUME and WORKDIR, user nobody, upstream's default storage
+  // path), so the steps and the tutorial's own `docker run` run it exactly as they run the real
+  // image. Debian ships the same console templates and libraries as examples.
   PROMETHEUS_IMAGE: () =>
     buildScratchImage({
       repository: 'triton-monitoring/prometheus',
       files: [
-        { from: '/usr/bin/prometheus', to: '/bin/prometheus' },
+        { from: '/usr/bin/prometheus', to: '/bin/prometheus.debian' },
+        // dash for the wrapper's few lines (the image is FROM scratch, upstream's has busybox).
+        { from: '/bin/dash', to: '/bin/sh' },
         { from: '/usr/bin/promtool', to: '/bin/promtool' },
         { from: '/usr/share/doc/prometheus/examples/console_libraries', to: '/usr/share/prometheus/console_libraries' },
         { from: '/usr/share/doc/prometheus/examples/consoles', to: '/usr/share/prometheus/consoles' },
       ],
       texts: {
+        '/bin/prometheus': prometheusWrapper,
         '/etc/prometheus/prometheus.yml': defaultPrometheusConfig,
         '/etc/passwd': 'root:x:0:0:root:/root:/bin/prometheus\nnobody:x:65534:65534:nobody:/home:/bin/false\n',
         '/etc/group': 'root:x:0:\nnogroup:x:65534:\n',

@@ -1,11 +1,10 @@
 // One line of `make doctor`: what was checked, ✔ ⚠ or ✖, and the fix; printed for a person or
 // kept for --json.
-import chalk from 'chalk'
 import { tr } from '../output/i18n.ts'
-import { log } from '../output/log.ts'
+import { type CheckStatus, printCheck } from '../output/checklist.ts'
 import { StepError } from '../step/fail.ts'
 
-export type Status = 'ok' | 'warn' | 'fail'
+export type Status = Exclude<CheckStatus, 'skip'>
 
 /** Stable names for --json; the labels people read are translated. */
 export type CheckId = 'engine' | 'image' | 'gpu' | 'disk' | 'port' | 'state-folder' | 'node'
@@ -29,14 +28,11 @@ export interface Check {
   variable?: string
 }
 
-export const MARK: Record<Status, string> = { ok: chalk.green('✔'), warn: chalk.yellow('⚠'), fail: chalk.red('✖') }
-
 export const fromError = (check: CheckId, error: unknown, variable?: string): Check =>
   error instanceof StepError
     ? { check, status: 'fail', message: error.cause_, fix: error.fix, variable }
     : { check, status: 'fail', message: (error as Error).message, variable }
 
 export function print(c: Check): void {
-  log.raw(`  ${MARK[c.status]} ${chalk.bold(LABEL[c.check]())}: ${c.message}`)
-  if (c.fix && c.status !== 'ok') log.raw(`    ${chalk.dim('→')} ${c.fix}`)
+  printCheck(LABEL[c.check](), c.status, c.message, c.fix)
 }

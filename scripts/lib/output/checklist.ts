@@ -1,0 +1,21 @@
+// One line per check, as `make doctor` and `make check` print them: a mark, the check's name, what
+// was found, and for anything not passed the fix on the line below.
+import chalk from 'chalk'
+import { tr } from './i18n.ts'
+import { log } from './log.ts'
+
+/** Passed, passed with something to learn, failed, or not reached because an earlier check failed. */
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip'
+
+export const MARK: Record<CheckStatus, string> = {
+  ok: chalk.green('✔'),
+  warn: chalk.yellow('⚠'),
+  fail: chalk.red('✖'),
+  skip: chalk.dim('○'),
+}
+
+export function printCheck(label: string, status: CheckStatus, message: string, fix?: string): void {
+  const text = status === 'skip' ? chalk.dim(message) : message
+  log.raw(`  ${MARK[status]} ${chalk.bold(label)}${tr(': ', '：')}${text}`)
+  if (fix && status !== 'ok') log.raw(`    ${chalk.dim('→')} ${fix}`)
+}

@@ -2,7 +2,6 @@
 // every failure GitHub can answer turned into a cause and a fix a person can act on.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Octokit } from '@octokit/rest'
-import { $ } from 'zx'
 import { fail, type StepError } from '../step/fail.ts'
 import { tr } from '../output/i18n.ts'
 import { isVerbose, log } from '../output/log.ts'
@@ -79,6 +78,7 @@ export async function resolveRepository(
   if (flag !== undefined) return named(flag, '--repo')
   if (env.GITHUB_REPOSITORY?.trim()) return named(env.GITHUB_REPOSITORY, 'GITHUB_REPOSITORY')
   log.command(['git', 'remote', 'get-url', 'origin'])
+  const { $ } = await import('zx') // loaded on first use: see runDocker (engine/cli.ts)
   const origin = await $({ nothrow: true, quiet: true })`git remote get-url origin`
   const remote = origin.exitCode === 0 ? origin.stdout.trim() : ''
   const parsed = remote ? parseRemoteUrl(remote) : undefined

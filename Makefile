@@ -4,12 +4,13 @@
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-# Steps depend on each other's side effects (containers), never run them in parallel.
-.NOTPARALLEL:
-
 NODE := node
 TSX := $(NODE) --import tsx
-STEP := $(NODE) --enable-source-maps
+# This make process (the parent of $(shell)) holds the stack's lock for every step it runs, so
+# the steps of one run share it while another run waits (scripts/lib/state/lock.ts). Set on the
+# steps' command lines only: a test run by `make test` is not part of any stack run.
+MAKE_PID := $(shell echo $$PPID)
+STEP := TM_LOCK_OWNER=$(MAKE_PID) TM_LOCK_NAME='make $(MAKECMDGOALS)' $(NODE) --enable-source-maps
 ARGS ?=
 # One id per make invocation: a notice every step of `make all` would give (BIND_ADDRESS exposing
 # the stack) is given once per run. Inherited, so a make called from make shares it.
@@ -18,12 +19,32 @@ TM_RUN := $(shell date +%s%N)
 endif
 export TM_RUN
 
+# make all / make up: each step starts as soon as the steps it needs are done (Triton, Prometheus,
+# Grafana and Alertmanager need only the network; the load only Triton), so Prometheus's wait for
+# its first scrape overlaps Grafana's steps instead of coming before them. Each step's lines come
+# out together, under its heading, when it ends (--output-sync); colors stay if make's are on a
+# terminal. Any other goal runs its steps one after another, alone, as before.
+ifneq ($(filter all up,$(MAKECMDGOALS)),)
+MAKEFLAGS += --jobs=4 --output-sync=target
+ifeq ($(shell [ -t 2 ] && echo tty),tty)
+export FORCE_COLOR := 1
+endif
+triton prometheus grafana alertmanager: network
+token: grafana
+datasource: token
+dashboard: datasource
+load: triton
+verify: prometheus dashboard load
+else
+.NOTPARALLEL:
+endif
+
 # prometheus/ too: 03-prometheus bundles the typed config it renders prometheus.yml and rules.yml from.
 SOURCES := $(shell find scripts prometheus -name '*.ts' 2>/dev/null)
 BUILT := dist/.built
 DEPS := node_modules/.package-lock.json
 
-.PHONY: help all up down doctor check network triton prometheus alertmanager grafana token datasource dashboard load verify report \
+.PHONY: help all up down summary doctor check network triton prometheus alertmanager grafana token datasource dashboard load verify report \
         alerts alert-drill images generate dashboards kubernetes model test clone-test bench publish build typecheck lint format system clean
 
 help: ## List the targets
@@ -31,13 +52,13 @@ help: ## List the targets
 	  awk 'BEGIN {FS = ":.*## "} {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 	@echo '  VERBOSE=1 shows each docker command and HTTP request a step runs; ARGS="..." passes flags to a step'
 
-ALL_STEPS := network triton prometheus grafana token datasource dashboard load verify alertmanager
-UP_STEPS := network triton prometheus alertmanager
+all: network triton prometheus grafana token datasource dashboard load verify alertmanager ## Everything, from nothing to a verified dashboard (re-runnable)
+	@$(STEP) dist/scripts/summary.mjs
 
-all: $(ALL_STEPS) ## Everything, from nothing to a verified dashboard (re-runnable)
+up: network triton prometheus alertmanager ## Network, Triton, Prometheus and Alertmanager
 
-up: $(UP_STEPS) ## Network, Triton, Prometheus and Alertmanager
-
+summary: $(BUILT) ## The steps of the last run in the tutorial's order, each with its result and time
+	@$(STEP) dist/scripts/summary.mjs
 doctor: $(BUILT) ## Check what make all needs first: engine, images, GPU, disk, ports, state folder, Node.js
 	@$(STEP) dist/scripts/doctor.mjs $(ARGS)
 network: $(BUILT) ## Step 1: create the Docker network

@@ -27,5 +27,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     outdir: 'dist/scripts',
     outExtension: { '.js': '.mjs' },
     sourcemap: 'linked',
+    // What a step loads only when it needs it (`await import('zx')`) goes to a chunk of its own,
+    // shared by the steps, so `--help` and a converged step do not parse it at start.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
   })
 }

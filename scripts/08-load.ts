@@ -2,28 +2,26 @@
 // Python process per request. Keep-alive connections; closed loop by default, or open loop at a
 // fixed --rate where latency counts from each request's intended send time, so a server that
 // falls behind shows up as latency instead of being hidden by the client waiting (wrk2 style).
-// The loop itself, and why its numbers are honest, is lib/triton/load-run.ts.
+// The loop itself, and why its numbers are honest, is lib/triton/load-run.ts; the plan, tensors,
+// request, statistics, progress and report are its neighbours lib/triton/load-*.ts.
 import chalk from 'chalk'
-import { assertHttpUrl, step } from './lib/step/cli.ts'
-import { type Config, loadConfig, url as portUrl } from './lib/step/config.ts'
+import { step } from './lib/step/cli.ts'
+import { loadConfig } from './lib/step/config.ts'
 import { fail, type StepError } from './lib/step/fail.ts'
-import { CLASSES, loadHeldout, PIXELS } from './lib/triton/heldout.ts'
+import { loadHeldout } from './lib/triton/heldout.ts'
 import { tr } from './lib/output/i18n.ts'
-import { encodeRequest, type KeepAliveConnection } from './lib/triton/keepalive.ts'
-import { endpoint, modelMetadata, networkCause, waitModelReady, type TensorMetadata } from './lib/triton/kserve.ts'
-import {
-  type HistogramBucket,
-  histogramBuckets,
-  LOAD_REPORT_FILE,
-  type LoadReport,
-  saveLoadReport,
-} from './lib/triton/load-report.ts'
-import { type Outcome, type Plan, runLoad, Tally, Target } from './lib/triton/load-run.ts'
+import { encodeRequest } from './lib/triton/keepalive.ts'
+import { endpoint, modelMetadata, waitModelReady } from './lib/triton/kserve.ts'
+import { infer } from './lib/triton/load-infer.ts'
+import { DEFAULT_REQUESTS, loadEndpoints, MAX_REQUESTS, makePlan } from './lib/triton/load-plan.ts'
+import { report, replicaReport } from './lib/triton/load-print.ts'
+import { showProgress } from './lib/triton/load-progress.ts'
+import { LOAD_REPORT_FILE, type LoadReport, saveLoadReport } from './lib/triton/load-report.ts'
+import { runLoad, Tally, Target } from './lib/triton/load-run.ts'
+import { summarize } from './lib/triton/load-stats.ts'
+import { digitInput, scoresOutput } from './lib/triton/load-tensors.ts'
 import { log } from './lib/output/log.ts'
-import { formatTable } from './lib/output/table.ts'
 
-const MAX_REQUESTS = 1_000_000
-const DEFAULT_REQUESTS = 1000
 const READY_TIMEOUT_MS = 30_000
 
 await step(
@@ -279,270 +277,4 @@ function keepForReport(result: LoadReport): void {
     )
     if (fix) log.info(fix)
   }
-}
-
-function makePlan(flags: { requests?: number; duration?: number; rate?: number }): Plan {
-  const counted = flags.requests !== undefined || flags.duration === undefined || flags.rate !== undefined
-  const count =
-    flags.requests ??
-    (flags.duration === undefined
-      ? DEFAULT_REQUESTS
-      : flags.rate
-        ? Math.min(MAX_REQUESTS, Math.ceil(flags.rate * flags.duration))
-        : MAX_REQUESTS)
-  return {
-    count,
-    counted,
-    durationMs: flags.duration === undefined ? undefined : flags.duration * 1000,
-    rate: flags.rate,
-  }
-}
-
-/** The input that takes one 28×28 digit: FP32 with 784 values once the batch dimension is 1. */
-function digitInput(model: string, inputs: TensorMetadata[]): { name: string; shape: number[] } {
-  const input = inputs[0]
-  const shape = input?.shape.map((d) => (d === -1 ? 1 : d)) ?? []
-  if (inputs.length !== 1 || input?.datatype !== 'FP32' || shape.reduce((a, b) => a * b, 1) !== PIXELS) {
-    throw fail(
-      tr(
-        `model "${model}" takes ${describe(inputs)}, not one FP32 digit of ${PIXELS} pixels`,
-        `模型 "${model}" 的输入是 ${describe(inputs)}，不是一个 ${PIXELS} 像素的 FP32 数字`,
-      ),
-      tr(
-        'pass --model with the MNIST model (mnist_mlp), or run `make model`',
-        '用 --model 指定 MNIST 模型（mnist_mlp），或运行 `make model`',
-      ),
-    )
-  }
-  return { name: input.name, shape }
-}
-
-function scoresOutput(model: string, outputs: TensorMetadata[]): string {
-  const scores = outputs.find((o) => o.shape.filter((d) => d !== -1).reduce((a, b) => a * b, 1) === CLASSES)
-  if (!scores) {
-    throw fail(
-      tr(
-        `model "${model}" has no output with ${CLASSES} class scores (it has ${describe(outputs)})`,
-        `模型 "${model}" 没有 ${CLASSES} 个类别分数的输出（实际为 ${describe(outputs)}）`,
-      ),
-      tr(
-        'pass --model with the MNIST model (mnist_mlp), or run `make model`',
-        '用 --model 指定 MNIST 模型（mnist_mlp），或运行 `make model`',
-      ),
-    )
-  }
-  return scores.name
-}
-
-function describe(tensors: TensorMetadata[]): string {
-  return tensors.map((t) => `${t.name} [${t.shape}] ${t.datatype}`).join(', ') || '—'
-}
-
-async function infer(
-  connection: KeepAliveConnection,
-  request: Buffer,
-  output: string,
-  label: number,
-  timeoutS: number,
-): Promise<Outcome> {
-  try {
-    const { status, body } = await connection.send(request)
-    const text = body.toString()
-    if (status !== 200)
-      return { ok: false, kind: `HTTP ${status}`, detail: text.slice(0, 200) || tr('empty body', '空响应体') }
-    const digit = predicted(text, output)
-    return typeof digit === 'number' ? { ok: true, correct: digit === label } : digit
-  } catch (error) {
-    return (error as Error).name === 'TimeoutError'
-      ? { ok: false, kind: 'timeout', detail: tr(`no answer within ${timeoutS} s`, `${timeoutS} 秒内无响应`) }
-      : { ok: false, kind: 'connection', detail: networkCause(error), connection: true }
-  }
-}
-
-/** The digit the model picked, from a KServe v2 response; anything else is a wrong output. */
-function predicted(text: string, output: string): number | Outcome {
-  let data: unknown
-  try {
-    const parsed = JSON.parse(text) as { outputs?: { name?: string; data?: unknown }[] }
-    data = parsed.outputs?.find((o) => o.name === output)?.data
-  } catch {
-    /* reported below */
-  }
-  if (!Array.isArray(data) || data.length !== CLASSES || !data.every((v) => typeof v === 'number')) {
-    return {
-      ok: false,
-      kind: 'wrong output',
-      detail: tr(
-        `no ${CLASSES}-number "${output}" in ${text.slice(0, 120)}`,
-        `响应中没有 ${CLASSES} 个数的 "${output}"：${text.slice(0, 120)}`,
-      ),
-    }
-  }
-  const scores = data as number[]
-  return scores.indexOf(Math.max(...scores))
-}
-
-/**
- * One line of the report, and of `--json`: for a target or for all. Throughput and latency come
- * from successful requests only; failures are counted by kind beside them.
- */
-function summarize(tally: Tally, elapsedMs: number) {
-  const sorted = Float64Array.from(tally.latencies).sort()
-  return {
-    /** Requests that got an answer or a failure (the ones cut at the deadline are `unfinished`). */
-    requests: tally.done,
-    ok: tally.ok,
-    errors: tally.failed,
-    error_kinds: Object.fromEntries([...tally.errors].map(([kind, { count }]) => [kind, count])),
-    unfinished: tally.unfinished,
-    qps: round(tally.ok / Math.max(elapsedMs / 1000, 0.001), 2),
-    duration_s: round(elapsedMs / 1000, 3),
-    latency_ms: {
-      min: round(sorted[0] ?? 0, 3),
-      p50: percentile(sorted, 50),
-      p90: percentile(sorted, 90),
-      p95: percentile(sorted, 95),
-      p99: percentile(sorted, 99),
-      max: round(sorted[sorted.length - 1] ?? 0, 3),
-    },
-    accuracy: tally.ok > 0 ? round(tally.correct / tally.ok, 4) : null,
-    histogram: histogramBuckets(sorted),
-  }
-}
-
-type Summary = ReturnType<typeof summarize>
-
-function round(value: number, digits: number): number {
-  return Number(value.toFixed(digits))
-}
-
-/** Nearest-rank percentile of sorted latencies, in ms to the microsecond. */
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0
-  return round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!, 3)
-}
-
-/** Where the load goes: one Triton HTTP endpoint per replica, with the container whose log explains it. */
-interface Endpoint {
-  /** The replica's container, or the address for an endpoint given with --url. */
-  name: string
-  url: string
-  container: string
-}
-
-/** Every replica of TRITON_REPLICAS on its published HTTP port, or the endpoints --url lists. */
-function loadEndpoints(config: Config, urls: string | undefined): Endpoint[] {
-  if (urls === undefined) {
-    return config.triton.replicas.map((r) => ({ name: r.name, url: portUrl(config, r.httpPort), container: r.name }))
-  }
-  return urls.split(',').map((raw) => {
-    const url = raw.trim()
-    assertHttpUrl('url', url, 'http://127.0.0.1:8000')
-    return { name: new URL(url).host, url, container: config.triton.container }
-  })
-}
-
-function showProgress(plan: Plan, started: number, state: () => { ok: number; failed: number }) {
-  if (!process.stderr.isTTY) return { stop() {} }
-  const width = 30
-  const draw = () => {
-    const { ok, failed } = state()
-    const done = ok + failed
-    const now = performance.now()
-    const fraction = Math.min(
-      1,
-      plan.durationMs !== undefined
-        ? Math.max(done / plan.count, (now - started) / plan.durationMs)
-        : done / plan.count,
-    )
-    const filled = Math.round(fraction * width)
-    const qps = ok / Math.max(0.001, (now - started) / 1000)
-    process.stderr.write(
-      `\r  ${chalk.cyan('█'.repeat(filled))}${chalk.dim('░'.repeat(width - filled))} ` +
-        `${ok} ${tr('ok', '成功')}  ${qps.toFixed(0)}/s` +
-        (failed ? chalk.red(`  ${failed} ${tr('errors', '错误')}`) : '') +
-        '\x1b[K',
-    )
-  }
-  const timer = setInterval(draw, 100)
-  return {
-    stop() {
-      clearInterval(timer)
-      process.stderr.write('\r\x1b[K')
-    },
-  }
-}
-
-/** perf_analyzer-like: what was sent and what came of it, then throughput and latency of the successes. */
-function report(result: Summary & { dropped: number }, all: Tally): void {
-  const label = (text: string) => `  ${chalk.bold(text.padEnd(12))}`
-  const beside = [
-    result.errors
-      ? chalk.red(tr(`${result.errors} failed`, `${result.errors} 个失败`))
-      : chalk.green(tr('no errors', '无错误')),
-    ...(result.dropped
-      ? [chalk.yellow(`${result.dropped} ${tr('dropped (due, never sent)', '丢弃（到期未发出）')}`)]
-      : []),
-    ...(result.unfinished ? [chalk.yellow(`${result.unfinished} ${tr('cut at the deadline', '在截止时被中断')}`)] : []),
-  ]
-  log.raw(
-    label(tr('Requests', '请求')) +
-      tr(
-        `${result.requests} in ${result.duration_s} s: ${result.ok} ok, ${beside.join(', ')}`,
-        `${result.requests} 个，用时 ${result.duration_s} 秒：${result.ok} 个成功，${beside.join('，')}`,
-      ),
-  )
-  for (const [kind, { count, detail }] of all.errors)
-    log.raw(`${' '.repeat(14)}${chalk.red(`${kind} ×${count}`)} ${chalk.dim(detail)}`)
-  log.raw(
-    label(tr('Throughput', '吞吐量')) +
-      tr(`${result.qps} infer/sec`, `${result.qps} 次/秒`) +
-      ` ${chalk.dim(tr('(successful)', '（成功的请求）'))}`,
-  )
-  if (result.ok === 0) return
-  log.raw(
-    label(tr('Latency', '延迟')) +
-      Object.entries(result.latency_ms)
-        .map(([k, v]) => `${k === 'min' ? tr('min', '最小') : k === 'max' ? tr('max', '最大') : k} ${v.toFixed(3)}`)
-        .join('  ') +
-      ` ms ${chalk.dim(tr('(successful)', '（成功的请求）'))}`,
-  )
-  if (result.accuracy !== null) {
-    log.raw(
-      label(tr('Accuracy', '准确率')) +
-        tr(
-          `${(result.accuracy * 100).toFixed(2)}% (${all.correct}/${all.ok} held-out digits right)`,
-          `${(result.accuracy * 100).toFixed(2)}%（${all.correct}/${all.ok} 个留出数字正确）`,
-        ),
-    )
-  }
-  for (const line of histogram(result.histogram)) log.raw(line)
-}
-
-/** A line per replica, as perf_analyzer prints one per model: where the load went and how each answered. */
-function replicaReport(replicas: (Omit<Summary, 'histogram'> & { name: string })[]): string {
-  const rows = [
-    [tr('REPLICA', '副本'), tr('REQUESTS', '请求'), 'QPS', 'P50 ms', 'P99 ms', tr('ERRORS', '错误')],
-    ...replicas.map((r) => [
-      r.name,
-      String(r.requests),
-      r.qps.toFixed(2),
-      r.latency_ms.p50.toFixed(3),
-      r.latency_ms.p99.toFixed(3),
-      String(r.errors),
-    ]),
-  ]
-  return formatTable(rows, (column) => column > 0)
-    .split('\n')
-    .map((line, n) => (n === 0 ? chalk.bold(line) : rows[n]![5] !== '0' ? chalk.red(line) : line))
-    .join('\n')
-}
-
-/** One bar per bucket, so a slow tail is visible at a glance. */
-function histogram(buckets: HistogramBucket[], width = 40): string[] {
-  const most = Math.max(...buckets.map((b) => b.count))
-  return buckets.map(
-    ({ le_ms, count }) =>
-      `  ${chalk.dim(`≤ ${le_ms.toFixed(3).padStart(9)} ms`)} ${chalk.cyan('▇'.repeat(Math.round((count / most) * width)))} ${count}`,
-  )
 }

@@ -20,13 +20,16 @@ import { readOutcomes, type StepOutcome } from './lib/state/outcomes.ts'
 import { PrometheusUnreachable, prometheusApi, type Series, type Target, TRITON_JOB } from './lib/prometheus/api.ts'
 import { activeAlerts } from './lib/report/alerts.ts'
 import { checkKeptFacts, keptFacts } from './lib/report/kept-facts.ts'
-import { barChart, type Point, type TimeChart, timeChart } from './lib/report/charts.ts'
+import type { Point, TimeChart } from './lib/report/charts.ts'
 import { type ReportChart, reportHtml } from './lib/report/page.ts'
 import { type PanelChart, legendName, rateIntervalSeconds, timeseriesPanels } from './lib/report/panels.ts'
 import { hostFacts, serviceFacts } from './lib/report/run-facts.ts'
 import { withEmbeddedFont } from './lib/report/font.ts'
 import { dashboardText, legendText } from './lib/report/labels.ts'
 import { label } from './lib/triton/metrics.ts'
+
+/** vega and vega-lite (1.5 MB bundled) are loaded when the first chart is drawn, not at start. */
+const chartLibrary = () => import('./lib/report/charts.ts')
 
 const DEFAULT_OUT = 'report/index.html'
 /** Samples per series at most: enough for a smooth line, small enough to keep the file light. */
@@ -194,7 +197,7 @@ async function drawPanels(
         continue
       }
     }
-    const svg = await timeChart(
+    const svg = await (await chartLibrary()).timeChart(
       {
         title: dashboardText(panel.title),
         subtitle: drawn
@@ -300,7 +303,7 @@ function loadBand(load: LoadReport | undefined) {
 async function histogramChart(load: LoadReport | undefined): Promise<string | undefined> {
   const buckets = Array.isArray(load?.histogram) ? load.histogram : []
   if (buckets.length === 0) return undefined
-  return barChart(
+  return (await chartLibrary()).barChart(
     {
       title: tr('Latency histogram of the last make load', '最近一次 make load 的延迟分布'),
       subtitle: tr(

@@ -1,15 +1,21 @@
-// Throughput of the load step against the Triton stand-in's infer endpoint, beside two peers in
-// the same run: autocannon (a dedicated HTTP load generator) at the same concurrency and
-// duration, and the tutorial's way, one new process per request.
+// Throughput of the load step against the Triton stand-in's infer endpoint, beside peers in the
+// same run: autocannon (a dedicated HTTP load generator) at the same concurrency and duration, at
+// C=8 and C=64; the two clients the step could use, its hand-written keep-alive client
+// (lib/triton/keepalive.ts) and undici's Pool (Node's own HTTP client library), in the same
+// closed loop in this process; and the tutorial's way, one new process per request.
 import { spawn, spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
+import { Pool } from 'undici'
 import { loadHeldout } from '../../scripts/lib/triton/heldout.ts'
+import { encodeRequest, KeepAliveConnection } from '../../scripts/lib/triton/keepalive.ts'
 import { startTritonStandin } from '../helpers/triton-standin.ts'
 import { builtStep, line, ratio, wallMs } from './measure.ts'
 
-const CONCURRENCY = 8
+const CONCURRENCIES = [8, 64]
 const DURATION_S = 5
-const ROUNDS = 3
+const ROUNDS = 2
+/** The hand-written client stays only if it beats undici by this much. */
+const CLEAR_MARGIN = 1.1
 const PROCESS_REQUESTS = 20
 
 interface AutocannonResult {
@@ -28,7 +34,7 @@ interface LoadResult {
   latency_ms: { p50: number; p99: number }
 }
 
-function loadStep(url: string): Promise<LoadResult> {
+function loadStep(url: string, concurrency: number): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -38,7 +44,7 @@ function loadStep(url: string): Promise<LoadResult> {
         '--url',
         url,
         '--concurrency',
-        String(CONCURRENCY),
+        String(concurrency),
         '--duration',
         String(DURATION_S),
         '--json',
@@ -64,34 +70,89 @@ try {
     outputs: [{ name: 'probabilities' }],
   })
 
-  // Alternate the two generators and keep each one's best round: the machine is shared.
-  let step: LoadResult | undefined
-  let cannon: AutocannonResult | undefined
-  for (let round = 0; round < ROUNDS; round++) {
-    const s = await loadStep(triton.httpUrl)
-    if (!step || s.qps > step.qps) step = s
-    const c = await autocannon({
-      url: inferUrl,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-      connections: CONCURRENCY,
-      duration: DURATION_S,
-    })
-    if (!cannon || c['2xx'] / c.duration > cannon['2xx'] / cannon.duration) cannon = c
+  const infer = new URL(inferUrl)
+  const headers = { 'content-type': 'application/json' }
+  /** Requests per second of `concurrency` workers each sending with `send` one after another for DURATION_S. */
+  const closedLoop = async (concurrency: number, send: (worker: number) => Promise<void>) => {
+    const until = performance.now() + DURATION_S * 1000
+    let done = 0
+    await Promise.all(
+      Array.from({ length: concurrency }, async (_, worker) => {
+        while (performance.now() < until) {
+          await send(worker)
+          done++
+        }
+      }),
+    )
+    return done / DURATION_S
   }
-  const cannonQps = cannon!['2xx'] / cannon!.duration
-  const setting = `C=${CONCURRENCY}, ${DURATION_S} s, best of ${ROUNDS}`
-  line(
-    `load step (${setting})`,
-    `${step!.qps.toFixed(0)} req/s, p50 ${step!.latency_ms.p50} ms, p99 ${step!.latency_ms.p99} ms, ${step!.errors} errors`,
-  )
-  line(
-    `autocannon (${setting})`,
-    `${cannonQps.toFixed(0)} req/s, p50 ${cannon!.latency.p50} ms, p99 ${cannon!.latency.p99} ms, ` +
-      `${cannon!.non2xx + cannon!.errors} errors`,
-  )
-  line('load step / autocannon', ratio(step!.qps, cannonQps, { op: '>=', value: 0.9 }))
+  const keepAliveQps = async (concurrency: number) => {
+    const request = encodeRequest(infer, 'POST', headers, Buffer.from(body))
+    const connections = Array.from({ length: concurrency }, () => new KeepAliveConnection(infer, 10_000))
+    try {
+      return await closedLoop(concurrency, async (worker) => {
+        const { status } = await connections[worker]!.send(request)
+        if (status !== 200) throw new Error(`HTTP ${status}`)
+      })
+    } finally {
+      for (const c of connections) c.close()
+    }
+  }
+  const undiciQps = async (concurrency: number) => {
+    const pool = new Pool(infer.origin, { connections: concurrency })
+    try {
+      return await closedLoop(concurrency, async () => {
+        const answer = await pool.request({ path: infer.pathname, method: 'POST', headers, body })
+        await answer.body.text()
+        if (answer.statusCode !== 200) throw new Error(`HTTP ${answer.statusCode}`)
+      })
+    } finally {
+      await pool.close()
+    }
+  }
+
+  let step: LoadResult | undefined
+  for (const concurrency of CONCURRENCIES) {
+    // Alternate the generators and keep each one's best round: the machine is shared.
+    let best: LoadResult | undefined
+    let cannon: AutocannonResult | undefined
+    let keepAlive = 0
+    let pool = 0
+    for (let round = 0; round < ROUNDS; round++) {
+      const s = await loadStep(triton.httpUrl, concurrency)
+      if (!best || s.qps > best.qps) best = s
+      const c = await autocannon({
+        url: inferUrl,
+        method: 'POST',
+        headers,
+        body,
+        connections: concurrency,
+        duration: DURATION_S,
+      })
+      if (!cannon || c['2xx'] / c.duration > cannon['2xx'] / cannon.duration) cannon = c
+      keepAlive = Math.max(keepAlive, await keepAliveQps(concurrency))
+      pool = Math.max(pool, await undiciQps(concurrency))
+    }
+    step ??= best
+    const cannonQps = cannon!['2xx'] / cannon!.duration
+    const setting = `C=${concurrency}, ${DURATION_S} s, best of ${ROUNDS}`
+    line(
+      `load step (${setting})`,
+      `${best!.qps.toFixed(0)} req/s, p50 ${best!.latency_ms.p50} ms, p99 ${best!.latency_ms.p99} ms, ${best!.errors} errors`,
+    )
+    line(
+      `autocannon (${setting})`,
+      `${cannonQps.toFixed(0)} req/s, p50 ${cannon!.latency.p50} ms, p99 ${cannon!.latency.p99} ms, ` +
+        `${cannon!.non2xx + cannon!.errors} errors`,
+    )
+    line(`load step / autocannon, C=${concurrency}`, ratio(best!.qps, cannonQps, { op: '>=', value: 1 }))
+    line(`keepalive.ts client, closed loop (${setting})`, `${keepAlive.toFixed(0)} req/s`)
+    line(`undici Pool, closed loop (${setting})`, `${pool.toFixed(0)} req/s`)
+    line(
+      `keepalive.ts / undici Pool, C=${concurrency}`,
+      `${ratio(keepAlive, pool, { op: '>=', value: CLEAR_MARGIN })} (kept only with a clear margin)`,
+    )
+  }
 
   // The tutorial's loop: a fresh interpreter per request, one after another.
   const oneShot =

@@ -12,6 +12,8 @@ command -v promtool >/dev/null || need+=(prometheus)
 command -v chromium >/dev/null || need+=(chromium)
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v amtool >/dev/null || need+=(prometheus-alertmanager)
+# The peer `make bench` measures make all against (test/bench/make-all.bench.ts).
+command -v docker-compose >/dev/null || need+=(docker-compose)
 if ((${#need[@]})); then
   echo "installing ${need[*]} (apt-get)" >&2
   export DEBIAN_FRONTEND=noninteractive

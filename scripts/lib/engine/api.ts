@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs'
 import { type ClientRequest, type IncomingMessage, request } from 'node:http'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { $ } from 'zx'
 import { tr } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 
@@ -87,6 +86,7 @@ export async function engineEndpoint(env: NodeJS.ProcessEnv = process.env): Prom
   if (env.DOCKER_HOST) return parseDockerHost(env.DOCKER_HOST, env)
   const context = currentContext(env)
   if (!context) return { kind: 'unix', socketPath: DEFAULT_SOCKET, address: `unix://${DEFAULT_SOCKET}` }
+  const { $ } = await import('zx') // loaded on first use: see runDocker
   const out = await $({ quiet: true, nothrow: true, timeout: 10_000 })`docker context inspect ${context}`
   try {
     const [inspected] = JSON.parse(out.stdout) as {

@@ -1,6 +1,6 @@
 // The docker CLI as the steps run it: each command shown with --verbose (stdin never), a deadline
 // where the engine may hang, and a failure explained (errors.ts) instead of docker's raw text.
-import { $, type ProcessOutput } from 'zx'
+import type { ProcessOutput } from 'zx'
 import { tr } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { fail } from '../step/fail.ts'
@@ -21,6 +21,8 @@ export async function runDocker(args: string[], options: RunOptions = {}): Promi
   // What goes in on stdin (a secret's tar, a password) is never shown, only that it is there.
   log.command(['docker', ...args], options.input === undefined ? undefined : tr('input on stdin', '输入来自标准输入'))
   const env = options.env ? { ...process.env, ...options.env } : process.env
+  // zx (800 kB bundled) is loaded on the first command, not at start: `--help` does not pay for it.
+  const { $ } = await import('zx')
   return $({ quiet: true, nothrow: true, env, timeout: options.timeoutMs, input: options.input })`docker ${args}`
 }
 

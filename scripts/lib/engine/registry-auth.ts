@@ -5,7 +5,6 @@
 import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { $ } from 'zx'
 import { tr } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { registerSecret } from '../output/mask.ts'
@@ -35,6 +34,7 @@ const hostOf = (key: string) => key.replace(/^https?:\/\//, '').replace(/\/.*$/,
 
 async function fromHelper(helper: string, server: string, env: NodeJS.ProcessEnv): Promise<Credentials | undefined> {
   log.command([`docker-credential-${helper}`, 'get'], tr(`${server} on stdin`, `标准输入：${server}`))
+  const { $ } = await import('zx') // loaded on first use: see runDocker (engine/cli.ts)
   const out = await $({
     quiet: true,
     nothrow: true,

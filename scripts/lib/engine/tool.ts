@@ -1,7 +1,6 @@
 // The check tools that ship with a service (promtool, amtool): the copy on this machine's PATH when
 // there is one (no container to start), else the one inside the service's own image, which is
 // there anyway and always matches the version that will run.
-import { $, which } from 'zx'
 import { runOnce } from './images.ts'
 import type { MountSpec } from './spec.ts'
 import { tr } from '../output/i18n.ts'
@@ -34,6 +33,7 @@ export interface ToolSpec {
 }
 
 export async function runTool(spec: ToolSpec): Promise<ToolRun> {
+  const { $, which } = await import('zx') // loaded on first use: see runDocker
   if (await which(spec.name, { nothrow: true })) {
     log.command([spec.name, ...spec.localArgs])
     const out = await $({ quiet: true, nothrow: true })`${spec.name} ${spec.localArgs}`

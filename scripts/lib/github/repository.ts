@@ -1,6 +1,5 @@
 // Which GitHub repository, which token and which API host a publishing step talks to, each checked
 // before any request: a name GitHub would refuse, a missing token or a malformed URL stops the step.
-import { $ } from 'zx'
 import { fail } from '../step/fail.ts'
 import { tr } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
@@ -77,6 +76,7 @@ export async function resolveRepository(
   if (flag !== undefined) return named(flag, '--repo')
   if (env.GITHUB_REPOSITORY?.trim()) return named(env.GITHUB_REPOSITORY, 'GITHUB_REPOSITORY')
   log.command(['git', 'remote', 'get-url', 'origin'])
+  const { $ } = await import('zx') // loaded on first use: see runDocker (engine/cli.ts)
   const origin = await $({ nothrow: true, quiet: true })`git remote get-url origin`
   const remote = origin.exitCode === 0 ? origin.stdout.trim() : ''
   const parsed = remote ? parseRemoteUrl(remote) : undefined

@@ -13,17 +13,7 @@
 import * as vega from 'vega'
 import { compile, type TopLevelSpec } from 'vega-lite'
 import { tr } from '../output/i18n.ts'
-import { EMBEDDED_FAMILY } from './font.ts'
-
-/**
- * CSS font stacks shared by the page and the charts. A Chinese page names its embedded face first
- * (font.ts: it holds only the page's CJK characters, so Latin text falls through to system fonts).
- */
-export const FONT_LATIN = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Helvetica Neue", Arial'
-export const FONT_CJK =
-  '"PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei"'
-export const fontStack = (chinese: boolean) =>
-  chinese ? `"${EMBEDDED_FAMILY}", ${FONT_CJK}, ${FONT_LATIN}, sans-serif` : `${FONT_LATIN}, ${FONT_CJK}, sans-serif`
+import { fontStack } from './font.ts'
 
 const WIDTH = 520
 const HEIGHT = 200

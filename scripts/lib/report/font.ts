@@ -14,6 +14,18 @@ import { dirname, join } from 'node:path'
 /** The family the page's font stacks name first on a Chinese page. */
 export const EMBEDDED_FAMILY = 'Report Noto Sans SC'
 
+const FONT_LATIN = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Helvetica Neue", Arial'
+const FONT_CJK = '"PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei"'
+
+/**
+ * CSS font stacks shared by the page and the charts (here, not beside the charts: the page needs
+ * them at start, the chart library is loaded only when a chart is drawn). A Chinese page names its
+ * embedded face first: it holds only the page's CJK characters, so Latin text falls through to
+ * system fonts.
+ */
+export const fontStack = (chinese: boolean) =>
+  chinese ? `"${EMBEDDED_FAMILY}", ${FONT_CJK}, ${FONT_LATIN}, sans-serif` : `${FONT_LATIN}, ${FONT_CJK}, sans-serif`
+
 const WEIGHT = 400
 
 /** Characters no Latin font has: CJK and its punctuation, full-width forms (U+2E80 and up). */

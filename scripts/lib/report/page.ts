@@ -10,7 +10,7 @@ import { maskSecrets } from '../output/mask.ts'
 import type { StepOutcome } from '../state/outcomes.ts'
 import { type Target, targetRows } from '../prometheus/api.ts'
 import type { ReportAlerts } from './alerts.ts'
-import { fontStack } from './charts.ts'
+import { fontStack } from './font.ts'
 import type { HostFacts, ServiceFacts } from './run-facts.ts'
 import { KEPT_META, keptFacts } from './kept-facts.ts'
 

@@ -4,6 +4,9 @@
 // own place: one state folder, one stack); a second one waits, saying for whom, up to
 // LOCK_TIMEOUT seconds, then stops with who holds it. A lock whose process is gone (killed,
 // Ctrl-C) is taken over: its pid no longer runs, or runs another program since.
+// `make all` runs its steps at once: the make process holds the lock for all of them (the
+// Makefile names it in TM_LOCK_OWNER on each step's command line), so they share it, and a step
+// of another run waits for that whole run. A make that is gone leaves a lock the next run takes.
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
@@ -25,14 +28,35 @@ interface Holder {
   start?: string
 }
 
-/** Field 22 of /proc/<pid>/stat (after the command name, which may hold spaces), undefined off Linux. */
-function startTime(pid: number): string | undefined {
+/** Fields 3 on of /proc/<pid>/stat (after the command name, which may hold spaces), undefined off Linux. */
+function statFields(pid: number | 'self'): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   } catch {
     return undefined
   }
+}
+
+/** Field 22 of /proc/<pid>/stat (after the command name, which may hold spaces), undefined off Linux. */
+function startTime(pid: number): string | undefined {
+  return statFields(pid)?.[19]
+}
+
+/**
+ * The make run this step belongs to: the pid in TM_LOCK_OWNER, if it is one of this process's
+ * ancestors (a variable that leaked into a test's or a shell's environment names no ancestor).
+ */
+function runOwner(): number | undefined {
+  const raw = process.env.TM_LOCK_OWNER?.trim() ?? ''
+  if (!/^\d+$/.test(raw)) return undefined
+  const owner = Number(raw)
+  let pid = Number(statFields('self')?.[1])
+  for (let hops = 0; pid > 1 && hops < 32; hops++) {
+    if (pid === owner) return owner
+    pid = Number(statFields(pid)?.[1])
+  }
+  return undefined
 }
 
 function alive(holder: Holder): boolean {
@@ -84,12 +108,18 @@ const describe = (h: Holder) =>
 export async function lockStack(step: string): Promise<void> {
   const path = join(stateDir(), LOCK_FILE)
   const timeoutS = lockTimeoutS()
-  const me: Holder = { pid: process.pid, host: hostname(), step, since: new Date().toISOString() }
-  const start = startTime(process.pid)
+  const owner = runOwner()
+  const me: Holder = {
+    pid: owner ?? process.pid,
+    host: hostname(),
+    step: owner ? process.env.TM_LOCK_NAME?.trim() || 'make' : step,
+    since: new Date().toISOString(),
+  }
+  const start = startTime(me.pid)
   if (start) me.start = start
   let told: string | undefined
   let last: Holder | undefined
-  const take = (): boolean | StepError => {
+  const take = (retries = 2): boolean | StepError => {
     try {
       writeFileSync(path, JSON.stringify(me), { flag: 'wx', mode: 0o600 })
       return true
@@ -106,6 +136,8 @@ export async function lockStack(step: string): Promise<void> {
       }
     }
     const holder = read(path)
+    // Another step of this same make run took it: shared.
+    if (owner && holder?.pid === me.pid && holder.host === me.host && holder.start === me.start) return true
     if (holder && alive(holder)) {
       last = holder
       const who = describe(holder)
@@ -128,10 +160,13 @@ export async function lockStack(step: string): Promise<void> {
       return false
     }
     const moved = read(aside)
-    if (moved && alive(moved))
+    if (moved && alive(moved)) {
       renameSync(aside, path) // it had just been retaken: give it back
-    else rmSync(aside, { force: true })
-    return false
+      return false
+    }
+    rmSync(aside, { force: true })
+    // A converged re-run finds its last run's lock left behind: take it now, not a poll later.
+    return retries > 0 ? take(retries - 1) : false
   }
   const taken = await waitFor(async () => take(), {
     what: tr('waiting for the other run', '等待另一个运行'),
@@ -150,7 +185,9 @@ export async function lockStack(step: string): Promise<void> {
       ),
   })
   if (taken instanceof StepError) throw taken
-  process.once('exit', () => {
-    if (read(path)?.pid === process.pid) rmSync(path, { force: true })
-  })
+  // A make run's lock outlives each of its steps; it is left when make ends, and taken over then.
+  if (!owner)
+    process.once('exit', () => {
+      if (read(path)?.pid === process.pid) rmSync(path, { force: true })
+    })
 }

@@ -1,7 +1,7 @@
 // `make dashboards` (and `make generate`): writes the typed dashboards as JSON beside this file.
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { tr } from '../scripts/lib/output/i18n.ts'
+import { t } from '../scripts/lib/output/i18n.ts'
 import { log } from '../scripts/lib/output/log.ts'
 import { writeSourceFile } from '../scripts/lib/output/source-file.ts'
 import { loadConfig } from '../scripts/lib/step/config.ts'
@@ -12,7 +12,7 @@ const here = dirname(fileURLToPath(import.meta.url))
 
 await runStep(async () => {
   const { datasourceUid } = loadConfig()
-  log.step(tr(`Exporting dashboards (datasource uid ${datasourceUid})`, `导出仪表盘（数据源 uid ${datasourceUid}）`))
+  log.step(t('Exporting dashboards (datasource uid {datasourceUid})', { datasourceUid }))
   for (const [name, text] of Object.entries(tritonDashboardFiles({ datasourceUid })))
     writeSourceFile(join(here, name), text)
 })

@@ -4,7 +4,7 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { step } from '../scripts/lib/step/cli.ts'
-import { tr } from '../scripts/lib/output/i18n.ts'
+import { t } from '../scripts/lib/output/i18n.ts'
 import { writeSourceFile } from '../scripts/lib/output/source-file.ts'
 import { defaultOptions } from './manifests.ts'
 import { kubernetesFiles } from './render.ts'
@@ -14,20 +14,14 @@ const here = dirname(fileURLToPath(import.meta.url))
 await step(
   {
     name: 'kubernetes',
-    summary: tr(
-      'Kubernetes manifests for a cluster with kube-prometheus-stack, from the typed sources',
-      '从类型化源码生成适用于装有 kube-prometheus-stack 的集群的 Kubernetes 清单',
-    ),
+    summary: t('Kubernetes manifests for a cluster with kube-prometheus-stack, from the typed sources'),
     // It writes source files, like `make dashboards`: no part of a run for `make report` to show.
     record: false,
     flags: {
       release: {
         type: 'string',
         default: defaultOptions.release,
-        help: tr(
-          "kube-prometheus-stack's Helm release: the `release` label its Prometheus selects by",
-          'kube-prometheus-stack 的 Helm release 名称：其 Prometheus 按 `release` 标签选择对象',
-        ),
+        help: t("kube-prometheus-stack's Helm release: the `release` label its Prometheus selects by"),
       },
       gpus: {
         type: 'number',
@@ -35,7 +29,7 @@ await step(
         min: 0,
         max: 16,
         integer: true,
-        help: tr('nvidia.com/gpu per Triton pod (0: CPU only)', '每个 Triton Pod 的 nvidia.com/gpu 数量（0：仅 CPU）'),
+        help: t('nvidia.com/gpu per Triton pod (0: CPU only)'),
       },
     },
   },

@@ -3,7 +3,7 @@
 // this machine's names, into the state folder; these are the ones to read and to diff.
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { tr } from '../scripts/lib/output/i18n.ts'
+import { t } from '../scripts/lib/output/i18n.ts'
 import { log } from '../scripts/lib/output/log.ts'
 import { writeSourceFile } from '../scripts/lib/output/source-file.ts'
 import { runStep } from '../scripts/lib/step/fail.ts'
@@ -12,6 +12,6 @@ import { defaultFiles } from './defaults.ts'
 const here = dirname(fileURLToPath(import.meta.url))
 
 await runStep(async () => {
-  log.step(tr('Writing the Prometheus and Alertmanager configuration', '写入 Prometheus 和 Alertmanager 配置'))
+  log.step(t('Writing the Prometheus and Alertmanager configuration'))
   for (const [name, text] of Object.entries(defaultFiles())) writeSourceFile(join(here, name), text)
 })

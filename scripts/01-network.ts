@@ -3,15 +3,15 @@ import { step } from './lib/step/cli.ts'
 import { loadConfig } from './lib/step/config.ts'
 import { ensureEngine } from './lib/engine/cli.ts'
 import { ensureNetwork } from './lib/engine/networks.ts'
-import { tr } from './lib/output/i18n.ts'
+import { t } from './lib/output/i18n.ts'
 
 await step(
   {
     name: '01-network',
     lock: true,
-    summary: tr('Docker network for the stack', '为整套服务创建 Docker 网络'),
+    summary: t('Docker network for the stack'),
     replaces: 'docker network create ai-monitor-net',
-    env: { NETWORK: tr('network name (default ai-monitor-net)', '网络名称（默认 ai-monitor-net）') },
+    env: { NETWORK: t('network name (default ai-monitor-net)') },
     flags: {},
   },
   async () => {

@@ -8,7 +8,7 @@ import { ensureImage } from './lib/engine/images.ts'
 import { ensureNetwork } from './lib/engine/networks.ts'
 import { pullEnv, pullFlags, pullSettings } from './lib/engine/pull.ts'
 import type { ContainerSpec } from './lib/engine/spec.ts'
-import { tr } from './lib/output/i18n.ts'
+import { t } from './lib/output/i18n.ts'
 import { writeTritonTargets } from './lib/prometheus/files.ts'
 import { step } from './lib/step/cli.ts'
 import { assertDistinctPorts, type Config, loadConfig, type TritonReplica } from './lib/step/config.ts'
@@ -48,45 +48,41 @@ await step(
   {
     name: '02-triton',
     lock: true,
-    summary: tr('Triton Inference Server serving models/', '运行 Triton 推理服务器并加载 models/'),
+    summary: t('Triton Inference Server serving models/'),
     replaces:
       'docker run -d --gpus all --name triton --network ai-monitor-net -v $PWD/models:/models ' +
       '-p 8000:8000 -p 8001:8001 -p 8002:8002 nvcr.io/nvidia/tritonserver:23.05-py3 tritonserver --model-repository=/models',
     env: {
-      TRITON_IMAGE: tr('Triton image', 'Triton 镜像'),
-      TRITON_CONTAINER: tr(
-        'container name (triton): replica 1, the others triton-2, triton-3, …; all answer to it on the network',
-        '容器名称（triton）：第 1 个副本，其余为 triton-2、triton-3……；在网络上都响应这个名称',
+      TRITON_IMAGE: t('Triton image'),
+      TRITON_CONTAINER: t(
+        'container name (triton): replica 1, the others triton-2, triton-3, …; all ' + 'answer to it on the network',
       ),
-      TRITON_REPLICAS: tr(
-        'how many Triton containers (1); a re-run with another count adds or removes replicas',
-        'Triton 容器数量（1）；用另一个数量重新运行会增加或删除副本',
+      TRITON_REPLICAS: t('how many Triton containers (1); a re-run with another count adds or removes replicas'),
+      'TRITON_HTTP_PORT, TRITON_GRPC_PORT, TRITON_METRICS_PORT': t(
+        'host ports of replica 1 (8000, 8001, 8002); replica k adds (k-1)×{REPLICA_PORT_STEP}',
+        { REPLICA_PORT_STEP },
       ),
-      'TRITON_HTTP_PORT, TRITON_GRPC_PORT, TRITON_METRICS_PORT': tr(
-        `host ports of replica 1 (8000, 8001, 8002); replica k adds (k-1)×${REPLICA_PORT_STEP}`,
-        `第 1 个副本的主机端口（8000、8001、8002）；第 k 个副本加 (k-1)×${REPLICA_PORT_STEP}`,
-      ),
-      BIND_ADDRESS: tr('host address the ports are published on (127.0.0.1)', '端口发布到的主机地址（127.0.0.1）'),
-      MODEL: tr('model whose readiness is awaited (mnist_mlp)', '等待就绪的模型（mnist_mlp）'),
-      NETWORK: tr('Docker network (ai-monitor-net)', 'Docker 网络（ai-monitor-net）'),
+      BIND_ADDRESS: t('host address the ports are published on (127.0.0.1)'),
+      MODEL: t('model whose readiness is awaited (mnist_mlp)'),
+      NETWORK: t('Docker network (ai-monitor-net)'),
       ...pullEnv,
     },
     flags: {
       models: {
         type: 'string',
-        help: tr('model repository folder, mounted read-only at /models', '模型仓库目录，以只读方式挂载到 /models'),
+        help: t('model repository folder, mounted read-only at /models'),
         default: 'models',
       },
       gpus: {
         type: 'string',
         choices: ['auto', 'all', 'none'],
         default: 'auto',
-        help: tr(
-          'auto: --gpus all when a GPU container can start, else the CPU; all: the GPU or a failure with its fix; none: never',
-          'auto：能启动 GPU 容器时使用 --gpus all，否则用 CPU；all：必须用 GPU，否则报错并给出修复方法；none：从不',
+        help: t(
+          'auto: --gpus all when a GPU container can start, else the CPU; all: the GPU ' +
+            'or a failure with its fix; none: never',
         ),
       },
-      timeout: { type: 'number', help: tr('seconds to wait for readiness', '等待就绪的秒数'), default: 300, min: 1 },
+      timeout: { type: 'number', help: t('seconds to wait for readiness'), default: 300, min: 1 },
       ...pullFlags,
     },
   },

@@ -10,7 +10,7 @@ import { ensureNetwork, ensureVolume } from './lib/engine/networks.ts'
 import { pullEnv, pullFlags, pullSettings } from './lib/engine/pull.ts'
 import { waitForHttp } from './lib/engine/readiness.ts'
 import type { ContainerSpec } from './lib/engine/spec.ts'
-import { tr } from './lib/output/i18n.ts'
+import { t } from './lib/output/i18n.ts'
 import { log } from './lib/output/log.ts'
 import { alertmanagerTarget } from './lib/prometheus/alertmanager.ts'
 import { PROMETHEUS_CONTAINER_PORT } from './lib/prometheus/api.ts'
@@ -66,38 +66,30 @@ await step(
   {
     name: '03-prometheus',
     lock: true,
-    summary: tr(
-      'Prometheus scraping Triton every 5s, with recording and alert rules',
-      '运行 Prometheus，每 5 秒抓取 Triton，并加载记录规则和告警规则',
-    ),
+    summary: t('Prometheus scraping Triton every 5s, with recording and alert rules'),
     replaces:
       'docker run -d --name prometheus --network ai-monitor-net -v $PWD/monitor/prometheus:/etc/prometheus -p 9090:9090 ' +
       'prom/prometheus --config.file=/etc/prometheus/prometheus.yml && curl http://localhost:9090/api/v1/targets',
     env: {
-      PROMETHEUS_IMAGE: tr('Prometheus image', 'Prometheus 镜像'),
-      PROMETHEUS_CONTAINER: tr('container name (default prometheus)', '容器名称（默认 prometheus）'),
-      PROMETHEUS_PORT: tr('host port (9090)', '主机端口（9090）'),
-      PROMETHEUS_VOLUME: tr(
-        "data volume (prometheus-data): Prometheus's history, kept by `make down`",
-        '数据卷（prometheus-data）：Prometheus 的历史数据，`make down` 会保留',
+      PROMETHEUS_IMAGE: t('Prometheus image'),
+      PROMETHEUS_CONTAINER: t('container name (default prometheus)'),
+      PROMETHEUS_PORT: t('host port (9090)'),
+      PROMETHEUS_VOLUME: t("data volume (prometheus-data): Prometheus's history, kept by `make down`"),
+      PROMETHEUS_CONFIG_DIR: t(
+        'folder for the generated prometheus.yml, rules.yml and {TRITON_TARGETS_FILE} ' +
+          '({RENDERED} in the state folder)',
+        { TRITON_TARGETS_FILE, RENDERED },
       ),
-      PROMETHEUS_CONFIG_DIR: tr(
-        `folder for the generated prometheus.yml, rules.yml and ${TRITON_TARGETS_FILE} (${RENDERED} in the state folder)`,
-        `生成的 prometheus.yml、rules.yml 和 ${TRITON_TARGETS_FILE} 所在目录（状态目录中的 ${RENDERED}）`,
-      ),
-      STATE_DIR: tr('state folder (.state)', '状态目录（.state）'),
-      TRITON_CONTAINER: tr('scrape target name on the network (triton)', '网络上的抓取目标名称（triton）'),
-      ALERTMANAGER_CONTAINER: tr(
-        'where alerts go, by name on the network (alertmanager); need not run yet',
-        '告警发往的 Alertmanager，网络上的名称（alertmanager）；可以尚未运行',
-      ),
-      BIND_ADDRESS: tr('host address the port is published on (127.0.0.1)', '端口发布到的主机地址（127.0.0.1）'),
+      STATE_DIR: t('state folder (.state)'),
+      TRITON_CONTAINER: t('scrape target name on the network (triton)'),
+      ALERTMANAGER_CONTAINER: t('where alerts go, by name on the network (alertmanager); need not run yet'),
+      BIND_ADDRESS: t('host address the port is published on (127.0.0.1)'),
       ...pullEnv,
     },
     flags: {
       timeout: {
         type: 'number',
-        help: tr('seconds to wait for the triton targets to be up', '等待 triton 目标变为 up 的秒数'),
+        help: t('seconds to wait for the triton targets to be up'),
         default: 120,
         min: 1,
       },
@@ -118,11 +110,10 @@ await step(
     const expected = listedTargets(dir) ?? replicas.map(tritonTarget)
     if (expected.length !== replicas.length) {
       log.info(
-        tr(
-          `${TRITON_TARGETS_FILE} lists the ${expected.length} replicas \`make triton\` runs; ` +
-            `TRITON_REPLICAS=${replicas.length} here: \`make triton\` converges them`,
-          `${TRITON_TARGETS_FILE} 列出了 \`make triton\` 运行的 ${expected.length} 个副本；` +
-            `这里 TRITON_REPLICAS=${replicas.length}：\`make triton\` 会使两者一致`,
+        t(
+          '{TRITON_TARGETS_FILE} lists the {expectedLength} replicas `make triton` runs; ' +
+            'TRITON_REPLICAS={replicasLength} here: `make triton` converges them',
+          { TRITON_TARGETS_FILE, expectedLength: expected.length, replicasLength: replicas.length },
         ),
       )
     }
@@ -131,7 +122,7 @@ await step(
       dir,
       renderFiles({ triton: { file: TRITON_TARGETS_FILE }, alertmanagerTarget: alertmanager }),
     )
-    log.info(tr(`generated ${dir}/prometheus.yml and rules.yml`, `已生成 ${dir}/prometheus.yml 和 rules.yml`))
+    log.info(t('generated {dir}/prometheus.yml and rules.yml', { dir }))
 
     // Converge: image, promtool's verdict (nothing changes before it), network, volume, container.
     await ensureEngine()
@@ -144,23 +135,17 @@ await step(
     // Wait: ready, the files read, every Triton target up, the rules loaded.
     const base = url(config, config.prometheus.port)
     await waitForHttp(`${base}/-/ready`, {
-      what: tr('waiting for Prometheus to be ready', '等待 Prometheus 就绪'),
+      what: t('waiting for Prometheus to be ready'),
       timeoutMs: flags.timeout * 1000,
       container: service.name,
     })
     // A kept container still runs with the files it read before: reloaded, not recreated.
     if (action === 'kept') {
       await reload(base, service.name)
-      if (filesChanged)
-        log.change(tr('Prometheus reloaded the changed configuration', 'Prometheus 已重新加载变更的配置'))
+      if (filesChanged) log.change(t('Prometheus reloaded the changed configuration'))
     }
     const what = await waitForTritonTargets(config, base, expected, flags.timeout)
     const count = await loadedRules(base, service.name)
-    log.ok(
-      tr(
-        `Prometheus is up at ${base}: ${what} up, ${count} rules loaded`,
-        `Prometheus 已在 ${base} 运行：${what}为 up，已加载 ${count} 条规则`,
-      ),
-    )
+    log.ok(t('Prometheus is up at {base}: {what} up, {count} rules loaded', { base, what, count }))
   },
 )

@@ -10,7 +10,7 @@ import { ensureImage } from './lib/engine/images.ts'
 import { ensureNetwork, ensureVolume } from './lib/engine/networks.ts'
 import { waitForHttp } from './lib/engine/readiness.ts'
 import { fail } from './lib/step/fail.ts'
-import { tr } from './lib/output/i18n.ts'
+import { t } from './lib/output/i18n.ts'
 import { log } from './lib/output/log.ts'
 import { pullEnv, pullFlags, pullSettings } from './lib/engine/pull.ts'
 import { generatePassword, readSecret, statePath, writeSecret } from './lib/state/secrets.ts'
@@ -29,30 +29,21 @@ await step(
   {
     name: '04-grafana',
     lock: true,
-    summary: tr(
-      'Grafana with a generated admin password and a persistent data volume',
-      '运行 Grafana（生成的 admin 密码、持久化数据卷）',
-    ),
+    summary: t('Grafana with a generated admin password and a persistent data volume'),
     replaces: 'docker run -d --name grafana --network ai-monitor-net -p 3000:3000 grafana/grafana',
     env: {
-      GRAFANA_IMAGE: tr(
-        'Grafana image (default grafana/grafana:11.6.0)',
-        'Grafana 镜像（默认 grafana/grafana:11.6.0）',
-      ),
-      GRAFANA_CONTAINER: tr('container name (grafana)', '容器名称（grafana）'),
-      GRAFANA_PORT: tr('host port (3000)', '主机端口（3000）'),
-      GRAFANA_VOLUME: tr(
-        "data volume (grafana-data): Grafana's users, tokens, dashboards",
-        '数据卷（grafana-data）：Grafana 的用户、令牌、仪表盘',
-      ),
-      BIND_ADDRESS: tr('host address the port is published on (127.0.0.1)', '端口发布到的主机地址（127.0.0.1）'),
-      STATE_DIR: tr('state folder for the password (.state)', '保存密码的状态目录（.state）'),
+      GRAFANA_IMAGE: t('Grafana image (default grafana/grafana:11.6.0)'),
+      GRAFANA_CONTAINER: t('container name (grafana)'),
+      GRAFANA_PORT: t('host port (3000)'),
+      GRAFANA_VOLUME: t("data volume (grafana-data): Grafana's users, tokens, dashboards"),
+      BIND_ADDRESS: t('host address the port is published on (127.0.0.1)'),
+      STATE_DIR: t('state folder for the password (.state)'),
       ...pullEnv,
     },
     flags: {
       timeout: {
         type: 'number',
-        help: tr('seconds to wait for /api/health', '等待 /api/health 的秒数'),
+        help: t('seconds to wait for /api/health'),
         default: 120,
         min: 1,
       },
@@ -69,21 +60,19 @@ await step(
     // A hand-written file can hold the default; never run with it.
     if (password === GRAFANA_DEFAULT_PASSWORD) {
       throw fail(
-        tr(
-          `the admin password in ${path} is "${GRAFANA_DEFAULT_PASSWORD}", Grafana's default: Grafana would run with admin/admin`,
-          `${path} 中的 admin 密码是 Grafana 的默认值 "${GRAFANA_DEFAULT_PASSWORD}"：Grafana 将以 admin/admin 运行`,
+        t(
+          'the admin password in {path} is "{GRAFANA_DEFAULT_PASSWORD}", Grafana\'s ' +
+            'default: Grafana would run with admin/admin',
+          { path, GRAFANA_DEFAULT_PASSWORD },
         ),
-        tr(
-          `delete ${path} and run \`make grafana\`: it generates a password and sets it in Grafana`,
-          `删除 ${path} 并运行 \`make grafana\`：它会生成密码并在 Grafana 中设置`,
-        ),
+        t('delete {path} and run `make grafana`: it generates a password and sets it in Grafana', { path }),
       )
     }
     const generated = !password
     if (!password) {
       password = generatePassword()
       writeSecret(ADMIN_PASSWORD_FILE, password)
-      log.change(tr(`admin password generated into ${path} (mode 0600)`, `已生成 admin 密码：${path}（权限 0600）`))
+      log.change(t('admin password generated into {path} (mode 0600)', { path }))
     }
     await ensureEngine()
     const hints = { nameVariable: 'GRAFANA_CONTAINER', imageVariable: 'GRAFANA_IMAGE' }
@@ -104,18 +93,17 @@ await step(
     })
     const base = grafanaUrl(config)
     await waitForHttp(`${base}/api/health`, {
-      what: tr('waiting for Grafana /api/health', '等待 Grafana /api/health'),
+      what: t('waiting for Grafana /api/health'),
       timeoutMs: flags.timeout * 1000,
       container: g.container,
     })
     const reset = async (why: string) => {
       await resetAdminPassword(g.container, password)
       log.change(
-        tr(
-          `${why}: admin password set in Grafana to the one in ${path} ` +
-            `(grafana cli admin reset-admin-password, in ${g.container})`,
-          `${why}：已把 Grafana 的 admin 密码设为 ${path} 中的密码` +
-            `（在 ${g.container} 中运行 grafana cli admin reset-admin-password）`,
+        t(
+          '{why}: admin password set in Grafana to the one in {path} (grafana cli admin ' +
+            'reset-admin-password, in {container})',
+          { why, path, container: g.container },
         ),
       )
     }
@@ -123,29 +111,28 @@ await step(
     // before any login, so a lost state folder costs no failed login (5 lock the admin out).
     if (generated && volume === 'kept') {
       await reset(
-        tr(
-          `the state folder had no admin password, and volume ${g.volume} keeps Grafana's users`,
-          `状态目录中没有 admin 密码，而数据卷 ${g.volume} 保留着 Grafana 的用户`,
-        ),
+        t("the state folder had no admin password, and volume {volume} keeps Grafana's users", { volume: g.volume }),
       )
     }
     const login = () => grafana(base, { user: ADMIN_USER, password }).GET('/user')
-    const what = tr(`log in as ${ADMIN_USER} with the password in ${path}`, `用 ${path} 中的密码以 ${ADMIN_USER} 登录`)
+    const what = t('log in as {ADMIN_USER} with the password in {path}', { ADMIN_USER, path })
     // One login. Refused for its password (changed in the UI, or a volume from another state
     // folder): set the stored one and log in again. Never retried blindly: 5 failures lock it.
     let answer = await login()
     const refusal = (answer.error as { messageId?: string } | undefined)?.messageId
     if (answer.response.status === 401 && refusal === 'password-auth.failed') {
-      await reset(tr(`Grafana refused the admin password in the state folder`, `Grafana 拒绝了状态目录中的 admin 密码`))
+      await reset(t('Grafana refused the admin password in the state folder'))
       answer = await login()
     }
     const me = ok(answer, { what })
     const { version = '?' } = await health(base)
     log.ok(
-      tr(
-        `Grafana ${version} is ready at ${base} (user ${me.login ?? ADMIN_USER}, password in ${path})`,
-        `Grafana ${version} 已就绪：${base}（用户 ${me.login ?? ADMIN_USER}，密码在 ${path}）`,
-      ),
+      t('Grafana {version} is ready at {base} (user {login}, password in {path})', {
+        version,
+        base,
+        login: me.login ?? ADMIN_USER,
+        path,
+      }),
     )
   },
 )

@@ -9,7 +9,7 @@ import { assertHttpUrl, step } from './lib/step/cli.ts'
 import type { Config } from './lib/step/config.ts'
 import { alertmanagerUrlOnNetwork } from './lib/prometheus/alertmanager.ts'
 import { lookupFailure } from './lib/prometheus/datasource-diagnosis.ts'
-import { tr } from './lib/output/i18n.ts'
+import { t } from './lib/output/i18n.ts'
 import { log } from './lib/output/log.ts'
 import { ensureDatasource } from './lib/grafana/datasource.ts'
 import { DATASOURCE_NAME_MAX, DATASOURCE_URL_MAX } from './lib/grafana/server.ts'
@@ -21,42 +21,29 @@ await step(
   {
     name: '06-datasource',
     lock: true,
-    summary: tr(
-      'Prometheus and Alertmanager datasources in Grafana by fixed uids',
-      '在 Grafana 中以固定 uid 添加 Prometheus 和 Alertmanager 数据源',
-    ),
+    summary: t('Prometheus and Alertmanager datasources in Grafana by fixed uids'),
     replaces:
       'curl -X POST http://localhost:3000/api/datasources -H "Authorization: Bearer glsa_****" ' +
       `-d '{"name":"Prometheus","type":"prometheus","url":"http://prometheus:9090","access":"proxy","basicAuth":false}'`,
     env: {
-      DATASOURCE_UID: tr('datasource uid (triton-prometheus)', '数据源 uid（triton-prometheus）'),
-      PROMETHEUS_CONTAINER: tr(
-        'Prometheus container name, its host name on the network (prometheus)',
-        'Prometheus 容器名称，即它在网络上的主机名（prometheus）',
-      ),
-      ALERTMANAGER_DATASOURCE_UID: tr(
-        'Alertmanager datasource uid (triton-alertmanager)',
-        'Alertmanager 数据源 uid（triton-alertmanager）',
-      ),
-      ALERTMANAGER_CONTAINER: tr(
-        'Alertmanager container name, its host name on the network (alertmanager)',
-        'Alertmanager 容器名称，即它在网络上的主机名（alertmanager）',
-      ),
+      DATASOURCE_UID: t('datasource uid (triton-prometheus)'),
+      PROMETHEUS_CONTAINER: t('Prometheus container name, its host name on the network (prometheus)'),
+      ALERTMANAGER_DATASOURCE_UID: t('Alertmanager datasource uid (triton-alertmanager)'),
+      ALERTMANAGER_CONTAINER: t('Alertmanager container name, its host name on the network (alertmanager)'),
     },
     flags: {
       name: {
         type: 'string',
-        help: tr('Prometheus datasource name', 'Prometheus 数据源名称'),
+        help: t('Prometheus datasource name'),
         default: 'Prometheus',
         maxLength: DATASOURCE_NAME_MAX,
       },
       url: {
         type: 'string',
         maxLength: DATASOURCE_URL_MAX,
-        help: tr(
-          `Prometheus URL as Grafana reaches it (default ${prometheusUrlOnNetwork('<PROMETHEUS_CONTAINER>')})`,
-          `Grafana 访问 Prometheus 的 URL（默认 ${prometheusUrlOnNetwork('<PROMETHEUS_CONTAINER>')}）`,
-        ),
+        help: t('Prometheus URL as Grafana reaches it (default {prometheusUrlOnNetwork})', {
+          prometheusUrlOnNetwork: prometheusUrlOnNetwork('<PROMETHEUS_CONTAINER>'),
+        }),
       },
     },
   },
@@ -78,7 +65,7 @@ await step(
         // Grafana's "Scrape interval": the floor of $__interval, and a quarter of $__rate_interval's floor.
         jsonData: { httpMethod: 'POST', timeInterval: SCRAPE_INTERVAL },
       },
-      { uidVariable: 'DATASOURCE_UID', otherName: tr('pass --name <other name>', '传入 --name <其他名称>') },
+      { uidVariable: 'DATASOURCE_UID', otherName: t('pass --name <other name>') },
     )
     // Grafana's Alerting pages show the stack's alerts (and can silence them) through this one.
     await ensureDatasource(
@@ -110,11 +97,15 @@ async function warnIfUnresolvable(url: string, config: Config): Promise<void> {
   const failure = await lookupFailure(url, config.network, config.prometheus.image)
   if (!failure) return
   log.warn(
-    tr(
-      `Grafana will not reach ${url}: on network ${config.network}, ${failure}. ` +
-        `The stack's Prometheus is ${prometheusUrlOnNetwork(config.prometheus.container)} there`,
-      `Grafana 将无法访问 ${url}：在网络 ${config.network} 上，${failure}。` +
-        `本套服务的 Prometheus 在该网络上是 ${prometheusUrlOnNetwork(config.prometheus.container)}`,
+    t(
+      "Grafana will not reach {url}: on network {network}, {failure}. The stack's " +
+        'Prometheus is {prometheusUrlOnNetwork} there',
+      {
+        url,
+        network: config.network,
+        failure,
+        prometheusUrlOnNetwork: prometheusUrlOnNetwork(config.prometheus.container),
+      },
     ),
   )
 }

@@ -2,7 +2,7 @@
 // datasource uid; kept untouched when Grafana already holds the same model.
 import { step } from './lib/step/cli.ts'
 import { fail } from './lib/step/fail.ts'
-import { tr } from './lib/output/i18n.ts'
+import { t } from './lib/output/i18n.ts'
 import { log } from './lib/output/log.ts'
 import { stableJson } from './lib/state/stable-json.ts'
 import { GrafanaError, ok, type Grafana, type Json } from './lib/grafana/client.ts'
@@ -14,24 +14,21 @@ await step(
   {
     name: '07-dashboard',
     lock: true,
-    summary: tr('import the Triton dashboard into Grafana', '把 Triton 仪表盘导入 Grafana'),
+    summary: t('import the Triton dashboard into Grafana'),
     replaces:
       'curl -X POST http://localhost:3000/api/dashboards/db -H "Authorization: Bearer glsa_****" ' +
       '-H "Content-Type: application/json" -d @dashboard.json',
     env: {
-      DATASOURCE_UID: tr(
-        'datasource uid the panels use (triton-prometheus)',
-        '面板使用的数据源 uid（triton-prometheus）',
-      ),
+      DATASOURCE_UID: t('datasource uid the panels use (triton-prometheus)'),
     },
     flags: {
       file: {
         type: 'string',
-        help: tr('dashboard model (JSON) to import', '要导入的仪表盘模型（JSON）'),
+        help: t('dashboard model (JSON) to import'),
         default: DASHBOARD_FILE,
       },
-      folder: { type: 'string', help: tr('folder title', '文件夹标题'), default: 'Triton' },
-      'folder-uid': { type: 'string', help: tr('folder uid', '文件夹 uid'), default: 'triton' },
+      folder: { type: 'string', help: t('folder title'), default: 'Triton' },
+      'folder-uid': { type: 'string', help: t('folder uid'), default: 'triton' },
     },
   },
   async (flags) => {
@@ -39,28 +36,25 @@ await step(
     // Grafana's own rule, before any call: it would refuse a folder uid outside it with a 400.
     if (!isGrafanaUid(folderUid)) {
       throw fail(
-        tr(`--folder-uid "${folderUid}" is not a Grafana uid`, `--folder-uid "${folderUid}" 不是合法的 Grafana uid`),
-        tr(
-          'use up to 40 letters, digits, "_" or "-", e.g. --folder-uid triton',
-          '最多 40 个字母、数字、"_" 或 "-"，例如 --folder-uid triton',
-        ),
+        t('--folder-uid "{folderUid}" is not a Grafana uid', { folderUid }),
+        t('use up to 40 letters, digits, "_" or "-", e.g. --folder-uid triton'),
         2,
       )
     }
     const { config, base, api } = tokenSession()
     const model = withDatasourceUid(readDashboard(flags.file), config.datasourceUid)
     await ensureFolder(api, folderUid, flags.folder)
-    const what = tr(`import the dashboard ${model.uid}`, `导入仪表盘 ${model.uid}`)
+    const what = t('import the dashboard {uid}', { uid: model.uid })
 
     const stored = await api.GET('/dashboards/uid/{uid}', { params: { path: { uid: model.uid } } })
     if (stored.response.ok && stored.data?.meta?.folderUid === folderUid && sameModel(stored.data.dashboard, model)) {
       log.ok(
-        tr(
-          `dashboard "${model.title}" is up to date (version ${stored.data.meta.version}), kept`,
-          `仪表盘 "${model.title}" 已是最新（版本 ${stored.data.meta.version}），保留`,
-        ),
+        t('dashboard "{title}" is up to date (version {version}), kept', {
+          title: model.title,
+          version: String(stored.data.meta.version),
+        }),
       )
-      log.ok(tr(`open ${base}${stored.data.meta.url}`, `打开 ${base}${stored.data.meta.url}`))
+      log.ok(t('open {base}{url}', { base, url: String(stored.data.meta.url) }))
       return
     }
     if (!stored.response.ok && stored.response.status !== 404) ok(stored, { what })
@@ -87,30 +81,29 @@ await step(
     const result = ok(saved, {
       what,
       fixes: {
-        412: tr(
-          `another dashboard titled "${model.title}" is in folder ${flags.folder} (older Grafana wants unique titles): ` +
-            'delete or rename it, or pass --folder-uid <other folder>',
-          `文件夹 ${flags.folder} 中已有另一个标题为 "${model.title}" 的仪表盘（旧版 Grafana 要求标题唯一）：` +
-            '删除或重命名它，或传入 --folder-uid <其他文件夹>',
+        412: t(
+          'another dashboard titled "{title}" is in folder {folder} (older Grafana wants ' +
+            'unique titles): delete or rename it, or pass --folder-uid <other folder>',
+          { title: model.title, folder: flags.folder },
         ),
-        409: tr(
-          `Grafana refused to overwrite dashboard ${model.uid}: delete it in Grafana and run \`make dashboard\` again`,
-          `Grafana 拒绝覆盖仪表盘 ${model.uid}：请在 Grafana 中删除后重新运行 \`make dashboard\``,
-        ),
+        409: t('Grafana refused to overwrite dashboard {uid}: delete it in Grafana and run `make dashboard` again', {
+          uid: model.uid,
+        }),
       },
     })
     log.change(
-      tr(
-        `dashboard "${model.title}" imported into folder ${flags.folder} (version ${result.version})`,
-        `已把仪表盘 "${model.title}" 导入文件夹 ${flags.folder}（版本 ${result.version}）`,
-      ),
+      t('dashboard "{title}" imported into folder {folder} (version {version})', {
+        title: model.title,
+        folder: flags.folder,
+        version: result.version,
+      }),
     )
-    log.ok(tr(`open ${base}${result.url}`, `打开 ${base}${result.url}`))
+    log.ok(t('open {base}{url}', { base, url: result.url }))
   },
 )
 
 async function ensureFolder(api: Grafana, uid: string, title: string): Promise<void> {
-  const what = tr(`create the folder ${title}`, `创建文件夹 ${title}`)
+  const what = t('create the folder {title}', { title })
   const found = await api.GET('/folders/{folder_uid}', { params: { path: { folder_uid: uid } } })
   if (found.response.ok) {
     if (found.data?.title === title) return
@@ -121,21 +114,18 @@ async function ensureFolder(api: Grafana, uid: string, title: string): Promise<v
         body: { title, version: found.data?.version },
       }),
       {
-        what: tr(`rename the folder ${uid} to "${title}"`, `把文件夹 ${uid} 重命名为 "${title}"`),
+        what: t('rename the folder {uid} to "{title}"', { uid, title }),
         fixes: {
-          409: tr(
-            `another folder is already titled "${title}", or someone changed folder ${uid} meanwhile: ` +
-              'pass --folder <other title>, or run `make dashboard` again',
-            `已有另一个标题为 "${title}" 的文件夹，或有人同时修改了文件夹 ${uid}：传入 --folder <其他标题>，或重新运行 \`make dashboard\``,
+          409: t(
+            'another folder is already titled "{title}", or someone changed folder {uid} ' +
+              'meanwhile: pass --folder <other title>, or run `make dashboard` again',
+            { title, uid },
           ),
         },
       },
     )
     log.change(
-      tr(
-        `folder ${uid} renamed from "${found.data?.title}" to "${title}"`,
-        `已把文件夹 ${uid} 从 "${found.data?.title}" 重命名为 "${title}"`,
-      ),
+      t('folder {uid} renamed from "{title2}" to "{title}"', { uid, title2: String(found.data?.title), title }),
     )
     return
   }
@@ -144,13 +134,14 @@ async function ensureFolder(api: Grafana, uid: string, title: string): Promise<v
     ok(await api.POST('/folders', { body: { uid, title } }), {
       what,
       fixes: {
-        409: tr(
-          `a folder or dashboard already uses uid ${uid} or title "${title}": pass --folder-uid/--folder with other values`,
-          `已有文件夹或仪表盘使用 uid ${uid} 或标题 "${title}"：用 --folder-uid/--folder 指定其他值`,
+        409: t(
+          'a folder or dashboard already uses uid {uid} or title "{title}": pass ' +
+            '--folder-uid/--folder with other values',
+          { uid, title },
         ),
       },
     })
-    log.change(tr(`folder ${title} created (uid ${uid})`, `已创建文件夹 ${title}（uid ${uid}）`))
+    log.change(t('folder {title} created (uid {uid})', { title, uid }))
   } catch (error) {
     // Created by a concurrent run between our look and our create (12.x answers 412 for it).
     const again = await api.GET('/folders/{folder_uid}', { params: { path: { folder_uid: uid } } })

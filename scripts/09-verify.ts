@@ -5,7 +5,7 @@
 import { step } from './lib/step/cli.ts'
 import { chart } from './lib/output/chart.ts'
 import { fail, StepError } from './lib/step/fail.ts'
-import { tr } from './lib/output/i18n.ts'
+import { t } from './lib/output/i18n.ts'
 import { log } from './lib/output/log.ts'
 import { waitFor } from './lib/step/poll.ts'
 import { whyProxyFailed } from './lib/prometheus/datasource-diagnosis.ts'
@@ -25,29 +25,23 @@ import { meanMsPerRequest, metric, modelIs, qps, type Scope } from './lib/triton
 await step(
   {
     name: '09-verify',
-    summary: tr(
-      'verify the dashboard, the triton target, QPS and latency through Grafana',
-      '通过 Grafana 检查仪表盘、triton 抓取目标、QPS 与延迟',
-    ),
+    summary: t('verify the dashboard, the triton target, QPS and latency through Grafana'),
     replaces:
       'curl -H "Authorization: Bearer glsa_****" http://localhost:3000/api/search; ' +
       'curl -H "Authorization: Bearer glsa_****" ' +
       '"http://localhost:3000/api/datasources/proxy/1/api/v1/query?query=nv_gpu_utilization"',
     env: {
-      DATASOURCE_UID: tr(
-        'datasource uid queried through the proxy (triton-prometheus)',
-        '通过代理查询的数据源 uid（triton-prometheus）',
-      ),
-      MODEL: tr('model whose QPS and latency are checked (mnist_mlp)', '检查 QPS 与延迟的模型（mnist_mlp）'),
+      DATASOURCE_UID: t('datasource uid queried through the proxy (triton-prometheus)'),
+      MODEL: t('model whose QPS and latency are checked (mnist_mlp)'),
     },
     flags: {
       json: {
         type: 'boolean',
-        help: tr('print the result as one JSON object on stdout', '在标准输出打印一个 JSON 结果'),
+        help: t('print the result as one JSON object on stdout'),
       },
       minutes: {
         type: 'number',
-        help: tr('chart window in minutes', '图表时间窗口（分钟）'),
+        help: t('chart window in minutes'),
         default: 5,
         min: 1,
         max: 1440,
@@ -55,10 +49,7 @@ await step(
       },
       timeout: {
         type: 'number',
-        help: tr(
-          'seconds to wait for the checks to pass (the scrape after the load)',
-          '等待检查通过的秒数（负载之后的抓取）',
-        ),
+        help: t('seconds to wait for the checks to pass (the scrape after the load)'),
         default: 60,
         min: 1,
       },
@@ -75,14 +66,10 @@ await step(
     const through = (what: string): GrafanaCall => ({
       what,
       fixes: {
-        404: tr(
-          `there is no datasource with uid ${uid} in Grafana: run \`make datasource\``,
-          `Grafana 中没有 uid 为 ${uid} 的数据源：运行 \`make datasource\``,
-        ),
-        502: tr(
-          `Prometheus (container ${config.prometheus.container}) does not answer Grafana: start it with \`make prometheus\``,
-          `Prometheus（容器 ${config.prometheus.container}）没有响应 Grafana：用 \`make prometheus\` 启动它`,
-        ),
+        404: t('there is no datasource with uid {uid} in Grafana: run `make datasource`', { uid }),
+        502: t('Prometheus (container {container}) does not answer Grafana: start it with `make prometheus`', {
+          container: config.prometheus.container,
+        }),
       },
     })
     // `list` names the array the caller reads: an answer without it (a web page, a proxy's reply) is
@@ -100,13 +87,15 @@ await step(
       ) {
         const said = JSON.stringify(answer).slice(0, 120)
         throw fail(
-          tr(
-            `datasource ${uid} answered ${route} with something that is not a Prometheus API answer: ${said}`,
-            `数据源 ${uid} 对 ${route} 的回答不是 Prometheus API 的回答：${said}`,
-          ),
-          tr(
-            `point it at Prometheus: \`make datasource\` (or \`make datasource ARGS="--url ${prometheusUrlOnNetwork('<prometheus>')}"\`)`,
-            `让它指向 Prometheus：\`make datasource\`（或 \`make datasource ARGS="--url ${prometheusUrlOnNetwork('<prometheus>')}"\`）`,
+          t('datasource {uid} answered {route} with something that is not a Prometheus API answer: {said}', {
+            uid,
+            route,
+            said,
+          }),
+          t(
+            'point it at Prometheus: `make datasource` (or ' +
+              '`make datasource ARGS="--url {prometheusUrlOnNetwork}"`)',
+            { prometheusUrlOnNetwork: prometheusUrlOnNetwork('<prometheus>') },
           ),
         )
       }
@@ -119,7 +108,7 @@ await step(
 
     const hits = ok(
       await api.GET('/search', { params: { query: { dashboardUIDs: [dashboard.uid], type: 'dash-db' } } }),
-      { what: tr('list the dashboards', '列出仪表盘') },
+      { what: t('list the dashboards') },
     )
     const hit = hits.find((h) => h.uid === dashboard.uid)
 
@@ -133,55 +122,45 @@ await step(
       const missing: string[] = []
       if (!hit)
         missing.push(
-          tr(
-            `dashboard "${dashboard.title}" (uid ${dashboard.uid}) is not in Grafana: run \`make dashboard\``,
-            `Grafana 中没有仪表盘 "${dashboard.title}"（uid ${dashboard.uid}）：运行 \`make dashboard\``,
-          ),
+          t('dashboard "{title}" (uid {uid}) is not in Grafana: run `make dashboard`', {
+            title: dashboard.title,
+            uid: dashboard.uid,
+          }),
         )
       const targets = await prom<{ activeTargets: Target[] }>(
         'api/v1/targets',
         { state: 'active' },
-        tr(
-          `check the triton target through the Prometheus datasource ${uid}`,
-          `通过 Prometheus 数据源 ${uid} 检查 triton 抓取目标`,
-        ),
+        t('check the triton target through the Prometheus datasource {uid}', { uid }),
         'activeTargets',
       )
       const target = targets.activeTargets.find(
         (t) => t.labels.job === TRITON_JOB || t.labels.instance?.startsWith(`${config.triton.container}:`),
       )
-      if (!target)
-        missing.push(
-          tr(
-            'Prometheus has no triton target: run `make prometheus`',
-            'Prometheus 没有 triton 抓取目标：运行 `make prometheus`',
-          ),
-        )
+      if (!target) missing.push(t('Prometheus has no triton target: run `make prometheus`'))
       else if (target.health !== 'up')
         missing.push(
-          tr(
-            `the triton target ${target.labels.instance} is ${target.health}` +
-              `${target.lastError ? ` (${target.lastError})` : ''}: run \`make triton\``,
-            `triton 抓取目标 ${target.labels.instance} 状态为 ${target.health}` +
-              `${target.lastError ? `（${target.lastError}）` : ''}：运行 \`make triton\``,
-          ),
+          t('the triton target {instance} is {health}{lastError}: run `make triton`', {
+            instance: String(target.labels.instance),
+            health: target.health,
+            lastError: target.lastError ? t(' ({lastError})', { lastError: target.lastError }) : '',
+          }),
         )
-      const what = tr('query QPS and latency through Grafana', '通过 Grafana 查询 QPS 与延迟')
+      const what = t('query QPS and latency through Grafana')
       const qps = await instant(qpsQuery, what)
       const latencyMs = await instant(latencyQuery, what)
       if (!(qps! > 0))
         missing.push(
-          tr(
-            `QPS of ${config.model} is ${qps ?? 'absent'} over the last minute: run \`make load\` (Prometheus scrapes every few seconds)`,
-            `${config.model} 最近一分钟的 QPS 为 ${qps ?? '无'}：运行 \`make load\`（Prometheus 每几秒抓取一次）`,
+          t(
+            'QPS of {model} is {qps} over the last minute: run `make load` (Prometheus ' + 'scrapes every few seconds)',
+            { model: config.model, qps: qps ?? t('absent') },
           ),
         )
       if (!Number.isFinite(latencyMs))
         missing.push(
-          tr(
-            `mean latency of ${config.model} is ${latencyMs ?? 'absent'}: it needs requests in the last minute (\`make load\`)`,
-            `${config.model} 的平均延迟为 ${latencyMs ?? '无'}：需要最近一分钟内有请求（\`make load\`）`,
-          ),
+          t('mean latency of {model} is {latencyMs}: it needs requests in the last minute (`make load`)', {
+            model: config.model,
+            latencyMs: latencyMs ?? t('absent'),
+          }),
         )
       return { missing, target, qps, latencyMs }
     }
@@ -199,21 +178,18 @@ await step(
         }
       },
       {
-        what: tr('waiting for the triton target, QPS and latency', '等待 triton 抓取目标、QPS 与延迟'),
+        what: t('waiting for the triton target, QPS and latency'),
         timeoutMs: flags.timeout * 1000,
         intervalMs: 1000,
         onTimeout: () =>
           fail(
-            tr(
-              `verification failed after ${flags.timeout}s: ${last?.missing.join('; ') ?? 'no answer'}`,
-              `${flags.timeout} 秒后检查仍未通过：${last?.missing.join('；') ?? '无响应'}`,
-            ),
+            t('verification failed after {timeout}s: {missing}', {
+              timeout: flags.timeout,
+              missing: last?.missing.join(t('; ')) ?? t('no answer'),
+            }),
             last?.missing.length
-              ? tr(
-                  'do what each item above says, then run `make verify` again',
-                  '按上面每一项的提示处理后，重新运行 `make verify`',
-                )
-              : tr('see the message above', '见上面的信息'),
+              ? t('do what each item above says, then run `make verify` again')
+              : t('see the message above'),
           ),
       },
     ).catch((error: unknown) => error as StepError)
@@ -251,7 +227,7 @@ await step(
       const result = await prom<{ result: Series[] }>(
         'api/v1/query_range',
         { query, ...range },
-        tr('read QPS and latency history', '读取 QPS 与延迟历史'),
+        t('read QPS and latency history'),
         'result',
       )
       return (result.result[0]?.values ?? []).map(([t, v]) => [t, Number(v)] as [number, number])
@@ -261,30 +237,26 @@ await step(
     const url = `${base}${hit!.url}`
     log.raw(
       chart(
-        tr(`QPS, last ${flags.minutes} min`, `QPS，最近 ${flags.minutes} 分钟`),
+        t('QPS, last {minutes} min', { minutes: flags.minutes }),
         qpsSeries.map(([, v]) => v),
         'req/s',
       ),
     )
     log.raw(
       chart(
-        tr(`Mean latency, last ${flags.minutes} min`, `平均延迟，最近 ${flags.minutes} 分钟`),
+        t('Mean latency, last {minutes} min', { minutes: flags.minutes }),
         latencySeries.map(([, v]) => v),
         'ms',
       ),
     )
-    log.ok(tr(`dashboard "${dashboard.title}": ${url}`, `仪表盘 "${dashboard.title}"：${url}`))
+    log.ok(t('dashboard "{title}": {url}', { title: dashboard.title, url }))
+    log.ok(t('triton target {instance} is up', { instance: String(settled.target!.labels.instance) }))
     log.ok(
-      tr(
-        `triton target ${settled.target!.labels.instance} is up`,
-        `triton 抓取目标 ${settled.target!.labels.instance} 正常`,
-      ),
-    )
-    log.ok(
-      tr(
-        `QPS ${settled.qps!.toFixed(2)} req/s, mean latency ${settled.latencyMs!.toFixed(2)} ms (${config.model}, last minute)`,
-        `QPS ${settled.qps!.toFixed(2)} 次/秒，平均延迟 ${settled.latencyMs!.toFixed(2)} 毫秒（${config.model}，最近一分钟）`,
-      ),
+      t('QPS {qps} req/s, mean latency {latencyMs} ms ({model}, last minute)', {
+        qps: settled.qps!.toFixed(2),
+        latencyMs: settled.latencyMs!.toFixed(2),
+        model: config.model,
+      }),
     )
     if (flags.json) {
       process.stdout.write(

@@ -28,7 +28,7 @@ import { ensureImage } from './lib/engine/images.ts'
 import { ensureNetwork } from './lib/engine/networks.ts'
 import { waitForHttp } from './lib/engine/readiness.ts'
 import { fail } from './lib/step/fail.ts'
-import { tr } from './lib/output/i18n.ts'
+import { t } from './lib/output/i18n.ts'
 import { log } from './lib/output/log.ts'
 import { stateDir } from './lib/state/secrets.ts'
 import { pullEnv, pullFlags, pullSettings } from './lib/engine/pull.ts'
@@ -57,17 +57,14 @@ async function checkConfig(text: string, image: string): Promise<void> {
   }
   if (result.exitCode !== 0) {
     throw fail(
-      tr(
-        `amtool rejects the Alertmanager config:\n${result.output}`,
-        `amtool 拒绝了 Alertmanager 配置：\n${result.output}`,
-      ),
-      tr(
-        'fix ALERTMANAGER_CONFIG (your file) or the typed config in prometheus/alertmanager.ts; nothing was changed',
-        '请修改 ALERTMANAGER_CONFIG（你的文件）或 prometheus/alertmanager.ts 中的类型化配置；没有做任何改动',
+      t('amtool rejects the Alertmanager config:\n{output}', { output: result.output }),
+      t(
+        'fix ALERTMANAGER_CONFIG (your file) or the typed config in ' +
+          'prometheus/alertmanager.ts; nothing was changed',
       ),
     )
   }
-  log.ok(tr(`amtool check-config: valid (${result.where})`, `amtool check-config：有效（${result.where}）`))
+  log.ok(t('amtool check-config: valid ({where})', { where: result.where }))
 }
 
 /** Your own alertmanager.yml, or a clear stop before anything is touched. */
@@ -76,14 +73,11 @@ function readOwnConfig(path: string): string {
     return readFileSync(path, 'utf8')
   } catch (error) {
     throw fail(
-      tr(
-        `cannot read ALERTMANAGER_CONFIG=${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-        `无法读取 ALERTMANAGER_CONFIG=${path}（${(error as NodeJS.ErrnoException).code ?? (error as Error).message}）`,
-      ),
-      tr(
-        'point it at a readable alertmanager.yml, or unset it for the generated config',
-        '请指向一个可读的 alertmanager.yml，或取消设置以使用生成的配置',
-      ),
+      t('cannot read ALERTMANAGER_CONFIG={path} ({code})', {
+        path,
+        code: (error as NodeJS.ErrnoException).code ?? (error as Error).message,
+      }),
+      t('point it at a readable alertmanager.yml, or unset it for the generated config'),
       2,
     )
   }
@@ -93,39 +87,30 @@ await step(
   {
     name: '10-alertmanager',
     lock: true,
-    summary: tr(
-      'Alertmanager receiving the alerts of Prometheus, with a webhook when ALERT_WEBHOOK_URL is set',
-      '运行 Alertmanager 接收 Prometheus 的告警；设置 ALERT_WEBHOOK_URL 时推送到 webhook',
-    ),
+    summary: t('Alertmanager receiving the alerts of Prometheus, with a webhook when ALERT_WEBHOOK_URL is set'),
     replaces:
       'docker run -d --name alertmanager --network ai-monitor-net -p 9093:9093 ' +
       '-v $PWD/alertmanager.yml:/etc/alertmanager/alertmanager.yml prom/alertmanager && curl http://localhost:9093/-/ready',
     env: {
-      ALERTMANAGER_IMAGE: tr(
-        'Alertmanager image (prom/alertmanager:v0.28.1)',
-        'Alertmanager 镜像（prom/alertmanager:v0.28.1）',
+      ALERTMANAGER_IMAGE: t('Alertmanager image (prom/alertmanager:v0.28.1)'),
+      ALERTMANAGER_CONTAINER: t('container name, where Prometheus sends alerts (alertmanager)'),
+      ALERTMANAGER_PORT: t('host port (9093)'),
+      ALERT_WEBHOOK_URL: t(
+        'http(s) URL alerts are posted to; kept in the state folder ({WEBHOOK_FILE}), ' +
+          'shown masked; {WEBHOOK_OFF} removes it',
+        { WEBHOOK_FILE, WEBHOOK_OFF },
       ),
-      ALERTMANAGER_CONTAINER: tr(
-        'container name, where Prometheus sends alerts (alertmanager)',
-        '容器名称，Prometheus 按此发送告警（alertmanager）',
-      ),
-      ALERTMANAGER_PORT: tr('host port (9093)', '主机端口（9093）'),
-      ALERT_WEBHOOK_URL: tr(
-        `http(s) URL alerts are posted to; kept in the state folder (${WEBHOOK_FILE}), shown masked; ${WEBHOOK_OFF} removes it`,
-        `告警推送到的 http(s) URL；保存在状态目录（${WEBHOOK_FILE}），显示时打码；设为 ${WEBHOOK_OFF} 则删除`,
-      ),
-      ALERTMANAGER_CONFIG: tr(
+      ALERTMANAGER_CONFIG: t(
         'your own alertmanager.yml instead of the generated one (e-mail, Slack…); checked by amtool',
-        '用你自己的 alertmanager.yml 代替生成的配置（邮件、Slack 等）；由 amtool 检查',
       ),
-      STATE_DIR: tr('state folder (.state)', '状态目录（.state）'),
-      BIND_ADDRESS: tr('host address the port is published on (127.0.0.1)', '端口发布到的主机地址（127.0.0.1）'),
+      STATE_DIR: t('state folder (.state)'),
+      BIND_ADDRESS: t('host address the port is published on (127.0.0.1)'),
       ...pullEnv,
     },
     flags: {
       timeout: {
         type: 'number',
-        help: tr('seconds to wait for /-/ready', '等待 /-/ready 的秒数'),
+        help: t('seconds to wait for /-/ready'),
         default: 60,
         min: 1,
       },
@@ -142,14 +127,8 @@ await step(
     const own = am.configFile
     if (own && process.env.ALERT_WEBHOOK_URL?.trim()) {
       throw fail(
-        tr(
-          'ALERTMANAGER_CONFIG and ALERT_WEBHOOK_URL are both set: your own config decides where alerts go',
-          '同时设置了 ALERTMANAGER_CONFIG 和 ALERT_WEBHOOK_URL：由你自己的配置决定告警发往何处',
-        ),
-        tr(
-          'put the webhook in your alertmanager.yml and unset ALERT_WEBHOOK_URL, or unset ALERTMANAGER_CONFIG',
-          '请把 webhook 写进你的 alertmanager.yml 并取消 ALERT_WEBHOOK_URL，或取消 ALERTMANAGER_CONFIG',
-        ),
+        t('ALERTMANAGER_CONFIG and ALERT_WEBHOOK_URL are both set: your own config decides where alerts go'),
+        t('put the webhook in your alertmanager.yml and unset ALERT_WEBHOOK_URL, or unset ALERTMANAGER_CONFIG'),
         2,
       )
     }
@@ -166,7 +145,7 @@ await step(
     const base = url(config, am.port)
     const ready = () =>
       waitForHttp(`${base}/-/ready`, {
-        what: tr('waiting for Alertmanager to be ready', '等待 Alertmanager 就绪'),
+        what: t('waiting for Alertmanager to be ready'),
         timeoutMs: flags.timeout * 1000,
         container: am.container,
       })
@@ -202,38 +181,31 @@ await step(
     // Stored (or forgotten) last, once Alertmanager runs with it: a failure above leaves the state as it was.
     webhook?.commit()
     if (webhook?.origin === 'removed') {
-      log.change(tr(`webhook removed (${WEBHOOK_FILE} deleted)`, `已删除 webhook（已删除 ${WEBHOOK_FILE}）`))
+      log.change(t('webhook removed ({WEBHOOK_FILE} deleted)', { WEBHOOK_FILE }))
     }
     if (action === 'created' || action === 'recreated')
       log.info(
-        tr(
-          `config ${ALERTMANAGER_CONFIG_PATH} copied into the container (mode 0400, uid ${ALERTMANAGER_USER.uid}), not mounted`,
-          `配置 ${ALERTMANAGER_CONFIG_PATH} 已复制进容器（权限 0400，uid ${ALERTMANAGER_USER.uid}），未挂载`,
-        ),
+        t('config {ALERTMANAGER_CONFIG_PATH} copied into the container (mode 0400, uid {uid}), not mounted', {
+          ALERTMANAGER_CONFIG_PATH,
+          uid: ALERTMANAGER_USER.uid,
+        }),
       )
     // Only for the closing line: Alertmanager is ready, and the version is a detail.
     const status: AlertmanagerStatus = await fetchStatus(base).catch(() => ({}))
     const version = status.versionInfo?.version ?? '?'
-    const timing = tr(
-      `group_wait ${duration(alertTiming.groupWait)}, group_interval ${duration(alertTiming.groupInterval)}`,
-      `group_wait ${duration(alertTiming.groupWait)}，group_interval ${duration(alertTiming.groupInterval)}`,
-    )
+    const timing = t('group_wait {duration}, group_interval {duration2}', {
+      duration: duration(alertTiming.groupWait),
+      duration2: duration(alertTiming.groupInterval),
+    })
     const receiver = own
-      ? tr(`receivers from ${own}`, `接收端来自 ${own}`)
+      ? t('receivers from {own}', { own })
       : webhook?.url
-        ? tr(
-            `receiver ${RECEIVERS.webhook} → ${describeWebhook(webhook.url)} (${timing})`,
-            `接收端 ${RECEIVERS.webhook} → ${describeWebhook(webhook.url)}（${timing}）`,
-          )
-        : tr(
-            'no webhook: alerts show in `make alerts` and in Grafana (set ALERT_WEBHOOK_URL to have them posted)',
-            '没有 webhook：告警显示在 `make alerts` 和 Grafana 中（设置 ALERT_WEBHOOK_URL 可推送告警）',
-          )
-    log.ok(
-      tr(
-        `Alertmanager ${version} is ready at ${base}: ${receiver}`,
-        `Alertmanager ${version} 已在 ${base} 就绪：${receiver}`,
-      ),
-    )
+        ? t('receiver {webhook} → {describeWebhook} ({timing})', {
+            webhook: RECEIVERS.webhook,
+            describeWebhook: describeWebhook(webhook.url),
+            timing,
+          })
+        : t('no webhook: alerts show in `make alerts` and in Grafana (set ' + 'ALERT_WEBHOOK_URL to have them posted)')
+    log.ok(t('Alertmanager {version} is ready at {base}: {receiver}', { version, base, receiver }))
   },
 )

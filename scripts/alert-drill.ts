@@ -18,7 +18,7 @@ import { loadConfig, url } from './lib/step/config.ts'
 import { docker, ensureEngine, inspectContainer } from './lib/engine/cli.ts'
 import { MANAGED_LABEL } from './lib/engine/spec.ts'
 import { fail } from './lib/step/fail.ts'
-import { tr } from './lib/output/i18n.ts'
+import { t } from './lib/output/i18n.ts'
 import { log } from './lib/output/log.ts'
 import { waitFor } from './lib/step/poll.ts'
 import { type AlertmanagerTargetInfo, type PrometheusAlert, prometheusApi } from './lib/prometheus/api.ts'
@@ -35,36 +35,28 @@ type Event = 'stopped' | 'pending' | 'firing' | 'notified' | 'restarted' | 'reso
 
 /** Each event's name in the timeline; `--json` keeps the English one as its key. */
 const eventName: Record<Event, () => string> = {
-  stopped: () => tr('stopped', '已停止'),
-  pending: () => tr('pending', '待定'),
-  firing: () => tr('firing', '触发'),
-  notified: () => tr('notified', '已通知'),
-  restarted: () => tr('restarted', '已重启'),
-  resolved: () => tr('resolved', '已恢复'),
-  'resolution notified': () => tr('resolution notified', '已通知恢复'),
+  stopped: () => t('stopped'),
+  pending: () => t('pending'),
+  firing: () => t('firing'),
+  notified: () => t('notified'),
+  restarted: () => t('restarted'),
+  resolved: () => t('resolved'),
+  'resolution notified': () => t('resolution notified'),
 }
 
 /** What each event means. */
 const what: Record<Event, () => string> = {
-  stopped: () => tr('Triton stopped (docker stop)', 'Triton 已停止（docker stop）'),
+  stopped: () => t('Triton stopped (docker stop)'),
   pending: () =>
-    tr(
-      `pending in Prometheus: a failed scrape, waiting out for: ${duration(alertTiming.targetDownFor)}`,
-      `在 Prometheus 中待定：抓取失败，等待 for 时长 ${duration(alertTiming.targetDownFor)}`,
-    ),
-  firing: () => tr('firing: Alertmanager has it', '触发：Alertmanager 已收到'),
-  notified: () =>
-    tr(
-      `sent to the receiver (group_wait ${duration(alertTiming.groupWait)})`,
-      `已发送到接收端（group_wait ${duration(alertTiming.groupWait)}）`,
-    ),
-  restarted: () => tr('Triton started again (docker start)', 'Triton 已重新启动（docker start）'),
-  resolved: () => tr('resolved: the scrape works again', '已恢复：抓取恢复正常'),
+    t('pending in Prometheus: a failed scrape, waiting out for: {duration}', {
+      duration: duration(alertTiming.targetDownFor),
+    }),
+  firing: () => t('firing: Alertmanager has it'),
+  notified: () => t('sent to the receiver (group_wait {duration})', { duration: duration(alertTiming.groupWait) }),
+  restarted: () => t('Triton started again (docker start)'),
+  resolved: () => t('resolved: the scrape works again'),
   'resolution notified': () =>
-    tr(
-      `resolution sent (group_interval ${duration(alertTiming.groupInterval)})`,
-      `恢复通知已发送（group_interval ${duration(alertTiming.groupInterval)}）`,
-    ),
+    t('resolution sent (group_interval {duration})', { duration: duration(alertTiming.groupInterval) }),
 }
 
 await step(
@@ -72,31 +64,22 @@ await step(
     name: 'alert-drill',
     // It stops and starts Triton: no other step may change the stack meanwhile.
     lock: true,
-    summary: tr(
-      'Alert drill: stop Triton, watch TritonTargetDown fire and resolve',
-      '告警演练：停止 Triton，观察 TritonTargetDown 触发并恢复',
-    ),
+    summary: t('Alert drill: stop Triton, watch TritonTargetDown fire and resolve'),
     replaces: `docker stop triton; watch 'curl -s localhost:9093/api/v2/alerts'; docker start triton`,
     env: {
-      TRITON_CONTAINER: tr('the Triton container to stop and start (triton)', '要停止并重启的 Triton 容器（triton）'),
-      TRITON_REPLICAS: tr(
-        'with 2 or more, the last replica is stopped and its TritonTargetDown watched',
-        '为 2 或更多时，停止最后一个副本并观察它的 TritonTargetDown',
-      ),
-      PROMETHEUS_PORT: tr('Prometheus host port (9090)', 'Prometheus 主机端口（9090）'),
-      ALERTMANAGER_PORT: tr('Alertmanager host port (9093)', 'Alertmanager 主机端口（9093）'),
+      TRITON_CONTAINER: t('the Triton container to stop and start (triton)'),
+      TRITON_REPLICAS: t('with 2 or more, the last replica is stopped and its TritonTargetDown watched'),
+      PROMETHEUS_PORT: t('Prometheus host port (9090)'),
+      ALERTMANAGER_PORT: t('Alertmanager host port (9093)'),
     },
     flags: {
       timeout: {
         type: 'number',
-        help: tr(
-          'seconds each phase may take: firing and notified after the stop, resolved after the start',
-          '每个阶段的最长秒数：停止后的触发与通知，启动后的恢复',
-        ),
+        help: t('seconds each phase may take: firing and notified after the stop, resolved after the start'),
         default: 150,
         min: 1,
       },
-      json: { type: 'boolean', help: tr('print the timeline as JSON', '以 JSON 输出时间线') },
+      json: { type: 'boolean', help: t('print the timeline as JSON') },
     },
   },
   async (flags) => {
@@ -115,8 +98,8 @@ await step(
     const container = await inspectContainer(triton)
     if (!container?.State.Running || container.Config.Labels?.[MANAGED_LABEL] !== 'true') {
       throw fail(
-        tr(`Triton (${triton}) is not running as part of this stack`, `Triton（${triton}）没有作为本套服务运行`),
-        tr('start the stack first: `make up`', '请先启动整套服务：`make up`'),
+        t('Triton ({triton}) is not running as part of this stack', { triton }),
+        t('start the stack first: `make up`'),
       )
     }
     /** Anything a service fails to answer before the drill starts stops it, with the cause. */
@@ -125,14 +108,12 @@ await step(
       <T>(read: () => Promise<T>): Promise<T> =>
         read().catch((error: Error) => {
           throw fail(
-            tr(
-              `${service} does not answer as ${service} at ${base} (${error.message})`,
-              `${base} 上的 ${service} 没有正常响应（${error.message}）`,
-            ),
-            tr(
-              `start it with \`make ${target}\`; check that ${port} is its port`,
-              `用 \`make ${target}\` 启动它；确认 ${port} 是它的端口`,
-            ),
+            t('{service} does not answer as {service} at {base} ({message})', {
+              service,
+              base,
+              message: error.message,
+            }),
+            t('start it with `make {target}`; check that {port} is its port', { target, port }),
           )
         })
     const fromAlertmanager = answered('Alertmanager', alertmanager, 'alertmanager', 'ALERTMANAGER_PORT')
@@ -152,24 +133,18 @@ await step(
     })
     if (!senders.some((a) => a.url.includes(`//${config.alertmanager.container}:`))) {
       throw fail(
-        tr(
-          `Prometheus does not send its alerts to ${config.alertmanager.container}`,
-          `Prometheus 没有把告警发送到 ${config.alertmanager.container}`,
-        ),
-        tr(
-          'run `make prometheus` so its config names Alertmanager (a config from before the alerting step does not)',
-          '运行 `make prometheus`，使其配置指向 Alertmanager（早于告警步骤的配置没有）',
+        t('Prometheus does not send its alerts to {container}', { container: config.alertmanager.container }),
+        t(
+          'run `make prometheus` so its config names Alertmanager (a config from before ' +
+            'the alerting step does not)',
         ),
       )
     }
     const already = await fromAlertmanager(() => fetchAlerts(alertmanager, filter))
     if (already.length > 0) {
       throw fail(
-        tr(`${alert} is already firing in Alertmanager`, `${alert} 已在 Alertmanager 中触发`),
-        tr(
-          'bring Triton back (`make triton`), wait until `make alerts` shows no alert, then run the drill',
-          '先恢复 Triton（`make triton`），等 `make alerts` 不再显示告警后再演练',
-        ),
+        t('{alert} is already firing in Alertmanager', { alert }),
+        t('bring Triton back (`make triton`), wait until `make alerts` shows no alert, then run the drill'),
       )
     }
     const baseline = await fromAlertmanager(() => notificationCounts(alertmanager))
@@ -192,20 +167,15 @@ await step(
       const seconds = Math.round((Date.now() - since) / 1000)
       const why = last instanceof Error ? last.message : ''
       return fail(
-        tr(
-          `${phase}: nothing after ${seconds} s${why ? ` (${why})` : ''}`,
-          `${phase}：${seconds} 秒后仍没有结果${why ? `（${why}）` : ''}`,
-        ),
-        tr(`read ${logs}; Triton was started again`, `查看 ${logs}；Triton 已重新启动`),
+        t('{phase}: nothing after {seconds} s{why}', { phase, seconds, why: why ? t(' ({why})', { why }) : '' }),
+        t('read {logs}; Triton was started again', { logs }),
       )
     }
     const drillStart = new Date().toISOString()
     /** Alertmanager's own errors for failed deliveries during the drill, URLs cut and secrets masked. */
     const alertmanagerSays = async () => {
       const errors = await notifyErrors(config.alertmanager.container, drillStart)
-      return errors.length
-        ? tr(`\nAlertmanager's error: ${errors.join('\n  ')}`, `\nAlertmanager 的错误：${errors.join('\n  ')}`)
-        : ''
+      return errors.length ? t("\nAlertmanager's error: {errors}", { errors: errors.join('\n  ') }) : ''
     }
     /**
      * Waits until receivers have answered `count` more requests with 2xx than before the drill; a
@@ -236,15 +206,14 @@ await step(
           .join(', ')
         const says = await alertmanagerSays()
         throw fail(
-          tr(
-            `Alertmanager could not deliver to the receiver (gave up on it ${outcome.failed} time(s)` +
-              `${reasons ? `: ${reasons}` : ''})${says}`,
-            `Alertmanager 无法投递到接收端（放弃 ${outcome.failed} 次${reasons ? `：${reasons}` : ''}）${says}`,
-          ),
-          tr(
-            'make the receiver answer 2xx (Alertmanager retries on 5xx and gives up on other codes), ' +
-              'then run the drill again; Triton was started again',
-            '请让接收端返回 2xx（Alertmanager 遇到 5xx 会重试，其他状态码则放弃），然后重新演练；Triton 已重新启动',
+          t('Alertmanager could not deliver to the receiver (gave up on it {failed} time(s){reasons}){says}', {
+            failed: outcome.failed,
+            reasons: reasons ? t(': {reasons}', { reasons }) : '',
+            says,
+          }),
+          t(
+            'make the receiver answer 2xx (Alertmanager retries on 5xx and gives up on ' +
+              'other codes), then run the drill again; Triton was started again',
           ),
         )
       }
@@ -271,38 +240,38 @@ await step(
           return alerts.find((a) => a.labels.alertname === alert && a.labels.instance === instance)
         },
         {
-          what: tr(`waiting for ${alert} in Prometheus`, `等待 Prometheus 中的 ${alert}`),
+          what: t('waiting for {alert} in Prometheus', { alert }),
           timeoutMs,
           intervalMs: 1000,
-          onTimeout: timedOut(tr(`${alert} pending in Prometheus`, `Prometheus 中 ${alert} 待定`), started),
+          onTimeout: timedOut(t('{alert} pending in Prometheus', { alert }), started),
         },
       )
       mark('pending', Math.max(started, Date.parse(pending.activeAt)))
       const firing = await waitFor(async () => (await fetchAlerts(alertmanager, filter))[0], {
-        what: tr(`waiting for ${alert} to fire in Alertmanager`, `等待 ${alert} 在 Alertmanager 中触发`),
+        what: t('waiting for {alert} to fire in Alertmanager', { alert }),
         timeoutMs: Math.max(1, started + timeoutMs - Date.now()),
         intervalMs: 1000,
-        onTimeout: timedOut(tr(`${alert} firing in Alertmanager`, `Alertmanager 中 ${alert} 触发`), started),
+        onTimeout: timedOut(t('{alert} firing in Alertmanager', { alert }), started),
       })
       mark('firing', Math.max(started, Date.parse(firing.startsAt)))
       if (notifying) {
-        await notified(1, tr('waiting for the notification', '等待通知发送'), started)
+        await notified(1, t('waiting for the notification'), started)
         mark('notified')
       } else {
-        log.info(chalk.dim(tr('      no receiver configured: nothing is sent', '      没有配置接收端：不发送通知')))
+        log.info(chalk.dim(t('      no receiver configured: nothing is sent')))
       }
       await restart()
       const back = Date.now()
       mark('restarted', back)
       await waitFor(async () => (await fetchAlerts(alertmanager, filter)).length === 0, {
-        what: tr(`waiting for ${alert} to resolve`, `等待 ${alert} 恢复`),
+        what: t('waiting for {alert} to resolve', { alert }),
         timeoutMs,
         intervalMs: 1000,
-        onTimeout: timedOut(tr(`${alert} resolved`, `${alert} 恢复`), back),
+        onTimeout: timedOut(t('{alert} resolved', { alert }), back),
       })
       mark('resolved')
       if (notifying) {
-        await notified(2, tr('waiting for the resolution to be sent', '等待恢复通知发送'), back)
+        await notified(2, t('waiting for the resolution to be sent'), back)
         mark('resolution notified')
       }
     } finally {
@@ -319,7 +288,7 @@ await step(
     }
     const total = Math.max(1, ...timeline.map((t) => t.seconds))
     const rows = [
-      [tr('EVENT', '事件'), tr('AT', '时刻'), '', tr('WHAT HAPPENED', '说明')],
+      [t('EVENT'), t('AT'), '', t('WHAT HAPPENED')],
       ...timeline.map(({ event, seconds }) => [
         eventName[event](),
         `${seconds}s`,
@@ -329,10 +298,11 @@ await step(
     ]
     process.stdout.write(`${formatTable(rows)}\n`)
     log.ok(
-      tr(
-        `drill done in ${total} s: ${alert} fired, ${notifying ? 'reached the receiver, ' : ''}and resolved`,
-        `演练完成，用时 ${total} 秒：${alert} 已触发${notifying ? '、已送达接收端' : ''}并已恢复`,
-      ),
+      t('drill done in {total} s: {alert} fired, {notifying}and resolved', {
+        total,
+        alert,
+        notifying: notifying ? t('reached the receiver, ') : '',
+      }),
     )
   },
 )

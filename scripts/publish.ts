@@ -15,7 +15,7 @@ import { releaseNotes } from './lib/github/release-notes.ts'
 import { releaseApi } from './lib/github/releases.ts'
 import { apiUrl, fullName, readToken, resolveRepository } from './lib/github/repository.ts'
 import { validateTag } from './lib/github/tag.ts'
-import { tr } from './lib/output/i18n.ts'
+import { t } from './lib/output/i18n.ts'
 import { log } from './lib/output/log.ts'
 import { DASHBOARD_FILE, parseDashboard } from './lib/grafana/dashboard.ts'
 import { registerSecret } from './lib/output/mask.ts'
@@ -23,54 +23,39 @@ import { registerSecret } from './lib/output/mask.ts'
 await step(
   {
     name: 'publish',
-    summary: tr('Publish the exported dashboard to a GitHub release', '把导出的仪表盘发布到 GitHub Release'),
+    summary: t('Publish the exported dashboard to a GitHub release'),
     replaces: 'gh release create TAG dashboards/triton.json --notes "…"   (GitHub → Releases → Draft a new release)',
     env: {
-      GITHUB_TOKEN: tr(
-        'token with Contents: read and write (classic: repo or public_repo); GH_TOKEN also works',
-        '具有 Contents 读写权限的令牌（经典令牌：repo 或 public_repo）；也可用 GH_TOKEN',
-      ),
-      GITHUB_REPOSITORY: tr(
-        'owner/name when --repo is absent (default: the git remote origin)',
-        '未给 --repo 时使用的 所有者/仓库名（默认取 git 远程仓库 origin）',
-      ),
-      GITHUB_API_URL: tr(
-        'API root, e.g. https://HOST/api/v3 for GitHub Enterprise Server',
-        'API 根地址，GitHub Enterprise Server 例如 https://主机/api/v3',
-      ),
+      GITHUB_TOKEN: t('token with Contents: read and write (classic: repo or public_repo); GH_TOKEN also works'),
+      GITHUB_REPOSITORY: t('owner/name when --repo is absent (default: the git remote origin)'),
+      GITHUB_API_URL: t('API root, e.g. https://HOST/api/v3 for GitHub Enterprise Server'),
     },
     flags: {
       tag: {
         type: 'string',
-        help: tr('release tag, e.g. v1.0.0 (make publish TAG=…)', '发布标签，例如 v1.0.0（make publish TAG=…）'),
+        help: t('release tag, e.g. v1.0.0 (make publish TAG=…)'),
         // `make publish` with no TAG passes --tag '': the tag's own message names TAG=.
         validate: validateTag,
       },
-      repo: { type: 'string', help: tr('repository owner/name', '仓库 所有者/仓库名') },
+      repo: { type: 'string', help: t('repository owner/name') },
       dashboard: {
         type: 'string',
-        help: tr('exported dashboard model', '导出的仪表盘模型'),
+        help: t('exported dashboard model'),
         default: DASHBOARD_FILE,
       },
       'with-prometheus': {
         type: 'boolean',
-        help: tr(
-          'also publish prometheus/prometheus.yml and the rules files under prometheus/',
-          '同时发布 prometheus/prometheus.yml 及 prometheus/ 下的规则文件',
-        ),
+        help: t('also publish prometheus/prometheus.yml and the rules files under prometheus/'),
       },
       draft: {
         type: 'boolean',
-        help: tr(
-          'leave the release a draft (a new one, or a draft that exists) instead of publishing it',
-          '让版本保持为草稿（新建的或已有的草稿），不发布',
-        ),
+        help: t('leave the release a draft (a new one, or a draft that exists) instead of publishing it'),
       },
-      'dry-run': { type: 'boolean', help: tr('print the plan and change nothing', '只打印计划，不做任何修改') },
-      json: { type: 'boolean', help: tr('print the result as JSON on stdout', '在标准输出打印 JSON 结果') },
+      'dry-run': { type: 'boolean', help: t('print the plan and change nothing') },
+      json: { type: 'boolean', help: t('print the result as JSON on stdout') },
       'max-retries': {
         type: 'number',
-        help: tr('retries of a request refused by a rate limit', '被速率限制拒绝的请求的重试次数'),
+        help: t('retries of a request refused by a rate limit'),
         default: 4,
         min: 0,
         max: 10,
@@ -78,14 +63,14 @@ await step(
       },
       'max-wait': {
         type: 'number',
-        help: tr('seconds the run may spend waiting for rate limits', '本次运行等待速率限制的总秒数上限'),
+        help: t('seconds the run may spend waiting for rate limits'),
         default: 120,
         min: 0,
         max: 3600,
       },
       token: {
         type: 'string',
-        help: tr('refused: pass the token in GITHUB_TOKEN instead', '不接受：请通过 GITHUB_TOKEN 传入令牌'),
+        help: t('refused: pass the token in GITHUB_TOKEN instead'),
       },
     },
   },
@@ -93,13 +78,13 @@ await step(
     if (flags.token !== undefined) {
       registerSecret(flags.token)
       throw fail(
-        tr(
-          '--token is refused: a token on the command line is visible to every user through `ps` and stays in the shell history',
-          '不接受 --token：命令行中的令牌可被所有用户通过 `ps` 看到，并会留在 shell 历史中',
+        t(
+          '--token is refused: a token on the command line is visible to every user ' +
+            'through `ps` and stays in the shell history',
         ),
-        tr(
-          'export GITHUB_TOKEN=… (or GH_TOKEN) and run the command without --token; consider revoking the token you typed',
-          '请 export GITHUB_TOKEN=…（或 GH_TOKEN）后不带 --token 运行；建议撤销刚才输入的令牌',
+        t(
+          'export GITHUB_TOKEN=… (or GH_TOKEN) and run the command without --token; ' +
+            'consider revoking the token you typed',
         ),
         2,
       )
@@ -121,10 +106,7 @@ await step(
     })
     const name = fullName(repository)
     log.info(
-      tr(
-        `repository ${name} (from ${repository.source}), tag ${tag}, API ${api}`,
-        `仓库 ${name}（来自 ${repository.source}），标签 ${tag}，API ${api}`,
-      ),
+      t('repository {name} (from {source}), tag {tag}, API {api}', { name, source: repository.source, tag, api }),
     )
 
     // The plan, from what GitHub holds: a stop here (an immutable release needing other files) changes nothing.
@@ -132,7 +114,7 @@ await step(
     let release = await github.find()
     const steps = await planAssets(github, assets, release ? await github.assets(release) : [])
     const plan = planRelease(tag, release, section, steps, flags.draft)
-    if (flags['dry-run']) log.info(tr('dry run: the plan below changes nothing', '试运行：以下计划不会做任何修改'))
+    if (flags['dry-run']) log.info(t('dry run: the plan below changes nothing'))
     showPlan(tag, release, plan, steps, flags.draft)
 
     const urls = new Map(
@@ -154,21 +136,13 @@ await step(
         })
       }
       release = target
-      log.ok(tr(`release ${tag}: ${target.html_url}`, `版本 ${tag}：${target.html_url}`))
+      log.ok(t('release {tag}: {html_url}', { tag, html_url: target.html_url }))
       if (target.draft)
         log.info(
-          tr(
-            `the release is a draft: publish it with make publish TAG=${tag} (without --draft), or on GitHub`,
-            `该版本是草稿：用 make publish TAG=${tag}（不带 --draft）或在 GitHub 上发布`,
-          ),
+          t('the release is a draft: publish it with make publish TAG={tag} (without --draft), or on GitHub', { tag }),
         )
       else if (target.immutable && plan.publishing)
-        log.info(
-          tr(
-            'GitHub made it immutable: its files and its tag can no longer change',
-            'GitHub 已将其设为不可变：其文件和标签都不能再更改',
-          ),
-        )
+        log.info(t('GitHub made it immutable: its files and its tag can no longer change'))
     }
 
     if (flags.json) {

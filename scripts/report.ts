@@ -13,7 +13,7 @@ import { fail, type StepError } from './lib/step/fail.ts'
 import { grafana, ok } from './lib/grafana/client.ts'
 import { DASHBOARD_FILE, readDashboard } from './lib/grafana/dashboard.ts'
 import { grafanaUrl, tokenAuth } from './lib/grafana/session.ts'
-import { chinese, tr } from './lib/output/i18n.ts'
+import { chinese, t } from './lib/output/i18n.ts'
 import { type LoadReport, readLoadReport } from './lib/triton/load-report.ts'
 import { log } from './lib/output/log.ts'
 import { readOutcomes, type StepOutcome } from './lib/state/outcomes.ts'
@@ -42,38 +42,25 @@ const MARGIN_S = 30
 await step(
   {
     name: 'report',
-    summary: tr(
-      'Write the run report: one HTML file with the run, the load, charts, targets and alerts',
-      '生成运行报告：一个 HTML 文件，包含运行概况、负载、图表、抓取目标与告警',
-    ),
-    replaces: tr(
-      'screenshots of Grafana, of Prometheus → Status → Targets and of the load output, pasted into one document',
-      '截取 Grafana、Prometheus → Status → Targets 页面和负载输出的截图，再粘贴到一个文档里',
+    summary: t('Write the run report: one HTML file with the run, the load, charts, targets and alerts'),
+    replaces: t(
+      'screenshots of Grafana, of Prometheus → Status → Targets and of the load ' + 'output, pasted into one document',
     ),
     record: false,
     env: {
-      PROMETHEUS_PORT: tr('where Prometheus is read from (9090)', '读取 Prometheus 的端口（9090）'),
-      STATE_DIR: tr(
-        "state folder with the steps' outcomes and the last load (.state)",
-        '保存各步骤结果和最近负载的状态目录（.state）',
-      ),
-      LANG: tr('zh_CN.UTF-8 writes the report in Chinese', 'zh_CN.UTF-8 时报告使用中文'),
+      PROMETHEUS_PORT: t('where Prometheus is read from (9090)'),
+      STATE_DIR: t("state folder with the steps' outcomes and the last load (.state)"),
+      LANG: t('zh_CN.UTF-8 writes the report in Chinese'),
     },
     flags: {
       out: {
         type: 'string',
-        help: tr(
-          'the HTML file to write (replaced whole, never half-written)',
-          '要写入的 HTML 文件（整体替换，绝不写一半）',
-        ),
+        help: t('the HTML file to write (replaced whole, never half-written)'),
         default: DEFAULT_OUT,
       },
       minutes: {
         type: 'number',
-        help: tr(
-          "chart the last N minutes instead of the run's time range",
-          '图表显示最近 N 分钟，而不是本次运行的时间范围',
-        ),
+        help: t("chart the last N minutes instead of the run's time range"),
         min: 1,
         max: 7 * 24 * 60,
         integer: true,
@@ -86,19 +73,14 @@ await step(
     const out = resolve(flags.out)
     try {
       const build = await prometheusApi<{ version?: string }>(prometheus, 'status/buildinfo')
-      log.ok(
-        tr(
-          `Prometheus ${build.version ?? ''} answers at ${prometheus}`,
-          `Prometheus ${build.version ?? ''} 在 ${prometheus} 响应`,
-        ),
-      )
+      log.ok(t('Prometheus {version} answers at {prometheus}', { version: build.version ?? '', prometheus }))
       const html = await gather(config, prometheus, build.version ?? '?', out, flags.minutes)
       write(out, html)
     } catch (error) {
       if (error instanceof PrometheusUnreachable) throw await whyNoPrometheus(config, error.message)
       throw error
     }
-    log.ok(tr(`report written: ${out}`, `报告已写入：${out}`))
+    log.ok(t('report written: {out}', { out }))
     process.stdout.write(`${out}\n`)
   },
 )
@@ -109,8 +91,8 @@ function write(out: string, html: string): void {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
     throw fail(
-      tr(`cannot write the report to ${out} (${code})`, `无法把报告写入 ${out}（${code}）`),
-      tr('pass --out with a file in a folder you can write to', '用 --out 指定一个你有写权限的目录中的文件'),
+      t('cannot write the report to {out} ({code})', { out, code }),
+      t('pass --out with a file in a folder you can write to'),
     )
   }
 }
@@ -142,10 +124,12 @@ async function gather(
     rateInterval: `${rateIntervalSeconds(stepS, scrapeS)}s`,
   })
   log.info(
-    tr(
-      `charting ${panels.length} panels of "${dashboard.title}" from ${new Date(range.from).toLocaleString()}, every ${stepS} s`,
-      `绘制 "${dashboard.title}" 的 ${panels.length} 个面板，自 ${new Date(range.from).toLocaleString()} 起，每 ${stepS} 秒一个点`,
-    ),
+    t('charting {panelsLength} panels of "{title}" from {date}, every {stepS} s', {
+      panelsLength: panels.length,
+      title: dashboard.title,
+      date: new Date(range.from).toLocaleString(),
+      stepS,
+    }),
   )
   const { charts, gpus, gpuPanelsLeftOut } = await drawPanels(prometheus, panels, range, stepS, loadBand(loaded))
   const services = await serviceFacts(config, version)
@@ -161,10 +145,9 @@ async function gather(
     loadChart: await histogramChart(loaded),
     charts,
     gpuNote: gpuPanelsLeftOut
-      ? tr(
-          `${gpuPanelsLeftOut} GPU panels are left out: Triton exports no GPU metrics here (it runs on the CPU).`,
-          `省略了 ${gpuPanelsLeftOut} 个 GPU 面板：Triton 在此没有导出 GPU 指标（它在 CPU 上运行）。`,
-        )
+      ? t('{gpuPanelsLeftOut} GPU panels are left out: Triton exports no GPU metrics ' + 'here (it runs on the CPU).', {
+          gpuPanelsLeftOut,
+        })
       : undefined,
     targets,
     alerts,
@@ -200,11 +183,7 @@ async function drawPanels(
     const svg = await (await chartLibrary()).timeChart(
       {
         title: dashboardText(panel.title),
-        subtitle: drawn
-          ? undefined
-          : panel.noValue
-            ? dashboardText(panel.noValue)
-            : tr('No data in this time range', '此时间范围内没有数据'),
+        subtitle: drawn ? undefined : panel.noValue ? dashboardText(panel.noValue) : t('No data in this time range'),
         unit: panel.unit,
         min: panel.min,
         max: panel.max,
@@ -228,26 +207,23 @@ function chartRange(steps: StepOutcome[], load: LoadReport | undefined, minutes?
     return {
       from: to - minutes * 60_000,
       to,
-      note: tr(`the last ${minutes} minutes (--minutes)`, `最近 ${minutes} 分钟（--minutes）`),
+      note: t('the last {minutes} minutes (--minutes)', { minutes }),
     }
   const starts = [...steps.map((s) => Date.parse(s.started)), Date.parse(load?.started ?? '')].filter(Number.isFinite)
   if (starts.length === 0)
     return {
       from: to - 15 * 60_000,
       to,
-      note: tr(
-        'no step has run with this state folder: the last 15 minutes',
-        '此状态目录下没有运行过任何步骤：最近 15 分钟',
-      ),
+      note: t('no step has run with this state folder: the last 15 minutes'),
     }
   const first = Math.min(...starts) - MARGIN_S * 1000
   if (to - first > MAX_RANGE_S * 1000)
     return {
       from: to - MAX_RANGE_S * 1000,
       to,
-      note: tr('the run is longer than a day: its last 24 hours', '本次运行超过一天：最近 24 小时'),
+      note: t('the run is longer than a day: its last 24 hours'),
     }
-  return { from: first, to, note: tr('from the first recorded step to now', '从第一个记录的步骤到现在') }
+  return { from: first, to, note: t('from the first recorded step to now') }
 }
 
 /** `5s`, `1m30s`, `2h` (Prometheus's duration) in seconds. */
@@ -305,13 +281,10 @@ async function histogramChart(load: LoadReport | undefined): Promise<string | un
   if (buckets.length === 0) return undefined
   return (await chartLibrary()).barChart(
     {
-      title: tr('Latency histogram of the last make load', '最近一次 make load 的延迟分布'),
-      subtitle: tr(
-        'requests by latency, log-spaced buckets (client side)',
-        '按延迟统计的请求数，对数间隔的区间（客户端）',
-      ),
-      xTitle: tr('latency up to (ms)', '延迟上限（毫秒）'),
-      yTitle: tr('requests', '请求数'),
+      title: t('Latency histogram of the last make load'),
+      subtitle: t('requests by latency, log-spaced buckets (client side)'),
+      xTitle: t('latency up to (ms)'),
+      yTitle: t('requests'),
       bars: buckets.map((b) => ({ label: `≤ ${b.le_ms}`, count: b.count })),
     },
     chinese,
@@ -319,13 +292,9 @@ async function histogramChart(load: LoadReport | undefined): Promise<string | un
 }
 
 function compute(gpuRequested: boolean | undefined, gpus: number): string {
-  if (gpus > 0) return tr(`GPU: Triton reports ${gpus} GPU(s)`, `GPU：Triton 报告了 ${gpus} 块 GPU`)
-  if (gpuRequested)
-    return tr(
-      'GPU requested (--gpus), but Triton exports no GPU metrics in this range',
-      '请求了 GPU（--gpus），但 Triton 在此时间范围内没有导出 GPU 指标',
-    )
-  return tr('CPU: Triton runs without a GPU', 'CPU：Triton 在没有 GPU 的情况下运行')
+  if (gpus > 0) return t('GPU: Triton reports {gpus} GPU(s)', { gpus })
+  if (gpuRequested) return t('GPU requested (--gpus), but Triton exports no GPU metrics in this range')
+  return t('CPU: Triton runs without a GPU')
 }
 
 /** The dashboard over the report's range; asked of Grafana when there is a token, else built from the uid. */
@@ -336,20 +305,17 @@ async function dashboardLink(config: Config, uid: string, range: { from: number;
   try {
     const api = grafana(base, tokenAuth(), 10_000)
     const hits = ok(await api.GET('/search', { params: { query: { dashboardUIDs: [uid], type: 'dash-db' } } }), {
-      what: tr('find the dashboard', '查找仪表盘'),
+      what: t('find the dashboard'),
     })
     const hit = hits.find((h) => h.uid === uid)
     if (hit?.url) return { url: `${base}${hit.url}${times}` }
     return {
       url: guess,
-      note: tr(
-        'The dashboard is not in Grafana: run `make dashboard`.',
-        'Grafana 中没有此仪表盘：运行 `make dashboard`。',
-      ),
+      note: t('The dashboard is not in Grafana: run `make dashboard`.'),
     }
   } catch (error) {
     const cause = (error as StepError).cause_ ?? (error as Error).message
-    return { url: guess, note: tr(`Not checked with Grafana: ${cause}`, `未经 Grafana 确认：${cause}`) }
+    return { url: guess, note: t('Not checked with Grafana: {cause}', { cause }) }
   }
 }
 
@@ -362,31 +328,24 @@ async function whyNoPrometheus(config: Config, detail: string): Promise<StepErro
   )
   if (state === 'absent')
     return fail(
-      tr(
-        `there is no stack to report on: Prometheus (container ${name}) does not exist; no report was written`,
-        `没有可报告的服务：Prometheus（容器 ${name}）不存在；未写入报告`,
-      ),
-      tr(
-        'start the stack with `make all`, then run `make report` again',
-        '用 `make all` 启动整套服务，然后重新运行 `make report`',
-      ),
+      t('there is no stack to report on: Prometheus (container {name}) does not exist; ' + 'no report was written', {
+        name,
+      }),
+      t('start the stack with `make all`, then run `make report` again'),
     )
   if (state && state !== 'running')
     return fail(
-      tr(
-        `Prometheus (container ${name}) is ${state}, and every chart comes from it; no report was written`,
-        `Prometheus（容器 ${name}）的状态为 ${state}，而所有图表都来自它；未写入报告`,
-      ),
-      tr(
-        'start it with `make prometheus` (or everything with `make all`), then run `make report` again',
-        '用 `make prometheus` 启动它（或用 `make all` 启动全部），然后重新运行 `make report`',
-      ),
+      t('Prometheus (container {name}) is {state}, and every chart comes from it; no report was written', {
+        name,
+        state,
+      }),
+      t('start it with `make prometheus` (or everything with `make all`), then run `make report` again'),
     )
   return fail(
-    tr(`Prometheus does not answer (${detail}); no report was written`, `Prometheus 没有响应（${detail}）；未写入报告`),
-    tr(
-      'start it with `make prometheus` (or everything with `make all`); if it runs, set PROMETHEUS_PORT to its port',
-      '用 `make prometheus` 启动它（或用 `make all` 启动全部）；如果它在运行，请把 PROMETHEUS_PORT 设为它的端口',
+    t('Prometheus does not answer ({detail}); no report was written', { detail }),
+    t(
+      'start it with `make prometheus` (or everything with `make all`); if it runs, ' +
+        'set PROMETHEUS_PORT to its port',
     ),
   )
 }

@@ -6,7 +6,7 @@
 import { IMAGE_CONSOLE_FLAGS } from '../../prometheus/config.ts'
 import { APP, buildNodeImage, NODE_PASSWD } from './node-image.ts'
 import { buildScratchImage, type BuiltImage } from './scratch-image.ts'
-import { tr } from '../../scripts/lib/output/i18n.ts'
+import { t } from '../../scripts/lib/output/i18n.ts'
 
 /** Like prom/prometheus: scrapes itself until given a real config. */
 const defaultPrometheusConfig = `global:
@@ -158,16 +158,14 @@ for (const [name, build] of Object.entries(images)) {
     image = await build()
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
-    process.stderr.write(tr(`✖ ${name}: ${message}\n`, `✖ ${name}：${message}\n`))
+    process.stderr.write(t('✖ {name}: {message}\n', { name, message }))
     process.exit(1)
   }
   const took = ((Date.now() - t0) / 1000).toFixed(1)
   process.stderr.write(
-    image.built
-      ? tr(`${name}: built in ${took}s\n`, `${name}：已构建，用时 ${took} 秒\n`)
-      : tr(`${name}: reused in ${took}s\n`, `${name}：沿用已有镜像，用时 ${took} 秒\n`),
+    image.built ? t('{name}: built in {took}s\n', { name, took }) : t('{name}: reused in {took}s\n', { name, took }),
   )
   process.stdout.write(`export ${name}=${image.ref}\n`)
 }
 const total = ((Date.now() - started) / 1000).toFixed(1)
-process.stderr.write(tr(`images ready in ${total}s\n`, `镜像已就绪，用时 ${total} 秒\n`))
+process.stderr.write(t('images ready in {total}s\n', { total }))

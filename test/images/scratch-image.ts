@@ -21,7 +21,7 @@ import {
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { $ } from 'zx'
-import { tr } from '../../scripts/lib/output/i18n.ts'
+import { t } from '../../scripts/lib/output/i18n.ts'
 
 export interface FileSpec {
   /** File or folder on this machine (symlinks are followed). */
@@ -157,7 +157,7 @@ export async function buildScratchImage(
   const entries = await collect(spec)
   const ref = `${spec.repository}:${inputHash(entries, spec)}`
   if (await imageExists(ref)) {
-    progress(tr(`${ref}: up to date`, `${ref}：已是最新`))
+    progress(t('{ref}: up to date', { ref }))
     return { ref, built: false }
   }
   const stage = mkdtempSync(join(tmpdir(), 'scratch-image-'))
@@ -177,12 +177,7 @@ export async function buildScratchImage(
     const tarball = join(stage, 'root.tar')
     await $({ quiet: true })`tar --create --file ${tarball} --numeric-owner --owner=0 --group=0 --directory ${root} .`
     const size = (statSync(tarball).size / 1e6).toFixed(0)
-    progress(
-      tr(
-        `${ref}: importing ${entries.length} files (${size} MB)`,
-        `${ref}：正在导入 ${entries.length} 个文件（${size} MB）`,
-      ),
-    )
+    progress(t('{ref}: importing {entriesLength} files ({size} MB)', { ref, entriesLength: entries.length, size }))
     const args = changes(spec).flatMap((c) => ['--change', c])
     await $({ quiet: true })`docker import ${args} ${tarball} ${ref}`
     return { ref, built: true }

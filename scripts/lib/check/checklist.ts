@@ -3,7 +3,7 @@
 // because a check it needs did not pass. So a broken step is named once, where it is, and what
 // depends on it says "not reached" instead of a second, misleading diagnosis.
 import chalk from 'chalk'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { type CheckStatus, printCheck } from '../output/checklist.ts'
 import { StepError } from '../step/fail.ts'
@@ -29,13 +29,13 @@ export const notReached = (message: string, fix?: string): Outcome => ({ status:
 
 /** The tutorial's step titles, by number. */
 export const STEP_TITLES: Record<number, () => string> = {
-  1: () => tr('Network', '网络'),
+  1: () => t('Network'),
   2: () => 'Triton',
-  3: () => tr('Prometheus config', 'Prometheus 配置'),
+  3: () => t('Prometheus config'),
   4: () => 'Prometheus',
   5: () => 'Grafana',
-  6: () => tr('Grafana through its API', '通过 API 配置 Grafana'),
-  7: () => tr('Verify', '验证'),
+  6: () => t('Grafana through its API'),
+  7: () => t('Verify'),
 }
 
 export class Checklist {
@@ -66,11 +66,8 @@ export class Checklist {
     if (need) {
       outcome = notReached(
         blocker
-          ? tr(
-              `not reached: "${blocker.title}" (step ${blocker.step}) did not pass`,
-              `未到达：“${blocker.title}”（第 ${blocker.step} 步）未通过`,
-            )
-          : tr(`not reached: ${need} was not checked`, `未到达：${need} 未检查`),
+          ? t('not reached: "{title}" (step {step}) did not pass', { title: blocker.title, step: blocker.step })
+          : t('not reached: {need} was not checked', { need }),
       )
     } else {
       try {

@@ -3,7 +3,7 @@
 // published. A stack built by hand and one built by `make all` look alike here.
 import { docker, type ContainerInfo, inspectContainer } from '../engine/cli.ts'
 import type { Config } from '../step/config.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { type Checklist, failed, type Outcome, passed } from './checklist.ts'
 
 /** What `docker container inspect` says beyond ContainerInfo: published ports and addresses. */
@@ -48,29 +48,19 @@ export const addressOn = (container: Container, network: string) =>
 function runningOutcome(container: Container | undefined, name: string, variable: string, run: string): Outcome {
   if (!container)
     return failed(
-      tr(`there is no container ${name}`, `没有容器 ${name}`),
-      tr(
-        `start it as the tutorial does: \`${run}\` (or set ${variable} to its name)`,
-        `按教程启动它：\`${run}\`（或把 ${variable} 设为它的名称）`,
-      ),
+      t('there is no container {name}', { name }),
+      t('start it as the tutorial does: `{run}` (or set {variable} to its name)', { run, variable }),
     )
   if (!container.State.Running)
     return failed(
-      tr(
-        `container ${name} is ${container.State.Status} (exit code ${container.State.ExitCode})`,
-        `容器 ${name} 处于 ${container.State.Status} 状态（退出码 ${container.State.ExitCode}）`,
-      ),
-      tr(
-        `read why in \`docker logs ${name}\`, fix it, then \`docker start ${name}\``,
-        `用 \`docker logs ${name}\` 查看原因，修复后运行 \`docker start ${name}\``,
-      ),
+      t('container {name} is {status} (exit code {exitCode})', {
+        name,
+        status: container.State.Status,
+        exitCode: container.State.ExitCode,
+      }),
+      t('read why in `docker logs {name}`, fix it, then `docker start {name}`', { name }),
     )
-  return passed(
-    tr(
-      `container ${name} runs (${container.Config.Image ?? ''})`,
-      `容器 ${name} 正在运行（${container.Config.Image ?? ''}）`,
-    ),
-  )
+  return passed(t('container {name} runs ({image})', { name, image: container.Config.Image ?? '' }))
 }
 
 /** The container is on the stack's network, where the others find it by its name. */
@@ -78,21 +68,21 @@ function onNetworkOutcome(container: Container, name: string, config: Config): O
   const networks = Object.keys(container.NetworkSettings?.Networks ?? {})
   if (networks.includes(config.network))
     return passed(
-      tr(
-        `${name} is on ${config.network} (${addressOn(container, config.network) ?? 'no address'})`,
-        `${name} 在 ${config.network} 上（${addressOn(container, config.network) ?? '无地址'}）`,
-      ),
+      t('{name} is on {network} ({addressOn})', {
+        name,
+        network: config.network,
+        addressOn: addressOn(container, config.network) ?? t('no address'),
+      }),
     )
   return failed(
-    tr(
-      `${name} is not on ${config.network} (it is on ${networks.join(', ') || 'no network'}): ` +
-        `the other containers cannot reach it by the name ${name}`,
-      `${name} 不在 ${config.network} 上（它在 ${networks.join('、') || '无网络'}）：其他容器无法通过名称 ${name} 访问它`,
+    t(
+      '{name} is not on {network} (it is on {networks}): the other containers cannot ' + 'reach it by the name {name}',
+      { name, network: config.network, networks: networks.join(t(', ')) || t('no network') },
     ),
-    tr(
-      `\`docker network connect ${config.network} ${name}\` (or run it again with \`--network ${config.network}\`)`,
-      `\`docker network connect ${config.network} ${name}\`（或用 \`--network ${config.network}\` 重新运行它）`,
-    ),
+    t('`docker network connect {network} {name}` (or run it again with `--network {network}`)', {
+      network: config.network,
+      name,
+    }),
   )
 }
 
@@ -121,13 +111,13 @@ export async function containerChecks(
 ): Promise<void> {
   const name = config[service].container
   const label = LABEL[service]
-  await list.run(step, `${service}.container`, tr(`${label} runs`, `${label} 在运行`), [], async () =>
+  await list.run(step, `${service}.container`, t('{label} runs', { label }), [], async () =>
     runningOutcome(container, name, `${service.toUpperCase()}_CONTAINER`, tutorialRun(config)[service]),
   )
   await list.run(
     step,
     `${service}.network`,
-    tr(`${label} is on the network`, `${label} 在网络上`),
+    t('{label} is on the network', { label }),
     ['network.exists', `${service}.container`],
     async () => onNetworkOutcome(container!, name, config),
   )

@@ -3,7 +3,7 @@
 // through its proxy: Grafana's container is where the URL is resolved); a dashboard with the
 // tutorial's panels, each query run through Grafana; and the lesson of the latency query.
 import type { Config } from '../step/config.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { type GrafanaAuth, grafana, GrafanaError, ok, proxyGet } from '../grafana/client.ts'
 import type { DashboardModel } from '../grafana/dashboard.ts'
 import { type ApiAnswer, prometheusUrlOnNetwork } from '../prometheus/api.ts'
@@ -53,7 +53,7 @@ export async function queryThrough(base: string, auth: GrafanaAuth, uid: string,
     'api/v1/query',
     { query },
     {
-      what: tr(`query ${query} through Grafana`, `通过 Grafana 查询 ${query}`),
+      what: t('query {query} through Grafana', { query }),
     },
   )
 }
@@ -62,58 +62,49 @@ export async function grafanaApiChecks(list: Checklist, config: Config, access: 
   const found: Found = {}
   const base = access.base!
   const api = () => grafana(base, access.auth!)
-  const created = tr(`create it as the tutorial does: \`${curl.account}\``, `按教程创建它：\`${curl.account}\``)
+  const created = t('create it as the tutorial does: `{account}`', { account: curl.account })
   let accountId: number | undefined
   await list.run(
     6,
     'grafana.serviceaccount',
-    tr(`service account ${SERVICE_ACCOUNT}, role Admin`, `服务账号 ${SERVICE_ACCOUNT}，角色 Admin`),
+    t('service account {SERVICE_ACCOUNT}, role Admin', { SERVICE_ACCOUNT }),
     ['grafana.credentials'],
     async () => {
       const hits = ok(
         await api().GET('/serviceaccounts/search', { params: { query: { query: SERVICE_ACCOUNT, perpage: 1000 } } }),
         {
-          what: tr('list the service accounts', '列出服务账号'),
+          what: t('list the service accounts'),
         },
       )
       const account = hits.serviceAccounts?.find((s) => s.name === SERVICE_ACCOUNT)
-      if (!account)
-        return failed(tr(`there is no service account ${SERVICE_ACCOUNT}`, `没有服务账号 ${SERVICE_ACCOUNT}`), created)
+      if (!account) return failed(t('there is no service account {SERVICE_ACCOUNT}', { SERVICE_ACCOUNT }), created)
       accountId = account.id
       if (account.role !== 'Admin')
         return failed(
-          tr(
-            `${SERVICE_ACCOUNT} has role ${account.role}: creating a datasource and a dashboard needs Admin`,
-            `${SERVICE_ACCOUNT} 的角色是 ${account.role}：创建数据源和仪表盘需要 Admin`,
-          ),
-          tr(
-            `give it role Admin (Administration → Service accounts → ${SERVICE_ACCOUNT})`,
-            `把它的角色改为 Admin（管理 → 服务账号 → ${SERVICE_ACCOUNT}）`,
-          ),
+          t('{SERVICE_ACCOUNT} has role {role}: creating a datasource and a dashboard needs Admin', {
+            SERVICE_ACCOUNT,
+            role: String(account.role),
+          }),
+          t('give it role Admin (Administration → Service accounts → {SERVICE_ACCOUNT})', { SERVICE_ACCOUNT }),
         )
-      return passed(
-        tr(`${SERVICE_ACCOUNT} (id ${account.id}), role Admin`, `${SERVICE_ACCOUNT}（id ${account.id}），角色 Admin`),
-      )
+      return passed(t('{SERVICE_ACCOUNT} (id {id}), role Admin', { SERVICE_ACCOUNT, id: String(account.id) }))
     },
   )
   await list.run(
     6,
     'grafana.token',
-    tr(`a token on ${SERVICE_ACCOUNT}`, `${SERVICE_ACCOUNT} 上有令牌`),
+    t('a token on {SERVICE_ACCOUNT}', { SERVICE_ACCOUNT }),
     ['grafana.serviceaccount'],
     async () => {
-      const issue = tr(
-        `issue one: \`${curl.token(accountId)}\`, ` +
-          'keep its "key" in a file (it is shown once), and give it with GRAFANA_TOKEN_FILE',
-        `签发一个：\`${curl.token(accountId)}\`，` +
-          '把它的 "key" 存到文件中（只显示一次），并用 GRAFANA_TOKEN_FILE 提供',
+      const issue = t(
+        'issue one: `{token}`, keep its "key" in a file (it is shown once), and give ' + 'it with GRAFANA_TOKEN_FILE',
+        { token: curl.token(accountId) },
       )
       if (access.tokenRefused)
         return failed(
-          tr(
-            `Grafana refuses the token from ${access.token!.from}: it was deleted, revoked or has expired`,
-            `Grafana 拒绝了来自 ${access.token!.from} 的令牌：它已被删除、撤销或过期`,
-          ),
+          t('Grafana refuses the token from {from}: it was deleted, revoked or has expired', {
+            from: access.token!.from,
+          }),
           issue,
         )
       const tokens = ok(
@@ -121,17 +112,16 @@ export async function grafanaApiChecks(list: Checklist, config: Config, access: 
           params: { path: { serviceAccountId: accountId! } },
         }),
         {
-          what: tr(`list the tokens of ${SERVICE_ACCOUNT}`, `列出 ${SERVICE_ACCOUNT} 的令牌`),
+          what: t('list the tokens of {SERVICE_ACCOUNT}', { SERVICE_ACCOUNT }),
         },
       )
       const live = tokens.filter((t) => !t.isRevoked && !t.hasExpired)
-      if (!live.length)
-        return failed(tr(`${SERVICE_ACCOUNT} has no working token`, `${SERVICE_ACCOUNT} 没有可用的令牌`), issue)
+      if (!live.length) return failed(t('{SERVICE_ACCOUNT} has no working token', { SERVICE_ACCOUNT }), issue)
       return passed(
-        tr(
-          `${live.map((t) => t.name).join(', ')}${access.token && 'token' in access.auth! ? ', the given one works' : ''}`,
-          `${live.map((t) => t.name).join('、')}${access.token && 'token' in access.auth! ? '，提供的令牌有效' : ''}`,
-        ),
+        t('{live}{theGiven}', {
+          live: live.map((t) => t.name).join(t(', ')),
+          theGiven: access.token && 'token' in access.auth! ? t(', the given one works') : '',
+        }),
       )
     },
   )
@@ -139,95 +129,80 @@ export async function grafanaApiChecks(list: Checklist, config: Config, access: 
   await list.run(
     6,
     'grafana.datasource',
-    tr('Prometheus datasource works from Grafana', '从 Grafana 可访问 Prometheus 数据源'),
+    t('Prometheus datasource works from Grafana'),
     ['grafana.credentials'],
     async () => {
-      const all = ok(await api().GET('/datasources'), { what: tr('list the datasources', '列出数据源') }).filter(
+      const all = ok(await api().GET('/datasources'), { what: t('list the datasources') }).filter(
         (d) => d.type === 'prometheus',
       )
       const ds = all.find((d) => d.uid === config.datasourceUid) ?? all.find((d) => d.isDefault) ?? all[0]
       if (!ds?.uid)
         return failed(
-          tr('there is no Prometheus datasource', '没有 Prometheus 数据源'),
-          tr(
-            `add it as the tutorial does: \`${curl.datasource(rightUrl)}\``,
-            `按教程添加：\`${curl.datasource(rightUrl)}\``,
-          ),
+          t('there is no Prometheus datasource'),
+          t('add it as the tutorial does: `{datasource}`', { datasource: curl.datasource(rightUrl) }),
         )
       const url = ds.url ?? ''
       try {
         await queryThrough(base, access.auth!, ds.uid, 'up')
         found.datasource = { uid: ds.uid, name: ds.name ?? '', url }
-        return passed(
-          tr(
-            `"${ds.name}" (uid ${ds.uid}) → ${url} answers Grafana`,
-            `"${ds.name}"（uid ${ds.uid}）→ ${url} 响应了 Grafana`,
-          ),
-        )
+        return passed(t('"{name}" (uid {uid}) → {url} answers Grafana', { name: String(ds.name), uid: ds.uid, url }))
       } catch (error) {
         if (!(error instanceof GrafanaError)) throw error
-        const fix = tr(
-          `set the datasource's URL to ${rightUrl} (Connections → Data sources → ${ds.name}), ` +
-            `or PUT /api/datasources/uid/${ds.uid} with that url`,
-          `把数据源的 URL 改为 ${rightUrl}（连接 → 数据源 → ${ds.name}），或用该 url 调用 PUT /api/datasources/uid/${ds.uid}`,
+        const fix = t(
+          "set the datasource's URL to {rightUrl} (Connections → Data sources → " +
+            '{name}), or PUT /api/datasources/uid/{uid} with that url',
+          { rightUrl, name: String(ds.name), uid: ds.uid },
         )
         if (/^(localhost|127\.|\[::1\])/.test(new URL(url, 'http://x').host))
           return failed(
-            tr(
-              `"${ds.name}" points at ${url}: Grafana resolves it inside its own container, where localhost is Grafana, not Prometheus`,
-              `"${ds.name}" 指向 ${url}：Grafana 在自己的容器内解析它，那里的 localhost 是 Grafana，不是 Prometheus`,
+            t(
+              '"{name}" points at {url}: Grafana resolves it inside its own container, where ' +
+                'localhost is Grafana, not Prometheus',
+              { name: String(ds.name), url },
             ),
             fix,
           )
         const why = await whyProxyFailed({ status: error.status, bodyText: error.body.message ?? '' }, url, config)
         return failed(
-          why?.cause_ ?? tr(`"${ds.name}" → ${url}: ${error.cause_}`, `"${ds.name}" → ${url}：${error.cause_}`),
+          why?.cause_ ?? t('"{name}" → {url}: {cause_}', { name: String(ds.name), url, cause_: error.cause_ }),
           why?.fix ?? fix,
         )
       }
     },
   )
-  await list.run(
-    6,
-    'grafana.dashboard',
-    tr('a dashboard with the three panels', '包含三个面板的仪表盘'),
-    ['grafana.credentials'],
-    async () => {
-      const hits = ok(await api().GET('/search', { params: { query: { type: 'dash-db' } } }), {
-        what: tr('list the dashboards', '列出仪表盘'),
+  await list.run(6, 'grafana.dashboard', t('a dashboard with the three panels'), ['grafana.credentials'], async () => {
+    const hits = ok(await api().GET('/search', { params: { query: { type: 'dash-db' } } }), {
+      what: t('list the dashboards'),
+    })
+    const ordered = [...hits].sort(
+      (a, b) => Number(b.title === TUTORIAL_DASHBOARD) - Number(a.title === TUTORIAL_DASHBOARD),
+    )
+    for (const hit of ordered) {
+      const answer = ok(await api().GET('/dashboards/uid/{uid}', { params: { path: { uid: hit.uid! } } }), {
+        what: t('read the dashboard {title}', { title: String(hit.title) }),
       })
-      const ordered = [...hits].sort(
-        (a, b) => Number(b.title === TUTORIAL_DASHBOARD) - Number(a.title === TUTORIAL_DASHBOARD),
-      )
-      for (const hit of ordered) {
-        const answer = ok(await api().GET('/dashboards/uid/{uid}', { params: { path: { uid: hit.uid! } } }), {
-          what: tr(`read the dashboard ${hit.title}`, `读取仪表盘 ${hit.title}`),
-        })
-        const model = answer.dashboard as unknown as DashboardModel
-        const queries = exprs(model).map((q) => q.expr)
-        if (hit.title === TUTORIAL_DASHBOARD || PANEL_METRICS.every((m) => queries.some((q) => q.includes(m)))) {
-          found.dashboard = { ...model, url: hit.url }
-          return passed(
-            tr(
-              `"${hit.title}" (uid ${hit.uid}), ${queries.length} queries`,
-              `"${hit.title}"（uid ${hit.uid}），${queries.length} 个查询`,
-            ),
-          )
-        }
+      const model = answer.dashboard as unknown as DashboardModel
+      const queries = exprs(model).map((q) => q.expr)
+      if (hit.title === TUTORIAL_DASHBOARD || PANEL_METRICS.every((m) => queries.some((q) => q.includes(m)))) {
+        found.dashboard = { ...model, url: hit.url }
+        return passed(
+          t('"{title}" (uid {uid}), {queriesLength} queries', {
+            title: String(hit.title),
+            uid: String(hit.uid),
+            queriesLength: queries.length,
+          }),
+        )
       }
-      return failed(
-        tr(
-          `no dashboard "${TUTORIAL_DASHBOARD}", nor one with GPU, QPS and latency panels`,
-          `没有仪表盘 "${TUTORIAL_DASHBOARD}"，也没有包含 GPU、QPS 和延迟面板的仪表盘`,
-        ),
-        tr(`import the tutorial's: \`${curl.dashboard}\``, `导入教程的仪表盘：\`${curl.dashboard}\``),
-      )
-    },
-  )
+    }
+    return failed(
+      t('no dashboard "{TUTORIAL_DASHBOARD}", nor one with GPU, QPS and latency panels', { TUTORIAL_DASHBOARD }),
+      t("import the tutorial's: `{dashboard}`", { dashboard: curl.dashboard }),
+    )
+  })
   await list.run(
     6,
     'grafana.panels',
-    tr("each panel's query runs through Grafana", '每个面板的查询都能通过 Grafana 运行'),
+    t("each panel's query runs through Grafana"),
     ['grafana.dashboard', 'grafana.datasource'],
     async () => {
       const queries = exprs(found.dashboard!)
@@ -240,31 +215,28 @@ export async function grafanaApiChecks(list: Checklist, config: Config, access: 
       }
       if (broken.length)
         return failed(
-          tr(
-            `${broken.length} of ${queries.length} queries fail: ${broken.join('; ')}`,
-            `${queries.length} 个查询中有 ${broken.length} 个失败：${broken.join('；')}`,
-          ),
-          tr(
-            'fix the PromQL in the dashboard JSON and import it again (`"overwrite": true`)',
-            '修正仪表盘 JSON 中的 PromQL 并重新导入（`"overwrite": true`）',
-          ),
+          t('{brokenLength} of {queriesLength} queries fail: {broken}', {
+            brokenLength: broken.length,
+            queriesLength: queries.length,
+            broken: broken.join(t('; ')),
+          }),
+          t('fix the PromQL in the dashboard JSON and import it again (`"overwrite": true`)'),
         )
-      return passed(tr(`${queries.length} of ${queries.length} run`, `${queries.length} 个全部可运行`))
+      return passed(t('{queriesLength} of {queriesLength} run', { queriesLength: queries.length }))
     },
   )
-  await list.run(6, 'grafana.latency', tr('the latency query', '延迟查询'), ['grafana.dashboard'], async () => {
+  await list.run(6, 'grafana.latency', t('the latency query'), ['grafana.dashboard'], async () => {
     const raw = new RegExp(`(?<!(rate|increase|irate|delta)\\(\\s*)\\b(${DURATION_COUNTERS.join('|')})\\b`)
     const wrong = exprs(found.dashboard!).find((q) => raw.test(q.expr))
     const right = meanMsPerRequest(metric.requestDuration, { window: '1m' })
-    if (!wrong) return passed(tr('every µs counter is read through rate()', '每个微秒计数器都通过 rate() 读取'))
+    if (!wrong) return passed(t('every µs counter is read through rate()'))
     return teaches(
-      tr(
-        `"${wrong.panel}" queries ${wrong.expr}: ${metric.requestDuration} is a cumulative counter (µs since Triton started), ` +
-          'so this line only grows and is no latency',
-        `"${wrong.panel}" 的查询是 ${wrong.expr}：${metric.requestDuration} 是累计计数器（Triton 启动以来的微秒数），` +
-          '所以这条线只会增长，不是延迟',
+      t(
+        '"{panel}" queries {expr}: {requestDuration} is a cumulative counter (µs since ' +
+          'Triton started), so this line only grows and is no latency',
+        { panel: wrong.panel, expr: wrong.expr, requestDuration: metric.requestDuration },
       ),
-      tr(`mean latency in ms is \`${right}\``, `以毫秒计的平均延迟是 \`${right}\``),
+      t('mean latency in ms is `{right}`', { right }),
     )
   })
   return found

@@ -5,7 +5,7 @@
 import { isIP } from 'node:net'
 import { parse } from 'yaml'
 import type { Config } from '../step/config.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { PROMETHEUS_CONTAINER_PORT, prometheusApi, type Target } from '../prometheus/api.ts'
 import { SCRAPE_INTERVAL } from '../../../prometheus/config.ts'
 import { TRITON_PORTS, tritonTarget } from '../triton/names.ts'
@@ -40,7 +40,7 @@ export async function prometheusFacts(config: Config): Promise<PrometheusFacts> 
   if (!api)
     return {
       container,
-      unreachable: tr('Prometheus does not run or publishes no 9090', 'Prometheus 未运行或没有发布 9090'),
+      unreachable: t('Prometheus does not run or publishes no 9090'),
     }
   try {
     const status = await prometheusApi<{ yaml: string }>(api, 'status/config')
@@ -68,52 +68,55 @@ function tritonTargetOf(targets: Target[], config: Config): Target | undefined {
 }
 
 /** What a target that should have been `triton:8002` teaches, or undefined when it is not one. */
-function mistake(t: Target, config: Config, triton: Container | undefined): ReturnType<typeof failed> | undefined {
-  const address = t.labels.instance ?? new URL(t.scrapeUrl).host
+function mistake(target: Target, config: Config, triton: Container | undefined): ReturnType<typeof failed> | undefined {
+  const address = target.labels.instance ?? new URL(target.scrapeUrl).host
   const { host, port } = hostPort(address)
   const names = config.triton.replicas.map((r) => r.name)
   const right = tritonTarget(config.triton.container)
-  const edit = tr(
-    `write \`targets: ["${right}"]\` in prometheus.yml, then \`docker restart ${config.prometheus.container}\``,
-    `在 prometheus.yml 中写 \`targets: ["${right}"]\`，然后运行 \`docker restart ${config.prometheus.container}\``,
-  )
+  const edit = t('write `targets: ["{right}"]` in prometheus.yml, then `docker restart {container}`', {
+    right,
+    container: config.prometheus.container,
+  })
   if (port === PROMETHEUS_CONTAINER_PORT) return undefined
   if (LOOPBACK.test(host))
     return failed(
-      tr(
-        `job "${t.labels.job}" scrapes ${address}: inside the Prometheus container, localhost is Prometheus itself, not Triton`,
-        `任务 "${t.labels.job}" 抓取 ${address}：在 Prometheus 容器内，localhost 是 Prometheus 自己，不是 Triton`,
+      t(
+        'job "{job}" scrapes {address}: inside the Prometheus container, localhost is ' +
+          'Prometheus itself, not Triton',
+        { job: String(target.labels.job), address },
       ),
       edit,
     )
   if (names.includes(host))
     return failed(
-      tr(
-        `job "${t.labels.job}" scrapes ${address}: ` +
-          `port ${port} is Triton's ${port === TRITON_PORTS.http ? 'HTTP (inference)' : 'gRPC'} port; ` +
-          `its metrics are on ${TRITON_PORTS.metrics}`,
-        `任务 "${t.labels.job}" 抓取 ${address}：${port} 是 Triton 的 ${port === TRITON_PORTS.http ? 'HTTP（推理）' : 'gRPC'} 端口；` +
-          `指标在 ${TRITON_PORTS.metrics}`,
+      t(
+        'job "{job}" scrapes {address}: port {port} is Triton\'s {httpInference} port; ' +
+          'its metrics are on {metrics}',
+        {
+          job: String(target.labels.job),
+          address,
+          port,
+          httpInference: port === TRITON_PORTS.http ? t('HTTP (inference)') : 'gRPC',
+          metrics: TRITON_PORTS.metrics,
+        },
       ),
       edit,
     )
   if (isIP(host) && port === TRITON_PORTS.metrics) {
     const now = triton ? addressOn(triton, config.network) : undefined
-    const why = tr(
-      `job "${t.labels.job}" scrapes the address ${address}: a container's IP changes when it is recreated, its name does not`,
-      `任务 "${t.labels.job}" 抓取地址 ${address}：容器重建后 IP 会变，名称不会`,
+    const why = t(
+      'job "{job}" scrapes the address {address}: a container\'s IP changes when it ' +
+        'is recreated, its name does not',
+      { job: String(target.labels.job), address },
     )
     return host === now
-      ? teaches(
-          `${why}${tr(` (today ${host} is ${config.triton.container})`, `（目前 ${host} 是 ${config.triton.container}）`)}`,
-          edit,
-        )
+      ? teaches(`${why}${t(' (today {host} is {container})', { host, container: config.triton.container })}`, edit)
       : failed(
           why +
-            tr(
-              ` (${config.triton.container} is ${now ?? 'not on the network'} now)`,
-              `（${config.triton.container} 现在是 ${now ?? '不在网络上'}）`,
-            ),
+            t(' ({container} is {now} now)', {
+              container: config.triton.container,
+              now: now ?? t('not on the network'),
+            }),
           edit,
         )
   }
@@ -123,65 +126,60 @@ function mistake(t: Target, config: Config, triton: Container | undefined): Retu
 export async function configChecks(list: Checklist, config: Config, facts: PrometheusFacts, triton?: Container) {
   const unreachable = () =>
     notReached(
-      tr(
-        `Prometheus gives no config to read (${facts.unreachable}): see step 4`,
-        `无法读取 Prometheus 的配置（${facts.unreachable}）：见第 4 步`,
-      ),
+      t('Prometheus gives no config to read ({unreachable}): see step 4', { unreachable: String(facts.unreachable) }),
     )
-  await list.run(3, 'config.loaded', tr('the config Prometheus loaded', 'Prometheus 加载的配置'), [], async () => {
+  await list.run(3, 'config.loaded', t('the config Prometheus loaded'), [], async () => {
     if (!facts.config) return unreachable()
     const mount = facts.container?.Mounts?.find((m) => facts.configFile?.startsWith(`${m.Destination}/`))
     const jobs = (facts.config.scrape_configs ?? []).map((j) => j.job_name).join(', ')
     return passed(
-      `${facts.configFile}${mount ? tr(` (from ${mount.Source})`, `（来自 ${mount.Source}）`) : ''}: ${tr('jobs', '任务')} ${jobs}`,
+      `${facts.configFile}${mount ? t(' (from {source})', { source: mount.Source }) : ''}: ${t('jobs')} ${jobs}`,
     )
   })
   const target = facts.targets ? tritonTargetOf(facts.targets, config) : undefined
   await list.run(3, 'config.interval', 'scrape_interval 5s', ['config.loaded'], async () => {
     const job = facts.config?.scrape_configs?.find((j) => j.job_name === target?.labels.job)
     const interval = target?.scrapeInterval ?? job?.scrape_interval ?? facts.config?.global?.scrape_interval ?? '1m'
-    if (interval === SCRAPE_INTERVAL)
-      return passed(tr(`Triton is scraped every ${interval}`, `每 ${interval} 抓取一次 Triton`))
+    if (interval === SCRAPE_INTERVAL) return passed(t('Triton is scraped every {interval}', { interval }))
     return failed(
-      tr(
-        `Triton is scraped every ${interval}, not ${SCRAPE_INTERVAL}: the panels move ${interval} behind the load, ` +
-          'and a rate over 1m holds too few samples',
-        `每 ${interval} 才抓取一次 Triton，而不是 ${SCRAPE_INTERVAL}：面板会比负载滞后 ${interval}，1m 的 rate 样本太少`,
+      t(
+        'Triton is scraped every {interval}, not {SCRAPE_INTERVAL}: the panels move ' +
+          '{interval} behind the load, and a rate over 1m holds too few samples',
+        { interval, SCRAPE_INTERVAL },
       ),
-      tr(
-        `set \`scrape_interval: ${SCRAPE_INTERVAL}\` under \`global:\` in prometheus.yml, ` +
-          `then \`docker restart ${config.prometheus.container}\``,
-        `在 prometheus.yml 的 \`global:\` 下设置 \`scrape_interval: ${SCRAPE_INTERVAL}\`，` +
-          `然后运行 \`docker restart ${config.prometheus.container}\``,
+      t(
+        'set `scrape_interval: {SCRAPE_INTERVAL}` under `global:` in prometheus.yml, ' +
+          'then `docker restart {container}`',
+        { SCRAPE_INTERVAL, container: config.prometheus.container },
       ),
     )
   })
   await list.run(
     3,
     'config.target',
-    tr(`a job scrapes ${tritonTarget(config.triton.container)}`, `有任务抓取 ${tritonTarget(config.triton.container)}`),
+    t('a job scrapes {tritonTarget}', { tritonTarget: tritonTarget(config.triton.container) }),
     ['config.loaded'],
     async () => {
       if (target)
         return passed(
-          tr(
-            `job "${target.labels.job}" scrapes ${target.labels.instance}`,
-            `任务 "${target.labels.job}" 抓取 ${target.labels.instance}`,
-          ),
+          t('job "{job}" scrapes {instance}', {
+            job: String(target.labels.job),
+            instance: String(target.labels.instance),
+          }),
         )
       const wrong = (facts.targets ?? []).map((t) => mistake(t, config, triton)).find(Boolean)
       if (wrong) return wrong
-      const scraped = (facts.targets ?? []).map((t) => t.labels.instance).join(', ') || tr('nothing', '无')
+      const scraped = (facts.targets ?? []).map((t) => t.labels.instance).join(', ') || t('nothing')
       return failed(
-        tr(
-          `no job scrapes ${tritonTarget(config.triton.container)} (Prometheus scrapes ${scraped})`,
-          `没有任务抓取 ${tritonTarget(config.triton.container)}（Prometheus 抓取的是 ${scraped}）`,
-        ),
-        tr(
-          `add the tutorial's job to prometheus.yml (\`job_name: "triton"\`, \`targets: ["${tritonTarget(config.triton.container)}"]\`), ` +
-            `mount its folder at /etc/prometheus, then \`docker restart ${config.prometheus.container}\``,
-          `在 prometheus.yml 中加入教程的任务（\`job_name: "triton"\`，\`targets: ["${tritonTarget(config.triton.container)}"]\`），` +
-            `把它所在目录挂载到 /etc/prometheus，然后运行 \`docker restart ${config.prometheus.container}\``,
+        t('no job scrapes {tritonTarget} (Prometheus scrapes {scraped})', {
+          tritonTarget: tritonTarget(config.triton.container),
+          scraped,
+        }),
+        t(
+          'add the tutorial\'s job to prometheus.yml (`job_name: "triton"`, ' +
+            '`targets: ["{tritonTarget}"]`), mount its folder at /etc/prometheus, then ' +
+            '`docker restart {container}`',
+          { tritonTarget: tritonTarget(config.triton.container), container: config.prometheus.container },
         ),
       )
     },
@@ -192,39 +190,32 @@ export async function configChecks(list: Checklist, config: Config, facts: Prome
 export async function prometheusChecks(list: Checklist, config: Config, facts: PrometheusFacts, target?: Target) {
   const name = config.prometheus.container
   await containerChecks(list, 4, 'prometheus', facts.container, config)
-  await list.run(
-    4,
-    'prometheus.api',
-    tr('Prometheus answers', 'Prometheus 有响应'),
-    ['prometheus.container'],
-    async () =>
-      facts.api
-        ? passed(tr(`${facts.api} answers`, `${facts.api} 有响应`))
-        : failed(
-            facts.unreachable ?? '',
-            tr(
-              `publish its port (\`-p 9090:9090\`), or read \`docker logs ${name}\` for why it does not answer`,
-              `发布它的端口（\`-p 9090:9090\`），或查看 \`docker logs ${name}\` 了解它为何没有响应`,
-            ),
-          ),
+  await list.run(4, 'prometheus.api', t('Prometheus answers'), ['prometheus.container'], async () =>
+    facts.api
+      ? passed(t('{api} answers', { api: facts.api }))
+      : failed(
+          facts.unreachable ?? '',
+          t('publish its port (`-p 9090:9090`), or read `docker logs {name}` for why it does not answer', { name }),
+        ),
   )
   await list.run(
     4,
     'prometheus.target',
-    tr('triton target is up', 'triton 抓取目标为 up'),
+    t('triton target is up'),
     ['config.target', 'triton.network', 'triton.metrics', 'prometheus.network', 'prometheus.api'],
     async () =>
       target?.health === 'up'
-        ? passed(tr(`${target.scrapeUrl}: up`, `${target.scrapeUrl}：up`))
+        ? passed(t('{scrapeUrl}: up', { scrapeUrl: target.scrapeUrl }))
         : failed(
-            tr(
-              `${target?.scrapeUrl}: ${target?.health}${target?.lastError ? ` (${target.lastError})` : ''}`,
-              `${target?.scrapeUrl}：${target?.health}${target?.lastError ? `（${target.lastError}）` : ''}`,
-            ),
-            tr(
-              `a target is "unknown" until its first scrape (${SCRAPE_INTERVAL}): run \`make check\` again; ` +
-                `otherwise \`docker logs ${name}\``,
-              `首次抓取（${SCRAPE_INTERVAL}）之前目标为 "unknown"：请再运行一次 \`make check\`；否则查看 \`docker logs ${name}\``,
+            t('{scrapeUrl}: {health}{lastError}', {
+              scrapeUrl: String(target?.scrapeUrl),
+              health: String(target?.health),
+              lastError: target?.lastError ? t(' ({lastError})', { lastError: target.lastError }) : '',
+            }),
+            t(
+              'a target is "unknown" until its first scrape ({SCRAPE_INTERVAL}): run ' +
+                '`make check` again; otherwise `docker logs {name}`',
+              { SCRAPE_INTERVAL, name },
             ),
           ),
   )

@@ -1,6 +1,6 @@
 // One line of `make doctor`: what was checked, ✔ ⚠ or ✖, and the fix; printed for a person or
 // kept for --json.
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { type CheckStatus, printCheck } from '../output/checklist.ts'
 import { StepError } from '../step/fail.ts'
 
@@ -10,12 +10,12 @@ export type Status = Exclude<CheckStatus, 'skip'>
 export type CheckId = 'engine' | 'image' | 'gpu' | 'disk' | 'port' | 'state-folder' | 'node'
 
 export const LABEL: Record<CheckId, () => string> = {
-  engine: () => tr('Docker engine', 'Docker 引擎'),
-  image: () => tr('image', '镜像'),
+  engine: () => t('Docker engine'),
+  image: () => t('image'),
   gpu: () => 'GPU',
-  disk: () => tr('disk', '磁盘'),
-  port: () => tr('port', '端口'),
-  'state-folder': () => tr('state folder', '状态目录'),
+  disk: () => t('disk'),
+  port: () => t('port'),
+  'state-folder': () => t('state folder'),
   node: () => 'Node.js',
 }
 

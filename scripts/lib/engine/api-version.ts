@@ -2,7 +2,7 @@
 // engine which versions it serves (`GET /version`, unversioned, so any engine answers it), then
 // speak the newest one both sides know. Engines differ: Docker 20.10 serves up to 1.41, Docker
 // 29.0–29.2 refuse anything below 1.44, and a newer engine still serves older versions.
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { fail, type StepError } from '../step/fail.ts'
 import { CLIENT_API, type Endpoint, engineCall, engineMessage, readBody } from './api.ts'
 
@@ -55,18 +55,18 @@ export function describeEngine(engine: EngineVersions): string {
 export function apiTooOld(address: string, engine: EngineVersions): StepError {
   const oldest = engine.oldest ?? '?'
   return fail(
-    tr(
-      `the Docker engine at ${address}, ${describeEngine(engine)}, refuses Engine API ${CLIENT_API.newest} and ` +
-        `older as too old, and ${CLIENT_API.newest} is the newest this tool speaks (docker: client version too old)`,
-      `${address} 上的 Docker 引擎 ${describeEngine(engine)} 认为 Engine API ${CLIENT_API.newest} 及更早版本太旧而拒绝，` +
-        `而 ${CLIENT_API.newest} 是本工具支持的最新版本（docker：client version too old）`,
+    t(
+      'the Docker engine at {address}, {describeEngine}, refuses Engine API {newest} ' +
+        'and older as too old, and {newest} is the newest this tool speaks (docker: ' +
+        'client version too old)',
+      { address, describeEngine: describeEngine(engine), newest: CLIENT_API.newest },
     ),
-    tr(
-      `update this project (\`git pull && make build\`) to a version that speaks API ${oldest}; until then, let the ` +
-        `engine serve older clients: set DOCKER_MIN_API_VERSION=${CLIENT_API.newest} in dockerd's environment ` +
-        `(\`sudo systemctl edit docker\`, then restart it)`,
-      `更新本项目（\`git pull && make build\`）到支持 API ${oldest} 的版本；在此之前，可让引擎接受较旧的客户端：` +
-        `在 dockerd 的环境中设置 DOCKER_MIN_API_VERSION=${CLIENT_API.newest}（\`sudo systemctl edit docker\`，然后重启）`,
+    t(
+      'update this project (`git pull && make build`) to a version that speaks API ' +
+        '{oldest}; until then, let the engine serve older clients: set ' +
+        "DOCKER_MIN_API_VERSION={newest} in dockerd's environment " +
+        '(`sudo systemctl edit docker`, then restart it)',
+      { oldest, newest: CLIENT_API.newest },
     ),
   )
 }
@@ -81,14 +81,8 @@ export function tooOldAnswer(said: string): string | undefined {
 /** The engine did not take a connection: it is stopped, or DOCKER_HOST leads elsewhere. */
 export function engineUnreachable(address: string, code: string): StepError {
   return fail(
-    tr(
-      `the Docker engine at ${address} did not take the connection (${code})`,
-      `${address} 上的 Docker 引擎没有接受连接（${code}）`,
-    ),
-    tr(
-      'check that dockerd runs and that DOCKER_HOST is right (`make doctor`)',
-      '请确认 dockerd 正在运行且 DOCKER_HOST 正确（`make doctor`）',
-    ),
+    t('the Docker engine at {address} did not take the connection ({code})', { address, code }),
+    t('check that dockerd runs and that DOCKER_HOST is right (`make doctor`)'),
   )
 }
 
@@ -104,14 +98,12 @@ async function askVersions(endpoint: Exclude<Endpoint, { kind: 'cli' }>): Promis
   if (response.statusCode !== 200) {
     if (newestHeader) return { newest: newestHeader }
     throw fail(
-      tr(
-        `the Docker engine at ${endpoint.address} did not say its API version (HTTP ${response.statusCode}: ${engineMessage(body)})`,
-        `${endpoint.address} 上的 Docker 引擎没有给出其 API 版本（HTTP ${response.statusCode}：${engineMessage(body)}）`,
-      ),
-      tr(
-        'check that DOCKER_HOST leads to a Docker engine (`make doctor`)',
-        '请确认 DOCKER_HOST 指向 Docker 引擎（`make doctor`）',
-      ),
+      t('the Docker engine at {address} did not say its API version (HTTP {statusCode}: {engineMessage})', {
+        address: endpoint.address,
+        statusCode: String(response.statusCode),
+        engineMessage: engineMessage(body),
+      }),
+      t('check that DOCKER_HOST leads to a Docker engine (`make doctor`)'),
     )
   }
   const parsed = JSON.parse(body) as { Version?: string; ApiVersion?: string; MinAPIVersion?: string }

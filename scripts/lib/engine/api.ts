@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { type ClientRequest, type IncomingMessage, request } from 'node:http'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 
 /**
@@ -154,7 +154,7 @@ export function engineCall(endpoint: Exclude<Endpoint, { kind: 'cli' }>, call: E
       ...(endpoint.kind === 'tcp' ? ['-X', call.method, `http://${endpoint.host}:${endpoint.port}${path}`] : []),
       ...Object.keys(call.headers ?? {}).flatMap((name) => ['-H', `${name}: ****`]),
     ],
-    tr('the Engine API, as the docker CLI speaks it', 'Engine API，docker 命令也是这样调用的'),
+    t('the Engine API, as the docker CLI speaks it'),
   )
   const req = request({
     ...target,

@@ -1,7 +1,7 @@
 // The docker CLI as the steps run it: each command shown with --verbose (stdin never), a deadline
 // where the engine may hang, and a failure explained (errors.ts) instead of docker's raw text.
 import type { ProcessOutput } from 'zx'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { fail } from '../step/fail.ts'
 import type { EngineInfo } from './api.ts'
@@ -19,7 +19,7 @@ interface RunOptions {
 
 export async function runDocker(args: string[], options: RunOptions = {}): Promise<ProcessOutput> {
   // What goes in on stdin (a secret's tar, a password) is never shown, only that it is there.
-  log.command(['docker', ...args], options.input === undefined ? undefined : tr('input on stdin', '输入来自标准输入'))
+  log.command(['docker', ...args], options.input === undefined ? undefined : t('input on stdin'))
   const env = options.env ? { ...process.env, ...options.env } : process.env
   // zx (800 kB bundled) is loaded on the first command, not at start: `--help` does not pay for it.
   const { $ } = await import('zx')
@@ -34,15 +34,12 @@ export async function docker(args: string[], options: RunOptions = {}): Promise<
   if (options.timeoutMs && out.exitCode !== 0 && Date.now() - started >= options.timeoutMs) {
     const host = process.env.DOCKER_HOST
     throw fail(
-      tr(
-        `the Docker engine${host ? ` at DOCKER_HOST=${host}` : ''} ` +
-          `did not answer \`docker ${args[0]}\` within ${options.timeoutMs / 1000} s`,
-        `Docker 引擎${host ? `（DOCKER_HOST=${host}）` : ''}在 ${options.timeoutMs / 1000} 秒内没有响应 \`docker ${args[0]}\``,
-      ),
-      tr(
-        'it is stuck: restart it (`sudo systemctl restart docker`), or check DOCKER_HOST',
-        '它卡住了：重启它（`sudo systemctl restart docker`），或检查 DOCKER_HOST',
-      ),
+      t('the Docker engine{host} did not answer `docker {args}` within {timeoutMs} s', {
+        host: host ? t(' at DOCKER_HOST={host}', { host }) : '',
+        args: String(args[0]),
+        timeoutMs: options.timeoutMs / 1000,
+      }),
+      t('it is stuck: restart it (`sudo systemctl restart docker`), or check DOCKER_HOST'),
     )
   }
   if (out.exitCode !== 0) throw explainDockerError(out.stderr || out.stdout, options.context)
@@ -113,14 +110,12 @@ export async function execIn(
   const out = await runDocker(['exec', '-i', container, ...args], { input, timeoutMs })
   if (out.exitCode !== 0 && Date.now() - started >= timeoutMs) {
     throw fail(
-      tr(
-        `\`${args.slice(0, 2).join(' ')}\` in container ${container} did not finish within ${timeoutMs / 1000} s`,
-        `容器 ${container} 中的 \`${args.slice(0, 2).join(' ')}\` 在 ${timeoutMs / 1000} 秒内没有结束`,
-      ),
-      tr(
-        `read \`docker logs ${container}\`, then run the step again`,
-        `查看 \`docker logs ${container}\` 后重新运行该步骤`,
-      ),
+      t('`{args}` in container {container} did not finish within {timeoutMs} s', {
+        args: args.slice(0, 2).join(' '),
+        container,
+        timeoutMs: timeoutMs / 1000,
+      }),
+      t('read `docker logs {container}`, then run the step again', { container }),
     )
   }
   const said = out.stderr.trim()
@@ -130,13 +125,14 @@ export async function execIn(
   ) {
     if (/executable file not found|no such file or directory/i.test(said)) {
       throw fail(
-        tr(
-          `container ${container} has no \`${args[0]}\` command (docker: ${dockerSaid(said)})`,
-          `容器 ${container} 中没有 \`${args[0]}\` 命令（docker: ${dockerSaid(said)}）`,
-        ),
-        tr(
-          'its image is not the one the steps expect: set the image variable back to its default and run the step again',
-          '它的镜像不是这些步骤所需的：把镜像变量恢复为默认值后重新运行该步骤',
+        t('container {container} has no `{args}` command (docker: {dockerSaid})', {
+          container,
+          args: String(args[0]),
+          dockerSaid: dockerSaid(said),
+        }),
+        t(
+          'its image is not the one the steps expect: set the image variable back to its ' +
+            'default and run the step again',
         ),
       )
     }

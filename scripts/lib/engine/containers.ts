@@ -2,7 +2,7 @@
 // from (spec.ts), so a re-run keeps what already matches and recreates, saying why, what does not;
 // a recreate that fails gives the old container back, and nothing half-created is left behind.
 import { existsSync } from 'node:fs'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { fail, StepError } from '../step/fail.ts'
 import { type ContainerInfo, docker, inspectContainer, runDocker } from './cli.ts'
@@ -61,14 +61,12 @@ export async function ensureContainer(spec: ContainerSpec, options: EnsureOption
   for (const m of spec.mounts ?? []) {
     if (m.type === 'bind' && !existsSync(m.source)) {
       throw fail(
-        tr(
-          `${m.source} does not exist, so it cannot be mounted at ${m.target} in ${spec.name}`,
-          `${m.source} 不存在，无法挂载到 ${spec.name} 的 ${m.target}`,
-        ),
-        tr(
-          'run the step from the project folder, or create that folder first',
-          '请在项目目录中运行此步骤，或先创建该目录',
-        ),
+        t('{source} does not exist, so it cannot be mounted at {target} in {name}', {
+          source: m.source,
+          target: m.target,
+          name: spec.name,
+        }),
+        t('run the step from the project folder, or create that folder first'),
       )
     }
   }
@@ -79,34 +77,26 @@ export async function ensureContainer(spec: ContainerSpec, options: EnsureOption
     await assertPortsFree(spec)
     const id = await create(spec, context)
     await startOrRemove(spec, id)
-    log.change(tr(`container ${spec.name} created and started`, `已创建并启动容器 ${spec.name}`))
+    log.change(t('container {name} created and started', { name: spec.name }))
     await options.ready?.()
     return { id, action: 'created' }
   }
   const labels = existing.Config.Labels ?? {}
   if (!managed(labels)) throw foreignName(spec.name, spec.hints)
   const changed = labels[HASH_LABEL] === configHash(spec) ? [] : changedParts(labels[CONFIG_LABEL], desiredConfig(spec))
-  if (existing.Image !== imageId) changed.push(tr('image content', '镜像内容'))
+  if (existing.Image !== imageId) changed.push(t('image content'))
   const remade = remadeSources(spec, labels)
   if (changed.length === 0 && remade.length === 0) {
     const state = existing.State.Status
     if (existing.State.Running && state !== 'paused') {
-      log.ok(
-        tr(
-          `container ${spec.name} already runs with this configuration, kept`,
-          `容器 ${spec.name} 已按此配置运行，保留`,
-        ),
-      )
+      log.ok(t('container {name} already runs with this configuration, kept', { name: spec.name }))
       await options.ready?.()
       return { id: existing.Id, action: 'kept' }
     }
     if (state === 'paused') await docker(['unpause', existing.Id], { context })
     else await startOrRemove(spec, existing.Id)
     log.change(
-      tr(
-        `container ${spec.name} had the same configuration but was ${state}: started, kept`,
-        `容器 ${spec.name} 配置相同但处于 ${state} 状态：已启动并保留`,
-      ),
+      t('container {name} had the same configuration but was {state}: started, kept', { name: spec.name, state }),
     )
     await options.ready?.()
     return { id: existing.Id, action: 'started' }
@@ -115,17 +105,17 @@ export async function ensureContainer(spec: ContainerSpec, options: EnsureOption
   const folders = remade.join(', ')
   log.change(
     changed.length > 0
-      ? tr(
-          `container ${spec.name} has a different configuration (${changedPartsText(changed)}): recreating it`,
-          `容器 ${spec.name} 的配置不同（${changed.join(', ')}）：正在重新创建`,
-        )
-      : tr(
-          `${folders} was deleted and made again: ${spec.name} restarts on the new folder, its data volumes kept`,
-          `${folders} 被删除后重新创建：${spec.name} 在新目录上重新启动，其数据卷保留`,
-        ),
+      ? t('container {name} has a different configuration ({changedPartsText}): recreating it', {
+          name: spec.name,
+          changedPartsText: changedPartsText(changed),
+        })
+      : t('{folders} was deleted and made again: {name} restarts on the new folder, its data volumes kept', {
+          folders,
+          name: spec.name,
+        }),
   )
   const id = await replace(spec, existing, context, options.ready)
-  log.change(tr(`container ${spec.name} recreated and started`, `已重新创建并启动容器 ${spec.name}`))
+  log.change(t('container {name} recreated and started', { name: spec.name }))
   return { id, action: 'recreated' }
 }
 
@@ -175,11 +165,8 @@ async function replace(
     const back = renamed.exitCode === 0 && (!old.State.Running || (await runDocker(['start', old.Id])).exitCode === 0)
     if (!(error instanceof StepError)) throw error
     const note = back
-      ? tr(`; the previous container ${spec.name} was kept`, `；原来的容器 ${spec.name} 已保留`)
-      : tr(
-          `; the previous container could not be restored (\`docker start ${old.Id.slice(0, 12)}\`)`,
-          `；原来的容器无法恢复（\`docker start ${old.Id.slice(0, 12)}\`）`,
-        )
+      ? t('; the previous container {name} was kept', { name: spec.name })
+      : t('; the previous container could not be restored (`docker start {id}`)', { id: old.Id.slice(0, 12) })
     // After the first line: a readiness failure carries the new container's log lines below it.
     const [first, ...rest] = error.cause_.split('\n')
     throw new StepError([first + note, ...rest].join('\n'), error.fix, error.exitCode)
@@ -201,16 +188,11 @@ async function unparked(spec: ContainerSpec, existing: ContainerInfo | undefined
   if (!managed(parked.Config.Labels)) throw foreignName(name, spec.hints)
   if (existing) {
     await docker(['rm', '--force', '--volumes', parked.Id], { context: { container: name } })
-    log.change(tr(`container ${name}, left by an interrupted run, removed`, `已删除中断的运行遗留的容器 ${name}`))
+    log.change(t('container {name}, left by an interrupted run, removed', { name }))
     return existing
   }
   await docker(['rename', parked.Id, spec.name], { context: { container: name } })
-  log.change(
-    tr(
-      `container ${name}, left by an interrupted run, is ${spec.name} again`,
-      `中断的运行遗留的容器 ${name} 已恢复为 ${spec.name}`,
-    ),
-  )
+  log.change(t('container {name}, left by an interrupted run, is {name2} again', { name, name2: spec.name }))
   return inspectContainer(spec.name)
 }
 
@@ -223,15 +205,14 @@ export async function removeContainer(name: string): Promise<'removed' | 'absent
   if (!existing) return 'absent'
   if (!managed(existing.Config.Labels)) {
     log.warn(
-      tr(
-        `container ${name} was not created by triton-monitoring: left alone (\`docker rm -f ${name}\` removes it)`,
-        `容器 ${name} 不是 triton-monitoring 创建的：未删除（\`docker rm -f ${name}\` 可删除）`,
-      ),
+      t('container {name} was not created by triton-monitoring: left alone ' + '(`docker rm -f {name}` removes it)', {
+        name,
+      }),
     )
     return 'foreign'
   }
   await docker(['rm', '--force', '--volumes', existing.Id], { context: { container: name } })
-  log.change(tr(`container ${name} removed`, `已删除容器 ${name}`))
+  log.change(t('container {name} removed', { name }))
   return 'removed'
 }
 
@@ -249,9 +230,7 @@ export async function removeLeftovers(name: string): Promise<void> {
     const found = await inspectContainer(leftover)
     if (!found || !isOurs(found.Config.Labels)) continue
     await docker(['rm', '--force', '--volumes', found.Id], { context: { container: leftover } })
-    log.change(
-      tr(`container ${leftover}, left by an interrupted run, removed`, `已删除中断的运行遗留的容器 ${leftover}`),
-    )
+    log.change(t('container {leftover}, left by an interrupted run, removed', { leftover }))
   }
 }
 

@@ -6,7 +6,7 @@ import { statfs } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { type EngineInfo, type Endpoint, endpointOnThisMachine, isDockerDesktop } from './api.ts'
 import { fail, type StepError } from '../step/fail.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { formatBytes } from './pull-progress.ts'
 
 /**
@@ -32,28 +32,27 @@ export async function engineDiskSpace(info: EngineInfo, endpoint: Endpoint): Pro
   if (isDockerDesktop(info)) {
     return {
       kind: 'skipped',
-      reason: tr(
-        "Docker Desktop runs the engine in a VM, whose disk is not this machine's: not measured (its size is set in Settings → Resources)",
-        'Docker Desktop 在虚拟机中运行引擎，其磁盘不是本机磁盘：不检查（大小在 Settings → Resources 中设置）',
+      reason: t(
+        "Docker Desktop runs the engine in a VM, whose disk is not this machine's: " +
+          'not measured (its size is set in Settings → Resources)',
       ),
     }
   }
   if (!endpointOnThisMachine(endpoint)) {
     return {
       kind: 'skipped',
-      reason: tr(
-        `the engine (${endpoint.address}) runs on another machine: its disk is not measured from here`,
-        `引擎（${endpoint.address}）运行在另一台机器上：不在本机检查其磁盘`,
-      ),
+      reason: t('the engine ({address}) runs on another machine: its disk is not measured from here', {
+        address: endpoint.address,
+      }),
     }
   }
   // A socket passed into a container (or a VM's forwarded socket) leads to an engine elsewhere.
   if (info.Name && info.Name !== hostname()) {
     return {
       kind: 'skipped',
-      reason: tr(
-        `the engine runs on host "${info.Name}", not on this one ("${hostname()}"): its disk is not measured from here`,
-        `引擎运行在主机 "${info.Name}" 上，而不是本机（"${hostname()}"）：不在本机检查其磁盘`,
+      reason: t(
+        'the engine runs on host "{name}", not on this one ("{hostname}"): its disk is ' + 'not measured from here',
+        { name: info.Name, hostname: hostname() },
       ),
     }
   }
@@ -65,10 +64,7 @@ export async function engineDiskSpace(info: EngineInfo, endpoint: Endpoint): Pro
   } catch {
     return {
       kind: 'skipped',
-      reason: tr(
-        `the engine's data root ${path} cannot be read from here: free space not measured`,
-        `无法在本机读取引擎的数据目录 ${path}：未检查剩余空间`,
-      ),
+      reason: t("the engine's data root {path} cannot be read from here: free space not measured", { path }),
     }
   }
 }
@@ -83,35 +79,43 @@ export function diskVerdict(free: number, compressed: number): Verdict {
 
 /** How to make room under the engine's data root. */
 export const freeUpFix = (path: string) =>
-  tr(
-    `free space on the disk of ${path} (\`docker system df\` shows what Docker holds; \`docker image ` +
-      `prune\` removes unused images), or move Docker's data-root to a larger disk ("data-root" in ` +
-      `/etc/docker/daemon.json)`,
-    `请释放 ${path} 所在磁盘的空间（\`docker system df\` 显示 Docker 占用；\`docker image prune\` 删除未使用的镜像），或把 Docker 的 ` +
-      `data-root 移到更大的磁盘（/etc/docker/daemon.json 中的 "data-root"）`,
+  t(
+    'free space on the disk of {path} (`docker system df` shows what Docker holds; ' +
+      "`docker image prune` removes unused images), or move Docker's data-root to a " +
+      'larger disk ("data-root" in /etc/docker/daemon.json)',
+    { path },
   )
 
 /** `what`: e.g. the image, or "the missing images". */
 export function diskTooSmall(what: string, space: { path: string; free: number }, compressed: number): StepError {
   return fail(
-    tr(
-      `not enough disk for ${what}: ${formatBytes(compressed)} to download (about ` +
-        `${formatBytes(compressed * UNPACKED)} unpacked), but only ${formatBytes(space.free)} free under ` +
-        `${space.path}`,
-      `磁盘空间不足，无法容纳 ${what}：需下载 ${formatBytes(compressed)}（解压后约 ${formatBytes(compressed * UNPACKED)}），但 ` +
-        `${space.path} 下只剩 ${formatBytes(space.free)}`,
+    t(
+      'not enough disk for {what}: {formatBytes} to download (about {formatBytes2} ' +
+        'unpacked), but only {formatBytes3} free under {path}',
+      {
+        what,
+        formatBytes: formatBytes(compressed),
+        formatBytes2: formatBytes(compressed * UNPACKED),
+        formatBytes3: formatBytes(space.free),
+        path: space.path,
+      },
     ),
     freeUpFix(space.path),
   )
 }
 
 export function diskTight(what: string, space: { path: string; free: number }, compressed: number): string {
-  return tr(
-    `disk is tight for ${what}: ${formatBytes(compressed)} to download (about ` +
-      `${formatBytes(compressed * UNPACKED)} unpacked), ${formatBytes(space.free)} free under ` +
-      `${space.path}; if it stops with "no space left on device": ${freeUpFix(space.path)}`,
-    `磁盘空间紧张（${what}）：需下载 ${formatBytes(compressed)}（解压后约 ` +
-      `${formatBytes(compressed * UNPACKED)}），${space.path} 下剩余 ${formatBytes(space.free)}；如果出现 "no space ` +
-      `left on device"：${freeUpFix(space.path)}`,
+  return t(
+    'disk is tight for {what}: {formatBytes} to download (about {formatBytes2} ' +
+      'unpacked), {formatBytes3} free under {path}; if it stops with "no space left ' +
+      'on device": {freeUpFix}',
+    {
+      what,
+      formatBytes: formatBytes(compressed),
+      formatBytes2: formatBytes(compressed * UNPACKED),
+      formatBytes3: formatBytes(space.free),
+      path: space.path,
+      freeUpFix: freeUpFix(space.path),
+    },
   )
 }

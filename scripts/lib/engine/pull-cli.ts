@@ -1,6 +1,6 @@
 // A pull by the docker CLI, for an engine this tool does not speak to directly.
 import { spawn } from 'node:child_process'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import type { Endpoint } from './api.ts'
 import type { PullRequest } from './pull-settings.ts'
@@ -17,12 +17,11 @@ export async function pullWithCli(
   request: PullRequest,
 ): Promise<void> {
   log.info(
-    tr(
-      `pulling ${image} with the docker CLI: the engine (${endpoint.address}) is reached over ` +
-        `${endpoint.reason}, which this tool does not speak; docker's own progress follows, without the ` +
-        `${request.stallTimeoutMs / 1000} s stall deadline`,
-      `用 docker 命令拉取 ${image}：引擎（${endpoint.address}）通过 ${endpoint.reason} 连接，本工具不支持；` +
-        `下面是 docker 自己的进度，没有 ${request.stallTimeoutMs / 1000} 秒无进展的限制`,
+    t(
+      'pulling {image} with the docker CLI: the engine ({address}) is reached over ' +
+        "{reason}, which this tool does not speak; docker's own progress follows, " +
+        'without the {stallTimeoutMs} s stall deadline',
+      { image, address: endpoint.address, reason: endpoint.reason, stallTimeoutMs: request.stallTimeoutMs / 1000 },
     ),
   )
   log.command(['docker', 'pull', image])
@@ -38,7 +37,7 @@ export async function pullWithCli(
     child.once('close', resolve)
   })
   if (code === 0) {
-    log.ok(tr(`pulled ${image}`, `已拉取 ${image}`))
+    log.ok(t('pulled {image}', { image }))
     return
   }
   const said =

@@ -1,7 +1,7 @@
 // What a pull has done so far, from the engine's progress stream (`POST /images/create`, one JSON
 // message a line): bytes downloaded out of the total, the rate, layers done, and when it last
 // moved. Pure bookkeeping with the clock passed in, so it is tested on recorded streams.
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 
 /** One line of the stream (pkg/jsonmessage JSONMessage): only the fields a pull sends. */
 export interface PullMessage {
@@ -197,7 +197,7 @@ function bytesFigure(p: PullProgress): string {
   return `${formatBytes(p.bytesDone)} / ${total}${percent}`
 }
 
-const layersFigure = (p: PullProgress) => `${tr('layers', '层')} ${p.layersDone}/${p.layersTotal}`
+const layersFigure = (p: PullProgress) => `${t('layers')} ${p.layersDone}/${p.layersTotal}`
 
 /** Where a pull stands, without its pace: `1.20 GB / 4.60 GB (26%), layers 3/21`. */
 export function progressSummary(p: PullProgress): string {
@@ -209,13 +209,13 @@ export function progressFigures(p: PullProgress, now: number): string {
   const idle = (now - p.lastProgressAt) / 1000
   const rate = p.rate(now)
   const parts = [bytesFigure(p)]
-  if (idle >= 10) parts.push(tr(`no progress for ${formatSeconds(idle)}`, `已 ${formatSeconds(idle)} 无进展`))
-  else if (p.extracting) parts.push(tr('unpacking', '正在解压'))
+  if (idle >= 10) parts.push(t('no progress for {formatSeconds}', { formatSeconds: formatSeconds(idle) }))
+  else if (p.extracting) parts.push(t('unpacking'))
   else parts.push(`${formatBytes(rate)}/s`)
   parts.push(layersFigure(p))
   if (idle < 10 && !p.extracting && rate > 0 && p.totalKnown) {
     const left = formatSeconds((p.bytesTotal - p.bytesDone) / rate)
-    parts.push(tr(`${left} left`, `剩余 ${left}`))
+    parts.push(t('{left} left', { left }))
   }
   return parts.join(', ')
 }

@@ -1,6 +1,6 @@
 // What a pull may be told: how long it may go without progress (a flag, an environment variable
 // or the default), and what the step knows of the engine and the image's setting.
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import type { FlagSpec } from '../step/cli.ts'
 import { fail } from '../step/fail.ts'
 import type { EngineInfo } from './api.ts'
@@ -12,18 +12,18 @@ export const pullFlags = {
   'pull-stall-timeout': {
     type: 'number',
     min: 1,
-    help: tr(
-      `seconds an image pull may go without progress before it is stopped (default ${DEFAULT_STALL_SECONDS}, or PULL_STALL_TIMEOUT)`,
-      `镜像拉取无进展多少秒后停止（默认 ${DEFAULT_STALL_SECONDS}，或 PULL_STALL_TIMEOUT）`,
+    help: t(
+      'seconds an image pull may go without progress before it is stopped (default ' +
+        '{DEFAULT_STALL_SECONDS}, or PULL_STALL_TIMEOUT)',
+      { DEFAULT_STALL_SECONDS },
     ),
   },
 } satisfies Record<string, FlagSpec>
 
 export const pullEnv = {
-  PULL_STALL_TIMEOUT: tr(
-    `seconds an image pull may go without progress (${DEFAULT_STALL_SECONDS})`,
-    `镜像拉取允许无进展的秒数（${DEFAULT_STALL_SECONDS}）`,
-  ),
+  PULL_STALL_TIMEOUT: t('seconds an image pull may go without progress ({DEFAULT_STALL_SECONDS})', {
+    DEFAULT_STALL_SECONDS,
+  }),
 }
 
 export interface PullSettings {
@@ -38,11 +38,8 @@ export function pullSettings(flag?: number, env: NodeJS.ProcessEnv = process.env
   const seconds = Number(raw)
   if (!Number.isFinite(seconds) || seconds < 1) {
     throw fail(
-      tr(`PULL_STALL_TIMEOUT="${raw}" is not a number of seconds`, `PULL_STALL_TIMEOUT="${raw}" 不是秒数`),
-      tr(
-        `set it to 1 or more, or unset it for ${DEFAULT_STALL_SECONDS}`,
-        `请设为 1 或更大的数，或取消设置以使用 ${DEFAULT_STALL_SECONDS}`,
-      ),
+      t('PULL_STALL_TIMEOUT="{raw}" is not a number of seconds', { raw }),
+      t('set it to 1 or more, or unset it for {DEFAULT_STALL_SECONDS}', { DEFAULT_STALL_SECONDS }),
       2,
     )
   }

@@ -2,7 +2,7 @@
 // to its end, with a stall deadline: no progress for that long, and the connection is closed,
 // which cancels the pull in the engine.
 import { createInterface } from 'node:readline'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import type { StepError } from '../step/fail.ts'
 import { type Endpoint, engineCall, engineMessage, readBody } from './api.ts'
 import { engineUnreachable, tooOldAnswer } from './api-version.ts'
@@ -79,10 +79,7 @@ export function stream(
             const oldest = response.statusCode === 400 ? tooOldAnswer(said) : undefined
             if (oldest) finish({ kind: 'too-old', oldest })
             else if (response.statusCode === 400 && /too new/i.test(said)) {
-              const reason = tr(
-                `API ${options.version}, newer than the engine's`,
-                `API ${options.version}（比引擎的新）`,
-              )
+              const reason = t("API {version}, newer than the engine's", { version: options.version })
               finish({ kind: 'too-new', reason })
             } else finish({ kind: 'failed', said })
             return
@@ -103,7 +100,7 @@ export function stream(
             if (checked()) return
             view.update(now)
           }
-          const early = tr('the engine closed the stream before the pull ended', '引擎在拉取结束前关闭了连接')
+          const early = t('the engine closed the stream before the pull ended')
           finish(progress.finished ? { kind: 'pulled' } : { kind: 'failed', said: early })
         } catch (error) {
           finish({ kind: 'failed', said: (error as Error).message })

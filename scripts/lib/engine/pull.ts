@@ -4,7 +4,7 @@
 // the connection cancels it in the engine) and ends with cause and fix: the registry, a mirror.
 // Before bytes move, the registry's manifest gives the size, checked against the engine's disk.
 // The Engine API version is negotiated with the engine first (api-version.ts).
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import type { StepError } from '../step/fail.ts'
 import { engineEndpoint } from './api.ts'
@@ -29,11 +29,11 @@ const LOOKUP_TIMEOUT_MS = 10_000
 function unsized(lookup: Exclude<Lookup, { kind: 'found' }>): string {
   const why =
     lookup.kind === 'unreachable'
-      ? tr(`${lookup.via} did not answer here: ${lookup.detail}`, `${lookup.via} 在本机无响应：${lookup.detail}`)
+      ? t('{via} did not answer here: {detail}', { via: lookup.via, detail: lookup.detail })
       : lookup.kind === 'no-platform'
-        ? tr(`built for ${lookup.platforms.join(', ')} only`, `只有 ${lookup.platforms.join('、')} 版本`)
+        ? t('built for {platforms} only', { platforms: lookup.platforms.join(t(', ')) })
         : `${lookup.via}: ${lookup.detail}`
-  return tr(`size not known (${why}); the engine decides`, `大小未知（${why}）；以引擎为准`)
+  return t('size not known ({why}); the engine decides', { why })
 }
 
 /** Pulls `image` through the Engine API with progress, a stall deadline and a disk check. */
@@ -49,12 +49,7 @@ export async function pullImage(image: string, request: PullRequest): Promise<vo
   if (api.kind === 'engine-newer') throw apiTooOld(endpoint.address, api.engine)
   const ref = parseImageRef(image)
   const { info } = request
-  log.info(
-    tr(
-      `pulling ${image} from ${ref.registry} (large images take minutes)`,
-      `正在从 ${ref.registry} 拉取 ${image}（大镜像需要几分钟）`,
-    ),
-  )
+  log.info(t('pulling {image} from {registry} (large images take minutes)', { image, registry: ref.registry }))
   const progress = new PullProgress(Date.now())
   const view = process.stderr.isTTY ? barView(image, progress) : lineView(image, progress)
   const insecure = new Set(
@@ -84,10 +79,11 @@ export async function pullImage(image: string, request: PullRequest): Promise<vo
     if (l.kind === 'found') {
       progress.expect(l.layers)
       view.note(
-        tr(
-          `${formatBytes(l.bytes)} in ${l.layers.length} layers (${l.via})`,
-          `共 ${l.layers.length} 层，${formatBytes(l.bytes)}（${l.via}）`,
-        ),
+        t('{formatBytes} in {layersLength} layers ({via})', {
+          formatBytes: formatBytes(l.bytes),
+          layersLength: l.layers.length,
+          via: l.via,
+        }),
       )
     } else view.note(unsized(l))
     if (d.kind === 'skipped') view.note(d.reason)
@@ -102,12 +98,7 @@ export async function pullImage(image: string, request: PullRequest): Promise<vo
     if (verdict === 'too-small') return diskTooSmall(image, space, progress.bytesTotal)
     if (verdict === 'tight') view.note(diskTight(image, space, progress.bytesTotal), 'warn')
     else
-      view.note(
-        tr(
-          `disk: ${formatBytes(space.free)} free under ${space.path}`,
-          `磁盘：${space.path} 下剩余 ${formatBytes(space.free)}`,
-        ),
-      )
+      view.note(t('disk: {formatBytes} free under {path}', { formatBytes: formatBytes(space.free), path: space.path }))
     return undefined
   }
   const credentials = await credentialsFor(ref.registry)
@@ -147,12 +138,13 @@ export async function pullImage(image: string, request: PullRequest): Promise<vo
   const existing = progress.layersExisting
   const rate = formatBytes(progress.bytesDone / Math.max(seconds, 0.001))
   log.ok(
-    tr(
-      `pulled ${image}: ${formatBytes(progress.bytesDone)} in ${formatSeconds(seconds)} (${rate}/s), ` +
-        `${progress.layersTotal} layers${existing ? ` (${existing} already here)` : ''}`,
-      `已拉取 ${image}：${formatBytes(progress.bytesDone)}，用时 ` +
-        `${formatSeconds(seconds)}（${rate}/s），${progress.layersTotal} ` +
-        `层${existing ? `（${existing} 层本机已有）` : ''}`,
-    ),
+    t('pulled {image}: {formatBytes} in {formatSeconds} ({rate}/s), {layersTotal} layers{existing}', {
+      image,
+      formatBytes: formatBytes(progress.bytesDone),
+      formatSeconds: formatSeconds(seconds),
+      rate,
+      layersTotal: progress.layersTotal,
+      existing: existing ? t(' ({existing} already here)', { existing }) : '',
+    }),
   )
 }

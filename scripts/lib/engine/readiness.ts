@@ -1,6 +1,6 @@
 // Waiting for a service to answer, while watching the engine and the container, so that a dead
 // engine or a stopped container ends the wait at once and is named, with the container's log.
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { fail, StepError } from '../step/fail.ts'
 import { waitFor } from '../step/poll.ts'
@@ -31,38 +31,28 @@ export async function waitTrouble(container: string, url: string, fix: string): 
   })
   if (out.exitCode !== 0 && Date.now() - started >= WAIT_PROBE_TIMEOUT_MS) {
     return fail(
-      tr(
-        `the Docker engine stopped answering while waiting for ${url} ` +
-          `(\`docker inspect ${container}\` got no answer within ${WAIT_PROBE_TIMEOUT_MS / 1000} s)`,
-        `等待 ${url} 时 Docker 引擎不再响应` +
-          `（\`docker inspect ${container}\` 在 ${WAIT_PROBE_TIMEOUT_MS / 1000} 秒内无回答）`,
+      t(
+        'the Docker engine stopped answering while waiting for {url} ' +
+          '(`docker inspect {container}` got no answer within {WAIT_PROBE_TIMEOUT_MS} s)',
+        { url, container, WAIT_PROBE_TIMEOUT_MS: WAIT_PROBE_TIMEOUT_MS / 1000 },
       ),
-      tr(
-        'it is stuck: restart it (`sudo systemctl restart docker`, or `make system`), then run the step again',
-        '它卡住了：重启它（`sudo systemctl restart docker`，或 `make system`），然后重新运行该步骤',
-      ),
+      t('it is stuck: restart it (`sudo systemctl restart docker`, or `make system`), ' + 'then run the step again'),
     )
   }
   if (out.exitCode !== 0 && !(notFound.test(out.stderr) && !unreachable.test(out.stderr))) {
     const engine = explainDockerError(out.stderr, { container })
     return new StepError(
-      tr(`while waiting for ${url}, ${engine.cause_}`, `等待 ${url} 时，${engine.cause_}`),
-      tr(`${engine.fix}, then run the step again`, `${engine.fix}，然后重新运行该步骤`),
+      t('while waiting for {url}, {cause_}', { url, cause_: engine.cause_ }),
+      t('{fix}, then run the step again', { fix: engine.fix }),
     )
   }
   const state = out.exitCode === 0 ? (JSON.parse(out.stdout) as ContainerInfo['State']) : undefined
   if (state?.Running) return undefined
   const how = state
-    ? tr(`${state.Status}, exit code ${state.ExitCode}`, `${state.Status}，退出码 ${state.ExitCode}`)
-    : tr('no such container', '没有这个容器')
+    ? t('{status}, exit code {exitCode}', { status: state.Status, exitCode: state.ExitCode })
+    : t('no such container')
   return withLogs(
-    fail(
-      tr(
-        `container ${container} stopped (${how}) before ${url} answered`,
-        `容器 ${container} 在 ${url} 响应之前停止了（${how}）`,
-      ),
-      fix,
-    ),
+    fail(t('container {container} stopped ({how}) before {url} answered', { container, how, url }), fix),
     state ? await containerLogs(container) : '',
   )
 }
@@ -74,9 +64,9 @@ export async function waitTrouble(container: string, url: string, fix: string): 
 export async function waitForHttp(url: string, waitOptions: HttpWaitOptions): Promise<void> {
   const { container } = waitOptions
   // Not "the log above": a dead engine shows no log, and a container that printed nothing neither.
-  const readLog = tr(`read its log: \`docker logs ${container}\``, `查看它的日志：\`docker logs ${container}\``)
+  const readLog = t('read its log: `docker logs {container}`', { container: String(container) })
   const options = { ...waitOptions, fix: waitOptions.fix ?? (container ? readLog : '') }
-  log.request({ url, note: tr('every 0.5 s until it answers 2xx', '每 0.5 秒一次，直到返回 2xx') })
+  log.request({ url, note: t('every 0.5 s until it answers 2xx') })
   const outcome = await waitFor<'ready' | StepError>(
     async () => {
       const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
@@ -92,10 +82,11 @@ export async function waitForHttp(url: string, waitOptions: HttpWaitOptions): Pr
       intervalMs: 500,
       onTimeout: () =>
         fail(
-          tr(
-            `${options.what}: no answer from ${url} after ${Math.round(options.timeoutMs / 1000)}s`,
-            `${options.what}：${Math.round(options.timeoutMs / 1000)} 秒后 ${url} 仍无响应`,
-          ),
+          t('{what}: no answer from {url} after {timeoutMs}s', {
+            what: options.what,
+            url,
+            timeoutMs: Math.round(options.timeoutMs / 1000),
+          }),
           options.fix,
         ),
     },
@@ -108,7 +99,7 @@ export async function waitForHttp(url: string, waitOptions: HttpWaitOptions): Pr
 
 function withLogs(error: StepError, logs: string): StepError {
   if (!logs) return error
-  const heading = tr('last lines of the container log:', '容器日志的最后几行：')
+  const heading = t('last lines of the container log:')
   return new StepError(
     `${error.cause_}\n${heading}\n${logs
       .split('\n')

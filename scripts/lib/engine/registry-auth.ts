@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { registerSecret } from '../output/mask.ts'
 
@@ -33,7 +33,7 @@ function readConfig(env: NodeJS.ProcessEnv): DockerConfig {
 const hostOf = (key: string) => key.replace(/^https?:\/\//, '').replace(/\/.*$/, '')
 
 async function fromHelper(helper: string, server: string, env: NodeJS.ProcessEnv): Promise<Credentials | undefined> {
-  log.command([`docker-credential-${helper}`, 'get'], tr(`${server} on stdin`, `标准输入：${server}`))
+  log.command([`docker-credential-${helper}`, 'get'], t('{server} on stdin', { server }))
   const { $ } = await import('zx') // loaded on first use: see runDocker (engine/cli.ts)
   const out = await $({
     quiet: true,
@@ -80,7 +80,7 @@ export async function credentialsFor(
 
 /** Who a login is, for messages: the user name, never the secret. */
 export function loginName(credentials: Credentials): string {
-  return 'password' in credentials ? credentials.username : tr('an identity token', '身份令牌')
+  return 'password' in credentials ? credentials.username : t('an identity token')
 }
 
 /**

@@ -2,7 +2,7 @@
 // (does it answer, is the tag there, how many compressed bytes its layers weigh), asked directly
 // with the registry's HTTP API v2 and a short deadline. Used before a pull (disk space, a total
 // for the progress bar) and by `make doctor`. Only a help: the pull itself is the engine's.
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { credentialsFor, loginName } from './registry-auth.ts'
 
@@ -218,11 +218,11 @@ async function lookupAt(base: string, ref: ImageRef, options: LookupOptions, sig
 
 function reason(error: unknown): string {
   const e = error as Error & { cause?: { code?: string; message?: string } }
-  if (e.name === 'TimeoutError' || e.name === 'AbortError') return tr('no answer in time', '没有及时响应')
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return t('no answer in time')
   const code = e.cause?.code
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return tr('its name does not resolve (DNS)', '域名无法解析（DNS）')
-  if (code === 'ECONNREFUSED') return tr('connection refused', '连接被拒绝')
-  if (code === 'ECONNRESET') return tr('connection reset', '连接被重置')
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return t('its name does not resolve (DNS)')
+  if (code === 'ECONNREFUSED') return t('connection refused')
+  if (code === 'ECONNRESET') return t('connection reset')
   return code ?? e.cause?.message ?? e.message
 }
 

@@ -3,7 +3,7 @@
 // there anyway and always matches the version that will run.
 import { runOnce } from './images.ts'
 import type { MountSpec } from './spec.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 
 export interface ToolRun {
@@ -40,7 +40,7 @@ export async function runTool(spec: ToolSpec): Promise<ToolRun> {
     return {
       exitCode: out.exitCode ?? 1,
       output: out.stdall.trim(),
-      where: tr(`local ${spec.name}`, `本机 ${spec.name}`),
+      where: t('local {name}', { name: spec.name }),
     }
   }
   const result = await runOnce({
@@ -50,5 +50,5 @@ export async function runTool(spec: ToolSpec): Promise<ToolRun> {
     mounts: spec.mounts,
     input: spec.imageInput,
   })
-  return { ...result, where: tr(`${spec.name} in ${spec.image}`, `${spec.image} 中的 ${spec.name}`) }
+  return { ...result, where: t('{name} in {image}', { name: spec.name, image: spec.image }) }
 }

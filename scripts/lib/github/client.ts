@@ -2,7 +2,7 @@
 // a hanging request abandoned, each request shown (token masked) with --verbose.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Octokit } from '@octokit/rest'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { isVerbose, log } from '../output/log.ts'
 
 export interface RetryPolicy {
@@ -103,10 +103,12 @@ export function githubClient(token: string, baseUrl: string, policy: RetryPolicy
         }
         const seconds = Math.ceil(waitMs / 1000)
         log.warn(
-          tr(
-            `GitHub rate limit (${failure.status}): retry ${attempt + 1} of ${policy.maxRetries} in ${seconds} s`,
-            `触发 GitHub 速率限制（${failure.status}）：${seconds} 秒后第 ${attempt + 1}/${policy.maxRetries} 次重试`,
-          ),
+          t('GitHub rate limit ({status}): retry {attempt} of {maxRetries} in {seconds} s', {
+            status: String(failure.status),
+            attempt: attempt + 1,
+            maxRetries: policy.maxRetries,
+            seconds,
+          }),
         )
         await sleep(waitMs)
         waitedMs += waitMs

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, extname, join } from 'node:path'
 import { fail } from '../step/fail.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { sha256 } from './release-notes.ts'
 import type { UploadFile } from './releases.ts'
 
@@ -27,18 +27,18 @@ export function readAsset(path: string): LocalAsset {
     data = readFileSync(path)
   } catch (error) {
     throw fail(
-      tr(`cannot read ${path}: ${(error as Error).message}`, `无法读取 ${path}：${(error as Error).message}`),
+      t('cannot read {path}: {message}', { path, message: (error as Error).message }),
       path.endsWith('.json')
-        ? tr('export the dashboard first: make dashboards', '请先导出仪表盘：make dashboards')
-        : tr(`write ${path} first, or leave out --with-prometheus`, `请先生成 ${path}，或去掉 --with-prometheus`),
+        ? t('export the dashboard first: make dashboards')
+        : t('write {path} first, or leave out --with-prometheus', { path }),
     )
   }
   const name = basename(path)
   // GitHub silently renames other names, and a renamed asset would never be found to replace.
   if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(name)) {
     throw fail(
-      tr(`${path}: GitHub would rename the asset "${name}"`, `${path}：GitHub 会重命名资源文件 "${name}"`),
-      tr('rename the file with letters, digits, ".", "_" and "-" only', '请只用字母、数字、"."、"_"、"-" 重命名该文件'),
+      t('{path}: GitHub would rename the asset "{name}"', { path, name }),
+      t('rename the file with letters, digits, ".", "_" and "-" only'),
     )
   }
   return {
@@ -78,11 +78,8 @@ export function uniqueNames(assets: LocalAsset[]): LocalAsset[] {
     const other = seen.get(asset.name)
     if (other) {
       throw fail(
-        tr(
-          `${other} and ${asset.path} would both be the release asset "${asset.name}"`,
-          `${other} 和 ${asset.path} 会成为同名资源文件 "${asset.name}"`,
-        ),
-        tr('rename one of them', '请重命名其中一个'),
+        t('{other} and {path} would both be the release asset "{name}"', { other, path: asset.path, name: asset.name }),
+        t('rename one of them'),
       )
     }
     seen.set(asset.name, asset.path)

@@ -4,7 +4,7 @@
 // are refreshed when they differ: GitHub keeps the title and notes of a published immutable release
 // editable, and locks only its tag and files.
 import { fail } from '../step/fail.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { newTagFix } from './errors.ts'
 import type { LocalAsset } from './local-assets.ts'
@@ -53,18 +53,19 @@ function refuseChanges(tag: string, steps: AssetStep[]): void {
   const what = differ
     .map(({ asset, old }) =>
       old
-        ? tr(
-            `${asset.name} differs (sha256 ${asset.sha256.slice(0, 12)}… here, ${old.digest?.slice(7, 19) ?? 'other bytes'}… there)`,
-            `${asset.name} 不同（本地 sha256 ${asset.sha256.slice(0, 12)}…，版本中 ${old.digest?.slice(7, 19) ?? '内容不同'}…）`,
-          )
-        : tr(`${asset.name} is not in it`, `${asset.name} 不在其中`),
+        ? t('{name} differs (sha256 {sha256}… here, {digest}… there)', {
+            name: asset.name,
+            sha256: asset.sha256.slice(0, 12),
+            digest: old.digest?.slice(7, 19) ?? t('other bytes'),
+          })
+        : t('{name} is not in it', { name: asset.name }),
     )
     .join('; ')
   throw fail(
-    tr(
-      `release ${tag} is immutable (published with immutable releases on), so its files cannot change: ${what}`,
-      `版本 ${tag} 不可变（发布时仓库已开启不可变版本），其文件无法更改：${what}`,
-    ),
+    t('release {tag} is immutable (published with immutable releases on), so its ' + 'files cannot change: {what}', {
+      tag,
+      what,
+    }),
     newTagFix(tag),
   )
 }
@@ -107,43 +108,29 @@ export function showPlan(
     plan.action,
     {
       create: draft
-        ? tr(
-            `create release ${tag} as a draft with generated notes (--draft: it stays a draft)`,
-            `创建草稿版本 ${tag} 并写入生成的说明（--draft：保持为草稿）`,
-          )
-        : tr(
-            `create release ${tag} as a draft with generated notes, upload its files, then publish it`,
-            `创建草稿版本 ${tag} 并写入生成的说明，上传文件后再发布`,
-          ),
-      publish: tr(
-        `publish the draft release ${tag} once it holds every file${notesChange ? ', with updated notes' : ''}`,
-        `草稿版本 ${tag} 包含全部文件后发布${notesChange ? '，并更新说明' : ''}`,
-      ),
+        ? t('create release {tag} as a draft with generated notes (--draft: it stays a draft)', { tag })
+        : t('create release {tag} as a draft with generated notes, upload its files, then publish it', { tag }),
+      publish: t('publish the draft release {tag} once it holds every file{notesChange}', {
+        tag,
+        notesChange: notesChange ? t(', with updated notes') : '',
+      }),
       update: locked
-        ? tr(
-            `release ${tag} is immutable and already holds these files; update its generated notes (GitHub keeps notes editable)`,
-            `版本 ${tag} 不可变，且已包含这些文件；更新其生成说明（GitHub 允许修改说明）`,
+        ? t(
+            'release {tag} is immutable and already holds these files; update its ' +
+              'generated notes (GitHub keeps notes editable)',
+            { tag },
           )
-        : tr(`update the generated notes of release ${tag}`, `更新版本 ${tag} 的生成说明`),
+        : t('update the generated notes of release {tag}', { tag }),
       keep: locked
-        ? tr(
-            `release ${tag} is immutable and already holds these files: nothing to do`,
-            `版本 ${tag} 不可变，且已包含这些文件：无需任何操作`,
-          )
-        : tr(
-            `release ${tag} exists${release?.draft ? ' (draft)' : ''}, notes up to date`,
-            `版本 ${tag} 已存在${release?.draft ? '（草稿）' : ''}，说明已是最新`,
-          ),
+        ? t('release {tag} is immutable and already holds these files: nothing to do', { tag })
+        : t('release {tag} exists{draft}, notes up to date', { tag, draft: release?.draft ? t(' (draft)') : '' }),
     }[plan.action],
   )
   for (const { asset, action } of steps) {
     const what = {
-      upload: tr(`upload ${asset.name}`, `上传 ${asset.name}`),
-      replace: tr(
-        `replace ${asset.name} (delete the old asset, upload the new one)`,
-        `替换 ${asset.name}（删除旧文件后上传新文件）`,
-      ),
-      keep: tr(`${asset.name} unchanged`, `${asset.name} 未改变`),
+      upload: t('upload {name}', { name: asset.name }),
+      replace: t('replace {name} (delete the old asset, upload the new one)', { name: asset.name }),
+      keep: t('{name} unchanged', { name: asset.name }),
     }[action]
     say(action, `${what} — ${asset.size} B, sha256 ${asset.sha256}`)
   }

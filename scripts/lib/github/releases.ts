@@ -2,7 +2,7 @@
 // listed and compared by content, a draft created, assets deleted and uploaded, the release
 // updated. Every call goes through `call`, so what GitHub refuses comes back as cause and fix.
 import type { Octokit, RestEndpointMethodTypes } from '@octokit/rest'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { call, type GithubCall } from './errors.ts'
 import { sha256 } from './release-notes.ts'
 import { fullName, type Repository } from './repository.ts'
@@ -43,7 +43,7 @@ export function releaseApi(octokit: Octokit, repository: Repository, apiUrl: str
      * several drafts for a tag but one published release, and that one is the release of the tag.
      */
     find: () =>
-      call(ctx(tr(`list the releases of ${name}`, `列出 ${name} 的发布版本`)), async () => {
+      call(ctx(t('list the releases of {name}', { name })), async () => {
         let draft: Release | undefined
         const pages = octokit.paginate.iterator(octokit.rest.repos.listReleases, { owner, repo, per_page: 100 })
         for await (const r of items(pages, MAX_RELEASE_PAGES)) {
@@ -55,7 +55,7 @@ export function releaseApi(octokit: Octokit, repository: Repository, apiUrl: str
       }),
 
     assets: (release: Release) =>
-      call(ctx(tr(`list the assets of release ${tag}`, `列出版本 ${tag} 的资源文件`)), async () => {
+      call(ctx(t('list the assets of release {tag}', { tag })), async () => {
         const found: Asset[] = []
         const pages = octokit.paginate.iterator(octokit.rest.repos.listReleaseAssets, {
           owner,
@@ -71,7 +71,7 @@ export function releaseApi(octokit: Octokit, repository: Repository, apiUrl: str
     sameContent: async (old: Asset, file: UploadFile): Promise<boolean> => {
       if (old.state !== 'uploaded' || old.size !== file.size) return false
       if (old.digest) return old.digest === `sha256:${file.sha256}`
-      const { data } = await call(ctx(tr(`download ${old.name} to compare it`, `下载 ${old.name} 以作比较`)), () =>
+      const { data } = await call(ctx(t('download {name} to compare it', { name: old.name })), () =>
         octokit.rest.repos.getReleaseAsset({
           owner,
           repo,
@@ -87,13 +87,13 @@ export function releaseApi(octokit: Octokit, repository: Repository, apiUrl: str
     /** Always a draft first: files cannot be added to an immutable release once it is published. */
     createDraft: (title: string, body: string) =>
       call(
-        ctx(tr(`create the draft release ${tag} in ${name}`, `在 ${name} 创建草稿版本 ${tag}`)),
+        ctx(t('create the draft release {tag} in {name}', { tag, name })),
         async (): Promise<Release> =>
           (await octokit.rest.repos.createRelease({ owner, repo, tag_name: tag, name: title, body, draft: true })).data,
       ),
 
     deleteAsset: (old: Asset) =>
-      call(ctx(tr(`delete the old asset ${old.name}`, `删除旧资源文件 ${old.name}`)), () =>
+      call(ctx(t('delete the old asset {name}', { name: old.name })), () =>
         octokit.rest.repos.deleteReleaseAsset({ owner, repo, asset_id: old.id }).catch((error: { status?: number }) => {
           // Already gone (another run got there first): the goal of the delete is met.
           if (error.status !== 404) throw error
@@ -105,7 +105,7 @@ export function releaseApi(octokit: Octokit, repository: Repository, apiUrl: str
      * /api/uploads on Enterprise): only the release's own upload_url names it.
      */
     upload: async (release: Release, file: UploadFile): Promise<string> => {
-      const uploaded = await call(ctx(tr(`upload ${file.name}`, `上传 ${file.name}`)), () =>
+      const uploaded = await call(ctx(t('upload {name}', { name: file.name })), () =>
         octokit.request({
           method: 'POST',
           url: release.upload_url,
@@ -120,11 +120,7 @@ export function releaseApi(octokit: Octokit, repository: Repository, apiUrl: str
     /** Publishes a draft and/or replaces the notes: GitHub keeps both editable, immutable or not. */
     update: (release: Release, change: { body?: string; publish: boolean }) =>
       call(
-        ctx(
-          change.publish
-            ? tr(`publish the release ${tag}`, `发布版本 ${tag}`)
-            : tr(`update the notes of release ${tag}`, `更新版本 ${tag} 的说明`),
-        ),
+        ctx(change.publish ? t('publish the release {tag}', { tag }) : t('update the notes of release {tag}', { tag })),
         async (): Promise<Release> =>
           (
             await octokit.rest.repos.updateRelease({

@@ -1,7 +1,7 @@
 // Which GitHub repository, which token and which API host a publishing step talks to, each checked
 // before any request: a name GitHub would refuse, a missing token or a malformed URL stops the step.
 import { fail } from '../step/fail.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { registerSecret } from '../output/mask.ts'
 
@@ -63,11 +63,8 @@ export async function resolveRepository(
     const parsed = splitName(text.trim())
     if (!parsed) {
       throw fail(
-        tr(`${source} is "${text}", not a repository name`, `${source} 的值 "${text}" 不是仓库名`),
-        tr(
-          'use owner/name, e.g. --repo octocat/hello-world',
-          '请使用 所有者/仓库名 形式，例如 --repo octocat/hello-world',
-        ),
+        t('{source} is "{text}", not a repository name', { source, text }),
+        t('use owner/name, e.g. --repo octocat/hello-world'),
         2,
       )
     }
@@ -80,21 +77,14 @@ export async function resolveRepository(
   const origin = await $({ nothrow: true, quiet: true })`git remote get-url origin`
   const remote = origin.exitCode === 0 ? origin.stdout.trim() : ''
   const parsed = remote ? parseRemoteUrl(remote) : undefined
-  if (parsed) return { ...parsed, source: tr('the git remote origin', 'git 远程仓库 origin') }
+  if (parsed) return { ...parsed, source: t('the git remote origin') }
   throw fail(
     remote
-      ? tr(
-          `the git remote origin (${withoutCredentials(remote)}) does not name a GitHub repository`,
-          `git 远程仓库 origin（${withoutCredentials(remote)}）不是 GitHub 仓库地址`,
-        )
-      : tr(
-          'no repository given: no --repo, no GITHUB_REPOSITORY and no git remote origin',
-          '未指定仓库：没有 --repo、没有 GITHUB_REPOSITORY，也没有 git 远程仓库 origin',
-        ),
-    tr(
-      'pass --repo owner/name or export GITHUB_REPOSITORY=owner/name',
-      '请传入 --repo 所有者/仓库名，或 export GITHUB_REPOSITORY=所有者/仓库名',
-    ),
+      ? t('the git remote origin ({withoutCredentials}) does not name a GitHub repository', {
+          withoutCredentials: withoutCredentials(remote),
+        })
+      : t('no repository given: no --repo, no GITHUB_REPOSITORY and no git remote origin'),
+    t('pass --repo owner/name or export GITHUB_REPOSITORY=owner/name'),
     2,
   )
 }
@@ -104,13 +94,10 @@ export function readToken(env: NodeJS.ProcessEnv = process.env): string {
   const token = env.GITHUB_TOKEN?.trim() || env.GH_TOKEN?.trim()
   if (!token) {
     throw fail(
-      tr(
-        'no GitHub token: neither GITHUB_TOKEN nor GH_TOKEN is set',
-        '没有 GitHub 令牌：GITHUB_TOKEN 和 GH_TOKEN 都未设置',
-      ),
-      tr(
-        'create a token with Contents: read and write on the repository (classic: scope repo or public_repo) and export GITHUB_TOKEN=…',
-        '创建对该仓库有 Contents 读写权限的令牌（经典令牌：repo 或 public_repo 权限），然后 export GITHUB_TOKEN=…',
+      t('no GitHub token: neither GITHUB_TOKEN nor GH_TOKEN is set'),
+      t(
+        'create a token with Contents: read and write on the repository (classic: ' +
+          'scope repo or public_repo) and export GITHUB_TOKEN=…',
       ),
       2,
     )
@@ -130,11 +117,8 @@ export function apiUrl(env: NodeJS.ProcessEnv = process.env): string {
   }
   if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.search || parsed.hash) {
     throw fail(
-      tr(`GITHUB_API_URL="${raw}" is not an http(s) URL`, `GITHUB_API_URL="${raw}" 不是 http(s) 地址`),
-      tr(
-        `unset it for ${PUBLIC_API_URL}, or use https://HOST/api/v3 for GitHub Enterprise Server`,
-        `取消设置以使用 ${PUBLIC_API_URL}；GitHub Enterprise Server 请使用 https://主机/api/v3`,
-      ),
+      t('GITHUB_API_URL="{raw}" is not an http(s) URL', { raw }),
+      t('unset it for {PUBLIC_API_URL}, or use https://HOST/api/v3 for GitHub Enterprise Server', { PUBLIC_API_URL }),
       2,
     )
   }

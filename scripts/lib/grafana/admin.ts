@@ -5,7 +5,7 @@
 // (`--password-from-stdin`), never into argv, and no login is spent finding out.
 import { execIn } from '../engine/cli.ts'
 import { fail } from '../step/fail.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { GRAFANA_CLI } from './server.ts'
 
 /** Grafana's own word for success (reset_password_command.go); anything else is a failure. */
@@ -19,13 +19,9 @@ export async function resetAdminPassword(container: string, password: string): P
   // The CLI prints `Error: ✗ <why>` and exits 1 (pkg/cmd/grafana/main.go).
   const why = output.match(/Error:\s*✗\s*(.+)/)?.[1] ?? (output.split('\n').pop() || `exit code ${exitCode}`)
   throw fail(
-    tr(
-      `\`grafana cli admin reset-admin-password\` in ${container} failed: ${why}`,
-      `${container} 中的 \`grafana cli admin reset-admin-password\` 失败：${why}`,
-    ),
-    tr(
-      `read \`docker logs ${container}\`; Grafana's data volume must be the one it runs with (GRAFANA_VOLUME)`,
-      `查看 \`docker logs ${container}\`；Grafana 的数据卷必须是它正在使用的那个（GRAFANA_VOLUME）`,
-    ),
+    t('`grafana cli admin reset-admin-password` in {container} failed: {why}', { container, why }),
+    t("read `docker logs {container}`; Grafana's data volume must be the one it " + 'runs with (GRAFANA_VOLUME)', {
+      container,
+    }),
   )
 }

@@ -4,7 +4,7 @@
 import createClient from 'openapi-fetch'
 import type { components, paths } from './schema.ts'
 import { StepError } from '../step/fail.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { isVerbose, log, type ShownRequest } from '../output/log.ts'
 import { registerSecret } from '../output/mask.ts'
 
@@ -58,24 +58,18 @@ const REQUEST_TIMEOUT_MS = 45_000
 function unreachable(baseUrl: string, error: unknown, timeoutMs: number): StepError {
   if ((error as Error).name === 'TimeoutError') {
     return new StepError(
-      tr(
-        `Grafana at ${baseUrl} did not answer within ${timeoutMs / 1000} s`,
-        `${baseUrl} 上的 Grafana 在 ${timeoutMs / 1000} 秒内没有响应`,
-      ),
-      tr(
-        'it is stuck or overloaded: read `docker logs` of the Grafana container, or restart it with `make grafana`',
-        '它卡住或过载了：查看 Grafana 容器的 `docker logs`，或用 `make grafana` 重启它',
+      t('Grafana at {baseUrl} did not answer within {timeoutMs} s', { baseUrl, timeoutMs: timeoutMs / 1000 }),
+      t(
+        'it is stuck or overloaded: read `docker logs` of the Grafana container, or ' +
+          'restart it with `make grafana`',
       ),
     )
   }
   const cause = (error as { cause?: { code?: string; message?: string } }).cause
   const detail = cause?.code ?? cause?.message ?? (error as Error).message
   return new StepError(
-    tr(`Grafana is not reachable at ${baseUrl} (${detail})`, `无法连接 Grafana：${baseUrl}（${detail}）`),
-    tr(
-      'start it with `make grafana`, or set GRAFANA_PORT to the port it is published on',
-      '用 `make grafana` 启动它，或把 GRAFANA_PORT 设为它发布的端口',
-    ),
+    t('Grafana is not reachable at {baseUrl} ({detail})', { baseUrl, detail }),
+    t('start it with `make grafana`, or set GRAFANA_PORT to the port it is published on'),
   )
 }
 
@@ -118,14 +112,13 @@ function apiFetch(baseUrl: string, timeoutMs: number) {
       const request = typeof input === 'string' ? { method: init?.method ?? 'GET', url: input } : input
       const path = new URL(request.url).pathname
       throw new StepError(
-        tr(
-          `${baseUrl} is not Grafana's API: it answered ${request.method} ${path} with ${type || 'no content type'}`,
-          `${baseUrl} 不是 Grafana 的 API：它对 ${request.method} ${path} 的回答是 ${type || '无内容类型'}`,
-        ),
-        tr(
-          'set GRAFANA_PORT (and BIND_ADDRESS) to where Grafana is published, or start it with `make grafana`',
-          '把 GRAFANA_PORT（和 BIND_ADDRESS）设为 Grafana 发布的地址，或用 `make grafana` 启动它',
-        ),
+        t("{baseUrl} is not Grafana's API: it answered {method} {path} with {type}", {
+          baseUrl,
+          method: request.method,
+          path,
+          type: type || t('no content type'),
+        }),
+        t('set GRAFANA_PORT (and BIND_ADDRESS) to where Grafana is published, or start it with `make grafana`'),
       )
     }
     return response
@@ -135,63 +128,37 @@ function apiFetch(baseUrl: string, timeoutMs: number) {
 export function errorFor(status: number, body: ErrorBody, context: GrafanaCall): GrafanaError {
   const said = body.message ? `"${body.message}"` : `HTTP ${status}`
   const id = body.messageId ?? ''
-  let cause = tr(
-    `Grafana refused to ${context.what}: ${status} ${said}`,
-    `Grafana 拒绝了操作（${context.what}）：${status} ${said}`,
-  )
+  let cause = t('Grafana refused to {what}: {status} {said}', { what: context.what, status, said })
   let fix: string
   if (status === 401 && id === 'login-attempt.blocked') {
-    fix = tr(
-      'Grafana locked the admin login after repeated failures (its CLI cannot lift that): wait 5 minutes, ' +
-        "then run `make grafana` once: it sets Grafana's admin password to the state folder's",
-      'Grafana 在多次失败后锁定了 admin 登录（其 CLI 无法解除）：等 5 分钟，然后运行一次 `make grafana`：' +
-        '它会把 Grafana 的 admin 密码设为状态目录中的密码',
+    fix = t(
+      'Grafana locked the admin login after repeated failures (its CLI cannot lift ' +
+        "that): wait 5 minutes, then run `make grafana` once: it sets Grafana's admin " +
+        "password to the state folder's",
     )
   } else if (status === 401 && id.startsWith('api-key.')) {
-    fix = tr(
-      'the stored service-account token no longer works: run `make token` to issue a new one',
-      '保存的服务账号令牌已失效：运行 `make token` 重新签发',
-    )
+    fix = t('the stored service-account token no longer works: run `make token` to issue a new one')
   } else if (status === 401 && /password/i.test(said)) {
-    cause = tr(
-      `Grafana refused the admin password while trying to ${context.what}: ${said}`,
-      `Grafana 拒绝了 admin 密码（${context.what}）：${said}`,
-    )
-    fix = tr(
-      "run `make grafana`: it sets Grafana's admin password to the state folder's with `grafana cli` in the container. " +
-        'Do not retry in a loop: Grafana locks the admin after 5 failures in 5 minutes',
-      '运行 `make grafana`：它会在容器中用 `grafana cli` 把 Grafana 的 admin 密码设为状态目录中的密码。' +
-        '不要循环重试：5 分钟内失败 5 次 Grafana 会锁定 admin',
+    cause = t('Grafana refused the admin password while trying to {what}: {said}', { what: context.what, said })
+    fix = t(
+      "run `make grafana`: it sets Grafana's admin password to the state folder's " +
+        'with `grafana cli` in the container. Do not retry in a loop: Grafana locks ' +
+        'the admin after 5 failures in 5 minutes',
     )
   } else if (status === 401) {
-    fix = tr(
-      'the request carried no credentials Grafana accepts: run `make grafana` and `make token`',
-      '请求没有 Grafana 接受的凭据：运行 `make grafana` 和 `make token`',
-    )
+    fix = t('the request carried no credentials Grafana accepts: run `make grafana` and `make token`')
   } else if (status === 403) {
-    fix = tr(
-      'the service account lacks a permission: run `make token`, which gives it the Admin role',
-      '服务账号缺少权限：运行 `make token`，它会赋予 Admin 角色',
-    )
+    fix = t('the service account lacks a permission: run `make token`, which gives it the Admin role')
   } else if (status === 502 || status === 504) {
-    cause = tr(
-      `Grafana could not ${context.what}: its upstream answered ${status} ${status === 502 ? 'Bad Gateway' : 'Gateway Timeout'}`,
-      `Grafana 无法完成操作（${context.what}）：上游返回 ${status}`,
-    )
-    fix = tr(
-      "the service behind Grafana is down or unreachable from Grafana's container",
-      'Grafana 背后的服务已停止，或 Grafana 容器无法访问它',
-    )
+    cause =
+      status === 502
+        ? t('Grafana could not {what}: its upstream answered {status} Bad Gateway', { what: context.what, status })
+        : t('Grafana could not {what}: its upstream answered {status} Gateway Timeout', { what: context.what, status })
+    fix = t("the service behind Grafana is down or unreachable from Grafana's container")
   } else if (status >= 500) {
-    fix = tr(
-      'Grafana failed internally: read `docker logs` of the Grafana container',
-      'Grafana 内部错误：查看 Grafana 容器的 `docker logs`',
-    )
+    fix = t('Grafana failed internally: read `docker logs` of the Grafana container')
   } else {
-    fix = tr(
-      'this Grafana did not accept the request: report it with the message above',
-      '此 Grafana 不接受该请求：请附上以上信息报告',
-    )
+    fix = t('this Grafana did not accept the request: report it with the message above')
   }
   // A lockout is never fixed by what the caller would otherwise advise, only by waiting.
   const chosen = id === 'login-attempt.blocked' ? fix : (context.fixes?.[status] ?? fix)
@@ -230,11 +197,7 @@ export async function health(baseUrl: string): Promise<Health> {
   const response = await fetchFor(baseUrl)(`${baseUrl}/api/health`)
   const body = (await response.json().catch(() => ({}))) as Health
   if (!response.ok)
-    throw errorFor(
-      response.status,
-      { message: `database ${body.database ?? 'unknown'}` },
-      { what: tr('report health', '报告健康状态') },
-    )
+    throw errorFor(response.status, { message: `database ${body.database ?? 'unknown'}` }, { what: t('report health') })
   return body
 }
 

@@ -2,7 +2,7 @@
 // one model type and one reader for the steps that import it (07), check it (09) and publish it.
 import { readFileSync } from 'node:fs'
 import { fail } from '../step/fail.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 
 export const DASHBOARD_FILE = 'dashboards/triton.json'
 
@@ -52,19 +52,17 @@ export function parseDashboard(text: string, path: string): DashboardModel {
     model = JSON.parse(text) as DashboardModel | null
   } catch (error) {
     throw fail(
-      tr(`${path} is not JSON: ${(error as Error).message}`, `${path} 不是 JSON：${(error as Error).message}`),
-      tr('export it again with `make dashboards`', '用 `make dashboards` 重新导出'),
+      t('{path} is not JSON: {message}', { path, message: (error as Error).message }),
+      t('export it again with `make dashboards`'),
     )
   }
   if (typeof model?.uid !== 'string' || typeof model.title !== 'string') {
     throw fail(
-      tr(
-        `${path} is not a Grafana dashboard model (no uid or title)`,
-        `${path} 不是 Grafana 仪表盘模型（缺少 uid 或 title）`,
-      ),
-      tr(
-        `pass the exported model ${DASHBOARD_FILE} (not the import wrapper), or export it again with \`make dashboards\``,
-        `请传入导出的模型 ${DASHBOARD_FILE}（而不是导入包装文件），或用 \`make dashboards\` 重新导出`,
+      t('{path} is not a Grafana dashboard model (no uid or title)', { path }),
+      t(
+        'pass the exported model {DASHBOARD_FILE} (not the import wrapper), or export ' +
+          'it again with `make dashboards`',
+        { DASHBOARD_FILE },
       ),
     )
   }
@@ -77,14 +75,8 @@ export function readDashboard(path: string): DashboardModel {
     text = readFileSync(path, 'utf8')
   } catch (error) {
     throw fail(
-      tr(
-        `cannot read the dashboard ${path}: ${(error as Error).message}`,
-        `无法读取仪表盘 ${path}：${(error as Error).message}`,
-      ),
-      tr(
-        'run from the project folder, or regenerate it with `make dashboards`',
-        '请在项目目录中运行，或用 `make dashboards` 重新生成',
-      ),
+      t('cannot read the dashboard {path}: {message}', { path, message: (error as Error).message }),
+      t('run from the project folder, or regenerate it with `make dashboards`'),
     )
   }
   return parseDashboard(text, path)

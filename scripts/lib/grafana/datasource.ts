@@ -2,7 +2,7 @@
 // created when missing, kept when it matches, updated in place (PUT, keeping what someone added in
 // the UI) when it does not; a datasource of the same name under another uid is never duplicated.
 import { fail } from '../step/fail.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { type Grafana, type Json, ok } from './client.ts'
 
@@ -33,8 +33,8 @@ export async function ensureDatasource(
   hints: DatasourceHints,
 ): Promise<DatasourceAction> {
   const { uid } = desired
-  const orRename = hints.otherName ? tr(`, or ${hints.otherName}`, `，或${hints.otherName}`) : ''
-  const what = tr(`set up the datasource ${uid}`, `设置数据源 ${uid}`)
+  const orRename = hints.otherName ? t(', or {otherName}', { otherName: hints.otherName }) : ''
+  const what = t('set up the datasource {uid}', { uid })
   const current = await api.GET('/datasources/uid/{uid}', { params: { path: { uid } } })
   if (current.response.status === 404) {
     const sameName = await api.GET('/datasources/name/{name}', { params: { path: { name: desired.name } } })
@@ -42,24 +42,22 @@ export async function ensureDatasource(
       const other = sameName.data?.uid
       const deleteCommand = `curl -X DELETE -H "Authorization: Bearer glsa_****" ${base}/api/datasources/uid/${other}`
       throw fail(
-        tr(
-          `a datasource named "${desired.name}" already exists with uid ${other}, not ${uid}; not creating a second one`,
-          `已存在名为 "${desired.name}" 的数据源，其 uid 为 ${other}，而不是 ${uid}；不会再创建一个`,
-        ),
-        tr(
-          `delete it (\`${deleteCommand}\`), set ${hints.uidVariable}=${other} to adopt it${orRename}`,
-          `删除它（\`${deleteCommand}\`），或设 ${hints.uidVariable}=${other} 以沿用它${orRename}`,
-        ),
+        t('a datasource named "{name}" already exists with uid {other}, not {uid}; not creating a second one', {
+          name: desired.name,
+          other: String(other),
+          uid,
+        }),
+        t('delete it (`{deleteCommand}`), set {uidVariable}={other} to adopt it{orRename}', {
+          deleteCommand,
+          uidVariable: hints.uidVariable,
+          other: String(other),
+          orRename,
+        }),
       )
     }
     if (sameName.response.status !== 404) ok(sameName, { what })
     ok(await api.POST('/datasources', { body: { ...desired, jsonData: desired.jsonData as Json } }), { what })
-    log.change(
-      tr(
-        `datasource ${desired.name} created (uid ${uid}, ${desired.url})`,
-        `已创建数据源 ${desired.name}（uid ${uid}，${desired.url}）`,
-      ),
-    )
+    log.change(t('datasource {name} created (uid {uid}, {url})', { name: desired.name, uid, url: desired.url }))
     return 'created'
   }
   const existing = ok(current, { what })
@@ -70,12 +68,7 @@ export async function ensureDatasource(
   const jsonData = { ...(existing.jsonData as Record<string, unknown> | undefined), ...desired.jsonData }
   if (JSON.stringify(jsonData) !== JSON.stringify(existing.jsonData ?? {})) changed.push('jsonData')
   if (changed.length === 0) {
-    log.ok(
-      tr(
-        `datasource ${desired.name} (uid ${uid}, ${desired.url}) exists, kept`,
-        `数据源 ${desired.name}（uid ${uid}，${desired.url}）已存在，保留`,
-      ),
-    )
+    log.ok(t('datasource {name} (uid {uid}, {url}) exists, kept', { name: desired.name, uid, url: desired.url }))
     return 'kept'
   }
   // PUT replaces the whole object: keep what we do not manage, and send the version we read.
@@ -96,25 +89,20 @@ export async function ensureDatasource(
     {
       what,
       fixes: {
-        403: tr(
-          `this datasource is provisioned from a file (read-only): change it there, or set ${hints.uidVariable} to another uid`,
-          `此数据源由文件预置（只读）：请在文件中修改，或把 ${hints.uidVariable} 设为其他 uid`,
+        403: t(
+          'this datasource is provisioned from a file (read-only): change it there, or ' +
+            'set {uidVariable} to another uid',
+          { uidVariable: hints.uidVariable },
         ),
         // Grafana answers 409 for a name another datasource holds, and for an edit that raced ours.
-        409: tr(
-          `another datasource is already named "${desired.name}", or someone changed this one meanwhile: ` +
-            `rename that datasource${orRename}, then run \`make datasource\` again`,
-          `已有另一个数据源名为 "${desired.name}"，或有人同时修改了此数据源：` +
-            `请重命名那个数据源${orRename}，然后重新运行 \`make datasource\``,
+        409: t(
+          'another datasource is already named "{name}", or someone changed this one ' +
+            'meanwhile: rename that datasource{orRename}, then run `make datasource` again',
+          { name: desired.name, orRename },
         ),
       },
     },
   )
-  log.change(
-    tr(
-      `datasource ${uid} updated (${changed.join(', ')} differed)`,
-      `已更新数据源 ${uid}（${changed.join('、')} 不同）`,
-    ),
-  )
+  log.change(t('datasource {uid} updated ({changed} differed)', { uid, changed: changed.join(t(', ')) }))
   return 'updated'
 }

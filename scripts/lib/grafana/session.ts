@@ -2,7 +2,7 @@
 // generated) for setting up, and the service-account token (05-token) for everything after.
 import { loadConfig, url, type Config } from '../step/config.ts'
 import { fail } from '../step/fail.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { readSecret, statePath } from '../state/secrets.ts'
 import { grafana, type GrafanaAuth } from './client.ts'
 import { ADMIN_USER } from './server.ts'
@@ -21,14 +21,8 @@ export function adminAuth(): GrafanaAuth {
   const password = readSecret(ADMIN_PASSWORD_FILE)
   if (!password) {
     throw fail(
-      tr(
-        `no Grafana admin password in the state folder (${statePath(ADMIN_PASSWORD_FILE)})`,
-        `状态目录中没有 Grafana admin 密码（${statePath(ADMIN_PASSWORD_FILE)}）`,
-      ),
-      tr(
-        'run `make grafana` first: it generates the password and sets it in Grafana',
-        '先运行 `make grafana`：它会生成密码并在 Grafana 中设置',
-      ),
+      t('no Grafana admin password in the state folder ({statePath})', { statePath: statePath(ADMIN_PASSWORD_FILE) }),
+      t('run `make grafana` first: it generates the password and sets it in Grafana'),
     )
   }
   return { user: ADMIN_USER, password }
@@ -38,11 +32,8 @@ export function tokenAuth(): GrafanaAuth {
   const token = readSecret(TOKEN_FILE)
   if (!token) {
     throw fail(
-      tr(
-        `no Grafana service-account token in the state folder (${statePath(TOKEN_FILE)})`,
-        `状态目录中没有 Grafana 服务账号令牌（${statePath(TOKEN_FILE)}）`,
-      ),
-      tr('run `make token` first', '先运行 `make token`'),
+      t('no Grafana service-account token in the state folder ({statePath})', { statePath: statePath(TOKEN_FILE) }),
+      t('run `make token` first'),
     )
   }
   return { token }

@@ -1,7 +1,7 @@
 // One line per check, as `make doctor` and `make check` print them: a mark, the check's name, what
 // was found, and for anything not passed the fix on the line below.
 import chalk from 'chalk'
-import { tr } from './i18n.ts'
+import { t } from './i18n.ts'
 import { log } from './log.ts'
 
 /** Passed, passed with something to learn, failed, or not reached because an earlier check failed. */
@@ -16,6 +16,6 @@ export const MARK: Record<CheckStatus, string> = {
 
 export function printCheck(label: string, status: CheckStatus, message: string, fix?: string): void {
   const text = status === 'skip' ? chalk.dim(message) : message
-  log.raw(`  ${MARK[status]} ${chalk.bold(label)}${tr(': ', '：')}${text}`)
+  log.raw(`  ${MARK[status]} ${chalk.bold(label)}${t(': ')}${text}`)
   if (fix && status !== 'ok') log.raw(`    ${chalk.dim('→')} ${fix}`)
 }

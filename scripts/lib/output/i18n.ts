@@ -1,5 +1,7 @@
-// Messages are written in English and Simplified Chinese side by side; the locale picks one.
-// Many of the course's students read Chinese, so every line a person reads goes through here.
+// Messages are written in English; locales/zh-CN.json holds the Simplified Chinese of each, keyed
+// by the English text. Many of the course's students read Chinese, so every line a person reads
+// goes through t(). test/unit/catalog.test.ts checks that each message has its translation.
+import zhCN from '../../../locales/zh-CN.json' with { type: 'json' }
 
 function localeIsChinese(env: NodeJS.ProcessEnv = process.env): boolean {
   // POSIX precedence: LC_ALL overrides LC_MESSAGES overrides LANG; LANGUAGE is a GNU list.
@@ -10,9 +12,21 @@ function localeIsChinese(env: NodeJS.ProcessEnv = process.env): boolean {
 
 export const chinese = localeIsChinese()
 
-/** Picks the message for the current locale: `tr('Waiting', '等待')`. */
-export function tr(en: string, zh: string): string {
-  return chinese ? zh : en
+const catalog: Readonly<Record<string, string>> = chinese ? zhCN : {}
+
+/** What a message's `{name}` placeholders stand for. */
+export type MessageValues = Record<string, string | number | bigint | boolean>
+
+/**
+ * The message for the current locale, its `{name}` placeholders filled from `values`:
+ * `t('{count} requests sent', { count })`. A placeholder `values` lacks stays as it is.
+ */
+export function t(en: string, values?: MessageValues): string {
+  const text = Object.hasOwn(catalog, en) ? catalog[en]! : en
+  if (!values) return text
+  return text.replace(/\{([A-Za-z_$][\w$]*)\}/g, (whole, name: string) =>
+    Object.hasOwn(values, name) ? String(values[name]) : whole,
+  )
 }
 
 export { localeIsChinese }

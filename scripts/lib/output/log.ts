@@ -2,7 +2,7 @@
 // With --verbose (VERBOSE=1 for make) each docker command and HTTP request is shown as it runs,
 // in the form a learner could type, secrets masked.
 import chalk from 'chalk'
-import { tr } from './i18n.ts'
+import { t } from './i18n.ts'
 import { mask, maskSecrets } from './mask.ts'
 
 const out = (line: string) => process.stderr.write(`${line}\n`)
@@ -71,7 +71,7 @@ export const log = {
   },
   /** The manual command this step replaces, secrets masked. */
   replaces(command: string) {
-    out(chalk.dim(`  ${tr('replaces: ', '替代：')}${maskSecrets(command)}`))
+    out(chalk.dim(`  ${t('replaces: ')}${maskSecrets(command)}`))
   },
   info(message: string) {
     out(`  ${maskSecrets(message)}`)

@@ -4,7 +4,7 @@
 // into argv or a container's environment; the only copy outside the state folder is Alertmanager's
 // config file, readable by the container's user alone (10-alertmanager, lib/engine/secret-files.ts).
 import { fail } from '../step/fail.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { registerSecret } from '../output/mask.ts'
 import { readSecret, removeSecret, writeSecret } from '../state/secrets.ts'
 
@@ -54,19 +54,18 @@ export function registerStoredWebhook(): void {
 /** Why a value is no http(s) URL Alertmanager takes, in words that quote nothing but its scheme. */
 function urlProblem(value: string): string | undefined {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]
-  if (!scheme) return tr('it does not start with http:// or https://', '它不以 http:// 或 https:// 开头')
-  if (!/^https?$/i.test(scheme))
-    return tr(`its scheme is "${scheme}", not http or https`, `其协议是 "${scheme}"，不是 http 或 https`)
+  if (!scheme) return t('it does not start with http:// or https://')
+  if (!/^https?$/i.test(scheme)) return t('its scheme is "{scheme}", not http or https', { scheme })
   // A control character would end the YAML line; a space has no place in a URL either.
-  if (/[\s\x00-\x1f\x7f]/.test(value)) return tr('it contains a space or a control character', '其中含有空格或控制字符')
+  if (/[\s\x00-\x1f\x7f]/.test(value)) return t('it contains a space or a control character')
   // The host is read from the text as Go's url.Parse does: WHATWG's parser makes `http:///x` a host `x`.
-  if (!/^https?:\/\/[^/?#]/i.test(value)) return tr('it has no host after //', '// 之后没有主机')
+  if (!/^https?:\/\/[^/?#]/i.test(value)) return t('it has no host after //')
   try {
     if (new URL(value).hostname) return undefined
   } catch {
     /* below */
   }
-  return tr('its host or port is not valid', '其主机或端口无效')
+  return t('its host or port is not valid')
 }
 
 /**
@@ -86,15 +85,15 @@ export function parseWebhookUrl(value: string, where = 'ALERT_WEBHOOK_URL'): str
   const problem = urlProblem(value)
   if (problem) {
     throw fail(
-      tr(
-        `${where} is not a usable http(s) URL: ${problem} (the value is not shown, it may hold a token)`,
-        `${where} 不是可用的 http(s) URL：${problem}（不显示其值，因为其中可能含有令牌）`,
-      ),
-      tr(
-        "set it to the receiver's address, e.g. ALERT_WEBHOOK_URL=http://receiver:8080/hook, " +
-          `or ALERT_WEBHOOK_URL=${WEBHOOK_OFF} for no webhook; nothing was changed`,
-        '请设为接收端的地址，例如 ALERT_WEBHOOK_URL=http://receiver:8080/hook，' +
-          `或设为 ALERT_WEBHOOK_URL=${WEBHOOK_OFF} 表示不用 webhook；没有做任何改动`,
+      t('{where} is not a usable http(s) URL: {problem} (the value is not shown, it may hold a token)', {
+        where,
+        problem,
+      }),
+      t(
+        "set it to the receiver's address, e.g. " +
+          'ALERT_WEBHOOK_URL=http://receiver:8080/hook, or ' +
+          'ALERT_WEBHOOK_URL={WEBHOOK_OFF} for no webhook; nothing was changed',
+        { WEBHOOK_OFF },
       ),
       2,
     )
@@ -102,17 +101,16 @@ export function parseWebhookUrl(value: string, where = 'ALERT_WEBHOOK_URL'): str
   const host = new URL(value).hostname
   if (LOOPBACK.test(host)) {
     throw fail(
-      tr(
-        `${where} points at ${host}: Alertmanager posts from inside its container, where ${host} is ` +
-          'that container itself, not this machine, so nothing would receive the alerts',
-        `${where} 指向 ${host}：Alertmanager 在自己的容器里发送请求，那里的 ${host} 是该容器本身而不是本机，告警将无人接收`,
+      t(
+        '{where} points at {host}: Alertmanager posts from inside its container, where ' +
+          '{host} is that container itself, not this machine, so nothing would receive ' +
+          'the alerts',
+        { where, host },
       ),
-      tr(
-        "run the receiver as a container on the stack's Docker network and use its name " +
-          '(ALERT_WEBHOOK_URL=http://receiver:8080/hook), or use an address of this machine that containers reach; ' +
-          'nothing was changed',
-        '请把接收端作为容器运行在本套服务的 Docker 网络上并使用其容器名（ALERT_WEBHOOK_URL=http://receiver:8080/hook），' +
-          '或使用容器能访问到的本机地址；没有做任何改动',
+      t(
+        "run the receiver as a container on the stack's Docker network and use its " +
+          'name (ALERT_WEBHOOK_URL=http://receiver:8080/hook), or use an address of this ' +
+          'machine that containers reach; nothing was changed',
       ),
       2,
     )

@@ -2,7 +2,7 @@
 // inside the container, and the shapes of its API v2 answers (api/v2/openapi.yaml, the same in
 // 0.25, 0.27 and 0.28), read by `make alerts`, the alert drill and Grafana's Alertmanager datasource.
 import { parse } from 'yaml'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 
 /** Alertmanager's port inside its container, as Prometheus and Grafana reach it; the host port is ALERTMANAGER_PORT. */
@@ -64,10 +64,10 @@ export async function fetchStatus(base: string, timeoutMs = 5000): Promise<Alert
 
 /** What a person reads in the STATE column: firing, silenced, inhibited, or not yet processed. */
 export function alertState(alert: GettableAlert): string {
-  if (alert.status.state === 'active') return tr('firing', '触发中')
-  if (alert.status.silencedBy.length) return tr('silenced', '已静默')
-  if (alert.status.inhibitedBy.length) return tr('inhibited', '已抑制')
-  return tr(alert.status.state, alert.status.state === 'unprocessed' ? '未处理' : '已抑制')
+  if (alert.status.state === 'active') return t('firing')
+  if (alert.status.silencedBy.length) return t('silenced')
+  if (alert.status.inhibitedBy.length) return t('inhibited')
+  return alert.status.state === 'unprocessed' ? t('unprocessed') : t('suppressed')
 }
 
 /** Labels every alert has and the table shows in columns of their own; the rest go to LABELS. */
@@ -75,21 +75,14 @@ const SHOWN = new Set(['alertname', 'severity', 'instance', 'job'])
 
 const since = (time: string, now: number) => {
   const seconds = Math.max(0, Math.round((now - Date.parse(time)) / 1000))
-  if (seconds < 120) return tr(`${seconds}s`, `${seconds} 秒`)
-  if (seconds < 7200) return tr(`${Math.round(seconds / 60)}m`, `${Math.round(seconds / 60)} 分钟`)
-  return tr(`${Math.round(seconds / 3600)}h`, `${Math.round(seconds / 3600)} 小时`)
+  if (seconds < 120) return t('{seconds}s', { seconds })
+  if (seconds < 7200) return t('{seconds}m', { seconds: Math.round(seconds / 60) })
+  return t('{seconds}h', { seconds: Math.round(seconds / 3600) })
 }
 
 /** The alerts as rows of a table: name, state, severity, where, since when, summary. */
 export function alertRows(alerts: GettableAlert[], now = Date.now()): string[][] {
-  const header = [
-    tr('ALERT', '告警'),
-    tr('STATE', '状态'),
-    tr('SEVERITY', '级别'),
-    tr('INSTANCE', '实例'),
-    tr('SINCE', '持续'),
-    tr('SUMMARY', '摘要'),
-  ]
+  const header = [t('ALERT'), t('STATE'), t('SEVERITY'), t('INSTANCE'), t('SINCE'), t('SUMMARY')]
   const sorted = [...alerts].sort(
     (a, b) =>
       (a.labels.alertname ?? '').localeCompare(b.labels.alertname ?? '') || a.startsAt.localeCompare(b.startsAt),

@@ -1,6 +1,6 @@
 // Prometheus as the steps run and read it: its port inside the container, the job that scrapes
 // Triton, and the shapes of its HTTP API's answers (read directly by 03, through Grafana by 09).
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { formatTable } from '../output/table.ts'
 
@@ -66,23 +66,16 @@ const age = (time: string) => Math.max(0, Math.round((Date.now() - Date.parse(ti
  */
 export function targetRows(targets: Target[]): string[][] {
   return [
-    [
-      tr('JOB', '任务'),
-      tr('INSTANCE', '实例'),
-      tr('ENDPOINT', '地址'),
-      tr('HEALTH', '状态'),
-      tr('LAST SCRAPE', '上次抓取'),
-      tr('ERROR', '错误'),
-    ],
-    ...targets.map((t) => [
-      t.labels.job ?? '',
-      t.labels.instance ?? '',
-      t.scrapeUrl,
-      t.health,
-      t.lastScrape && !t.lastScrape.startsWith('0001')
-        ? tr(`${age(t.lastScrape)}s ago`, `${age(t.lastScrape)} 秒前`)
+    [t('JOB'), t('INSTANCE'), t('ENDPOINT'), t('HEALTH'), t('LAST SCRAPE'), t('ERROR')],
+    ...targets.map((target) => [
+      target.labels.job ?? '',
+      target.labels.instance ?? '',
+      target.scrapeUrl,
+      target.health,
+      target.lastScrape && !target.lastScrape.startsWith('0001')
+        ? t('{age}s ago', { age: age(target.lastScrape) })
         : '-',
-      t.lastError || '',
+      target.lastError || '',
     ]),
   ]
 }
@@ -119,10 +112,11 @@ export async function prometheusApi<T>(
   }
   if (answer?.status !== 'success') {
     throw new Error(
-      tr(
-        `Prometheus answered ${route} with ${response.status}: ${answer?.error ?? JSON.stringify(answer).slice(0, 200)}`,
-        `Prometheus 对 ${route} 的回答为 ${response.status}：${answer?.error ?? JSON.stringify(answer).slice(0, 200)}`,
-      ),
+      t('Prometheus answered {route} with {status}: {error}', {
+        route,
+        status: response.status,
+        error: answer?.error ?? JSON.stringify(answer).slice(0, 200),
+      }),
     )
   }
   return answer.data

@@ -10,7 +10,7 @@ import type { Config } from '../step/config.ts'
 import { type ContainerInfo, inspectContainer } from '../engine/cli.ts'
 import { runOnce } from '../engine/images.ts'
 import { fail, type StepError } from '../step/fail.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { PROMETHEUS_CONTAINER_PORT, prometheusUrlOnNetwork } from './api.ts'
 
 const networks = (c: ContainerInfo) => Object.keys(c.NetworkSettings?.Networks ?? {})
@@ -24,17 +24,17 @@ export async function whyProxyFailed(
   url: string,
   config: Config,
 ): Promise<StepError | undefined> {
-  const datasourceFix = tr(
-    `run \`make datasource\`: it points the datasource at ${prometheusUrlOnNetwork(config.prometheus.container)}`,
-    `运行 \`make datasource\`：它会把数据源指向 ${prometheusUrlOnNetwork(config.prometheus.container)}`,
-  )
+  const datasourceFix = t('run `make datasource`: it points the datasource at {prometheusUrlOnNetwork}', {
+    prometheusUrlOnNetwork: prometheusUrlOnNetwork(config.prometheus.container),
+  })
   const said = failure.bodyText.trim().slice(0, 80)
   if (said) {
     return fail(
-      tr(
-        `the datasource URL is wrong: ${url} answered ${failure.status} itself (${said}), not as Prometheus does`,
-        `数据源 URL 有误：${url} 自己返回了 ${failure.status}（${said}），不是 Prometheus 的回答`,
-      ),
+      t('the datasource URL is wrong: {url} answered {status} itself ({said}), not as Prometheus does', {
+        url,
+        status: failure.status,
+        said,
+      }),
       datasourceFix,
     )
   }
@@ -52,52 +52,47 @@ export async function whyProxyFailed(
   const ours = host === config.prometheus.container
   if (!target) {
     return ours
-      ? fail(
-          tr(`Prometheus is down: there is no container ${host}`, `Prometheus 已停止：没有容器 ${host}`),
-          tr('start it with `make prometheus`', '用 `make prometheus` 启动它'),
-        )
+      ? fail(t('Prometheus is down: there is no container {host}', { host }), t('start it with `make prometheus`'))
       : fail(
-          tr(
-            `the datasource URL is wrong: ${url} names ${host}, and no container has that name ` +
-              `(the stack's Prometheus is ${config.prometheus.container})`,
-            `数据源 URL 有误：${url} 指向 ${host}，但没有这个名称的容器（本套服务的 Prometheus 是 ${config.prometheus.container}）`,
+          t(
+            'the datasource URL is wrong: {url} names {host}, and no container has that ' +
+              "name (the stack's Prometheus is {container})",
+            { url, host, container: config.prometheus.container },
           ),
           datasourceFix,
         )
   }
   if (!target.State.Running) {
     return fail(
-      tr(
-        `Prometheus is down: container ${host} is ${target.State.Status} (exit code ${target.State.ExitCode})`,
-        `Prometheus 已停止：容器 ${host} 处于 ${target.State.Status} 状态（退出码 ${target.State.ExitCode}）`,
-      ),
-      tr(
-        `start it with \`make prometheus\` (why it stopped: \`docker logs ${host}\`)`,
-        `用 \`make prometheus\` 启动它（停止原因：\`docker logs ${host}\`）`,
-      ),
+      t('Prometheus is down: container {host} is {status} (exit code {exitCode})', {
+        host,
+        status: target.State.Status,
+        exitCode: target.State.ExitCode,
+      }),
+      t('start it with `make prometheus` (why it stopped: `docker logs {host}`)', { host }),
     )
   }
   const shared = networks(target).filter((n) => grafana && networks(grafana).includes(n))
   if (shared.length === 0) {
     return fail(
-      tr(
-        `Grafana cannot resolve the name ${host}: container ${host} runs, but on no network ` +
-          `${config.grafana.container} is on (${networks(target).join(', ') || 'none'})`,
-        `Grafana 无法解析名称 ${host}：容器 ${host} 在运行，但不在 ${config.grafana.container} 所在的任何网络上` +
-          `（${networks(target).join('、') || '无'}）`,
+      t(
+        'Grafana cannot resolve the name {host}: container {host} runs, but on no ' +
+          'network {container} is on ({networks})',
+        { host, container: config.grafana.container, networks: networks(target).join(t(', ')) || t('none') },
       ),
-      tr(
-        `put it on the stack's network: \`docker network connect ${config.network} ${host}\`, or \`make prometheus\``,
-        `把它加入本套服务的网络：\`docker network connect ${config.network} ${host}\`，或运行 \`make prometheus\``,
-      ),
+      t("put it on the stack's network: `docker network connect {network} {host}`, or `make prometheus`", {
+        network: config.network,
+        host,
+      }),
     )
   }
   if (ours && Number(port || 80) !== PROMETHEUS_CONTAINER_PORT) {
     return fail(
-      tr(
-        `the datasource URL is wrong: ${url} asks port ${port || 80}; Prometheus listens on ${PROMETHEUS_CONTAINER_PORT}`,
-        `数据源 URL 有误：${url} 使用端口 ${port || 80}；Prometheus 监听 ${PROMETHEUS_CONTAINER_PORT}`,
-      ),
+      t('the datasource URL is wrong: {url} asks port {port}; Prometheus listens on ' + '{PROMETHEUS_CONTAINER_PORT}', {
+        url,
+        port: port || 80,
+        PROMETHEUS_CONTAINER_PORT,
+      }),
       datasourceFix,
     )
   }

@@ -7,7 +7,7 @@ import { TRITON_TARGETS_FILE, tritonTargetsJson } from '../../../prometheus/conf
 import { writeFileAtomic } from '../state/atomic-file.ts'
 import { stateDir } from '../state/secrets.ts'
 import type { Config } from '../step/config.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 
 /** Where the folder is in Prometheus's container. */
@@ -39,10 +39,11 @@ export function writeTritonTargets(config: Config, containers: string[]): void {
   const dir = renderedDir(config)
   if (writeFiles(dir, { [TRITON_TARGETS_FILE]: tritonTargetsJson(containers) })) {
     log.change(
-      tr(
-        `${dir}/${TRITON_TARGETS_FILE} lists ${containers.join(', ')}: Prometheus scrapes them from now on`,
-        `${dir}/${TRITON_TARGETS_FILE} 列出了 ${containers.join('、')}：Prometheus 此后抓取它们`,
-      ),
+      t('{dir}/{TRITON_TARGETS_FILE} lists {containers}: Prometheus scrapes them from now on', {
+        dir,
+        TRITON_TARGETS_FILE,
+        containers: containers.join(t(', ')),
+      }),
     )
   }
 }

@@ -4,7 +4,7 @@
 import { join } from 'node:path'
 import { waitTrouble } from '../engine/readiness.ts'
 import { runTool } from '../engine/tool.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import type { Config } from '../step/config.ts'
 import { fail } from '../step/fail.ts'
@@ -24,14 +24,11 @@ export async function checkConfig(dir: string, image: string): Promise<void> {
   })
   if (result.exitCode !== 0) {
     throw fail(
-      tr(`promtool rejects the generated config:\n${result.output}`, `promtool 拒绝了生成的配置：\n${result.output}`),
-      tr(
-        'fix the typed config in prometheus/ (config.ts, rules.ts); nothing was started',
-        '请修改 prometheus/ 中的类型化配置（config.ts、rules.ts）；没有启动任何容器',
-      ),
+      t('promtool rejects the generated config:\n{output}', { output: result.output }),
+      t('fix the typed config in prometheus/ (config.ts, rules.ts); nothing was started'),
     )
   }
-  log.ok(tr(`promtool check config: valid (${result.where})`, `promtool check config：有效（${result.where}）`))
+  log.ok(t('promtool check config: valid ({where})', { where: result.where }))
 }
 
 /** Makes a running Prometheus read its files again (`--web.enable-lifecycle`), keeping its data. */
@@ -43,14 +40,10 @@ export async function reload(base: string, container: string): Promise<void> {
   )
   if (answer !== undefined) {
     throw fail(
-      tr(
-        `Prometheus at ${base} did not reload its configuration: ${answer}`,
-        `${base} 上的 Prometheus 未能重新加载配置：${answer}`,
-      ),
-      tr(
-        `read \`docker logs ${container}\`; \`docker rm -f ${container}\` and \`make prometheus\` start it afresh`,
-        `查看 \`docker logs ${container}\`；\`docker rm -f ${container}\` 后运行 \`make prometheus\` 可重新启动它`,
-      ),
+      t('Prometheus at {base} did not reload its configuration: {answer}', { base, answer }),
+      t('read `docker logs {container}`; `docker rm -f {container}` and `make prometheus` start it afresh', {
+        container,
+      }),
     )
   }
 }
@@ -64,8 +57,8 @@ export async function waitForTritonTargets(config: Config, base: string, expecte
   const first = config.triton.container
   const what =
     expected.length === 1
-      ? tr(`the triton target (${expected[0]})`, `triton 目标（${expected[0]}）`)
-      : tr(`${expected.length} triton targets`, `${expected.length} 个 triton 目标`)
+      ? t('the triton target ({expected})', { expected: String(expected[0]) })
+      : t('{expectedLength} triton targets', { expectedLength: expected.length })
   let targets: Target[] = []
   const triton = () => targets.filter((t) => t.labels.job === TRITON_JOB)
   // A Prometheus that does not answer is "not yet" here, so the checks below can name why.
@@ -83,29 +76,21 @@ export async function waitForTritonTargets(config: Config, base: string, expecte
       (await waitTrouble(
         prometheus.container,
         base,
-        tr(`read \`docker logs ${prometheus.container}\``, `查看 \`docker logs ${prometheus.container}\``),
+        t('read `docker logs {container}`', { container: prometheus.container }),
       )) ||
-      (await waitTrouble(
-        first,
-        `http://${expected[0]}/metrics`,
-        tr('start it with `make triton`', '用 `make triton` 启动它'),
-      )) ||
+      (await waitTrouble(first, `http://${expected[0]}/metrics`, t('start it with `make triton`'))) ||
       false,
     {
-      what: tr(`waiting for ${what} to be up`, `等待${what}变为 up`),
+      what: t('waiting for {what} to be up', { what }),
       timeoutMs: timeoutS * 1000,
       intervalMs: 1000,
       onTimeout: () =>
         fail(
-          tr(
-            `${what} not up after ${timeoutS}s:\n${targetTable(targets)}`,
-            `${timeoutS} 秒后${what}仍不是 up：\n${targetTable(targets)}`,
-          ),
-          tr(
-            `check that Triton runs on network ${config.network} (\`make triton\` starts every replica it lists; ` +
-              `\`docker logs ${first}\`)`,
-            `请确认 Triton 运行在网络 ${config.network} 上（\`make triton\` 会启动列出的每个副本；` +
-              `\`docker logs ${first}\`）`,
+          t('{what} not up after {timeoutS}s:\n{targetTable}', { what, timeoutS, targetTable: targetTable(targets) }),
+          t(
+            'check that Triton runs on network {network} (`make triton` starts every ' +
+              'replica it lists; `docker logs {first}`)',
+            { network: config.network, first },
           ),
         ),
     },
@@ -123,14 +108,8 @@ export async function loadedRules(base: string, container: string): Promise<numb
   const groups = typeof rules === 'object' ? rules?.groups : undefined
   if (!Array.isArray(groups)) {
     throw fail(
-      tr(
-        `Prometheus at ${base} did not list its rules: ${JSON.stringify(rules).slice(0, 120)}`,
-        `${base} 上的 Prometheus 没有列出其规则：${JSON.stringify(rules).slice(0, 120)}`,
-      ),
-      tr(
-        `read \`docker logs ${container}\`; check that PROMETHEUS_PORT is this Prometheus's port`,
-        `查看 \`docker logs ${container}\`；确认 PROMETHEUS_PORT 是此 Prometheus 的端口`,
-      ),
+      t('Prometheus at {base} did not list its rules: {rules}', { base, rules: JSON.stringify(rules).slice(0, 120) }),
+      t("read `docker logs {container}`; check that PROMETHEUS_PORT is this Prometheus's port", { container }),
     )
   }
   return groups.reduce((n, g) => n + (g.rules?.length ?? 0), 0)

@@ -3,7 +3,7 @@
 // Alertmanager does not answer, Prometheus's own list, with a line saying so.
 import { alertState, fetchAlerts, type GettableAlert } from '../prometheus/alertmanager.ts'
 import { type Config, url } from '../step/config.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { type PrometheusAlert, prometheusApi } from '../prometheus/api.ts'
 
 export interface ReportAlert {
@@ -39,7 +39,7 @@ const fromAlertmanager = (a: GettableAlert): ReportAlert => ({
 
 const fromPrometheus = (a: PrometheusAlert): ReportAlert => ({
   name: a.labels.alertname ?? '?',
-  state: a.state === 'firing' ? tr('firing', '触发中') : tr('pending', '待触发'),
+  state: a.state === 'firing' ? t('firing') : t('pending'),
   firing: a.state === 'firing',
   since: a.activeAt,
   labels: otherLabels(a.labels),
@@ -52,17 +52,17 @@ export async function activeAlerts(config: Config, prometheus: string): Promise<
   try {
     const held = await fetchAlerts(alertmanager)
     return {
-      source: `Alertmanager (${alertmanager}), ${tr('pending ones from Prometheus', '待触发的来自 Prometheus')}`,
+      source: `Alertmanager (${alertmanager}), ${t('pending ones from Prometheus')}`,
       list: [...held.map(fromAlertmanager), ...inPrometheus.filter((a) => a.state === 'pending').map(fromPrometheus)],
     }
   } catch (error) {
     return {
       source: `Prometheus (${prometheus}/alerts)`,
       list: inPrometheus.map(fromPrometheus),
-      note: tr(
-        `Alertmanager does not answer at ${alertmanager} (${(error as Error).message}): \`make alertmanager\` starts it`,
-        `Alertmanager 在 ${alertmanager} 没有响应（${(error as Error).message}）：用 \`make alertmanager\` 启动它`,
-      ),
+      note: t('Alertmanager does not answer at {alertmanager} ({message}): `make alertmanager` starts it', {
+        alertmanager,
+        message: (error as Error).message,
+      }),
     }
   }
 }

@@ -12,7 +12,7 @@
 // Versions are pinned exactly in package.json (vega, vega-lite).
 import * as vega from 'vega'
 import { compile, type TopLevelSpec } from 'vega-lite'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { fontStack } from './font.ts'
 
 const WIDTH = 520
@@ -55,17 +55,17 @@ const IEC = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
 export function unitAxis(unit: string, values: number[]): Axis {
   switch (unit) {
     case 'reqps':
-      return { title: tr('requests/s', '请求/秒'), divisor: 1 }
+      return { title: t('requests/s'), divisor: 1 }
     case 'ms':
-      return { title: tr('milliseconds', '毫秒'), divisor: 1 }
+      return { title: t('milliseconds'), divisor: 1 }
     case 's':
-      return { title: tr('seconds', '秒'), divisor: 1 }
+      return { title: t('seconds'), divisor: 1 }
     case 'percentunit':
       return { title: '%', format: '.0%', divisor: 1 }
     case 'percent':
       return { title: '%', divisor: 1 }
     case 'watt':
-      return { title: tr('watts', '瓦'), divisor: 1 }
+      return { title: t('watts'), divisor: 1 }
     case 'bytes': {
       const top = Math.max(0, ...values)
       const power = Math.min(IEC.length - 1, top > 0 ? Math.floor(Math.log(top) / Math.log(1024)) : 0)
@@ -73,7 +73,7 @@ export function unitAxis(unit: string, values: number[]): Axis {
     }
     case 'short':
     case 'none':
-      return { title: tr('value', '数值'), divisor: 1 }
+      return { title: t('value'), divisor: 1 }
     default:
       return { title: unit, divisor: 1 }
   }
@@ -152,7 +152,7 @@ export function timeChart(chart: TimeChart, chinese: boolean): Promise<string> {
   const x = {
     field: 't',
     type: 'temporal',
-    title: tr('time (local)', '时间（本地）'),
+    title: t('time (local)'),
     scale: { domain: chart.domain },
     axis: { format: timeFormat(chart.domain), labelOverlap: true, tickCount: 6 },
   } as const

@@ -7,7 +7,7 @@ import type { StepOutcome } from '../state/outcomes.ts'
 import { stateDirName } from '../state/secrets.ts'
 import { fail } from '../step/fail.ts'
 import type { SavedLoad } from '../triton/load-report.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 
 /** The `<meta>` of the page that lists what it had from the state folder. */
@@ -22,8 +22,8 @@ export function keptFacts(steps: StepOutcome[], load: SavedLoad): Fact[] {
 /** What each fact is, and the step that records it again. */
 const missing = (fact: Fact) =>
   fact === 'steps'
-    ? tr("the steps' outcomes (`make all` records them again)", '各步骤的结果（`make all` 会重新记录）')
-    : tr('the last load run (`make load` records it again)', '最近一次负载运行（`make load` 会重新记录）')
+    ? t("the steps' outcomes (`make all` records them again)")
+    : t('the last load run (`make load` records it again)')
 
 function earlierFacts(out: string): Fact[] {
   if (!existsSync(out)) return []
@@ -41,18 +41,19 @@ export function checkKeptFacts(out: string, now: Fact[]): void {
   const lost = earlierFacts(out).filter((f) => !now.includes(f))
   if (lost.length > 0) {
     throw fail(
-      tr(
-        `the state folder ${dir} no longer holds ${lost.map(missing).join('; ')}: ` +
-          `this report would replace ${out}, which has them`,
-        `状态目录 ${dir} 中已没有${lost.map(missing).join('；')}：此报告会替换含有这些内容的 ${out}`,
-      ),
-      tr(
-        `run the steps named above, then \`make report\`; or write this report elsewhere with --out. ${out} was left as it was`,
-        `先运行上面提到的步骤，再运行 \`make report\`；或用 --out 把此报告写到别处。${out} 保持不变`,
+      t('the state folder {dir} no longer holds {lost}: this report would replace {out}, which has them', {
+        dir,
+        lost: lost.map(missing).join(t('; ')),
+        out,
+      }),
+      t(
+        'run the steps named above, then `make report`; or write this report elsewhere ' +
+          'with --out. {out} was left as it was',
+        { out },
       ),
     )
   }
   for (const fact of (['steps', 'load'] as const).filter((f) => !now.includes(f))) {
-    log.warn(tr(`the state folder ${dir} has no ${missing(fact)}`, `状态目录 ${dir} 中没有${missing(fact)}`))
+    log.warn(t('the state folder {dir} has no {missing}', { dir, missing: missing(fact) }))
   }
 }

@@ -2,50 +2,49 @@
 // file, imported as it is), while the report is read in the reader's language. Row and panel
 // titles, the words of legends and the panels' "no data" lines are looked up here; a title the
 // table does not know (a panel added later) is shown as the dashboard has it.
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 
 const TITLES: Record<string, string> = {
-  Overview: tr('Overview', '概览'),
-  Alerts: tr('Alerts', '告警'),
-  Replicas: tr('Replicas', '副本'),
-  Throughput: tr('Throughput', '吞吐量'),
-  Errors: tr('Errors', '错误'),
-  Latency: tr('Latency', '延迟'),
-  'CPU and memory': tr('CPU and memory', 'CPU 与内存'),
-  'QPS by instance': tr('QPS by instance', '各实例的 QPS'),
-  'Mean latency by instance': tr('Mean latency by instance', '各实例的平均延迟'),
-  'Queue time per request by instance': tr('Queue time per request by instance', '各实例每个请求的排队时间'),
-  'Traffic share by instance': tr('Traffic share by instance', '各实例的流量占比'),
-  'QPS per model': tr('QPS per model', '各模型的 QPS'),
-  'Batching efficiency': tr('Batching efficiency', '批处理效率'),
-  'Success vs failure rate': tr('Success vs failure rate', '成功与失败速率'),
-  'Failure ratio': tr('Failure ratio', '失败比例'),
-  'Mean inference latency': tr('Mean inference latency', '平均推理延迟'),
-  'Latency breakdown per request': tr('Latency breakdown per request', '每个请求的延迟构成'),
-  'Latency percentiles (p50 / p95 / p99)': tr('Latency percentiles (p50 / p95 / p99)', '延迟分位数（p50 / p95 / p99）'),
-  'GPU utilization': tr('GPU utilization', 'GPU 利用率'),
-  'GPU memory': tr('GPU memory', 'GPU 显存'),
-  'GPU power': tr('GPU power', 'GPU 功率'),
-  'CPU utilization': tr('CPU utilization', 'CPU 利用率'),
-  'CPU memory': tr('CPU memory', 'CPU 内存'),
-  'No summaries: start Triton with --metrics-config summary_latencies=true': tr(
+  Overview: t('Overview'),
+  Alerts: t('Alerts'),
+  Replicas: t('Replicas'),
+  Throughput: t('Throughput'),
+  Errors: t('Errors'),
+  Latency: t('Latency'),
+  'CPU and memory': t('CPU and memory'),
+  'QPS by instance': t('QPS by instance'),
+  'Mean latency by instance': t('Mean latency by instance'),
+  'Queue time per request by instance': t('Queue time per request by instance'),
+  'Traffic share by instance': t('Traffic share by instance'),
+  'QPS per model': t('QPS per model'),
+  'Batching efficiency': t('Batching efficiency'),
+  'Success vs failure rate': t('Success vs failure rate'),
+  'Failure ratio': t('Failure ratio'),
+  'Mean inference latency': t('Mean inference latency'),
+  'Latency breakdown per request': t('Latency breakdown per request'),
+  'Latency percentiles (p50 / p95 / p99)': t('Latency percentiles (p50 / p95 / p99)'),
+  'GPU utilization': t('GPU utilization'),
+  'GPU memory': t('GPU memory'),
+  'GPU power': t('GPU power'),
+  'CPU utilization': t('CPU utilization'),
+  'CPU memory': t('CPU memory'),
+  'No summaries: start Triton with --metrics-config summary_latencies=true': t(
     'No summaries: start Triton with --metrics-config summary_latencies=true',
-    '没有摘要指标：请用 --metrics-config summary_latencies=true 启动 Triton',
   ),
 }
 
 /** The words legends add after a label (`{{model}} success`). */
 const LEGEND_WORDS: Record<string, string> = {
-  success: tr('success', '成功'),
-  failure: tr('failure', '失败'),
-  queue: tr('queue', '排队'),
-  'compute input': tr('compute input', '输入计算'),
-  'compute infer': tr('compute infer', '推理计算'),
-  'compute output': tr('compute output', '输出计算'),
-  used: tr('used', '已用'),
-  total: tr('total', '总量'),
-  draw: tr('draw', '功耗'),
-  limit: tr('limit', '上限'),
+  success: t('success'),
+  failure: t('failure'),
+  queue: t('queue'),
+  'compute input': t('compute input'),
+  'compute infer': t('compute infer'),
+  'compute output': t('compute output'),
+  used: t('used'),
+  total: t('total'),
+  draw: t('draw'),
+  limit: t('limit'),
 }
 
 /** A row title, panel title or "no data" line of the dashboard, in the report's language. */

@@ -4,7 +4,7 @@
 // the glyphs it uses embedded (font.ts), so it reads the same where no CJK font is installed.
 // Every label is a word in the page's language, not a JSON field name, and every table fits or
 // wraps inside its card down to an 800 px window.
-import { chinese, tr } from '../output/i18n.ts'
+import { chinese, t } from '../output/i18n.ts'
 import type { LoadReport, SavedLoad } from '../triton/load-report.ts'
 import { maskSecrets } from '../output/mask.ts'
 import type { StepOutcome } from '../state/outcomes.ts'
@@ -75,20 +75,20 @@ function tiles(data: ReportData): string {
   const up = data.targets.filter((t) => t.health === 'up').length
   const firing = data.alerts.list.filter((a) => a.firing).length
   const list = [
-    tile(tr('model', '模型'), escapeHtml(data.model)),
-    tile(tr('targets up', '抓取目标正常'), `${up}/${data.targets.length}`, up === data.targets.length ? 'good' : 'bad'),
-    tile(tr('alerts firing', '正在触发的告警'), String(firing), firing ? 'bad' : 'good'),
+    tile(t('model'), escapeHtml(data.model)),
+    tile(t('targets up'), `${up}/${data.targets.length}`, up === data.targets.length ? 'good' : 'bad'),
+    tile(t('alerts firing'), String(firing), firing ? 'bad' : 'good'),
   ]
   if (data.load.kind === 'ok') {
     const load = data.load.report
-    if (typeof load.requests === 'number') list.push(tile(tr('requests', '请求数'), number(load.requests, 0)))
-    if (typeof load.qps === 'number') list.push(tile(tr('QPS (client)', 'QPS（客户端）'), number(load.qps)))
+    if (typeof load.requests === 'number') list.push(tile(t('requests'), number(load.requests, 0)))
+    if (typeof load.qps === 'number') list.push(tile(t('QPS (client)'), number(load.qps)))
     const p = load.latency_ms
-    if (typeof p?.p50 === 'number') list.push(tile(tr('p50 latency', 'p50 延迟'), `${number(p.p50, 3)} ms`))
-    if (typeof p?.p99 === 'number') list.push(tile(tr('p99 latency', 'p99 延迟'), `${number(p.p99, 3)} ms`))
+    if (typeof p?.p50 === 'number') list.push(tile(t('p50 latency'), `${number(p.p50, 3)} ms`))
+    if (typeof p?.p99 === 'number') list.push(tile(t('p99 latency'), `${number(p.p99, 3)} ms`))
     if (typeof load.errors === 'number')
-      list.push(tile(tr('errors', '错误'), number(load.errors, 0), load.errors ? 'bad' : 'good'))
-    if (typeof load.accuracy === 'number') list.push(tile(tr('accuracy', '准确率'), `${number(load.accuracy * 100)}%`))
+      list.push(tile(t('errors'), number(load.errors, 0), load.errors ? 'bad' : 'good'))
+    if (typeof load.accuracy === 'number') list.push(tile(t('accuracy'), `${number(load.accuracy * 100)}%`))
   }
   return `<div class="tiles">${list.join('')}</div>`
 }
@@ -96,22 +96,22 @@ function tiles(data: ReportData): string {
 function runSection(data: ReportData): string {
   const h = data.host
   const facts = table(
-    [tr('what', '项目'), tr('value', '值')],
+    [t('what'), t('value')],
     [
-      [tr('Charts cover', '图表时间范围'), `${escapeHtml(when(data.range.from))} – ${escapeHtml(when(data.range.to))}`],
+      [t('Charts cover'), `${escapeHtml(when(data.range.from))} – ${escapeHtml(when(data.range.to))}`],
       ['', escapeHtml(data.range.note)],
-      [tr('Host', '主机'), escapeHtml(h.hostname)],
-      [tr('System', '系统'), escapeHtml(h.os)],
+      [t('Host'), escapeHtml(h.hostname)],
+      [t('System'), escapeHtml(h.os)],
       ['CPU', escapeHtml(h.cpu)],
-      [tr('Memory', '内存'), escapeHtml(h.memory)],
-      [tr('Software', '软件'), `${escapeHtml(h.docker)}, ${escapeHtml(h.node)}`],
-      [tr('Time zone', '时区'), escapeHtml(h.timezone)],
-      [tr('Inference on', '推理设备'), escapeHtml(data.compute)],
+      [t('Memory'), escapeHtml(h.memory)],
+      [t('Software'), `${escapeHtml(h.docker)}, ${escapeHtml(h.node)}`],
+      [t('Time zone'), escapeHtml(h.timezone)],
+      [t('Inference on'), escapeHtml(data.compute)],
     ],
     'facts',
   )
   const services = table(
-    [tr('service', '服务'), tr('container', '容器'), tr('image', '镜像'), tr('version', '版本'), tr('state', '状态')],
+    [t('service'), t('container'), t('image'), t('version'), t('state')],
     data.services.map((s) => [
       escapeHtml(s.service),
       `<code>${escapeHtml(s.container)}</code>`,
@@ -122,7 +122,7 @@ function runSection(data: ReportData): string {
   )
   const steps = data.steps.length
     ? table(
-        [tr('step', '步骤'), tr('result', '结果'), tr('finished', '完成时间'), tr('replaces', '替代的手动命令')],
+        [t('step'), t('result'), t('finished'), t('replaces')],
         data.steps.map((s) => [
           `<b>${escapeHtml(s.step)}</b><div class="dim">${escapeHtml(s.summary)}</div>`,
           stepResult(s),
@@ -131,29 +131,24 @@ function runSection(data: ReportData): string {
         ]),
         'steps',
       )
-    : note(
-        tr(
-          'No step has recorded an outcome in this state folder yet: run `make all`.',
-          '此状态目录中还没有任何步骤记录结果：请运行 `make all`。',
-        ),
-      )
+    : note(t('No step has recorded an outcome in this state folder yet: run `make all`.'))
   return section(
     'run',
-    tr('The run', '运行概况'),
-    `${facts}\n<h3>${tr('Services', '服务')}</h3>\n${services}\n<h3>${tr('Steps', '步骤')}</h3>\n${steps}`,
+    t('The run'),
+    `${facts}\n<h3>${t('Services')}</h3>\n${services}\n<h3>${t('Steps')}</h3>\n${steps}`,
   )
 }
 
 /** Docker's container states, in the page's language; a state Docker adds later is shown as it is. */
 function containerState(state: string): string {
   const states: Record<string, string> = {
-    created: tr('created', '已创建'),
-    running: tr('running', '运行中'),
-    paused: tr('paused', '已暂停'),
-    restarting: tr('restarting', '重启中'),
-    removing: tr('removing', '删除中'),
-    exited: tr('exited', '已退出'),
-    dead: tr('dead', '已失效'),
+    created: t('created'),
+    running: t('running'),
+    paused: t('paused'),
+    restarting: t('restarting'),
+    removing: t('removing'),
+    exited: t('exited'),
+    dead: t('dead'),
   }
   return states[state] ?? state
 }
@@ -161,11 +156,10 @@ function containerState(state: string): string {
 const took = (s: StepOutcome) => `${number((Date.parse(s.finished ?? '') - Date.parse(s.started)) / 1000, 1)} s`
 
 function stepResult(s: StepOutcome): string {
-  if (s.status === 'ok') return `<span class="ok">✔ ${tr('done', '成功')}</span>`
-  if (s.status === 'running')
-    return `<span class="fail">… ${tr('did not finish (running or interrupted)', '未完成（仍在运行或被中断）')}</span>`
+  if (s.status === 'ok') return `<span class="ok">✔ ${t('done')}</span>`
+  if (s.status === 'running') return `<span class="fail">… ${t('did not finish (running or interrupted)')}</span>`
   const fix = s.fix ? `<div class="dim">→ ${inline(s.fix)}</div>` : ''
-  return `<span class="fail">✖ ${tr('failed', '失败')} (exit ${s.exitCode ?? '?'})</span><div>${inline(s.cause)}</div>${fix}`
+  return `<span class="fail">✖ ${t('failed')} (exit ${s.exitCode ?? '?'})</span><div>${inline(s.cause)}</div>${fix}`
 }
 
 /** The fields of a load report this page names itself; any other is listed as it is. */
@@ -188,7 +182,7 @@ const KNOWN_LOAD_FIELDS = new Set([
 
 /** Latency figures as `min 1.2 · p50 3.4 …` in ms, each a pair that wraps as a whole. */
 function latencyPairs(latency: Record<string, unknown>): string {
-  const names: Record<string, string> = { min: tr('min', '最小'), max: tr('max', '最大') }
+  const names: Record<string, string> = { min: t('min'), max: t('max') }
   return Object.entries(latency)
     .map(
       ([k, v]) => `<span class="pair"><span class="dim">${escapeHtml(names[k] ?? k)}</span> ${escapeHtml(v)} ms</span>`,
@@ -221,16 +215,16 @@ function replicasTable(replicas: unknown): string {
     ]
   })
   const head = [
-    tr('replica', '副本'),
-    tr('requests', '请求数'),
-    tr('succeeded', '成功'),
-    tr('errors', '错误'),
-    tr('throughput (infer/s)', '吞吐量（次/秒）'),
-    tr('p50 (ms)', 'p50（毫秒）'),
-    tr('p99 (ms)', 'p99（毫秒）'),
-    tr('accuracy', '准确率'),
+    t('replica'),
+    t('requests'),
+    t('succeeded'),
+    t('errors'),
+    t('throughput (infer/s)'),
+    t('p50 (ms)'),
+    t('p99 (ms)'),
+    t('accuracy'),
   ]
-  return `<h3>${tr('Replicas', '副本')}</h3>\n${table(head, rows, 'replicas')}`
+  return `<h3>${t('Replicas')}</h3>\n${table(head, rows, 'replicas')}`
 }
 
 /** Any JSON value, readably: a scalar as text, a flat object as `key value` pairs, a list of objects as a table. */
@@ -252,17 +246,16 @@ function anyValue(value: unknown): string {
 }
 
 function loadSection(data: ReportData): string {
-  const title = inline(tr('Load (last `make load`)', '负载（最近一次 `make load`）'))
+  const title = inline(t('Load (last `make load`)'))
   if (data.load.kind === 'none')
     return section(
       'load',
       title,
       note(
-        tr(
-          'No load run yet: `make load` has not run with this state folder, so there are no load figures ' +
-            'and the charts below have no traffic. Run `make load`, then `make report` again.',
-          '尚未运行负载：此状态目录下还没有运行过 `make load`，因此没有负载数据，下面的图表也没有流量。' +
-            '请运行 `make load` 后再运行 `make report`。',
+        t(
+          'No load run yet: `make load` has not run with this state folder, so there are ' +
+            'no load figures and the charts below have no traffic. Run `make load`, then ' +
+            '`make report` again.',
         ),
         'note empty-load',
       ),
@@ -271,47 +264,37 @@ function loadSection(data: ReportData): string {
     return section(
       'load',
       title,
-      note(
-        tr(
-          `The saved load report cannot be read (${data.load.reason}). Run \`make load\` again.`,
-          `无法读取保存的负载报告（${data.load.reason}）。请重新运行 \`make load\`。`,
-        ),
-      ),
+      note(t('The saved load report cannot be read ({reason}). Run `make load` again.', { reason: data.load.reason })),
     )
   const load: LoadReport = data.load.report
   const rows: string[][] = []
   const add = (label: string, value: string | undefined) => value !== undefined && rows.push([label, value])
-  add(tr('Model', '模型'), load.model === undefined ? undefined : escapeHtml(load.model))
-  add(tr('Started', '开始时间'), load.started ? escapeHtml(when(load.started)) : undefined)
+  add(t('Model'), load.model === undefined ? undefined : escapeHtml(load.model))
+  add(t('Started'), load.started ? escapeHtml(when(load.started)) : undefined)
   const seconds = typeof load.duration_s === 'number' ? number(load.duration_s, 3) : undefined
   add(
-    tr('Requests', '请求数'),
+    t('Requests'),
     typeof load.requests === 'number'
-      ? `${number(load.requests, 0)}${seconds === undefined ? '' : tr(` in ${seconds} s`, `，用时 ${seconds} 秒`)}`
+      ? `${number(load.requests, 0)}${seconds === undefined ? '' : t(' in {seconds} s', { seconds })}`
       : undefined,
   )
-  add(tr('Succeeded', '成功'), typeof load.ok === 'number' ? number(load.ok, 0) : undefined)
-  add(tr('Errors', '错误'), typeof load.errors === 'number' ? number(load.errors, 0) : undefined)
-  if (load.error_kinds && Object.keys(load.error_kinds).length)
-    add(tr('Errors by kind', '错误分类'), anyValue(load.error_kinds))
+  add(t('Succeeded'), typeof load.ok === 'number' ? number(load.ok, 0) : undefined)
+  add(t('Errors'), typeof load.errors === 'number' ? number(load.errors, 0) : undefined)
+  if (load.error_kinds && Object.keys(load.error_kinds).length) add(t('Errors by kind'), anyValue(load.error_kinds))
   if (typeof load.unfinished === 'number' && load.unfinished > 0)
-    add(tr('Cut at the deadline', '在截止时被中断'), number(load.unfinished, 0))
-  if (typeof load.dropped === 'number' && load.dropped > 0)
-    add(tr('Dropped (due, never sent)', '丢弃（到期未发出）'), number(load.dropped, 0))
-  add(
-    tr('Throughput', '吞吐量'),
-    typeof load.qps === 'number' ? tr(`${number(load.qps)} infer/s`, `${number(load.qps)} 次/秒`) : undefined,
-  )
-  if (isRecord(load.latency_ms)) add(tr('Latency', '延迟'), latencyPairs(load.latency_ms))
+    add(t('Cut at the deadline'), number(load.unfinished, 0))
+  if (typeof load.dropped === 'number' && load.dropped > 0) add(t('Dropped (due, never sent)'), number(load.dropped, 0))
+  add(t('Throughput'), typeof load.qps === 'number' ? t('{number} infer/s', { number: number(load.qps) }) : undefined)
+  if (isRecord(load.latency_ms)) add(t('Latency'), latencyPairs(load.latency_ms))
   if (typeof load.accuracy === 'number')
-    add(tr('Accuracy', '准确率'), `${number(load.accuracy * 100)}%${tr(' of held-out digits', '（留出数字）')}`)
+    add(t('Accuracy'), `${number(load.accuracy * 100)}%${t(' of held-out digits')}`)
   for (const [key, value] of Object.entries(load))
     if (!KNOWN_LOAD_FIELDS.has(key)) add(escapeHtml(key), anyValue(value))
   const chart = data.loadChart ? `<figure class="chart">${data.loadChart}</figure>` : ''
   return section(
     'load',
     title,
-    `<div class="split">${table([tr('figure', '指标'), tr('value', '值')], rows, 'facts')}${chart}</div>` +
+    `<div class="split">${table([t('figure'), t('value')], rows, 'facts')}${chart}</div>` +
       replicasTable(load.replicas),
   )
 }
@@ -333,13 +316,12 @@ function chartsSection(data: ReportData): string {
   if (data.gpuNote) parts.push(note(data.gpuNote))
   return section(
     'charts',
-    tr('Dashboard panels over the run', '运行期间的仪表盘面板'),
+    t('Dashboard panels over the run'),
     `<p class="dim">${inline(
-      tr(
-        "Each chart is a panel of the Grafana dashboard, with the panel's own PromQL, read from Prometheus " +
-          "over the run's time range. The shaded band is the last `make load`.",
-        '每个图表都是 Grafana 仪表盘中的一个面板，使用面板自身的 PromQL，在本次运行的时间范围内从 Prometheus 读取。' +
-          '阴影区域是最近一次 `make load`。',
+      t(
+        "Each chart is a panel of the Grafana dashboard, with the panel's own PromQL, " +
+          "read from Prometheus over the run's time range. The shaded band is the last " +
+          '`make load`.',
       ),
     )}</p>\n${parts.join('\n')}`,
   )
@@ -349,9 +331,9 @@ function targetsSection(data: ReportData): string {
   const [head, ...rows] = targetRows(data.targets)
   const health = 3
   const healthText: Record<string, string> = {
-    up: tr('up', '正常'),
-    down: tr('down', '异常'),
-    unknown: tr('unknown', '未知'),
+    up: t('up'),
+    down: t('down'),
+    unknown: t('unknown'),
   }
   const body = rows.length
     ? table(
@@ -365,15 +347,15 @@ function targetsSection(data: ReportData): string {
         ),
         'targets',
       )
-    : note(tr('Prometheus has no active target.', 'Prometheus 没有活动的抓取目标。'))
-  return section('targets', tr('Scrape targets', '抓取目标'), body)
+    : note(t('Prometheus has no active target.'))
+  return section('targets', t('Scrape targets'), body)
 }
 
 function alertsSection(data: ReportData): string {
   const { list, source, note } = data.alerts
   const body = list.length
     ? table(
-        [tr('alert', '告警'), tr('state', '状态'), tr('since', '开始于'), tr('labels', '标签'), tr('summary', '摘要')],
+        [t('alert'), t('state'), t('since'), t('labels'), t('summary')],
         list.map((a) => [
           `<b>${escapeHtml(a.name)}</b>`,
           `<span class="${a.firing ? 'fail' : 'warn'}">${escapeHtml(a.state)}</span>`,
@@ -382,9 +364,9 @@ function alertsSection(data: ReportData): string {
           escapeHtml(a.summary),
         ]),
       )
-    : `<p class="ok">✔ ${tr('No alert is firing or pending.', '没有正在触发或待触发的告警。')}</p>`
-  const from = `<p class="dim">${tr('Source: ', '来源：')}${escapeHtml(source)}${note ? ` — ${inline(note)}` : ''}</p>`
-  return section('alerts', tr('Alerts', '告警'), `${body}\n${from}`)
+    : `<p class="ok">✔ ${t('No alert is firing or pending.')}</p>`
+  const from = `<p class="dim">${t('Source: ')}${escapeHtml(source)}${note ? ` — ${inline(note)}` : ''}</p>`
+  return section('alerts', t('Alerts'), `${body}\n${from}`)
 }
 
 function grafanaSection(data: ReportData): string {
@@ -392,8 +374,8 @@ function grafanaSection(data: ReportData): string {
   const note = data.grafana.note ? `<p class="dim">${inline(data.grafana.note)}</p>` : ''
   return section(
     'grafana',
-    tr('Dashboard in Grafana', 'Grafana 中的仪表盘'),
-    `<p>${tr('The dashboard over the same time range:', '相同时间范围内的仪表盘：')} ${link}</p>${note}`,
+    t('Dashboard in Grafana'),
+    `<p>${t('The dashboard over the same time range:')} ${link}</p>${note}`,
   )
 }
 
@@ -435,11 +417,8 @@ footer { color: #57606a; font-size: 12px; text-align: center; margin: 24px 0; }
 
 /** The whole page. Anything a secret could hide in has been masked; the page is masked once more as a whole. */
 export function reportHtml(data: ReportData): string {
-  const title = tr(`Triton run report — ${data.model}`, `Triton 运行报告 — ${data.model}`)
-  const written = tr(
-    `Written ${when(data.generated)} by \`make report\``,
-    `由 \`make report\` 生成于 ${when(data.generated)}`,
-  )
+  const title = t('Triton run report — {model}', { model: data.model })
+  const written = t('Written {when} by `make report`', { when: when(data.generated) })
   const html = `<!doctype html>
 <html lang="${chinese ? 'zh-CN' : 'en'}">
 <head>
@@ -463,7 +442,7 @@ ${targetsSection(data)}
 ${alertsSection(data)}
 ${grafanaSection(data)}
 ${runSection(data)}
-<footer>triton-monitoring · ${tr('one self-contained file: it opens offline', '单个独立文件：可离线打开')}</footer>
+<footer>triton-monitoring · ${t('one self-contained file: it opens offline')}</footer>
 </main>
 </body>
 </html>

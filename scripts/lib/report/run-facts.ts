@@ -8,7 +8,7 @@ import { type Config, url } from '../step/config.ts'
 import { docker, inspectContainer } from '../engine/cli.ts'
 import { health } from '../grafana/client.ts'
 import { grafanaUrl } from '../grafana/session.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 
 export interface HostFacts {
@@ -41,7 +41,7 @@ export async function hostFacts(): Promise<HostFacts> {
   const cores = cpus()
   const engine = await docker(['version', '--format', '{{.Server.Version}}'], { timeoutMs: 10_000 }).then(
     (out) => `Docker ${out.trim()}`,
-    () => tr('Docker engine not answering', 'Docker 引擎无响应'),
+    () => t('Docker engine not answering'),
   )
   return {
     hostname: hostname(),
@@ -67,7 +67,7 @@ async function json<T>(address: string): Promise<T | undefined> {
 async function container(service: string, name: string): Promise<ServiceFacts> {
   try {
     const info = await inspectContainer(name)
-    if (!info) return { service, container: name, state: tr('absent', '不存在') }
+    if (!info) return { service, container: name, state: t('absent') }
     const gpu = (info.HostConfig?.DeviceRequests ?? []).some((r) => r.Capabilities?.some((c) => c.includes('gpu')))
     return {
       service,
@@ -78,7 +78,7 @@ async function container(service: string, name: string): Promise<ServiceFacts> {
       gpu,
     }
   } catch {
-    return { service, container: name, state: tr('unknown (Docker engine not answering)', '未知（Docker 引擎无响应）') }
+    return { service, container: name, state: t('unknown (Docker engine not answering)') }
   }
 }
 

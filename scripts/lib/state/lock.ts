@@ -11,7 +11,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { fail, StepError } from '../step/fail.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { waitFor } from '../step/poll.ts'
 import { stateDir } from './secrets.ts'
@@ -84,11 +84,8 @@ function lockTimeoutS(): number {
   const value = Number(raw)
   if (!/^\d+$/.test(raw)) {
     throw fail(
-      tr(`LOCK_TIMEOUT="${raw}" is not a number of seconds`, `LOCK_TIMEOUT="${raw}" 不是秒数`),
-      tr(
-        `set it to whole seconds, or unset it for ${DEFAULT_TIMEOUT_S}`,
-        `请设为整数秒，或取消设置以使用 ${DEFAULT_TIMEOUT_S}`,
-      ),
+      t('LOCK_TIMEOUT="{raw}" is not a number of seconds', { raw }),
+      t('set it to whole seconds, or unset it for {DEFAULT_TIMEOUT_S}', { DEFAULT_TIMEOUT_S }),
       2,
     )
   }
@@ -96,10 +93,12 @@ function lockTimeoutS(): number {
 }
 
 const describe = (h: Holder) =>
-  tr(
-    `${h.step} (pid ${h.pid}${h.host === hostname() ? '' : ` on ${h.host}`}, since ${h.since})`,
-    `${h.step}（pid ${h.pid}${h.host === hostname() ? '' : `，在 ${h.host} 上`}，开始于 ${h.since}）`,
-  )
+  t('{step} (pid {pid}{host}, since {since})', {
+    step: h.step,
+    pid: h.pid,
+    host: h.host === hostname() ? '' : t(' on {host}', { host: h.host }),
+    since: h.since,
+  })
 
 /**
  * Takes the stack's lock for `step`, waiting for another holder up to LOCK_TIMEOUT seconds.
@@ -127,11 +126,8 @@ export async function lockStack(step: string): Promise<void> {
       const code = (error as NodeJS.ErrnoException).code
       if (code !== 'EEXIST') {
         return fail(
-          tr(`cannot write the stack's lock ${path} (${code})`, `无法写入这套服务的锁文件 ${path}（${code}）`),
-          tr(
-            'check that the state folder is yours and writable (STATE_DIR)',
-            '请确认状态目录属于你且可写（STATE_DIR）',
-          ),
+          t("cannot write the stack's lock {path} ({code})", { path, code: String(code) }),
+          t('check that the state folder is yours and writable (STATE_DIR)'),
         )
       }
     }
@@ -144,10 +140,10 @@ export async function lockStack(step: string): Promise<void> {
       if (told !== who) {
         told = who
         log.info(
-          tr(
-            `another run is changing this stack: ${who}; waiting for it (up to ${timeoutS} s, LOCK_TIMEOUT)`,
-            `另一个运行正在修改这套服务：${who}；正在等待它结束（最多 ${timeoutS} 秒，LOCK_TIMEOUT）`,
-          ),
+          t('another run is changing this stack: {who}; waiting for it (up to {timeoutS} s, LOCK_TIMEOUT)', {
+            who,
+            timeoutS,
+          }),
         )
       }
       return false
@@ -169,18 +165,19 @@ export async function lockStack(step: string): Promise<void> {
     return retries > 0 ? take(retries - 1) : false
   }
   const taken = await waitFor(async () => take(), {
-    what: tr('waiting for the other run', '等待另一个运行'),
+    what: t('waiting for the other run'),
     timeoutMs: timeoutS * 1000,
     intervalMs: 250,
     onTimeout: () =>
       fail(
-        tr(
-          `this stack is still being changed by ${last ? describe(last) : 'another run'} after ${timeoutS} s`,
-          `${timeoutS} 秒后这套服务仍在被 ${last ? describe(last) : '另一个运行'} 修改`,
-        ),
-        tr(
-          `let it finish and run the step again (LOCK_TIMEOUT=<seconds> waits longer); if no other run is going on, delete ${path}`,
-          `等它结束后重新运行该步骤（LOCK_TIMEOUT=<秒数> 可等待更久）；如果并没有其他运行，请删除 ${path}`,
+        t('this stack is still being changed by {last} after {timeoutS} s', {
+          last: last ? describe(last) : t('another run'),
+          timeoutS,
+        }),
+        t(
+          'let it finish and run the step again (LOCK_TIMEOUT=<seconds> waits longer); ' +
+            'if no other run is going on, delete {path}',
+          { path },
         ),
       ),
   })

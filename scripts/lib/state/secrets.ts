@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { writeFileAtomic } from './atomic-file.ts'
 import { fail, type StepError } from '../step/fail.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { registerSecret } from '../output/mask.ts'
 
@@ -24,10 +24,7 @@ function unusable(path: string, error: unknown, fix: string): StepError {
   // Denied: most often a state folder made by `sudo make …` and used as yourself, or the reverse.
   const owner = code === 'EACCES' || code === 'EPERM' ? ownerOf(path) : undefined
   if (owner !== undefined && owner !== process.getuid?.()) return ownedByAnother(path, owner)
-  return fail(
-    tr(`cannot use the state file or folder ${path} (${code})`, `无法使用状态文件或目录 ${path}（${code}）`),
-    fix,
-  )
+  return fail(t('cannot use the state file or folder {path} ({code})', { path, code }), fix)
 }
 
 /** The uid that owns `path`, or its nearest existing parent's. */
@@ -63,11 +60,11 @@ function ownedByAnother(path: string, owner: number): StepError {
   const who = userName(owner)
   const dir = resolve(stateDirName())
   return fail(
-    tr(`${path} is owned by ${who}`, `${path} 属于 ${who}`),
-    tr(
-      `run as that user, or take the state folder: \`sudo chown -R ${me === undefined ? '$(id -un)' : userName(me)} ${dir}\``,
-      `请以该用户运行，或接管状态目录：\`sudo chown -R ${me === undefined ? '$(id -un)' : userName(me)} ${dir}\``,
-    ),
+    t('{path} is owned by {who}', { path, who }),
+    t('run as that user, or take the state folder: `sudo chown -R {idUn} {dir}`', {
+      idUn: me === undefined ? '$(id -un)' : userName(me),
+      dir,
+    }),
   )
 }
 
@@ -84,10 +81,7 @@ export function statePath(name: string): string {
 }
 
 const stateDirFix = (dir: string) =>
-  tr(
-    `point STATE_DIR at a folder you own, or remove ${dir} so the next step creates it (mode 0700)`,
-    `把 STATE_DIR 指向你拥有的目录，或删除 ${dir}，下一步会重新创建它（权限 0700）`,
-  )
+  t('point STATE_DIR at a folder you own, or remove {dir} so the next step creates it (mode 0700)', { dir })
 
 /**
  * Why an existing state folder cannot be used, or undefined when it can. One that others can
@@ -107,14 +101,11 @@ export function stateDirProblem(dir: string): StepError | undefined {
   if (stat.mode & 0o077) {
     const octal = (stat.mode & 0o777).toString(8).padStart(4, '0')
     return fail(
-      tr(
-        `the state folder ${resolve(dir)} is open to other users (mode ${octal}), and it holds passwords and tokens`,
-        `状态目录 ${resolve(dir)} 对其他用户开放（权限 ${octal}），而其中保存着密码和令牌`,
-      ),
-      tr(
-        `\`chmod 700 ${dir}\`, or point STATE_DIR at a private folder`,
-        `\`chmod 700 ${dir}\`，或把 STATE_DIR 指向私有目录`,
-      ),
+      t('the state folder {resolve} is open to other users (mode {octal}), and it ' + 'holds passwords and tokens', {
+        resolve: resolve(dir),
+        octal,
+      }),
+      t('`chmod 700 {dir}`, or point STATE_DIR at a private folder', { dir }),
     )
   }
   return undefined
@@ -142,18 +133,17 @@ export function stateDir(): string {
 export function readSecret(name: string): string | undefined {
   const path = join(stateDir(), name)
   if (!existsSync(path)) return undefined
-  const fix = tr(
-    `write the value alone on one line in ${path}, or delete it and run the step that writes it ` +
-      '(`make grafana` for the admin password, `make token` for the token)',
-    `在 ${path} 中只写一行值，或删除它并重新运行写入它的步骤（admin 密码：\`make grafana\`，令牌：\`make token\`）`,
+  const fix = t(
+    'write the value alone on one line in {path}, or delete it and run the step ' +
+      'that writes it (`make grafana` for the admin password, `make token` for the ' +
+      'token)',
+    { path },
   )
   let value: string
   try {
     if (statSync(path).mode & 0o077) {
       chmodSync(path, 0o600)
-      log.change(
-        tr(`${path} was readable by others: narrowed to mode 0600`, `${path} 可被其他用户读取：已改为权限 0600`),
-      )
+      log.change(t('{path} was readable by others: narrowed to mode 0600', { path }))
     }
     value = readFileSync(path, 'utf8').trim()
   } catch (error) {
@@ -161,13 +151,7 @@ export function readSecret(name: string): string | undefined {
   }
   // A newline or control character inside would break the HTTP header the secret travels in.
   if (/[\x00-\x1f\x7f]/.test(value)) {
-    throw fail(
-      tr(
-        `${path} is corrupted: it holds more than one line or control characters`,
-        `${path} 已损坏：包含多行内容或控制字符`,
-      ),
-      fix,
-    )
+    throw fail(t('{path} is corrupted: it holds more than one line or control characters', { path }), fix)
   }
   registerSecret(value)
   return value || undefined
@@ -195,11 +179,7 @@ export function readStateFile(name: string): string | undefined {
     return readFileSync(path, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw unusable(
-      path,
-      error,
-      tr(`delete ${path}; the step that writes it makes it again`, `删除 ${path}；写入它的步骤会重新生成`),
-    )
+    throw unusable(path, error, t('delete {path}; the step that writes it makes it again', { path }))
   }
 }
 

@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util'
 import chalk from 'chalk'
 import { fail, runStep, StepError } from './fail.ts'
-import { tr } from '../output/i18n.ts'
+import { chinese, t } from '../output/i18n.ts'
 import { log, setVerbose } from '../output/log.ts'
 import { recordOutcome, type StepOutcome } from '../state/outcomes.ts'
 import { lockStack } from '../state/lock.ts'
@@ -52,29 +52,22 @@ export interface StepMeta<F extends Record<string, FlagSpec>> {
 
 function usage<F extends Record<string, FlagSpec>>(meta: StepMeta<F>): string {
   const lines = [`${chalk.bold(meta.name)} — ${meta.summary}`, '']
-  if (meta.replaces) lines.push(tr('Replaces:', '替代的手动命令：'), `  ${meta.replaces}`, '')
-  lines.push(tr('Options:', '选项：'))
+  if (meta.replaces) lines.push(t('Replaces:'), `  ${meta.replaces}`, '')
+  lines.push(t('Options:'))
   const entries: [string, string][] = Object.entries(meta.flags).map(([name, spec]) => {
     const arg = spec.type === 'boolean' ? '' : spec.type === 'number' ? ' <n>' : ' <value>'
-    const def =
-      'default' in spec && spec.default !== undefined ? chalk.dim(` (${tr('default', '默认')} ${spec.default})`) : ''
+    const def = 'default' in spec && spec.default !== undefined ? chalk.dim(` (${t('default')} ${spec.default})`) : ''
     const choices = spec.type === 'string' && spec.choices ? chalk.dim(` [${spec.choices.join('|')}]`) : ''
     return [`--${name}${arg}`, spec.help + choices + def]
   })
   entries.push(
-    [
-      '--verbose',
-      tr(
-        'show each docker command and HTTP request as it runs (VERBOSE=1)',
-        '运行时显示每条 docker 命令和 HTTP 请求（VERBOSE=1）',
-      ),
-    ],
-    ['--help', tr('show this help', '显示帮助')],
+    ['--verbose', t('show each docker command and HTTP request as it runs (VERBOSE=1)')],
+    ['--help', t('show this help')],
   )
   const width = Math.max(...entries.map(([f]) => f.length))
   for (const [flag, help] of entries) lines.push(`  ${flag.padEnd(width)}  ${help}`)
   if (meta.env && Object.keys(meta.env).length) {
-    lines.push('', tr('Environment:', '环境变量：'))
+    lines.push('', t('Environment:'))
     const w = Math.max(...Object.keys(meta.env).map((k) => k.length))
     for (const [k, v] of Object.entries(meta.env)) lines.push(`  ${k.padEnd(w)}  ${v}`)
   }
@@ -97,8 +90,8 @@ export function parseFlags<F extends Record<string, FlagSpec>>(
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: false })
   } catch (error) {
     throw fail(
-      tr((error as Error).message, parseErrorInChinese(error as NodeJS.ErrnoException)),
-      tr(`run \`${meta.name} --help\` for the flags it takes`, `运行 \`${meta.name} --help\` 查看可用选项`),
+      parseError(error as NodeJS.ErrnoException),
+      t('run `{name} --help` for the flags it takes', { name: meta.name }),
       2,
     )
   }
@@ -114,31 +107,29 @@ export function parseFlags<F extends Record<string, FlagSpec>>(
       // `--name ''` is never a name: refused here, before it reaches anything (a search for '' matches all).
       if (typeof raw === 'string' && raw.trim() === '') {
         throw fail(
-          tr(`--${name} is empty`, `--${name} 为空`),
+          t('--{name} is empty', { name }),
           spec.default === undefined
-            ? tr(`pass a value, or leave --${name} out`, `请传入一个值，或不使用 --${name}`)
-            : tr(`pass a value, or leave it out for ${spec.default}`, `请传入一个值，或不使用它以采用 ${spec.default}`),
+            ? t('pass a value, or leave --{name} out', { name })
+            : t('pass a value, or leave it out for {default}', { default: spec.default }),
           2,
         )
       }
       if (typeof raw === 'string' && spec.maxLength !== undefined && raw.length > spec.maxLength) {
         throw fail(
-          tr(
-            `--${name} is ${raw.length} characters long; it takes at most ${spec.maxLength}`,
-            `--${name} 有 ${raw.length} 个字符；最多 ${spec.maxLength} 个`,
-          ),
-          tr(`pass a shorter --${name}`, `请传入更短的 --${name}`),
+          t('--{name} is {rawLength} characters long; it takes at most {maxLength}', {
+            name,
+            rawLength: raw.length,
+            maxLength: spec.maxLength,
+          }),
+          t('pass a shorter --{name}', { name }),
           2,
         )
       }
       const value = (raw as string | undefined) ?? spec.default
       if (value !== undefined && spec.choices && !spec.choices.includes(value)) {
         throw fail(
-          tr(
-            `--${name} must be one of ${spec.choices.join(', ')}, not "${value}"`,
-            `--${name} 必须是 ${spec.choices.join(', ')} 之一，而不是 "${value}"`,
-          ),
-          tr(`pass e.g. --${name} ${spec.choices[0]}`, `例如 --${name} ${spec.choices[0]}`),
+          t('--{name} must be one of {choices}, not "{value}"', { name, choices: spec.choices.join(', '), value }),
+          t('pass e.g. --{name} {choices}', { name, choices: String(spec.choices[0]) }),
           2,
         )
       }
@@ -150,16 +141,22 @@ export function parseFlags<F extends Record<string, FlagSpec>>(
   return values as FlagValues<F>
 }
 
-/** node:util's parseArgs speaks English only: its three errors, by code, in Chinese. */
-function parseErrorInChinese(error: NodeJS.ErrnoException): string {
+/**
+ * node:util's parseArgs speaks English only: its message as it is, or its three errors, by code,
+ * in Chinese (the English of those is the catalog's key only).
+ */
+function parseError(error: NodeJS.ErrnoException): string {
+  if (!chinese) return error.message
   const what = error.message.match(/'([^']+)'/)?.[1] ?? ''
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `未知选项 ${what}`
+      return t('unknown option {what}', { what })
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return `多余的参数 ${what}：此步骤只接受 --选项`
+      return t('unexpected argument {what}: this step takes --options only', { what })
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return /argument missing/.test(error.message) ? `选项 ${what} 需要一个值` : `选项 ${what} 不接受值`
+      return /argument missing/.test(error.message)
+        ? t('option {what} needs a value', { what })
+        : t('option {what} takes no value', { what })
     default:
       return error.message
   }
@@ -173,19 +170,19 @@ function parseNumberFlag(name: string, raw: string, spec: Extract<FlagSpec, { ty
     (spec.min !== undefined && value < spec.min) ||
     (spec.max !== undefined && value > spec.max)
   if (bad) {
-    const kind = spec.integer ? tr('a whole number', '整数') : tr('a number', '数字')
+    const kind = spec.integer ? t('a whole number') : t('a number')
     const { min, max } = spec
     const range =
       min !== undefined && max !== undefined
-        ? tr(`${kind} from ${min} to ${max}`, `${min} 到 ${max} 之间的${kind}`)
+        ? t('{kind} from {min} to {max}', { kind, min, max })
         : min !== undefined
           ? `${kind} >= ${min}`
           : max !== undefined
             ? `${kind} <= ${max}`
             : kind
     throw fail(
-      tr(`--${name} must be ${range}, not "${raw}"`, `--${name} 必须是 ${range}，而不是 "${raw}"`),
-      tr(`pass e.g. --${name} ${spec.default ?? spec.min ?? 1}`, `例如 --${name} ${spec.default ?? spec.min ?? 1}`),
+      t('--{name} must be {range}, not "{raw}"', { name, range, raw }),
+      t('pass e.g. --{name} {default}', { name, default: spec.default ?? spec.min ?? 1 }),
       2,
     )
   }
@@ -202,8 +199,8 @@ export function assertHttpUrl(name: string, value: string, example: string): voi
   }
   if (!parsed || !/^https?:$/.test(parsed.protocol)) {
     throw fail(
-      tr(`--${name} "${value}" is not an http:// address`, `--${name} "${value}" 不是 http:// 地址`),
-      tr(`pass e.g. --${name} ${example}`, `例如 --${name} ${example}`),
+      t('--{name} "{value}" is not an http:// address', { name, value }),
+      t('pass e.g. --{name} {example}', { name, example }),
       2,
     )
   }

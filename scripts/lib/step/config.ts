@@ -3,7 +3,7 @@
 import { isIP } from 'node:net'
 import { fail } from './fail.ts'
 import { isGrafanaUid } from '../grafana/server.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { MAX_REPLICAS, REPLICA_PORT_STEP, replicaName } from '../triton/names.ts'
 
 export const defaults = {
@@ -45,11 +45,8 @@ function dockerName(env: Env, name: keyof typeof defaults): string {
   // Docker's own rule for container, network and volume names.
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(value)) {
     throw fail(
-      tr(`${name}="${value}" is not a valid Docker name`, `${name}="${value}" 不是合法的 Docker 名称`),
-      tr(
-        `use letters, digits, "_", "." or "-", e.g. ${name}=${defaults[name]}`,
-        `只能使用字母、数字、"_"、"."、"-"，例如 ${name}=${defaults[name]}`,
-      ),
+      t('{name}="{value}" is not a valid Docker name', { name, value }),
+      t('use letters, digits, "_", "." or "-", e.g. {name}={defaults}', { name, defaults: defaults[name] }),
       2,
     )
   }
@@ -61,11 +58,8 @@ function port(env: Env, name: keyof typeof defaults): number {
   const value = Number(raw)
   if (!/^\d+$/.test(raw) || value < 1 || value > 65535) {
     throw fail(
-      tr(`${name}="${raw}" is not a TCP port`, `${name}="${raw}" 不是有效的 TCP 端口`),
-      tr(
-        `set ${name} to a number from 1 to 65535, or unset it for ${defaults[name]}`,
-        `请把 ${name} 设为 1 到 65535 之间的数字，或取消设置以使用 ${defaults[name]}`,
-      ),
+      t('{name}="{raw}" is not a TCP port', { name, raw }),
+      t('set {name} to a number from 1 to 65535, or unset it for {defaults}', { name, defaults: defaults[name] }),
       2,
     )
   }
@@ -77,11 +71,8 @@ function replicaCount(env: Env): number {
   const value = Number(raw)
   if (!/^\d+$/.test(raw) || value < 1 || value > MAX_REPLICAS) {
     throw fail(
-      tr(`TRITON_REPLICAS="${raw}" is not a replica count`, `TRITON_REPLICAS="${raw}" 不是有效的副本数`),
-      tr(
-        `set it to a whole number from 1 to ${MAX_REPLICAS}, or unset it for one Triton`,
-        `请设为 1 到 ${MAX_REPLICAS} 之间的整数，或取消设置以只运行一个 Triton`,
-      ),
+      t('TRITON_REPLICAS="{raw}" is not a replica count', { raw }),
+      t('set it to a whole number from 1 to {MAX_REPLICAS}, or unset it for one Triton', { MAX_REPLICAS }),
       2,
     )
   }
@@ -119,21 +110,23 @@ function replicas(container: string, ports: Omit<TritonReplica, 'name'>, count: 
       if (port > 65535 || clash) {
         throw fail(
           clash
-            ? tr(
-                `with TRITON_REPLICAS=${count}, host port ${port} would be published by both ${clash} and ${replica.name}`,
-                `TRITON_REPLICAS=${count} 时，主机端口 ${port} 会同时被 ${clash} 和 ${replica.name} 发布`,
-              )
-            : tr(
-                `with TRITON_REPLICAS=${count}, ${replica.name} would publish port ${port}, past 65535`,
-                `TRITON_REPLICAS=${count} 时，${replica.name} 的端口 ${port} 超过 65535`,
-              ),
-          tr(
-            `replica k publishes TRITON_HTTP_PORT, TRITON_GRPC_PORT and TRITON_METRICS_PORT plus (k-1)×${REPLICA_PORT_STEP}: ` +
-              `keep those three less than ${REPLICA_PORT_STEP} apart (8000, 8001, 8002) and under ${maxBase(count)}, ` +
-              'or lower TRITON_REPLICAS',
-            `第 k 个副本发布 TRITON_HTTP_PORT、TRITON_GRPC_PORT、TRITON_METRICS_PORT 加 (k-1)×${REPLICA_PORT_STEP}：` +
-              `请让这三个端口相差小于 ${REPLICA_PORT_STEP}（如 8000、8001、8002）且低于 ${maxBase(count)}，` +
-              '或减少 TRITON_REPLICAS',
+            ? t('with TRITON_REPLICAS={count}, host port {port} would be published by both {clash} and {name}', {
+                count,
+                port,
+                clash,
+                name: replica.name,
+              })
+            : t('with TRITON_REPLICAS={count}, {name} would publish port {port}, past 65535', {
+                count,
+                name: replica.name,
+                port,
+              }),
+          t(
+            'replica k publishes TRITON_HTTP_PORT, TRITON_GRPC_PORT and ' +
+              'TRITON_METRICS_PORT plus (k-1)×{REPLICA_PORT_STEP}: keep those three less ' +
+              'than {REPLICA_PORT_STEP} apart (8000, 8001, 8002) and under {maxBase}, or ' +
+              'lower TRITON_REPLICAS',
+            { REPLICA_PORT_STEP, maxBase: maxBase(count) },
           ),
           2,
         )
@@ -148,11 +141,8 @@ function address(env: Env): string {
   const value = text(env, 'BIND_ADDRESS')
   if (!isIP(value)) {
     throw fail(
-      tr(`BIND_ADDRESS="${value}" is not an IP address`, `BIND_ADDRESS="${value}" 不是 IP 地址`),
-      tr(
-        'use 127.0.0.1 (this machine only, the default) or 0.0.0.0 (every interface)',
-        '使用 127.0.0.1（仅本机，默认）或 0.0.0.0（所有网卡）',
-      ),
+      t('BIND_ADDRESS="{value}" is not an IP address', { value }),
+      t('use 127.0.0.1 (this machine only, the default) or 0.0.0.0 (every interface)'),
       2,
     )
   }
@@ -163,8 +153,8 @@ function image(env: Env, name: keyof typeof defaults): string {
   const value = text(env, name)
   if (/\s/.test(value) || value.startsWith('-')) {
     throw fail(
-      tr(`${name}="${value}" is not an image reference`, `${name}="${value}" 不是镜像名`),
-      tr(`use repository:tag, e.g. ${defaults[name]}`, `请使用 仓库:标签 形式，例如 ${defaults[name]}`),
+      t('{name}="{value}" is not an image reference', { name, value }),
+      t('use repository:tag, e.g. {defaults}', { defaults: defaults[name] }),
       2,
     )
   }
@@ -176,11 +166,8 @@ function grafanaUid(env: Env, name: keyof typeof defaults): string {
   // Grafana's own rule, checked here, before any call.
   if (!isGrafanaUid(value)) {
     throw fail(
-      tr(`${name}="${value}" is not a Grafana uid`, `${name}="${value}" 不是合法的 Grafana uid`),
-      tr(
-        `use up to 40 letters, digits, "_" or "-", e.g. ${name}=${defaults[name]}`,
-        `最多 40 个字母、数字、"_" 或 "-"，例如 ${name}=${defaults[name]}`,
-      ),
+      t('{name}="{value}" is not a Grafana uid', { name, value }),
+      t('use up to 40 letters, digits, "_" or "-", e.g. {name}={defaults}', { name, defaults: defaults[name] }),
       2,
     )
   }
@@ -297,14 +284,11 @@ export function assertDistinctPorts(config: Config): void {
     const names = settings.map(settingLabel)
     const last = settings[settings.length - 1]!.variable
     throw fail(
-      tr(
-        `${names.join(' and ')} are the same port (${port}): each published port needs a number of its own`,
-        `${names.join(' 和 ')} 是同一个端口（${port}）：每个发布的端口都需要不同的端口号`,
-      ),
-      tr(
-        `set ${last} to another free port, or unset it for ${defaults[last]}`,
-        `把 ${last} 设为另一个空闲端口，或取消设置以使用 ${defaults[last]}`,
-      ),
+      t('{names} are the same port ({port}): each published port needs a number of its own', {
+        names: names.join(t(' and ')),
+        port,
+      }),
+      t('set {last} to another free port, or unset it for {defaults}', { last, defaults: defaults[last] }),
       2,
     )
   }

@@ -4,7 +4,7 @@
 // `make` run (TM_RUN, exported by the Makefile), not by every step that publishes a port; a step
 // run by hand says it every time.
 import type { Config } from './config.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { readStateFile, writeStateFile } from '../state/secrets.ts'
 
@@ -29,13 +29,12 @@ export function warnIfExposed(config: Config): void {
   const said = `${config.bind} ${run}\n`
   if (run && told(said)) return
   log.warn(
-    tr(
-      `BIND_ADDRESS=${config.bind} publishes the stack's ports to the network: Triton answers anyone (it has no ` +
-        'authentication), anyone can shut Prometheus down (--web.enable-lifecycle) and silence Alertmanager. ' +
-        'Unset BIND_ADDRESS (127.0.0.1) unless that is what you want, e.g. on a trusted classroom network',
-      `BIND_ADDRESS=${config.bind} 会把整套服务的端口发布到网络上：任何人都能访问 Triton（它没有身份验证），` +
-        '任何人都能关闭 Prometheus（--web.enable-lifecycle）并静默 Alertmanager 的告警。' +
-        '除非确实需要（例如在可信的教室网络中），请取消设置 BIND_ADDRESS（即 127.0.0.1）',
+    t(
+      "BIND_ADDRESS={bind} publishes the stack's ports to the network: Triton " +
+        'answers anyone (it has no authentication), anyone can shut Prometheus down ' +
+        '(--web.enable-lifecycle) and silence Alertmanager. Unset BIND_ADDRESS ' +
+        '(127.0.0.1) unless that is what you want, e.g. on a trusted classroom network',
+      { bind: config.bind },
     ),
   )
   if (run) {

@@ -1,6 +1,6 @@
 // Every failure a person can meet says its cause and its fix, then the step exits non-zero.
 import { log } from '../output/log.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 
 export class StepError extends Error {
   constructor(
@@ -29,10 +29,7 @@ export async function runStep(body: () => Promise<void>): Promise<void> {
     } else {
       log.error(
         error instanceof Error ? error.message : String(error),
-        tr(
-          'this is a bug in triton-monitoring: please report it with the output above',
-          '这是 triton-monitoring 的缺陷：请附上以上输出报告',
-        ),
+        t('this is a bug in triton-monitoring: please report it with the output above'),
       )
       if (process.env.DEBUG && error instanceof Error) log.raw(error.stack ?? '')
       process.exitCode = 70

@@ -1,7 +1,7 @@
 // Whether Triton gets `--gpus all`, decided before any container changes, and said with its reason.
 import { explainDockerError } from '../engine/errors.ts'
 import { gpuAvailable, gpuRefusal } from '../engine/gpu.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 
 export type GpuMode = 'auto' | 'all' | 'none'
@@ -18,29 +18,25 @@ export async function chooseGpus(
   triton: { name: string; image: string; hints?: { nameVariable?: string; imageVariable?: string } },
 ): Promise<boolean> {
   if (mode === 'none') {
-    log.info(tr('GPU: not requested (--gpus none)', 'GPU：未请求（--gpus none）'))
+    log.info(t('GPU: not requested (--gpus none)'))
     return false
   }
   if (mode === 'auto' && !(await gpuAvailable())) {
-    log.info(
-      tr(
-        'GPU: this engine has no NVIDIA runtime, running on CPU (GPU metrics will be absent)',
-        'GPU：此引擎没有 NVIDIA 运行时，使用 CPU 运行（不会有 GPU 指标）',
-      ),
-    )
+    log.info(t('GPU: this engine has no NVIDIA runtime, running on CPU (GPU metrics will be absent)'))
     return false
   }
   // `tritonserver --help` only has to start: the engine refuses the GPU before any command runs.
   const refused = await gpuRefusal({ name: triton.name, image: triton.image, args: ['tritonserver', '--help'] })
   if (refused === undefined) {
-    log.info(tr('GPU: the engine provides one, passing --gpus all', 'GPU：引擎可提供 GPU，使用 --gpus all'))
+    log.info(t('GPU: the engine provides one, passing --gpus all'))
     return true
   }
   if (mode === 'all') throw explainDockerError(refused, { container: triton.name, hints: triton.hints })
   log.warn(
-    tr(
-      `GPU: the NVIDIA runtime is installed but cannot give a GPU (${refused}), running on CPU; --gpus all forces the GPU`,
-      `GPU：已安装 NVIDIA 运行时，但无法提供 GPU（${refused}），改用 CPU 运行；--gpus all 可强制使用 GPU`,
+    t(
+      'GPU: the NVIDIA runtime is installed but cannot give a GPU ({refused}), ' +
+        'running on CPU; --gpus all forces the GPU',
+      { refused },
     ),
   )
   return false

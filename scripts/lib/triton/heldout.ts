@@ -2,7 +2,7 @@
 // whether the served model answers correctly.
 import { readFileSync } from 'node:fs'
 import { fail } from '../step/fail.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 
 export const HELDOUT_PATH = 'models/heldout.json'
 /** An MNIST digit: SIDE × SIDE grey pixels, one of CLASSES labels (what the model takes and tells). */
@@ -18,16 +18,13 @@ export interface Heldout {
 }
 
 export function loadHeldout(path = HELDOUT_PATH): Heldout {
-  const regenerate = tr(`run \`make model\` to write ${path} again`, `运行 \`make model\` 重新生成 ${path}`)
+  const regenerate = t('run `make model` to write {path} again', { path })
   let parsed: { count?: unknown; labels?: unknown; pixels?: unknown }
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'))
   } catch (error) {
     throw fail(
-      tr(
-        `cannot read the held-out digits ${path}: ${(error as Error).message}`,
-        `无法读取留出数字集 ${path}：${(error as Error).message}`,
-      ),
+      t('cannot read the held-out digits {path}: {message}', { path, message: (error as Error).message }),
       regenerate,
     )
   }
@@ -42,10 +39,7 @@ export function loadHeldout(path = HELDOUT_PATH): Heldout {
     bytes?.length === count * PIXELS
   if (!valid || !bytes) {
     throw fail(
-      tr(
-        `${path} is not a held-out set (count, labels, ${PIXELS} base64 pixels per digit)`,
-        `${path} 不是有效的留出数字集（count、labels、每个数字 ${PIXELS} 个 base64 像素）`,
-      ),
+      t('{path} is not a held-out set (count, labels, {PIXELS} base64 pixels per digit)', { path, PIXELS }),
       regenerate,
     )
   }

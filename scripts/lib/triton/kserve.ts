@@ -2,7 +2,7 @@
 // there, does it know the model, is the model ready, what tensors does it take — each failure
 // turned into a cause and a fix. Works the same against Triton 23.05 and the test stand-in.
 import { fail, StepError } from '../step/fail.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { waitFor } from '../step/poll.ts'
 
@@ -22,22 +22,17 @@ const REQUEST_TIMEOUT_MS = 5000
 
 export const endpoint = (base: string, path: string) => base.replace(/\/+$/, '') + path
 
-const startTriton = () =>
-  tr(
-    'start Triton with `make triton`, or point --url at its HTTP port (TRITON_HTTP_PORT)',
-    '用 `make triton` 启动 Triton，或用 --url 指向它的 HTTP 端口（TRITON_HTTP_PORT）',
-  )
+const startTriton = () => t('start Triton with `make triton`, or point --url at its HTTP port (TRITON_HTTP_PORT)')
 
 /** The reason a request never got an answer, in words: `connection refused`, `timed out`. */
 export function networkCause(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause
   const code = cause?.code ?? (error as { code?: string }).code
-  if ((error as Error).name === 'TimeoutError' || code === 'UND_ERR_CONNECT_TIMEOUT') return tr('timed out', '超时')
-  if (code === 'ECONNREFUSED') return tr('connection refused', '连接被拒绝')
-  if (code === 'ECONNRESET') return tr('connection reset', '连接被重置')
-  if (code === 'ESELFCONNECT')
-    return tr('nothing listens (the connection reached itself)', '无服务监听（连接连到了自身）')
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return tr('host name not found', '找不到主机名')
+  if ((error as Error).name === 'TimeoutError' || code === 'UND_ERR_CONNECT_TIMEOUT') return t('timed out')
+  if (code === 'ECONNREFUSED') return t('connection refused')
+  if (code === 'ECONNRESET') return t('connection reset')
+  if (code === 'ESELFCONNECT') return t('nothing listens (the connection reached itself)')
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return t('host name not found')
   return cause?.message ?? code ?? (error as Error).message
 }
 
@@ -49,10 +44,7 @@ async function request(base: string, path: string, init: RequestInit = {}): Prom
     return { status: response.status, text: await response.text() }
   } catch (error) {
     throw fail(
-      tr(
-        `cannot reach Triton at ${base}: ${networkCause(error)}`,
-        `无法连接 ${base} 上的 Triton：${networkCause(error)}`,
-      ),
+      t('cannot reach Triton at {base}: {networkCause}', { base, networkCause: networkCause(error) }),
       startTriton(),
     )
   }
@@ -66,7 +58,7 @@ function errorText(text: string): string {
   } catch {
     /* not JSON: quote the text itself */
   }
-  return text.trim().slice(0, 200) || tr('empty body', '空响应体')
+  return text.trim().slice(0, 200) || t('empty body')
 }
 
 /** Names of the models in the server's repository (loaded, loading or failed); undefined when it will not say. */
@@ -109,30 +101,15 @@ export async function modelMetadata(base: string, model: string): Promise<ModelM
   if (status === 400 || status === 404) {
     const known = (await repositoryModels(base)) ?? []
     throw fail(
-      tr(
-        `Triton at ${base} does not serve model "${model}": ${errorText(text)}`,
-        `${base} 上的 Triton 没有模型 "${model}"：${errorText(text)}`,
-      ),
+      t('Triton at {base} does not serve model "{model}": {errorText}', { base, model, errorText: errorText(text) }),
       known.length
-        ? tr(
-            `pass --model with one it serves (${known.join(', ')}) or set MODEL`,
-            `用 --model 指定它已有的模型（${known.join(', ')}），或设置 MODEL`,
-          )
-        : tr(
-            'pass --model <name> or set MODEL; the models are the folders of models/',
-            '用 --model <名称> 或设置 MODEL；模型即 models/ 下的目录',
-          ),
+        ? t('pass --model with one it serves ({known}) or set MODEL', { known: known.join(', ') })
+        : t('pass --model <name> or set MODEL; the models are the folders of models/'),
     )
   }
   throw fail(
-    tr(
-      `${base} answered ${status} to GET ${path}: ${errorText(text)}`,
-      `${base} 对 GET ${path} 返回 ${status}：${errorText(text)}`,
-    ),
-    tr(
-      "check that --url is Triton's HTTP port (8000 by default), not gRPC or metrics",
-      '确认 --url 是 Triton 的 HTTP 端口（默认 8000），而不是 gRPC 或 metrics 端口',
-    ),
+    t('{base} answered {status} to GET {path}: {errorText}', { base, status, path, errorText: errorText(text) }),
+    t("check that --url is Triton's HTTP port (8000 by default), not gRPC or metrics"),
   )
 }
 
@@ -155,18 +132,12 @@ export async function waitModelReady(base: string, model: string, timeoutMs: num
     return known !== undefined && !known.includes(model) && 'unknown'
   }
   const outcome = await waitFor(probe, {
-    what: tr(`model ${model} ready`, `模型 ${model} 就绪`),
+    what: t('model {model} ready', { model }),
     timeoutMs,
     onTimeout: () =>
       fail(
-        tr(
-          `model "${model}" is not ready on ${base} after ${timeoutMs / 1000} s`,
-          `${base} 上的模型 "${model}" ${timeoutMs / 1000} 秒后仍未就绪`,
-        ),
-        tr(
-          `read why it did not load: \`docker logs ${container}\``,
-          `查看未能加载的原因：\`docker logs ${container}\``,
-        ),
+        t('model "{model}" is not ready on {base} after {timeoutMs} s', { model, base, timeoutMs: timeoutMs / 1000 }),
+        t('read why it did not load: `docker logs {container}`', { container }),
       ),
   })
   if (outcome instanceof StepError) throw outcome

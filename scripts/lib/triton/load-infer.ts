@@ -1,6 +1,6 @@
 // One inference request of 08-load over its keep-alive connection, turned into an Outcome: an
 // answer (right or wrong digit), an HTTP failure, a wrong output, a timeout or a lost connection.
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import type { KeepAliveConnection } from './keepalive.ts'
 import { networkCause } from './kserve.ts'
 import type { Outcome } from './load-run.ts'
@@ -16,13 +16,12 @@ export async function infer(
   try {
     const { status, body } = await connection.send(request)
     const text = body.toString()
-    if (status !== 200)
-      return { ok: false, kind: `HTTP ${status}`, detail: text.slice(0, 200) || tr('empty body', '空响应体') }
+    if (status !== 200) return { ok: false, kind: `HTTP ${status}`, detail: text.slice(0, 200) || t('empty body') }
     const digit = predicted(text, output)
     return typeof digit === 'number' ? { ok: true, correct: digit === label } : digit
   } catch (error) {
     return (error as Error).name === 'TimeoutError'
-      ? { ok: false, kind: 'timeout', detail: tr(`no answer within ${timeoutS} s`, `${timeoutS} 秒内无响应`) }
+      ? { ok: false, kind: 'timeout', detail: t('no answer within {timeoutS} s', { timeoutS }) }
       : { ok: false, kind: 'connection', detail: networkCause(error), connection: true }
   }
 }

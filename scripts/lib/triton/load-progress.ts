@@ -1,7 +1,7 @@
 // 08-load's progress bar on a terminal (none when stderr is piped): a redraw every 100 ms
 // from two sums the caller hands over, so the run's tallies are never copied while it sends.
 import chalk from 'chalk'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import type { Plan } from './load-run.ts'
 
 export function showProgress(plan: Plan, started: number, state: () => { ok: number; failed: number }) {
@@ -21,8 +21,8 @@ export function showProgress(plan: Plan, started: number, state: () => { ok: num
     const qps = ok / Math.max(0.001, (now - started) / 1000)
     process.stderr.write(
       `\r  ${chalk.cyan('█'.repeat(filled))}${chalk.dim('░'.repeat(width - filled))} ` +
-        `${ok} ${tr('ok', '成功')}  ${qps.toFixed(0)}/s` +
-        (failed ? chalk.red(`  ${failed} ${tr('errors', '错误')}`) : '') +
+        `${ok} ${t('ok')}  ${qps.toFixed(0)}/s` +
+        (failed ? chalk.red(`  ${failed} ${t('errors')}`) : '') +
         '\x1b[K',
     )
   }

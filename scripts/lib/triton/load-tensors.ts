@@ -2,7 +2,7 @@
 // class scores (both read from the model's metadata, refused with a fix when they do not fit),
 // and the digit a KServe v2 answer picked.
 import { fail } from '../step/fail.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { CLASSES, PIXELS } from './heldout.ts'
 import type { TensorMetadata } from './kserve.ts'
 import type { Outcome } from './load-run.ts'
@@ -13,14 +13,12 @@ export function digitInput(model: string, inputs: TensorMetadata[]): { name: str
   const shape = input?.shape.map((d) => (d === -1 ? 1 : d)) ?? []
   if (inputs.length !== 1 || input?.datatype !== 'FP32' || shape.reduce((a, b) => a * b, 1) !== PIXELS) {
     throw fail(
-      tr(
-        `model "${model}" takes ${describe(inputs)}, not one FP32 digit of ${PIXELS} pixels`,
-        `模型 "${model}" 的输入是 ${describe(inputs)}，不是一个 ${PIXELS} 像素的 FP32 数字`,
-      ),
-      tr(
-        'pass --model with the MNIST model (mnist_mlp), or run `make model`',
-        '用 --model 指定 MNIST 模型（mnist_mlp），或运行 `make model`',
-      ),
+      t('model "{model}" takes {describe}, not one FP32 digit of {PIXELS} pixels', {
+        model,
+        describe: describe(inputs),
+        PIXELS,
+      }),
+      t('pass --model with the MNIST model (mnist_mlp), or run `make model`'),
     )
   }
   return { name: input.name, shape }
@@ -30,14 +28,12 @@ export function scoresOutput(model: string, outputs: TensorMetadata[]): string {
   const scores = outputs.find((o) => o.shape.filter((d) => d !== -1).reduce((a, b) => a * b, 1) === CLASSES)
   if (!scores) {
     throw fail(
-      tr(
-        `model "${model}" has no output with ${CLASSES} class scores (it has ${describe(outputs)})`,
-        `模型 "${model}" 没有 ${CLASSES} 个类别分数的输出（实际为 ${describe(outputs)}）`,
-      ),
-      tr(
-        'pass --model with the MNIST model (mnist_mlp), or run `make model`',
-        '用 --model 指定 MNIST 模型（mnist_mlp），或运行 `make model`',
-      ),
+      t('model "{model}" has no output with {CLASSES} class scores (it has {describe})', {
+        model,
+        CLASSES,
+        describe: describe(outputs),
+      }),
+      t('pass --model with the MNIST model (mnist_mlp), or run `make model`'),
     )
   }
   return scores.name
@@ -60,10 +56,7 @@ export function predicted(text: string, output: string): number | Outcome {
     return {
       ok: false,
       kind: 'wrong output',
-      detail: tr(
-        `no ${CLASSES}-number "${output}" in ${text.slice(0, 120)}`,
-        `响应中没有 ${CLASSES} 个数的 "${output}"：${text.slice(0, 120)}`,
-      ),
+      detail: t('no {CLASSES}-number "{output}" in {text}', { CLASSES, output, text: text.slice(0, 120) }),
     }
   }
   const scores = data as number[]

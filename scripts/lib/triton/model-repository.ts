@@ -7,7 +7,7 @@
 import { existsSync, openSync, readdirSync, readFileSync, readSync, closeSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fail, type StepError } from '../step/fail.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 
 /** The file (or folder) each backend opens in a version folder when config.pbtxt names none. */
 const DEFAULT_FILES: Record<string, string> = {
@@ -67,32 +67,28 @@ function looksLikeProtobuf(path: string): boolean {
 export function modelProblem(repository: string, model: string): StepError | undefined {
   const folder = join(repository, model)
   const config = join(folder, 'config.pbtxt')
-  const bad = (cause: string, zhCause: string, fix?: string) =>
+  const bad = (cause: string, fix?: string) =>
     fail(
-      tr(`${folder} cannot be served: ${cause}`, `${folder} 无法被加载：${zhCause}`),
+      t('{folder} cannot be served: {cause}', { folder, cause }),
       fix ??
-        tr(
-          'fix the model folder (`make model` rewrites mnist_mlp), or pass --models <folder> with a valid repository',
-          '修正模型目录（`make model` 会重新生成 mnist_mlp），或用 --models <目录> 指定有效的模型仓库',
+        t(
+          'fix the model folder (`make model` rewrites mnist_mlp), or pass --models ' +
+            '<folder> with a valid repository',
         ),
     )
   if (!existsSync(config)) {
     return fail(
-      tr(
-        `${repository} has no model "${model}" (no ${model}/config.pbtxt)`,
-        `${repository} 中没有模型 "${model}"（缺少 ${model}/config.pbtxt）`,
-      ),
-      tr(
-        'run from the project folder, pass --models <folder>, or set MODEL to a model in that folder',
-        '请在项目目录中运行，或传入 --models <目录>，或把 MODEL 设为该目录中的模型',
-      ),
+      t('{repository} has no model "{model}" (no {model}/config.pbtxt)', { repository, model }),
+      t('run from the project folder, pass --models <folder>, or set MODEL to a model in that folder'),
     )
   }
   const fields = topLevelFields(readFileSync(config, 'utf8'))
   if (fields.name !== undefined && fields.name !== model) {
     return bad(
-      `config.pbtxt names the model "${fields.name}", but its folder is "${model}" (Triton refuses that)`,
-      `config.pbtxt 中的模型名是 "${fields.name}"，而目录名是 "${model}"（Triton 不接受）`,
+      t('config.pbtxt names the model "{name}", but its folder is "{model}" (Triton refuses that)', {
+        name: fields.name,
+        model,
+      }),
     )
   }
   const versions = readdirSync(folder)
@@ -100,17 +96,17 @@ export function modelProblem(repository: string, model: string): StepError | und
     .map(Number)
     .sort((a, b) => b - a)
   if (versions.length === 0) {
-    return bad('it has no version folder (1/, 2/, …)', '没有版本目录（1/、2/ 等）')
+    return bad(t('it has no version folder (1/, 2/, …)'))
   }
   const kind = fields.platform ?? fields.backend
   const file = fields.default_model_filename ?? (kind ? DEFAULT_FILES[kind] : undefined)
   if (!file) return undefined
   const path = join(folder, String(versions[0]), file)
   if (!existsSync(path)) {
-    return bad(`version ${versions[0]} has no ${file}`, `版本 ${versions[0]} 中没有 ${file}`)
+    return bad(t('version {versions} has no {file}', { versions: String(versions[0]), file }))
   }
   if (file.endsWith('.onnx') && statSync(path).isFile() && !looksLikeProtobuf(path)) {
-    return bad(`${versions[0]}/${file} is not an ONNX model`, `${versions[0]}/${file} 不是 ONNX 模型`)
+    return bad(t('{versions}/{file} is not an ONNX model', { versions: String(versions[0]), file }))
   }
   return undefined
 }

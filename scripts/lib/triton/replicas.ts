@@ -1,7 +1,7 @@
 // Triton replicas as 02-triton waits for and shows them: each replica ready (server, then model),
 // a stopped container ending the wait with its log, and one line per replica once they serve.
 import { waitForHttp } from '../engine/readiness.ts'
-import { tr } from '../output/i18n.ts'
+import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { formatTable } from '../output/table.ts'
 import { type Config, type TritonReplica, url } from '../step/config.ts'
@@ -12,19 +12,19 @@ export async function waitReady(config: Config, replica: TritonReplica, models: 
   const wait = { timeoutMs: timeoutS * 1000, container: replica.name }
   await waitForHttp(`${http}/v2/health/ready`, {
     ...wait,
-    what: tr(`waiting for ${replica.name} to be ready`, `等待 ${replica.name} 就绪`),
-    fix: tr(
-      `read its log (\`docker logs ${replica.name}\`): a model that fails to load keeps Triton unready`,
-      `查看它的日志（\`docker logs ${replica.name}\`）：模型加载失败会使 Triton 一直未就绪`,
-    ),
+    what: t('waiting for {name} to be ready', { name: replica.name }),
+    fix: t('read its log (`docker logs {name}`): a model that fails to load keeps Triton unready', {
+      name: replica.name,
+    }),
   })
   await waitForHttp(`${http}/v2/models/${config.model}/ready`, {
     ...wait,
-    what: tr(`waiting for model ${config.model} on ${replica.name}`, `等待 ${replica.name} 上的模型 ${config.model}`),
-    fix: tr(
-      `check that ${models}/${config.model} is a valid model (\`docker logs ${replica.name}\`)`,
-      `请检查 ${models}/${config.model} 是否为有效模型（\`docker logs ${replica.name}\`）`,
-    ),
+    what: t('waiting for model {model} on {name}', { model: config.model, name: replica.name }),
+    fix: t('check that {models}/{model} is a valid model (`docker logs {name}`)', {
+      models,
+      model: config.model,
+      name: replica.name,
+    }),
   })
 }
 
@@ -34,20 +34,19 @@ export function logReady(config: Config): void {
   const [first] = replicas
   if (replicas.length === 1 && first) {
     log.ok(
-      tr(
-        `Triton is ready: ${url(config, first.httpPort)} (HTTP), ${url(config, first.metricsPort)}/metrics, ` +
-          `model ${config.model} loaded`,
-        `Triton 已就绪：${url(config, first.httpPort)}（HTTP），${url(config, first.metricsPort)}/metrics，` +
-          `模型 ${config.model} 已加载`,
-      ),
+      t('Triton is ready: {url} (HTTP), {url2}/metrics, model {model} loaded', {
+        url: url(config, first.httpPort),
+        url2: url(config, first.metricsPort),
+        model: config.model,
+      }),
     )
     return
   }
   log.ok(
-    tr(
-      `${replicas.length} Triton replicas are ready, model ${config.model} loaded in each, ` +
-        `one name on the network: ${container}`,
-      `${replicas.length} 个 Triton 副本已就绪，每个都已加载模型 ${config.model}，` + `网络上的统一名称：${container}`,
+    t(
+      '{replicasLength} Triton replicas are ready, model {model} loaded in each, one ' +
+        'name on the network: {container}',
+      { replicasLength: replicas.length, model: config.model, container },
     ),
   )
   const rows = [

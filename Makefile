@@ -47,10 +47,8 @@ DEPS := node_modules/.package-lock.json
 .PHONY: help all up down summary doctor check network triton prometheus alertmanager grafana token datasource dashboard load verify report \
         alerts alert-drill images generate dashboards kubernetes model test clone-test bench publish build typecheck lint format system clean
 
-help: ## List the targets
-	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | \
-	  awk 'BEGIN {FS = ":.*## "} {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
-	@echo '  VERBOSE=1 shows each docker command and HTTP request a step runs; ARGS="..." passes flags to a step'
+help: $(BUILT) ## List the targets
+	@$(NODE) dist/scripts/help.mjs $(firstword $(MAKEFILE_LIST))
 
 all: network triton prometheus grafana token datasource dashboard load verify alertmanager ## Everything, from nothing to a verified dashboard (re-runnable)
 	@$(STEP) dist/scripts/summary.mjs

@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import ts from 'typescript'
+import { makeTargets } from '../../scripts/lib/output/make-help.ts'
 import { repoRoot } from '../helpers/paths.ts'
 import { GENERATED, SOURCE_ROOTS } from '../lint/roots.ts'
 
@@ -82,10 +83,18 @@ interface Use {
  * What is wrong with the messages of `files` (path → text) against the catalog's JSON text:
  * one line each, starting with file:line.
  */
-export function catalogProblems(files: Record<string, string>, i18n: string, catalogText: string): string[] {
+export function catalogProblems(
+  files: Record<string, string>,
+  i18n: string,
+  catalogText: string,
+  /** Messages that live in data files (the Makefile's help), shown through fromCatalog(). */
+  data: Use[] = [],
+): string[] {
   const problems: string[] = []
   const catalog = JSON.parse(catalogText) as Record<string, string>
-  const uses: Use[] = []
+  const uses: Use[] = [...data]
+  for (const { at, message } of data)
+    if (!Object.hasOwn(catalog, message)) problems.push(`${at}: ${quote(message)} has no zh-CN entry in ${CATALOG}`)
   // Each file bound on its own (no imports followed, no lib): enough to tell the imported t from
   // a parameter or variable of the same name.
   const host: ts.CompilerHost = {
@@ -169,9 +178,17 @@ export function catalogProblems(files: Record<string, string>, i18n: string, cat
   return problems
 }
 
+/** The Makefile's help texts, which `make help` shows through the catalog. */
+const makefileMessages = (): Use[] =>
+  makeTargets(readFileSync(resolve(repoRoot, 'Makefile'), 'utf8')).map(({ help, line }) => ({
+    at: `Makefile:${line}`,
+    message: help,
+  }))
+
 test('every message has its zh-CN translation, with the same placeholders its values give', () => {
   const files = sources()
-  const problems = catalogProblems(files, i18nModule(files), readFileSync(resolve(repoRoot, CATALOG), 'utf8'))
+  const catalog = readFileSync(resolve(repoRoot, CATALOG), 'utf8')
+  const problems = catalogProblems(files, i18nModule(files), catalog, makefileMessages())
   assert.ok(problems.length === 0, `\n${problems.join('\n')}\n`)
 })
 

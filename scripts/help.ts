@@ -1,0 +1,17 @@
+// `make help`: the Makefile's targets with their `## ` texts, in the reader's language, coloured on
+// a terminal only (NO_COLOR honoured), so a pipe or a log gets plain text. The texts stay in the
+// Makefile beside their targets; their Chinese is in the catalog with every other message.
+import { readFileSync } from 'node:fs'
+import { Chalk } from 'chalk'
+import { fromCatalog, t } from './lib/output/i18n.ts'
+import { makeTargets } from './lib/output/make-help.ts'
+
+const targets = makeTargets(readFileSync(process.argv[2] ?? 'Makefile', 'utf8'))
+const colored = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb'
+const chalk = new Chalk({ level: colored ? 1 : 0 })
+const width = Math.max(...targets.map((target) => target.name.length))
+const lines = targets.map(({ name, help }) => `  ${chalk.cyan(name.padEnd(width))}  ${fromCatalog(help)}`)
+lines.push(
+  `  ${t('VERBOSE=1 shows each docker command and HTTP request a step runs; ARGS="..." passes flags to a step')}`,
+)
+process.stdout.write(`${lines.join('\n')}\n`)

@@ -15,9 +15,9 @@ if [[ -n "$(git -C "$src" status --porcelain --untracked-files=no)" ]]; then
   echo "note: $src has uncommitted changes; the clone tests commit ${commit:0:12} without them" >&2
 fi
 
+# mktemp makes it 0700, like a home folder or /root: the tests must pass where no other user can
+# read the checkout (a test that plays another user copies what that user runs, or says why not).
 parent="$(mktemp -d "${TMPDIR:-/tmp}/tm-clone-test.XXXXXX")"
-# mktemp makes it 0700; a clone in a home folder is readable by others (a test runs a step as nobody).
-chmod 755 "$parent"
 clone="$parent/triton-monitoring"
 log="$parent/clone-test.log"
 git clone --quiet --no-hardlinks "$src" "$clone"

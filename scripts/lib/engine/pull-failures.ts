@@ -13,7 +13,7 @@ export function mirrorFix(ref: ImageRef, variable = t('the image variable')): st
     return t(
       'set a Docker Hub mirror in /etc/docker/daemon.json ("registry-mirrors": ' +
         '["https://<mirror>"], then restart dockerd), or point {variable} at a ' +
-        'registry that has the image; see "Slow or blocked registries" in the README',
+        'registry that has the image; see "Slow or blocked registries" in docs/first-run.md',
       { variable },
     )
   }
@@ -21,7 +21,7 @@ export function mirrorFix(ref: ImageRef, variable = t('the image variable')): st
     'point {variable} at a mirror that has this image ' +
       '({variable}=<mirror>/{repository}:{reference}); Docker\'s "registry-mirrors" ' +
       'serves Docker Hub images only, not {registry}; see "Slow or blocked ' +
-      'registries" in the README',
+      'registries" in docs/first-run.md',
     { variable, repository: ref.repository, reference: ref.reference, registry: ref.registry },
   )
 }

@@ -78,9 +78,12 @@ export async function credentialsFor(
   return found
 }
 
-/** The Engine API's X-Registry-Auth header: base64url JSON, as the docker CLI sends it. */
+/**
+ * The Engine API's X-Registry-Auth header: JSON in Go's base64.URLEncoding, as the docker CLI sends it.
+ * That is the URL-safe alphabet WITH padding; Node's 'base64url' drops the padding, which the daemon refuses.
+ */
 export function registryAuthHeader(credentials: Credentials, registry: string): string {
   const server = registry === 'docker.io' ? DOCKER_HUB_KEY : registry
   const body = 'password' in credentials ? { ...credentials, serveraddress: server } : credentials
-  return Buffer.from(JSON.stringify(body)).toString('base64url')
+  return Buffer.from(JSON.stringify(body)).toString('base64').replace(/\+/g, '-').replace(/\//g, '_')
 }

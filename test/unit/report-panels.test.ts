@@ -39,7 +39,8 @@ test("the main panels' queries, as Grafana opens them", () => {
   )
   assert.is(
     panel('Failure ratio').queries[0]!.expr,
-    `${perSecond('nv_inference_request_failure')} / (${perSecond('nv_inference_request_success')} + ${perSecond('nv_inference_request_failure')})`,
+    `${perSecond('nv_inference_request_failure')} / ` +
+      `(${perSecond('nv_inference_request_success')} + ${perSecond('nv_inference_request_failure')})`,
   )
   assert.is(panel('CPU utilization').queries[0]!.expr, 'nv_cpu_utilization{instance=~".*"}')
 })

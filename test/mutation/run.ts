@@ -57,8 +57,14 @@ await new Stryker({
 }).runMutationTest()
 const minutes = ((Date.now() - started) / 60_000).toFixed(1)
 
+interface Mutant {
+  status: string
+  mutatorName: string
+  replacement?: string
+  location: { start: { line: number } }
+}
 interface Report {
-  files: Record<string, { mutants: { status: string }[] }>
+  files: Record<string, { mutants: Mutant[] }>
 }
 const report = JSON.parse(readFileSync(REPORT, 'utf8')) as Report
 const count = (files: string[], statuses: string[]) =>
@@ -77,6 +83,15 @@ for (const m of selected) {
     `  ${m.name.padEnd(15)} ${score.toFixed(1).padStart(5)}%  ${detected} killed, ${undetected} survived (${other})`,
   )
 }
+const survivors = Object.entries(report.files).flatMap(([file, { mutants }]) =>
+  mutants
+    .filter((m) => m.status === 'Survived' || m.status === 'NoCoverage')
+    .map(
+      (m) =>
+        `  ${file}:${m.location.start.line} ${m.mutatorName}: ${(m.replacement ?? '').split('\n')[0]!.slice(0, 80)}`,
+    ),
+)
+if (survivors.length) console.log(`\nSurvivors:\n${survivors.join('\n')}`)
 console.log(`\n${REPORT}; open reports/mutation/mutation.html to read each survivor`)
 if (low) {
   console.error(`a module scores under ${MIN_SCORE}%: kill its survivors, or list a truly equivalent one`)

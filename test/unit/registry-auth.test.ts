@@ -18,6 +18,9 @@ writeFileSync(
 read server
 case "$server" in
   helped.example) echo '{"ServerURL":"helped.example","Username":"hu","Secret":"helper-secret-1"}' ;;
+  empty.example) echo '{"ServerURL":"empty.example","Username":"eu","Secret":""}' ;;
+  nouser.example) echo '{"ServerURL":"nouser.example","Secret":"nouser-secret-1"}' ;;
+  garbled.example) echo 'not json' ;;
   https://index.docker.io/v1/) echo '{"ServerURL":"x","Username":"<token>","Secret":"hub-identity-token"}' ;;
   *) echo "credentials not found in native keychain"; exit 1 ;;
 esac
@@ -56,6 +59,52 @@ test('a credential helper for the registry, an identity token from the store, an
 test('a helper that has nothing falls back to the inline auths', async () => {
   const e = env({ credsStore: 'tmtest', auths: { 'plain.example': { auth: basic('p', 'plain-secret-1') } } })
   assert.equal(await credentialsFor('plain.example', e), { username: 'p', password: 'plain-secret-1' })
+})
+
+test('a helper answer without a secret, or not JSON, is no login; one without a user is an empty user', async () => {
+  const e = env({ credsStore: 'tmtest' })
+  assert.is(await credentialsFor('empty.example', e), undefined)
+  assert.is(await credentialsFor('garbled.example', e), undefined)
+  assert.equal(await credentialsFor('nouser.example', e), { username: '', password: 'nouser-secret-1' })
+})
+
+test('a helper for another registry is not asked; a per-registry helper wins over the store', async () => {
+  const e = env({
+    credHelpers: { 'other.example': 'missing-helper', 'helped.example': 'tmtest' },
+    credsStore: 'missing-helper',
+    auths: { 'plain.example': { auth: basic('p', 'plain-secret-2') } },
+  })
+  assert.equal(await credentialsFor('helped.example', e), { username: 'hu', password: 'helper-secret-1' })
+})
+
+test('Docker Hub filed under another docker.io key, e.g. registry-1.docker.io, is found for docker.io only', async () => {
+  const e = env({ auths: { 'registry-1.docker.io': { auth: basic('hubber', 'hub-secret-2') } } })
+  assert.equal(await credentialsFor('docker.io', e), { username: 'hubber', password: 'hub-secret-2' })
+  assert.is(await credentialsFor('quay.io', e), undefined)
+})
+
+test('inline auths: an identity token; a user:password whose password has a colon; no colon, or an empty user, is none', async () => {
+  const e = env({
+    auths: {
+      'token.example': { identitytoken: 'inline-identity-token-1' },
+      'colon.example': { auth: basic('me', 'pass:with:colons') },
+      'nocolon.example': { auth: Buffer.from('just-a-user').toString('base64') },
+      'nouser.example': { auth: basic('', 'orphan-password') },
+    },
+  })
+  assert.equal(await credentialsFor('token.example', e), { identitytoken: 'inline-identity-token-1' })
+  assert.not.match(maskSecrets('id inline-identity-token-1'), 'inline-identity-token-1')
+  assert.equal(await credentialsFor('colon.example', e), { username: 'me', password: 'pass:with:colons' })
+  assert.is(await credentialsFor('nocolon.example', e), undefined)
+  assert.is(await credentialsFor('nouser.example', e), undefined)
+})
+
+test('a registry filed with a path is found by its host; a config that is not JSON is no config', async () => {
+  const e = env({ auths: { 'http://path.example:5000/v2/': { auth: basic('pu', 'path-secret-1') } } })
+  assert.equal(await credentialsFor('path.example:5000', e), { username: 'pu', password: 'path-secret-1' })
+  const broken = mkdtempSync(join(dir, 'cfg-'))
+  writeFileSync(join(broken, 'config.json'), '{ not json')
+  assert.is(await credentialsFor('path.example:5000', { DOCKER_CONFIG: broken }), undefined)
 })
 
 test('no config at all: anonymous', async () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { credentialsFor, registryAuthHeader } from '../../scripts/lib/engine/registry-auth.ts'
+import { setVerbose } from '../../scripts/lib/output/log.ts'
 import { maskSecrets } from '../../scripts/lib/output/mask.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'tm-auth-'))
@@ -21,6 +22,7 @@ case "$server" in
   empty.example) echo '{"ServerURL":"empty.example","Username":"eu","Secret":""}' ;;
   nouser.example) echo '{"ServerURL":"nouser.example","Secret":"nouser-secret-1"}' ;;
   garbled.example) echo 'not json' ;;
+  failing.example) echo '{"ServerURL":"failing.example","Username":"fu","Secret":"failing-secret-1"}'; exit 1 ;;
   https://index.docker.io/v1/) echo '{"ServerURL":"x","Username":"<token>","Secret":"hub-identity-token"}' ;;
   *) echo "credentials not found in native keychain"; exit 1 ;;
 esac
@@ -65,6 +67,7 @@ test('a helper answer without a secret, or not JSON, is no login; one without a 
   const e = env({ credsStore: 'tmtest' })
   assert.is(await credentialsFor('empty.example', e), undefined)
   assert.is(await credentialsFor('garbled.example', e), undefined)
+  assert.is(await credentialsFor('failing.example', e), undefined, 'a helper that exits non-zero has nothing')
   assert.equal(await credentialsFor('nouser.example', e), { username: '', password: 'nouser-secret-1' })
 })
 
@@ -72,7 +75,7 @@ test('a helper for another registry is not asked; a per-registry helper wins ove
   const e = env({
     credHelpers: { 'other.example': 'missing-helper', 'helped.example': 'tmtest' },
     credsStore: 'missing-helper',
-    auths: { 'plain.example': { auth: basic('p', 'plain-secret-2') } },
+    auths: { 'helped.example': { auth: basic('inline', 'inline-secret-3') } },
   })
   assert.equal(await credentialsFor('helped.example', e), { username: 'hu', password: 'helper-secret-1' })
 })
@@ -105,6 +108,29 @@ test('a registry filed with a path is found by its host; a config that is not JS
   const broken = mkdtempSync(join(dir, 'cfg-'))
   writeFileSync(join(broken, 'config.json'), '{ not json')
   assert.is(await credentialsFor('path.example:5000', { DOCKER_CONFIG: broken }), undefined)
+})
+
+test('--verbose shows the helper command, and neither it nor the helper output shows the secret', async () => {
+  const e = env({ credHelpers: { 'helped.example': 'tmtest' } })
+  let printed = ''
+  const stdout = process.stdout.write
+  const stderr = process.stderr.write
+  const keep = ((chunk: string | Uint8Array) => {
+    printed += String(chunk)
+    return true
+  }) as typeof process.stdout.write
+  setVerbose(true)
+  process.stdout.write = keep
+  process.stderr.write = keep
+  try {
+    await credentialsFor('helped.example', e)
+  } finally {
+    process.stdout.write = stdout
+    process.stderr.write = stderr
+    setVerbose(false)
+  }
+  assert.match(printed, 'docker-credential-tmtest get')
+  assert.not.match(printed, 'helper-secret-1')
 })
 
 test('no config at all: anonymous', async () => {

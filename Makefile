@@ -45,7 +45,7 @@ BUILT := dist/.built
 DEPS := node_modules/.package-lock.json
 
 .PHONY: help all up down summary doctor check network triton prometheus alertmanager grafana token datasource dashboard load verify report \
-        alerts alert-drill images generate dashboards kubernetes model test clone-test bench publish build typecheck lint format system clean
+        alerts alert-drill images generate dashboards kubernetes model test mutation clone-test bench publish build typecheck lint format system clean
 
 help: $(BUILT) ## List the targets
 	@$(NODE) dist/scripts/help.mjs $(firstword $(MAKEFILE_LIST))
@@ -107,6 +107,8 @@ model: $(DEPS) ## Re-train models/mnist_mlp (deterministic: same bytes every tim
 
 test: system lint $(BUILT) ## Lint, then run every test suite (installs Docker, Prometheus and Chromium when missing)
 	@$(TSX) test/run.ts $(T)
+mutation: $(DEPS) ## Mutation score per module (StrykerJS; not part of test): M=mask,config picks modules
+	@M="$(M)" $(TSX) test/mutation/run.ts
 clone-test: ## Clone the committed HEAD into an empty temp folder; plain npm ci, make images, make test there
 	@bash test/clone-test.sh
 bench: system $(BUILT) ## Benchmarks, each as a ratio against a peer measured in the same run

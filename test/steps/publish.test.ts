@@ -9,11 +9,6 @@ import { build } from 'esbuild'
 import { nodeBundle } from '../../build.ts'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { nextTag } from '../../scripts/lib/github/errors.ts'
-import { apiUrl, parseRemoteUrl, readToken } from '../../scripts/lib/github/repository.ts'
-import { validateTag } from '../../scripts/lib/github/tag.ts'
-import { mergeNotes } from '../../scripts/lib/github/release-notes.ts'
-import { StepError } from '../../scripts/lib/step/fail.ts'
 import { repoRoot } from '../helpers/paths.ts'
 import { runProcess } from '../helpers/process.ts'
 import { startGithubStandin, type GithubStandin } from '../standins/github/server.ts'
@@ -802,66 +797,6 @@ test('stand-in: a body or query the spec does not allow is a violation', () =>
     },
     { expectViolations: true },
   ))
-
-test('remote URLs in every form git accepts name the repository', () => {
-  for (const url of [
-    'https://github.com/octo/monitoring.git',
-    'https://x-access-token:abc@github.com/octo/monitoring',
-    'git@github.com:octo/monitoring.git',
-    'ssh://git@github.com/octo/monitoring.git',
-    'ssh://git@ghe.example.com:2222/octo/monitoring',
-    'https://ghe.example.com/scm/octo/monitoring.git/',
-  ]) {
-    assert.equal(parseRemoteUrl(url), { owner: 'octo', repo: 'monitoring' }, url)
-  }
-  for (const url of ['/srv/git/monitoring', 'https://github.com/octo', 'git@github.com:-bad/monitoring.git']) {
-    assert.is(parseRemoteUrl(url), undefined, url)
-  }
-})
-
-test("tags follow git's rules", () => {
-  for (const tag of ['v1.0.0', 'release/2024-05', 'v1.0.0-rc.1+build']) assert.is(validateTag(tag), tag)
-  for (const tag of ['', '-v1', 'v1.', 'v1.lock', 'a//b', '.hidden', 'v1@{0}', 'v1~1', '@']) {
-    assert.throws(
-      () => validateTag(tag),
-      (e: unknown) => e instanceof StepError && e.exitCode === 2,
-      tag,
-    )
-  }
-})
-
-test('the new tag a fix proposes raises the last number', () => {
-  for (const [tag, next] of [
-    ['v1.0.0', 'v1.0.1'],
-    ['v9', 'v10'],
-    ['v2.0.0-rc.1', 'v2.0.0-rc.2'],
-    ['v1.0.0-beta', 'v1.0.1-beta'],
-    ['latest', 'latest-2'],
-  ]) {
-    assert.is(nextTag(tag!), next, tag)
-    assert.not.throws(() => validateTag(nextTag(tag!)))
-  }
-})
-
-test('the token and the API root come from the environment, checked', () => {
-  const configError = (e: unknown) => e instanceof StepError && e.exitCode === 2
-  assert.is(readToken({ GH_TOKEN: 'from-gh-token' }), 'from-gh-token')
-  assert.is(readToken({ GITHUB_TOKEN: 'first', GH_TOKEN: 'second' }), 'first')
-  assert.throws(() => readToken({}), configError)
-  assert.is(apiUrl({}), 'https://api.github.com')
-  assert.is(apiUrl({ GITHUB_API_URL: 'https://ghe.example.com/api/v3/' }), 'https://ghe.example.com/api/v3')
-  assert.throws(() => apiUrl({ GITHUB_API_URL: 'ghe.example.com' }), configError)
-})
-
-test('notes written around the generated section survive a merge', () => {
-  const section = '<!-- triton-monitoring:begin -->\nnew\n<!-- triton-monitoring:end -->'
-  assert.is(mergeNotes(null, section), section)
-  assert.is(mergeNotes('Intro', section), `Intro\n\n${section}`)
-  assert.is(
-    mergeNotes(`Intro\n<!-- triton-monitoring:begin -->\nold\n<!-- triton-monitoring:end -->\nOutro`, section),
-    `Intro\n${section}\nOutro`,
-  )
-})
 
 test('no token was printed by any run', () => {
   assert.ok(printed.length > 20)

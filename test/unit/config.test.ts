@@ -94,6 +94,13 @@ test("a replica's port on another service's: named with the replica and its offs
   assert.match(error.fix, 'set PROMETHEUS_PORT to another free port')
 })
 
+test('a port from 1 to 65535 is accepted, at both ends', () => {
+  assert.is(loadConfig({ PROMETHEUS_PORT: '1' }).prometheus.port, 1)
+  assert.is(loadConfig({ PROMETHEUS_PORT: '65535' }).prometheus.port, 65535)
+  assert.is(loadConfig({ PROMETHEUS_PORT: ' 9091 ' }).prometheus.port, 9091, 'blanks around it are trimmed')
+  assert.is(loadConfig({ PROMETHEUS_PORT: '  ' }).prometheus.port, 9090, 'blank: the default')
+})
+
 for (const [env, pattern] of [
   [{ TRITON_REPLICAS: '0' }, /TRITON_REPLICAS="0" is not a replica count/],
   [{ TRITON_REPLICAS: '17' }, /TRITON_REPLICAS="17" is not a replica count/],
@@ -106,6 +113,9 @@ for (const [env, pattern] of [
   [{ TRITON_REPLICAS: '3', TRITON_METRICS_PORT: '65520' }, /triton-3 would publish port 65540, past 65535/],
   [{ TRITON_HTTP_PORT: '80a' }, /TRITON_HTTP_PORT="80a" is not a TCP port/],
   [{ PROMETHEUS_PORT: '70000' }, /not a TCP port/],
+  [{ PROMETHEUS_PORT: '0' }, /PROMETHEUS_PORT="0" is not a TCP port/],
+  [{ GRAFANA_PORT: '65536' }, /GRAFANA_PORT="65536" is not a TCP port/],
+  [{ GRAFANA_PORT: '-1' }, /not a TCP port/],
   [{ BIND_ADDRESS: 'localhost' }, /not an IP address/],
   [{ NETWORK: 'bad name' }, /not a valid Docker name/],
   [{ GRAFANA_IMAGE: '--privileged' }, /not an image reference/],

@@ -31,6 +31,22 @@ test('the committed JSON equals a fresh build (run `make dashboards` when this f
   }
 })
 
+// Built fresh, so a quantile changed in dashboards/ and re-exported is still caught: each series of the
+// percentile panel asks Triton's summary for its own quantile (literals, not the builder's output).
+test('the percentile panel: p50, p95 and p99 each ask for their own quantile, named in the legend', () => {
+  const fresh = JSON.parse(tritonDashboardFiles({ datasourceUid: uid })['triton.json']!) as Json
+  const all = (fresh.panels as Json[]).flatMap((p) => [p, ...((p.panels ?? []) as Json[])])
+  const percentiles = all.find((p) => p.title === 'Latency percentiles (p50 / p95 / p99)')!
+  assert.equal(
+    (percentiles.targets as Json[]).map((t) => [t.legendFormat, /quantile="([^"]+)"/.exec(t.expr)?.[1]]),
+    [
+      ['{{model}} p50', '0.5'],
+      ['{{model}} p95', '0.95'],
+      ['{{model}} p99', '0.99'],
+    ],
+  )
+})
+
 test('the export is byte-stable: sorted keys, one trailing newline, same bytes every build', () => {
   const a = tritonDashboardFiles({ datasourceUid: uid })
   const b = tritonDashboardFiles({ datasourceUid: uid })

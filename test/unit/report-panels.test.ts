@@ -1,6 +1,6 @@
 // The report charts the dashboard's own panels: read from the exported dashboard, every query
 // interpolated as Grafana would open it (variables at their saved value, $__rate_interval by
-// Grafana's rule), and each equal to the PromQL lib/triton/metrics.ts builds for that panel.
+// Grafana's rule), and each equal to PromQL written out here by hand.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { DASHBOARD_FILE, readDashboard } from '../../scripts/lib/grafana/dashboard.ts'
@@ -11,23 +11,10 @@ import {
   timeseriesPanels,
   variableValues,
 } from '../../scripts/lib/report/panels.ts'
-import {
-  failureRatio,
-  instanceMatches,
-  label,
-  latencyQuantileMs,
-  meanMsPerRequest,
-  metric,
-  modelMatches,
-  qps,
-  type Scope,
-  selector,
-} from '../../scripts/lib/triton/metrics.ts'
 import { repoRoot } from '../helpers/paths.ts'
 
 const dashboard = readDashboard(`${repoRoot}/${DASHBOARD_FILE}`)
 const panels = timeseriesPanels(dashboard, { interval: '5s', rateInterval: '20s' })
-const perModel: Scope = { window: '20s', match: `${modelMatches('.*')}, ${instanceMatches('.*')}`, by: [label.model] }
 const panel = (title: string) => {
   const found = panels.find((p) => p.title === title)
   assert.ok(found, `panel "${title}" in ${panels.map((p) => p.title).join(', ')}`)
@@ -39,15 +26,37 @@ test('every time-series panel, in order, with no variable left for Prometheus to
   for (const p of panels) for (const q of p.queries) assert.not.match(q.expr, /\$|\[\[/, `${p.title}: ${q.expr}`)
 })
 
-test("the main panels' queries are the ones lib/triton/metrics.ts builds", () => {
-  assert.is(panel('QPS per model').queries[0]!.expr, qps(perModel))
-  assert.is(panel('Mean inference latency').queries[0]!.expr, meanMsPerRequest(metric.requestDuration, perModel))
-  assert.is(panel('Failure ratio').queries[0]!.expr, failureRatio(perModel))
-  assert.equal(
-    panel('Latency percentiles (p50 / p95 / p99)').queries.map((q) => q.expr),
-    [0.5, 0.95, 0.99].map((quantile) => latencyQuantileMs(quantile, perModel)),
+// Literal PromQL, worked out by hand from Triton's metric names (test/reference holds real scrapes):
+// comparing with what lib/triton/metrics.ts builds would make the module under test its own oracle.
+const all = 'model=~".*", instance=~".*"'
+const perSecond = (name: string) => `sum by (model) (rate(${name}{${all}}[20s]))`
+
+test("the main panels' queries, as Grafana opens them", () => {
+  assert.is(panel('QPS per model').queries[0]!.expr, perSecond('nv_inference_request_success'))
+  assert.is(
+    panel('Mean inference latency').queries[0]!.expr,
+    `${perSecond('nv_inference_request_duration_us')} / ${perSecond('nv_inference_request_success')} / 1000`,
   )
-  assert.is(panel('CPU utilization').queries[0]!.expr, selector(metric.cpuUtilization, instanceMatches('.*')))
+  assert.is(
+    panel('Failure ratio').queries[0]!.expr,
+    `${perSecond('nv_inference_request_failure')} / ` +
+      `(${perSecond('nv_inference_request_success')} + ${perSecond('nv_inference_request_failure')})`,
+  )
+  assert.is(panel('CPU utilization').queries[0]!.expr, 'nv_cpu_utilization{instance=~".*"}')
+})
+
+test('each percentile series asks for its own quantile, and its legend names that quantile', () => {
+  const percentiles = panel('Latency percentiles (p50 / p95 / p99)').queries
+  assert.equal(
+    percentiles.map((q) => q.expr),
+    ['0.5', '0.95', '0.99'].map(
+      (q) => `max by (model) (nv_inference_request_summary_us{${all}, quantile="${q}"}) / 1000`,
+    ),
+  )
+  assert.equal(
+    percentiles.map((q) => q.legend),
+    ['{{model}} p50', '{{model}} p95', '{{model}} p99'],
+  )
 })
 
 test('units, limits, stacking and GPU panels come from the panel', () => {

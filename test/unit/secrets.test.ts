@@ -43,6 +43,38 @@ test('a state folder other users can read is refused with chmod 700 as the fix',
   assert.is(mode(dir), 0o755, 'a folder that may not be ours is not chmod-ed')
 })
 
+// Each of the six group and other bits alone is refused (0750, 0720, 0710, 0704, 0702, 0701), and
+// the owner's bits alone are not: a test of 0755 only let a group-readable folder through.
+for (const bit of [0o040, 0o020, 0o010, 0o004, 0o002, 0o001]) {
+  const octal = (0o700 | bit).toString(8).padStart(4, '0')
+  test(`a state folder of mode ${octal} is refused`, () => {
+    const dir = useState()
+    mkdirSync(dir, { mode: 0o700 })
+    chmodSync(dir, 0o700 | bit)
+    throwsStepError(() => stateDir(), new RegExp(`mode ${octal}[\\s\\S]*chmod 700`))
+  })
+}
+
+test('a state folder of mode 0700 is accepted', () => {
+  const dir = useState()
+  mkdirSync(dir, { mode: 0o700 })
+  chmodSync(dir, 0o700)
+  assert.is(stateDir(), dir)
+})
+
+// A hand-written secret with any one group or other bit is narrowed; one of 0600 is left as it is.
+for (const bit of [0o040, 0o020, 0o004, 0o002]) {
+  const octal = (0o600 | bit).toString(8).padStart(4, '0')
+  test(`a secret file of mode ${octal} is narrowed to 0600`, () => {
+    const dir = useState()
+    mkdirSync(dir, { mode: 0o700 })
+    writeFileSync(join(dir, 'pw'), 'pw-of-a-bit\n')
+    chmodSync(join(dir, 'pw'), 0o600 | bit)
+    assert.is(readSecret('pw'), 'pw-of-a-bit')
+    assert.is(mode(join(dir, 'pw')), 0o600)
+  })
+}
+
 test('a STATE_DIR that is a file is named, not a crash', () => {
   const dir = useState()
   writeFileSync(dir, 'not a folder')

@@ -93,9 +93,15 @@ export async function imageCheck(setting: Setting<string>, info: EngineInfo, tim
     setting,
     here: size !== undefined,
     toPull,
-    check: { check: 'image', variable, status, message: `${variable}=${image}: ${message}`, fix },
+    check: {
+      check: 'image',
+      variable,
+      status,
+      message: t('{variable}={image}: {message}', { variable, image, message }),
+      fix,
+    },
   })
-  if (size !== undefined) return state('ok', `${t('here')} (${formatBytes(size)})`)
+  if (size !== undefined) return state('ok', t('here ({size})', { size: formatBytes(size) }))
   const ref = parseImageRef(image)
   const lookup: Lookup = await lookupImage(image, {
     timeoutMs,

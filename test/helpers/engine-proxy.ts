@@ -7,7 +7,26 @@ import { createConnection, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-const REAL_SOCKET = '/var/run/docker.sock'
+export const REAL_SOCKET = '/var/run/docker.sock'
+
+/**
+ * A connection to the real engine, spliced to `client` both ways after `written` (what the proxy
+ * sends first, if anything) and tracked in `sockets` until it closes: either side's error ends both.
+ */
+export function spliceToEngine(client: Socket, sockets: Set<Socket>, written: (string | Buffer)[] = []): Socket {
+  const engine = createConnection(REAL_SOCKET)
+  sockets.add(engine)
+  for (const chunk of written) engine.write(chunk)
+  client.pipe(engine).pipe(client)
+  const end = () => {
+    client.destroy()
+    engine.destroy()
+  }
+  client.on('error', end)
+  engine.on('error', end)
+  engine.on('close', () => sockets.delete(engine))
+  return engine
+}
 
 export interface EngineProxy {
   /** `unix:///…/docker.sock`, for DOCKER_HOST. */
@@ -28,15 +47,7 @@ export async function startEngineProxy(): Promise<EngineProxy> {
     sockets.add(client)
     client.on('close', () => sockets.delete(client))
     if (muted) return
-    const engine = createConnection(REAL_SOCKET)
-    sockets.add(engine)
-    client.pipe(engine).pipe(client)
-    const end = () => {
-      client.destroy()
-      engine.destroy()
-    }
-    client.on('error', end)
-    engine.on('error', end)
+    spliceToEngine(client, sockets)
   })
   await new Promise<void>((resolve) => server.listen(path, resolve))
   const stop = () =>

@@ -6,12 +6,12 @@
 // docker CLI and the tool's own Engine API client meet, say, Docker 29.1, which refuses API 1.41.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http'
-import { createConnection, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { compareApi } from '../../scripts/lib/engine/api-version.ts'
+import { REAL_SOCKET, spliceToEngine } from './engine-proxy.ts'
 
-const REAL_SOCKET = '/var/run/docker.sock'
 /** The newest version the real engine here serves: what a request is passed on with, at most. */
 const REAL_NEWEST = '1.41'
 
@@ -143,21 +143,13 @@ export async function startVersionProxy(release: EngineRelease): Promise<Version
       )
       return
     }
-    const engine = createConnection(REAL_SOCKET)
-    sockets.add(engine)
     const headers: string[] = []
     for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`)
-    engine.write(`${req.method} ${passedOn(version, rest)} HTTP/1.1\r\n${headers.join('\r\n')}\r\n\r\n`)
-    engine.write(head)
-    client.pipe(engine).pipe(client)
-    const end = () => {
-      client.destroy()
-      engine.destroy()
-    }
-    client.on('error', end)
-    engine.on('error', end)
+    spliceToEngine(client, sockets, [
+      `${req.method} ${passedOn(version, rest)} HTTP/1.1\r\n${headers.join('\r\n')}\r\n\r\n`,
+      head,
+    ])
     client.on('close', () => sockets.delete(client))
-    engine.on('close', () => sockets.delete(engine))
   })
 
   await new Promise<void>((resolve) => server.listen(path, resolve))

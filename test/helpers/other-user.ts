@@ -3,7 +3,7 @@
 // step is copied into a folder of its own it can read, and runs from there; a machine where it
 // cannot (not root, no runuser, a node binary it cannot run) skips, saying why.
 import { spawnSync } from 'node:child_process'
-import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { repoRoot } from './paths.ts'
@@ -28,6 +28,12 @@ export async function runStepAsNobody(name: string, env: Record<string, string>,
     const copy = join(folder, `${name}.mjs`)
     copyFileSync(join(repoRoot, 'dist/scripts', `${name}.mjs`), copy)
     chmodSync(copy, 0o644)
+    // The code steps share (build.ts splits it into chunks/) comes along, readable by that user too.
+    const chunks = join(repoRoot, 'dist/scripts/chunks')
+    if (existsSync(chunks)) {
+      cpSync(chunks, join(folder, 'chunks'), { recursive: true })
+      spawnSync('chmod', ['-R', 'a+rX', join(folder, 'chunks')])
+    }
     return await runProcess('runuser', ['-u', NOBODY, '--', process.execPath, copy], {
       cwd: folder,
       env: { HOME: '/tmp', ...env },

@@ -27,7 +27,7 @@ export function report(result: Summary & { dropped: number }, all: Tally): void 
   )
   for (const [kind, { count, detail }] of all.errors)
     log.raw(`${' '.repeat(14)}${chalk.red(`${kind} ×${count}`)} ${chalk.dim(detail)}`)
-  log.raw(label(t('Throughput')) + t('{qps} infer/sec', { qps: result.qps }) + ` ${chalk.dim(t('(successful)'))}`)
+  log.raw(`${label(t('Throughput'))}${t('{qps} infer/sec', { qps: result.qps })} ${chalk.dim(t('(successful)'))}`)
   if (result.ok === 0) return
   log.raw(
     label(t('Latency')) +

@@ -2,7 +2,7 @@
 # Installs and starts what the tests run for real: Debian's Docker engine, Prometheus
 # (prometheus, promtool), Alertmanager (prometheus-alertmanager, amtool), Chromium (headless, for
 # the pages a person opens: make report) and the CNCF distribution registry (docker-registry; each
-# test that needs one starts its own on 127.0.0.1, see test/helpers/registry.ts). Idempotent: does
+# test that needs one starts its own on 127.0.0.1, see test/helpers/registry.ts; apache2-utils for its logins). Idempotent: does
 # nothing when all are there.
 set -euo pipefail
 
@@ -12,6 +12,8 @@ command -v promtool >/dev/null || need+=(prometheus)
 command -v chromium >/dev/null || need+=(chromium)
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v amtool >/dev/null || need+=(prometheus-alertmanager)
+# htpasswd, for the registries with a login (steps/02-triton-login).
+command -v htpasswd >/dev/null || need+=(apache2-utils)
 # The peer `make bench` measures make all against (test/bench/make-all.bench.ts).
 command -v docker-compose >/dev/null || need+=(docker-compose)
 if ((${#need[@]})); then

@@ -6,7 +6,12 @@ import { Chalk } from 'chalk'
 import { fromCatalog, t } from './lib/output/i18n.ts'
 import { makeTargets } from './lib/output/make-help.ts'
 
-const targets = makeTargets(readFileSync(process.argv[2] ?? 'Makefile', 'utf8'))
+const args = process.argv.slice(2)
+if (args.includes('--help')) {
+  process.stdout.write(`${t("help — the Makefile's targets, each with what it does (make help)")}\n`)
+  process.exit(0)
+}
+const targets = makeTargets(readFileSync(args[0] ?? 'Makefile', 'utf8'))
 const colored = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb'
 const chalk = new Chalk({ level: colored ? 1 : 0 })
 const width = Math.max(...targets.map((target) => target.name.length))

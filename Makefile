@@ -20,8 +20,9 @@ endif
 export TM_RUN
 
 # make all / make up: each step starts as soon as the steps it needs are done (Triton, Prometheus,
-# Grafana and Alertmanager need only the network; the load only Triton), so Prometheus's wait for
-# its first scrape overlaps Grafana's steps instead of coming before them. Each step's lines come
+# Grafana and Alertmanager need only the network), so Prometheus's wait for its first scrape
+# overlaps Grafana's steps instead of coming before them. The load waits for Prometheus too: a load
+# that ends before Prometheus's first scrape leaves no increase to see, and verify finds QPS 0. Each step's lines come
 # out together, under its heading, when it ends (--output-sync); colors stay if make's are on a
 # terminal. Any other goal runs its steps one after another, alone, as before.
 ifneq ($(filter all up,$(MAKECMDGOALS)),)
@@ -33,7 +34,7 @@ triton prometheus grafana alertmanager: network
 token: grafana
 datasource: token
 dashboard: datasource
-load: triton
+load: triton prometheus
 verify: prometheus dashboard load
 else
 .NOTPARALLEL:

@@ -27,6 +27,7 @@ import {
 } from '../helpers/docker-suite.ts'
 import type { Received } from '../standins/webhook/server.ts'
 import { linesWithEnglish } from '../helpers/english-prose.ts'
+import zhCN from '../../locales/zh-CN.json' with { type: 'json' }
 
 /** The issue's bound for each way: stop → firing at the receiver, start → resolved at the receiver. */
 const BOUND_MS = 150_000
@@ -229,7 +230,9 @@ test('make alert-drill: the timeline, in order, with the notifications', async (
   // The table, in Chinese: its events named in Chinese, in the order they happened.
   const table = await makeWith(ZH, '-s', 'alert-drill')
   assert.is(table.code, 0, table.text)
-  for (const event of ['已停止', '待定', '触发', '已通知', '已重启', '已恢复'])
+  for (const event of ['stopped', 'pending', 'firing', 'notified', 'restarted', 'resolved'].map(
+    (en) => (zhCN as Record<string, string>)[en],
+  ))
     assert.match(table.stdout, new RegExp(`^\\s+${event}\\s+\\d+s`, 'm'))
 })
 

@@ -16,25 +16,35 @@ export interface HttpWaitOptions {
 }
 
 /** One look at the engine during a wait: a healthy engine answers an inspect in milliseconds. */
-const WAIT_PROBE_TIMEOUT_MS = 5_000
+const WAIT_PROBE_TIMEOUT_MS = 6_000
+/**
+ * Looks in a row that got no answer before the engine is called stuck: a busy engine (several
+ * steps of a parallel `make all` on two cores) can miss one deadline, a stuck one misses them all.
+ */
+const SILENT_PROBES = 2
+/** Looks without an answer since the engine last answered, across this process's waits. */
+let silent = 0
 
 /**
  * Why a wait for `container` can no longer end well, or undefined while it can: the engine does
- * not answer (stopped, or mute past WAIT_PROBE_TIMEOUT_MS), or the container stopped or is gone.
- * Readiness waits ask it each time their probe fails, so a dead engine ends a 300 s wait in
- * seconds and is named, instead of a timeout that blames the service and shows no log.
+ * not answer (stopped, or mute for SILENT_PROBES looks of WAIT_PROBE_TIMEOUT_MS), or the container
+ * stopped or is gone. Readiness waits ask it each time their probe fails, so a dead engine ends a
+ * 300 s wait in seconds and is named, instead of a timeout that blames the service and shows no log.
  */
 export async function waitTrouble(container: string, url: string, fix: string): Promise<StepError | undefined> {
   const started = Date.now()
   const out = await runDocker(['container', 'inspect', '--format', '{{json .State}}', container], {
     timeoutMs: WAIT_PROBE_TIMEOUT_MS,
   })
-  if (out.exitCode !== 0 && Date.now() - started >= WAIT_PROBE_TIMEOUT_MS) {
+  const unanswered = out.exitCode !== 0 && Date.now() - started >= WAIT_PROBE_TIMEOUT_MS
+  silent = unanswered ? silent + 1 : 0
+  if (unanswered && silent < SILENT_PROBES) return undefined
+  if (unanswered) {
     return fail(
       t(
         'the Docker engine stopped answering while waiting for {url} ' +
-          '(`docker inspect {container}` got no answer within {WAIT_PROBE_TIMEOUT_MS} s)',
-        { url, container, WAIT_PROBE_TIMEOUT_MS: WAIT_PROBE_TIMEOUT_MS / 1000 },
+          '(`docker inspect {container}` got no answer within {seconds} s, {tries} times in a row)',
+        { url, container, seconds: WAIT_PROBE_TIMEOUT_MS / 1000, tries: SILENT_PROBES },
       ),
       t('it is stuck: restart it (`sudo systemctl restart docker`, or `make system`), ' + 'then run the step again'),
     )

@@ -19,22 +19,24 @@ TM_RUN := $(shell date +%s%N)
 endif
 export TM_RUN
 
-# make all / make up: each step starts as soon as the steps it needs are done (Triton, Prometheus,
-# Grafana and Alertmanager need only the network), so Prometheus's wait for its first scrape
-# overlaps Grafana's steps instead of coming before them. The load waits for Prometheus too: a load
-# that ends before Prometheus's first scrape leaves no increase to see, and verify finds QPS 0. Each step's lines come
-# out together, under its heading, when it ends (--output-sync); colors stay if make's are on a
-# terminal. Any other goal runs its steps one after another, alone, as before.
+# make all / make up: each step starts as soon as the steps it needs are done. Triton, Grafana and
+# Alertmanager need only the network, so Grafana's steps overlap Triton's start and Prometheus's
+# first scrape. Prometheus follows Triton: it waits for the targets 02-triton lists, and a list
+# changed under it (make up with another TRITON_REPLICAS) would have it wait for the old one. The
+# load follows Prometheus: a load that ends before the first scrape leaves no increase to see.
+# Each step's lines come out together, under its heading, when it ends (--output-sync); colors
+# stay if make's are on a terminal. Any other goal runs its steps one after another, alone, as before.
 ifneq ($(filter all up,$(MAKECMDGOALS)),)
 MAKEFLAGS += --jobs=4 --output-sync=target
 ifeq ($(shell [ -t 2 ] && echo tty),tty)
 export FORCE_COLOR := 1
 endif
-triton prometheus grafana alertmanager: network
+triton grafana alertmanager: network
+prometheus: triton
 token: grafana
 datasource: token
 dashboard: datasource
-load: triton prometheus
+load: prometheus
 verify: prometheus dashboard load
 else
 .NOTPARALLEL:

@@ -144,7 +144,8 @@ await step(
       await reload(base, service.name)
       if (filesChanged) log.change(t('Prometheus reloaded the changed configuration'))
     }
-    const what = await waitForTritonTargets(config, base, expected, flags.timeout)
+    const listed = () => listedTargets(dir) ?? replicas.map(tritonTarget)
+    const what = await waitForTritonTargets(config, base, listed, flags.timeout)
     const count = await loadedRules(base, service.name)
     log.ok(t('Prometheus is up at {base}: {what} up, {count} rules loaded', { base, what, count }))
   },

@@ -52,17 +52,26 @@ export async function reload(base: string, container: string): Promise<void> {
  * Waits until Prometheus scrapes exactly the `expected` Triton targets and each is up. A dead
  * engine, or a Prometheus or first Triton that stopped, ends the wait at once, named.
  */
-export async function waitForTritonTargets(config: Config, base: string, expected: string[], timeoutS: number) {
+export async function waitForTritonTargets(
+  config: Config,
+  base: string,
+  listed: () => string[],
+  timeoutS: number,
+): Promise<string> {
   const { prometheus } = config
   const first = config.triton.container
-  const what =
+  let expected = listed()
+  const describe = () =>
     expected.length === 1
       ? t('the triton target ({expected})', { expected: String(expected[0]) })
       : t('{expectedLength} triton targets', { expectedLength: expected.length })
+  const what = describe()
   let targets: Target[] = []
   const triton = () => targets.filter((t) => t.labels.job === TRITON_JOB)
   // A Prometheus that does not answer is "not yet" here, so the checks below can name why.
   const allUp = async () => {
+    // Read again at every look: 02-triton rewrites the list while this waits (make up runs both at once).
+    expected = listed()
     const data = await prometheusApi<{ activeTargets: Target[] }>(base, 'targets', { state: 'active' }, 3000).catch(
       () => undefined,
     )
@@ -86,7 +95,11 @@ export async function waitForTritonTargets(config: Config, base: string, expecte
       intervalMs: 1000,
       onTimeout: () =>
         fail(
-          t('{what} not up after {timeoutS}s:\n{targetTable}', { what, timeoutS, targetTable: targetTable(targets) }),
+          t('{what} not up after {timeoutS}s:\n{targetTable}', {
+            what: describe(),
+            timeoutS,
+            targetTable: targetTable(targets),
+          }),
           t(
             'check that Triton runs on network {network} (`make triton` starts every ' +
               'replica it lists; `docker logs {first}`)',
@@ -97,7 +110,7 @@ export async function waitForTritonTargets(config: Config, base: string, expecte
   )
   if (outcome !== 'up') throw outcome
   log.raw(targetTable(targets))
-  return what
+  return describe()
 }
 
 /** How many rules Prometheus loaded; a Prometheus that cannot list them is a failure, named. */

@@ -23,7 +23,8 @@ const DURATION_COUNTERS = [metric.requestDuration, ...latencyStages.map((s) => s
 /** The tutorial's curl commands, for the fixes (not translated: they are typed as they are). */
 const JSON_TYPE = '-H "Content-Type: application/json"'
 const BEARER = '-H "Authorization: Bearer <TOKEN>"'
-const ADMIN_API = 'http://admin:admin@localhost:3000/api'
+/** The admin's password as a placeholder: a fix never teaches the default admin/admin. */
+const ADMIN_API = 'http://admin:<password>@localhost:3000/api'
 const curl = {
   account: `curl -X POST ${ADMIN_API}/serviceaccounts ${JSON_TYPE} -d '{"name":"${SERVICE_ACCOUNT}","role":"Admin"}'`,
   token: (id?: number) =>

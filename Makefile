@@ -95,7 +95,7 @@ down: $(BUILT) ## Remove the containers and the network (data volumes only with 
 publish: $(BUILT) ## Publish the exported dashboard to the GitHub release TAG=...
 	@$(STEP) dist/scripts/publish.mjs --tag "$(TAG)" $(ARGS)
 
-images: $(DEPS) ## Build local test images; prints TRITON_IMAGE=... lines for eval
+images: system $(DEPS) ## Build local test images; prints TRITON_IMAGE=... lines for eval
 	@$(TSX) test/images/build.ts
 generate: $(DEPS) ## Regenerate every generated source file: dashboards/*.json, prometheus/*.yml, kubernetes/
 	@$(TSX) dashboards/export.ts

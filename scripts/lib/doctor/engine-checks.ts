@@ -4,7 +4,8 @@
 import { t } from '../output/i18n.ts'
 import { CLIENT_API, type Endpoint, type EngineInfo, isDockerDesktop } from '../engine/api.ts'
 import { apiTooOld, describeEngine, negotiateApi } from '../engine/api-version.ts'
-import { docker, engineInfo } from '../engine/cli.ts'
+import { docker, engineInfo, notFound, runDocker } from '../engine/cli.ts'
+import { unreachable } from '../engine/errors.ts'
 import { diskTight, diskTooSmall, diskVerdict, engineDiskSpace } from '../engine/disk.ts'
 import { gpuAvailable } from '../engine/gpu.ts'
 import { registryFix } from '../engine/pull-failures.ts'
@@ -70,12 +71,17 @@ export async function engineCheck(endpoint: Endpoint): Promise<{ check: Check; i
   }
 }
 
+const IMAGE_INSPECT_MS = 10_000
+
+/** The image's size, or undefined only when the engine says it has no such image. */
 async function imageHere(image: string): Promise<number | undefined> {
-  try {
-    return Number(await docker(['image', 'inspect', '--format', '{{.Size}}', image], { timeoutMs: 10_000 }))
-  } catch {
-    return undefined
-  }
+  const args = ['image', 'inspect', '--format', '{{.Size}}', image]
+  const out = await runDocker(args, { timeoutMs: IMAGE_INSPECT_MS })
+  if (out.exitCode === 0) return Number(out.stdout)
+  if (notFound.test(out.stderr) && !unreachable.test(out.stderr)) return undefined
+  // No answer (a busy engine past the deadline, an engine error) is not "not here": advice to pull
+  // would be wrong. Ask once more; a second failure says what it is.
+  return Number(await docker(args, { timeoutMs: IMAGE_INSPECT_MS }))
 }
 
 export interface ImageState {
@@ -88,7 +94,12 @@ export interface ImageState {
 
 export async function imageCheck(setting: Setting<string>, info: EngineInfo, timeoutMs: number): Promise<ImageState> {
   const { variable, value: image } = setting
-  const size = await imageHere(image)
+  let size: number | undefined
+  try {
+    size = await imageHere(image)
+  } catch (error) {
+    return { setting, here: false, check: fromError('image', error, variable) }
+  }
   const state = (status: Status, message: string, fix?: string, toPull?: number): ImageState => ({
     setting,
     here: size !== undefined,

@@ -24,7 +24,8 @@ export default {
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
-  ignorePatterns: ['dist', '.state', 'reports', 'report', 'test/artifacts', 'docs', '.tmp'],
+  // Anchored: a bare 'report' would also leave out scripts/lib/report/.
+  ignorePatterns: ['/dist', '/.state', '/reports', '/report', '/test/artifacts', '/docs', '/.tmp'],
   // A mutant's deadline is its tests' time in the dry run times timeoutFactor, plus this.
   timeoutMS: 10_000,
   disableTypeChecks: false,

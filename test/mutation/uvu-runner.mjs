@@ -10,10 +10,12 @@
 //   later mutant survive or die, and a static mutant (one that acts while modules load) acts.
 //   node_modules load once per worker; Stryker restarts a worker after maxTestRunnerReuse runs.
 // - A test is one `test(name, fn)`; its suite's before/after hooks run around each group of its
-//   tests that runs, and what the hooks reach counts as reached by every test of that suite.
+//   tests that runs. What a suite reaches while it loads (module top levels, the suite's own set-up)
+//   or in its hooks counts as reached by each of its tests, so few mutants are "static" to Stryker.
+// - A mutant's suites run fastest first (dry-run time), so a mutant that dies dies early.
 // - A test that fails under a mutant but also fails alone without one (it needs the tests before
 //   it) is run again with those tests first, so no mutant is called killed by a test's set-up.
-// - A static mutant runs every test of its module's suites (test/mutation/modules.ts).
+// - A mutant Stryker still calls static runs every test of its module's suites (modules.ts).
 // Plain JavaScript: Stryker loads plugins without tsx; the worker registers tsx for the suites.
 import { register } from 'node:module'
 import { relative, resolve } from 'node:path'
@@ -25,6 +27,9 @@ import { register as registerTsx } from 'tsx/esm/api'
 import { registry } from './uvu-shim.mjs'
 
 const { NAMESPACE, ACTIVE_MUTANT_ENV_VARIABLE: ACTIVE_MUTANT_ENV } = INSTRUMENTER_CONSTANTS
+/** Coverage keys of what a suite reaches outside its tests, merged into each of its tests. */
+const IMPORT = 'import of'
+const HOOKS = 'hooks of'
 
 /** @param {unknown} error */
 const describe = (error) => (error instanceof Error ? (error.stack ?? error.message) : String(error))
@@ -62,17 +67,24 @@ export class UvuTestRunner {
   }
 
   /**
-   * Imports the suite files given (short names, as in modules.ts) as a new generation, and returns
+   * Imports the suite files given (short names, as in modules.ts), each as a new generation of the
+   * project's modules (as if each ran in a process of its own), and returns
    * their tests with ids that are the same in every generation: file › name, (n) for a repeat.
    */
   async load(files) {
-    this.generation++
     registry.suites = []
     for (const file of files) {
       registry.file = file
       const url = pathToFileURL(resolve(this.suiteFile(file)))
-      url.searchParams.set('tm-gen', String(this.generation))
-      await import(url.href)
+      url.searchParams.set('tm-gen', String(++this.generation))
+      // What loading reaches (a module's top level, a suite's set-up) counts as reached by each
+      // test of the suite: Stryker need not treat it as static and run every test for it.
+      this.ns.currentTestId = `${IMPORT} ${file}`
+      try {
+        await import(url.href)
+      } finally {
+        this.ns.currentTestId = undefined
+      }
     }
     const tests = []
     const seen = new Map()
@@ -90,14 +102,16 @@ export class UvuTestRunner {
   /** Every suite of the modules in this run; keeps the list of their tests. */
   async loadAll() {
     const loaded = await this.load([...new Set(this.modules.flatMap((m) => m.suites))])
-    this.tests = loaded.map(({ id, suite, index }) => ({ id, file: suite.file, index }))
+    this.tests = loaded.map(({ id, suite, index }) => ({ id, file: suite.file, index, ms: 0 }))
     return loaded
   }
 
   /** Loads a new generation of the suites that hold these test ids; returns those tests, in order. */
   async fresh(ids) {
     const wanted = new Set(ids)
-    const files = [...new Set(this.tests.filter((t) => wanted.has(t.id)).map((t) => t.file))]
+    const ms = new Map()
+    for (const t of this.tests.filter((t) => wanted.has(t.id))) ms.set(t.file, (ms.get(t.file) ?? 0) + t.ms)
+    const files = [...ms.keys()].sort((a, b) => ms.get(a) - ms.get(b))
     return (await this.load(files)).filter((t) => wanted.has(t.id))
   }
 
@@ -116,7 +130,7 @@ export class UvuTestRunner {
     }
     for (const { suite, tests: group } of groups) {
       const state = suite.state
-      const hooks = `hooks of ${suite.file}`
+      const hooks = `${HOOKS} ${suite.file}`
       try {
         this.ns.currentTestId = hooks
         for (const hook of suite.before) await hook(state)
@@ -167,21 +181,23 @@ export class UvuTestRunner {
       const results = []
       const { failures } = await this.run(loaded, {
         all: true,
-        onTest: (test, failure, ms) =>
+        onTest: (test, failure, ms) => {
+          this.tests.find((t) => t.id === test.id).ms = ms
           results.push(
             failure
               ? { id: test.id, name: test.id, status: TestStatus.Failed, failureMessage: failure, timeSpentMs: ms }
               : { id: test.id, name: test.id, status: TestStatus.Success, timeSpentMs: ms },
-          ),
+          )
+        },
       })
       // A hook that fails fails no test by name, and every mutant would be killed by it.
-      const hookFailure = failures.find((f) => f.message.startsWith('hooks of '))
+      const hookFailure = failures.find((f) => f.message.startsWith(HOOKS))
       if (hookFailure) return { status: DryRunStatus.Error, errorMessage: hookFailure.message }
       const coverage = this.ns.mutantCoverage
-      // What a suite's hooks reached, each of its tests reached.
+      // What a suite's loading and hooks reached, each of its tests reached.
       for (const [key, hit] of Object.entries(coverage.perTest)) {
-        if (!key.startsWith('hooks of ')) continue
-        const file = key.slice('hooks of '.length)
+        const [, file] = key.match(new RegExp(`^(?:${IMPORT}|${HOOKS}) (.+)$`)) ?? []
+        if (!file) continue
         for (const test of this.tests.filter((t) => t.file === file)) {
           coverage.perTest[test.id] = { ...hit, ...coverage.perTest[test.id] }
         }

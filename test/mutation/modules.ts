@@ -1,6 +1,6 @@
-// What `make mutation` mutates, and which suites judge each file. A mutant runs only the suites of
-// its own file (test/mutation/suites-for-mutant.ts), fastest first, so one Stryker run covers every
-// module without running every suite for every mutant. A file a suite does not cover is not listed:
+// What `make mutation` mutates, and which suites judge each file. The runner (uvu-runner.mjs) loads
+// the suites of the selected modules; a mutant runs the tests that reach it, and one that acts
+// while modules load runs its own module's suites. A file a suite does not cover is not listed:
 // its mutants would all survive and say nothing new.
 
 export interface MutationModule {
@@ -8,7 +8,7 @@ export interface MutationModule {
   name: string
   /** Files to mutate; `file:from-to` mutates only those lines (Stryker's syntax). */
   mutate: string[]
-  /** Suites under test/ that cover these files, fastest first: the first to fail ends the mutant's run. */
+  /** Suites under test/ that cover these files (short names: `unit/mask` is test/unit/mask.test.ts). */
   suites: string[]
 }
 

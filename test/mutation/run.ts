@@ -1,9 +1,8 @@
 // `make mutation [M=step,mask]`: StrykerJS over the modules of test/mutation/modules.ts, in one run.
-// First each module's suites run once here, green and timed (suites-for-mutant.ts gives a mutant a
-// deadline from it); then Stryker mutates the files in a sandbox and runs, per mutant, only
-// the suites of the mutated file. Reports: reports/mutation/mutation.{json,html}; the score of each
-// module is printed, and a module under MIN_SCORE makes the run fail.
-import { spawnSync } from 'node:child_process'
+// Stryker mutates the files in a sandbox; its dry run (uvu-runner.mjs) runs every suite once, green,
+// and records which tests reach which mutant; then each mutant runs only those tests. Reports:
+// reports/mutation/mutation.{json,html}; the score of each module is printed, and a module under
+// MIN_SCORE makes the run fail.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { Stryker } from '@stryker-mutator/core'
 import { fileOf, modules } from './modules.ts'
@@ -21,25 +20,6 @@ if (unknown.length) {
 }
 const selected = wanted.length ? modules.filter((m) => wanted.includes(m.name)) : modules
 
-// Each module's suites, run as a mutant will run them (suites-for-mutant.ts) but with no mutant:
-// green before anything is mutated, and timed for the deadline a mutant gets.
-const moduleMs: Record<string, number> = {}
-for (const m of selected) {
-  const started = Date.now()
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/mutation/suites-for-mutant.ts'], {
-    encoding: 'utf8',
-    env: { ...process.env, TM_MUTATION_MODULE: m.name },
-  })
-  moduleMs[m.name] = Date.now() - started
-  const seconds = (moduleMs[m.name]! / 1000).toFixed(1)
-  console.log(`  ${m.name}: ${m.suites.join(', ')} ${run.status === 0 ? 'green' : 'RED'} in ${seconds} s`)
-  if (run.status !== 0) {
-    console.error(`${run.stdout}${run.stderr}\n${m.name}: its suites fail with no mutant; fix them first`)
-    process.exit(1)
-  }
-}
-process.env.TM_MUTATION_MODULE_MS = JSON.stringify(moduleMs)
-
 // The type checker's program: the mutated files and what they import. Checking each mutant against
 // the whole project (every suite and script imports the output and step modules) took ~30 s a mutant.
 const checked = [...new Set(selected.flatMap((m) => m.mutate.map(fileOf)))].map((f) => `../../${f}`)
@@ -48,12 +28,16 @@ writeFileSync(
   `${JSON.stringify({ extends: '../../tsconfig.json', include: [], files: checked }, null, 2)}\n`,
 )
 
+// The workers (uvu-runner.mjs) load the suites of these modules only.
+process.env.TM_MUTATION_MODULES = selected.map((m) => m.name).join(',')
 const started = Date.now()
 await new Stryker({
   tsconfigFile: CHECKER_TSCONFIG,
   configFile: 'test/mutation/stryker.config.mjs',
   mutate: selected.flatMap((m) => m.mutate),
-  concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 1),
+  // Stryker splits this between type checkers (half, rounded up) and test runners: 3 gives two
+  // checkers, which are most of the work, and one runner, whose mutants take milliseconds.
+  concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 3),
 }).runMutationTest()
 const minutes = ((Date.now() - started) / 60_000).toFixed(1)
 

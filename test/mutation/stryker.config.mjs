@@ -3,23 +3,31 @@
 // can tell them apart from the original) are listed, with why, in equivalent-mutants.md beside this file.
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
-  // uvu has no Stryker runner: each mutant runs a command, which picks the suites of its file.
-  testRunner: 'command',
-  commandRunner: { command: 'node --import tsx test/mutation/suites-for-mutant.ts' },
-  coverageAnalysis: 'off',
+  // uvu has no Stryker runner: uvu-runner.mjs runs the suites in Stryker's workers, and each mutant
+  // runs only the tests that reach it (perTest coverage, recorded in the dry run).
+  testRunner: 'uvu',
+  coverageAnalysis: 'perTest',
+  // Each mutant loads its own copy of the project's modules into the worker; a new worker now and
+  // then gives that memory back.
+  maxTestRunnerReuse: 100,
   // A mutant that does not type-check is no bug anyone could ship (`make lint` runs tsc): not run.
   checkers: ['typescript'],
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
-  plugins: ['@stryker-mutator/typescript-checker', './test/mutation/ignore-messages.mjs'],
+  plugins: [
+    '@stryker-mutator/typescript-checker',
+    './test/mutation/ignore-messages.mjs',
+    './test/mutation/uvu-runner.mjs',
+  ],
   ignorers: ['messages'],
   reporters: ['html', 'json', 'progress'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
-  ignorePatterns: ['dist', '.state', 'reports', 'report', 'test/artifacts', 'docs', '.tmp'],
-  // suites-for-mutant.ts stops a suite that runs past 3× its measured time; this is only a backstop.
-  timeoutMS: 300_000,
+  // Anchored: a bare 'report' would also leave out scripts/lib/report/.
+  ignorePatterns: ['/dist', '/.state', '/reports', '/report', '/test/artifacts', '/docs', '/.tmp'],
+  // A mutant's deadline is its tests' time in the dry run times timeoutFactor, plus this.
+  timeoutMS: 10_000,
   disableTypeChecks: false,
   logLevel: 'info',
   fileLogLevel: 'off',

@@ -101,6 +101,44 @@ test('a port from 1 to 65535 is accepted, at both ends', () => {
   assert.is(loadConfig({ PROMETHEUS_PORT: '  ' }).prometheus.port, 9090, 'blank: the default')
 })
 
+test('TRITON_REPLICAS: from 1 to 16, two digits included', () => {
+  assert.is(loadConfig({ TRITON_REPLICAS: '1' }).triton.replicas.length, 1)
+  assert.is(loadConfig({ TRITON_REPLICAS: '10' }).triton.replicas.length, 10)
+  assert.is(loadConfig({ TRITON_REPLICAS: '16' }).triton.replicas.length, 16, 'the most')
+})
+
+test("a replica's derived port may be 65535 itself, and the refusal names the highest first port", () => {
+  // Replica 3 of 3 publishes TRITON_METRICS_PORT + 20.
+  assert.is(loadConfig({ TRITON_REPLICAS: '3', TRITON_METRICS_PORT: '65515' }).triton.replicas[2]!.metricsPort, 65535)
+  try {
+    loadConfig({ TRITON_REPLICAS: '3', TRITON_METRICS_PORT: '65516' })
+    assert.unreachable()
+  } catch (error) {
+    assert.instance(error, StepError)
+    assert.match((error as StepError).message, /triton-3 would publish port 65536, past 65535/)
+    // 65536 − (3 − 1) × 10: the first replica's ports must stay under it.
+    assert.match((error as StepError).fix, /under 65516\b/)
+  }
+})
+
+test('the address the ports are reached at: an "any" address by its loopback, IPv6 in brackets', () => {
+  assert.is(loadConfig({ BIND_ADDRESS: '0.0.0.0' }).host, '127.0.0.1')
+  assert.is(loadConfig({ BIND_ADDRESS: '::' }).host, '::1')
+  assert.is(loadConfig({ BIND_ADDRESS: '192.168.1.5' }).host, '192.168.1.5')
+  assert.is(url(loadConfig({ BIND_ADDRESS: '::' }), 9090), 'http://[::1]:9090')
+  assert.is(url(loadConfig({ BIND_ADDRESS: '::1' }), 3000), 'http://[::1]:3000')
+})
+
+test("PROMETHEUS_CONFIG_DIR and ALERTMANAGER_CONFIG: trimmed when set, the generated files' when unset or blank", () => {
+  const set = loadConfig({ PROMETHEUS_CONFIG_DIR: ' /srv/prom ', ALERTMANAGER_CONFIG: ' /srv/am.yml ' })
+  assert.is(set.prometheus.configDir, '/srv/prom')
+  assert.is(set.alertmanager.configFile, '/srv/am.yml')
+  const blank = loadConfig({ PROMETHEUS_CONFIG_DIR: '  ', ALERTMANAGER_CONFIG: '' })
+  assert.is(blank.prometheus.configDir, undefined)
+  assert.is(blank.alertmanager.configFile, undefined)
+  assert.is(loadConfig({}).prometheus.configDir, undefined)
+})
+
 for (const [env, pattern] of [
   [{ TRITON_REPLICAS: '0' }, /TRITON_REPLICAS="0" is not a replica count/],
   [{ TRITON_REPLICAS: '17' }, /TRITON_REPLICAS="17" is not a replica count/],

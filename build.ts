@@ -2,7 +2,7 @@
 // with plain `node` (no TypeScript loader, no module graph walk): the cold start every
 // `make all` step pays. Tests bundle their own entries with the same options.
 import { build, type BuildOptions } from 'esbuild'
-import { readdirSync } from 'node:fs'
+import { readdirSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 export const nodeBundle = {
@@ -19,6 +19,9 @@ export const nodeBundle = {
 } satisfies BuildOptions
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  // Chunk names carry a hash of their content, so each build writes new files beside the old ones,
+  // which nothing reads any more: they pile up (and a copy of dist/scripts carries them along).
+  rmSync('dist/scripts/chunks', { recursive: true, force: true })
   await build({
     ...nodeBundle,
     entryPoints: readdirSync('scripts')

@@ -2,12 +2,13 @@
 // typed code in prometheus/ into the state folder (they hold this machine's names, so they are no
 // source), checked by promtool before anything starts, and the step returns only once every
 // Triton target is up (the tutorial's check, done by the script).
-import { IMAGE_CONSOLE_FLAGS, renderFiles, TRITON_TARGETS_FILE } from '../prometheus/config.ts'
+import { IMAGE_CONSOLE_FLAGS, renderFiles } from '../prometheus/config.ts'
+import { TRITON_TARGETS_FILE } from '../prometheus/scrape.ts'
 import { ensureEngine } from './lib/engine/cli.ts'
 import { ensureContainer } from './lib/engine/containers.ts'
 import { ensureImage } from './lib/engine/images.ts'
 import { ensureNetwork, ensureVolume } from './lib/engine/networks.ts'
-import { pullEnv, pullFlags, pullSettings } from './lib/engine/pull.ts'
+import { pullEnv, pullFlags, pullSettings } from './lib/engine/pull-settings.ts'
 import { waitForHttp } from './lib/engine/readiness.ts'
 import type { ContainerSpec } from './lib/engine/spec.ts'
 import { t } from './lib/output/i18n.ts'

@@ -31,7 +31,7 @@ import { fail } from './lib/step/fail.ts'
 import { t } from './lib/output/i18n.ts'
 import { log } from './lib/output/log.ts'
 import { stateDir } from './lib/state/secrets.ts'
-import { pullEnv, pullFlags, pullSettings } from './lib/engine/pull.ts'
+import { pullEnv, pullFlags, pullSettings } from './lib/engine/pull-settings.ts'
 import { runTool, type ToolRun } from './lib/engine/tool.ts'
 
 /**

@@ -121,7 +121,7 @@ await step(
     const notifying = await fromAlertmanager(async () => {
       const status = await fetchStatus(alertmanager)
       if (typeof status.config?.original !== 'string') throw new Error('/api/v2/status has no config')
-      return hasIntegrations(status.config.original)
+      return await hasIntegrations(status.config.original)
     })
     const senders = await fromPrometheus(async () => {
       const { activeAlertmanagers } = await prometheusApi<{ activeAlertmanagers?: AlertmanagerTargetInfo[] }>(

@@ -5,7 +5,6 @@
 // the alerts are posted to a webhook; the URL is a secret and only ever travels in the config file,
 // which reaches the container the way every secret does (lib/engine/secret-files.ts): copied in before it
 // starts, mode 0400, owned by the user the container runs as, so that user alone can read it.
-import { createHash } from 'node:crypto'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { alertmanagerConfig, alertmanagerYaml, RECEIVERS } from '../prometheus/alertmanager.ts'
@@ -19,6 +18,7 @@ import {
   ALERTMANAGER_USER,
   fetchStatus,
 } from './lib/prometheus/alertmanager.ts'
+import { crypto } from './lib/step/builtins.ts'
 import { step } from './lib/step/cli.ts'
 import { warnIfExposed } from './lib/step/exposure.ts'
 import { assertDistinctPorts, loadConfig, url } from './lib/step/config.ts'
@@ -140,7 +140,7 @@ await step(
 
     // Read at start: a changed config recreates the container. Its hash, never its content, goes in a
     // label (inspect shows labels); a token in the URL leaves nothing there to guess from.
-    const configHash = createHash('sha256').update(text).digest('hex').slice(0, 16)
+    const configHash = crypto().createHash('sha256').update(text).digest('hex').slice(0, 16)
     await ensureNetwork(config.network)
     const base = url(config, am.port)
     const ready = () =>

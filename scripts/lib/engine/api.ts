@@ -3,11 +3,12 @@
 // Everything else goes through the CLI (cli.ts). Where the engine is reached in a way we do not
 // speak (ssh://, TLS, a Windows pipe), `engineEndpoint` says so and the caller falls back to the CLI.
 import { readFileSync } from 'node:fs'
-import { type ClientRequest, type IncomingMessage, request } from 'node:http'
+import type { ClientRequest, IncomingMessage } from 'node:http'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
+import { http } from '../step/builtins.ts'
 
 /**
  * The Engine API versions this client speaks, negotiated per engine as the docker CLI does (the
@@ -156,7 +157,7 @@ export function engineCall(endpoint: Exclude<Endpoint, { kind: 'cli' }>, call: E
     ],
     t('the Engine API, as the docker CLI speaks it'),
   )
-  const req = request({
+  const req = http().request({
     ...target,
     method: call.method,
     path,

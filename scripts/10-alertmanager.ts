@@ -7,7 +7,6 @@
 // starts, mode 0400, owned by the user the container runs as, so that user alone can read it.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { alertmanagerConfig, alertmanagerYaml, RECEIVERS } from '../prometheus/alertmanager.ts'
 import { alertTiming, duration } from '../prometheus/alert-timing.ts'
 import { describeWebhook, WEBHOOK_FILE, WEBHOOK_OFF, webhookChoice } from './lib/prometheus/alert-webhook.ts'
 import {
@@ -122,6 +121,8 @@ await step(
     assertDistinctPorts(config)
     warnIfExposed(config)
     const am = config.alertmanager
+    // The typed config and its YAML rendering are loaded here, not at start: `--help` needs neither.
+    const { alertmanagerConfig, alertmanagerYaml, RECEIVERS } = await import('../prometheus/alertmanager.ts')
     const hints = { nameVariable: 'ALERTMANAGER_CONTAINER', imageVariable: 'ALERTMANAGER_IMAGE' }
     // Every input is checked before anything changes: the variables, then the config by amtool.
     const own = am.configFile

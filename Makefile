@@ -130,7 +130,7 @@ system: ## Install and start what tests need: Docker engine, Prometheus, promtoo
 	@bash test/setup/system.sh
 
 build: $(BUILT) ## Bundle the step scripts into dist/
-$(BUILT): $(SOURCES) build.ts $(DEPS)
+$(BUILT): $(SOURCES) locales/zh-CN.json build.ts $(DEPS)
 	@$(TSX) build.ts && touch $@
 
 # Only the lock file decides: an edit to package.json's scripts must not reinstall node_modules.

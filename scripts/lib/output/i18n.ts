@@ -12,8 +12,8 @@ function localeIsChinese(env: NodeJS.ProcessEnv = process.env): boolean {
 export const chinese = localeIsChinese()
 
 // Loaded only in Chinese: the catalog is most of what a step parses at start, and an English run
-// never reads it. A dynamic import, not a file read, so the bundle keeps it in a chunk of its own
-// beside the step (a copy of dist/scripts runs without the source tree).
+// never reads it. A dynamic import, not a file read: the bundle points it at its copy in
+// dist/scripts/chunks (build.ts), so a copy of dist/scripts runs without the source tree.
 const catalog: Readonly<Record<string, string>> = chinese
   ? (await import('../../../locales/zh-CN.json', { with: { type: 'json' } })).default
   : {}

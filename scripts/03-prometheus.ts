@@ -123,16 +123,14 @@ await step(
       )
     }
     const alertmanager = alertmanagerTarget(config.alertmanager.container)
-    const filesChanged = writeFiles(
-      dir,
-      renderFiles({ triton: { file: TRITON_TARGETS_FILE }, alertmanagerTarget: alertmanager }),
-    )
+    const rendered = renderFiles({ triton: { file: TRITON_TARGETS_FILE }, alertmanagerTarget: alertmanager })
+    const filesChanged = writeFiles(dir, rendered)
     log.info(t('generated {dir}/prometheus.yml and rules.yml', { dir }))
 
     // Converge: image, promtool's verdict (nothing changes before it), network, volume, container.
     await ensureEngine()
     await ensureImage(service.image, service.hints, pullSettings(flags['pull-stall-timeout']))
-    await checkConfig(dir, service.image)
+    await checkConfig(dir, service.image, rendered)
     await ensureNetwork(config.network)
     await ensureVolume(config.prometheus.volume)
     const { action } = await ensureContainer(service)

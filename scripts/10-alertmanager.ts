@@ -31,7 +31,7 @@ import { t } from './lib/output/i18n.ts'
 import { log } from './lib/output/log.ts'
 import { stateDir } from './lib/state/secrets.ts'
 import { pullEnv, pullFlags, pullSettings } from './lib/engine/pull-settings.ts'
-import { runTool, type ToolRun } from './lib/engine/tool.ts'
+import { checkMemory, runTool, type ToolRun } from './lib/engine/tool.ts'
 
 /**
  * The config holds the webhook URL, so amtool never reads it from a file others could read: a
@@ -39,6 +39,11 @@ import { runTool, type ToolRun } from './lib/engine/tool.ts'
  * amtool (running as nobody) gets it on stdin.
  */
 async function checkConfig(text: string, image: string): Promise<void> {
+  const memory = checkMemory('amtool', image, text)
+  if (memory.passed()) {
+    log.ok(t('amtool check-config: valid (passed before, unchanged since)'))
+    return
+  }
   const copy = join(stateDir(), `.alertmanager-check.${process.pid}.yml`)
   writeFileSync(copy, text, { mode: 0o600 })
   let result: ToolRun
@@ -63,6 +68,7 @@ async function checkConfig(text: string, image: string): Promise<void> {
       ),
     )
   }
+  memory.remember()
   log.ok(t('amtool check-config: valid ({where})', { where: result.where }))
 }
 

@@ -5,7 +5,7 @@ import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { fail, type StepError } from '../step/fail.ts'
 import type { EngineInfo } from './api.ts'
-import { apiInspect, apiReader, type InspectKind } from './api-read.ts'
+import { apiGet, apiInspect, apiReader, type InspectKind } from './api-read.ts'
 import { dockerSaid, explainDockerError, type FailureContext, unreachable } from './errors.ts'
 interface RunOptions {
   /** Extra environment for the docker client (values for `-e NAME`). */
@@ -95,6 +95,8 @@ export async function ensureEngine(timeoutMs = ENGINE_TIMEOUT_MS): Promise<void>
 
 /** `docker info`: platform, data root, runtimes, registry mirrors. */
 export async function engineInfo(timeoutMs = ENGINE_TIMEOUT_MS): Promise<EngineInfo> {
+  const asked = await apiGet('/info', timeoutMs)
+  if (asked?.status === 200) return JSON.parse(asked.body) as EngineInfo
   return JSON.parse(await docker(['info', '--format', '{{json .}}'], { timeoutMs })) as EngineInfo
 }
 

@@ -1,6 +1,7 @@
 // The Docker Engine API spoken directly (HTTP over the engine's unix socket, or plain TCP), for what
-// the docker CLI cannot give a program: a pull's progress, layer by layer, as a stream of JSON lines.
-// Everything else goes through the CLI (cli.ts). Where the engine is reached in a way we do not
+// the docker CLI cannot give a program: a pull's progress, layer by layer, as a stream of JSON lines;
+// and for the reads a converged step makes, one request each instead of a docker process each
+// (api-read.ts). Changes go through the CLI (cli.ts). Where the engine is reached in a way we do not
 // speak (ssh://, TLS, a Windows pipe), `engineEndpoint` says so and the caller falls back to the CLI.
 import { readFileSync } from 'node:fs'
 import type { ClientRequest, IncomingMessage } from 'node:http'

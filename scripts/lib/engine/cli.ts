@@ -1,5 +1,7 @@
 // The docker CLI as the steps run it: each command shown with --verbose (stdin never), a deadline
 // where the engine may hang, and a failure explained (errors.ts) instead of docker's raw text.
+// Reads (the engine answers, an inspect, its info) ask the Engine API first (api-read.ts), and
+// come here when it cannot answer them plainly.
 import type { ProcessOutput } from 'zx'
 import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'

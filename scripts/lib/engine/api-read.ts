@@ -5,16 +5,37 @@
 // answer plainly (an engine reached over ssh or TLS, a refused connection, an odd status) comes
 // back undefined, and the caller asks the docker CLI, whose failures errors.ts explains.
 import { type Endpoint, engineCall, engineEndpoint, readBody } from './api.ts'
-import { EngineSilent, negotiateApi } from './api-version.ts'
+import { chooseApi } from './api-version.ts'
 
 type Reader = { endpoint: Exclude<Endpoint, { kind: 'cli' }>; version: string }
 
 /** By what chooses the engine (engineEndpoint): a test that points DOCKER_HOST elsewhere gets another. */
 const readers = new Map<string, Promise<Reader | 'silent' | undefined>>()
 
+/** The engine took the connection and said nothing by the deadline. */
+const SILENT = new Error('silent')
+
+/**
+ * The engine's newest API version, from `GET /_ping` (its `Api-Version` header, as the docker CLI
+ * asks it): an answer of milliseconds, where `/version` asks containerd and runc theirs first.
+ */
+async function ping(endpoint: Exclude<Endpoint, { kind: 'cli' }>, timeoutMs: number): Promise<string | undefined> {
+  const call = engineCall(endpoint, { method: 'GET', path: '/_ping' })
+  const deadline = setTimeout(() => call.request.destroy(SILENT), timeoutMs)
+  try {
+    const response = await call.response
+    await readBody(response)
+    const header = response.headers['api-version']
+    return response.statusCode === 200 && typeof header === 'string' ? header : undefined
+  } finally {
+    clearTimeout(deadline)
+  }
+}
+
 /**
  * The endpoint and the API version to read with, asked once per run: 'silent' when the engine
- * took the connection and said nothing within `timeoutMs`; undefined when the CLI should ask.
+ * took the connection and said nothing within `timeoutMs`; undefined when the CLI should ask
+ * (an engine older than the oldest version this tool speaks, too: the CLI says what to do).
  */
 export function apiReader(
   timeoutMs: number,
@@ -26,10 +47,14 @@ export function apiReader(
     reader = (async () => {
       const endpoint = await engineEndpoint(env)
       if (endpoint.kind === 'cli') return undefined
-      const choice = await negotiateApi(endpoint, timeoutMs)
+      const newest = await ping(endpoint, timeoutMs)
+      if (!newest) return undefined
+      // An engine whose oldest version is above the one chosen here refuses the reads with a 400,
+      // and each goes to the CLI, which explains it.
+      const choice = chooseApi({ newest })
       return choice.kind === 'speak' ? { endpoint, version: choice.version } : undefined
     })().catch((error: unknown) => {
-      if (error instanceof EngineSilent) return 'silent' as const
+      if (error === SILENT) return 'silent' as const
       // Not kept: the engine may be up at the next ask (a step that starts it, a test).
       readers.delete(key)
       return undefined
@@ -44,7 +69,7 @@ export async function apiGet(path: string, timeoutMs: number): Promise<{ status:
   const api = await apiReader(timeoutMs)
   if (!api || api === 'silent') return undefined
   const call = engineCall(api.endpoint, { method: 'GET', path, version: api.version })
-  const deadline = setTimeout(() => call.request.destroy(), timeoutMs)
+  const deadline = setTimeout(() => call.request.destroy(new Error('no answer in time')), timeoutMs)
   try {
     const response = await call.response
     return { status: response.statusCode ?? 0, body: await readBody(response) }

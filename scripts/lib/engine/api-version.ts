@@ -4,7 +4,6 @@
 // 29.0–29.2 refuse anything below 1.44, and a newer engine still serves older versions.
 import { t } from '../output/i18n.ts'
 import { fail, type StepError } from '../step/fail.ts'
-import type { IncomingMessage } from 'node:http'
 import { CLIENT_API, type Endpoint, engineCall, engineMessage, readBody } from './api.ts'
 
 /** What the engine says of itself: its release and the API versions it serves. */
@@ -87,34 +86,12 @@ export function engineUnreachable(address: string, code: string): StepError {
   )
 }
 
-/** The engine took the connection but did not answer `GET /version` by the deadline: it is stuck. */
-export class EngineSilent extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`no answer to GET /version within ${timeoutMs} ms`)
-  }
-}
-
-async function askVersions(endpoint: Exclude<Endpoint, { kind: 'cli' }>, timeoutMs?: number): Promise<EngineVersions> {
+async function askVersions(endpoint: Exclude<Endpoint, { kind: 'cli' }>): Promise<EngineVersions> {
   const call = engineCall(endpoint, { method: 'GET', path: '/version' })
-  // Closing the connection ends the wait; the socket would otherwise hold the process open.
-  const deadline =
-    timeoutMs === undefined ? undefined : setTimeout(() => call.request.destroy(new EngineSilent(timeoutMs)), timeoutMs)
-  try {
-    const response = await call.response.catch((error: NodeJS.ErrnoException) => {
-      if (error instanceof EngineSilent) throw error
-      throw engineUnreachable(endpoint.address, error.code ?? error.message)
-    })
-    return parseVersions(endpoint, response, await readBody(response))
-  } finally {
-    clearTimeout(deadline)
-  }
-}
-
-function parseVersions(
-  endpoint: Exclude<Endpoint, { kind: 'cli' }>,
-  response: IncomingMessage,
-  body: string,
-): EngineVersions {
+  const response = await call.response.catch((error: NodeJS.ErrnoException) => {
+    throw engineUnreachable(endpoint.address, error.code ?? error.message)
+  })
+  const body = await readBody(response)
   // Every answer carries the engine's newest version in a header, whatever its body.
   const header = response.headers['api-version']
   const newestHeader = typeof header === 'string' ? header : undefined
@@ -137,14 +114,11 @@ function parseVersions(
 
 const asked = new Map<string, Promise<ApiChoice>>()
 
-/**
- * The API version to speak to `endpoint`, asked once per run and engine address. With a deadline,
- * an engine that takes the connection and stays silent past it rejects with EngineSilent.
- */
-export function negotiateApi(endpoint: Exclude<Endpoint, { kind: 'cli' }>, timeoutMs?: number): Promise<ApiChoice> {
+/** The API version to speak to `endpoint`, asked once per run and engine address. */
+export function negotiateApi(endpoint: Exclude<Endpoint, { kind: 'cli' }>): Promise<ApiChoice> {
   let choice = asked.get(endpoint.address)
   if (!choice) {
-    choice = askVersions(endpoint, timeoutMs).then((engine) => chooseApi(engine))
+    choice = askVersions(endpoint).then((engine) => chooseApi(engine))
     // A failed ask is not kept: the next caller asks again (the engine may be back).
     choice.catch(() => asked.delete(endpoint.address))
     asked.set(endpoint.address, choice)

@@ -1,8 +1,8 @@
 // Prometheus's own configuration as typed data; `prometheus.yml` is generated from it.
 import { stringify } from 'yaml'
 import { PROMETHEUS_CONTAINER_PORT, TRITON_JOB } from '../scripts/lib/prometheus/api.ts'
-import { tritonTarget } from '../scripts/lib/triton/names.ts'
 import { alertTiming, duration } from './alert-timing.ts'
+import { SCRAPE_INTERVAL } from './scrape.ts'
 import { GENERATED_HEADER, ruleGroups, rulesYaml } from './rules.ts'
 
 /** `file_sd_configs` entry (Prometheus docs, <file_sd_config>); paths are relative to prometheus.yml. */
@@ -42,11 +42,6 @@ export interface PrometheusConfig {
 
 export const RULES_FILE = 'rules.yml'
 /**
- * How often Prometheus scrapes Triton. Grafana's datasource gets the same value as its scrape interval
- * (`jsonData.timeInterval`, step 06): otherwise Grafana assumes 15 s and `$__rate_interval` never drops under 60 s.
- */
-export const SCRAPE_INTERVAL = '5s'
-/**
  * The console flags of prom/prometheus's default command (its Dockerfile's CMD, v2.53.1). A container
  * given its own command loses that CMD, so step 03 passes them again, or /consoles serves nothing.
  */
@@ -54,8 +49,6 @@ export const IMAGE_CONSOLE_FLAGS = [
   '--web.console.libraries=/usr/share/prometheus/console_libraries',
   '--web.console.templates=/usr/share/prometheus/consoles',
 ] as const
-/** The Triton targets file beside prometheus.yml: written by 02-triton and 03-prometheus, read by Prometheus. */
-export const TRITON_TARGETS_FILE = 'triton-targets.json'
 
 /**
  * How Prometheus finds Triton.
@@ -89,11 +82,6 @@ export function tritonScrape(discovery: TritonDiscovery): ScrapeConfig {
   if ('targets' in discovery) return { job_name: TRITON_JOB, static_configs: [{ targets: discovery.targets }] }
   // The file is watched; the refresh is the fallback where file events do not arrive.
   return { job_name: TRITON_JOB, file_sd_configs: [{ files: [discovery.file], refresh_interval: SCRAPE_INTERVAL }] }
-}
-
-/** The targets file's text: one group, one target per Triton container (`<name>:8002`). */
-export function tritonTargetsJson(containers: string[]): string {
-  return `${JSON.stringify([{ targets: containers.map(tritonTarget) }], null, 2)}\n`
 }
 
 export function prometheusConfig({

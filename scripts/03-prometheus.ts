@@ -2,12 +2,12 @@
 // typed code in prometheus/ into the state folder (they hold this machine's names, so they are no
 // source), checked by promtool before anything starts, and the step returns only once every
 // Triton target is up (the tutorial's check, done by the script).
-import { IMAGE_CONSOLE_FLAGS, renderFiles, TRITON_TARGETS_FILE } from '../prometheus/config.ts'
+import { TRITON_TARGETS_FILE } from '../prometheus/scrape.ts'
 import { ensureEngine } from './lib/engine/cli.ts'
 import { ensureContainer } from './lib/engine/containers.ts'
 import { ensureImage } from './lib/engine/images.ts'
 import { ensureNetwork, ensureVolume } from './lib/engine/networks.ts'
-import { pullEnv, pullFlags, pullSettings } from './lib/engine/pull.ts'
+import { pullEnv, pullFlags, pullSettings } from './lib/engine/pull-settings.ts'
 import { waitForHttp } from './lib/engine/readiness.ts'
 import type { ContainerSpec } from './lib/engine/spec.ts'
 import { t } from './lib/output/i18n.ts'
@@ -31,8 +31,11 @@ import { tritonTarget } from './lib/triton/names.ts'
 /** prom/prometheus keeps its time series here (its image's VOLUME). */
 const DATA_IN_CONTAINER = '/prometheus'
 
-/** The container, as a compose service reads: image, network, ports, mounts, command. */
-const prometheusService = (config: Config, configDir: string): ContainerSpec => ({
+/**
+ * The container, as a compose service reads: image, network, ports, mounts, command (with the
+ * console flags of the image's own command, `IMAGE_CONSOLE_FLAGS` of prometheus/config.ts).
+ */
+const prometheusService = (config: Config, configDir: string, consoleFlags: readonly string[]): ContainerSpec => ({
   name: config.prometheus.container,
   image: config.prometheus.image,
   network: config.network,
@@ -53,7 +56,7 @@ const prometheusService = (config: Config, configDir: string): ContainerSpec => 
   args: [
     `--config.file=${CONFIG_IN_CONTAINER}/prometheus.yml`,
     `--storage.tsdb.path=${DATA_IN_CONTAINER}`,
-    ...IMAGE_CONSOLE_FLAGS,
+    ...consoleFlags,
     '--web.enable-lifecycle',
     // The links in its alerts (generatorURL, which Alertmanager sends on) lead to this
     // machine's port, not to the container's id as a host name that resolves nowhere.
@@ -101,7 +104,9 @@ await step(
     assertDistinctPorts(config)
     warnIfExposed(config)
     const dir = renderedDir(config)
-    const service = prometheusService(config, dir)
+    // The typed config and its YAML rendering are loaded here, not at start: `--help` needs neither.
+    const { IMAGE_CONSOLE_FLAGS, renderFiles } = await import('../prometheus/config.ts')
+    const service = prometheusService(config, dir, IMAGE_CONSOLE_FLAGS)
 
     // The Triton targets are the list 02-triton keeps; a state folder that lost it gets it back
     // from the settings (the list 02-triton writes for them).
@@ -118,16 +123,14 @@ await step(
       )
     }
     const alertmanager = alertmanagerTarget(config.alertmanager.container)
-    const filesChanged = writeFiles(
-      dir,
-      renderFiles({ triton: { file: TRITON_TARGETS_FILE }, alertmanagerTarget: alertmanager }),
-    )
+    const rendered = renderFiles({ triton: { file: TRITON_TARGETS_FILE }, alertmanagerTarget: alertmanager })
+    const filesChanged = writeFiles(dir, rendered)
     log.info(t('generated {dir}/prometheus.yml and rules.yml', { dir }))
 
     // Converge: image, promtool's verdict (nothing changes before it), network, volume, container.
     await ensureEngine()
     await ensureImage(service.image, service.hints, pullSettings(flags['pull-stall-timeout']))
-    await checkConfig(dir, service.image)
+    await checkConfig(dir, service.image, rendered)
     await ensureNetwork(config.network)
     await ensureVolume(config.prometheus.volume)
     const { action } = await ensureContainer(service)

@@ -15,7 +15,7 @@ import { ensureDatasource } from './lib/grafana/datasource.ts'
 import { DATASOURCE_NAME_MAX, DATASOURCE_URL_MAX } from './lib/grafana/server.ts'
 import { tokenSession } from './lib/grafana/session.ts'
 import { prometheusUrlOnNetwork } from './lib/prometheus/api.ts'
-import { SCRAPE_INTERVAL } from '../prometheus/config.ts'
+import { SCRAPE_INTERVAL } from '../prometheus/scrape.ts'
 
 await step(
   {

@@ -4,7 +4,7 @@
 // falls behind shows up as latency instead of being hidden by the client waiting (wrk2 style).
 // The loop itself, and why its numbers are honest, is lib/triton/load-run.ts; the plan, tensors,
 // request, statistics, progress and report are its neighbours lib/triton/load-*.ts.
-import chalk from 'chalk'
+import { color } from './lib/output/color.ts'
 import { step } from './lib/step/cli.ts'
 import { loadConfig } from './lib/step/config.ts'
 import { fail, type StepError } from './lib/step/fail.ts'
@@ -99,7 +99,7 @@ await step(
     const output = scoresOutput(model, metadata.outputs)
     log.ok(
       t('model {model} is ready at {endpoints}', { model, endpoints: endpoints.map((t) => t.url).join(t(', ')) }) +
-        chalk.dim(`  ${input.name} [${input.shape}] FP32 → ${output}`),
+        color.dim(`  ${input.name} [${input.shape}] FP32 → ${output}`),
     )
 
     const bodies = heldout.inputs.map((pixels) =>

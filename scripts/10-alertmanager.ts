@@ -5,10 +5,8 @@
 // the alerts are posted to a webhook; the URL is a secret and only ever travels in the config file,
 // which reaches the container the way every secret does (lib/engine/secret-files.ts): copied in before it
 // starts, mode 0400, owned by the user the container runs as, so that user alone can read it.
-import { createHash } from 'node:crypto'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { alertmanagerConfig, alertmanagerYaml, RECEIVERS } from '../prometheus/alertmanager.ts'
 import { alertTiming, duration } from '../prometheus/alert-timing.ts'
 import { describeWebhook, WEBHOOK_FILE, WEBHOOK_OFF, webhookChoice } from './lib/prometheus/alert-webhook.ts'
 import {
@@ -19,6 +17,7 @@ import {
   ALERTMANAGER_USER,
   fetchStatus,
 } from './lib/prometheus/alertmanager.ts'
+import { crypto } from './lib/step/builtins.ts'
 import { step } from './lib/step/cli.ts'
 import { warnIfExposed } from './lib/step/exposure.ts'
 import { assertDistinctPorts, loadConfig, url } from './lib/step/config.ts'
@@ -31,8 +30,8 @@ import { fail } from './lib/step/fail.ts'
 import { t } from './lib/output/i18n.ts'
 import { log } from './lib/output/log.ts'
 import { stateDir } from './lib/state/secrets.ts'
-import { pullEnv, pullFlags, pullSettings } from './lib/engine/pull.ts'
-import { runTool, type ToolRun } from './lib/engine/tool.ts'
+import { pullEnv, pullFlags, pullSettings } from './lib/engine/pull-settings.ts'
+import { checkMemory, runTool, type ToolRun } from './lib/engine/tool.ts'
 
 /**
  * The config holds the webhook URL, so amtool never reads it from a file others could read: a
@@ -40,6 +39,11 @@ import { runTool, type ToolRun } from './lib/engine/tool.ts'
  * amtool (running as nobody) gets it on stdin.
  */
 async function checkConfig(text: string, image: string): Promise<void> {
+  const memory = checkMemory('amtool', image, text)
+  if (memory.passed()) {
+    log.ok(t('amtool check-config: valid (passed before, unchanged since)'))
+    return
+  }
   const copy = join(stateDir(), `.alertmanager-check.${process.pid}.yml`)
   writeFileSync(copy, text, { mode: 0o600 })
   let result: ToolRun
@@ -64,6 +68,7 @@ async function checkConfig(text: string, image: string): Promise<void> {
       ),
     )
   }
+  memory.remember()
   log.ok(t('amtool check-config: valid ({where})', { where: result.where }))
 }
 
@@ -122,6 +127,8 @@ await step(
     assertDistinctPorts(config)
     warnIfExposed(config)
     const am = config.alertmanager
+    // The typed config and its YAML rendering are loaded here, not at start: `--help` needs neither.
+    const { alertmanagerConfig, alertmanagerYaml, RECEIVERS } = await import('../prometheus/alertmanager.ts')
     const hints = { nameVariable: 'ALERTMANAGER_CONTAINER', imageVariable: 'ALERTMANAGER_IMAGE' }
     // Every input is checked before anything changes: the variables, then the config by amtool.
     const own = am.configFile
@@ -140,7 +147,7 @@ await step(
 
     // Read at start: a changed config recreates the container. Its hash, never its content, goes in a
     // label (inspect shows labels); a token in the URL leaves nothing there to guess from.
-    const configHash = createHash('sha256').update(text).digest('hex').slice(0, 16)
+    const configHash = crypto().createHash('sha256').update(text).digest('hex').slice(0, 16)
     await ensureNetwork(config.network)
     const base = url(config, am.port)
     const ready = () =>

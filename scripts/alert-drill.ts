@@ -4,7 +4,7 @@
 // wait has a deadline, and Triton is started again whatever happens, Ctrl-C included. With several
 // replicas it stops the last one, which stays a target while the others answer: TritonTargetDown
 // fires for that replica's instance.
-import chalk from 'chalk'
+import { color } from './lib/output/color.ts'
 import { alertTiming, duration } from '../prometheus/alert-timing.ts'
 import {
   fetchAlerts,
@@ -121,7 +121,7 @@ await step(
     const notifying = await fromAlertmanager(async () => {
       const status = await fetchStatus(alertmanager)
       if (typeof status.config?.original !== 'string') throw new Error('/api/v2/status has no config')
-      return hasIntegrations(status.config.original)
+      return await hasIntegrations(status.config.original)
     })
     const senders = await fromPrometheus(async () => {
       const { activeAlertmanagers } = await prometheusApi<{ activeAlertmanagers?: AlertmanagerTargetInfo[] }>(
@@ -158,7 +158,7 @@ await step(
     const mark = (event: Event, at = Date.now()) => {
       const seconds = Math.max(0, Math.round((at - started) / 1000))
       timeline.push({ event, seconds })
-      log.info(`${chalk.dim(`${String(seconds).padStart(4)}s`)}  ${what[event]()}`)
+      log.info(`${color.dim(`${String(seconds).padStart(4)}s`)}  ${what[event]()}`)
     }
     // Prometheus's log holds no webhook URL; Alertmanager's does up to 0.27 (lib/prometheus/notify-errors.ts),
     // so the drill shows Alertmanager's side itself rather than send anyone to its log.
@@ -258,7 +258,7 @@ await step(
         await notified(1, t('waiting for the notification'), started)
         mark('notified')
       } else {
-        log.info(chalk.dim(t('      no receiver configured: nothing is sent')))
+        log.info(color.dim(t('      no receiver configured: nothing is sent')))
       }
       await restart()
       const back = Date.now()

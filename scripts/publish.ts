@@ -99,7 +99,7 @@ await step(
     const repository = await resolveRepository(flags.repo)
     const token = readToken()
     const api = apiUrl()
-    const octokit = githubClient(token, api, {
+    const octokit = await githubClient(token, api, {
       maxRetries: flags['max-retries'],
       maxWaitMs: flags['max-wait'] * 1000,
       requestTimeoutMs: 60_000,

@@ -4,7 +4,7 @@
 // targets and alerts, and writes report/index.html whole or not at all: with no stack, or
 // Prometheus down, it stops with the step to run and leaves any earlier report as it was.
 import { resolve } from 'node:path'
-import { SCRAPE_INTERVAL } from '../prometheus/config.ts'
+import { SCRAPE_INTERVAL } from '../prometheus/scrape.ts'
 import { writeFileAtomic } from './lib/state/atomic-file.ts'
 import { step } from './lib/step/cli.ts'
 import { type Config, loadConfig, url } from './lib/step/config.ts'

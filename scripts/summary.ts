@@ -2,7 +2,7 @@
 // it ended, so this lists them again in the tutorial's order, each with its result and time, from
 // the outcomes the steps recorded (state/outcomes.ts). Steps not run since this make began
 // (TM_RUN, its start in ns) show as not run.
-import chalk from 'chalk'
+import { color } from './lib/output/color.ts'
 import { step } from './lib/step/cli.ts'
 import { t } from './lib/output/i18n.ts'
 import { log } from './lib/output/log.ts'
@@ -34,13 +34,13 @@ await step(
 )
 
 function row(o: StepOutcome, thisRun: boolean): string[] {
-  if (!thisRun) return [o.step, chalk.dim(t('not run')), '', chalk.dim(o.summary)]
+  if (!thisRun) return [o.step, color.dim(t('not run')), '', color.dim(o.summary)]
   const seconds = o.finished ? `${((Date.parse(o.finished) - Date.parse(o.started)) / 1000).toFixed(1)} s` : '—'
   const result =
     o.status === 'ok'
-      ? chalk.green(t('ok'))
+      ? color.green(t('ok'))
       : o.status === 'failed'
-        ? chalk.red(t('failed'))
-        : chalk.yellow(t('unfinished'))
-  return [o.step, result, seconds, chalk.dim(o.summary)]
+        ? color.red(t('failed'))
+        : color.yellow(t('unfinished'))
+  return [o.step, result, seconds, color.dim(o.summary)]
 }

@@ -15,10 +15,10 @@ const steps = [
     .sort(),
 ].map(builtStep)
 
-// `make <step>` runs `node --enable-source-maps dist/scripts/<step>.mjs`.
+// `make <step>` runs `node dist/scripts/<step>.mjs` (source maps only with DEBUG=1).
 const commands: [string, string[]][] = [
   ['node -e 0', ['-e', '0']],
-  ...steps.map((path): [string, string[]] => [`node ${path} --help`, ['--enable-source-maps', path, '--help']]),
+  ...steps.map((path): [string, string[]] => [`node ${path} --help`, [path, '--help']]),
 ]
 const times = new Map<string, number[]>(commands.map(([label]) => [label, []]))
 // Interleaved rounds, so a neighbour's burst of CPU use hits every command alike.

@@ -39,7 +39,6 @@ function loadStep(url: string, concurrency: number): Promise<LoadResult> {
     const child = spawn(
       process.execPath,
       [
-        '--enable-source-maps',
         builtStep('08-load'),
         '--url',
         url,

@@ -28,7 +28,11 @@ interface Timed {
 function timedMake(args: string[]): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const started = performance.now()
-    const child = spawn('make', ['--no-print-directory', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+    // stdout a pipe, drained, not /dev/null: make's --output-sync (make all, make up) locks its
+    // stdout, and where another process holds a lock on /dev/null (a dockerd started with it
+    // locked, as on this machine) make waits for it forever: the bench ran past its timeout.
+    const child = spawn('make', ['--no-print-directory', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    child.stdout.resume()
     let err = ''
     child.stderr.on('data', (chunk: Buffer) => {
       err += chunk.toString()

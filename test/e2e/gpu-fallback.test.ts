@@ -1,7 +1,8 @@
 // 02-triton on a host whose engine lists the NVIDIA runtime (toolkit installed) but cannot give a
-// GPU (driver missing or broken), on the real engine: a `docker` first on PATH claims the runtime
-// in `docker info` and passes everything else to the real client, so `--gpus all` fails at start
-// exactly as it does there ("could not select device driver"). With a file `driver-works` beside
+// GPU (driver missing or broken), on the real engine: a proxy in front of it claims the runtime in
+// `/info` (which the step reads over the API, and `docker info` too) and passes everything else on,
+// so `--gpus all` fails at start exactly as it does there ("could not select device driver"). A
+// `docker` first on PATH passes everything to the real client; with a file `driver-works` beside
 // it, it drops `--gpus all` before the engine sees it: the host after the driver is installed.
 import { spawnSync } from 'node:child_process'
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -14,21 +15,17 @@ import { CONFIG_LABEL } from '../../scripts/lib/engine/spec.ts'
 import { fail } from '../../scripts/lib/step/fail.ts'
 import { waitFor } from '../../scripts/lib/step/poll.ts'
 import { buildImages, dockerId, freePort, run, runStep, suiteEnv, type SuiteEnv } from '../helpers/docker-suite.ts'
+import { DOCKER_20_10, startVersionProxy, type VersionProxy } from '../helpers/engine-version-proxy.ts'
 
 let suite: SuiteEnv
 let env: Record<string, string>
 let wrapperDir: string
+let engine: VersionProxy
 let triton: string
 const leftovers = () => [`${triton}-gpu-probe`, `${triton}-previous`]
 
 function wrapper(realDocker: string): string {
   return `#!/bin/bash
-set -o pipefail
-if [ "$1" = info ]; then
-  "${realDocker}" "$@" | sed -e 's/"Runtimes":{/"Runtimes":{"nvidia":{"path":"nvidia-container-runtime"},/' \\
-    -e 's/^\\( *Runtimes:\\)/\\1 nvidia/'
-  exit
-fi
 if [ -e "$(dirname "$0")/driver-works" ]; then
   args=()
   while [ $# -gt 0 ]; do
@@ -86,7 +83,18 @@ test.before(async () => {
   wrapperDir = mkdtempSync(join(tmpdir(), 'tm-gpu-docker-'))
   writeFileSync(join(wrapperDir, 'docker'), wrapper(realDocker))
   chmodSync(join(wrapperDir, 'docker'), 0o755)
-  env = { ...suite.env, ...(await buildImages()), PATH: `${wrapperDir}${delimiter}${process.env.PATH}` }
+  // The engine here, as itself, but with the NVIDIA runtime listed.
+  engine = await startVersionProxy(DOCKER_20_10, {
+    '/info': (info) => {
+      info.Runtimes = { nvidia: { path: 'nvidia-container-runtime' }, ...(info.Runtimes as object) }
+    },
+  })
+  env = {
+    ...suite.env,
+    ...(await buildImages()),
+    PATH: `${wrapperDir}${delimiter}${process.env.PATH}`,
+    DOCKER_HOST: engine.host,
+  }
   triton = env.TRITON_CONTAINER!
   const build = await run('make', ['-s', 'build'], {})
   assert.is(build.code, 0, build.text)
@@ -95,10 +103,11 @@ test.before(async () => {
   assert.ok('nvidia' in (JSON.parse(info.stdout) as { Runtimes: object }).Runtimes, info.text)
 })
 
-test.after(() => {
+test.after(async () => {
   suite?.cleanup()
   spawnSync('docker', ['rm', '--force', ...leftovers()], { stdio: 'ignore' })
   rmSync(wrapperDir, { recursive: true, force: true })
+  await engine?.close()
 })
 
 let first: Inspected

@@ -4,6 +4,7 @@
 // `/version` and in every answer's `Api-Version` and `Server` headers, and passes everything else
 // to the real engine unchanged, at a version it serves. Point DOCKER_HOST at it and both the
 // docker CLI and the tool's own Engine API client meet, say, Docker 29.1, which refuses API 1.41.
+// A test may change other answers as well (`edits`): the `/info` of a host with another runtime.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
@@ -68,7 +69,23 @@ function releaseHeaders(headers: IncomingMessage['headers'], release: EngineRele
   return { ...headers, 'api-version': release.newest, server: `Docker/${release.release} (linux)` }
 }
 
-export async function startVersionProxy(release: EngineRelease): Promise<VersionProxy> {
+/** Changes to the real engine's JSON answer to a path (`/info`), made in place: a host that differs in that. */
+export type AnswerEdits = Record<string, (answer: Record<string, unknown>) => void>
+
+/** `/version`: the real answer, as that release would give it. */
+function asRelease(release: EngineRelease) {
+  return (v: Record<string, unknown>) => {
+    Object.assign(v, { Version: release.release, ApiVersion: release.newest, MinAPIVersion: release.oldest })
+    const components = (v.Components ?? []) as { Name: string; Version: string; Details?: Record<string, string> }[]
+    for (const c of components) {
+      if (c.Name !== 'Engine') continue
+      c.Version = release.release
+      Object.assign(c.Details ?? {}, { ApiVersion: release.newest, MinAPIVersion: release.oldest })
+    }
+  }
+}
+
+export async function startVersionProxy(release: EngineRelease, edits: AnswerEdits = {}): Promise<VersionProxy> {
   const dir = mkdtempSync(join(tmpdir(), 'engine-as-'))
   const path = join(dir, 'docker.sock')
   const requests: string[] = []
@@ -90,34 +107,27 @@ export async function startVersionProxy(release: EngineRelease): Promise<Version
       res.end(`${refuse(line, said)}\n`)
       return
     }
-    const isVersion = /^\/version(\?|$)/.test(rest)
+    const path = rest.split('?')[0]!
+    const edit = path === '/version' ? asRelease(release) : edits[path]
     const upstream = request(
       { socketPath: REAL_SOCKET, method: req.method, path: passedOn(version, rest), headers: req.headers },
       (up) => {
         const headers = releaseHeaders(up.headers, release)
-        if (!isVersion) {
+        if (!edit) {
           res.writeHead(up.statusCode ?? 502, headers)
           // Now, not with the first byte of the body: `docker run` waits for the head of /wait.
           res.flushHeaders()
           up.pipe(res)
           return
         }
-        // `/version`: the real answer, as that release would give it.
         let body = ''
         up.setEncoding('utf8')
         up.on('data', (chunk: string) => {
           body += chunk
         })
         up.on('end', () => {
-          const v = JSON.parse(body) as Record<string, unknown> & {
-            Components?: { Name: string; Version: string; Details?: Record<string, string> }[]
-          }
-          Object.assign(v, { Version: release.release, ApiVersion: release.newest, MinAPIVersion: release.oldest })
-          for (const c of v.Components ?? []) {
-            if (c.Name !== 'Engine') continue
-            c.Version = release.release
-            Object.assign(c.Details ?? {}, { ApiVersion: release.newest, MinAPIVersion: release.oldest })
-          }
+          const v = JSON.parse(body) as Record<string, unknown>
+          edit(v)
           const text = `${JSON.stringify(v)}\n`
           delete headers['transfer-encoding']
           res.writeHead(up.statusCode ?? 502, { ...headers, 'content-length': String(Buffer.byteLength(text)) })

@@ -28,7 +28,7 @@ export async function runStepAsNobody(name: string, env: Record<string, string>,
     const copy = join(folder, `${name}.mjs`)
     copyFileSync(join(repoRoot, 'dist/scripts', `${name}.mjs`), copy)
     chmodSync(copy, 0o644)
-    // The code steps share (build.ts splits it into chunks/) comes along, readable by that user too.
+    // What steps load on some paths only (build.ts puts it in chunks/) comes along, readable by that user too.
     const chunks = join(repoRoot, 'dist/scripts/chunks')
     if (existsSync(chunks)) {
       cpSync(chunks, join(folder, 'chunks'), { recursive: true })

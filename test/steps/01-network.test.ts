@@ -32,16 +32,18 @@ test('creates the network, and a second run keeps the same one', async () => {
   assert.is(dockerId('network', env.NETWORK!), id)
 })
 
-test('make network VERBOSE=1 shows each docker command as it runs; without it none is shown', async () => {
+test('make network VERBOSE=1 shows each request to the engine as it runs; without it none is shown', async () => {
+  // The engine is asked over its API (engine/api-read.ts): each request shown as the curl that sends it.
+  const asked = (path: string) => new RegExp(`\\$ curl --unix-socket \\S+ -X GET http://docker${path}\\s`)
   const shown = await run('make', ['-s', 'network', 'VERBOSE=1'], env)
   assert.is(shown.code, 0, shown.text)
-  assert.match(shown.text, "$ docker version --format '{{json .Server.Version}}'")
-  assert.match(shown.text, `$ docker network inspect --format '{{json .}}' ${env.NETWORK}`)
+  assert.match(shown.text, asked('/version'))
+  assert.match(shown.text, asked(`/v[\\d.]+/networks/${env.NETWORK}`))
   const flag = await runStep('01-network', ['--verbose'], { ...env, VERBOSE: '' })
-  assert.match(flag.text, `$ docker network inspect --format '{{json .}}' ${env.NETWORK}`)
+  assert.match(flag.text, asked(`/v[\\d.]+/networks/${env.NETWORK}`))
   const quiet = await run('make', ['-s', 'network'], { ...env, VERBOSE: '' })
   assert.is(quiet.code, 0, quiet.text)
-  assert.not.match(quiet.text, '$ docker')
+  assert.not.match(quiet.text, /\$ (docker|curl) /)
 })
 
 test('a NETWORK that is not a Docker name: exit 2 before the engine is asked', async () => {

@@ -84,14 +84,14 @@ test('notification counters are summed over integrations and receivers, as 0.25 
   assert.equal(parseNotificationCounts(''), { delivered: 0, failed: 0, failedBy: {} })
 })
 
-test('a loaded config notifies when a receiver has any integration, not when it has none', () => {
+test('a loaded config notifies when a receiver has any integration, not when it has none', async () => {
   // As Alertmanager 0.25 answers /api/v2/status (config.original), cut down.
   const loaded = (receivers: string) =>
     `global:\n  resolve_timeout: 5m\n  http_config:\n    follow_redirects: true\nroute:\n  receiver: r\n${receivers}templates: []\n`
-  assert.ok(hasIntegrations(loaded('receivers:\n- name: r\n  webhook_configs:\n  - url: <secret>\n')))
-  assert.ok(hasIntegrations(loaded('receivers:\n- name: a\n- name: r\n  email_configs:\n  - to: x@y\n')))
-  assert.not.ok(hasIntegrations(loaded('receivers:\n- name: r\n')))
-  assert.not.ok(hasIntegrations(loaded('receivers:\n- name: r\n  webhook_configs: []\n')))
+  assert.ok(await hasIntegrations(loaded('receivers:\n- name: r\n  webhook_configs:\n  - url: <secret>\n')))
+  assert.ok(await hasIntegrations(loaded('receivers:\n- name: a\n- name: r\n  email_configs:\n  - to: x@y\n')))
+  assert.not.ok(await hasIntegrations(loaded('receivers:\n- name: r\n')))
+  assert.not.ok(await hasIntegrations(loaded('receivers:\n- name: r\n  webhook_configs: []\n')))
 })
 
 test.run()

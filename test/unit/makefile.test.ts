@@ -17,6 +17,7 @@ for (const file of [
   'scripts/lib/step/cli.ts',
   'prometheus/rules.ts',
   'prometheus/config.ts',
+  'locales/zh-CN.json',
   'build.ts',
   'package-lock.json',
   'node_modules/.package-lock.json',
@@ -47,7 +48,7 @@ test('an up-to-date bundle is not rebuilt', () => {
   assert.not.match(wouldRun(), /build\.ts/)
 })
 
-for (const file of ['scripts/lib/step/cli.ts', 'prometheus/rules.ts', 'prometheus/config.ts']) {
+for (const file of ['scripts/lib/step/cli.ts', 'prometheus/rules.ts', 'prometheus/config.ts', 'locales/zh-CN.json']) {
   test(`an edit of ${file} rebuilds the bundle`, () => {
     assert.match(wouldRun(file), /build\.ts/)
   })

@@ -2,7 +2,7 @@
 // passed (✔), passed with something to learn (⚠), failed with its cause and fix (✖), or not reached
 // because a check it needs did not pass. So a broken step is named once, where it is, and what
 // depends on it says "not reached" instead of a second, misleading diagnosis.
-import chalk from 'chalk'
+import { color } from '../output/color.ts'
 import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { type CheckStatus, printCheck } from '../output/checklist.ts'
@@ -82,7 +82,7 @@ export class Checklist {
     if (this.show) {
       if (step !== this.shownStep) {
         this.shownStep = step
-        log.raw(chalk.bold(`${step}. ${STEP_TITLES[step]!()}`))
+        log.raw(color.bold(`${step}. ${STEP_TITLES[step]!()}`))
       }
       printCheck(title, check.status, check.message, check.fix)
     }

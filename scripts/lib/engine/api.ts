@@ -1,13 +1,15 @@
 // The Docker Engine API spoken directly (HTTP over the engine's unix socket, or plain TCP), for what
-// the docker CLI cannot give a program: a pull's progress, layer by layer, as a stream of JSON lines.
-// Everything else goes through the CLI (cli.ts). Where the engine is reached in a way we do not
+// the docker CLI cannot give a program: a pull's progress, layer by layer, as a stream of JSON lines;
+// and for the reads a converged step makes, one request each instead of a docker process each
+// (api-read.ts). Changes go through the CLI (cli.ts). Where the engine is reached in a way we do not
 // speak (ssh://, TLS, a Windows pipe), `engineEndpoint` says so and the caller falls back to the CLI.
 import { readFileSync } from 'node:fs'
-import { type ClientRequest, type IncomingMessage, request } from 'node:http'
+import type { ClientRequest, IncomingMessage } from 'node:http'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
+import { http } from '../step/builtins.ts'
 
 /**
  * The Engine API versions this client speaks, negotiated per engine as the docker CLI does (the
@@ -156,7 +158,7 @@ export function engineCall(endpoint: Exclude<Endpoint, { kind: 'cli' }>, call: E
     ],
     t('the Engine API, as the docker CLI speaks it'),
   )
-  const req = request({
+  const req = http().request({
     ...target,
     method: call.method,
     path,

@@ -1,10 +1,13 @@
 // The docker CLI as the steps run it: each command shown with --verbose (stdin never), a deadline
 // where the engine may hang, and a failure explained (errors.ts) instead of docker's raw text.
+// Reads (the engine answers, an inspect, its info) ask the Engine API first (api-read.ts), and
+// come here when it cannot answer them plainly.
 import type { ProcessOutput } from 'zx'
 import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
-import { fail } from '../step/fail.ts'
+import { fail, type StepError } from '../step/fail.ts'
 import type { EngineInfo } from './api.ts'
+import { apiGet, apiInspect, apiReader, type InspectKind } from './api-read.ts'
 import { dockerSaid, explainDockerError, type FailureContext, unreachable } from './errors.ts'
 interface RunOptions {
   /** Extra environment for the docker client (values for `-e NAME`). */
@@ -32,27 +35,31 @@ export async function docker(args: string[], options: RunOptions = {}): Promise<
   const out = await runDocker(args, options)
   // Killed at the deadline: the docker client may exit on its own code then, not by the signal.
   if (options.timeoutMs && out.exitCode !== 0 && Date.now() - started >= options.timeoutMs) {
-    const host = process.env.DOCKER_HOST
-    throw fail(
-      t('the Docker engine{host} did not answer `docker {args}` within {timeoutMs} s', {
-        host: host ? t(' at DOCKER_HOST={host}', { host }) : '',
-        args: String(args[0]),
-        timeoutMs: options.timeoutMs / 1000,
-      }),
-      t('it is stuck: restart it (`sudo systemctl restart docker`), or check DOCKER_HOST'),
-    )
+    throw engineSilent(String(args[0]), options.timeoutMs)
   }
   if (out.exitCode !== 0) throw explainDockerError(out.stderr || out.stdout, options.context)
   return out.stdout
 }
 
+/** The engine took the request for `docker <command>` and did not answer within `timeoutMs`. */
+function engineSilent(command: string, timeoutMs: number): StepError {
+  const host = process.env.DOCKER_HOST
+  return fail(
+    t('the Docker engine{host} did not answer `docker {args}` within {timeoutMs} s', {
+      host: host ? t(' at DOCKER_HOST={host}', { host }) : '',
+      args: command,
+      timeoutMs: timeoutMs / 1000,
+    }),
+    t('it is stuck: restart it (`sudo systemctl restart docker`), or check DOCKER_HOST'),
+  )
+}
+
 export const notFound = /No such (container|network|volume|image|object)|not found/i
 
 /** `docker <kind> inspect` as parsed JSON, or undefined when there is no such object. */
-export async function inspect<T>(
-  kind: 'container' | 'network' | 'volume' | 'image',
-  name: string,
-): Promise<T | undefined> {
+export async function inspect<T>(kind: InspectKind, name: string): Promise<T | undefined> {
+  const asked = await apiInspect<T>(kind, name, ENGINE_TIMEOUT_MS)
+  if (asked) return asked.found
   const out = await runDocker([kind, 'inspect', '--format', '{{json .}}', name])
   if (out.exitCode === 0) return JSON.parse(out.stdout.trim().split('\n')[0]!) as T
   if (notFound.test(out.stderr) && !unreachable.test(out.stderr)) return undefined
@@ -81,11 +88,17 @@ export const ENGINE_TIMEOUT_MS = 20_000
 
 /** Checks the engine answers at all; the first call of a step, so its failure is the clearest one. */
 export async function ensureEngine(timeoutMs = ENGINE_TIMEOUT_MS): Promise<void> {
+  // The API's answer settles it; a connection it cannot make goes to the CLI, whose error says why.
+  const api = await apiReader(timeoutMs)
+  if (api === 'silent') throw engineSilent('version', timeoutMs)
+  if (api) return
   await docker(['version', '--format', '{{json .Server.Version}}'], { timeoutMs })
 }
 
 /** `docker info`: platform, data root, runtimes, registry mirrors. */
 export async function engineInfo(timeoutMs = ENGINE_TIMEOUT_MS): Promise<EngineInfo> {
+  const asked = await apiGet('/info', timeoutMs)
+  if (asked?.status === 200) return JSON.parse(asked.body) as EngineInfo
   return JSON.parse(await docker(['info', '--format', '{{json .}}'], { timeoutMs })) as EngineInfo
 }
 

@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs'
 import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { fail, StepError } from '../step/fail.ts'
-import { type ContainerInfo, docker, inspectContainer, runDocker } from './cli.ts'
+import { apiContainersLabelled } from './api-read.ts'
+import { type ContainerInfo, docker, ENGINE_TIMEOUT_MS, inspectContainer, runDocker } from './cli.ts'
 import { explainDockerError, type FailureContext, foreignName } from './errors.ts'
 import { PROBE_LABEL, probeName } from './gpu.ts'
 import { changedPartsText } from './config-parts.ts'
@@ -236,6 +237,8 @@ export async function removeLeftovers(name: string): Promise<void> {
 
 /** Names of the containers (running or not) that carry `label=value`, whoever created them. */
 export async function containersLabelled(label: string, value: string): Promise<string[]> {
+  const asked = await apiContainersLabelled(label, value, ENGINE_TIMEOUT_MS)
+  if (asked) return asked
   const out = await docker(['ps', '--all', '--filter', `label=${label}=${value}`, '--format', '{{.Names}}'])
   return out.split('\n').filter(Boolean).sort()
 }

@@ -1,7 +1,6 @@
 // Images: present or pulled with progress before anything changes, and run once as a tool.
 import { engineInfo, inspect, runDocker } from './cli.ts'
 import { explainDockerError, imageMissing } from './errors.ts'
-import { pullImage } from './pull.ts'
 import { type PullSettings, pullSettings } from './pull-settings.ts'
 import { type ContainerSpec, type MountSpec, mountArg } from './spec.ts'
 /**
@@ -16,6 +15,9 @@ export async function ensureImage(
 ): Promise<string> {
   const local = await inspect<{ Id: string }>('image', image)
   if (local) return local.Id
+  // Loaded only for a pull: the progress bar, the registry and the disk check are most of the
+  // engine code, and a step whose image is here (every run after the first) never needs them.
+  const { pullImage } = await import('./pull.ts')
   await pullImage(image, { ...settings, info: await engineInfo(), imageVariable: hints?.imageVariable })
   const pulled = await inspect<{ Id: string }>('image', image)
   if (!pulled) throw imageMissing(image, '', hints)

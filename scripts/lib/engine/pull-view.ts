@@ -1,6 +1,6 @@
 // How a pull shows its progress: a bar redrawn in place for a person at a terminal, a plain line
 // every few seconds for a log (CI, `make all | tee`).
-import chalk from 'chalk'
+import { color } from '../output/color.ts'
 import cliProgress from 'cli-progress'
 import { log } from '../output/log.ts'
 import { type PullProgress, progressFigures } from './pull-progress.ts'
@@ -64,7 +64,7 @@ export function lineView(image: string, progress: PullProgress): View {
     update(now) {
       if (now - last < LINE_EVERY_MS) return
       last = now
-      log.info(`${chalk.cyan('⬇')} ${image}: ${progressFigures(progress, now)}`)
+      log.info(`${color.cyan('⬇')} ${image}: ${progressFigures(progress, now)}`)
     },
     note: (line, level = 'info') => log[level](line),
     stop() {},

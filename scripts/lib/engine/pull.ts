@@ -19,9 +19,6 @@ import { barView, lineView } from './pull-view.ts'
 import { credentialsFor, loginName, registryAuthHeader } from './registry-auth.ts'
 import { enginePlatform, type Lookup, lookupImage, parseImageRef } from './registry.ts'
 
-// The steps' flags and settings for pulls, kept beside the pull they tune.
-export { pullEnv, pullFlags, pullSettings } from './pull-settings.ts'
-
 /** The registry's manifest is only a help (size, disk check): it may not hold up the pull for long. */
 const LOOKUP_TIMEOUT_MS = 10_000
 

@@ -1,9 +1,9 @@
 // What a container of the stack is, as data: the spec a step declares (image, network, ports,
 // mounts, args, like a compose service), the labels that mark it as ours, and the recorded
 // configuration whose hash decides "same container" on a re-run (Terraform's plan, in one label).
-import { createHash } from 'node:crypto'
 import { statSync } from 'node:fs'
 import type { SecretFile } from './secret-files.ts'
+import { crypto } from '../step/builtins.ts'
 /** Marks what triton-monitoring created; anything without it is someone else's and is left alone. */
 export const MANAGED_LABEL = 'io.triton-monitoring.managed'
 export const HASH_LABEL = 'io.triton-monitoring.config-hash'
@@ -101,7 +101,8 @@ export function desiredConfig(spec: ContainerSpec) {
 }
 
 export function configHash(spec: ContainerSpec): string {
-  return createHash('sha256')
+  return crypto()
+    .createHash('sha256')
     .update(JSON.stringify(desiredConfig(spec)))
     .digest('hex')
     .slice(0, 16)

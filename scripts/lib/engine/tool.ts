@@ -1,10 +1,15 @@
 // The check tools that ship with a service (promtool, amtool): the copy on this machine's PATH when
 // there is one (no container to start), else the one inside the service's own image, which is
 // there anyway and always matches the version that will run.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { runOnce } from './images.ts'
 import type { MountSpec } from './spec.ts'
 import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
+import { writeFileAtomic } from '../state/atomic-file.ts'
+import { stateDir } from '../state/secrets.ts'
+import { crypto } from '../step/builtins.ts'
 
 export interface ToolRun {
   exitCode: number
@@ -51,4 +56,28 @@ export async function runTool(spec: ToolSpec): Promise<ToolRun> {
     input: spec.imageInput,
   })
   return { ...result, where: t('{name} in {image}', { name: spec.name, image: spec.image }) }
+}
+
+/**
+ * A check's pass, kept in the state folder: the same tool from the same image passes the same
+ * bytes again, so a re-run whose config did not change skips the check (a tool's process, or a
+ * container where the tool is not installed). Kept as a hash, never the content: the Alertmanager
+ * config may hold a webhook's token.
+ */
+export const checkMemory = (tool: string, image: string, input: string) => {
+  const file = join(stateDir(), `.${tool}-passed`)
+  const hash = crypto().createHash('sha256').update(`${image}\0${input}`).digest('hex')
+  return {
+    /** Whether these bytes passed this check before. */
+    passed(): boolean {
+      try {
+        return readFileSync(file, 'utf8') === hash
+      } catch {
+        return false
+      }
+    },
+    remember(): void {
+      writeFileAtomic(file, hash, 0o600)
+    },
+  }
 }

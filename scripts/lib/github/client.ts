@@ -1,7 +1,7 @@
 // The Octokit every publishing call goes through: rate limits waited out with a bounded backoff,
 // a hanging request abandoned, each request shown (token masked) with --verbose.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Octokit } from '@octokit/rest'
+import type { Octokit } from '@octokit/rest'
 import { t } from '../output/i18n.ts'
 import { isVerbose, log } from '../output/log.ts'
 
@@ -65,7 +65,9 @@ export class RateLimitExhausted extends Error {
  * backoff, bounded per request by `maxRetries` and per run by `maxWaitMs`, and gives up on a
  * request that hangs.
  */
-export function githubClient(token: string, baseUrl: string, policy: RetryPolicy): Octokit {
+export async function githubClient(token: string, baseUrl: string, policy: RetryPolicy): Promise<Octokit> {
+  // Octokit is most of `make publish`'s code: loaded here, once a token is in hand, not for --help.
+  const { Octokit } = await import('@octokit/rest')
   const verbose = (message: string) => {
     if (process.env.DEBUG) log.raw(message)
   }

@@ -1,7 +1,6 @@
 // Messages are written in English; locales/zh-CN.json holds the Simplified Chinese of each, keyed
 // by the English text. Many of the course's students read Chinese, so every line a person reads
 // goes through t(). test/unit/catalog.test.ts checks that each message has its translation.
-import zhCN from '../../../locales/zh-CN.json' with { type: 'json' }
 
 function localeIsChinese(env: NodeJS.ProcessEnv = process.env): boolean {
   // POSIX precedence: LC_ALL overrides LC_MESSAGES overrides LANG; LANGUAGE is a GNU list.
@@ -12,7 +11,12 @@ function localeIsChinese(env: NodeJS.ProcessEnv = process.env): boolean {
 
 export const chinese = localeIsChinese()
 
-const catalog: Readonly<Record<string, string>> = chinese ? zhCN : {}
+// Loaded only in Chinese: the catalog is most of what a step parses at start, and an English run
+// never reads it. A dynamic import, not a file read: the bundle points it at its copy in
+// dist/scripts/chunks (build.ts), so a copy of dist/scripts runs without the source tree.
+const catalog: Readonly<Record<string, string>> = chinese
+  ? (await import('../../../locales/zh-CN.json', { with: { type: 'json' } })).default
+  : {}
 
 /** What a message's `{name}` placeholders stand for. */
 export type MessageValues = Record<string, string | number | bigint | boolean>

@@ -1,7 +1,7 @@
 // Short colored lines on stderr, so stdout stays clean for `--json` and `eval "$(make -s images)"`.
 // With --verbose (VERBOSE=1 for make) each docker command and HTTP request is shown as it runs,
 // in the form a learner could type, secrets masked.
-import chalk from 'chalk'
+import { color } from './color.ts'
 import { t } from './i18n.ts'
 import { mask, maskSecrets } from './mask.ts'
 
@@ -67,27 +67,27 @@ function curl({ method = 'GET', url, authorization, body }: ShownRequest): strin
 export const log = {
   /** The heading of a step: what it does. */
   step(title: string) {
-    out(chalk.bold.cyan(`▶ ${title}`))
+    out(color.bold(color.cyan(`▶ ${title}`)))
   },
   /** The manual command this step replaces, secrets masked. */
   replaces(command: string) {
-    out(chalk.dim(`  ${t('replaces: ')}${maskSecrets(command)}`))
+    out(color.dim(`  ${t('replaces: ')}${maskSecrets(command)}`))
   },
   info(message: string) {
     out(`  ${maskSecrets(message)}`)
   },
   ok(message: string) {
-    out(chalk.green('  ✔ ') + maskSecrets(message))
+    out(color.green('  ✔ ') + maskSecrets(message))
   },
   change(message: string) {
-    out(chalk.yellow('  ↻ ') + maskSecrets(message))
+    out(color.yellow('  ↻ ') + maskSecrets(message))
   },
   warn(message: string) {
-    out(chalk.yellow('  ⚠ ') + maskSecrets(message))
+    out(color.yellow('  ⚠ ') + maskSecrets(message))
   },
   error(cause: string, fix?: string) {
-    out(chalk.red('✖ ') + maskSecrets(cause))
-    if (fix) out(chalk.red('  → ') + maskSecrets(fix))
+    out(color.red('✖ ') + maskSecrets(cause))
+    if (fix) out(color.red('  → ') + maskSecrets(fix))
   },
   /** Raw line for tables and charts. */
   raw(text: string) {
@@ -98,7 +98,7 @@ export const log = {
     if (!verbose || hushing) return
     // A spinner may be drawn on the current line (poll.ts): start from a clean one.
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K')
-    out(chalk.dim(`  $ ${maskSecrets(argv.map(shellQuote).join(' '))}${note ? `   # ${maskSecrets(note)}` : ''}`))
+    out(color.dim(`  $ ${maskSecrets(argv.map(shellQuote).join(' '))}${note ? `   # ${maskSecrets(note)}` : ''}`))
   },
   /** With --verbose: an HTTP request as it is sent, as the curl command that sends it. */
   request(request: ShownRequest) {

@@ -1,7 +1,6 @@
 // Alertmanager as prom/alertmanager runs it and as the steps read it: its port, user and config path
 // inside the container, and the shapes of its API v2 answers (api/v2/openapi.yaml, the same in
 // 0.25, 0.27 and 0.28), read by `make alerts`, the alert drill and Grafana's Alertmanager datasource.
-import { parse } from 'yaml'
 import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 
@@ -153,7 +152,9 @@ export async function notificationCounts(base: string, timeoutMs = 5000): Promis
  * Whether the loaded config sends anywhere: a receiver with any `*_configs` (webhook, e-mail,
  * Slack…). From `/api/v2/status`, whose `config.original` is the YAML Alertmanager runs.
  */
-export function hasIntegrations(configYaml: string): boolean {
+export async function hasIntegrations(configYaml: string): Promise<boolean> {
+  // The YAML library is loaded here, for the drill's one read, not by every step this module serves.
+  const { parse } = await import('yaml')
   const config = parse(configYaml) as { receivers?: Record<string, unknown>[] } | null
   return (config?.receivers ?? []).some((receiver) =>
     Object.entries(receiver).some(

@@ -3,7 +3,7 @@
 // runs. Generated, with this machine's names: in the state folder, never the committed prometheus/.
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { TRITON_TARGETS_FILE, tritonTargetsJson } from '../../../prometheus/config.ts'
+import { TRITON_TARGETS_FILE, tritonTargetsJson } from '../../../prometheus/scrape.ts'
 import { writeFileAtomic } from '../state/atomic-file.ts'
 import { stateDir } from '../state/secrets.ts'
 import type { Config } from '../step/config.ts'

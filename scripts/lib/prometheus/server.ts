@@ -3,7 +3,7 @@
 // the rules it loaded. The diagnosis lives here, beside the service; the step only calls it.
 import { join } from 'node:path'
 import { waitTrouble } from '../engine/readiness.ts'
-import { runTool } from '../engine/tool.ts'
+import { checkMemory, runTool } from '../engine/tool.ts'
 import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import type { Config } from '../step/config.ts'
@@ -13,7 +13,13 @@ import { prometheusApi, type Target, TRITON_JOB, targetTable } from './api.ts'
 import { CONFIG_IN_CONTAINER } from './files.ts'
 
 /** promtool's verdict on the rendered folder, before any container changes. */
-export async function checkConfig(dir: string, image: string): Promise<void> {
+/** promtool's verdict on the files rendered into `dir` (`rendered`: their texts, as written). */
+export async function checkConfig(dir: string, image: string, rendered: Record<string, string>): Promise<void> {
+  const memory = checkMemory('promtool', image, JSON.stringify(rendered))
+  if (memory.passed()) {
+    log.ok(t('promtool check config: valid (passed before, unchanged since)'))
+    return
+  }
   const result = await runTool({
     name: 'promtool',
     image,
@@ -28,6 +34,7 @@ export async function checkConfig(dir: string, image: string): Promise<void> {
       t('fix the typed config in prometheus/ (config.ts, rules.ts); nothing was started'),
     )
   }
+  memory.remember()
   log.ok(t('promtool check config: valid ({where})', { where: result.where }))
 }
 

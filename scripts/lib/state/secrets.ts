@@ -12,10 +12,10 @@ import {
   statSync,
 } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { randomBytes } from 'node:crypto'
 import { writeFileAtomic } from './atomic-file.ts'
 import { fail, type StepError } from '../step/fail.ts'
 import { t } from '../output/i18n.ts'
+import { crypto } from '../step/builtins.ts'
 import { log } from '../output/log.ts'
 import { registerSecret } from '../output/mask.ts'
 
@@ -192,5 +192,5 @@ export function removeSecret(name: string): boolean {
 }
 
 export function generatePassword(): string {
-  return randomBytes(18).toString('base64url')
+  return crypto().randomBytes(18).toString('base64url')
 }

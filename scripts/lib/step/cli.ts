@@ -2,7 +2,7 @@
 // manual command it replaces, `--verbose` that shows each docker command and HTTP request as it
 // runs, and bad flags answered with a cause, a fix and exit code 2.
 import { parseArgs } from 'node:util'
-import chalk from 'chalk'
+import { color } from '../output/color.ts'
 import { fail, runStep, StepError } from './fail.ts'
 import { chinese, t } from '../output/i18n.ts'
 import { log, setVerbose } from '../output/log.ts'
@@ -51,13 +51,13 @@ export interface StepMeta<F extends Record<string, FlagSpec>> {
 }
 
 function usage<F extends Record<string, FlagSpec>>(meta: StepMeta<F>): string {
-  const lines = [`${chalk.bold(meta.name)} — ${meta.summary}`, '']
+  const lines = [`${color.bold(meta.name)} — ${meta.summary}`, '']
   if (meta.replaces) lines.push(t('Replaces:'), `  ${meta.replaces}`, '')
   lines.push(t('Options:'))
   const entries: [string, string][] = Object.entries(meta.flags).map(([name, spec]) => {
     const arg = spec.type === 'boolean' ? '' : spec.type === 'number' ? ' <n>' : ' <value>'
-    const def = 'default' in spec && spec.default !== undefined ? chalk.dim(` (${t('default')} ${spec.default})`) : ''
-    const choices = spec.type === 'string' && spec.choices ? chalk.dim(` [${spec.choices.join('|')}]`) : ''
+    const def = 'default' in spec && spec.default !== undefined ? color.dim(` (${t('default')} ${spec.default})`) : ''
+    const choices = spec.type === 'string' && spec.choices ? color.dim(` [${spec.choices.join('|')}]`) : ''
     return [`--${name}${arg}`, spec.help + choices + def]
   })
   entries.push(

@@ -1,5 +1,5 @@
 // Readiness is polled with a deadline, never assumed or slept for; a spinner shows the wait.
-import chalk from 'chalk'
+import { color } from '../output/color.ts'
 import type { StepError } from './fail.ts'
 import { hushCommands } from '../output/log.ts'
 
@@ -35,7 +35,7 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | false>, op
   const draw = () => {
     if (!tty) return
     const seconds = ((Date.now() - started) / 1000).toFixed(0)
-    process.stderr.write(`\r  ${chalk.cyan(frames[frame++ % frames.length])} ${what} ${chalk.dim(`${seconds}s`)}\x1b[K`)
+    process.stderr.write(`\r  ${color.cyan(frames[frame++ % frames.length])} ${what} ${color.dim(`${seconds}s`)}\x1b[K`)
   }
   const clear = () => tty && process.stderr.write('\r\x1b[K')
   let timer: NodeJS.Timeout | undefined

@@ -1,6 +1,6 @@
 // 08-load's report on stderr: what was sent and what came of it, throughput, latency, accuracy,
 // a histogram of the latencies, and a table per replica when there are several.
-import chalk from 'chalk'
+import { color } from '../output/color.ts'
 import { chinese, t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { formatTable } from '../output/table.ts'
@@ -10,11 +10,11 @@ import type { Summary } from './load-stats.ts'
 
 /** perf_analyzer-like: what was sent and what came of it, then throughput and latency of the successes. */
 export function report(result: Summary & { dropped: number }, all: Tally): void {
-  const label = (text: string) => `  ${chalk.bold(text.padEnd(12))}`
+  const label = (text: string) => `  ${color.bold(text.padEnd(12))}`
   const beside = [
-    result.errors ? chalk.red(t('{errors} failed', { errors: result.errors })) : chalk.green(t('no errors')),
-    ...(result.dropped ? [chalk.yellow(`${result.dropped} ${t('dropped (due, never sent)')}`)] : []),
-    ...(result.unfinished ? [chalk.yellow(`${result.unfinished} ${t('cut at the deadline')}`)] : []),
+    result.errors ? color.red(t('{errors} failed', { errors: result.errors })) : color.green(t('no errors')),
+    ...(result.dropped ? [color.yellow(`${result.dropped} ${t('dropped (due, never sent)')}`)] : []),
+    ...(result.unfinished ? [color.yellow(`${result.unfinished} ${t('cut at the deadline')}`)] : []),
   ]
   log.raw(
     label(t('Requests')) +
@@ -26,15 +26,15 @@ export function report(result: Summary & { dropped: number }, all: Tally): void 
       }),
   )
   for (const [kind, { count, detail }] of all.errors)
-    log.raw(`${' '.repeat(14)}${chalk.red(`${kind} ×${count}`)} ${chalk.dim(detail)}`)
-  log.raw(`${label(t('Throughput'))}${t('{qps} infer/sec', { qps: result.qps })} ${chalk.dim(t('(successful)'))}`)
+    log.raw(`${' '.repeat(14)}${color.red(`${kind} ×${count}`)} ${color.dim(detail)}`)
+  log.raw(`${label(t('Throughput'))}${t('{qps} infer/sec', { qps: result.qps })} ${color.dim(t('(successful)'))}`)
   if (result.ok === 0) return
   log.raw(
     label(t('Latency')) +
       Object.entries(result.latency_ms)
         .map(([k, v]) => `${k === 'min' ? t('min') : k === 'max' ? t('max') : k} ${v.toFixed(3)}`)
         .join('  ') +
-      ` ms ${chalk.dim(t('(successful)'))}`,
+      ` ms ${color.dim(t('(successful)'))}`,
   )
   if (result.accuracy !== null) {
     log.raw(
@@ -64,7 +64,7 @@ export function replicaReport(replicas: (Omit<Summary, 'histogram'> & { name: st
   ]
   return formatTable(rows, (column) => column > 0)
     .split('\n')
-    .map((line, n) => (n === 0 ? chalk.bold(line) : rows[n]![5] !== '0' ? chalk.red(line) : line))
+    .map((line, n) => (n === 0 ? color.bold(line) : rows[n]![5] !== '0' ? color.red(line) : line))
     .join('\n')
 }
 
@@ -73,6 +73,6 @@ export function histogram(buckets: HistogramBucket[], width = 40): string[] {
   const most = Math.max(...buckets.map((b) => b.count))
   return buckets.map(
     ({ le_ms, count }) =>
-      `  ${chalk.dim(`≤ ${le_ms.toFixed(3).padStart(9)} ms`)} ${chalk.cyan('▇'.repeat(Math.round((count / most) * width)))} ${count}`,
+      `  ${color.dim(`≤ ${le_ms.toFixed(3).padStart(9)} ms`)} ${color.cyan('▇'.repeat(Math.round((count / most) * width)))} ${count}`,
   )
 }

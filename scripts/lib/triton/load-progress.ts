@@ -1,6 +1,6 @@
 // 08-load's progress bar on a terminal (none when stderr is piped): a redraw every 100 ms
 // from two sums the caller hands over, so the run's tallies are never copied while it sends.
-import chalk from 'chalk'
+import { color } from '../output/color.ts'
 import { t } from '../output/i18n.ts'
 import type { Plan } from './load-run.ts'
 
@@ -20,9 +20,9 @@ export function showProgress(plan: Plan, started: number, state: () => { ok: num
     const filled = Math.round(fraction * width)
     const qps = ok / Math.max(0.001, (now - started) / 1000)
     process.stderr.write(
-      `\r  ${chalk.cyan('█'.repeat(filled))}${chalk.dim('░'.repeat(width - filled))} ` +
+      `\r  ${color.cyan('█'.repeat(filled))}${color.dim('░'.repeat(width - filled))} ` +
         `${ok} ${t('ok')}  ${qps.toFixed(0)}/s` +
-        (failed ? chalk.red(`  ${failed} ${t('errors')}`) : '') +
+        (failed ? color.red(`  ${failed} ${t('errors')}`) : '') +
         '\x1b[K',
     )
   }

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { http } from '../step/builtins.ts'
+import { zx } from '../step/shell.ts'
 
 /**
  * The Engine API versions this client speaks, negotiated per engine as the docker CLI does (the
@@ -88,7 +89,7 @@ export async function engineEndpoint(env: NodeJS.ProcessEnv = process.env): Prom
   if (env.DOCKER_HOST) return parseDockerHost(env.DOCKER_HOST, env)
   const context = currentContext(env)
   if (!context) return { kind: 'unix', socketPath: DEFAULT_SOCKET, address: `unix://${DEFAULT_SOCKET}` }
-  const { $ } = await import('zx') // loaded on first use: see runDocker
+  const { $ } = await zx()
   const out = await $({ quiet: true, nothrow: true, timeout: 10_000 })`docker context inspect ${context}`
   try {
     const [inspected] = JSON.parse(out.stdout) as {

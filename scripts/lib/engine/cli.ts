@@ -9,6 +9,7 @@ import { fail, type StepError } from '../step/fail.ts'
 import type { EngineInfo } from './api.ts'
 import { apiGet, apiInspect, apiReader, type InspectKind } from './api-read.ts'
 import { dockerSaid, explainDockerError, type FailureContext, unreachable } from './errors.ts'
+import { zx } from '../step/shell.ts'
 interface RunOptions {
   /** Extra environment for the docker client (values for `-e NAME`). */
   env?: Record<string, string>
@@ -24,8 +25,7 @@ export async function runDocker(args: string[], options: RunOptions = {}): Promi
   // What goes in on stdin (a secret's tar, a password) is never shown, only that it is there.
   log.command(['docker', ...args], options.input === undefined ? undefined : t('input on stdin'))
   const env = options.env ? { ...process.env, ...options.env } : process.env
-  // zx (800 kB bundled) is loaded on the first command, not at start: `--help` does not pay for it.
-  const { $ } = await import('zx')
+  const { $ } = await zx()
   return $({ quiet: true, nothrow: true, env, timeout: options.timeoutMs, input: options.input })`docker ${args}`
 }
 

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { registerSecret } from '../output/mask.ts'
+import { zx } from '../step/shell.ts'
 
 export type Credentials = { username: string; password: string } | { identitytoken: string }
 
@@ -34,7 +35,7 @@ const hostOf = (key: string) => key.replace(/^https?:\/\//, '').replace(/\/.*$/,
 
 async function fromHelper(helper: string, server: string, env: NodeJS.ProcessEnv): Promise<Credentials | undefined> {
   log.command([`docker-credential-${helper}`, 'get'], t('{server} on stdin', { server }))
-  const { $ } = await import('zx') // loaded on first use: see runDocker (engine/cli.ts)
+  const { $ } = await zx()
   const out = await $({
     quiet: true,
     nothrow: true,

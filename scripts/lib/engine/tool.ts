@@ -10,6 +10,7 @@ import { log } from '../output/log.ts'
 import { writeFileAtomic } from '../state/atomic-file.ts'
 import { stateDir } from '../state/secrets.ts'
 import { crypto } from '../step/builtins.ts'
+import { zx } from '../step/shell.ts'
 
 export interface ToolRun {
   exitCode: number
@@ -38,7 +39,7 @@ export interface ToolSpec {
 }
 
 export async function runTool(spec: ToolSpec): Promise<ToolRun> {
-  const { $, which } = await import('zx') // loaded on first use: see runDocker
+  const { $, which } = await zx()
   if (await which(spec.name, { nothrow: true })) {
     log.command([spec.name, ...spec.localArgs])
     const out = await $({ quiet: true, nothrow: true })`${spec.name} ${spec.localArgs}`

@@ -4,6 +4,7 @@ import { fail } from '../step/fail.ts'
 import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { registerSecret } from '../output/mask.ts'
+import { zx } from '../step/shell.ts'
 
 export const PUBLIC_API_URL = 'https://api.github.com'
 
@@ -73,7 +74,7 @@ export async function resolveRepository(
   if (flag !== undefined) return named(flag, '--repo')
   if (env.GITHUB_REPOSITORY?.trim()) return named(env.GITHUB_REPOSITORY, 'GITHUB_REPOSITORY')
   log.command(['git', 'remote', 'get-url', 'origin'])
-  const { $ } = await import('zx') // loaded on first use: see runDocker (engine/cli.ts)
+  const { $ } = await zx()
   const origin = await $({ nothrow: true, quiet: true })`git remote get-url origin`
   const remote = origin.exitCode === 0 ? origin.stdout.trim() : ''
   const parsed = remote ? parseRemoteUrl(remote) : undefined

@@ -17,6 +17,7 @@
 //   it) is run again with those tests first, so no mutant is called killed by a test's set-up.
 // - A mutant Stryker still calls static runs every test of its module's suites (modules.ts).
 // Plain JavaScript: Stryker loads plugins without tsx; the worker registers tsx for the suites.
+import { readFileSync } from 'node:fs'
 import { register } from 'node:module'
 import { relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -30,6 +31,8 @@ const { NAMESPACE, ACTIVE_MUTANT_ENV_VARIABLE: ACTIVE_MUTANT_ENV } = INSTRUMENTE
 /** Coverage keys of what a suite reaches outside its tests, merged into each of its tests. */
 const IMPORT = 'import of'
 const HOOKS = 'hooks of'
+/** How Stryker's instrumenter switches a mutant on in the sandbox's files (mutant schemata). */
+const MUTANT_MARKER = /stryMutAct_9fa48\("(\d+)"\)/g
 
 /** @param {unknown} error */
 const describe = (error) => (error instanceof Error ? (error.stack ?? error.message) : String(error))
@@ -203,6 +206,7 @@ export class UvuTestRunner {
         }
         delete coverage.perTest[key]
       }
+      this.coverChildProcesses(coverage)
       return {
         status: DryRunStatus.Complete,
         tests: results,
@@ -212,6 +216,29 @@ export class UvuTestRunner {
       return { status: DryRunStatus.Error, errorMessage: describe(error) }
     } finally {
       this.ns.currentTestId = undefined
+    }
+  }
+
+  /**
+   * A mutant no test reached in this process may still be reached in a child process a test starts
+   * (unit/cli runs steps that way; the child finds the mutant in the environment). Stryker would
+   * call it NoCoverage and never run it: it counts as reached by every test of its module's suites.
+   */
+  coverChildProcesses(coverage) {
+    const reached = new Set([
+      ...Object.keys(coverage.static),
+      ...Object.values(coverage.perTest).flatMap((hits) => Object.keys(hits)),
+    ])
+    for (const m of this.modules) {
+      const ids = m.mutate
+        .map(this.fileOf)
+        .flatMap((file) => [...readFileSync(file, 'utf8').matchAll(MUTANT_MARKER)].map((match) => match[1]))
+        .filter((id) => !reached.has(id))
+      if (!ids.length) continue
+      const unreached = Object.fromEntries(ids.map((id) => [id, 1]))
+      for (const test of this.tests.filter((t) => m.suites.includes(t.file))) {
+        coverage.perTest[test.id] = { ...unreached, ...coverage.perTest[test.id] }
+      }
     }
   }
 

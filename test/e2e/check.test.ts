@@ -87,14 +87,18 @@ const tritonTarget = async () =>
 
 const targetUp = () => until('the triton target up', async () => (await tritonTarget())?.health === 'up')
 
-/** Rewrites prometheus.yml and has Prometheus read it (SIGHUP, as `docker kill -s HUP` does). */
+/**
+ * Rewrites prometheus.yml and has Prometheus read it (SIGHUP, as `docker kill -s HUP` does), then
+ * waits for the first scrape under it: a changed interval makes the target anew, "unknown" until
+ * then, and a check run in that window names step 4 too (it did, once the check ran fast enough).
+ */
 async function reconfigure(target?: string, interval?: string) {
   writeFileSync(configFile, prometheusYml(target, interval))
   docker('kill', '--signal', 'HUP', env.PROMETHEUS_CONTAINER!)
   const want = target ?? `${env.TRITON_CONTAINER}:8002`
-  await until('Prometheus to load the new config', async () => {
+  await until('Prometheus to load the new config and scrape under it', async () => {
     const t = await tritonTarget()
-    return t?.labels.instance === want && t.scrapeInterval === (interval ?? '5s')
+    return t?.labels.instance === want && t.scrapeInterval === (interval ?? '5s') && t.health !== 'unknown'
   })
 }
 

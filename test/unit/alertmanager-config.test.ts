@@ -41,8 +41,12 @@ test('amtool check-config accepts the committed config (no webhook) and one with
 })
 
 test('the webhook URL survives YAML as it is, whatever characters it holds', () => {
-  const config = parse(readFileSync(withWebhook(), 'utf8')) as { receivers: { webhook_configs: { url: string }[] }[] }
+  const config = parse(readFileSync(withWebhook(), 'utf8')) as {
+    receivers: { webhook_configs: { url: string; send_resolved: boolean }[] }[]
+  }
   assert.is(config.receivers[0]!.webhook_configs[0]!.url, WEBHOOK)
+  // The drill watches the alert resolve at the webhook too.
+  assert.is(config.receivers[0]!.webhook_configs[0]!.send_resolved, true)
 })
 
 test('amtool config routes test: every alert of the rules goes to the webhook, or to the terminal receiver', () => {

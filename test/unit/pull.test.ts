@@ -7,7 +7,7 @@ import { diskVerdict, engineDiskSpace, REFUSE_BELOW, WARN_BELOW } from '../../sc
 import { engineEndpoint, parseDockerHost } from '../../scripts/lib/engine/api.ts'
 import { StepError } from '../../scripts/lib/step/fail.ts'
 import { pullFailed } from '../../scripts/lib/engine/pull-failures.ts'
-import { pullSettings } from '../../scripts/lib/engine/pull-settings.ts'
+import { pullEnv, pullFlags, pullSettings } from '../../scripts/lib/engine/pull-settings.ts'
 
 test('stall deadline: the flag, else PULL_STALL_TIMEOUT, else 120 s; a bad value is refused with exit 2', () => {
   assert.equal(pullSettings(7, { PULL_STALL_TIMEOUT: '30' }), { stallTimeoutMs: 7000 })
@@ -23,6 +23,21 @@ test('stall deadline: the flag, else PULL_STALL_TIMEOUT, else 120 s; a bad value
       assert.match((error as StepError).message, `PULL_STALL_TIMEOUT="${bad}"`)
     }
   }
+})
+
+test('stall deadline: 1 s is the least, and a blank PULL_STALL_TIMEOUT is unset', () => {
+  assert.equal(pullSettings(undefined, { PULL_STALL_TIMEOUT: '1' }), { stallTimeoutMs: 1000 })
+  assert.equal(pullSettings(undefined, { PULL_STALL_TIMEOUT: '   ' }), { stallTimeoutMs: 120_000 })
+  assert.equal(pullSettings(undefined, { PULL_STALL_TIMEOUT: ' 45 ' }), { stallTimeoutMs: 45_000 })
+})
+
+test('every pulling step takes --pull-stall-timeout (a number, at least 1) and documents PULL_STALL_TIMEOUT', () => {
+  const flag = pullFlags['pull-stall-timeout']
+  assert.is(flag.type, 'number')
+  assert.is(flag.min, 1)
+  assert.match(flag.help, '120')
+  assert.equal(Object.keys(pullEnv), ['PULL_STALL_TIMEOUT'])
+  assert.match(pullEnv.PULL_STALL_TIMEOUT, '120')
 })
 
 for (const [what, image, said, cause, fix] of [

@@ -21,10 +21,22 @@ test('remote URLs in every form git accepts name the repository', () => {
     'ssh://git@github.com/octo/monitoring.git',
     'ssh://git@ghe.example.com:2222/octo/monitoring',
     'https://ghe.example.com/scm/octo/monitoring.git/',
+    'github.com:octo/monitoring.git',
+    'git@github.com:octo/monitoring/',
+    '  git@github.com:octo/monitoring.git\n',
   ]) {
     assert.equal(parseRemoteUrl(url), { owner: 'octo', repo: 'monitoring' }, url)
   }
-  for (const url of ['/srv/git/monitoring', 'https://github.com/octo', 'git@github.com:-bad/monitoring.git']) {
+  for (const url of [
+    '/srv/git/monitoring',
+    'https://github.com/octo',
+    'git@github.com:-bad/monitoring.git',
+    'git@github.com:octo/..',
+    'git@github.com:octo/.',
+    // git reads a ":" after a "/" as part of a local path, not as host:path.
+    '/srv/git/host:octo/monitoring',
+    'git@github.com:octo/monitoring\nmore',
+  ]) {
     assert.is(parseRemoteUrl(url), undefined, url)
   }
 })
@@ -46,6 +58,7 @@ test('the new tag a fix proposes raises the last number', () => {
     ['v9', 'v10'],
     ['v2.0.0-rc.1', 'v2.0.0-rc.2'],
     ['v1.0.0-beta', 'v1.0.1-beta'],
+    ['v1.0.19', 'v1.0.20'],
     ['latest', 'latest-2'],
   ]) {
     assert.is(nextTag(tag!), next, tag)
@@ -94,7 +107,10 @@ test('a tag: 255 characters or fewer, trimmed, and each character git refuses, r
   assert.is(validateTag(`v${'1'.repeat(254)}`), `v${'1'.repeat(254)}`)
   assert.throws(() => validateTag(`v${'1'.repeat(255)}`), configError, '256 characters')
   assert.is(validateTag('  v1.2  '), 'v1.2')
-  assert.throws(() => validateTag(undefined), configError)
+  assert.throws(
+    () => validateTag(undefined),
+    (e: unknown) => configError(e) && /empty/.test((e as StepError).message),
+  )
   assert.throws(() => validateTag('   '), configError)
   for (const c of [' ', '\t', '\x00', '\x1f', '\x7f', '~', '^', ':', '?', '*', '[', '\\']) {
     assert.throws(() => validateTag(`v1${c}x`), configError, JSON.stringify(c))
@@ -120,6 +136,7 @@ test('the API root: http or https, no query or fragment, every trailing slash dr
     'https://ghe.example.com/api?x=1',
     'https://ghe.example.com/#a',
     'https//x',
+    'git+https://ghe.example.com/api/v3',
   ]) {
     assert.throws(() => apiUrl({ GITHUB_API_URL: url }), configError, url)
   }
@@ -130,6 +147,13 @@ test('notes: no previous text, blank text, and an end marker before the begin ma
   assert.is(mergeNotes(undefined, section), section)
   assert.is(mergeNotes('  \n', section), section)
   assert.is(mergeNotes('Intro  \n\n', section), `Intro\n\n${section}`)
+  // The section at the very start is replaced too; a begin marker without its end is text.
+  assert.is(
+    mergeNotes(`<!-- triton-monitoring:begin -->\nold\n<!-- triton-monitoring:end -->\nOutro`, section),
+    `${section}\nOutro`,
+  )
+  const unended = 'Intro\n<!-- triton-monitoring:begin -->\nold'
+  assert.is(mergeNotes(unended, section), `${unended}\n\n${section}`)
   const stray = '<!-- triton-monitoring:end -->\nIntro'
   assert.is(mergeNotes(stray, section), `${stray}\n\n${section}`)
 })

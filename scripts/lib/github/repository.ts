@@ -35,9 +35,11 @@ function splitName(text: string): { owner: string; repo: string } | undefined {
  */
 export function parseRemoteUrl(remote: string): { owner: string; repo: string } | undefined {
   const text = remote.trim()
-  const scp = /^(?:[^@/\s]+@)?[^:/\s]+:(?!\/\/)(.+)$/.exec(text)
+  // scp-like: `[user@]host:path`, the first ":" before any "/" and not followed by "//" (a URL's
+  // scheme is). The user needs no pattern of its own: the host part takes the "@" along.
+  const scp = /^[^:/\s]+:(?!\/\/)(.+)$/.exec(text)
   let path: string
-  if (scp && !/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+  if (scp) {
     path = scp[1]!
   } else {
     try {
@@ -50,7 +52,8 @@ export function parseRemoteUrl(remote: string): { owner: string; repo: string } 
     .replace(/\.git\/?$/, '')
     .split('/')
     .filter(Boolean)
-  return segments.length >= 2 ? splitName(segments.slice(-2).join('/')) : undefined
+  // Fewer than two segments leave splitName without a repository, and it says no.
+  return splitName(segments.slice(-2).join('/'))
 }
 
 /** Hides the credentials an https remote may carry before the URL is printed. */
@@ -110,13 +113,8 @@ export function readToken(env: NodeJS.ProcessEnv = process.env): string {
 /** `GITHUB_API_URL` (GitHub Enterprise: `https://host/api/v3`), without a trailing slash. */
 export function apiUrl(env: NodeJS.ProcessEnv = process.env): string {
   const raw = env.GITHUB_API_URL?.trim() || PUBLIC_API_URL
-  let parsed: URL | undefined
-  try {
-    parsed = new URL(raw)
-  } catch {
-    parsed = undefined
-  }
-  if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.search || parsed.hash) {
+  const parsed = URL.canParse(raw) ? new URL(raw) : undefined
+  if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.search || parsed.hash) {
     throw fail(
       t('GITHUB_API_URL="{raw}" is not an http(s) URL', { raw }),
       t('unset it for {PUBLIC_API_URL}, or use https://HOST/api/v3 for GitHub Enterprise Server', { PUBLIC_API_URL }),

@@ -3,6 +3,7 @@
 // Node exit in the middle of the wait (exit code 13, no message), as it did against docker-proxy.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { hushCommands } from '../../scripts/lib/output/log.ts'
 import { fail, StepError } from '../../scripts/lib/step/fail.ts'
 import { waitFor } from '../../scripts/lib/step/poll.ts'
 import { runProcess } from '../helpers/process.ts'
@@ -45,6 +46,60 @@ test('the wait holds the process: with nothing else pending, Node does not exit 
   })
   assert.is(result.code, 0, result.text)
   assert.is(result.stdout, 'deadline')
+})
+
+test('a probe that says "not yet" at once ends at the deadline, asked a bounded number of times; the timeout gets its last answer', async () => {
+  let n = 0
+  const seen: unknown[] = []
+  const error = await waitFor(
+    async () => {
+      n++
+      if (n === 1) throw new Error('first')
+      return false
+    },
+    {
+      what: 'x',
+      timeoutMs: 200,
+      intervalMs: 50,
+      onTimeout: (last) => {
+        seen.push(last)
+        return onTimeout(last)
+      },
+    },
+  ).catch((e: unknown) => e)
+  assert.instance(error, StepError)
+  assert.equal(seen, [false], 'the latest answer, not the first error')
+  assert.ok(n >= 2 && n <= 6, `asked ${n} times`)
+  // --verbose shows a poll's first round only; after the wait, commands show again.
+  assert.is(hushCommands(false), false, 'commands were left hushed')
+})
+
+test('on a terminal a spinner names the wait, frame after frame, and its line is cleared at the end; piped, nothing is drawn', async () => {
+  const writes: string[] = []
+  const write = process.stderr.write
+  const wasTTY = process.stderr.isTTY
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    writes.push(String(chunk))
+    return true
+  }) as typeof process.stderr.write
+  let drawn: string[]
+  try {
+    process.stderr.isTTY = true
+    let n = 0
+    await waitFor(async () => ++n === 11 || false, { what: 'Triton ready', timeoutMs: 5000, intervalMs: 1, onTimeout })
+    drawn = writes.splice(0)
+    process.stderr.isTTY = false
+    await waitFor(async () => true, { what: 'piped', timeoutMs: 5000, onTimeout })
+  } finally {
+    process.stderr.write = write
+    process.stderr.isTTY = wasTTY
+  }
+  assert.equal(writes, [], 'piped: nothing drawn')
+  assert.is(drawn.length, 12, '11 frames, then the clear')
+  assert.ok(drawn.slice(0, 11).every((line) => line.startsWith('\r  ') && line.includes(' Triton ready ')))
+  const frames = drawn.slice(0, 11).map((line) => [...'⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏'].find((f) => line.includes(f)))
+  assert.equal(frames, [...'⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏⠋'])
+  assert.is(drawn[11], '\r\x1b[K')
 })
 
 test.run()

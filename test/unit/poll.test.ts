@@ -48,7 +48,7 @@ test('the wait holds the process: with nothing else pending, Node does not exit 
   assert.is(result.stdout, 'deadline')
 })
 
-test('a probe that says "not yet" at once ends at the deadline, asked a bounded number of times; the timeout gets its last answer', async () => {
+test('a probe that says "not yet" at once ends at the deadline, asked a bounded number of times, with its last answer', async () => {
   let n = 0
   const seen: unknown[] = []
   const error = await waitFor(

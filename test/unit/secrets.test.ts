@@ -2,11 +2,11 @@
 // hand-written file narrowed to 0600, and a broken folder or file named with its fix, not a crash.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { StepError } from '../../scripts/lib/step/fail.ts'
-import { readSecret, stateDir, writeSecret } from '../../scripts/lib/state/secrets.ts'
+import { readSecret, stateDir, stateDirProblem, writeSecret } from '../../scripts/lib/state/secrets.ts'
 import { stateDirs } from '../helpers/state-dir.ts'
 
 const work = mkdtempSync(join(tmpdir(), 'secrets-test-'))
@@ -102,6 +102,41 @@ test('a secret path that is a folder is named, not a crash', () => {
   mkdirSync(join(dir, 'token'), { recursive: true, mode: 0o700 })
   chmodSync(dir, 0o700)
   throwsStepError(() => readSecret('token'), /EISDIR/)
+})
+
+test('make doctor on a STATE_DIR that is a file: named as not a folder', () => {
+  const path = join(work, 'a-file')
+  writeFileSync(path, 'x')
+  const problem = stateDirProblem(path)
+  assert.instance(problem, StepError)
+  assert.match(problem!.cause_, /ENOTDIR/)
+})
+
+test('a state folder another user owns is refused, naming the owner and how to take it', () => {
+  // Root reads any folder, so only the owner check can refuse it.
+  assert.is(process.getuid?.(), 0, 'this check needs root, as the suites run')
+  const dir = useState()
+  mkdirSync(dir, { mode: 0o700 })
+  chownSync(dir, 65534, 65534)
+  throwsStepError(() => stateDir(), /is owned by (nobody|65534)[\s\S]*sudo chown -R/)
+})
+
+test('a 0600 secret is read without a word; only a wider one is narrowed, and said so', () => {
+  const dir = useState()
+  mkdirSync(dir, { mode: 0o700 })
+  writeFileSync(join(dir, 'pw'), 'private-password\n', { mode: 0o600 })
+  const said: string[] = []
+  const write = process.stderr.write
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    said.push(String(chunk))
+    return true
+  }) as typeof process.stderr.write
+  try {
+    assert.is(readSecret('pw'), 'private-password')
+  } finally {
+    process.stderr.write = write
+  }
+  assert.equal(said, [])
 })
 
 test.run()

@@ -6,7 +6,15 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFi
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { StepError } from '../../scripts/lib/step/fail.ts'
-import { readSecret, stateDir, stateDirProblem, writeSecret } from '../../scripts/lib/state/secrets.ts'
+import {
+  readSecret,
+  readStateFile,
+  removeSecret,
+  stateDir,
+  stateDirName,
+  stateDirProblem,
+  writeSecret,
+} from '../../scripts/lib/state/secrets.ts'
 import { stateDirs } from '../helpers/state-dir.ts'
 
 const work = mkdtempSync(join(tmpdir(), 'secrets-test-'))
@@ -137,6 +145,45 @@ test('a 0600 secret is read without a word; only a wider one is narrowed, and sa
     process.stderr.write = write
   }
   assert.equal(said, [])
+})
+
+test('a state folder owned by a uid with no name is named by its number', () => {
+  const dir = useState()
+  mkdirSync(dir, { mode: 0o700 })
+  chownSync(dir, 4242, 4242)
+  throwsStepError(() => stateDir(), /is owned by uid 4242/)
+})
+
+test('state files: read as written, undefined when missing, a folder in their place named', () => {
+  const dir = useState()
+  mkdirSync(dir, { mode: 0o700 })
+  assert.is(readStateFile('outcomes.json'), undefined)
+  writeFileSync(join(dir, 'outcomes.json'), '{"a":1}\n')
+  assert.is(readStateFile('outcomes.json'), '{"a":1}\n')
+  mkdirSync(join(dir, 'folder.json'))
+  throwsStepError(() => readStateFile('folder.json'), /EISDIR[\s\S]*delete/)
+})
+
+test('a removed secret is gone, and removing a missing one says there was none', () => {
+  const dir = useState()
+  mkdirSync(dir, { mode: 0o700 })
+  writeFileSync(join(dir, 'token'), 'glsa_to_remove_1234\n', { mode: 0o600 })
+  assert.is(removeSecret('token'), true)
+  assert.is(readSecret('token'), undefined)
+  assert.is(removeSecret('token'), false)
+})
+
+test('the state folder is .state unless STATE_DIR names another', () => {
+  const saved = process.env.STATE_DIR
+  try {
+    delete process.env.STATE_DIR
+    assert.is(stateDirName(), '.state')
+    process.env.STATE_DIR = '/srv/tm-state'
+    assert.is(stateDirName(), '/srv/tm-state')
+  } finally {
+    if (saved === undefined) delete process.env.STATE_DIR
+    else process.env.STATE_DIR = saved
+  }
 })
 
 test.run()

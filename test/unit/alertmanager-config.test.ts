@@ -49,6 +49,11 @@ test('the webhook URL survives YAML as it is, whatever characters it holds', () 
   assert.is(config.receivers[0]!.webhook_configs[0]!.send_resolved, true)
 })
 
+test("alerts are grouped per alert and instance, so one replica's resolve never waits for another's", () => {
+  const config = parse(readFileSync(committed, 'utf8')) as { route: { group_by: string[] } }
+  assert.equal(config.route.group_by, ['alertname', 'job', 'instance'])
+})
+
 test('amtool config routes test: every alert of the rules goes to the webhook, or to the terminal receiver', () => {
   for (const [path, receiver] of [
     [withWebhook(), RECEIVERS.webhook],

@@ -137,6 +137,8 @@ async function create(spec: ContainerSpec, context: FailureContext): Promise<str
 
 /** Where the old container waits while its replacement starts (see `replace`). */
 const parkedName = (name: string) => `${name}-previous`
+/** The engine's answer to a rename to the name a container already has. */
+const ALREADY_NAMED = /same name as its current name/
 
 /**
  * Replaces `old` without ever leaving less than before: the old container steps aside under
@@ -151,7 +153,10 @@ async function replace(
   context: FailureContext,
   ready?: () => Promise<void>,
 ): Promise<string> {
-  await docker(['rename', old.Id, parkedName(spec.name)], { context })
+  const parked = await runDocker(['rename', old.Id, parkedName(spec.name)])
+  // Already parked: a run stopped a moment ago (Ctrl-C) had sent this rename, and the engine
+  // carried it out after that run was gone and after this one had looked.
+  if (parked.exitCode !== 0 && !ALREADY_NAMED.test(parked.stderr)) throw explainDockerError(parked.stderr, context)
   let id: string | undefined
   try {
     id = await create(spec, context)

@@ -50,8 +50,10 @@ test('the webhook URL survives YAML as it is, whatever characters it holds', () 
 })
 
 test("alerts are grouped per alert and instance, so one replica's resolve never waits for another's", () => {
-  const config = parse(readFileSync(committed, 'utf8')) as { route: { group_by: string[] } }
-  assert.equal(config.route.group_by, ['alertname', 'job', 'instance'])
+  for (const webhookUrl of [undefined, WEBHOOK]) {
+    const config = parse(alertmanagerYaml(alertmanagerConfig({ webhookUrl }))) as { route: { group_by: string[] } }
+    assert.equal(config.route.group_by, ['alertname', 'job', 'instance'])
+  }
 })
 
 test('amtool config routes test: every alert of the rules goes to the webhook, or to the terminal receiver', () => {

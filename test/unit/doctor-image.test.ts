@@ -23,15 +23,18 @@ function fakeDocker(code: number, stdout: string, stderr: string): void {
   )
   chmodSync(join(folder, 'docker'), 0o755)
   process.env.PATH = `${folder}:${path}`
+  // An endpoint the Engine API client leaves to the CLI, so the fake docker answers.
+  process.env.DOCKER_HOST = 'ssh://tm-test@engine.invalid'
 }
 
 test.after(() => {
   process.env.PATH = path
+  delete process.env.DOCKER_HOST
   rmSync(folder, { recursive: true, force: true })
 })
 
 test('here: its size', async () => {
-  fakeDocker(0, '151000000', '')
+  fakeDocker(0, '{"Size":151000000}', '')
   const state = await imageCheck(setting, info, 1000)
   assert.is(state.here, true)
   assert.is(state.check.status, 'ok')

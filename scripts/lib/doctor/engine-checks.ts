@@ -4,8 +4,7 @@
 import { t } from '../output/i18n.ts'
 import { CLIENT_API, type Endpoint, type EngineInfo, isDockerDesktop } from '../engine/api.ts'
 import { apiTooOld, describeEngine, negotiateApi } from '../engine/api-version.ts'
-import { docker, engineInfo, notFound, runDocker } from '../engine/cli.ts'
-import { unreachable } from '../engine/errors.ts'
+import { docker, engineInfo, inspect } from '../engine/cli.ts'
 import { diskTight, diskTooSmall, diskVerdict, engineDiskSpace } from '../engine/disk.ts'
 import { gpuAvailable } from '../engine/gpu.ts'
 import { registryFix } from '../engine/pull-failures.ts'
@@ -71,17 +70,9 @@ export async function engineCheck(endpoint: Endpoint): Promise<{ check: Check; i
   }
 }
 
-const IMAGE_INSPECT_MS = 10_000
-
-/** The image's size, or undefined only when the engine says it has no such image. */
+/** The image's size, or undefined only when the engine says it has no such image (inspect throws otherwise). */
 async function imageHere(image: string): Promise<number | undefined> {
-  const args = ['image', 'inspect', '--format', '{{.Size}}', image]
-  const out = await runDocker(args, { timeoutMs: IMAGE_INSPECT_MS })
-  if (out.exitCode === 0) return Number(out.stdout)
-  if (notFound.test(out.stderr) && !unreachable.test(out.stderr)) return undefined
-  // No answer (a busy engine past the deadline, an engine error) is not "not here": advice to pull
-  // would be wrong. Ask once more; a second failure says what it is.
-  return Number(await docker(args, { timeoutMs: IMAGE_INSPECT_MS }))
+  return (await inspect<{ Size: number }>('image', image))?.Size
 }
 
 export interface ImageState {

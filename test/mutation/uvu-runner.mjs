@@ -131,9 +131,16 @@ export class UvuTestRunner {
       if (last && last.suite === test.suite) last.tests.push(test)
       else groups.push({ suite: test.suite, tests: [test] })
     }
+    // After a first failure (no `all`), the groups left run only their after hooks: their suites
+    // were loaded, and a suite's set-up (a temp folder made at its top level) is undone there.
+    let bailed = false
     for (const { suite, tests: group } of groups) {
       const state = suite.state
       const hooks = `${HOOKS} ${suite.file}`
+      if (bailed) {
+        await this.after(suite, group[0], failures)
+        continue
+      }
       try {
         this.ns.currentTestId = hooks
         for (const hook of suite.before) await hook(state)
@@ -154,26 +161,35 @@ export class UvuTestRunner {
           onTest?.(test, failure, performance.now() - started)
           if (failure) {
             failures.push({ test, message: failure })
-            if (!all) return { failures, ran }
+            if (!all) {
+              bailed = true
+              break
+            }
           }
         }
       } catch (error) {
         // A before hook failed: every test of the group counts as failed by it.
         failures.push({ test: group[0], message: `${hooks}: ${describe(error)}` })
-        if (!all) return { failures, ran }
+        bailed = !all
       } finally {
-        this.ns.currentTestId = hooks
-        for (const hook of suite.after) {
-          try {
-            await hook(state)
-          } catch (error) {
-            failures.push({ test: group[0], message: `${hooks}: ${describe(error)}` })
-          }
-        }
-        this.ns.currentTestId = undefined
+        await this.after(suite, group[0], failures)
       }
     }
     return { failures, ran }
+  }
+
+  /** A suite's after hooks; a hook that throws fails the group's first test. */
+  async after(suite, first, failures) {
+    const hooks = `${HOOKS} ${suite.file}`
+    this.ns.currentTestId = hooks
+    for (const hook of suite.after) {
+      try {
+        await hook(suite.state)
+      } catch (error) {
+        failures.push({ test: first, message: `${hooks}: ${describe(error)}` })
+      }
+    }
+    this.ns.currentTestId = undefined
   }
 
   async dryRun({ coverageAnalysis }) {

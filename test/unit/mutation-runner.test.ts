@@ -8,6 +8,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
 interface Runner {
+  /** Every test of the dry run with its time, which orders a mutant's suites (fastest first). */
+  tests: { file: string; ms: number }[]
   init(): Promise<void>
   dryRun(options: { coverageAnalysis: string }): Promise<{
     status: DryRunStatus
@@ -99,6 +101,17 @@ test('a test that needs the test before it is run after it, not counted as a kil
   const result = await mutant('2', ['unit/order › second needs first'])
   assert.is(result.status, MutantRunStatus.Survived)
   assert.is(result.nrOfTests, 2)
+})
+
+test('a run that stops at its first failure still undoes the set-up of every suite it loaded', async () => {
+  // unit/sum runs first (fastest) and fails; unit/order, loaded for the same run, never runs a test.
+  for (const t of runner.tests) t.ms = t.file === 'unit/order' ? 1000 : 0
+  const setUps = () => (globalThis as { fixtureSetUps?: number }).fixtureSetUps
+  const before = setUps()
+  const result = await mutant('1', ['unit/sum › adds', 'unit/order › first'])
+  assert.is(result.status, MutantRunStatus.Killed)
+  assert.equal(result.killedBy, ['unit/sum › adds'])
+  assert.is(setUps(), before, 'unit/order set up once more than it undid')
 })
 
 test.run()

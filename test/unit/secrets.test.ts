@@ -2,6 +2,7 @@
 // hand-written file narrowed to 0600, and a broken folder or file named with its fix, not a crash.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { spawnSync } from 'node:child_process'
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -33,6 +34,35 @@ function throwsStepError(fn: () => unknown, pattern: RegExp): void {
 }
 
 test.after(() => rmSync(work, { recursive: true, force: true }))
+
+/**
+ * Runs `call` (an expression of `secrets`, this module) in a root process without the capabilities
+ * that let root pass others' permissions (setpriv, util-linux), so it is denied as any user is: the
+ * suites run as root, which the steps' "permission denied" path never meets otherwise. Returns the
+ * StepError it throws, or fails.
+ */
+function deniedAsAUser(call: string, stateDir: string, drop = ['dac_override', 'dac_read_search']) {
+  const secrets = new URL('../../scripts/lib/state/secrets.ts', import.meta.url).href
+  const code = `const secrets = await import(${JSON.stringify(secrets)})
+    try { ${call}; console.log('{}') } catch (e) { console.log(JSON.stringify({ cause: e.cause_, fix: e.fix })) }`
+  const child = spawnSync(
+    'setpriv',
+    [
+      `--bounding-set=${drop.map((c) => `-${c}`).join(',')}`,
+      process.execPath,
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      code,
+    ],
+    { env: { ...process.env, STATE_DIR: stateDir }, encoding: 'utf8', timeout: 30_000 },
+  )
+  assert.is(child.status, 0, `setpriv (needs root, as the suites run): ${child.error ?? child.stderr}`)
+  const error = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { cause?: string; fix?: string }
+  assert.ok(error.cause, `${call} threw no StepError`)
+  return error as { cause: string; fix: string }
+}
 
 test('a new state folder is 0700 and a written secret 0600, read back as written', () => {
   const dir = useState()
@@ -86,7 +116,44 @@ for (const bit of [0o040, 0o020, 0o004, 0o002]) {
 test('a STATE_DIR that is a file is named, not a crash', () => {
   const dir = useState()
   writeFileSync(dir, 'not a folder')
-  throwsStepError(() => readSecret('token'), /EEXIST|ENOTDIR/)
+  // Creating it is what fails, and says so: the check after it would name ENOTDIR instead.
+  throwsStepError(() => readSecret('token'), /\(EEXIST\)/)
+})
+
+test("a STATE_DIR that is another user's file is named as not a folder, not as theirs to take", () => {
+  const dir = useState()
+  writeFileSync(dir, 'not a folder')
+  chownSync(dir, 65534, 65534)
+  const problem = stateDirProblem(dir)
+  assert.match(problem!.cause_, /cannot use the state file or folder .* \(ENOTDIR\)/)
+  assert.not.match(problem!.cause_, /owned by/)
+})
+
+test("a state folder that cannot be made inside another user's private folder names that user", () => {
+  const theirs = join(work, 'theirs')
+  mkdirSync(theirs, { mode: 0o700 })
+  chownSync(theirs, 65534, 65534)
+  // Three levels down: the owner is found by walking up to the nearest folder that answers.
+  const error = deniedAsAUser('secrets.stateDir()', join(theirs, 'a', 'b', 'state'))
+  assert.match(error.cause, new RegExp(`${join(theirs, 'a', 'b', 'state')} is owned by nobody`))
+  assert.match(error.fix, /sudo chown -R root /)
+})
+
+test('a state folder of your own that you may not write into is named with its error, not an owner', () => {
+  const dir = useState()
+  mkdirSync(dir, { mode: 0o500 })
+  const error = deniedAsAUser('secrets.stateDir()', dir)
+  assert.match(error.cause, /cannot use the state file or folder .* \(EACCES\)/)
+})
+
+test('a secret file another user left readable, which you may not narrow, names that user', () => {
+  const dir = useState()
+  mkdirSync(dir, { mode: 0o700 })
+  writeFileSync(join(dir, 'pw'), 'their-password\n', { mode: 0o644 })
+  chownSync(join(dir, 'pw'), 65534, 65534)
+  // chmod of a file you do not own is EPERM (fowner dropped too), not EACCES.
+  const error = deniedAsAUser("secrets.readSecret('pw')", dir, ['dac_override', 'dac_read_search', 'fowner'])
+  assert.match(error.cause, /pw is owned by nobody/)
 })
 
 test("a secret written by hand with the umask's mode is narrowed to 0600 and still read", () => {

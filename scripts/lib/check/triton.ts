@@ -3,6 +3,7 @@
 import type { Config } from '../step/config.ts'
 import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
+import { httpRequest } from '../step/http.ts'
 import { metric } from '../triton/metrics.ts'
 import { TRITON_PORTS } from '../triton/names.ts'
 import { type Checklist, failed, passed } from './checklist.ts'
@@ -12,8 +13,8 @@ import { type Container, inspect, containerChecks, publishedUrl } from './contai
 export async function httpGet(url: string, timeoutMs = 5000): Promise<{ status: number; text: string } | string> {
   log.request({ url })
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
-    return { status: response.status, text: await response.text() }
+    const { status, text } = await httpRequest(url, { timeoutMs })
+    return { status, text }
   } catch (error) {
     return (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message
   }

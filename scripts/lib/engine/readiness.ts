@@ -4,6 +4,7 @@ import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { fail, StepError } from '../step/fail.ts'
 import { waitFor } from '../step/poll.ts'
+import { httpRequest } from '../step/http.ts'
 import { type ContainerInfo, containerLogs, notFound, runDocker } from './cli.ts'
 import { explainDockerError, unreachable } from './errors.ts'
 export interface HttpWaitOptions {
@@ -79,7 +80,7 @@ export async function waitForHttp(url: string, waitOptions: HttpWaitOptions): Pr
   log.request({ url, note: t('every 0.5 s until it answers 2xx') })
   const outcome = await waitFor<'ready' | StepError>(
     async () => {
-      const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+      const ok = await httpRequest(url, { timeoutMs: 2000 }).then(
         (r) => r.ok,
         () => false,
       )

@@ -7,6 +7,7 @@ import { StepError } from '../step/fail.ts'
 import { t } from '../output/i18n.ts'
 import { isVerbose, log, type ShownRequest } from '../output/log.ts'
 import { registerSecret } from '../output/mask.ts'
+import { httpFetch } from '../step/http.ts'
 
 /** Any JSON object: the spec types `jsonData` and a dashboard as Go's `*simplejson.Json`, an empty object. */
 export type Json = components['schemas']['Json']
@@ -91,7 +92,7 @@ function fetchFor(baseUrl: string, timeoutMs = REQUEST_TIMEOUT_MS) {
   return async (input: Request | string, init?: RequestInit): Promise<Response> => {
     if (isVerbose()) log.request(await shown(input, init))
     try {
-      return await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })
+      return await httpFetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })
     } catch (error) {
       throw unreachable(baseUrl, error, timeoutMs)
     }

@@ -3,6 +3,7 @@
 // 0.25, 0.27 and 0.28), read by `make alerts`, the alert drill and Grafana's Alertmanager datasource.
 import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
+import { httpRequest } from '../step/http.ts'
 
 /** Alertmanager's port inside its container, as Prometheus and Grafana reach it; the host port is ALERTMANAGER_PORT. */
 export const ALERTMANAGER_CONTAINER_PORT = 9093
@@ -41,9 +42,9 @@ export async function fetchAlerts(base: string, filter: string[] = [], timeoutMs
   const query = filter.map((f) => `filter=${encodeURIComponent(f)}`).join('&')
   const address = `${base}/api/v2/alerts${query ? `?${query}` : ''}`
   log.request({ url: address })
-  const response = await fetch(address, { signal: AbortSignal.timeout(timeoutMs) })
+  const response = await httpRequest(address, { timeoutMs })
   if (!response.ok) throw new Error(`HTTP ${response.status} from ${base}/api/v2/alerts`)
-  const body = (await response.json()) as unknown
+  const body = JSON.parse(response.text) as unknown
   if (!Array.isArray(body)) throw new Error(`${base}/api/v2/alerts did not answer a list`)
   return body as GettableAlert[]
 }
@@ -56,9 +57,9 @@ export interface AlertmanagerStatus {
 
 export async function fetchStatus(base: string, timeoutMs = 5000): Promise<AlertmanagerStatus> {
   log.request({ url: `${base}/api/v2/status` })
-  const response = await fetch(`${base}/api/v2/status`, { signal: AbortSignal.timeout(timeoutMs) })
+  const response = await httpRequest(`${base}/api/v2/status`, { timeoutMs })
   if (!response.ok) throw new Error(`HTTP ${response.status} from ${base}/api/v2/status`)
-  return (await response.json()) as AlertmanagerStatus
+  return JSON.parse(response.text) as AlertmanagerStatus
 }
 
 /** What a person reads in the STATE column: firing, silenced, inhibited, or not yet processed. */
@@ -143,9 +144,9 @@ export function parseNotificationCounts(metrics: string): NotificationCounts {
 
 export async function notificationCounts(base: string, timeoutMs = 5000): Promise<NotificationCounts> {
   log.request({ url: `${base}/metrics` })
-  const response = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(timeoutMs) })
+  const response = await httpRequest(`${base}/metrics`, { timeoutMs })
   if (!response.ok) throw new Error(`HTTP ${response.status} from ${base}/metrics`)
-  return parseNotificationCounts(await response.text())
+  return parseNotificationCounts(response.text)
 }
 
 /**

@@ -2,6 +2,7 @@
 // Triton, and the shapes of its HTTP API's answers (read directly by 03, through Grafana by 09).
 import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
+import { type HttpAnswer, httpRequest } from '../step/http.ts'
 import { formatTable } from '../output/table.ts'
 
 /** Prometheus's port inside its container, as Grafana reaches it on the network; the host port is PROMETHEUS_PORT. */
@@ -101,11 +102,11 @@ export async function prometheusApi<T>(
 ): Promise<T> {
   const url = `${base}/api/v1/${route}${Object.keys(query).length ? `?${new URLSearchParams(query)}` : ''}`
   log.request({ url })
-  let response: Response
+  let response: HttpAnswer
   let answer: ApiAnswer<T> | undefined
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
-    answer = (await response.json()) as ApiAnswer<T>
+    response = await httpRequest(url, { timeoutMs })
+    answer = JSON.parse(response.text) as ApiAnswer<T>
   } catch (error) {
     const cause = (error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message
     throw new PrometheusUnreachable(`${url}: ${cause}`)

@@ -6,6 +6,7 @@ import { waitTrouble } from '../engine/readiness.ts'
 import { checkMemory, runTool } from '../engine/tool.ts'
 import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
+import { httpRequest } from '../step/http.ts'
 import type { Config } from '../step/config.ts'
 import { fail } from '../step/fail.ts'
 import { waitFor } from '../step/poll.ts'
@@ -41,8 +42,8 @@ export async function checkConfig(dir: string, image: string, rendered: Record<s
 /** Makes a running Prometheus read its files again (`--web.enable-lifecycle`), keeping its data. */
 export async function reload(base: string, container: string): Promise<void> {
   log.request({ method: 'POST', url: `${base}/-/reload` })
-  const answer = await fetch(`${base}/-/reload`, { method: 'POST', signal: AbortSignal.timeout(10_000) }).then(
-    async (r) => (r.ok ? undefined : `HTTP ${r.status}: ${(await r.text()).trim().slice(0, 300)}`),
+  const answer = await httpRequest(`${base}/-/reload`, { method: 'POST', timeoutMs: 10_000 }).then(
+    (r) => (r.ok ? undefined : `HTTP ${r.status}: ${r.text.trim().slice(0, 300)}`),
     (e: Error) => e.message,
   )
   if (answer !== undefined) {

@@ -10,6 +10,7 @@ import { health } from '../grafana/client.ts'
 import { grafanaUrl } from '../grafana/session.ts'
 import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
+import { httpRequest } from '../step/http.ts'
 
 export interface HostFacts {
   hostname: string
@@ -57,8 +58,8 @@ export async function hostFacts(): Promise<HostFacts> {
 async function json<T>(address: string): Promise<T | undefined> {
   log.request({ url: address })
   try {
-    const response = await fetch(address, { signal: AbortSignal.timeout(5000) })
-    return response.ok ? ((await response.json()) as T) : undefined
+    const response = await httpRequest(address, { timeoutMs: 5000 })
+    return response.ok ? (JSON.parse(response.text) as T) : undefined
   } catch {
     return undefined
   }

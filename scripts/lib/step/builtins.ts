@@ -7,4 +7,5 @@ import { createRequire } from 'node:module'
 const load = createRequire(import.meta.url)
 
 export const http = () => load('node:http') as typeof import('node:http')
+export const https = () => load('node:https') as typeof import('node:https')
 export const crypto = () => load('node:crypto') as typeof import('node:crypto')

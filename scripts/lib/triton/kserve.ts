@@ -5,6 +5,7 @@ import { fail, StepError } from '../step/fail.ts'
 import { t } from '../output/i18n.ts'
 import { log } from '../output/log.ts'
 import { waitFor } from '../step/poll.ts'
+import { httpRequest } from '../step/http.ts'
 
 export interface TensorMetadata {
   name: string
@@ -36,12 +37,16 @@ export function networkCause(error: unknown): string {
   return cause?.message ?? code ?? (error as Error).message
 }
 
-async function request(base: string, path: string, init: RequestInit = {}): Promise<{ status: number; text: string }> {
+async function request(
+  base: string,
+  path: string,
+  init: { method?: string; body?: string } = {},
+): Promise<{ status: number; text: string }> {
   const url = endpoint(base, path)
-  log.request({ method: init.method, url, body: typeof init.body === 'string' ? init.body : undefined })
+  log.request({ method: init.method, url, body: init.body })
   try {
-    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
-    return { status: response.status, text: await response.text() }
+    const { status, text } = await httpRequest(url, { ...init, timeoutMs: REQUEST_TIMEOUT_MS })
+    return { status, text }
   } catch (error) {
     throw fail(
       t('cannot reach Triton at {base}: {networkCause}', { base, networkCause: networkCause(error) }),

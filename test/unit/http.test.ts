@@ -66,7 +66,9 @@ test("nothing listening: the socket's code is in cause, as fetch puts it", async
   await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
   const port = (closed.address() as AddressInfo).port
   await new Promise((resolve) => closed.close(resolve))
-  const error = (await httpRequest(`http://127.0.0.1:${port}/`, { timeoutMs: 5000 }).catch((e: unknown) => e)) as Error & {
+  const error = (await httpRequest(`http://127.0.0.1:${port}/`, { timeoutMs: 5000 }).catch(
+    (e: unknown) => e,
+  )) as Error & {
     cause?: { code?: string }
   }
   assert.is(error.cause?.code, 'ECONNREFUSED')

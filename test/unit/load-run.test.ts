@@ -1,6 +1,8 @@
-// The load loop of 08-load (scripts/lib/triton/load-run.ts) with a send that answers at once, so the
-// schedule itself is what is tested: request i to replica i mod N, a replica given up passing
-// its turn on to the next one alive, and a deadline that holds with the schedule behind.
+// The load loop of 08-load (scripts/lib/triton/load-run.ts) with a send that answers for the
+// replicas, so the schedule itself is what is tested: request i to replica i mod N, a replica given
+// up passing its turn on to the next one alive, the circuit's back-off and probe, the open loop's
+// send times, and a deadline that holds with the schedule behind. Time is a fake clock: the loop's
+// waits take no real time and every send time is an exact number worked out by hand.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { type Outcome, runLoad, Target } from '../../scripts/lib/triton/load-run.ts'
@@ -14,6 +16,74 @@ const replicas = (n: number, lanes: number) =>
     { length: n },
     (_, i) => new Target(`triton-${i + 1}`, new URL(`http://127.0.0.1:${9 + i}`), [Buffer.from('x')], lanes, 1000),
   )
+
+/**
+ * Stands in for `performance.now()` and `setTimeout` while `run` runs: time moves only when every
+ * lane waits on a timer, straight to the earliest one, as Node would get there (a delay under 1 ms
+ * or past 2^31-1 ms is 1 ms). A back-off of seconds takes microseconds, and a loop that never ends
+ * fails the test after `maxTimers` timers instead of hanging it.
+ */
+class FakeClock {
+  now = 0
+  /** Every delay the code under test asked `setTimeout` for, as it asked. */
+  readonly asked: number[] = []
+  private timers: { at: number; seq: number; fire: () => void }[] = []
+  private seq = 0
+
+  get pending(): number {
+    return this.timers.length
+  }
+
+  /** A request that takes `ms` to answer: the clock's own timer, not one the loop asked for. */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.schedule(ms, () => resolve()))
+  }
+
+  async run<T>(work: () => Promise<T>, maxTimers = 5000): Promise<T> {
+    const real = { setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout }
+    globalThis.setTimeout = ((fire: () => void, ms = 0) => {
+      this.asked.push(ms)
+      return this.schedule(ms, fire)
+    }) as unknown as typeof setTimeout
+    globalThis.clearTimeout = ((timer: unknown) => {
+      this.timers = this.timers.filter((t) => t !== timer)
+    }) as typeof clearTimeout
+    performance.now = () => this.now
+    try {
+      let done = false
+      const result = work()
+      result.then(
+        () => (done = true),
+        () => (done = true),
+      )
+      for (let fired = 0; ; fired++) {
+        // setImmediate runs after every promise reaction queued so far: all lanes have done what
+        // they can without time passing.
+        await new Promise((resolve) => setImmediate(resolve))
+        if (done) return await result
+        if (fired >= maxTimers) throw new Error(`still running after ${maxTimers} timers, at ${this.now} ms`)
+        const next = this.timers.reduce<(typeof this.timers)[number] | undefined>(
+          (a, t) => (!a || t.at < a.at || (t.at === a.at && t.seq < a.seq) ? t : a),
+          undefined,
+        )
+        if (!next) throw new Error(`waits on nothing at ${this.now} ms`)
+        this.timers = this.timers.filter((t) => t !== next)
+        this.now = Math.max(this.now, next.at)
+        next.fire()
+      }
+    } finally {
+      globalThis.setTimeout = real.setTimeout
+      globalThis.clearTimeout = real.clearTimeout
+      Reflect.deleteProperty(performance, 'now')
+    }
+  }
+
+  private schedule(ms: number, fire: () => void) {
+    const timer = { at: this.now + (ms >= 1 && ms <= 2 ** 31 - 1 ? ms : 1), seq: this.seq++, fire }
+    this.timers.push(timer)
+    return timer
+  }
+}
 
 test('request i goes to replica i mod N, whatever worker sends it', async () => {
   const targets = replicas(3, 4)
@@ -34,9 +104,10 @@ test('request i goes to replica i mod N, whatever worker sends it', async () => 
 })
 
 test('a replica that refuses every connection is given up; its turns go to the others, none is lost', async () => {
+  const clock = new FakeClock()
   const targets = replicas(3, 2)
-  const run = await runLoad(targets, 2, { count: 300, counted: true }, async (target) =>
-    target.name === 'triton-2' ? refused : ok,
+  const run = await clock.run(() =>
+    runLoad(targets, 2, { count: 300, counted: true }, async (target) => (target.name === 'triton-2' ? refused : ok)),
   )
   const [first, second, third] = targets
   assert.ok(second!.gaveUp, 'triton-2 given up')
@@ -49,8 +120,9 @@ test('a replica that refuses every connection is given up; its turns go to the o
 })
 
 test('every replica given up: the run ends without dropping the rest of the plan as "not sent in time"', async () => {
+  const clock = new FakeClock()
   const targets = replicas(2, 2)
-  const run = await runLoad(targets, 2, { count: 10_000, counted: true }, async () => refused)
+  const run = await clock.run(() => runLoad(targets, 2, { count: 10_000, counted: true }, async () => refused))
   assert.ok(targets.every((t) => t.gaveUp))
   assert.is(run.dropped, 0)
   assert.ok(
@@ -60,15 +132,19 @@ test('every replica given up: the run ends without dropping the rest of the plan
 })
 
 test('an open loop behind its schedule stops at the deadline and counts the requests it never sent', async () => {
+  const clock = new FakeClock()
   const targets = replicas(2, 1)
-  // One worker, each answer after 20 ms: at 1000/s for 0.3 s it can send about 15 of the 300 due.
-  const run = await runLoad(targets, 1, { count: 300, counted: true, rate: 1000, durationMs: 300 }, async () => {
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    return ok
-  })
+  // One worker, each answer after 20 ms: at 1000/s for 0.3 s it sends at 0, 20 … 280 ms, 15 of the
+  // 300 due; the one sent at 280 is still in flight at 300 and is cut.
+  const run = await clock.run(() =>
+    runLoad(targets, 1, { count: 300, counted: true, rate: 1000, durationMs: 300 }, async () => {
+      await clock.sleep(20)
+      return ok
+    }),
+  )
   const answered = targets.reduce((n, t) => n + t.tally.done + t.tally.unfinished, 0)
-  assert.ok(run.elapsedMs <= 300.5, `${run.elapsedMs} ms`)
-  assert.ok(answered < 30, `${answered} sent`)
+  assert.is(run.elapsedMs, 300)
+  assert.is(answered, 15)
   assert.is(answered + run.dropped, 300)
 })
 

@@ -5,10 +5,12 @@
 // waits take no real time and every send time is an exact number worked out by hand.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { type Outcome, runLoad, Target } from '../../scripts/lib/triton/load-run.ts'
+import { type Outcome, runLoad, Tally, Target } from '../../scripts/lib/triton/load-run.ts'
 
 const ok: Outcome = { ok: true, correct: true }
 const refused: Outcome = { ok: false, kind: 'connection', detail: 'connection refused', connection: true }
+/** A failure that says the server is there: not a connection failure. */
+const serverError: Outcome = { ok: false, kind: 'http 500', detail: 'internal error' }
 
 /** Replicas that never open a socket: `send` below answers for them. */
 const replicas = (n: number, lanes: number) =>
@@ -84,6 +86,47 @@ class FakeClock {
     return timer
   }
 }
+
+test('a tally counts answers, right answers and failures by kind, keeping the first detail of each kind', () => {
+  const tally = new Tally()
+  tally.record(ok, 5)
+  tally.record({ ok: true, correct: false }, 7)
+  tally.record(serverError, 1)
+  tally.record({ ...serverError, detail: 'a later 500' }, 1)
+  tally.record(refused, 1)
+  assert.is(tally.ok, 2)
+  assert.is(tally.correct, 1, 'a wrong digit is an answer, not a right one: accuracy is correct / ok')
+  assert.is(tally.failed, 3)
+  assert.is(tally.done, 5)
+  assert.equal(tally.latencies, [5, 7], 'latency of successful answers only')
+  assert.equal(Object.fromEntries(tally.errors), {
+    'http 500': { count: 2, detail: 'internal error' },
+    connection: { count: 1, detail: 'connection refused' },
+  })
+})
+
+test("merging the replicas' tallies adds every count and latency; errors of one kind add up, first detail kept", () => {
+  const a = new Tally()
+  a.record(ok, 3)
+  a.record(serverError, 1)
+  a.record(serverError, 1)
+  a.unfinished = 1
+  const b = new Tally()
+  b.record(ok, 4)
+  b.record({ ok: true, correct: false }, 6)
+  b.record({ ...serverError, detail: 'from b' }, 1)
+  b.record(refused, 1)
+  b.unfinished = 2
+  const all = Tally.merge([a, b])
+  assert.equal([all.ok, all.correct, all.failed, all.unfinished, all.done], [3, 2, 4, 3, 7])
+  assert.equal(all.latencies, [3, 4, 6])
+  assert.equal(Object.fromEntries(all.errors), {
+    'http 500': { count: 3, detail: 'internal error' },
+    connection: { count: 1, detail: 'connection refused' },
+  })
+  // The replicas' own lines stay as they were.
+  assert.is(a.errors.get('http 500')!.count, 2)
+})
 
 test('request i goes to replica i mod N, whatever worker sends it', async () => {
   const targets = replicas(3, 4)

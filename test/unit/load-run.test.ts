@@ -87,6 +87,19 @@ class FakeClock {
   }
 }
 
+/** Counts the closes of every connection of these targets (the real close still runs). */
+function countCloses(targets: Target[]): () => number {
+  let closes = 0
+  for (const c of targets.flatMap((t) => t.connections)) {
+    const close = c.close.bind(c)
+    c.close = () => {
+      closes++
+      close()
+    }
+  }
+  return () => closes
+}
+
 test('a tally counts answers, right answers and failures by kind, keeping the first detail of each kind', () => {
   const tally = new Tally()
   tally.record(ok, 5)
@@ -189,6 +202,149 @@ test('an open loop behind its schedule stops at the deadline and counts the requ
   assert.is(run.elapsedMs, 300)
   assert.is(answered, 15)
   assert.is(answered + run.dropped, 300)
+})
+
+test('a connection is not let through once the run is over, nor to a target given up', async () => {
+  const clock = new FakeClock()
+  await clock.run(async () => {
+    const [target] = replicas(1, 1)
+    assert.is(await target!.admit(() => true), false, 'the run is over')
+    // Six connection failures in a row, each sent well after the one before failed.
+    for (let i = 0; i < 6; i++) {
+      target!.settle(refused, clock.now)
+      clock.now += 5000
+    }
+    assert.ok(target!.gaveUp)
+    assert.is(await target!.admit(() => false), false, 'given up')
+  })
+})
+
+test('a target is given up at the sixth connection failure in a row, with its words, and its connections closed', async () => {
+  const clock = new FakeClock()
+  await clock.run(async () => {
+    const [target] = replicas(1, 2)
+    const closes = countCloses([target!])
+    for (let i = 1; i <= 5; i++) {
+      target!.settle({ ...refused, detail: `refused ${i}` }, clock.now)
+      clock.now += 5000
+    }
+    assert.is(target!.gaveUp, undefined, 'five in a row is not yet given up')
+    assert.is(closes(), 0)
+    target!.settle({ ...refused, detail: 'refused 6' }, clock.now)
+    assert.equal(target!.gaveUp, { detail: 'refused 6', inRow: 6 })
+    assert.is(closes(), 2)
+  })
+})
+
+test('connection failures already in flight when the circuit opened do not count as more in a row', async () => {
+  const clock = new FakeClock()
+  await clock.run(async () => {
+    const [target] = replicas(1, 3)
+    // Three requests sent at 0, 1 and 2 ms; the first fails at 10 ms and opens the circuit for
+    // 100 ms. The other two fail just after with the same cause: still the first failure, so the
+    // next request may go at 110 ms, not after the 400 ms of a third failure in a row.
+    clock.now = 10
+    target!.settle(refused, 0)
+    clock.now = 11
+    target!.settle(refused, 1)
+    target!.settle(refused, 2)
+    assert.ok(await target!.admit(() => false))
+    assert.is(clock.now, 110)
+  })
+})
+
+for (const [name, answer] of [
+  ['a success', ok],
+  ['a server error', serverError],
+] as const) {
+  test(`${name} to a request sent before the circuit opened closes it: the next request goes at once`, async () => {
+    const clock = new FakeClock()
+    await clock.run(async () => {
+      const [target] = replicas(1, 2)
+      clock.now = 10
+      target!.settle(refused, 0)
+      // The server answered a request sent at 5 ms: it is there, whatever failed at 10.
+      clock.now = 20
+      target!.settle(answer, 5)
+      assert.ok(await target!.admit(() => false))
+      assert.is(clock.now, 20)
+    })
+  })
+}
+
+test('a replica that refuses is retried after 100, 200, 400, 800 and 1600 ms, then given up', async () => {
+  const clock = new FakeClock()
+  const [target] = replicas(1, 1)
+  const sentAt: number[] = []
+  const run = await clock.run(() =>
+    runLoad([target!], 1, { count: 100, counted: true }, async () => {
+      sentAt.push(clock.now)
+      return refused
+    }),
+  )
+  assert.equal(sentAt, [0, 100, 300, 700, 1500, 3100])
+  assert.equal(target!.gaveUp, { detail: 'connection refused', inRow: 6 })
+  assert.is(target!.tally.failed, 6)
+  assert.is(run.dropped, 0)
+})
+
+test('after the back-off one request probes alone; the others wait for its answer, without spinning', async () => {
+  const clock = new FakeClock()
+  const [target] = replicas(1, 3)
+  const sent: number[] = []
+  // Every answer takes 50 ms; the server refuses what is sent before 100 ms.
+  await clock.run(() =>
+    runLoad([target!], 3, { count: 8, counted: true }, async (_t, _c, index) => {
+      sent[index] = clock.now
+      const refuse = clock.now < 100
+      await clock.sleep(50)
+      return refuse ? refused : ok
+    }),
+  )
+  // 0-2 fail at 50 ms: one failure in a row, open until 150. Request 3 probes at 150 and is
+  // answered at 200; 4 and 5 waited for it, 6 and 7 follow.
+  assert.equal(sent, [0, 0, 0, 150, 200, 200, 200, 250])
+  assert.equal([target!.tally.failed, target!.tally.ok], [3, 5])
+  // Waiting lanes look again every 10 to 100 ms: not a busy loop of 0 ms timers.
+  assert.ok(
+    clock.asked.every((ms) => ms >= 10 && ms <= 100),
+    JSON.stringify(clock.asked),
+  )
+})
+
+test('a run in the middle of a back-off still ends at its deadline', async () => {
+  const clock = new FakeClock()
+  const [target] = replicas(1, 1)
+  const sentAt: number[] = []
+  let endedAt = -1
+  const run = await clock.run(async () => {
+    const run = await runLoad([target!], 1, { count: 100, counted: true, durationMs: 1000 }, async () => {
+      sentAt.push(clock.now)
+      return refused
+    })
+    endedAt = clock.now
+    return run
+  })
+  // The fourth failure, at 700 ms, opens the circuit until 1500: past the deadline at 1000.
+  assert.equal(sentAt, [0, 100, 300, 700])
+  assert.is(endedAt, 1000)
+  assert.is(run.elapsedMs, 1000)
+  assert.is(run.dropped, 96)
+})
+
+test('a connection that waited on a target given up meanwhile sends nothing more to it', async () => {
+  const clock = new FakeClock()
+  const [target] = replicas(1, 2)
+  const afterGivenUp: number[] = []
+  await clock.run(() =>
+    runLoad([target!], 2, { count: 100, counted: true }, async (t, _c, index) => {
+      if (t.gaveUp) afterGivenUp.push(index)
+      await clock.sleep(5)
+      return refused
+    }),
+  )
+  assert.equal(target!.gaveUp, { detail: 'connection refused', inRow: 6 })
+  assert.equal(afterGivenUp, [])
 })
 
 test.run()

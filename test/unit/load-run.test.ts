@@ -5,6 +5,7 @@
 // waits take no real time and every send time is an exact number worked out by hand.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import type { KeepAliveConnection } from '../../scripts/lib/triton/keepalive.ts'
 import { type Outcome, runLoad, Tally, Target } from '../../scripts/lib/triton/load-run.ts'
 
 const ok: Outcome = { ok: true, correct: true }
@@ -345,6 +346,122 @@ test('a connection that waited on a target given up meanwhile sends nothing more
   )
   assert.equal(target!.gaveUp, { detail: 'connection refused', inRow: 6 })
   assert.equal(afterGivenUp, [])
+})
+
+test('an open loop sends request i at i / rate s, each after one wait, not early and not late', async () => {
+  const clock = new FakeClock()
+  const [target] = replicas(1, 1)
+  const sentAt: number[] = []
+  const run = await clock.run(() =>
+    runLoad([target!], 1, { count: 5, counted: true, rate: 100, durationMs: 1000 }, async () => {
+      sentAt.push(clock.now)
+      return ok
+    }),
+  )
+  assert.equal(sentAt, [0, 10, 20, 30, 40])
+  // The deadline's timer, then one timer per send time: no polling towards it.
+  assert.equal(clock.asked, [1000, 10, 10, 10, 10])
+  assert.is(run.dropped, 0)
+})
+
+test('an open loop counts latency from when a request was due, not from when a late loop sent it', async () => {
+  const clock = new FakeClock()
+  const [target] = replicas(1, 1)
+  // Due every 10 ms, each answered 25 ms after it is sent: request 1 (due 10) goes at 25 and is
+  // answered at 50, 40 ms after it was due; request 2 (due 20) goes at 50, answered at 75.
+  await clock.run(() =>
+    runLoad([target!], 1, { count: 3, counted: true, rate: 100 }, async () => {
+      await clock.sleep(25)
+      return ok
+    }),
+  )
+  assert.equal(target!.tally.latencies, [25, 40, 55])
+})
+
+test('an open loop whose next request is due at the deadline ends after its last send', async () => {
+  const clock = new FakeClock()
+  const [target] = replicas(1, 1)
+  const sentAt: number[] = []
+  let endedAt = -1
+  // 10/s for 0.3 s, 10 requests asked for: due at 0, 100, 200; the fourth is due at 300, the end.
+  const run = await clock.run(async () => {
+    const run = await runLoad([target!], 1, { count: 10, counted: true, rate: 10, durationMs: 300 }, async () => {
+      sentAt.push(clock.now)
+      return ok
+    })
+    endedAt = clock.now
+    return run
+  })
+  assert.equal(sentAt, [0, 100, 200])
+  assert.is(endedAt, 200, 'nothing left to wait for')
+  assert.is(run.elapsedMs, 200)
+  assert.is(run.dropped, 7)
+})
+
+test('nothing is sent once the deadline is reached, though its timer has not fired yet', async () => {
+  const clock = new FakeClock()
+  const [target] = replicas(1, 1)
+  const sentAt: number[] = []
+  // The first answer keeps the event loop busy until the deadline (100 ms): requests 1-9 were due
+  // before it, but it is now the deadline, so none may go.
+  const run = await clock.run(() =>
+    runLoad([target!], 1, { count: 10, counted: true, rate: 100, durationMs: 100 }, async () => {
+      sentAt.push(clock.now)
+      clock.now += 100
+      return ok
+    }),
+  )
+  assert.equal(sentAt, [0])
+  assert.is(run.dropped, 9)
+})
+
+test('a connection whose send time comes late, past the deadline, does not send', async () => {
+  const clock = new FakeClock()
+  const [target] = replicas(1, 2)
+  const sent: number[] = []
+  // Two connections at 100/s for 0.1 s: one waits for request 9 (due 90 ms) while the other's
+  // request 8, sent at 80, keeps the event loop busy until 105. The timer for 90 fires at 105.
+  const run = await clock.run(() =>
+    runLoad([target!], 2, { count: 10, counted: true, rate: 100, durationMs: 100 }, async (_t, _c, index) => {
+      sent.push(index)
+      if (index === 8) clock.now = 105
+      return ok
+    }),
+  )
+  assert.equal(sent, [0, 1, 2, 3, 4, 5, 6, 7, 8])
+  assert.is(run.dropped, 1)
+})
+
+test('requests in flight at the deadline are cut and counted as unfinished, and the run ends on time', async () => {
+  const clock = new FakeClock()
+  const targets = replicas(2, 2)
+  const cut: Outcome = { ok: false, kind: 'AbortError', detail: 'the request was cut off', connection: false }
+  let endedAt = -1
+  // Each answer would take 1 s; closing the connection cuts it, as a socket destroyed would.
+  const send = (_t: Target, connection: KeepAliveConnection) =>
+    new Promise<Outcome>((resolve) => {
+      const close = connection.close.bind(connection)
+      connection.close = () => {
+        close()
+        resolve(cut)
+      }
+      void clock.sleep(1000).then(() => resolve(ok))
+    })
+  const run = await clock.run(async () => {
+    const run = await runLoad(targets, 2, { count: 10, counted: true, durationMs: 100 }, send)
+    endedAt = clock.now
+    return run
+  })
+  assert.is(endedAt, 100)
+  assert.is(run.elapsedMs, 100)
+  assert.equal(
+    targets.map((t) => [t.tally.unfinished, t.tally.done]),
+    [
+      [1, 0],
+      [1, 0],
+    ],
+  )
+  assert.is(run.dropped, 8)
 })
 
 test.run()

@@ -464,4 +464,44 @@ test('requests in flight at the deadline are cut and counted as unfinished, and 
   assert.is(run.dropped, 8)
 })
 
+test('a run done before its deadline closes every connection and leaves no timer behind', async () => {
+  const clock = new FakeClock()
+  const targets = replicas(2, 2)
+  const closes = countCloses(targets)
+  await clock.run(() => runLoad(targets, 2, { count: 3, counted: true, durationMs: 10_000 }, async () => ok))
+  assert.is(closes(), 4)
+  // A timer left would keep the process (and 08-load) alive until the 10 s were up.
+  assert.is(clock.pending, 0)
+})
+
+test('with one replica given up, requests the open loop could not send in time still count as dropped', async () => {
+  const clock = new FakeClock()
+  const targets = replicas(2, 1)
+  const sends: number[] = []
+  // 100/s for 5 s on one connection: triton-2 refuses and is given up after about 3 s, triton-1
+  // takes 15 ms an answer, slower than the schedule, so the loop never catches up.
+  const run = await clock.run(() =>
+    runLoad(targets, 1, { count: 500, counted: true, rate: 100, durationMs: 5000 }, async (target, _c, index) => {
+      sends.push(index)
+      if (target.name === 'triton-2') return refused
+      await clock.sleep(15)
+      return ok
+    }),
+  )
+  assert.ok(targets[1]!.gaveUp, 'triton-2 given up')
+  assert.not.ok(targets[0]!.gaveUp)
+  assert.ok(sends.length < 500, `${sends.length} sent`)
+  assert.is(run.dropped, 500 - sends.length)
+})
+
+test('with no replica to send to, the run ends at once and sends nothing', async () => {
+  let sends = 0
+  const run = await runLoad([], 2, { count: 10, counted: true }, async () => {
+    sends++
+    return ok
+  })
+  assert.is(sends, 0)
+  assert.is(run.dropped, 0)
+})
+
 test.run()

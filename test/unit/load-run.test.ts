@@ -257,6 +257,21 @@ test('connection failures already in flight when the circuit opened do not count
   })
 })
 
+test('a connection failure after an answer closed the circuit opens it again, though the clock has not moved', async () => {
+  const clock = new FakeClock()
+  await clock.run(async () => {
+    const [target] = replicas(1, 2)
+    clock.now = 10
+    target!.settle(refused, 0)
+    target!.settle(ok, 5)
+    // Sent after that answer closed the circuit, in the same millisecond (a coarse clock reads the
+    // same): a new failure, not one already in flight when the circuit opened.
+    target!.settle(refused, 10)
+    assert.ok(await target!.admit(() => false))
+    assert.is(clock.now, 110)
+  })
+})
+
 for (const [name, answer] of [
   ['a success', ok],
   ['a server error', serverError],

@@ -8,7 +8,6 @@ export const MAX_REQUESTS = 1_000_000
 export const DEFAULT_REQUESTS = 1000
 
 export function makePlan(flags: { requests?: number; duration?: number; rate?: number }): Plan {
-  const counted = flags.requests !== undefined || flags.duration === undefined || flags.rate !== undefined
   const count =
     flags.requests ??
     (flags.duration === undefined
@@ -18,7 +17,6 @@ export function makePlan(flags: { requests?: number; duration?: number; rate?: n
         : MAX_REQUESTS)
   return {
     count,
-    counted,
     durationMs: flags.duration === undefined ? undefined : flags.duration * 1000,
     rate: flags.rate,
   }

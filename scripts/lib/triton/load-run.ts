@@ -14,8 +14,6 @@ export type Outcome = { ok: true; correct: boolean } | { ok: false; kind: string
 export interface Plan {
   /** Requests to send at most. */
   count: number
-  /** `count` is what was asked for (--requests, or --rate × --duration), not just a safety bound. */
-  counted: boolean
   /** Nothing is sent, and nothing waited for, past this many ms from the start. */
   durationMs?: number
   /** Open loop: request i is due at i / rate s, and its latency counts from then (wrk2 style). */
@@ -138,7 +136,10 @@ export class Target {
 
 export interface RunResult {
   elapsedMs: number
-  /** Requests due before the deadline that were never sent (an open loop fell behind). */
+  /**
+   * Requests an open loop (--rate) never sent though they were due before the deadline: it fell
+   * behind its schedule. A closed loop drops nothing: what it had not sent by --duration was never due.
+   */
   dropped: number
 }
 
@@ -214,6 +215,9 @@ export async function runLoad(
     closeAll()
   }
   const elapsedMs = Math.min(performance.now(), deadline) - started
+  // Request i is due at i / rate s: those before the deadline number rate × duration, rounded up.
+  const due = (rate: number) =>
+    plan.durationMs === undefined ? plan.count : Math.min(plan.count, Math.ceil((rate * plan.durationMs) / 1000))
   const stopped = targets.every((t) => t.gaveUp)
-  return { elapsedMs, dropped: plan.counted && !stopped ? Math.max(0, plan.count - taken) : 0 }
+  return { elapsedMs, dropped: plan.rate && !stopped ? Math.max(0, due(plan.rate) - taken) : 0 }
 }

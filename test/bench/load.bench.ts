@@ -2,14 +2,20 @@
 // same run: autocannon (a dedicated HTTP load generator) at the same concurrency and duration, at
 // C=8 and C=64; the two clients the step could use, its hand-written keep-alive client
 // (lib/triton/keepalive.ts) and undici's Pool (Node's own HTTP client library), in the same
-// closed loop in this process; and the tutorial's way, one new process per request.
+// closed loop in this process, and what each costs a fresh process to send its first request; and
+// the tutorial's way, one new process per request.
 import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { build } from 'esbuild'
 import { Pool } from 'undici'
+import { nodeBundle } from '../../build.ts'
 import { loadHeldout } from '../../scripts/lib/triton/heldout.ts'
 import { encodeRequest, KeepAliveConnection } from '../../scripts/lib/triton/keepalive.ts'
 import { startTritonStandin } from '../helpers/triton-standin.ts'
-import { builtStep, line, ratio, wallMs } from './measure.ts'
+import { builtStep, line, median, ratio, wallMs } from './measure.ts'
 
 const CONCURRENCIES = [8, 64]
 const DURATION_S = 5
@@ -17,6 +23,8 @@ const ROUNDS = 2
 /** The hand-written client stays only if it beats undici by this much. */
 const CLEAR_MARGIN = 1.1
 const PROCESS_REQUESTS = 20
+/** Fresh processes per client for the start-up comparison, alternating. */
+const STARTS = 7
 
 interface AutocannonResult {
   '2xx': number
@@ -151,6 +159,41 @@ try {
       `keepalive.ts / undici Pool, C=${concurrency}`,
       `${ratio(keepAlive, pool, { op: '>=', value: CLEAR_MARGIN })} (kept only with a clear margin)`,
     )
+  }
+
+  // What each client costs a fresh process (08-load is one) up to its first answer, and to exit:
+  // undici compiles its WebAssembly HTTP parser, and Node waits for that at exit.
+  const work = mkdtempSync(join(tmpdir(), 'load-bench-'))
+  try {
+    const keepAliveModule = join(work, 'keepalive.mjs')
+    await build({ ...nodeBundle, entryPoints: ['scripts/lib/triton/keepalive.ts'], outfile: keepAliveModule })
+    const firstAnswer = {
+      keepAlive:
+        `const { encodeRequest, KeepAliveConnection } = await import(${JSON.stringify(keepAliveModule)});` +
+        `const url = new URL(process.env.URL); const c = new KeepAliveConnection(url, 10000);` +
+        `const r = await c.send(encodeRequest(url, 'POST', { 'content-type': 'application/json' }, Buffer.from(process.env.BODY)));` +
+        `c.close(); if (r.status !== 200) process.exit(1)`,
+      undici:
+        `const { request } = await import(${JSON.stringify(resolve('node_modules/undici/index.js'))});` +
+        `const r = await request(process.env.URL, { method: 'POST', headers: { 'content-type': 'application/json' }, body: process.env.BODY });` +
+        `await r.body.text(); if (r.statusCode !== 200) process.exit(1)`,
+    }
+    const env = { ...process.env, URL: inferUrl, BODY: body }
+    const starts = { keepAlive: [] as number[], undici: [] as number[] }
+    for (let i = 0; i < STARTS; i++) {
+      for (const client of ['keepAlive', 'undici'] as const) {
+        starts[client].push(wallMs(process.execPath, ['--input-type=module', '-e', firstAnswer[client]], 30_000, env))
+      }
+    }
+    const [keepAliveStart, undiciStart] = [median(starts.keepAlive), median(starts.undici)]
+    line(`keepalive.ts, a fresh process's first request (median of ${STARTS})`, `${keepAliveStart.toFixed(0)} ms`)
+    line(`undici, a fresh process's first request (median of ${STARTS})`, `${undiciStart.toFixed(0)} ms`)
+    line(
+      'undici / keepalive.ts, start-up',
+      `${ratio(undiciStart, keepAliveStart, { op: '>=', value: CLEAR_MARGIN })} (keepalive.ts kept: every 08-load pays this, a converged make all too)`,
+    )
+  } finally {
+    rmSync(work, { recursive: true, force: true })
   }
 
   // The tutorial's loop: a fresh interpreter per request, one after another.

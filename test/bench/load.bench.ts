@@ -175,7 +175,8 @@ try {
         `c.close(); if (r.status !== 200) process.exit(1)`,
       undici:
         `const { request } = await import(${JSON.stringify(resolve('node_modules/undici/index.js'))});` +
-        `const r = await request(process.env.URL, { method: 'POST', headers: { 'content-type': 'application/json' }, body: process.env.BODY });` +
+        `const r = await request(process.env.URL, ` +
+        `{ method: 'POST', headers: { 'content-type': 'application/json' }, body: process.env.BODY });` +
         `await r.body.text(); if (r.statusCode !== 200) process.exit(1)`,
     }
     const env = { ...process.env, URL: inferUrl, BODY: body }
@@ -190,7 +191,8 @@ try {
     line(`undici, a fresh process's first request (median of ${STARTS})`, `${undiciStart.toFixed(0)} ms`)
     line(
       'undici / keepalive.ts, start-up',
-      `${ratio(undiciStart, keepAliveStart, { op: '>=', value: CLEAR_MARGIN })} (keepalive.ts kept: every 08-load pays this, a converged make all too)`,
+      `${ratio(undiciStart, keepAliveStart, { op: '>=', value: CLEAR_MARGIN })} ` +
+        '(keepalive.ts kept: every 08-load pays this, a converged make all too)',
     )
   } finally {
     rmSync(work, { recursive: true, force: true })

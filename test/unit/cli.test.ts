@@ -85,6 +85,74 @@ for (const [args, pattern] of [
   })
 }
 
+/** The StepError a call throws, or undefined when it throws nothing. */
+const thrown = (call: () => unknown): StepError | undefined => {
+  try {
+    call()
+  } catch (error) {
+    assert.instance(error, StepError)
+    return error as StepError
+  }
+  return undefined
+}
+
+// Each bound on both sides: the value at a bound is the user's to pass, one past it is refused.
+const bounded = {
+  name: 'bounded',
+  summary: 'bounds',
+  flags: {
+    workers: { type: 'number', help: 'workers', min: 1, integer: true },
+    ratio: { type: 'number', help: 'ratio', min: 0, max: 1 },
+    limit: { type: 'number', help: 'at most ten', max: 10 },
+    scale: { type: 'number', help: 'any number' },
+    title: { type: 'string', help: 'a title Grafana keeps to 5 characters', maxLength: 5 },
+  },
+} as const
+
+/** The values parseFlags makes of `args` under `bounded`. */
+const boundedValues = (args: string[]) => {
+  const flags = parseFlags(bounded, args)
+  if (flags === 'help') throw new Error('--help was not asked for')
+  return flags
+}
+
+test('a number flag takes its bounds themselves: --workers 1 with min 1, --ratio 0 and 1 with a range of 0 to 1', () => {
+  assert.is(boundedValues(['--workers', '1']).workers, 1)
+  assert.is(boundedValues(['--ratio', '0']).ratio, 0)
+  assert.is(boundedValues(['--ratio', '0.5']).ratio, 0.5)
+  assert.is(boundedValues(['--ratio', '1']).ratio, 1)
+  assert.is(boundedValues(['--limit', '10']).limit, 10)
+  assert.is(boundedValues(['--limit=-3']).limit, -3)
+})
+
+// The message names the range the flag has, in the one form that fits it (both bounds, one, none).
+for (const [args, cause] of [
+  [['--workers', '0'], '--workers must be a whole number >= 1, not "0"'],
+  [['--ratio=-0.1'], '--ratio must be a number from 0 to 1, not "-0.1"'],
+  [['--limit', '11'], '--limit must be a number <= 10, not "11"'],
+  [['--scale', 'ten'], '--scale must be a number, not "ten"'],
+  // Number('') and Number(' ') are 0, inside 0..1: an empty value must not pass as zero.
+  [['--ratio', ''], '--ratio must be a number from 0 to 1, not ""'],
+  [['--ratio', ' '], '--ratio must be a number from 0 to 1, not " "'],
+] as const) {
+  const shown = args.map((a) => (a.trim() ? a : JSON.stringify(a))).join(' ')
+  test(`${shown} is refused with exit code 2, naming the range the flag takes`, () => {
+    const error = thrown(() => parseFlags(bounded, [...args]))
+    assert.ok(error, 'accepted')
+    assert.is(error.cause_, cause)
+    assert.is(error.exitCode, 2)
+  })
+}
+
+test('a string flag with a length limit takes a value of exactly that length and refuses one character more', () => {
+  assert.is(boundedValues(['--title', 'abcde']).title, 'abcde')
+  const error = thrown(() => parseFlags(bounded, ['--title', 'abcdef']))
+  assert.ok(error, 'a 6-character title was accepted')
+  assert.is(error.cause_, '--title is 6 characters long; it takes at most 5')
+  assert.is(error.fix, 'pass a shorter --title')
+  assert.is(error.exitCode, 2)
+})
+
 // parseArgs' own messages are English: a Chinese locale must not get them as the cause.
 for (const [args, cause] of [
   [['--bogus'], '未知选项 --bogus'],

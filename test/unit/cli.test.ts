@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
-import { parseFlags } from '../../scripts/lib/step/cli.ts'
+import { assertHttpUrl, parseFlags } from '../../scripts/lib/step/cli.ts'
 import { StepError } from '../../scripts/lib/step/fail.ts'
 import { isVerbose, setVerbose } from '../../scripts/lib/output/log.ts'
 
@@ -152,6 +152,26 @@ test('a string flag with a length limit takes a value of exactly that length and
   assert.is(error.fix, 'pass a shorter --title')
   assert.is(error.exitCode, 2)
 })
+
+test('an http:// or https:// address is accepted as a web address', () => {
+  for (const url of ['http://127.0.0.1:8000', 'https://prometheus.example:9090/api'])
+    assert.is(
+      thrown(() => assertHttpUrl('url', url, 'http://127.0.0.1:8000')),
+      undefined,
+      url,
+    )
+})
+
+// localhost:9090 parses as a URL whose scheme is "localhost:": it must not reach fetch as one.
+for (const url of ['ftp://127.0.0.1/x', 'localhost:9090', '127.0.0.1:8000', 'not an address', 'https//x']) {
+  test(`${url} is refused as a web address before anything is sent, with exit code 2 and an example`, () => {
+    const error = thrown(() => assertHttpUrl('url', url, 'http://127.0.0.1:8000'))
+    assert.ok(error, 'accepted')
+    assert.is(error.cause_, `--url "${url}" is not an http:// address`)
+    assert.is(error.fix, 'pass e.g. --url http://127.0.0.1:8000')
+    assert.is(error.exitCode, 2)
+  })
+}
 
 // parseArgs' own messages are English: a Chinese locale must not get them as the cause.
 for (const [args, cause] of [

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { type FlagSpec, type StepMeta, step } from '../../scripts/lib/step/cli.ts'
+import { fail, StepError } from '../../scripts/lib/step/fail.ts'
 import { stateDirs } from '../helpers/state-dir.ts'
 
 const work = mkdtempSync(join(tmpdir(), 'step-runner-'))
@@ -130,6 +131,136 @@ test('--help records nothing: make report must not show a step that was only ask
   const dir = nextStateDir()
   await run({ name: 'asked', summary: 'asked for help', flags: {} }, ['--help'])
   assert.is(recorded(dir, 'asked'), undefined)
+})
+
+test('a step is recorded as running while its body runs, then as done with exit code 0', async () => {
+  const dir = nextStateDir()
+  const meta = { name: 'works', summary: 'a step that works', replaces: 'docker ps', flags: {} }
+  let during: Record<string, unknown> | undefined
+  const before = Date.now()
+  const ran = await run(meta, [], async () => {
+    during = recorded(dir, 'works')
+  })
+  const after = recorded(dir, 'works')
+  assert.equal(during && { ...during, started: '' }, {
+    step: 'works',
+    summary: 'a step that works',
+    replaces: 'docker ps',
+    started: '',
+    status: 'running',
+  })
+  assert.ok(after, 'nothing recorded')
+  assert.equal(
+    { ...after, started: '', finished: '' },
+    { ...during, started: '', finished: '', status: 'ok', exitCode: 0 },
+  )
+  const [started, finished] = [Date.parse(String(after.started)), Date.parse(String(after.finished))]
+  assert.ok(before <= started && started <= finished && finished <= Date.now(), JSON.stringify(after))
+  assert.is(ran.exitCode, undefined)
+  assert.is(ran.stderr, '▶ a step that works\n  replaces: docker ps\n')
+})
+
+test('a step that fails with a StepError is recorded and reported with its cause, fix and exit code', async () => {
+  const dir = nextStateDir()
+  const ran = await run({ name: 'refused', summary: 'a step that fails', flags: {} }, [], async () => {
+    throw fail('port 8000 is taken', 'free it or set TRITON_HTTP_PORT', 3)
+  })
+  const outcome = recorded(dir, 'refused')
+  assert.equal(outcome && { ...outcome, started: '', finished: '' }, {
+    step: 'refused',
+    summary: 'a step that fails',
+    started: '',
+    finished: '',
+    status: 'failed',
+    exitCode: 3,
+    cause: 'port 8000 is taken',
+    fix: 'free it or set TRITON_HTTP_PORT',
+  })
+  assert.is(ran.exitCode, 3)
+  assert.is(ran.stderr, '▶ a step that fails\n✖ port 8000 is taken\n  → free it or set TRITON_HTTP_PORT\n')
+})
+
+// A bug is not the user's to fix: exit code 70 (EX_SOFTWARE), its message, and a request to report it.
+const bug = 'this is a bug in triton-monitoring: please report it with the output above'
+
+for (const [what, thrown, cause] of [
+  [
+    'an Error',
+    new TypeError("Cannot read properties of undefined (reading 'id')"),
+    "Cannot read properties of undefined (reading 'id')",
+  ],
+  ['a string', 'socket hang up', 'socket hang up'],
+  ['null', null, 'null'],
+] as const) {
+  test(`a step whose body throws ${what} (a bug) is recorded as failed with exit code 70 and its message`, async () => {
+    const dir = nextStateDir()
+    const ran = await run({ name: 'buggy', summary: 'a step with a bug', flags: {} }, [], async () => {
+      throw thrown
+    })
+    const outcome = recorded(dir, 'buggy')
+    assert.equal(outcome && { ...outcome, started: '', finished: '' }, {
+      step: 'buggy',
+      summary: 'a step with a bug',
+      started: '',
+      finished: '',
+      status: 'failed',
+      exitCode: 70,
+      cause,
+    })
+    assert.is(ran.exitCode, 70)
+    assert.is(ran.stderr, `▶ a step with a bug\n✖ ${cause}\n  → ${bug}\n`)
+  })
+}
+
+test('a step with record: false runs its body and leaves no record (make report itself)', async () => {
+  const dir = nextStateDir()
+  let ran = false
+  await run({ name: 'report', summary: 'the report', record: false, flags: {} }, [], async () => {
+    ran = true
+  })
+  assert.ok(ran)
+  assert.is(recorded(dir, 'report'), undefined)
+})
+
+// A step that only reads the stack (make report, doctor) must not wait for a `make all` that holds it.
+test("only a step that changes the stack takes the stack's lock, in its name", async () => {
+  const reader = nextStateDir()
+  await run({ name: 'reads', summary: 'reads the stack', flags: {} }, [])
+  assert.not.ok(existsSync(join(reader, 'stack.lock')), 'a step without lock: true took the lock')
+  const writer = nextStateDir()
+  let holder: { step?: string; pid?: number } = {}
+  await run({ name: 'changes', summary: 'changes the stack', lock: true, flags: {} }, [], async () => {
+    holder = JSON.parse(readFileSync(join(writer, 'stack.lock'), 'utf8'))
+  })
+  assert.equal({ step: holder.step, pid: holder.pid }, { step: 'changes', pid: process.pid })
+})
+
+test('with DEBUG set, a bug also prints its stack trace; without, only the cause and the request to report it', async () => {
+  const error = new Error('boom')
+  error.stack = 'Error: boom\n    at body (demo.ts:3:9)'
+  // Each run in a state folder of its own: nothing one leaves (a lock, a record) is met by the next.
+  const failing = () => {
+    nextStateDir()
+    return run({ name: 'debugged', summary: 'debugging', flags: {} }, [], async () => {
+      throw error
+    })
+  }
+  delete process.env.DEBUG
+  assert.is((await failing()).stderr, `▶ debugging\n✖ boom\n  → ${bug}\n`)
+  process.env.DEBUG = '1'
+  assert.is((await failing()).stderr, `▶ debugging\n✖ boom\n  → ${bug}\nError: boom\n    at body (demo.ts:3:9)\n`)
+  // An error without a stack (deleted, or a stand-in's) prints an empty trace, not a made-up one.
+  error.stack = undefined
+  const bare = await failing()
+  assert.is(bare.stderr, `▶ debugging\n✖ boom\n  → ${bug}\n\n`)
+  assert.is(bare.exitCode, 70)
+})
+
+test('a StepError names itself: an uncaught one reads "StepError: <cause>", not "Error"', () => {
+  const error = fail('port 8000 is taken', 'free it')
+  assert.instance(error, StepError)
+  assert.is(String(error), 'StepError: port 8000 is taken')
+  assert.is(error.exitCode, 1, 'a failure exits 1 unless it says otherwise')
 })
 
 test.run()

@@ -162,8 +162,16 @@ test('an http:// or https:// address is accepted as a web address', () => {
     )
 })
 
-// localhost:9090 parses as a URL whose scheme is "localhost:": it must not reach fetch as one.
-for (const url of ['ftp://127.0.0.1/x', 'localhost:9090', '127.0.0.1:8000', 'not an address', 'https//x']) {
+// localhost:9090 parses as a URL whose scheme is "localhost:", git+https://… as one whose scheme
+// ends in "https:": neither must reach fetch as a web address.
+for (const url of [
+  'ftp://127.0.0.1/x',
+  'localhost:9090',
+  'git+https://github.com/x',
+  '127.0.0.1:8000',
+  'not an address',
+  'https//x',
+]) {
   test(`${url} is refused as a web address before anything is sent, with exit code 2 and an example`, () => {
     const error = thrown(() => assertHttpUrl('url', url, 'http://127.0.0.1:8000'))
     assert.ok(error, 'accepted')
@@ -191,5 +199,18 @@ for (const [args, cause] of [
     assert.not.match(run.stderr, /[A-Z][a-z]+ (option|argument)/)
   })
 }
+
+// parseArgs quotes the argument in its message ('extra'); one that is itself a quote leaves nothing
+// to pick out. The Chinese message may then name less than was typed, never something else.
+test("in a Chinese locale, an argument that is a lone quote is refused in Chinese, naming nothing it wasn't given", () => {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/08-load.ts', "'"], {
+    env: { ...process.env, LANG: 'zh_CN.UTF-8', LC_ALL: '', LANGUAGE: '' },
+    encoding: 'utf8',
+    timeout: 30_000,
+  })
+  assert.is(run.status, 2, run.stderr)
+  const named = run.stderr.match(/多余的参数 (.*)：此步骤只接受 --选项/)?.[1]
+  assert.ok(named === '' || named === "'", run.stderr)
+})
 
 test.run()

@@ -11,15 +11,24 @@ import { type FlagSpec, type StepMeta, step } from '../../scripts/lib/step/cli.t
 import { fail, StepError } from '../../scripts/lib/step/fail.ts'
 import { stateDirs } from '../helpers/state-dir.ts'
 
-const work = mkdtempSync(join(tmpdir(), 'step-runner-'))
-const nextStateDir = stateDirs(work)
 const savedStateDir = process.env.STATE_DIR
 const savedDebug = process.env.DEBUG
+// Made when the suite runs, not when it is loaded: make mutation loads every suite to list its
+// tests (in each worker it restarts), and a folder made then would have no after hook to remove it.
+let work: string | undefined
+let nextStateDir: () => string = () => {
+  throw new Error('the suite has not started')
+}
+
+test.before(() => {
+  work = mkdtempSync(join(tmpdir(), 'step-runner-'))
+  nextStateDir = stateDirs(work)
+})
 
 test.after(() => {
   if (savedStateDir === undefined) delete process.env.STATE_DIR
   else process.env.STATE_DIR = savedStateDir
-  rmSync(work, { recursive: true, force: true })
+  if (work) rmSync(work, { recursive: true, force: true })
 })
 
 test.after.each(() => {

@@ -16,7 +16,7 @@ export const modules: MutationModule[] = [
   {
     name: 'step',
     mutate: ['scripts/lib/step/cli.ts', 'scripts/lib/step/fail.ts', 'scripts/lib/step/poll.ts'],
-    suites: ['unit/poll', 'unit/cli'],
+    suites: ['unit/poll', 'unit/cli', 'unit/step-runner'],
   },
   { name: 'mask', mutate: ['scripts/lib/output/mask.ts'], suites: ['unit/mask', 'unit/log'] },
   { name: 'secrets', mutate: ['scripts/lib/state/secrets.ts'], suites: ['unit/secrets'] },

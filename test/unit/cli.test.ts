@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
-import { parseFlags } from '../../scripts/lib/step/cli.ts'
+import { assertHttpUrl, parseFlags } from '../../scripts/lib/step/cli.ts'
 import { StepError } from '../../scripts/lib/step/fail.ts'
 import { isVerbose, setVerbose } from '../../scripts/lib/output/log.ts'
 
@@ -85,6 +85,102 @@ for (const [args, pattern] of [
   })
 }
 
+/** The StepError a call throws, or undefined when it throws nothing. */
+const thrown = (call: () => unknown): StepError | undefined => {
+  try {
+    call()
+  } catch (error) {
+    assert.instance(error, StepError)
+    return error as StepError
+  }
+  return undefined
+}
+
+// Each bound on both sides: the value at a bound is the user's to pass, one past it is refused.
+const bounded = {
+  name: 'bounded',
+  summary: 'bounds',
+  flags: {
+    workers: { type: 'number', help: 'workers', min: 1, integer: true },
+    ratio: { type: 'number', help: 'ratio', min: 0, max: 1 },
+    limit: { type: 'number', help: 'at most ten', max: 10 },
+    scale: { type: 'number', help: 'any number' },
+    title: { type: 'string', help: 'a title Grafana keeps to 5 characters', maxLength: 5 },
+  },
+} as const
+
+/** The values parseFlags makes of `args` under `bounded`. */
+const boundedValues = (args: string[]) => {
+  const flags = parseFlags(bounded, args)
+  if (flags === 'help') throw new Error('--help was not asked for')
+  return flags
+}
+
+test('a number flag takes its bounds themselves: --workers 1 with min 1, --ratio 0 and 1 with a range of 0 to 1', () => {
+  assert.is(boundedValues(['--workers', '1']).workers, 1)
+  assert.is(boundedValues(['--ratio', '0']).ratio, 0)
+  assert.is(boundedValues(['--ratio', '0.5']).ratio, 0.5)
+  assert.is(boundedValues(['--ratio', '1']).ratio, 1)
+  assert.is(boundedValues(['--limit', '10']).limit, 10)
+  assert.is(boundedValues(['--limit=-3']).limit, -3)
+})
+
+// The message names the range the flag has, in the one form that fits it (both bounds, one, none).
+for (const [args, cause] of [
+  [['--workers', '0'], '--workers must be a whole number >= 1, not "0"'],
+  [['--ratio=-0.1'], '--ratio must be a number from 0 to 1, not "-0.1"'],
+  [['--limit', '11'], '--limit must be a number <= 10, not "11"'],
+  [['--scale', 'ten'], '--scale must be a number, not "ten"'],
+  // Number('') and Number(' ') are 0, inside 0..1: an empty value must not pass as zero.
+  [['--ratio', ''], '--ratio must be a number from 0 to 1, not ""'],
+  [['--ratio', ' '], '--ratio must be a number from 0 to 1, not " "'],
+] as const) {
+  const shown = args.map((a) => (a.trim() ? a : JSON.stringify(a))).join(' ')
+  test(`${shown} is refused with exit code 2, naming the range the flag takes`, () => {
+    const error = thrown(() => parseFlags(bounded, [...args]))
+    assert.ok(error, 'accepted')
+    assert.is(error.cause_, cause)
+    assert.is(error.exitCode, 2)
+  })
+}
+
+test('a string flag with a length limit takes a value of exactly that length and refuses one character more', () => {
+  assert.is(boundedValues(['--title', 'abcde']).title, 'abcde')
+  const error = thrown(() => parseFlags(bounded, ['--title', 'abcdef']))
+  assert.ok(error, 'a 6-character title was accepted')
+  assert.is(error.cause_, '--title is 6 characters long; it takes at most 5')
+  assert.is(error.fix, 'pass a shorter --title')
+  assert.is(error.exitCode, 2)
+})
+
+test('an http:// or https:// address is accepted as a web address', () => {
+  for (const url of ['http://127.0.0.1:8000', 'https://prometheus.example:9090/api'])
+    assert.is(
+      thrown(() => assertHttpUrl('url', url, 'http://127.0.0.1:8000')),
+      undefined,
+      url,
+    )
+})
+
+// localhost:9090 parses as a URL whose scheme is "localhost:", git+https://… as one whose scheme
+// ends in "https:": neither must reach fetch as a web address.
+for (const url of [
+  'ftp://127.0.0.1/x',
+  'localhost:9090',
+  'git+https://github.com/x',
+  '127.0.0.1:8000',
+  'not an address',
+  'https//x',
+]) {
+  test(`${url} is refused as a web address before anything is sent, with exit code 2 and an example`, () => {
+    const error = thrown(() => assertHttpUrl('url', url, 'http://127.0.0.1:8000'))
+    assert.ok(error, 'accepted')
+    assert.is(error.cause_, `--url "${url}" is not an http:// address`)
+    assert.is(error.fix, 'pass e.g. --url http://127.0.0.1:8000')
+    assert.is(error.exitCode, 2)
+  })
+}
+
 // parseArgs' own messages are English: a Chinese locale must not get them as the cause.
 for (const [args, cause] of [
   [['--bogus'], '未知选项 --bogus'],
@@ -103,5 +199,18 @@ for (const [args, cause] of [
     assert.not.match(run.stderr, /[A-Z][a-z]+ (option|argument)/)
   })
 }
+
+// parseArgs quotes the argument in its message ('extra'); one that is itself a quote leaves nothing
+// to pick out. The Chinese message may then name less than was typed, never something else.
+test("in a Chinese locale, an argument that is a lone quote is refused in Chinese, naming nothing it wasn't given", () => {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/08-load.ts', "'"], {
+    env: { ...process.env, LANG: 'zh_CN.UTF-8', LC_ALL: '', LANGUAGE: '' },
+    encoding: 'utf8',
+    timeout: 30_000,
+  })
+  assert.is(run.status, 2, run.stderr)
+  const named = run.stderr.match(/多余的参数 (.*)：此步骤只接受 --选项/)?.[1]
+  assert.ok(named === '' || named === "'", run.stderr)
+})
 
 test.run()

@@ -34,6 +34,12 @@ const HOOKS = 'hooks of'
 /** How Stryker's instrumenter switches a mutant on in the sandbox's files (mutant schemata). */
 const MUTANT_MARKER = /stryMutAct_9fa48\("(\d+)"\)/g
 
+/**
+ * The last generation of modules loaded: a module's URL with it is new to Node's module cache,
+ * which the whole process shares (every runner in it).
+ */
+let generation = 0
+
 /** @param {unknown} error */
 const describe = (error) => (error instanceof Error ? (error.stack ?? error.message) : String(error))
 
@@ -45,7 +51,6 @@ export class UvuTestRunner {
     this.modules = []
     /** Test id → whether it passes when run alone (no mutant); filled when first asked. */
     this.alone = new Map()
-    this.generation = 0
   }
 
   capabilities() {
@@ -79,7 +84,7 @@ export class UvuTestRunner {
     for (const file of files) {
       registry.file = file
       const url = pathToFileURL(resolve(this.suiteFile(file)))
-      url.searchParams.set('tm-gen', String(++this.generation))
+      url.searchParams.set('tm-gen', String(++generation))
       // What loading reaches (a module's top level, a suite's set-up) counts as reached by each
       // test of the suite: Stryker need not treat it as static and run every test for it.
       this.ns.currentTestId = `${IMPORT} ${file}`
@@ -294,7 +299,9 @@ export class UvuTestRunner {
       // Stryker runs the dry run in one worker; another, or one it restarted, learns the tests here.
       if (!this.tests.length) {
         ns.activeMutant = undefined
-        await this.loadAll()
+        const loaded = await this.loadAll()
+        // Loaded only to list the tests: each suite's set-up at load (a temp folder) is undone.
+        for (const suite of new Set(loaded.map((t) => t.suite))) await this.after(suite, loaded[0], [])
         ns.activeMutant = activeMutant.id
       }
       const ids = testFilter ?? this.ownTests(activeMutant.fileName).map((t) => t.id)

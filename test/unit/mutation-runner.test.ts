@@ -114,4 +114,20 @@ test('a run that stops at its first failure still undoes the set-up of every sui
   assert.is(setUps(), before, 'unit/order set up once more than it undid')
 })
 
+test('a worker that learns the tests itself (no dry run: Stryker restarted it) undoes the suites’ set-up', async () => {
+  const { UvuTestRunner } = (await import(runnerModule)) as { UvuTestRunner: new () => Runner }
+  const restarted = new UvuTestRunner()
+  await restarted.init()
+  const setUps = () => (globalThis as { fixtureSetUps?: number }).fixtureSetUps
+  const before = setUps()
+  // It loads every suite to list the tests, unit/order among them, then runs unit/sum's test alone.
+  const result = await restarted.mutantRun({
+    activeMutant: { id: '1', fileName: resolve(fixture, 'lib/sum.ts') },
+    testFilter: ['unit/sum › adds'],
+    disableBail: false,
+  })
+  assert.is(result.status, MutantRunStatus.Killed)
+  assert.is(setUps(), before, 'unit/order was set up to list its tests and never undone')
+})
+
 test.run()

@@ -28,7 +28,7 @@ export interface HttpAnswer {
 }
 
 /** The error a request that ran past its deadline rejects with, named as fetch names it. */
-export function timeoutError(timeoutMs: number): Error {
+function timeoutError(timeoutMs: number): Error {
   return Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { name: 'TimeoutError' })
 }
 

@@ -9,6 +9,11 @@ import { waitFor } from '../../scripts/lib/step/poll.ts'
 import { runProcess } from '../helpers/process.ts'
 
 const onTimeout = (last: unknown) => fail(`timed out (last: ${String(last)})`, 'wait longer')
+/** onTimeout that also keeps what it was given, in `seen`. */
+const keeping = (seen: unknown[]) => (last: unknown) => {
+  seen.push(last)
+  return onTimeout(last)
+}
 
 test('returns the first value that is not false or undefined; a throwing probe counts as not yet', async () => {
   let n = 0
@@ -61,10 +66,7 @@ test('a probe that says "not yet" at once ends at the deadline, asked a bounded 
       what: 'x',
       timeoutMs: 200,
       intervalMs: 50,
-      onTimeout: (last) => {
-        seen.push(last)
-        return onTimeout(last)
-      },
+      onTimeout: keeping(seen),
     },
   ).catch((e: unknown) => e)
   assert.instance(error, StepError)
@@ -112,10 +114,7 @@ test('a probe that only ever throws times out with its error, the one thing that
       what: 'x',
       timeoutMs: 100,
       intervalMs: 20,
-      onTimeout: (last) => {
-        seen.push(last)
-        return onTimeout(last)
-      },
+      onTimeout: keeping(seen),
     },
   ).catch(() => {})
   assert.is(seen.length, 1)

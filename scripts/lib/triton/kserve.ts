@@ -29,7 +29,7 @@ const startTriton = () => t('start Triton with `make triton`, or point --url at 
 export function networkCause(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause
   const code = cause?.code ?? (error as { code?: string }).code
-  if ((error as Error).name === 'TimeoutError' || code === 'UND_ERR_CONNECT_TIMEOUT') return t('timed out')
+  if ((error as Error).name === 'TimeoutError') return t('timed out')
   if (code === 'ECONNREFUSED') return t('connection refused')
   if (code === 'ECONNRESET') return t('connection reset')
   if (code === 'ESELFCONNECT') return t('nothing listens (the connection reached itself)')

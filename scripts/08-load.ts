@@ -150,7 +150,7 @@ await step(
       ok: replicas.reduce((n, t) => n + t.tally.ok, 0),
       failed: replicas.reduce((n, t) => n + t.tally.failed, 0),
     }))
-    const run = await runLoad(replicas, flags.concurrency, plan, async (replica, connection, index) => {
+    const run = await runLoad(replicas, flags.concurrency, plan, (replica, connection, index) => {
       const digit = index % heldout.count
       return infer(connection, replica.requests[digit]!, output, heldout.labels[digit]!, flags.timeout)
     })

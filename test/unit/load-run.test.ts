@@ -163,8 +163,17 @@ test('request i goes to replica i mod N, whatever worker sends it', async () => 
 test('a replica that refuses every connection is given up; its turns go to the others, none is lost', async () => {
   const clock = new FakeClock()
   const targets = replicas(3, 2)
+  const sentTo: string[] = []
   const run = await clock.run(() =>
-    runLoad(targets, 2, { count: 300 }, async (target) => (target.name === 'triton-2' ? refused : ok)),
+    runLoad(targets, 2, { count: 300 }, async (target, _c, index) => {
+      sentTo[index] = target.name
+      return target.name === 'triton-2' ? refused : ok
+    }),
+  )
+  // Only triton-2's turns move: triton-1 and triton-3 still take their own, before and after.
+  assert.ok(
+    sentTo.every((name, index) => index % 3 === 1 || name === `triton-${(index % 3) + 1}`),
+    JSON.stringify(sentTo),
   )
   const [first, second, third] = targets
   assert.ok(second!.gaveUp, 'triton-2 given up')
@@ -527,6 +536,33 @@ test('with one replica given up, requests the open loop could not send in time s
   assert.not.ok(targets[0]!.gaveUp)
   assert.ok(sends.length < 500, `${sends.length} sent`)
   assert.is(run.dropped, 500 - sends.length)
+})
+
+test('an open loop whose every replica was given up drops nothing: it stopped, it did not fall behind', async () => {
+  const clock = new FakeClock()
+  const [target] = replicas(1, 1)
+  const run = await clock.run(() =>
+    runLoad([target!], 1, { count: 1000, rate: 100, durationMs: 10_000 }, async () => refused),
+  )
+  assert.ok(target!.gaveUp)
+  assert.is(target!.tally.failed, 6)
+  assert.is(run.dropped, 0)
+})
+
+test('a healthy run sends without asking the circuit: no wait, and no promise, for each request', async () => {
+  const clock = new FakeClock()
+  const targets = replicas(2, 2)
+  let asked = 0
+  for (const target of targets) {
+    const admit = target.admit.bind(target)
+    target.admit = (until) => {
+      asked++
+      return admit(until)
+    }
+  }
+  await clock.run(() => runLoad(targets, 2, { count: 50 }, async () => ok))
+  assert.is(targets[0]!.tally.ok + targets[1]!.tally.ok, 50)
+  assert.is(asked, 0)
 })
 
 test('with no replica to send to, the run ends at once and sends nothing', async () => {

@@ -15,11 +15,16 @@ import { nodeBundle } from '../../build.ts'
 import { loadHeldout } from '../../scripts/lib/triton/heldout.ts'
 import { encodeRequest, KeepAliveConnection } from '../../scripts/lib/triton/keepalive.ts'
 import { startTritonStandin } from '../helpers/triton-standin.ts'
-import { builtStep, line, median, ratio, wallMs } from './measure.ts'
+import { builtStep, line, median, pairedRatio, ratio, wallMs } from './measure.ts'
 
 const CONCURRENCIES = [8, 64]
-const DURATION_S = 5
-const ROUNDS = 2
+const DURATION_S = 3
+/**
+ * Rounds of each pair compared. This machine's speed drifts by a third within a minute (a shared
+ * host), so one generator's best run against another's says little: each ratio is the median over
+ * rounds of the two generators' runs in the same round, next to each other in time.
+ */
+const ROUNDS = 6
 /** The hand-written client stays only if it beats undici by this much, in throughput or in start-up. */
 const CLEAR_MARGIN = 1.1
 const PROCESS_REQUESTS = 20
@@ -118,59 +123,59 @@ try {
     }
   }
 
+  const cannon = (concurrency: number) =>
+    autocannon({ url: inferUrl, method: 'POST', headers, body, connections: concurrency, duration: DURATION_S })
+  /**
+   * `a` and `b` in turn, the order reversed every other round (a b, b a, a b, ...): neither
+   * always meets the server right after the same neighbour, and a drift over the rounds moves both.
+   */
+  const inTurns = async <A, B>(a: () => Promise<A>, b: () => Promise<B>) => {
+    const runs = { a: [] as A[], b: [] as B[] }
+    for (let round = 0; round < ROUNDS; round++) {
+      const first = round % 2 === 0
+      if (first) runs.a.push(await a())
+      runs.b.push(await b())
+      if (!first) runs.a.push(await a())
+    }
+    return runs
+  }
+
   let step: LoadResult | undefined
   for (const concurrency of CONCURRENCIES) {
-    // Alternate the generators and keep each one's best round: the machine is shared.
-    let best: LoadResult | undefined
-    let cannon: AutocannonResult | undefined
-    let keepAlive = 0
-    let pool = 0
-    // Each generator in turn, the order reversed every other round: none always meets the server
-    // right after the same neighbour (or, first of all, a server not yet warm).
-    const generators = [
-      async () => {
-        const s = await loadStep(triton.httpUrl, concurrency)
-        if (!best || s.qps > best.qps) best = s
-      },
-      async () => {
-        const c = await autocannon({
-          url: inferUrl,
-          method: 'POST',
-          headers,
-          body,
-          connections: concurrency,
-          duration: DURATION_S,
-        })
-        if (!cannon || c['2xx'] / c.duration > cannon['2xx'] / cannon.duration) cannon = c
-      },
-      async () => {
-        keepAlive = Math.max(keepAlive, await keepAliveQps(concurrency))
-      },
-      async () => {
-        pool = Math.max(pool, await undiciQps(concurrency))
-      },
-    ]
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const run of round % 2 ? [...generators].reverse() : generators) await run()
-    }
-    step ??= best
-    const cannonQps = cannon!['2xx'] / cannon!.duration
-    const setting = `C=${concurrency}, ${DURATION_S} s, best of ${ROUNDS}`
+    // The stand-in's JIT warms up over its first few thousand answers: not a generator's round.
+    await cannon(concurrency)
+    const runs = await inTurns(
+      () => loadStep(triton.httpUrl, concurrency),
+      () => cannon(concurrency),
+    )
+    const stepQps = runs.a.map((s) => s.qps)
+    const cannonQps = runs.b.map((c) => c['2xx'] / c.duration)
+    // The round with the middle throughput (the upper one of an even count) stands for the latencies.
+    const typical = <T>(all: T[], qps: number[]) => all[qps.indexOf([...qps].sort((x, y) => x - y)[ROUNDS >> 1]!)]!
+    const s = typical(runs.a, stepQps)
+    const c = typical(runs.b, cannonQps)
+    step ??= s
+    const setting = `C=${concurrency}, ${DURATION_S} s, median of ${ROUNDS}`
     line(
       `load step (${setting})`,
-      `${best!.qps.toFixed(0)} req/s, p50 ${best!.latency_ms.p50} ms, p99 ${best!.latency_ms.p99} ms, ${best!.errors} errors`,
+      `${median(stepQps).toFixed(0)} req/s, p50 ${s.latency_ms.p50} ms, p99 ${s.latency_ms.p99} ms, ${s.errors} errors`,
     )
     line(
       `autocannon (${setting})`,
-      `${cannonQps.toFixed(0)} req/s, p50 ${cannon!.latency.p50} ms, p99 ${cannon!.latency.p99} ms, ` +
-        `${cannon!.non2xx + cannon!.errors} errors`,
+      `${median(cannonQps).toFixed(0)} req/s, p50 ${c.latency.p50} ms, p99 ${c.latency.p99} ms, ` +
+        `${c.non2xx + c.errors} errors`,
     )
-    line(`load step / autocannon, C=${concurrency}`, ratio(best!.qps, cannonQps, { op: '>=', value: 1 }))
-    line(`keepalive.ts client, closed loop (${setting})`, `${keepAlive.toFixed(0)} req/s`)
-    line(`undici Pool, closed loop (${setting})`, `${pool.toFixed(0)} req/s`)
+    line(`load step / autocannon, C=${concurrency}`, pairedRatio(stepQps, cannonQps, { op: '>=', value: 1 }))
+
+    const clients = await inTurns(
+      () => keepAliveQps(concurrency),
+      () => undiciQps(concurrency),
+    )
+    line(`keepalive.ts client, closed loop (${setting})`, `${median(clients.a).toFixed(0)} req/s`)
+    line(`undici Pool, closed loop (${setting})`, `${median(clients.b).toFixed(0)} req/s`)
     line(
       `keepalive.ts / undici Pool, C=${concurrency}`,
-      `${ratio(keepAlive, pool, { op: '>=', value: CLEAR_MARGIN })} (kept only with a clear margin)`,
+      `${pairedRatio(clients.a, clients.b, { op: '>=', value: CLEAR_MARGIN })} (kept only with a clear margin)`,
     )
   }
 

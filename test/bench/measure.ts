@@ -37,3 +37,13 @@ export function ratio(value: number, peer: number, target?: { op: '>=' | '<='; v
   const met = target.op === '>=' ? r >= target.value : r <= target.value
   return `${text} (target ${target.op} ${target.value}x: ${met ? 'met' : 'NOT met'})`
 }
+
+/**
+ * The median of the per-round ratios `values[i] / peers[i]`, with their range: runs of the same
+ * round ran next to each other, so a machine that drifts between rounds moves both alike.
+ */
+export function pairedRatio(values: number[], peers: number[], target?: { op: '>=' | '<='; value: number }): string {
+  const ratios = values.map((v, i) => v / peers[i]!)
+  const [low, high] = [Math.min(...ratios), Math.max(...ratios)]
+  return `${ratio(median(ratios), 1, target)}, rounds ${low.toFixed(2)}–${high.toFixed(2)}`
+}

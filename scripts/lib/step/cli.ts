@@ -147,16 +147,24 @@ export function parseFlags<F extends Record<string, FlagSpec>>(
  */
 function parseError(error: NodeJS.ErrnoException): string {
   if (!chinese) return error.message
-  const what = error.message.match(/'([^']+)'/)?.[1] ?? ''
+  // The first quoted text: from a quote to the next one that ends a word, so an argument that is
+  // itself a quote (''') is still named.
+  const what = error.message.match(/'(.*?)'(?=[\s.,:]|$)/)?.[1] ?? ''
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return t('unknown option {what}', { what })
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       return t('unexpected argument {what}: this step takes --options only', { what })
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return /argument missing/.test(error.message)
-        ? t('option {what} needs a value', { what })
-        : t('option {what} takes no value', { what })
+      if (/argument missing/.test(error.message)) return t('option {what} needs a value', { what })
+      // `--concurrency -1`: a value that starts with a dash reads as another option.
+      if (/ambiguous/.test(error.message)) {
+        return t('the value after option {what} starts with a dash and reads as an option: write it as {example}', {
+          what,
+          example: `${what}=-1`,
+        })
+      }
+      return t('option {what} takes no value', { what })
     default:
       return error.message
   }

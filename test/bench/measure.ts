@@ -45,5 +45,6 @@ export function ratio(value: number, peer: number, target?: { op: '>=' | '<='; v
 export function pairedRatio(values: number[], peers: number[], target?: { op: '>=' | '<='; value: number }): string {
   const ratios = values.map((v, i) => v / peers[i]!)
   const [low, high] = [Math.min(...ratios), Math.max(...ratios)]
-  return `${ratio(median(ratios), 1, target)}, rounds ${low.toFixed(2)}–${high.toFixed(2)}`
+  const ahead = ratios.filter((r) => r >= 1).length
+  return `${ratio(median(ratios), 1, target)}, rounds ${low.toFixed(2)}–${high.toFixed(2)}, ahead in ${ahead} of ${ratios.length}`
 }

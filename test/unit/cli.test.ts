@@ -187,7 +187,7 @@ for (const [args, cause] of [
   [['extra'], '多余的参数 extra'],
   [['--url'], '选项 --url <value> 需要一个值'],
   [['--json=3'], '选项 --json 不接受值'],
-  [['--concurrency', '-1'], '选项 --concurrency 后面的值以 - 开头，会被当作另一个选项：请写成 --concurrency=-1'],
+  [['--concurrency', '-3'], '选项 --concurrency 后面的值以 - 开头，会被当作另一个选项：请写成 --concurrency=-3'],
 ] as const) {
   test(`in a Chinese locale, ${args.join(' ')} is explained in Chinese`, () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/08-load.ts', ...args], {

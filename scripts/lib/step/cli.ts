@@ -90,7 +90,7 @@ export function parseFlags<F extends Record<string, FlagSpec>>(
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: false })
   } catch (error) {
     throw fail(
-      parseError(error as NodeJS.ErrnoException),
+      parseError(error as NodeJS.ErrnoException, argv),
       t('run `{name} --help` for the flags it takes', { name: meta.name }),
       2,
     )
@@ -145,7 +145,7 @@ export function parseFlags<F extends Record<string, FlagSpec>>(
  * node:util's parseArgs speaks English only: its message as it is, or its three errors, by code,
  * in Chinese (the English of those is the catalog's key only).
  */
-function parseError(error: NodeJS.ErrnoException): string {
+function parseError(error: NodeJS.ErrnoException, argv: string[]): string {
   if (!chinese) return error.message
   // The first quoted text: from a quote to the next one that ends a word, so an argument that is
   // itself a quote (''') is still named.
@@ -159,9 +159,10 @@ function parseError(error: NodeJS.ErrnoException): string {
       if (/argument missing/.test(error.message)) return t('option {what} needs a value', { what })
       // `--concurrency -1`: a value that starts with a dash reads as another option.
       if (/ambiguous/.test(error.message)) {
+        const value = argv.find((arg, i) => argv[i - 1] === what && arg.startsWith('-'))
         return t('the value after option {what} starts with a dash and reads as an option: write it as {example}', {
           what,
-          example: `${what}=-1`,
+          example: `${what}=${value}`,
         })
       }
       return t('option {what} takes no value', { what })

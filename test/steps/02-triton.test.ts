@@ -6,7 +6,8 @@
 // once loaded) leave a running Triton as it was. The happy path, with
 // Prometheus scraping it, is test/e2e/stack.test.ts.
 import { spawnSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer, type Server } from 'node:net'
 import { test } from 'uvu'
@@ -203,6 +204,59 @@ test('a repository that fails only once loaded: the replacement is removed and t
   } finally {
     models.remove()
     spawnSync('docker', ['rm', '--force', env.TRITON_CONTAINER!], { stdio: 'ignore' })
+  }
+})
+
+/**
+ * A `docker` first on PATH that plays the engine carrying out a create an interrupted run had sent:
+ * the first time the step renames a container to `name`, a container of ours takes that name first.
+ */
+function engineFinishingACreate(name: string): { path: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'docker-shim-'))
+  const real = spawnSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).stdout.trim()
+  const shim = join(dir, 'docker')
+  writeFileSync(
+    shim,
+    `#!${process.execPath}
+const { spawnSync } = require('node:child_process')
+const { existsSync, writeFileSync } = require('node:fs')
+const args = process.argv.slice(2)
+const once = ${JSON.stringify(join(dir, 'done'))}
+if (args[0] === 'rename' && args[2] === ${JSON.stringify(name)} && !existsSync(once)) {
+  writeFileSync(once, '')
+  const [old] = JSON.parse(spawnSync(${JSON.stringify(real)}, ['container', 'inspect', args[1]], { encoding: 'utf8' }).stdout)
+  const labels = Object.entries(old.Config.Labels).flatMap(([k, v]) => ['--label', k + '=' + v])
+  spawnSync(${JSON.stringify(real)}, ['create', '--name', args[2], ...labels, old.Config.Image], { stdio: 'ignore' })
+}
+process.exit(spawnSync(${JSON.stringify(real)}, args, { stdio: 'inherit' }).status ?? 1)
+`,
+  )
+  chmodSync(shim, 0o755)
+  return { path: `${dir}:${process.env.PATH}`, remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+test('Ctrl-C mid-recreate, its create carried out after the next run looked: that run converges', async () => {
+  const first = await runStep('02-triton', ['--timeout', '60'], env)
+  assert.is(first.code, 0, first.text)
+  // What the interrupted recreate left: the old Triton parked, its replacement's create still in the engine.
+  const parked = `${env.TRITON_CONTAINER}-previous`
+  assert.is(spawnSync('docker', ['rename', env.TRITON_CONTAINER!, parked]).status, 0)
+  const docker = engineFinishingACreate(env.TRITON_CONTAINER!)
+  try {
+    const port = String(await freePort())
+    const result = await runStep('02-triton', ['--timeout', '60'], {
+      ...env,
+      TRITON_GRPC_PORT: port,
+      PATH: docker.path,
+    })
+    assert.is(result.code, 0, result.text)
+    assert.match(result.text, `container ${parked}, left by an interrupted run, removed`)
+    assert.ok(triton().State.Running)
+    assert.is(dockerId('container', parked), undefined)
+    assert.ok(await serving())
+  } finally {
+    docker.remove()
+    spawnSync('docker', ['rm', '--force', env.TRITON_CONTAINER!, parked], { stdio: 'ignore' })
   }
 })
 

@@ -7,7 +7,7 @@ import { log } from '../output/log.ts'
 import { fail, StepError } from '../step/fail.ts'
 import { apiContainersLabelled } from './api-read.ts'
 import { type ContainerInfo, docker, ENGINE_TIMEOUT_MS, inspectContainer, runDocker } from './cli.ts'
-import { explainDockerError, type FailureContext, foreignName } from './errors.ts'
+import { explainDockerError, type FailureContext, foreignName, NAME_IN_USE } from './errors.ts'
 import { PROBE_LABEL, probeName } from './gpu.ts'
 import { changedPartsText } from './config-parts.ts'
 import { ensureImage } from './images.ts'
@@ -197,7 +197,14 @@ async function unparked(spec: ContainerSpec, existing: ContainerInfo | undefined
     log.change(t('container {name}, left by an interrupted run, removed', { name }))
     return existing
   }
-  await docker(['rename', parked.Id, spec.name], { context: { container: name } })
+  const renamed = await runDocker(['rename', parked.Id, spec.name])
+  if (renamed.exitCode !== 0) {
+    // The name was taken since we looked: a `docker create` the interrupted run had sent, carried
+    // out by the engine after that run was gone. Then there is a container under the name again.
+    const taken = NAME_IN_USE.test(renamed.stderr) ? await inspectContainer(spec.name) : undefined
+    if (taken) return unparked(spec, taken)
+    throw explainDockerError(renamed.stderr, { container: name })
+  }
   log.change(t('container {name}, left by an interrupted run, is {name2} again', { name, name2: spec.name }))
   return inspectContainer(spec.name)
 }

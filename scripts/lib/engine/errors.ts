@@ -12,6 +12,9 @@ export interface FailureContext {
 export const unreachable =
   /Cannot connect to the Docker daemon|Is the docker daemon running|error during connect|dial unix .*: connect:/i
 
+/** A create or a rename to a name another container already has. */
+export const NAME_IN_USE = /Conflict\. The container name .* is already in use/i
+
 /**
  * What the engine says when `--gpus all` cannot be served, at create or at start: no NVIDIA runtime or hook
  * ("could not select device driver"), a toolkit without a working driver ("nvidia-container-cli: initialization
@@ -88,7 +91,7 @@ export function explainDockerError(stderr: string, context: FailureContext = {})
       ),
     )
   }
-  if (/Conflict\. The container name .* is already in use/i.test(stderr)) {
+  if (NAME_IN_USE.test(stderr)) {
     return foreignName(context.container ?? '?', context.hints)
   }
   if (context.image && /pull access denied|manifest unknown|No such image|repository does not exist/i.test(stderr)) {

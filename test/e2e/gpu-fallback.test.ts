@@ -5,7 +5,7 @@
 // `docker` first on PATH passes everything to the real client; with a file `driver-works` beside
 // it, it drops `--gpus all` before the engine sees it: the host after the driver is installed.
 import { spawnSync } from 'node:child_process'
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
@@ -14,12 +14,23 @@ import * as assert from 'uvu/assert'
 import { CONFIG_LABEL } from '../../scripts/lib/engine/spec.ts'
 import { fail } from '../../scripts/lib/step/fail.ts'
 import { waitFor } from '../../scripts/lib/step/poll.ts'
-import { buildImages, dockerId, freePort, run, runStep, suiteEnv, type SuiteEnv } from '../helpers/docker-suite.ts'
+import {
+  buildImages,
+  dockerId,
+  dockerShim,
+  freePort,
+  run,
+  runStep,
+  suiteEnv,
+  type SuiteEnv,
+} from '../helpers/docker-suite.ts'
 import { DOCKER_20_10, startVersionProxy, type VersionProxy } from '../helpers/engine-version-proxy.ts'
 
 let suite: SuiteEnv
 let env: Record<string, string>
 let wrapperDir: string
+/** Where the wrapping `docker` is, first on the steps' PATH. */
+let wrapperBin: string
 let engine: VersionProxy
 let triton: string
 const leftovers = () => [`${triton}-gpu-probe`, `${triton}-previous`]
@@ -78,11 +89,8 @@ const noLeftovers = () => {
 
 test.before(async () => {
   suite = await suiteEnv('gpu')
-  const realDocker = spawnSync('bash', ['-c', 'command -v docker'], { encoding: 'utf8' }).stdout.trim()
-  assert.ok(realDocker, 'no docker client on PATH')
   wrapperDir = mkdtempSync(join(tmpdir(), 'tm-gpu-docker-'))
-  writeFileSync(join(wrapperDir, 'docker'), wrapper(realDocker))
-  chmodSync(join(wrapperDir, 'docker'), 0o755)
+  wrapperBin = dockerShim(wrapperDir, wrapper)
   // The engine here, as itself, but with the NVIDIA runtime listed.
   engine = await startVersionProxy(DOCKER_20_10, {
     '/info': (info) => {
@@ -92,7 +100,7 @@ test.before(async () => {
   env = {
     ...suite.env,
     ...(await buildImages()),
-    PATH: `${wrapperDir}${delimiter}${process.env.PATH}`,
+    PATH: `${wrapperBin}${delimiter}${process.env.PATH}`,
     DOCKER_HOST: engine.host,
   }
   triton = env.TRITON_CONTAINER!
@@ -176,7 +184,7 @@ test('when the CPU container cannot replace the running one, the running one sta
 })
 
 test('once the driver works, the next run moves Triton to the GPU', async () => {
-  writeFileSync(join(wrapperDir, 'driver-works'), '')
+  writeFileSync(join(wrapperBin, 'driver-works'), '')
   const result = await runStep('02-triton', ['--timeout', '120'], env)
   assert.is(result.code, 0, result.text)
   assert.match(result.text, 'GPU: the engine provides one, passing --gpus all')

@@ -199,13 +199,23 @@ export async function suiteEnv(suite: string): Promise<SuiteEnv> {
  * first on a suite's PATH to prove no secret was ever passed on a docker command line.
  */
 export function dockerArgvRecorder(folder: string): { bin: string; log: string } {
-  const real = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim()
-  const bin = join(folder, 'bin')
   const log = join(folder, 'docker-argv.log')
-  mkdirSync(bin, { recursive: true })
-  writeFileSync(join(bin, 'docker'), `#!/bin/sh\nprintf '%s\\n' "$*" >> "${log}"\nexec "${real}" "$@"\n`)
-  chmodSync(join(bin, 'docker'), 0o755)
+  const bin = dockerShim(folder, (real) => `#!/bin/sh\nprintf '%s\\n' "$*" >> "${log}"\nexec "${real}" "$@"\n`)
   return { bin, log }
+}
+
+/**
+ * Writes `folder/bin/docker`, the script `script(real)` makes from the real client's path, and
+ * returns the `bin` folder to put first on a step's PATH: a docker that does more than docker.
+ */
+export function dockerShim(folder: string, script: (real: string) => string): string {
+  const real = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim()
+  if (!real) throw new Error('no docker client on PATH')
+  const bin = join(folder, 'bin')
+  mkdirSync(bin, { recursive: true })
+  writeFileSync(join(bin, 'docker'), script(real))
+  chmodSync(join(bin, 'docker'), 0o755)
+  return bin
 }
 
 /** The id of a container or network, or undefined when there is none. */

@@ -6,7 +6,7 @@
 // once loaded) leave a running Triton as it was. The happy path, with
 // Prometheus scraping it, is test/e2e/stack.test.ts.
 import { spawnSync } from 'node:child_process'
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer, type Server } from 'node:net'
@@ -15,7 +15,16 @@ import * as assert from 'uvu/assert'
 import { gpuAvailable } from '../../scripts/lib/engine/gpu.ts'
 import { fail } from '../../scripts/lib/step/fail.ts'
 import { waitFor } from '../../scripts/lib/step/poll.ts'
-import { buildImages, dockerId, freePort, run, runStep, suiteEnv, type SuiteEnv } from '../helpers/docker-suite.ts'
+import {
+  buildImages,
+  dockerId,
+  dockerShim,
+  freePort,
+  run,
+  runStep,
+  suiteEnv,
+  type SuiteEnv,
+} from '../helpers/docker-suite.ts'
 import { addMnist, type TempRepository, tempRepository } from '../helpers/model-repository.ts'
 
 let suite: SuiteEnv
@@ -213,17 +222,15 @@ test('a repository that fails only once loaded: the replacement is removed and t
  */
 function engineFinishingACreate(name: string): { path: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'docker-shim-'))
-  const real = spawnSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).stdout.trim()
-  const shim = join(dir, 'docker')
-  writeFileSync(
-    shim,
-    `#!${process.execPath}
+  const once = join(dir, 'done')
+  const bin = dockerShim(
+    dir,
+    (real) => `#!${process.execPath}
 const { spawnSync } = require('node:child_process')
 const { existsSync, writeFileSync } = require('node:fs')
 const args = process.argv.slice(2)
-const once = ${JSON.stringify(join(dir, 'done'))}
-if (args[0] === 'rename' && args[2] === ${JSON.stringify(name)} && !existsSync(once)) {
-  writeFileSync(once, '')
+if (args[0] === 'rename' && args[2] === ${JSON.stringify(name)} && !existsSync(${JSON.stringify(once)})) {
+  writeFileSync(${JSON.stringify(once)}, '')
   const [old] = JSON.parse(spawnSync(${JSON.stringify(real)}, ['container', 'inspect', args[1]], { encoding: 'utf8' }).stdout)
   const labels = Object.entries(old.Config.Labels).flatMap(([k, v]) => ['--label', k + '=' + v])
   spawnSync(${JSON.stringify(real)}, ['create', '--name', args[2], ...labels, old.Config.Image], { stdio: 'ignore' })
@@ -231,8 +238,7 @@ if (args[0] === 'rename' && args[2] === ${JSON.stringify(name)} && !existsSync(o
 process.exit(spawnSync(${JSON.stringify(real)}, args, { stdio: 'inherit' }).status ?? 1)
 `,
   )
-  chmodSync(shim, 0o755)
-  return { path: `${dir}:${process.env.PATH}`, remove: () => rmSync(dir, { recursive: true, force: true }) }
+  return { path: `${bin}:${process.env.PATH}`, remove: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
 test('Ctrl-C mid-recreate, its create carried out after the next run looked: that run converges', async () => {
